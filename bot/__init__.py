@@ -1,0 +1,1 @@
+"""The composition root: settings, the Application, logging and the command line."""

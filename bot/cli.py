@@ -1,0 +1,115 @@
+"""The command line: `roadmap-bot run | db upgrade | roadmaps check [DIR]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+from telegram.error import InvalidToken, NetworkError
+
+from bot.logs import configure_logging
+from bot.settings import Settings
+from roadmaps import BUILTIN_DIR, RoadmapError, check_roadmaps, load_catalog
+from storage import create_engine, upgrade
+
+log = logging.getLogger("bot")
+
+NO_TOKEN = """\
+TELEGRAM_BOT_TOKEN is not set, so the bot cannot talk to Telegram.
+Get a token: open Telegram, message @BotFather, send /newbot and follow its questions;
+it answers with a token like 123456789:AA... Then run
+
+    TELEGRAM_BOT_TOKEN=<your token> roadmap-bot run
+
+or put TELEGRAM_BOT_TOKEN=<your token> in a .env file in this directory."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run one command; the return value is the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"roadmap-bot: invalid settings:\n{error}", file=sys.stderr)
+        return 2
+    return int(args.handler(args, settings))
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser, one sub-command per operator task."""
+    root = argparse.ArgumentParser(prog="roadmap-bot", description="A Telegram bot for learning roadmaps.")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the bot (applies database migrations first)")
+    run.set_defaults(handler=run_bot)
+
+    db = commands.add_parser("db", help="database tasks").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply database migrations").set_defaults(handler=upgrade_database)
+
+    content = commands.add_parser("roadmaps", help="roadmap content tasks").add_subparsers(
+        dest="roadmaps_command", required=True
+    )
+    check = content.add_parser("check", help="validate roadmap files")
+    check.add_argument("directory", nargs="?", type=Path, default=BUILTIN_DIR, help="default: the built-in roadmaps")
+    check.set_defaults(handler=check_content)
+    return root
+
+
+def run_bot(args: argparse.Namespace, settings: Settings) -> int:
+    """`roadmap-bot run`: migrations, then polling until SIGINT/SIGTERM."""
+    from bot.runner import serve  # Telegram's stack is imported only by the commands that need it
+
+    if not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format, secrets=[settings.token])
+    if settings.webhook_url:
+        log.error("WEBHOOK_URL is set, but this version only polls; unset WEBHOOK_URL to run")
+        return 2
+    try:
+        catalog = load_catalog()
+    except RoadmapError as error:
+        log.error("the built-in roadmaps do not validate:\n%s", error)
+        return 1
+    try:
+        asyncio.run(serve(settings, catalog))
+    except InvalidToken:
+        log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather")
+        return 1
+    except NetworkError as error:
+        log.error("cannot reach the Bot API at %s: %s", settings.telegram_api_url, error)
+        return 1
+    return 0
+
+
+def upgrade_database(args: argparse.Namespace, settings: Settings) -> int:
+    """`roadmap-bot db upgrade`: bring the database to the newest schema."""
+
+    async def apply() -> str | None:
+        engine = create_engine(settings.database_url)
+        try:
+            return await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    print(f"database is at revision {asyncio.run(apply())}")
+    return 0
+
+
+def check_content(args: argparse.Namespace, settings: Settings) -> int:
+    """`roadmap-bot roadmaps check [DIR]`: print every problem with its file and field."""
+    problems = check_roadmaps(args.directory)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return 1
+    catalog = load_catalog(args.directory)
+    steps = sum(len(roadmap.steps) for roadmap in catalog)
+    print(f"{len(catalog)} roadmaps, {steps} steps: all valid")
+    return 0

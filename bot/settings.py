@@ -1,0 +1,46 @@
+"""Settings from the environment or a .env file (see the README's settings table)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage import DEFAULT_DATABASE_URL
+
+TELEGRAM_API_URL = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; the token is a secret and never printed."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    telegram_api_url: str = TELEGRAM_API_URL
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    port: int = 8080
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        """Accept `info` as well as `INFO`, `JSON` as well as `json`."""
+        if not isinstance(value, str):
+            return value
+        return value.lower() if info.field_name == "log_format" else value.upper()
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        """`http://host:8081/` and `http://host:8081` mean the same server."""
+        return value.rstrip("/")
+
+    @property
+    def token(self) -> str | None:
+        """The bot token in clear, for the Telegram client only."""
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None

@@ -1,0 +1,114 @@
+"""The callback-data codec: what a button asks for, in at most 64 bytes.
+
+Buttons carry ids, never positions or chat ids: the chat always comes from the update, so
+no button can name another chat, and a button from before a content change still names
+the step it was made for.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from storage import StepState
+
+MAX_CALLBACK_BYTES = 64
+_SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+@dataclass(frozen=True, slots=True)
+class ShowCatalog:
+    """Every roadmap."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShowRoadmap:
+    """A roadmap's view; page None means the page holding the next step."""
+
+    roadmap_id: str
+    page: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStep:
+    """A step card."""
+
+    roadmap_id: str
+    step_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SetStepState:
+    """Mark a step done, skipped, or back to not yet (undo)."""
+
+    roadmap_id: str
+    step_id: str
+    state: StepState
+
+
+@dataclass(frozen=True, slots=True)
+class ShowNextStep:
+    """The card of a roadmap's next unfinished step."""
+
+    roadmap_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Noop:
+    """A button that only labels (the page counter)."""
+
+
+Action = ShowCatalog | ShowRoadmap | ShowStep | SetStepState | ShowNextStep | Noop
+
+_STATE_LETTER = {StepState.DONE: "d", StepState.SKIPPED: "k", StepState.TODO: "u"}
+_LETTER_STATE = {letter: state for state, letter in _STATE_LETTER.items()}
+_PATTERN = re.compile(
+    rf"(?:(?P<catalog>c)|(?P<noop>x)"
+    rf"|r:(?P<r_roadmap>{_SLUG})(?::(?P<page>0|[1-9][0-9]{{0,2}}))?"
+    rf"|n:(?P<n_roadmap>{_SLUG})"
+    rf"|(?P<verb>[sdku]):(?P<roadmap>{_SLUG}):(?P<step>{_SLUG}))"
+)
+
+
+def encode(action: Action) -> str:
+    """The callback data for an action; raises ValueError if it would not fit in 64 bytes."""
+    match action:
+        case ShowCatalog():
+            data = "c"
+        case Noop():
+            data = "x"
+        case ShowRoadmap(roadmap_id, None):
+            data = f"r:{roadmap_id}"
+        case ShowRoadmap(roadmap_id, page):
+            data = f"r:{roadmap_id}:{page}"
+        case ShowNextStep(roadmap_id):
+            data = f"n:{roadmap_id}"
+        case ShowStep(roadmap_id, step_id):
+            data = f"s:{roadmap_id}:{step_id}"
+        case SetStepState(roadmap_id, step_id, state):
+            data = f"{_STATE_LETTER[state]}:{roadmap_id}:{step_id}"
+    if len(data.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data {data!r} is over {MAX_CALLBACK_BYTES} bytes")
+    return data
+
+
+def decode(data: str | None) -> Action | None:
+    """The action a button asks for, or None when the data is malformed or forged."""
+    if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
+        return None
+    match = _PATTERN.fullmatch(data)
+    if match is None:
+        return None
+    if match["catalog"]:
+        return ShowCatalog()
+    if match["noop"]:
+        return Noop()
+    if match["r_roadmap"]:
+        page = match["page"]
+        return ShowRoadmap(match["r_roadmap"], None if page is None else int(page))
+    if match["n_roadmap"]:
+        return ShowNextStep(match["n_roadmap"])
+    verb, roadmap_id, step_id = match["verb"], match["roadmap"], match["step"]
+    if verb == "s":
+        return ShowStep(roadmap_id, step_id)
+    return SetStepState(roadmap_id, step_id, _LETTER_STATE[verb])

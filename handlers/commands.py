@@ -1,0 +1,92 @@
+"""Command and message handlers: /start, /roadmaps, /progress, /next, /help, and the rest."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from handlers.replies import reply, show
+from handlers.services import Context, services_of
+from handlers.views import (
+    render_catalog,
+    render_help,
+    render_hint,
+    render_progress,
+    render_roadmap,
+    render_step,
+    render_unknown_command,
+    render_unknown_roadmap_note,
+    render_welcome,
+)
+
+
+async def start(update: Update, context: Context) -> None:
+    """/start: the welcome and the catalog; /start <roadmap-id> (a deep link) opens that roadmap."""
+    services, chat_id = services_of(context), _chat_id(update)
+    note = None
+    if context.args:
+        roadmap = services.catalog.get(context.args[0])
+        if roadmap is not None:
+            progress = await services.storage.open_roadmap(chat_id, roadmap.id, services.clock())
+            await show(update, render_roadmap(roadmap, progress))
+            return
+        note = render_unknown_roadmap_note(context.args[0])
+    progresses = await services.storage.progress_of_chat(chat_id)
+    await show(update, render_welcome(services.catalog, {p.roadmap_id: p for p in progresses}, note))
+
+
+async def list_roadmaps(update: Update, context: Context) -> None:
+    """/roadmaps: every roadmap, started ones with their percentage."""
+    services = services_of(context)
+    progresses = await services.storage.progress_of_chat(_chat_id(update))
+    await show(update, render_catalog(services.catalog, {p.roadmap_id: p for p in progresses}))
+
+
+async def show_progress(update: Update, context: Context) -> None:
+    """/progress: every roadmap this chat started, with its progress line."""
+    services = services_of(context)
+    progresses = await services.storage.progress_of_chat(_chat_id(update))
+    await show(update, render_progress(services.catalog, progresses))
+
+
+async def show_next_step(update: Update, context: Context) -> None:
+    """/next: the card of the next unfinished step of the roadmap used last."""
+    services = services_of(context)
+    for progress in await services.storage.progress_of_chat(_chat_id(update)):
+        roadmap = services.catalog.get(progress.roadmap_id)
+        if roadmap is None:
+            continue  # a roadmap taken out of the catalog; try the one used before it
+        step = progress.next_step(roadmap)
+        await show(update, render_step(roadmap, step, progress) if step else render_roadmap(roadmap, progress))
+        return
+    await show(update, render_catalog(services.catalog, {}, note="You have not started a roadmap yet. Pick one:"))
+
+
+async def show_help(update: Update, context: Context) -> None:
+    """/help: what the bot does and its commands."""
+    await show(update, render_help())
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not have: a one-line pointer to /help (in groups, only if addressed to us)."""
+    message, chat = update.effective_message, update.effective_chat
+    if message is None or chat is None or not message.text:
+        return
+    command = message.text.split(maxsplit=1)[0]
+    name, _, addressee = command.partition("@")
+    if addressee and addressee.lower() != (context.bot.username or "").lower():
+        return  # another bot's command
+    if chat.type != ChatType.PRIVATE and not addressee:
+        return  # in a group, an unaddressed command may be for another bot
+    await reply(update, render_unknown_command(name))
+
+
+async def plain_text(update: Update, context: Context) -> None:
+    """Anything but a command in a private chat (text, a sticker, a photo): a one-line hint."""
+    await reply(update, render_hint())
+
+
+def _chat_id(update: Update) -> int:
+    """The chat an update belongs to; progress is the chat's, never the sender's."""
+    assert update.effective_chat is not None  # command handlers only see chat messages
+    return update.effective_chat.id

@@ -1,0 +1,51 @@
+"""Putting a screen in front of the chat: edit in place for buttons, reply for commands."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, Message, Update
+from telegram.error import BadRequest
+
+from handlers.views import Screen
+
+log = logging.getLogger(__name__)
+
+# Telegram's words for edits that cannot happen, where a fresh message is the answer.
+_CANNOT_EDIT = ("message can't be edited", "message to edit not found", "message_id_invalid")
+
+
+async def show(update: Update, screen: Screen) -> None:
+    """Edit the message a tapped button sits on, or send the screen as a new message."""
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(screen.text, reply_markup=screen.keyboard)
+            return
+        except BadRequest as error:
+            reason = error.message.lower()
+            if "message is not modified" in reason:
+                return
+            if not any(words in reason for words in _CANNOT_EDIT):
+                raise
+            log.info("cannot edit message %s, sending a new one: %s", query.message.message_id, error.message)
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(screen.text, reply_markup=screen.keyboard)
+
+
+async def reply(update: Update, text: str) -> None:
+    """Answer a message with one line of text."""
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text)
+
+
+async def answer(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a callback query (stops the button's spinner); a too-old query is not an error."""
+    try:
+        await query.answer(text)
+    except BadRequest as error:
+        if "query is too old" not in error.message.lower() and "query id is invalid" not in error.message.lower():
+            raise
+        log.info("callback query %s could not be answered: %s", query.id, error.message)

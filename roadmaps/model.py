@@ -1,0 +1,120 @@
+"""The content model: frozen objects a loaded roadmap file becomes."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+class Level(enum.Enum):
+    """How strong a signal is, in the seed page's three words."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def label(self) -> str:
+        """The word shown to people: Low, Medium, High."""
+        return self.value.capitalize()
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """The three signals every roadmap and step carries."""
+
+    importance: Level
+    market_demand: Level
+    automation_risk: Level
+
+    def labelled(self) -> tuple[tuple[str, str], ...]:
+        """Pairs of (signal name, level word) in the seed page's order."""
+        return (
+            ("Importance", self.importance.label),
+            ("Market demand", self.market_demand.label),
+            ("Automation risk", self.automation_risk.label),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A link worth reading for a step."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a roadmap; its id is stable, `formerly` keeps old ids' progress."""
+
+    id: str
+    title: str
+    summary: str
+    signals: Signals
+    resources: tuple[Resource, ...] = ()
+    section: str | None = None
+    formerly: tuple[str, ...] = ()
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every id progress for this step may be stored under, the current one first."""
+        return (self.id, *self.formerly)
+
+
+@dataclass(frozen=True, slots=True)
+class Roadmap:
+    """A career path: an ordered list of steps."""
+
+    id: str
+    title: str
+    summary: str
+    signals: Signals
+    steps: tuple[Step, ...]
+    _index: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index: dict[str, int] = {}
+        for position, step in enumerate(self.steps):
+            for step_id in reversed(step.ids):
+                index[step_id] = position
+        object.__setattr__(self, "_index", MappingProxyType(index))
+
+    def step(self, step_id: str) -> Step | None:
+        """The step with this id or a former id of it, if the roadmap still has one."""
+        position = self._index.get(step_id)
+        return None if position is None else self.steps[position]
+
+    def number_of(self, step: Step) -> int:
+        """The 1-based position of a step, as people count."""
+        return self._index[step.id] + 1
+
+    def neighbours(self, step: Step) -> tuple[Step | None, Step | None]:
+        """The steps before and after this one."""
+        position = self._index[step.id]
+        before = self.steps[position - 1] if position > 0 else None
+        after = self.steps[position + 1] if position + 1 < len(self.steps) else None
+        return before, after
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Every roadmap the bot serves, in display order."""
+
+    roadmaps: tuple[Roadmap, ...]
+    _by_id: Mapping[str, Roadmap] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", MappingProxyType({roadmap.id: roadmap for roadmap in self.roadmaps}))
+
+    def get(self, roadmap_id: str) -> Roadmap | None:
+        """The roadmap with this id, if there is one."""
+        return self._by_id.get(roadmap_id)
+
+    def __iter__(self) -> Iterator[Roadmap]:
+        return iter(self.roadmaps)
+
+    def __len__(self) -> int:
+        return len(self.roadmaps)

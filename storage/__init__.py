@@ -1,0 +1,18 @@
+"""Persistence: tables, queries, engine setup and Alembic migrations."""
+
+from storage.engine import DEFAULT_DATABASE_URL, create_engine
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.progress import Mark, Progress, StepState
+from storage.store import Storage
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "Mark",
+    "Progress",
+    "StepState",
+    "Storage",
+    "create_engine",
+    "current_revision",
+    "head_revision",
+    "upgrade",
+]

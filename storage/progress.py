@@ -1,0 +1,60 @@
+"""A chat's progress on one roadmap, as stored, and what it means for the roadmap's steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from roadmaps import Roadmap, Step
+
+
+class StepState(enum.Enum):
+    """Where a chat stands on a step; TODO is the absence of a stored mark."""
+
+    TODO = "todo"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A stored state of a step and when it was set."""
+
+    state: StepState
+    changed_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The marks a chat has on one roadmap, keyed by the step ids they were stored under."""
+
+    roadmap_id: str
+    marks: Mapping[str, Mark]
+
+    def mark_of(self, step: Step) -> Mark | None:
+        """The step's latest mark, whether stored under its current id or a former one."""
+        found = [self.marks[step_id] for step_id in step.ids if step_id in self.marks]
+        return max(found, key=lambda mark: mark.changed_at) if found else None
+
+    def state_of(self, step: Step) -> StepState:
+        """The step's state; TODO when it has no mark."""
+        mark = self.mark_of(step)
+        return StepState.TODO if mark is None else mark.state
+
+    def done_count(self, roadmap: Roadmap) -> int:
+        """How many of the roadmap's current steps are done (removed steps do not count)."""
+        return sum(self.state_of(step) is StepState.DONE for step in roadmap.steps)
+
+    def skipped_count(self, roadmap: Roadmap) -> int:
+        """How many of the roadmap's current steps were skipped."""
+        return sum(self.state_of(step) is StepState.SKIPPED for step in roadmap.steps)
+
+    def next_step(self, roadmap: Roadmap) -> Step | None:
+        """The first step neither done nor skipped; None when the roadmap is finished."""
+        return next((step for step in roadmap.steps if self.state_of(step) is StepState.TODO), None)
+
+    def is_finished(self, roadmap: Roadmap) -> bool:
+        """True when every step is done or skipped."""
+        return self.next_step(roadmap) is None

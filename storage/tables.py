@@ -1,0 +1,90 @@
+"""The schema, as SQLAlchemy Core tables; Alembic migrations create it, this describes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    MetaData,
+    String,
+    Table,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone, so we add it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}; store aware UTC datetimes only")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+ID = String(64)
+
+chats = Table(
+    "chats",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+chat_roadmaps = Table(
+    "chat_roadmaps",
+    metadata,
+    Column(
+        "chat_id",
+        BigInteger,
+        ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    ),
+    Column("roadmap_id", ID, primary_key=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("last_activity_at", UtcDateTime, nullable=False),
+)
+
+step_states = Table(
+    "step_states",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("roadmap_id", ID, primary_key=True),
+    Column("step_id", ID, primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(
+        ["chat_id", "roadmap_id"],
+        ["chat_roadmaps.chat_id", "chat_roadmaps.roadmap_id"],
+        ondelete="CASCADE",
+        onupdate="CASCADE",
+    ),
+    CheckConstraint("state IN ('done', 'skipped')", name="known_state"),
+)

@@ -1,0 +1,478 @@
+"""A fake Telegram Bot API for tests: it answers like Telegram, checks what Telegram checks
+(HTML entities, 4096 characters, 64-byte callback data, answering a query once), records every
+call, and replays queued errors. The same core serves two transports: `FakeRequest` plugs it
+into python-telegram-bot in-process, `FakeBotAPIServer` serves it over HTTP to a real
+`roadmap-bot run` process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+from telegram.error import TimedOut
+from telegram.request import BaseRequest, RequestData
+
+TOKEN = "123456789:TEST-secret-token-abcdefghijklmnop"
+BOT_ID = 123456789
+BOT_USERNAME = "roadmap_test_bot"
+
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+MAX_BUTTONS = 100
+ALLOWED_TAGS = {
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler",
+    "a", "code", "pre", "blockquote", "tg-emoji",
+}  # fmt: skip
+_BAD_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);)")
+_BAD_LT = re.compile(r"<(?!/?(?:" + "|".join(sorted(ALLOWED_TAGS, key=len, reverse=True)) + r")[\s>])")
+# Parameters PTB sends JSON-encoded when it posts a form.
+_JSON_PARAMS = {"reply_markup", "link_preview_options", "allowed_updates", "commands", "scope", "entities"}
+_INT_PARAMS = {"chat_id", "message_id", "offset", "limit", "timeout", "user_id"}
+
+
+class TelegramHTMLError(ValueError):
+    """Raised for text Telegram would refuse with "can't parse entities"."""
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            raise TelegramHTMLError(f"unsupported start tag {tag!r}")
+        if tag == "a" and not dict(attrs).get("href"):
+            raise TelegramHTMLError("a link without href")
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open[-1] != tag:
+            raise TelegramHTMLError(f"unexpected end tag {tag!r}")
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """The text a person sees for Telegram HTML; raises TelegramHTMLError where Telegram would."""
+    if match := _BAD_AMPERSAND.search(html):
+        raise TelegramHTMLError(f"unescaped & at byte offset {match.start()}")
+    if match := _BAD_LT.search(html):
+        raise TelegramHTMLError(f"unsupported start tag at byte offset {match.start()}")
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    if collector.open:
+        raise TelegramHTMLError(f"can't find end tag corresponding to start tag {collector.open[-1]!r}")
+    return "".join(collector.parts)
+
+
+@dataclass
+class Call:
+    """One request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class _Failure:
+    status: int
+    body: dict[str, Any]
+    timeout: bool = False
+
+
+@dataclass
+class BotMessage:
+    """A message the bot sent, as it stands now (edits applied)."""
+
+    chat_id: int
+    message_id: int
+    html: str
+    text: str
+    reply_markup: dict[str, Any] | None
+    edits: int = 0
+
+    @property
+    def buttons(self) -> list[list[dict[str, Any]]]:
+        """The inline keyboard as rows of button dicts."""
+        return (self.reply_markup or {}).get("inline_keyboard", [])
+
+    @property
+    def button_texts(self) -> list[str]:
+        """Every button's label, row by row."""
+        return [b["text"] for row in self.buttons for b in row]
+
+
+@dataclass
+class FakeBotAPI:
+    """The Bot API's state: chats, messages, updates, and what the bot asked for."""
+
+    username: str = BOT_USERNAME
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[tuple[int, int], BotMessage] = field(default_factory=dict)
+    commands: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._changed = threading.Condition()
+        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self.open_queries: set[str] = set()
+        self._query_ids = itertools.count(1)
+
+    # --- what a test does -------------------------------------------------------------
+
+    def fail(self, method: str, description: str, *, error_code: int = 400, times: int = 1, **parameters: Any) -> None:
+        """Make the next `times` calls of a method fail as Telegram would (parameters: retry_after, ...)."""
+        body: dict[str, Any] = {"ok": False, "error_code": error_code, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        with self._changed:
+            self._failures[method].extend(_Failure(error_code, body) for _ in range(times))
+
+    def time_out(self, method: str, times: int = 1) -> None:
+        """Make the next `times` calls of a method time out (in-process transport only)."""
+        with self._changed:
+            self._failures[method].extend(_Failure(0, {}, timeout=True) for _ in range(times))
+
+    def message_update(self, chat_id: int, text: str, *, user_id: int | None = None) -> dict[str, Any]:
+        """An update with a person's message, command entities included as Telegram sets them."""
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": _user(user_id or abs(chat_id)),
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return {"update_id": next(self._update_ids), "message": message}
+
+    def callback_update(
+        self, chat_id: int, data: str, *, message_id: int | None = None, user_id: int | None = None
+    ) -> dict[str, Any]:
+        """An update with a tap on a button of a bot message (the chat's latest by default)."""
+        if message_id is None:
+            message_id = self.last_message(chat_id).message_id
+        stored = self.messages.get((chat_id, message_id))
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": self.me(),
+            "text": stored.text if stored else "a message this bot never sent",
+        }
+        if stored and stored.reply_markup:
+            message["reply_markup"] = stored.reply_markup
+        query_id = str(next(self._query_ids))
+        with self._changed:
+            self.open_queries.add(query_id)
+        return {
+            "update_id": next(self._update_ids),
+            "callback_query": {
+                "id": query_id,
+                "from": _user(user_id or abs(chat_id)),
+                "chat_instance": f"instance-{chat_id}",
+                "data": data,
+                "message": message,
+            },
+        }
+
+    def push(self, update: dict[str, Any]) -> None:
+        """Queue an update for the bot's next getUpdates."""
+        with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+
+    def last_message(self, chat_id: int) -> BotMessage:
+        """The newest message the bot sent to a chat."""
+        mine = [m for (chat, _), m in self.messages.items() if chat == chat_id]
+        if not mine:
+            raise AssertionError(f"the bot has sent nothing to chat {chat_id}")
+        return max(mine, key=lambda m: m.message_id)
+
+    def calls_of(self, method: str, chat_id: int | None = None) -> list[Call]:
+        """The calls of one method, optionally to one chat."""
+        with self._changed:
+            return [
+                c for c in self.calls
+                if c.method == method and (chat_id is None or c.params.get("chat_id") == chat_id)
+            ]  # fmt: skip
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 15.0) -> Any:
+        """Block until predicate() is truthy (checked whenever the bot calls); return its value."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not (value := predicate()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"gave up after {timeout}s; last calls: {self.calls[-5:]}")
+                self._changed.wait(remaining)
+            return value
+
+    # --- what the bot does ------------------------------------------------------------
+
+    def handle(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        """Answer one Bot API call: (HTTP status, JSON body), or None for a timeout.
+
+        A call is recorded once its effect is in place, so a test that sees it sees its result.
+        """
+        if method == "getUpdates":
+            self._record(method, params)
+            return 200, {"ok": True, "result": self._get_updates(params)}
+        with self._changed:
+            try:
+                queued = self._failures.get(method)
+                if queued:
+                    failure = queued.popleft()
+                    return None if failure.timeout else (failure.status, failure.body)
+                handler = getattr(self, f"_api_{method}", None)
+                if handler is None:
+                    return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+                return 200, {"ok": True, "result": handler(params)}
+            except _BadRequest as error:
+                return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"}
+            finally:
+                self._record(method, params)
+
+    def _record(self, method: str, params: dict[str, Any]) -> None:
+        with self._changed:
+            self.calls.append(Call(method, params))
+            self._changed.notify_all()
+
+    def me(self) -> dict[str, Any]:
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "Roadmap Bot",
+            "username": self.username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset, limit = int(params.get("offset") or 0), int(params.get("limit") or 100)
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        with self._changed:
+            while True:
+                self._updates = [u for u in self._updates if u["update_id"] >= offset]
+                if self._updates or time.monotonic() >= deadline:
+                    return self._updates[:limit]
+                self._changed.wait(max(0.0, deadline - time.monotonic()))
+
+    def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self.me()
+
+    def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
+        self.commands = list(params["commands"])
+        return True
+
+    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        html, text, markup = self._checked_content(params)
+        message = BotMessage(chat_id, next(self._message_ids), html, text, markup)
+        self.messages[(chat_id, message.message_id)] = message
+        return self._as_json(message)
+
+    def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise _BadRequest("message to edit not found")
+        html, text, markup = self._checked_content(params)
+        message = self.messages[key]
+        if (message.html, message.reply_markup) == (html, markup):
+            raise _BadRequest(
+                "message is not modified: specified new message content and reply markup are exactly "
+                "the same as a current content and reply markup of the message"
+            )
+        message.html, message.text, message.reply_markup = html, text, markup
+        message.edits += 1
+        return self._as_json(message)
+
+    def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        query_id = str(params["callback_query_id"])
+        if query_id not in self.open_queries:
+            raise _BadRequest("query is too old and response timeout expired or query ID is invalid")
+        self.open_queries.discard(query_id)
+        return True
+
+    def _checked_content(self, params: dict[str, Any]) -> tuple[str, str, dict[str, Any] | None]:
+        html = params.get("text") or ""
+        if params.get("parse_mode") == "HTML":
+            try:
+                text = html_to_text(html)
+            except TelegramHTMLError as error:
+                raise _BadRequest(f"can't parse entities: {error}") from error
+        else:
+            text = html
+        if not text.strip():
+            raise _BadRequest("message text is empty")
+        if len(text) > MAX_TEXT:
+            raise _BadRequest("message is too long")
+        markup = params.get("reply_markup")
+        buttons = [b for row in (markup or {}).get("inline_keyboard", []) for b in row]
+        if len(buttons) > MAX_BUTTONS:
+            raise _BadRequest("reply markup is too long")
+        for b in buttons:
+            if not b.get("text"):
+                raise _BadRequest("BUTTON_TEXT_EMPTY")
+            data = b.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
+                raise _BadRequest("BUTTON_DATA_INVALID")
+        return html, text, markup
+
+    def _as_json(self, message: BotMessage) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "message_id": message.message_id,
+            "date": int(time.time()),
+            "chat": _chat(message.chat_id),
+            "from": self.me(),
+            "text": message.text,
+        }
+        if message.reply_markup:
+            result["reply_markup"] = message.reply_markup
+        return result
+
+
+class _BadRequest(Exception):
+    pass
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "Ada"}
+    return {"id": chat_id, "type": "supergroup" if chat_id < -(10**12) else "group", "title": "Study group"}
+
+
+def _user(user_id: int) -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": "Ada", "language_code": "en"}
+
+
+class FakeRequest(BaseRequest):
+    """python-telegram-bot's transport, answered by a FakeBotAPI in the same process."""
+
+    def __init__(self, api: FakeBotAPI) -> None:
+        self.api = api
+
+    @property
+    def read_timeout(self) -> float:
+        return 5.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        answer = self.api.handle(url.rsplit("/", 1)[-1], dict(request_data.parameters) if request_data else {})
+        if answer is None:
+            raise TimedOut("fake timeout")
+        status, body = answer
+        return status, json.dumps(body).encode()
+
+
+class FakeBotAPIServer:
+    """A FakeBotAPI over HTTP on 127.0.0.1, for a real bot process (TELEGRAM_API_URL)."""
+
+    def __init__(self, api: FakeBotAPI, token: str = TOKEN) -> None:
+        self.api = api
+        self.token = token
+        self.httpd = _QuietHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> FakeBotAPIServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self._answer()
+
+            def do_GET(self) -> None:
+                self._answer()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _answer(self) -> None:
+                prefix = f"/bot{server.token}/"
+                if not self.path.startswith(prefix):
+                    self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                answer = server.api.handle(
+                    self.path[len(prefix) :], _decode_params(self.headers, self.rfile.read(length))
+                )
+                if answer is None:
+                    self.close_connection = True
+                    return
+                self._send(*answer)
+
+            def _send(self, status: int, body: dict[str, Any]) -> None:
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
+
+
+class _QuietHTTPServer(ThreadingHTTPServer):
+    """Drops the errors of clients that hang up mid long poll (a bot stopping does that)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
+def _decode_params(headers: Any, body: bytes) -> dict[str, Any]:
+    """Bot API parameters from a JSON body or a form, nested values decoded."""
+    if not body:
+        return {}
+    if "json" in (headers.get("Content-Type") or ""):
+        params = json.loads(body)
+    else:
+        params = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        for key in _JSON_PARAMS & params.keys():
+            params[key] = json.loads(params[key])
+    for key in _INT_PARAMS & params.keys():
+        params[key] = int(params[key])
+    return params

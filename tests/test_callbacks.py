@@ -1,0 +1,74 @@
+"""The callback-data codec: every action fits in 64 bytes and survives the round trip;
+anything else decodes to None."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.callbacks import (
+    MAX_CALLBACK_BYTES,
+    Noop,
+    SetStepState,
+    ShowCatalog,
+    ShowNextStep,
+    ShowRoadmap,
+    ShowStep,
+    decode,
+    encode,
+)
+from roadmaps import MAX_ID_PAIR_BYTES
+from storage import StepState
+
+ROADMAP = "r" * (MAX_ID_PAIR_BYTES - 1)
+STEP = "s"
+LONGEST = [
+    ShowRoadmap(ROADMAP, 999),
+    ShowNextStep(ROADMAP),
+    ShowStep(ROADMAP[: MAX_ID_PAIR_BYTES // 2], "s" * (MAX_ID_PAIR_BYTES - MAX_ID_PAIR_BYTES // 2)),
+    *(SetStepState(ROADMAP, STEP, state) for state in StepState),
+]
+
+
+@pytest.mark.parametrize(
+    "action",
+    [ShowCatalog(), Noop(), ShowRoadmap("demo"), ShowRoadmap("demo", 0), ShowRoadmap("demo", 12), *LONGEST],
+)
+def test_every_action_round_trips(action: object) -> None:
+    assert decode(encode(action)) == action  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("action", LONGEST)
+def test_ids_at_the_validated_limit_fit_in_64_bytes(action: object) -> None:
+    assert len(encode(action).encode()) <= MAX_CALLBACK_BYTES  # type: ignore[arg-type]
+
+
+def test_ids_beyond_the_limit_are_refused_at_encoding() -> None:
+    with pytest.raises(ValueError, match="64 bytes"):
+        encode(ShowStep("r" * 40, "s" * 40))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "c\n",
+        "r:",
+        "r:demo:01",
+        "r:demo:1000",
+        "r:demo:-1",
+        "s:demo",
+        "s:demo:first:extra",
+        "z:demo:first",
+        "d:Demo:first",
+        "d:demo:first step",
+        "d:demo::first",
+        "s:../../etc:passwd",
+        "d:demo:first;DROP TABLE step_states",
+        "s:démo:first",
+        "x" * 65,
+        "s:" + "a" * 40 + ":" + "b" * 30,
+    ],
+)
+def test_malformed_or_forged_data_decodes_to_nothing(data: str | None) -> None:
+    assert decode(data) is None

@@ -1,0 +1,390 @@
+"""The conversation through the real Application: texts, buttons and rows a person would notice."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from handlers.views import COMMANDS
+from roadmaps import BUILTIN_DIR, Catalog, load_catalog
+from storage import Storage
+from storage.tables import chat_roadmaps, chats, step_states
+from tests.conftest import AppFactory, ChatSession, Clock, answers
+from tests.fakebotapi import BOT_USERNAME, FakeBotAPI
+
+SEED = "Backend Engineer (AI era)"
+
+
+async def row_counts(storage: Storage) -> tuple[int, int, int]:
+    async with storage.engine.connect() as connection:
+        counts = [
+            (await connection.execute(select(func.count()).select_from(table))).scalar_one()
+            for table in (chats, chat_roadmaps, step_states)
+        ]
+    return counts[0], counts[1], counts[2]
+
+
+async def open_seed_step(chat: ChatSession, label: str) -> None:
+    await chat.send("/start")
+    await chat.tap(SEED)
+    if label not in " ".join(chat.last.button_texts):
+        await chat.tap("▶")
+    await chat.tap(label)
+
+
+async def test_start_shows_a_welcome_and_every_roadmap_as_a_button(chat: ChatSession, catalog: Catalog) -> None:
+    [call] = await chat.send("/start")
+    assert call.method == "sendMessage"
+    assert "Welcome" in chat.last.text and "one step at a time" in chat.last.text
+    assert chat.last.button_texts == [f"{r.title} · {len(r.steps)} steps" for r in catalog]
+
+
+async def test_mark_done_on_the_first_step_shows_it_done_and_counts_it(chat: ChatSession) -> None:
+    await chat.send("/start")
+    menu = chat.last.message_id
+    await chat.tap(SEED)
+    assert chat.last.message_id == menu, "the roadmap opens in place of the menu"
+    assert "0% · 0 of 10 steps done" in chat.last.text
+    await chat.tap("1. A typed language + git")
+    assert "Step 1 of 10" in chat.last.text and "State: ⬜ Not yet" in chat.last.text
+
+    calls = await chat.tap("✅ Mark done")
+    assert answers(calls) == ["✅ Marked done"]
+    assert [c.method for c in calls if c.method.startswith("edit")] == ["editMessageText"]
+    assert "State: ✅ Done on 27 Nov 2026" in chat.last.text
+    assert "10% · 1 of 10 steps done" in chat.last.text
+    assert "↩️ Undo" in chat.last.button_texts and "✅ Mark done" not in chat.last.button_texts
+
+    await chat.tap("Back to roadmap")
+    assert "▰▱▱▱▱▱▱▱▱▱\n10% · 1 of 10 steps done" in chat.last.text
+    assert "✅ 1. A typed language + git" in chat.last.button_texts
+    assert "👉 Next step: HTTP & REST APIs" in chat.last.button_texts
+    assert len(chat.sent()) == 1, "every step of the walk edited the one message"
+
+
+async def test_the_relational_databases_card_carries_the_seed_text_and_signals(chat: ChatSession) -> None:
+    await open_seed_step(chat, "3. Relational databases & SQL")
+    text = chat.last.text
+    assert "Step 3 of 10" in text
+    assert (
+        "Relational databases & SQL\nSchema design, indexes, transactions, query plans. Postgres is a safe default."
+        in text
+    )
+    assert "Importance High · Market demand High · Automation risk Low" in text
+    assert "PostgreSQL tutorial" in text
+    assert '<a href="https://www.postgresql.org/docs/current/tutorial.html">' in chat.last.html
+    assert chat.last.button_texts == ["✅ Mark done", "⏭ Skip", "◀ Step 2", "Step 4 ▶", "🗺 Back to roadmap"]
+
+
+async def test_the_roadmap_view_shows_signals_with_their_legend_and_a_progress_line(chat: ChatSession) -> None:
+    await chat.send("/start backend-engineer-ai-era")
+    text = chat.last.text
+    assert text.startswith(f"🗺 {SEED}\nFrom language fundamentals to AI-augmented services")
+    assert "How to read the signals\nImportance High · Market demand Medium · Automation risk Low\n" in text
+    assert "Automation risk: how much of it AI tools already do." in text
+    assert "0% · 0 of 10 steps done" in text
+    assert chat.last.button_texts[-1] == "📚 All roadmaps"
+
+
+async def test_skip_and_undo_skip(chat: ChatSession) -> None:
+    await open_seed_step(chat, "2. HTTP & REST APIs")
+    calls = await chat.tap("⏭ Skip")
+    assert answers(calls) == ["⏭ Skipped"]
+    assert "State: ⏭ Skipped on 27 Nov 2026" in chat.last.text
+    assert "0% · 0 of 10 steps done · 1 skipped" in chat.last.text
+    assert chat.last.button_texts[:2] == ["✅ Mark done", "↩️ Undo skip"]
+    await chat.tap("Back to roadmap")
+    assert "⏭ 2. HTTP & REST APIs" in chat.last.button_texts
+    assert "👉 Next step: A typed language + git" in chat.last.button_texts
+    await chat.tap("2. HTTP & REST APIs")
+    calls = await chat.tap("↩️ Undo skip")
+    assert answers(calls) == ["↩️ Undone"]
+    assert "State: ⬜ Not yet" in chat.last.text and "skipped" not in chat.last.text
+
+
+async def test_undo_takes_a_step_back_to_not_yet(chat: ChatSession, storage: Storage) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    await chat.tap("↩️ Undo")
+    assert "0% · 0 of 10 steps done" in chat.last.text
+    assert (await row_counts(storage))[2] == 0
+
+
+async def test_previous_and_next_walk_the_steps_in_place(chat: ChatSession) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    assert "◀ Step 0" not in chat.last.button_texts
+    for number in range(2, 11):
+        await chat.tap(f"Step {number} ▶")
+        assert f"Step {number} of 10" in chat.last.text
+    assert not any("▶" in label for label in chat.last.button_texts)
+    await chat.tap("◀ Step 9")
+    assert "System design" in chat.last.text
+    assert len(chat.sent()) == 1
+
+
+async def test_finishing_the_last_step_gets_a_celebration(chat: ChatSession) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    for number in range(1, 11):
+        calls = await chat.tap("✅ Mark done")
+        if number < 10:
+            assert "You finished" not in chat.last.text
+            await chat.tap(f"Step {number + 1} ▶")
+    assert answers(calls) == ["🎉 Roadmap finished!"]
+    assert f"🎉 You finished {SEED}!" in chat.last.text
+    assert "100% · 10 of 10 steps done" in chat.last.text
+    await chat.tap("Back to roadmap")
+    assert "▰▰▰▰▰▰▰▰▰▰\n100% · 10 of 10 steps done" in chat.last.text
+    assert "Finished!" in chat.last.text
+    assert not any(label.startswith("👉") for label in chat.last.button_texts)
+
+
+async def test_a_long_roadmap_pages_eight_steps_at_a_time_with_its_sections(
+    chat: ChatSession, catalog: Catalog
+) -> None:
+    roadmap = catalog.get("devops-platform-engineer")
+    assert roadmap is not None and len(roadmap.steps) > 16
+    pages = -(-len(roadmap.steps) // 8)
+    await chat.send("/start devops-platform-engineer")
+    step_buttons = [label for label in chat.last.button_texts if label.startswith("⬜")]
+    assert step_buttons == [f"⬜ {n}. {s.title}" for n, s in enumerate(roadmap.steps[:8], 1)]
+    assert f"1/{pages}" in chat.last.button_texts
+    assert f"Steps 1–8 of {len(roadmap.steps)} · {roadmap.steps[0].section}" in chat.last.text
+
+    await chat.tap("▶")
+    assert f"2/{pages}" in chat.last.button_texts
+    assert f"⬜ 9. {roadmap.steps[8].title}" in chat.last.button_texts
+    assert f"Steps 9–16 of {len(roadmap.steps)}" in chat.last.text
+    await chat.tap("◀")
+    await chat.tap("◀")
+    assert f"{pages}/{pages}" in chat.last.button_texts, "◀ on the first page goes round to the last"
+
+    calls = await chat.tap(f"{pages}/{pages}")
+    assert answers(calls) == [None] and not [c for c in calls if c.method == "editMessageText"]
+
+
+async def test_a_roadmap_opens_on_the_page_of_its_next_step(chat: ChatSession, catalog: Catalog) -> None:
+    roadmap = catalog.get("devops-platform-engineer")
+    assert roadmap is not None
+    await chat.send("/start devops-platform-engineer")
+    for _ in range(9):
+        await chat.tap("👉 Next step")
+        await chat.tap("✅ Mark done")
+        await chat.tap("Back to roadmap")
+    await chat.send("/roadmaps")
+    await chat.tap(roadmap.title)
+    assert f"👉 Next step: {roadmap.steps[9].title}" in chat.last.button_texts
+    assert f"⬜ 10. {roadmap.steps[9].title}" in chat.last.button_texts, "page 2 holds step 10"
+
+
+async def test_progress_lists_every_started_roadmap_and_next_opens_the_next_step(
+    chat: ChatSession, clock: Clock
+) -> None:
+    await chat.send("/next")
+    assert "You have not started a roadmap yet" in chat.last.text
+    await chat.send("/progress")
+    assert "You have not started a roadmap yet" in chat.last.text
+
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    clock.advance(minutes=5)
+    await chat.send("/start frontend-engineer")
+    await chat.send("/progress")
+    text = chat.last.text
+    assert text.index("Frontend Engineer") < text.index(SEED), "the roadmap used last comes first"
+    assert f"{SEED}\n▰▱▱▱▱▱▱▱▱▱ 10% · 1 of 10 steps done\nNext: HTTP & REST APIs" in text
+    assert "0% · 0 of 12 steps done" in text
+
+    clock.advance(minutes=5)
+    await chat.tap(SEED)
+    await chat.send("/next")
+    assert "Step 2 of 10" in chat.last.text and "HTTP & REST APIs" in chat.last.text
+
+
+async def test_catalog_buttons_show_how_far_a_started_roadmap_is(chat: ChatSession) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    await chat.send("/roadmaps")
+    assert f"{SEED} · 10%" in chat.last.button_texts
+    assert "Frontend Engineer · 12 steps" in chat.last.button_texts
+    await chat.tap("Back to roadmap", message_id=chat.sent()[0].message_id)
+    await chat.tap("All roadmaps", message_id=chat.sent()[0].message_id)
+    assert "📚 Roadmaps" in chat.sent()[0].text
+
+
+async def test_a_deep_link_to_an_unknown_roadmap_gets_the_catalog_and_a_note(chat: ChatSession) -> None:
+    await chat.send("/start no-such-roadmap")
+    assert chat.last.text.startswith("I don't have a roadmap called “no-such-roadmap”.")
+    assert f"{SEED} · 10 steps" in chat.last.button_texts
+
+
+async def test_help_is_short_true_and_lists_every_command(chat: ChatSession) -> None:
+    await chat.send("/help")
+    for name, description in COMMANDS:
+        assert f"/{name} · {description}" in chat.last.text
+    assert len(chat.last.text) < 1000
+
+
+@pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
+async def test_every_listed_command_has_a_handler(chat: ChatSession, name: str) -> None:
+    await chat.send(f"/{name}")
+    assert "I don't know the command" not in chat.last.text
+
+
+async def test_plain_text_and_unknown_commands_get_one_line_and_change_nothing(
+    chat: ChatSession, storage: Storage
+) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    before = await row_counts(storage)
+
+    await chat.send("hello there")
+    assert chat.last.text == "I work with buttons and commands: try /roadmaps to pick a roadmap, or /help."
+    await chat.send("/frobnicate <b>now</b> & then")
+    assert chat.last.text == "I don't know the command /frobnicate. Try /help to see what I can do."
+    await chat.send("/x<i>")
+    assert chat.last.text.startswith("I don't know the command /x<i>.")
+    assert await row_counts(storage) == before
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "garbage",
+        "d:backend-engineer-ai-era",
+        "d:backend-engineer-ai-era:typed-language-and-git:1001",
+        "☃" * 16,
+        "u:x:y;--",
+    ],
+)
+async def test_a_forged_button_is_answered_politely_and_changes_nothing(
+    chat: ChatSession, storage: Storage, data: str
+) -> None:
+    await chat.send("/start")
+    before_rows, before_text = await row_counts(storage), chat.last.text
+    calls = await chat.press(data)
+    assert answers(calls) == ["This button is out of date. Send /roadmaps to start again."]
+    assert await row_counts(storage) == before_rows
+    assert chat.last.text == before_text
+
+
+async def test_a_button_for_a_roadmap_or_step_that_does_not_exist_shows_the_current_view(
+    chat: ChatSession, storage: Storage
+) -> None:
+    await chat.send("/start")
+    calls = await chat.press("d:no-such-roadmap:first")
+    assert answers(calls) == ["That roadmap is no longer available. Here are the ones I have."]
+    assert "📚 Roadmaps" in chat.last.text
+    calls = await chat.press("d:backend-engineer-ai-era:no-such-step")
+    assert answers(calls) == ["That step is no longer in this roadmap. Here is the roadmap as it is now."]
+    assert "0% · 0 of 10 steps done" in chat.last.text
+    assert (await row_counts(storage))[2] == 0
+
+
+async def test_a_button_only_ever_changes_the_chat_it_is_pressed_in(app, api: FakeBotAPI, storage: Storage) -> None:  # type: ignore[no-untyped-def]
+    alice, bob = ChatSession(app, api, 1), ChatSession(app, api, 2)
+    await open_seed_step(alice, "1. A typed language + git")
+    await bob.send("/start")
+    done_button = next(b for row in alice.last.buttons for b in row if b["text"] == "✅ Mark done")
+    await bob.press(done_button["callback_data"])  # Bob replays Alice's button in his chat
+    assert (await storage.progress_of(1, "backend-engineer-ai-era")).marks == {}
+    assert set((await storage.progress_of(2, "backend-engineer-ai-era")).marks) == {"typed-language-and-git"}
+
+
+async def test_in_a_group_progress_belongs_to_the_group_and_commands_may_name_the_bot(
+    app,
+    api: FakeBotAPI,
+    storage: Storage,  # type: ignore[no-untyped-def]
+) -> None:
+    group = -1_001_234_567_890
+    ada, ben = ChatSession(app, api, group, user_id=11), ChatSession(app, api, group, user_id=22)
+    await ada.send(f"/start@{BOT_USERNAME}")
+    assert "Welcome" in ada.last.text
+    await ada.tap(SEED)
+    await ada.tap("1. A typed language + git")
+    await ben.tap("✅ Mark done")
+    await ben.send(f"/progress@{BOT_USERNAME}")
+    assert "10% · 1 of 10 steps done" in ben.last.text
+    assert set((await storage.progress_of(group, "backend-engineer-ai-era")).marks) == {"typed-language-and-git"}
+    assert (await storage.progress_of(11, "backend-engineer-ai-era")).marks == {}
+
+    messages = len(ada.sent())
+    await ada.send("/start@some_other_bot")
+    await ada.send("/weather")
+    await ada.send("just chatting in the group")
+    assert len(ada.sent()) == messages, "a group's other talk and other bots' commands get no answer"
+    await ada.send(f"/weather@{BOT_USERNAME}")
+    assert ada.last.text.startswith("I don't know the command /weather.")
+
+
+async def test_content_changes_keep_progress_of_renamed_steps_and_answer_old_buttons(
+    make_app: AppFactory, api: FakeBotAPI, catalog: Catalog, tmp_path: Path
+) -> None:
+    chat = ChatSession(await make_app(catalog), api, 7)
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    await chat.tap("Step 2 ▶")
+    http_card = chat.last.message_id
+
+    # A new version of the content renames step 1 (keeping its old id) and removes step 2.
+    text = (BUILTIN_DIR / "backend-engineer-ai-era.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: typed-language-and-git", "id: typed-language\n    formerly: [typed-language-and-git]")
+    text = text[: text.index("  - id: http-rest-apis")] + text[text.index("  - id: relational-databases-sql") :]
+    (tmp_path / "backend-engineer-ai-era.yaml").write_text(text, encoding="utf-8")
+    chat = ChatSession(await make_app(load_catalog(tmp_path)), api, 7)
+
+    calls = await chat.tap("✅ Mark done", message_id=http_card)
+    assert answers(calls) == ["That step is no longer in this roadmap. Here is the roadmap as it is now."]
+    assert "11% · 1 of 9 steps done" in chat.last.text, "the renamed step kept its progress"
+    assert "✅ 1. A typed language + git" in chat.last.button_texts
+
+
+async def test_pressing_a_button_that_shows_what_is_already_there_is_not_an_error(
+    chat: ChatSession, api: FakeBotAPI
+) -> None:
+    await chat.send("/start backend-engineer-ai-era")
+    calls = await chat.press("r:backend-engineer-ai-era:0")
+    [edit] = [c for c in calls if c.method == "editMessageText"]
+    assert edit  # Telegram answered "message is not modified": swallowed, query still answered
+    assert answers(calls) == [None]
+
+
+async def test_a_message_that_can_no_longer_be_edited_gets_a_fresh_one(chat: ChatSession, api: FakeBotAPI) -> None:
+    await chat.send("/start")
+    api.fail("editMessageText", "Bad Request: message can't be edited")
+    await chat.tap(SEED)
+    assert len(chat.sent()) == 2
+    assert "0% · 0 of 10 steps done" in chat.last.text
+
+
+@pytest.mark.logs_errors
+async def test_a_database_failure_is_answered_and_the_bot_keeps_going(
+    chat: ChatSession, storage: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise OperationalError("UPDATE step_states", {}, Exception("disk I/O error"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(storage, "set_step_state", broken)
+        calls = await chat.tap("✅ Mark done")
+    assert answers(calls) == ["Sorry, something went wrong on my side and nothing was changed. Please try again."]
+    assert [r for r in caplog.records if r.levelno == logging.ERROR and "error while handling update" in r.getMessage()]
+
+    calls = await chat.tap("✅ Mark done")
+    assert answers(calls) == ["✅ Marked done"]
+
+
+@pytest.mark.logs_errors
+async def test_a_telegram_error_while_replying_is_logged_and_the_next_update_works(
+    chat: ChatSession, api: FakeBotAPI
+) -> None:
+    api.fail("sendMessage", "Forbidden: bot was blocked by the user", error_code=403, times=2)
+    await chat.send("/start")
+    assert not chat.api.messages
+    await chat.send("/start")
+    assert "Welcome" in chat.last.text

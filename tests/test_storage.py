@@ -1,0 +1,125 @@
+"""Storage on a real SQLite file: the schema comes from migrations, progress is per chat."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+
+from roadmaps import Level, Roadmap, Signals, Step
+from storage import Progress, StepState, Storage, current_revision, head_revision, upgrade
+from storage.tables import chat_roadmaps, chats, metadata, step_states
+
+T0 = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+SIGNALS = Signals(Level.HIGH, Level.HIGH, Level.LOW)
+
+
+def demo_roadmap(*steps: Step) -> Roadmap:
+    return Roadmap("demo", "Demo", "A demo.", SIGNALS, steps or (step("one"), step("two"), step("three")))
+
+
+def step(step_id: str, formerly: tuple[str, ...] = ()) -> Step:
+    return Step(step_id, step_id.title(), "Text.", SIGNALS, formerly=formerly)
+
+
+async def test_migrations_create_exactly_the_schema_the_code_describes(storage: Storage) -> None:
+    assert await current_revision(storage.engine) == head_revision()
+    async with storage.engine.connect() as connection:
+        differences = await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+        )
+    assert differences == []
+
+
+async def test_upgrading_twice_changes_nothing(storage: Storage) -> None:
+    roadmap = demo_roadmap()
+    await storage.set_step_state(1, "demo", roadmap.steps[0], StepState.DONE, T0)
+    assert await upgrade(storage.engine) == head_revision()
+    assert (await storage.progress_of(1, "demo")).done_count(roadmap) == 1
+
+
+async def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(storage: Storage) -> None:
+    async with storage.engine.connect() as connection:
+        pragmas = {
+            name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout")
+        }
+    assert pragmas["journal_mode"] == "wal"
+    assert pragmas["foreign_keys"] == 1
+    assert pragmas["busy_timeout"] >= 5000
+
+
+async def test_marking_done_then_undoing_leaves_no_mark(storage: Storage) -> None:
+    roadmap = demo_roadmap()
+    progress = await storage.set_step_state(1, "demo", roadmap.steps[1], StepState.DONE, T0)
+    assert progress.state_of(roadmap.steps[1]) is StepState.DONE
+    assert progress.mark_of(roadmap.steps[1]).changed_at == T0  # type: ignore[union-attr]
+    progress = await storage.set_step_state(1, "demo", roadmap.steps[1], StepState.TODO, T0)
+    assert progress.marks == {}
+    assert progress.next_step(roadmap) is roadmap.steps[0]
+
+
+async def test_progress_belongs_to_one_chat_with_64_bit_ids(storage: Storage) -> None:
+    roadmap = demo_roadmap()
+    supergroup, big_user = -1_001_234_567_890, 2**62 + 7
+    await storage.set_step_state(supergroup, "demo", roadmap.steps[0], StepState.DONE, T0)
+    await storage.set_step_state(big_user, "demo", roadmap.steps[1], StepState.SKIPPED, T0)
+    group_progress = await storage.progress_of(supergroup, "demo")
+    user_progress = await storage.progress_of(big_user, "demo")
+    assert set(group_progress.marks) == {"one"}
+    assert set(user_progress.marks) == {"two"}
+    assert user_progress.skipped_count(roadmap) == 1 and user_progress.done_count(roadmap) == 0
+    assert await storage.progress_of(42, "demo") == Progress("demo", {})
+
+
+async def test_times_come_back_as_utc_aware_datetimes(storage: Storage) -> None:
+    roadmap = demo_roadmap()
+    berlin = dt.timezone(dt.timedelta(hours=1))
+    await storage.set_step_state(1, "demo", roadmap.steps[0], StepState.DONE, T0.astimezone(berlin))
+    mark = (await storage.progress_of(1, "demo")).mark_of(roadmap.steps[0])
+    assert mark is not None and mark.changed_at == T0 and mark.changed_at.tzinfo == dt.UTC
+
+
+async def test_roadmaps_of_a_chat_come_most_recently_used_first(storage: Storage) -> None:
+    await storage.open_roadmap(1, "first", T0)
+    await storage.open_roadmap(1, "second", T0 + dt.timedelta(minutes=1))
+    await storage.open_roadmap(2, "other-chat", T0 + dt.timedelta(minutes=2))
+    assert [p.roadmap_id for p in await storage.progress_of_chat(1)] == ["second", "first"]
+    await storage.open_roadmap(1, "first", T0 + dt.timedelta(minutes=3))
+    assert [p.roadmap_id for p in await storage.progress_of_chat(1)] == ["first", "second"]
+    async with storage.engine.connect() as connection:
+        assert (await connection.execute(select(func.count()).select_from(chats))).scalar() == 2
+        started = (
+            await connection.execute(
+                select(chat_roadmaps.c.started_at).where(
+                    chat_roadmaps.c.chat_id == 1, chat_roadmaps.c.roadmap_id == "first"
+                )
+            )
+        ).scalar()
+    assert started == T0
+
+
+async def test_a_renamed_step_keeps_its_progress_and_a_removed_one_stops_counting(storage: Storage) -> None:
+    old = demo_roadmap(step("one"), step("two"), step("three"))
+    await storage.set_step_state(1, "demo", old.steps[0], StepState.DONE, T0)
+    await storage.set_step_state(1, "demo", old.steps[2], StepState.DONE, T0)
+    new = demo_roadmap(step("first", formerly=("one",)), step("two"), step("four"))
+    progress = await storage.progress_of(1, "demo")
+    assert progress.state_of(new.steps[0]) is StepState.DONE
+    assert progress.done_count(new) == 1  # "three" was removed: it no longer counts
+
+    progress = await storage.set_step_state(1, "demo", new.steps[0], StepState.SKIPPED, T0 + dt.timedelta(hours=1))
+    assert set(progress.marks) == {"first", "three"}, "the mark moved from the former id to the current one"
+    assert progress.state_of(new.steps[0]) is StepState.SKIPPED
+
+
+async def test_the_latest_mark_wins_when_old_and_new_ids_both_have_one(storage: Storage) -> None:
+    old, new = step("one"), step("first", formerly=("one",))
+    await storage.set_step_state(1, "demo", old, StepState.DONE, T0 + dt.timedelta(hours=2))
+    async with storage.engine.begin() as connection:
+        await connection.execute(
+            step_states.insert().values(chat_id=1, roadmap_id="demo", step_id="first", state="skipped", changed_at=T0)
+        )
+    assert (await storage.progress_of(1, "demo")).state_of(new) is StepState.DONE

@@ -1,0 +1,96 @@
+"""Views at the edges: content at every validated limit fits Telegram, and content is escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from handlers.views import render_catalog, render_progress, render_roadmap, render_step
+from roadmaps import MAX_ID_PAIR_BYTES, Catalog, Level, Resource, Roadmap, Signals, Step, load_catalog
+from roadmaps.loader import MAX_RESOURCES, MAX_STEPS, MAX_SUMMARY, MAX_TITLE, MAX_URL
+from storage import Mark, Progress, StepState
+from tests.conftest import AppFactory, ChatSession
+from tests.fakebotapi import MAX_CALLBACK_DATA, FakeBotAPI, html_to_text
+
+SIGNALS = Signals(Level.HIGH, Level.MEDIUM, Level.LOW)
+NASTY = "<b>&amp; \"quotes\" & <script>alert(1)</script> 'n' </i>"
+
+
+def biggest_roadmap(number: int = 0) -> Roadmap:
+    """A roadmap with every field at the loader's limit, in characters that escaping lengthens."""
+    roadmap_id = f"r{number}-" + "x" * (MAX_ID_PAIR_BYTES // 2 - 3)
+    steps = tuple(
+        Step(
+            f"s{n}-" + "y" * (MAX_ID_PAIR_BYTES - len(roadmap_id) - len(f"s{n}-")),
+            "&" * MAX_TITLE,
+            "<" * MAX_SUMMARY,
+            SIGNALS,
+            resources=tuple(
+                Resource(">" * MAX_TITLE, "https://e.org/?" + "&" * (MAX_URL - 15)) for _ in range(MAX_RESOURCES)
+            ),
+            section="&" * MAX_TITLE,
+        )
+        for n in range(MAX_STEPS)
+    )
+    return Roadmap(roadmap_id, "&" * MAX_TITLE, "<" * MAX_SUMMARY, SIGNALS, steps)
+
+
+def test_every_screen_fits_telegram_at_the_content_limits() -> None:
+    roadmap = biggest_roadmap()
+    done = Progress(
+        roadmap.id, {s.id: Mark(StepState.DONE, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)) for s in roadmap.steps}
+    )
+    catalog = Catalog(tuple(biggest_roadmap(n) for n in range(12)))
+    screens = [
+        render_step(roadmap, roadmap.steps[-1], done, celebrate=True),
+        render_roadmap(roadmap, done, page=24),
+        render_catalog(catalog, {}, note="x" * 200),
+        render_progress(catalog, [Progress(r.id, {}) for r in catalog]),
+    ]
+    for screen in screens:
+        assert len(html_to_text(screen.text)) <= 4096
+        buttons = [b for row in (screen.keyboard.inline_keyboard if screen.keyboard else ()) for b in row]
+        assert len(buttons) <= 100
+        assert all(len(b.callback_data.encode()) <= MAX_CALLBACK_DATA for b in buttons)
+
+
+@pytest.fixture
+def nasty_catalog(tmp_path: Path) -> Catalog:
+    Q = json.dumps(NASTY)
+    (tmp_path / "nasty.yaml").write_text(
+        f"""
+id: nasty
+title: {Q}
+summary: {Q}
+signals: {{importance: high, market_demand: high, automation_risk: low}}
+steps:
+  - id: one
+    title: {Q}
+    summary: {Q}
+    section: {Q}
+    signals: {{importance: low, market_demand: low, automation_risk: high}}
+    resources:
+      - {{title: {Q}, url: 'https://example.org/?a=1&b="2"<x>'}}
+""",
+        encoding="utf-8",
+    )
+    return load_catalog(tmp_path)
+
+
+async def test_content_is_escaped_everywhere_it_is_shown(
+    make_app: AppFactory, api: FakeBotAPI, nasty_catalog: Catalog
+) -> None:
+    chat = ChatSession(await make_app(nasty_catalog), api, 5)
+    await chat.send("/roadmaps")  # the fake Bot API refuses HTML Telegram would refuse
+    assert NASTY in chat.last.text
+    await chat.tap("· 1 steps")
+    assert chat.last.text.count(NASTY) >= 2
+    await chat.tap("1.")
+    assert chat.last.text.count(NASTY) >= 4
+    assert 'href="https://example.org/?a=1&amp;b=&quot;2&quot;&lt;x&gt;"' in chat.last.html
+    await chat.tap("✅ Mark done")
+    await chat.send("/progress")
+    assert NASTY in chat.last.text
