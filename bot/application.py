@@ -9,12 +9,13 @@ from collections.abc import Callable
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackContext, Defaults
 from telegram.request import BaseRequest
 
+from bot.nudges import NudgeDispatcher
 from bot.settings import Settings
 from handlers import COMMANDS, Services, register
-from handlers.services import install, utc_now
+from handlers.services import install, services_of_application, utc_now
 from roadmaps import Catalog
 from storage import Storage
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 # Updates handled at once; each waits mostly on the database or on Telegram.
 CONCURRENT_UPDATES = 64
+# Seconds between nudge passes; a pass claims whatever is due, so the interval only bounds lateness.
+NUDGE_INTERVAL = 60
 
 
 def build_application(
@@ -49,7 +52,30 @@ def build_application(
     application = builder.build()
     install(application, Services(catalog, storage, clock))
     register(application)
+    schedule_nudges(application)
     return application
+
+
+def nudge_dispatcher(application: Application) -> NudgeDispatcher:  # type: ignore[type-arg]
+    """The dispatcher that sends this application's nudges through its bot."""
+    services = services_of_application(application)
+    return NudgeDispatcher(application.bot, services.catalog, services.storage)
+
+
+def schedule_nudges(application: Application) -> None:  # type: ignore[type-arg]
+    """One repeating job runs nudge passes; it starts and stops with the application."""
+
+    async def tick(context: CallbackContext) -> None:  # type: ignore[type-arg]
+        await nudge_dispatcher(context.application).run_pass(services_of_application(context.application).clock())
+
+    assert application.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    application.job_queue.run_repeating(
+        tick,
+        interval=NUDGE_INTERVAL,
+        first=NUDGE_INTERVAL / 6,
+        name="nudges",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": NUDGE_INTERVAL},
+    )
 
 
 async def announce_commands(application: Application) -> None:  # type: ignore[type-arg]

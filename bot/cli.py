@@ -1,9 +1,10 @@
-"""The command line: `roadmap-bot run | db upgrade | roadmaps check [DIR]`."""
+"""The command line: `roadmap-bot run | nudge | db upgrade | roadmaps check [DIR]`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
@@ -48,6 +49,11 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the bot (applies database migrations first)")
     run.set_defaults(handler=run_bot)
 
+    nudge = commands.add_parser("nudge", help="one pass of the nudge scheduler, then exit")
+    nudge.add_argument("--at", type=moment, help="act as if now were this ISO-8601 time (UTC if no offset)")
+    nudge.add_argument("--dry-run", action="store_true", help="print who would get which nudge; send nothing")
+    nudge.set_defaults(handler=nudge_once)
+
     db = commands.add_parser("db", help="database tasks").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply database migrations").set_defaults(handler=upgrade_database)
 
@@ -83,6 +89,41 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     except NetworkError as error:
         log.error("cannot reach the Bot API at %s: %s", settings.telegram_api_url, error)
+        return 1
+    return 0
+
+
+def moment(text: str) -> dt.datetime:
+    """An ISO-8601 time from the command line; without an offset it is UTC."""
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r}") from error
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+
+
+def nudge_once(args: argparse.Namespace, settings: Settings) -> int:
+    """`roadmap-bot nudge [--at T] [--dry-run]`: exactly the pass the bot's job runs, once."""
+    from bot.runner import dry_run_nudges, run_nudge_pass
+
+    if not args.dry_run and not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format, secrets=[settings.token or ""])
+    try:
+        catalog = load_catalog()
+    except RoadmapError as error:
+        log.error("the built-in roadmaps do not validate:\n%s", error)
+        return 1
+    now = args.at or dt.datetime.now(dt.UTC)
+    if args.dry_run:
+        for line in asyncio.run(dry_run_nudges(settings, catalog, now)):
+            print(line)
+        return 0
+    try:
+        print(f"nudge pass at {now.isoformat()}: {asyncio.run(run_nudge_pass(settings, catalog, now))}")
+    except (InvalidToken, NetworkError) as error:
+        log.error("cannot use the Bot API at %s: %s", settings.telegram_api_url, error)
         return 1
     return 0
 

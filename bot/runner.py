@@ -1,14 +1,16 @@
-"""Running the bot: migrations, then polling until SIGINT or SIGTERM."""
+"""Running the bot (migrations, then polling until SIGINT or SIGTERM) and single nudge passes."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import signal
 
 from telegram import Update
 
-from bot.application import announce_commands, build_application
+from bot.application import announce_commands, build_application, nudge_dispatcher
+from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
 from roadmaps import Catalog
 from storage import Storage, create_engine, upgrade
@@ -43,3 +45,33 @@ async def poll(application) -> None:  # type: ignore[no-untyped-def]
         await application.updater.stop()
         await application.stop()
     log.info("stopped")
+
+
+async def run_nudge_pass(settings: Settings, catalog: Catalog, now: dt.datetime) -> PassReport:
+    """One nudge pass as if the time were `now`, through the same Application the bot builds."""
+    storage = Storage(create_engine(settings.database_url))
+    try:
+        await upgrade(storage.engine)
+        application = build_application(settings, catalog, storage)
+        async with application:
+            return await nudge_dispatcher(application).run_pass(now)
+    finally:
+        await storage.close()
+
+
+async def dry_run_nudges(settings: Settings, catalog: Catalog, now: dt.datetime) -> list[str]:
+    """One line per chat due by `now`: which nudge it would get. Sends and changes nothing."""
+    storage = Storage(create_engine(settings.database_url))
+    try:
+        planned = await plan_due_nudges(catalog, storage, now)
+    finally:
+        await storage.close()
+    lines = []
+    for reminder, nudge in planned:
+        if nudge is None:
+            lines.append(f"chat {reminder.chat_id}: nothing to nudge (every roadmap it started is finished)")
+        else:
+            pausing = " (the last before pausing)" if nudge.pausing else ""
+            lines.append(f"chat {reminder.chat_id}: {nudge.roadmap.title} → {nudge.step.title}{pausing}")
+    lines.append(f"{len(planned)} chat(s) due at {now.isoformat()}; dry run, nothing sent")
+    return lines

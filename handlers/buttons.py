@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 from telegram import Update
 
 from handlers.callbacks import (
     Action,
     Noop,
+    PauseReminders,
+    ResumeReminders,
+    SetReminderDay,
+    SetReminderHour,
+    SetStepState,
+    SetUtcOffset,
     ShowCatalog,
     ShowNextStep,
     ShowRoadmap,
     ShowStep,
+    ShowTimezones,
+    SnoozeReminder,
     decode,
+)
+from handlers.reminder_views import (
+    describe_schedule,
+    local_time,
+    render_no_reminder,
+    render_remind,
+    render_timezones,
+    with_new_reminder,
 )
 from handlers.replies import answer, show
 from handlers.services import Context, Services, services_of
 from handlers.views import Screen, render_catalog, render_roadmap, render_step
-from storage import StepState
+from storage import ReminderStatus, StepState
+from storage.schedule import utc_offset_zone
 
 OUT_OF_DATE = "This button is out of date. Send /roadmaps to start again."
 ROADMAP_GONE = "That roadmap is no longer available. Here are the ones I have."
@@ -29,6 +47,9 @@ STATE_CHANGED = {
     StepState.TODO: "↩️ Undone",
 }
 FINISHED = "🎉 Roadmap finished!"
+SNOOZE = dt.timedelta(hours=24)
+
+Result = tuple[Screen | None, str | None]
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -46,38 +67,80 @@ async def on_button(update: Update, context: Context) -> None:
     await asyncio.gather(answer(query, note), show(update, screen))
 
 
-async def perform(action: Action | None, chat_id: int, services: Services) -> tuple[Screen | None, str | None]:
+async def perform(action: Action | None, chat_id: int, services: Services) -> Result:
     """Carry out what a button asks for this chat; return the screen to show and a short note."""
-    catalog, storage = services.catalog, services.storage
-    if action is None:
-        return None, OUT_OF_DATE
-    if isinstance(action, Noop):
-        return None, None
-    if isinstance(action, ShowCatalog):
-        progresses = await storage.progress_of_chat(chat_id)
-        return render_catalog(catalog, {p.roadmap_id: p for p in progresses}), None
+    match action:
+        case None:
+            return None, OUT_OF_DATE
+        case Noop():
+            return None, None
+        case ShowCatalog():
+            return await _catalog(chat_id, services), None
+        case ShowRoadmap() | ShowNextStep() | ShowStep() | SetStepState():
+            return await _on_roadmap(action, chat_id, services)
+        case _:
+            return await _on_reminder(action, chat_id, services)
 
-    roadmap = catalog.get(action.roadmap_id)
+
+async def _catalog(chat_id: int, services: Services) -> Screen:
+    progresses = await services.storage.progress_of_chat(chat_id)
+    return render_catalog(services.catalog, {p.roadmap_id: p for p in progresses})
+
+
+async def _on_roadmap(
+    action: ShowRoadmap | ShowNextStep | ShowStep | SetStepState, chat_id: int, services: Services
+) -> Result:
+    """Buttons about a roadmap and its steps; ids that no longer exist get the current view."""
+    storage, now = services.storage, services.clock()
+    roadmap = services.catalog.get(action.roadmap_id)
     if roadmap is None:
-        progresses = await storage.progress_of_chat(chat_id)
-        return render_catalog(catalog, {p.roadmap_id: p for p in progresses}), ROADMAP_GONE
-    if isinstance(action, ShowRoadmap):
-        progress = await storage.open_roadmap(chat_id, roadmap.id, services.clock())
-        return render_roadmap(roadmap, progress, action.page), None
+        return await _catalog(chat_id, services), ROADMAP_GONE
+    step = roadmap.step(action.step_id) if isinstance(action, ShowStep | SetStepState) else None
+    if isinstance(action, ShowStep | SetStepState) and step is None:
+        opened = await storage.open_roadmap(chat_id, roadmap.id, now)
+        return with_new_reminder(render_roadmap(roadmap, opened.progress), opened.new_reminder), STEP_GONE
+    if isinstance(action, SetStepState):
+        assert step is not None
+        progress = await storage.set_step_state(chat_id, roadmap.id, step, action.state, now)
+        finished = action.state is StepState.DONE and progress.is_finished(roadmap)
+        note = FINISHED if finished else STATE_CHANGED[action.state]
+        return render_step(roadmap, step, progress, celebrate=finished), note
+    opened = await storage.open_roadmap(chat_id, roadmap.id, now)
+    progress = opened.progress
     if isinstance(action, ShowNextStep):
-        progress = await storage.open_roadmap(chat_id, roadmap.id, services.clock())
         step = progress.next_step(roadmap)
-        return (render_step(roadmap, step, progress) if step else render_roadmap(roadmap, progress)), None
+    if step is not None:
+        return with_new_reminder(render_step(roadmap, step, progress), opened.new_reminder), None
+    page = action.page if isinstance(action, ShowRoadmap) else None
+    return with_new_reminder(render_roadmap(roadmap, progress, page), opened.new_reminder), None
 
-    step = roadmap.step(action.step_id)
-    if step is None:
-        progress = await storage.open_roadmap(chat_id, roadmap.id, services.clock())
-        return render_roadmap(roadmap, progress), STEP_GONE
-    if isinstance(action, ShowStep):
-        progress = await storage.open_roadmap(chat_id, roadmap.id, services.clock())
-        return render_step(roadmap, step, progress), None
-    progress = await storage.set_step_state(chat_id, roadmap.id, step, action.state, services.clock())
-    finished = action.state is StepState.DONE and progress.is_finished(roadmap)
-    return render_step(roadmap, step, progress, celebrate=finished), FINISHED if finished else STATE_CHANGED[
-        action.state
-    ]
+
+async def _on_reminder(action: Action, chat_id: int, services: Services) -> Result:
+    """Buttons of /remind and of a nudge."""
+    storage, now = services.storage, services.clock()
+    change = storage.change_reminder
+    note: str | None = None
+    match action:
+        case SetReminderDay(weekday):
+            reminder = await change(chat_id, now, weekday=weekday)
+        case SetReminderHour(hour):
+            reminder = await change(chat_id, now, hour=hour)
+        case SetUtcOffset(hours):
+            reminder = await change(chat_id, now, timezone=utc_offset_zone(hours))
+        case PauseReminders():
+            reminder, note = await change(chat_id, now, status=ReminderStatus.PAUSED), "🔕 Reminders paused"
+        case ResumeReminders():
+            reminder, note = await change(chat_id, now, status=ReminderStatus.ACTIVE), "⏰ Reminders on"
+        case SnoozeReminder():
+            reminder = await change(chat_id, now, status=ReminderStatus.ACTIVE, due_at=now + SNOOZE)
+            if reminder is not None and reminder.due_at is not None:
+                return None, f"⏰ I'll remind you again {local_time(reminder.due_at, reminder.timezone)}."
+        case _:
+            reminder = await storage.reminder_of(chat_id)
+    if reminder is None:
+        return render_no_reminder(), None
+    if isinstance(action, ShowTimezones):
+        return render_timezones(reminder), None
+    if isinstance(action, SetReminderDay | SetReminderHour | SetUtcOffset):
+        note = f"⏰ Now {describe_schedule(reminder)}"
+    return render_remind(reminder), note

@@ -58,7 +58,76 @@ class Noop:
     """A button that only labels (the page counter)."""
 
 
-Action = ShowCatalog | ShowRoadmap | ShowStep | SetStepState | ShowNextStep | Noop
+@dataclass(frozen=True, slots=True)
+class ShowReminder:
+    """The chat's reminder settings."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetReminderDay:
+    """Move the weekly reminder to a weekday (Monday 0)."""
+
+    weekday: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetReminderHour:
+    """Move the weekly reminder to an hour of the day, local time."""
+
+    hour: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShowTimezones:
+    """The UTC-offset buttons."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetUtcOffset:
+    """Use a fixed UTC offset as the chat's time zone."""
+
+    hours: int
+
+
+@dataclass(frozen=True, slots=True)
+class PauseReminders:
+    """Stop nudges until resumed."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeReminders:
+    """Start nudges again at the weekly slot."""
+
+
+@dataclass(frozen=True, slots=True)
+class SnoozeReminder:
+    """One nudge again in 24 hours."""
+
+
+Action = (
+    ShowCatalog
+    | ShowRoadmap
+    | ShowStep
+    | SetStepState
+    | ShowNextStep
+    | Noop
+    | ShowReminder
+    | SetReminderDay
+    | SetReminderHour
+    | ShowTimezones
+    | SetUtcOffset
+    | PauseReminders
+    | ResumeReminders
+    | SnoozeReminder
+)
+UTC_OFFSETS = range(-12, 15)
+_REMINDER_WORDS = {
+    "v": ShowReminder(),
+    "z": ShowTimezones(),
+    "p": PauseReminders(),
+    "r": ResumeReminders(),
+    "t": SnoozeReminder(),
+}
 
 _STATE_LETTER = {StepState.DONE: "d", StepState.SKIPPED: "k", StepState.TODO: "u"}
 _LETTER_STATE = {letter: state for state, letter in _STATE_LETTER.items()}
@@ -66,7 +135,9 @@ _PATTERN = re.compile(
     rf"(?:(?P<catalog>c)|(?P<noop>x)"
     rf"|r:(?P<r_roadmap>{_SLUG})(?::(?P<page>0|[1-9][0-9]{{0,2}}))?"
     rf"|n:(?P<n_roadmap>{_SLUG})"
-    rf"|(?P<verb>[sdku]):(?P<roadmap>{_SLUG}):(?P<step>{_SLUG}))"
+    rf"|(?P<verb>[sdku]):(?P<roadmap>{_SLUG}):(?P<step>{_SLUG})"
+    rf"|m:(?P<m_word>[vzprt])|m:d:(?P<m_day>[0-6])|m:h:(?P<m_hour>[0-9]|1[0-9]|2[0-3])"
+    rf"|m:o:(?P<m_offset>-?(?:[0-9]|1[0-4])))"
 )
 
 
@@ -87,6 +158,14 @@ def encode(action: Action) -> str:
             data = f"s:{roadmap_id}:{step_id}"
         case SetStepState(roadmap_id, step_id, state):
             data = f"{_STATE_LETTER[state]}:{roadmap_id}:{step_id}"
+        case SetReminderDay(weekday):
+            data = f"m:d:{weekday}"
+        case SetReminderHour(hour):
+            data = f"m:h:{hour}"
+        case SetUtcOffset(hours):
+            data = f"m:o:{hours}"
+        case _:
+            data = "m:" + next(word for word, known in _REMINDER_WORDS.items() if known == action)
     if len(data.encode()) > MAX_CALLBACK_BYTES:
         raise ValueError(f"callback data {data!r} is over {MAX_CALLBACK_BYTES} bytes")
     return data
@@ -108,6 +187,15 @@ def decode(data: str | None) -> Action | None:
         return ShowRoadmap(match["r_roadmap"], None if page is None else int(page))
     if match["n_roadmap"]:
         return ShowNextStep(match["n_roadmap"])
+    if match["m_word"]:
+        return _REMINDER_WORDS[match["m_word"]]
+    if match["m_day"]:
+        return SetReminderDay(int(match["m_day"]))
+    if match["m_hour"]:
+        return SetReminderHour(int(match["m_hour"]))
+    if match["m_offset"]:
+        hours = int(match["m_offset"])
+        return SetUtcOffset(hours) if hours in UTC_OFFSETS and match["m_offset"] != "-0" else None
     verb, roadmap_id, step_id = match["verb"], match["roadmap"], match["step"]
     if verb == "s":
         return ShowStep(roadmap_id, step_id)

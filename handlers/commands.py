@@ -5,6 +5,13 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
+from handlers.reminder_views import (
+    render_no_reminder,
+    render_remind,
+    render_timezones,
+    render_unknown_timezone,
+    with_new_reminder,
+)
 from handlers.replies import reply, show
 from handlers.services import Context, services_of
 from handlers.views import (
@@ -18,6 +25,7 @@ from handlers.views import (
     render_unknown_roadmap_note,
     render_welcome,
 )
+from storage.schedule import canonical_timezone
 
 
 async def start(update: Update, context: Context) -> None:
@@ -27,8 +35,8 @@ async def start(update: Update, context: Context) -> None:
     if context.args:
         roadmap = services.catalog.get(context.args[0])
         if roadmap is not None:
-            progress = await services.storage.open_roadmap(chat_id, roadmap.id, services.clock())
-            await show(update, render_roadmap(roadmap, progress))
+            opened = await services.storage.open_roadmap(chat_id, roadmap.id, services.clock())
+            await show(update, with_new_reminder(render_roadmap(roadmap, opened.progress), opened.new_reminder))
             return
         note = render_unknown_roadmap_note(context.args[0])
     progresses = await services.storage.progress_of_chat(chat_id)
@@ -60,6 +68,31 @@ async def show_next_step(update: Update, context: Context) -> None:
         await show(update, render_step(roadmap, step, progress) if step else render_roadmap(roadmap, progress))
         return
     await show(update, render_catalog(services.catalog, {}, note="You have not started a roadmap yet. Pick one:"))
+
+
+async def remind(update: Update, context: Context) -> None:
+    """/remind: the weekly reminder's schedule, with buttons to change or pause it."""
+    reminder = await services_of(context).storage.reminder_of(_chat_id(update))
+    await show(update, render_remind(reminder) if reminder else render_no_reminder())
+
+
+async def set_timezone(update: Update, context: Context) -> None:
+    """/timezone <IANA name>: reminders follow that zone; without a name, the offset buttons."""
+    services, chat_id = services_of(context), _chat_id(update)
+    reminder = await services.storage.reminder_of(chat_id)
+    if reminder is None:
+        await show(update, render_no_reminder())
+        return
+    if not context.args:
+        await show(update, render_timezones(reminder))
+        return
+    name = " ".join(context.args)
+    zone = canonical_timezone(name)
+    if zone is None:
+        await reply(update, render_unknown_timezone(name))
+        return
+    reminder = await services.storage.change_reminder(chat_id, services.clock(), timezone=zone)
+    await show(update, render_remind(reminder) if reminder else render_no_reminder())
 
 
 async def show_help(update: Update, context: Context) -> None:

@@ -38,3 +38,8 @@ def install(application: Application, services: Services) -> None:  # type: igno
 def services_of(context: CallbackContext) -> Services:  # type: ignore[type-arg]
     """The services of the application a handler runs in."""
     return context.bot_data[_KEY]  # type: ignore[no-any-return]
+
+
+def services_of_application(application: Application) -> Services:  # type: ignore[type-arg]
+    """The services installed in an application."""
+    return application.bot_data[_KEY]  # type: ignore[no-any-return]

@@ -34,6 +34,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("roadmaps", "All roadmaps"),
     ("next", "Your next step on the roadmap you used last"),
     ("progress", "How far you are on each roadmap"),
+    ("remind", "Your weekly reminder: day, hour, pause"),
+    ("timezone", "Set your time zone, e.g. /timezone Europe/Berlin"),
     ("help", "What this bot does and how to use it"),
 )
 
@@ -252,7 +254,10 @@ def render_help() -> Screen:
         "your progress in this chat (in a group, the group shares one progress).\n\n"
         f"{commands}\n\n"
         "Open a roadmap, tap a step to read it, then ✅ Mark done or ⏭ Skip it. "
-        "↩️ Undo puts a step back."
+        "↩️ Undo puts a step back.\n\n"
+        "⏰ When you start your first roadmap, I nudge you once a week toward your next step, "
+        "on the weekday and at the hour you started (UTC until you set /timezone). "
+        "/remind changes the day and hour, or pauses the nudges."
     )
     return Screen(text)
 

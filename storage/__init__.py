@@ -3,12 +3,17 @@
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.progress import Mark, Progress, StepState
-from storage.store import Storage
+from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
+from storage.store import Opened, Storage
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "Mark",
+    "NudgeOutcome",
+    "Opened",
     "Progress",
+    "Reminder",
+    "ReminderStatus",
     "StepState",
     "Storage",
     "create_engine",

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from roadmaps import Step
 from storage.progress import Mark, Progress, StepState
-from storage.tables import chat_roadmaps, chats, step_states
+from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
+from storage.schedule import DEFAULT_TIMEZONE, first_slot, next_slot
+from storage.tables import chat_roadmaps, chats, reminders, step_states
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A roadmap a chat opened: its progress, and the reminder this opening turned on, if any."""
+
+    progress: Progress
+    new_reminder: Reminder | None = None
 
 
 class Storage:
@@ -25,11 +38,15 @@ class Storage:
         """Release every pooled connection."""
         await self.engine.dispose()
 
-    async def open_roadmap(self, chat_id: int, roadmap_id: str, now: dt.datetime) -> Progress:
-        """Note that the chat uses this roadmap (starting it if new); return its progress."""
+    async def open_roadmap(self, chat_id: int, roadmap_id: str, now: dt.datetime) -> Opened:
+        """Note that the chat uses this roadmap (starting it if new); return its progress.
+
+        A chat's first roadmap turns on its weekly reminder: on the weekday and at the hour it
+        started, first due a week later.
+        """
         async with self.engine.begin() as connection:
-            await self._touch(connection, chat_id, roadmap_id, now)
-            return await self._progress(connection, chat_id, roadmap_id)
+            new_reminder = await self._touch(connection, chat_id, roadmap_id, now)
+            return Opened(await self._progress(connection, chat_id, roadmap_id), new_reminder)
 
     async def set_step_state(
         self, chat_id: int, roadmap_id: str, step: Step, state: StepState, now: dt.datetime
@@ -72,8 +89,13 @@ class Storage:
 
     async def progress_of_chat(self, chat_id: int) -> list[Progress]:
         """Every roadmap the chat started, the one used last first."""
+        return (await self.progress_of_chats([chat_id]))[chat_id]
+
+    async def progress_of_chats(self, chat_ids: Sequence[int]) -> dict[int, list[Progress]]:
+        """Every roadmap each chat started, the one used last first; one query for all of them."""
         query = (
             select(
+                chat_roadmaps.c.chat_id,
                 chat_roadmaps.c.roadmap_id,
                 step_states.c.step_id,
                 step_states.c.state,
@@ -86,29 +108,208 @@ class Storage:
                     & (step_states.c.roadmap_id == chat_roadmaps.c.roadmap_id),
                 )
             )
-            .where(chat_roadmaps.c.chat_id == chat_id)
-            .order_by(chat_roadmaps.c.last_activity_at.desc(), chat_roadmaps.c.roadmap_id)
+            .where(chat_roadmaps.c.chat_id.in_(chat_ids))
+            .order_by(chat_roadmaps.c.chat_id, chat_roadmaps.c.last_activity_at.desc(), chat_roadmaps.c.roadmap_id)
         )
-        marks_by_roadmap: dict[str, dict[str, Mark]] = {}
+        marks: dict[int, dict[str, dict[str, Mark]]] = {chat_id: {} for chat_id in chat_ids}
         async with self.engine.connect() as connection:
-            for roadmap_id, step_id, state, changed_at in await connection.execute(query):
-                marks = marks_by_roadmap.setdefault(roadmap_id, {})
+            for chat_id, roadmap_id, step_id, state, changed_at in await connection.execute(query):
+                roadmap_marks = marks[chat_id].setdefault(roadmap_id, {})
                 if step_id is not None:
-                    marks[step_id] = Mark(StepState(state), changed_at)
-        return [Progress(roadmap_id, marks) for roadmap_id, marks in marks_by_roadmap.items()]
+                    roadmap_marks[step_id] = Mark(StepState(state), changed_at)
+        return {
+            chat_id: [Progress(roadmap_id, found) for roadmap_id, found in by_roadmap.items()]
+            for chat_id, by_roadmap in marks.items()
+        }
 
-    async def _touch(self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime) -> None:
-        """Make sure the chat and its roadmap exist, and mark the roadmap as used now."""
-        await connection.execute(self._insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing())
-        started = self._insert(chat_roadmaps).values(
-            chat_id=chat_id, roadmap_id=roadmap_id, started_at=now, last_activity_at=now
-        )
-        await connection.execute(
-            started.on_conflict_do_update(
-                index_elements=[chat_roadmaps.c.chat_id, chat_roadmaps.c.roadmap_id],
-                set_={"last_activity_at": started.excluded.last_activity_at},
+    # --- reminders --------------------------------------------------------------------
+
+    async def reminder_of(self, chat_id: int) -> Reminder | None:
+        """The chat's reminder, if it ever started a roadmap."""
+        async with self.engine.connect() as connection:
+            row = (await connection.execute(select(reminders).where(reminders.c.chat_id == chat_id))).first()
+        return None if row is None else _reminder(row)
+
+    async def change_reminder(
+        self,
+        chat_id: int,
+        now: dt.datetime,
+        *,
+        weekday: int | None = None,
+        hour: int | None = None,
+        timezone: str | None = None,
+        status: ReminderStatus | None = None,
+        due_at: dt.datetime | None = None,
+    ) -> Reminder | None:
+        """Change a chat's schedule or status; an active reminder is next due at its new slot
+        (or at `due_at`, a one-off time such as a snooze). Counts as the chat answering."""
+        current = await self.reminder_of(chat_id)
+        if current is None:
+            return None
+        weekday = current.weekday if weekday is None else weekday
+        hour = current.hour if hour is None else hour
+        timezone = timezone or current.timezone
+        status = status or current.status
+        active = status is ReminderStatus.ACTIVE
+        due_at = (due_at or next_slot(weekday, hour, timezone, now)) if active else None
+        values = {
+            "weekday": weekday,
+            "hour": hour,
+            "timezone": timezone,
+            "status": status.value,
+            "due_at": due_at,
+            "unanswered": 0,
+            "failures": 0,
+        }
+        async with self.engine.begin() as connection:
+            await connection.execute(update(reminders).where(reminders.c.chat_id == chat_id).values(values))
+        return Reminder(chat_id, status, weekday, hour, timezone, due_at, 0, current.last_sent_at, 0)
+
+    async def note_presence(self, chat_id: int, now: dt.datetime) -> None:
+        """The chat did something: nudges it ignored are forgiven, and a blocked chat gets reminders again."""
+        async with self.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(reminders).where(
+                        reminders.c.chat_id == chat_id,
+                        (reminders.c.unanswered > 0) | (reminders.c.status == ReminderStatus.BLOCKED.value),
+                    )
+                )
+            ).first()
+        if row is None:
+            return  # the common case: nothing to write
+        current = _reminder(row)
+        values: dict[str, Any] = {"unanswered": 0}
+        if current.status is ReminderStatus.BLOCKED:
+            values |= {
+                "status": ReminderStatus.ACTIVE.value,
+                "due_at": next_slot(current.weekday, current.hour, current.timezone, now),
+                "failures": 0,
+            }
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(reminders)
+                .where(reminders.c.chat_id == chat_id, reminders.c.status == current.status.value)
+                .values(values)
             )
+
+    async def stop_reminders(self, chat_id: int, status: ReminderStatus) -> None:
+        """Stop a chat's reminders for a reason (blocked, gone, paused)."""
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(reminders).where(reminders.c.chat_id == chat_id).values(status=status.value, due_at=None)
+            )
+
+    async def due_reminders(self, now: dt.datetime, limit: int, after_chat_id: int | None = None) -> list[Reminder]:
+        """Reminders due by `now`, without claiming them (for a dry run), in chat order."""
+        query = select(reminders).where(reminders.c.due_at <= now).order_by(reminders.c.chat_id).limit(limit)
+        if after_chat_id is not None:
+            query = query.where(reminders.c.chat_id > after_chat_id)
+        async with self.engine.connect() as connection:
+            return [_reminder(row) for row in await connection.execute(query)]
+
+    async def claim_due_reminders(self, now: dt.datetime, limit: int, hold_until: dt.datetime) -> list[Reminder]:
+        """Claim up to `limit` reminders due by `now`, earliest first, by moving their due time to `hold_until`.
+
+        One UPDATE both picks and moves the rows, and it re-checks `due_at <= now` itself: on
+        SQLite writers are serialized, so a row another tick or process already moved no longer
+        matches (compare-and-set); on PostgreSQL the picked rows are locked, SKIP LOCKED, so
+        concurrent claims take different rows. A claimed row is due again only at `hold_until`:
+        if the process dies before it records the outcome, the chat is not nudged twice.
+        Returns the claimed reminders as they were before the claim.
+        """
+        picked = select(reminders.c.chat_id).where(reminders.c.due_at <= now).order_by(reminders.c.due_at).limit(limit)
+        if self.engine.dialect.name == "postgresql":
+            picked = picked.with_for_update(skip_locked=True)
+        claim = (
+            update(reminders)
+            .where(reminders.c.chat_id.in_(picked.scalar_subquery()), reminders.c.due_at <= now)
+            .values(due_at=hold_until)
+            .returning(*reminders.c)
         )
+        async with self.engine.begin() as connection:
+            rows = (await connection.execute(claim)).all()
+        return [_reminder(row) for row in rows]
+
+    async def record_nudge_outcomes(self, outcomes: Iterable[NudgeOutcome]) -> None:
+        """Write what became of claimed nudges: the next due time and status, and who was sent one."""
+        outcomes = list(outcomes)
+        if not outcomes:
+            return
+        schedule = (
+            update(reminders)
+            .where(reminders.c.chat_id == bindparam("b_chat_id"), reminders.c.due_at == bindparam("b_claimed"))
+            .values(status=bindparam("b_status"), due_at=bindparam("b_due_at"), failures=bindparam("b_failures"))
+        )
+        sent = (
+            update(reminders)
+            .where(reminders.c.chat_id == bindparam("b_chat_id"))
+            .values(last_sent_at=bindparam("b_sent_at"), unanswered=reminders.c.unanswered + 1)
+        )
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                schedule,
+                [
+                    {
+                        "b_chat_id": o.chat_id,
+                        "b_claimed": o.claimed_due_at,
+                        "b_status": o.status.value,
+                        "b_due_at": o.due_at,
+                        "b_failures": o.failures,
+                    }
+                    for o in outcomes
+                ],
+            )
+            sent_rows = [{"b_chat_id": o.chat_id, "b_sent_at": o.sent_at} for o in outcomes if o.sent_at]
+            if sent_rows:
+                await connection.execute(sent, sent_rows)
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """Move a chat's data to its new id (a group that became a supergroup); False if the new id has data."""
+        try:
+            async with self.engine.begin() as connection:
+                moved = await connection.execute(update(chats).where(chats.c.id == old_chat_id).values(id=new_chat_id))
+            return moved.rowcount == 1
+        except IntegrityError:
+            return False
+
+    async def _touch(
+        self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime
+    ) -> Reminder | None:
+        """Make sure the chat and its roadmap exist and mark the roadmap used now.
+
+        Returns the reminder it turned on when this is the chat's first roadmap.
+        """
+        await connection.execute(self._insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing())
+        started = await connection.execute(
+            self._insert(chat_roadmaps)
+            .values(chat_id=chat_id, roadmap_id=roadmap_id, started_at=now, last_activity_at=now)
+            .on_conflict_do_nothing()
+        )
+        if started.rowcount == 0:
+            await connection.execute(
+                update(chat_roadmaps)
+                .where(chat_roadmaps.c.chat_id == chat_id, chat_roadmaps.c.roadmap_id == roadmap_id)
+                .values(last_activity_at=now)
+            )
+            return None
+        weekday, hour, due_at = first_slot(now, DEFAULT_TIMEZONE)
+        reminder = Reminder(chat_id, ReminderStatus.ACTIVE, weekday, hour, DEFAULT_TIMEZONE, due_at)
+        created = await connection.execute(
+            self._insert(reminders)
+            .values(
+                chat_id=chat_id,
+                status=reminder.status.value,
+                weekday=weekday,
+                hour=hour,
+                timezone=reminder.timezone,
+                due_at=due_at,
+                unanswered=0,
+                failures=0,
+            )
+            .on_conflict_do_nothing()
+        )
+        return reminder if created.rowcount == 1 else None
 
     async def _progress(self, connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
         """Read the marks of one roadmap of one chat."""
@@ -119,3 +320,18 @@ class Storage:
         )
         marks = {step_id: Mark(StepState(state), changed_at) for step_id, state, changed_at in rows}
         return Progress(roadmap_id, marks)
+
+
+def _reminder(row: Row[Any]) -> Reminder:
+    """A reminders row as a Reminder."""
+    return Reminder(
+        chat_id=row.chat_id,
+        status=ReminderStatus(row.status),
+        weekday=row.weekday,
+        hour=row.hour,
+        timezone=row.timezone,
+        due_at=row.due_at,
+        unanswered=row.unanswered,
+        last_sent_at=row.last_sent_at,
+        failures=row.failures,
+    )

@@ -11,7 +11,10 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
+    Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     TypeDecorator,
@@ -87,4 +90,30 @@ step_states = Table(
         onupdate="CASCADE",
     ),
     CheckConstraint("state IN ('done', 'skipped')", name="known_state"),
+)
+
+# One row per chat that has started a roadmap. The database is the schedule: `due_at` is set
+# exactly when the status is active, and the dispatcher claims rows by it.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column(
+        "chat_id",
+        BigInteger,
+        ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+    ),
+    Column("status", String(16), nullable=False),
+    Column("weekday", SmallInteger, nullable=False),
+    Column("hour", SmallInteger, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("due_at", UtcDateTime, nullable=True),
+    Column("unanswered", Integer, nullable=False),
+    Column("last_sent_at", UtcDateTime, nullable=True),
+    Column("failures", Integer, nullable=False),
+    CheckConstraint("status IN ('active', 'paused', 'idle', 'blocked', 'gone')", name="known_status"),
+    CheckConstraint("(status = 'active') = (due_at IS NOT NULL)", name="due_when_active"),
+    CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+    CheckConstraint("hour BETWEEN 0 AND 23", name="hour_range"),
+    Index("ix_reminders_due_at", "due_at"),
 )

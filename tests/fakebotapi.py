@@ -87,6 +87,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    ok: bool = True
 
 
 @dataclass
@@ -194,6 +195,33 @@ class FakeBotAPI:
             },
         }
 
+    def my_chat_member_update(self, chat_id: int, old: str, new: str) -> dict[str, Any]:
+        """An update saying the bot's membership in a chat changed (e.g. "member" to "kicked")."""
+        bot = self.me()
+        return {
+            "update_id": next(self._update_ids),
+            "my_chat_member": {
+                "chat": _chat(chat_id),
+                "from": _user(abs(chat_id)),
+                "date": int(time.time()),
+                "old_chat_member": {"status": old, "user": bot} | _member_extras(old),
+                "new_chat_member": {"status": new, "user": bot} | _member_extras(new),
+            },
+        }
+
+    def migration_update(self, old_chat_id: int, new_chat_id: int) -> dict[str, Any]:
+        """The service message a group gets when it becomes a supergroup."""
+        return {
+            "update_id": next(self._update_ids),
+            "message": {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": _chat(old_chat_id),
+                "from": _user(1),
+                "migrate_to_chat_id": new_chat_id,
+            },
+        }
+
     def push(self, update: dict[str, Any]) -> None:
         """Queue an update for the bot's next getUpdates."""
         with self._changed:
@@ -234,26 +262,29 @@ class FakeBotAPI:
         A call is recorded once its effect is in place, so a test that sees it sees its result.
         """
         if method == "getUpdates":
-            self._record(method, params)
+            self._record(Call(method, params))
             return 200, {"ok": True, "result": self._get_updates(params)}
         with self._changed:
-            try:
-                queued = self._failures.get(method)
-                if queued:
-                    failure = queued.popleft()
-                    return None if failure.timeout else (failure.status, failure.body)
-                handler = getattr(self, f"_api_{method}", None)
-                if handler is None:
-                    return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
-                return 200, {"ok": True, "result": handler(params)}
-            except _BadRequest as error:
-                return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"}
-            finally:
-                self._record(method, params)
+            answer = self._answer(method, params)
+            self._record(Call(method, params, ok=answer is not None and answer[0] == 200))
+            return answer
 
-    def _record(self, method: str, params: dict[str, Any]) -> None:
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        queued = self._failures.get(method)
+        if queued:
+            failure = queued.popleft()
+            return None if failure.timeout else (failure.status, failure.body)
+        handler = getattr(self, f"_api_{method}", None)
+        if handler is None:
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        try:
+            return 200, {"ok": True, "result": handler(params)}
+        except _BadRequest as error:
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"}
+
+    def _record(self, call: Call) -> None:
         with self._changed:
-            self.calls.append(Call(method, params))
+            self.calls.append(call)
             self._changed.notify_all()
 
     def me(self) -> dict[str, Any]:
@@ -362,6 +393,13 @@ def _chat(chat_id: int) -> dict[str, Any]:
     if chat_id > 0:
         return {"id": chat_id, "type": "private", "first_name": "Ada"}
     return {"id": chat_id, "type": "supergroup" if chat_id < -(10**12) else "group", "title": "Study group"}
+
+
+def _member_extras(status: str) -> dict[str, Any]:
+    """Fields a ChatMember of that status must carry."""
+    if status == "kicked":
+        return {"until_date": 0}
+    return {}
 
 
 def _user(user_id: int) -> dict[str, Any]:

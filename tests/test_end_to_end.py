@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from handlers.views import COMMANDS
 from tests.conftest import find_button
 from tests.fakebotapi import TOKEN, BotMessage, FakeBotAPI, FakeBotAPIServer
-from tests.process import ROADMAP_BOT, environment
+from tests.process import ROADMAP_BOT, environment, roadmap_bot
 
 CHAT = 4242
 
@@ -48,6 +50,18 @@ class HttpChat:
         )
 
 
+def nudge(server: FakeBotAPIServer, database: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `roadmap-bot nudge` once against the fake Bot API and the bot's database."""
+    return roadmap_bot(
+        "nudge",
+        *args,
+        cwd=database.parent,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=server.url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+    )
+
+
 @contextmanager
 def running_bot(server: FakeBotAPIServer, database: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """Start `roadmap-bot run`, wait until it polls, and stop it with SIGTERM at the end."""
@@ -76,7 +90,7 @@ def test_a_person_walks_a_roadmap_and_the_progress_survives_a_restart(tmp_path: 
     api, database, log = FakeBotAPI(), tmp_path / "bot.sqlite3", tmp_path / "bot.log"
     with FakeBotAPIServer(api) as server:
         with running_bot(server, database, log) as process:
-            assert [c["command"] for c in api.commands] == ["start", "roadmaps", "next", "progress", "help"]
+            assert [c["command"] for c in api.commands] == [name for name, _ in COMMANDS]
             person = HttpChat(api, CHAT)
             assert "Welcome" in person.send("/start").text
             assert "0% · 0 of 10 steps done" in person.tap("Backend Engineer (AI era)").text
@@ -87,11 +101,25 @@ def test_a_person_walks_a_roadmap_and_the_progress_survives_a_restart(tmp_path: 
             assert "10% · 1 of 10 steps done" in person.tap("Back to roadmap").text
             assert "10% · 1 of 10 steps done" in person.send("/progress").text
             assert "I work with buttons and commands" in person.send("what now?").text
+
+            # A week on, one pass of the scheduler, run beside the bot on the same SQLite file.
+            week_on = (dt.datetime.now(dt.UTC) + dt.timedelta(days=8)).isoformat()
+            dry = nudge(server, database, "--at", week_on, "--dry-run")
+            assert f"chat {CHAT}: Backend Engineer (AI era) → HTTP & REST APIs" in dry.stdout
+            assert not api.calls_of("sendMessage", CHAT)[-1].params["text"].startswith("⏰"), "a dry run sends nothing"
+            sent = nudge(server, database, "--at", week_on)
+            assert "1 sent" in sent.stdout, sent.stdout + sent.stderr
+            [reminder] = [c for c in api.calls_of("sendMessage", CHAT) if c.params["text"].startswith("⏰ <b>Your")]
+            assert "HTTP &amp; REST APIs" in reminder.params["text"]
+            card = person.tap("✅ Mark done")
+            assert "HTTP & REST APIs" in card.text and "State: ✅ Done" in card.text
+            assert "20% · 2 of 10 steps done" in card.text
+            assert "nothing due" in nudge(server, database, "--at", week_on).stdout
         assert process.returncode == 0, log.read_text()
 
         with running_bot(server, database, log) as process:
             progress = HttpChat(api, CHAT).send("/progress").text
-            assert "Backend Engineer (AI era)" in progress and "10% · 1 of 10 steps done" in progress
+            assert "Backend Engineer (AI era)" in progress and "20% · 2 of 10 steps done" in progress
         assert process.returncode == 0, log.read_text()
 
     text = log.read_text()

@@ -1,0 +1,41 @@
+"""What the chat does besides talking to us: being there, blocking us, becoming a supergroup."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, Update
+
+from handlers.services import Context, services_of
+from storage import ReminderStatus
+
+
+async def note_presence(update: Update, context: Context) -> None:
+    """Any update from a chat counts as an answer to its nudges, and unblocks its reminders."""
+    chat = update.effective_chat
+    if chat is None or update.my_chat_member is not None:
+        return  # membership changes have their own handler
+    services = services_of(context)
+    await services.storage.note_presence(chat.id, services.clock())
+
+
+async def on_my_membership(update: Update, context: Context) -> None:
+    """The bot was blocked, kicked or removed (reminders stop) or let back in (they resume)."""
+    change, chat = update.my_chat_member, update.effective_chat
+    if change is None or chat is None:
+        return
+    services = services_of(context)
+    if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
+        await services.storage.stop_reminders(chat.id, ReminderStatus.BLOCKED)
+    else:
+        await services.storage.note_presence(chat.id, services.clock())
+
+
+async def on_migration(update: Update, context: Context) -> None:
+    """A group became a supergroup: its progress and reminder move to the new chat id."""
+    message = update.effective_message
+    if message is None:
+        return
+    storage = services_of(context).storage
+    if message.migrate_to_chat_id:
+        await storage.move_chat(message.chat.id, message.migrate_to_chat_id)
+    elif message.migrate_from_chat_id:
+        await storage.move_chat(message.migrate_from_chat_id, message.chat.id)

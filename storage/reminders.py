@@ -1,0 +1,48 @@
+"""A chat's weekly reminder, as stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+
+class ReminderStatus(enum.Enum):
+    """Whether reminders go out; only ACTIVE ones have a due time."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"  # the chat paused them
+    IDLE = "idle"  # paused after nudges in a row went unanswered
+    BLOCKED = "blocked"  # Telegram said 403, or the bot was removed; resumes when the chat writes
+    GONE = "gone"  # Telegram says the chat does not exist
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """When a chat hears from the bot, and how the last nudges went."""
+
+    chat_id: int
+    status: ReminderStatus
+    weekday: int
+    hour: int
+    timezone: str
+    due_at: dt.datetime | None
+    unanswered: int = 0
+    last_sent_at: dt.datetime | None = None
+    failures: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class NudgeOutcome:
+    """What became of one claimed nudge, to be recorded.
+
+    `claimed_due_at` is the due time the claim wrote: the schedule is only changed if it is
+    still that, so a chat that changed its settings meanwhile keeps its new ones.
+    """
+
+    chat_id: int
+    claimed_due_at: dt.datetime
+    status: ReminderStatus
+    due_at: dt.datetime | None
+    sent_at: dt.datetime | None = None
+    failures: int = 0

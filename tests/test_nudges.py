@@ -1,0 +1,448 @@
+"""Weekly nudges: the schedule in the database, passes that send each due nudge once, and
+Telegram's answers, all with a clock the tests move (nothing sleeps)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from telegram.ext import Application
+
+from bot.application import nudge_dispatcher
+from bot.nudges import HOLD, RETRY_DELAY, NudgeDispatcher, plan_due_nudges
+from roadmaps import Catalog
+from storage import ReminderStatus, Storage, create_engine
+from tests.conftest import AppFactory, ChatSession, Clock, answers
+from tests.fakebotapi import FakeBotAPI
+
+SEED = "Backend Engineer (AI era)"
+FRIDAY_0930 = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)  # the clock fixture's start
+FIRST_DUE = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+NUDGE_START = "⏰ <b>Your next step</b>"
+
+
+def nudges_to(api: FakeBotAPI, chat_id: int) -> list[str]:
+    """The texts of the nudges a chat was sent."""
+    return [
+        c.params["text"]
+        for c in api.calls_of("sendMessage", chat_id)
+        if c.ok and c.params["text"].startswith(NUDGE_START)
+    ]
+
+
+async def pass_at(app: Application, moment: dt.datetime) -> str:  # type: ignore[type-arg]
+    return str(await nudge_dispatcher(app).run_pass(moment))
+
+
+async def start_seed(chat: ChatSession, *, mark_first_done: bool = True) -> None:
+    await chat.send("/start")
+    await chat.tap(SEED)
+    if mark_first_done:
+        await chat.tap("1. A typed language + git")
+        await chat.tap("✅ Mark done")
+
+
+async def test_the_first_roadmap_turns_on_a_weekly_reminder_and_says_so(chat: ChatSession, storage: Storage) -> None:
+    await chat.send("/start")
+    await chat.tap(SEED)
+    assert (
+        "⏰ I'll nudge you toward your next step every Friday at 09:00 (UTC), starting next week. "
+        "Send /remind to change the day and hour or to stop."
+    ) in chat.last.text
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.status is ReminderStatus.ACTIVE
+    assert reminder.due_at == FIRST_DUE
+    await chat.send("/start frontend-engineer")
+    assert "I'll nudge you" not in chat.last.text, "said once, when the first roadmap starts"
+    assert (await storage.reminder_of(chat.chat_id)).due_at == FIRST_DUE  # type: ignore[union-attr]
+
+
+async def test_a_week_on_one_nudge_names_the_next_step_and_its_button_marks_it_done(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    clock: Clock,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    assert await pass_at(app, FIRST_DUE - dt.timedelta(minutes=1)) == "nothing due"
+    assert nudges_to(api, chat.chat_id) == []
+
+    clock.now = FIRST_DUE + dt.timedelta(days=1)
+    assert await pass_at(app, clock.now) == "1 sent"
+    [nudge] = nudges_to(api, chat.chat_id)
+    assert f"in {SEED}" in nudge and "<b>HTTP &amp; REST APIs</b>" in nudge
+    assert "Status codes, idempotency, pagination, versioning." in nudge
+    assert "10% · 1 of 10 steps done" in nudge
+    assert "No steps done this week" in nudge
+    assert chat.last.button_texts == ["✅ Mark done", "📖 Open", "⏰ Tomorrow", "🔕 Stop reminders"]
+
+    calls = await chat.tap("✅ Mark done")
+    assert answers(calls) == ["✅ Marked done"]
+    assert "HTTP & REST APIs" in chat.last.text and "State: ✅ Done" in chat.last.text
+    assert "20% · 2 of 10 steps done" in chat.last.text
+
+    assert await pass_at(app, clock.now) == "nothing due", "the same pass again sends nothing"
+    assert len(nudges_to(api, chat.chat_id)) == 1
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7)
+    assert reminder.unanswered == 0, "tapping the nudge answered it"
+
+
+async def test_the_nudge_counts_steps_done_since_the_last_one_and_lists_other_roadmaps(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    clock: Clock,
+) -> None:
+    await start_seed(chat)
+    await pass_at(app, FIRST_DUE)
+    clock.now = FIRST_DUE + dt.timedelta(days=2)
+    await chat.send("/start frontend-engineer")
+    await chat.tap("1. HTML")
+    await chat.tap("✅ Mark done")
+    await chat.tap("Step 2 ▶")
+    await chat.tap("✅ Mark done")
+    await pass_at(app, FIRST_DUE + dt.timedelta(days=7))
+    nudge = nudges_to(api, chat.chat_id)[-1]
+    assert "in Frontend Engineer" in nudge, "the roadmap used last leads"
+    assert "🔥 2 steps done this week" in nudge
+    assert f"Also in progress:\n• {SEED} · 10% · 1 of 10 steps done" in nudge
+
+
+async def test_finished_roadmaps_are_never_nudged(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    await start_seed(chat, mark_first_done=False)
+    await chat.tap("1. A typed language + git")
+    for number in range(1, 11):
+        await chat.tap("⏭ Skip" if number % 2 else "✅ Mark done")
+        if number < 10:
+            await chat.tap(f"Step {number + 1} ▶")
+    assert "You finished" in chat.last.text
+    assert await pass_at(app, FIRST_DUE) == "1 with nothing to nudge"
+    assert nudges_to(api, chat.chat_id) == []
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7), "checked again next week"
+
+
+async def test_after_downtime_a_missed_slot_gets_one_nudge_not_one_per_week(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    late = FIRST_DUE + dt.timedelta(days=20, hours=3)
+    assert await pass_at(app, late) == "1 sent"
+    assert await pass_at(app, late) == "nothing due"
+    assert len(nudges_to(api, chat.chat_id)) == 1
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=21)
+
+
+async def test_tomorrow_snoozes_once_for_24_hours(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    clock: Clock,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    await pass_at(app, FIRST_DUE)
+    clock.now = FIRST_DUE + dt.timedelta(hours=2)
+    calls = await chat.tap("⏰ Tomorrow")
+    assert answers(calls) == ["⏰ I'll remind you again Sat 5 Dec, 11:00."]
+    assert await pass_at(app, clock.now + dt.timedelta(hours=23)) == "nothing due"
+    assert await pass_at(app, clock.now + dt.timedelta(hours=24)) == "1 sent"
+    assert len(nudges_to(api, chat.chat_id)) == 2
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7), "back on the weekly slot"
+
+
+async def test_pause_and_resume(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    clock: Clock,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    await chat.send("/remind")
+    assert "Weekly reminders are on, every Friday at 09:00 (UTC).\nNext: Fri 4 Dec, 09:00." in chat.last.text
+    calls = await chat.tap("🔕 Pause reminders")
+    assert answers(calls) == ["🔕 Reminders paused"]
+    assert "Weekly reminders are paused." in chat.last.text
+    assert await pass_at(app, FIRST_DUE + dt.timedelta(days=30)) == "nothing due"
+
+    clock.now = FIRST_DUE + dt.timedelta(days=30)  # Sunday 3 January 2027
+    calls = await chat.tap("▶️ Resume reminders")
+    assert answers(calls) == ["⏰ Reminders on"]
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.due_at == dt.datetime(2027, 1, 8, 9, 0, tzinfo=dt.UTC)
+    assert await pass_at(app, reminder.due_at) == "1 sent"
+    assert len(nudges_to(api, chat.chat_id)) == 1
+
+
+async def test_stop_reminders_on_a_nudge_pauses_them(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    await pass_at(app, FIRST_DUE)
+    calls = await chat.tap("🔕 Stop reminders")
+    assert answers(calls) == ["🔕 Reminders paused"]
+    assert "▶️ Resume reminders" in chat.last.button_texts
+    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.PAUSED  # type: ignore[union-attr]
+
+
+async def test_three_unanswered_nudges_pause_reminders_and_the_third_says_so(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    week = dt.timedelta(days=7)
+    for n in range(3):
+        expected = "1 sent, then paused" if n == 2 else "1 sent"
+        assert await pass_at(app, FIRST_DUE + n * week) == expected
+    sent = nudges_to(api, chat.chat_id)
+    assert len(sent) == 3
+    assert "pause" not in sent[1]
+    assert "I'll pause these reminders after this one. Send /remind whenever you want them back." in sent[2]
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.status is ReminderStatus.IDLE and reminder.due_at is None
+    assert await pass_at(app, FIRST_DUE + 5 * week) == "nothing due"
+
+    await chat.send("/remind")
+    assert "Weekly reminders are paused." in chat.last.text
+    await chat.tap("▶️ Resume reminders")
+    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.ACTIVE  # type: ignore[union-attr]
+
+
+async def test_any_message_between_nudges_resets_the_back_off(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    week = dt.timedelta(days=7)
+    for n in range(4):
+        await pass_at(app, FIRST_DUE + n * week)
+        if n == 1:
+            await chat.send("/progress")
+    sent = nudges_to(api, chat.chat_id)
+    assert len(sent) == 4 and not any("pause" in text for text in sent)
+    assert (await storage.reminder_of(chat.chat_id)).unanswered == 2  # type: ignore[union-attr]
+
+
+async def test_a_chat_that_blocked_the_bot_gets_no_further_attempts_until_it_writes_again(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    clock: Clock,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    api.fail("sendMessage", "Forbidden: bot was blocked by the user", error_code=403)
+    assert await pass_at(app, FIRST_DUE) == "1 blocked"
+    attempts = len(api.calls_of("sendMessage", chat.chat_id))
+    for weeks in range(1, 5):
+        assert await pass_at(app, FIRST_DUE + dt.timedelta(weeks=weeks)) == "nothing due"
+    assert len(api.calls_of("sendMessage", chat.chat_id)) == attempts, "no further attempts"
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.status is ReminderStatus.BLOCKED and reminder.due_at is None
+
+    clock.now = FIRST_DUE + dt.timedelta(weeks=5, hours=1)
+    await chat.send("/progress")  # the person unblocked the bot and wrote to it
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.status is ReminderStatus.ACTIVE
+    assert reminder.due_at == FIRST_DUE + dt.timedelta(weeks=6)
+
+
+async def test_being_blocked_or_removed_stops_reminders_and_being_let_back_resumes_them(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    await chat.process(api.my_chat_member_update(chat.chat_id, "member", "kicked"))
+    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.BLOCKED  # type: ignore[union-attr]
+    assert await pass_at(app, FIRST_DUE) == "nothing due"
+    await chat.process(api.my_chat_member_update(chat.chat_id, "kicked", "member"))
+    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.ACTIVE  # type: ignore[union-attr]
+
+
+async def test_a_group_that_became_a_supergroup_keeps_its_progress_and_gets_the_nudge(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    group, supergroup = -4242, -1_000_000_004_242
+    chat = ChatSession(app, api, group, user_id=7)
+    await start_seed(chat)
+    api.fail("sendMessage", "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=supergroup)
+    assert await pass_at(app, FIRST_DUE) == "1 moved to a supergroup, 1 sent"
+    [nudge] = nudges_to(api, supergroup)
+    assert "HTTP &amp; REST APIs" in nudge
+    assert set((await storage.progress_of(supergroup, "backend-engineer-ai-era")).marks) == {"typed-language-and-git"}
+    assert await storage.reminder_of(group) is None
+    assert (await storage.reminder_of(supergroup)).due_at == FIRST_DUE + dt.timedelta(days=7)  # type: ignore[union-attr]
+
+
+async def test_a_migration_message_moves_the_group_at_once(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    chat = ChatSession(app, api, -77, user_id=7)
+    await start_seed(chat)
+    await chat.process(api.migration_update(-77, -1_000_000_000_077))
+    assert await storage.reminder_of(-77) is None
+    assert (await storage.progress_of(-1_000_000_000_077, "backend-engineer-ai-era")).marks
+
+
+async def test_a_chat_telegram_does_not_know_stops(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    api.fail("sendMessage", "Bad Request: chat not found")
+    assert await pass_at(app, FIRST_DUE) == "1 gone"
+    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.GONE  # type: ignore[union-attr]
+    assert await pass_at(app, FIRST_DUE + dt.timedelta(days=7)) == "nothing due"
+
+
+@pytest.mark.parametrize("failure", ["timeout", "bad gateway"])
+async def test_timeouts_and_server_errors_keep_the_slot_and_retry_later(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    storage: Storage,
+    failure: str,
+) -> None:
+    await start_seed(chat)
+    if failure == "timeout":
+        api.time_out("sendMessage")
+    else:
+        api.fail("sendMessage", "Bad Gateway", error_code=502)
+    assert await pass_at(app, FIRST_DUE) == "1 to retry"
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.due_at == FIRST_DUE + RETRY_DELAY and reminder.failures == 1
+    assert await pass_at(app, FIRST_DUE + RETRY_DELAY) == "1 sent"
+    assert len(nudges_to(api, chat.chat_id)) == 1
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.failures == 0 and reminder.due_at == FIRST_DUE + dt.timedelta(days=7)
+
+
+@pytest.mark.logs_errors
+async def test_any_other_refusal_is_logged_and_the_pass_goes_on(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotAPI,
+) -> None:
+    first, second = ChatSession(app, api, 1), ChatSession(app, api, 2)
+    await start_seed(first)
+    await start_seed(second)
+    api.fail("sendMessage", "Bad Request: something unexpected")
+    assert await pass_at(app, FIRST_DUE) == "1 refused, 1 sent"
+
+
+async def test_two_passes_at_once_send_each_nudge_once(
+    make_app: AppFactory,
+    catalog: Catalog,
+    api: FakeBotAPI,
+    database_url: str,
+) -> None:
+    app = await make_app(catalog)
+    for chat_id in range(1, 41):
+        await start_seed(ChatSession(app, api, chat_id), mark_first_done=False)
+    other = Storage(create_engine(database_url))  # a second process: its own engine and connections
+    try:
+        reports = await asyncio.gather(
+            nudge_dispatcher(app).run_pass(FIRST_DUE),
+            NudgeDispatcher(app.bot, catalog, other, batch=7).run_pass(FIRST_DUE),
+        )
+    finally:
+        await other.close()
+    assert sum(report.counts["sent"] for report in reports) == 40
+    for chat_id in range(1, 41):
+        assert len(nudges_to(api, chat_id)) == 1
+
+
+async def test_a_crash_between_claim_and_send_never_sends_twice(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    [claimed] = await storage.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)
+    assert claimed.chat_id == chat.chat_id  # ...and the process dies here, before sending
+    assert await pass_at(app, FIRST_DUE + dt.timedelta(days=6)) == "nothing due"
+    assert await pass_at(app, FIRST_DUE + HOLD) == "1 sent", "the chat is nudged again a week after the claim"
+    assert len(nudges_to(api, chat.chat_id)) == 1
+
+
+async def test_a_restart_neither_repeats_nor_loses_a_slot(
+    make_app: AppFactory,
+    catalog: Catalog,
+    api: FakeBotAPI,
+    database_url: str,
+) -> None:
+    chat = ChatSession(await make_app(catalog), api, 9)
+    await start_seed(chat)
+    assert await pass_at(chat.app, FIRST_DUE) == "1 sent"
+
+    restarted = Storage(create_engine(database_url))
+    try:
+        dispatcher = NudgeDispatcher(chat.app.bot, catalog, restarted)
+        assert str(await dispatcher.run_pass(FIRST_DUE + dt.timedelta(hours=1))) == "nothing due"
+        assert str(await dispatcher.run_pass(FIRST_DUE + dt.timedelta(days=7))) == "1 sent"
+    finally:
+        await restarted.close()
+    assert len(nudges_to(api, 9)) == 2
+
+
+async def test_a_pass_claims_bounded_batches_and_the_app_has_one_job_whatever_the_number_of_chats(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotAPI,
+    catalog: Catalog,
+    storage: Storage,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for chat_id in range(1, 26):
+        await storage.open_roadmap(chat_id, "backend-engineer-ai-era", FRIDAY_0930)
+    sizes: list[int] = []
+    claim = storage.claim_due_reminders
+
+    async def spy(*args: object, **kwargs: object) -> object:
+        claimed = await claim(*args, **kwargs)  # type: ignore[arg-type]
+        sizes.append(len(claimed))
+        return claimed
+
+    monkeypatch.setattr(storage, "claim_due_reminders", spy)
+    report = await NudgeDispatcher(app.bot, catalog, storage, batch=10).run_pass(FIRST_DUE)
+    assert report.counts["sent"] == 25
+    assert sizes == [10, 10, 5, 0]
+    assert [job.name for job in app.job_queue.jobs()] == ["nudges"]  # type: ignore[union-attr]
+
+
+async def test_a_dry_run_says_who_would_get_what_and_changes_nothing(
+    chat: ChatSession, storage: Storage, catalog: Catalog
+) -> None:
+    await start_seed(chat)
+    before = await storage.reminder_of(chat.chat_id)
+    [(reminder, nudge)] = await plan_due_nudges(catalog, storage, FIRST_DUE)
+    assert reminder.chat_id == chat.chat_id and nudge is not None and nudge.step.title == "HTTP & REST APIs"
+    assert await storage.reminder_of(chat.chat_id) == before
+    assert await plan_due_nudges(catalog, storage, FIRST_DUE - dt.timedelta(seconds=1)) == []
