@@ -9,11 +9,13 @@ from collections.abc import Callable
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackContext, Defaults
+from telegram.ext import Application, ApplicationBuilder, CallbackContext, Defaults
 from telegram.request import BaseRequest
 
+from bot.limits import TelegramLimits
 from bot.nudges import NudgeDispatcher
 from bot.settings import Settings
+from bot.updates import PerChatUpdateProcessor
 from handlers import COMMANDS, Services, register
 from handlers.services import install, services_of_application, utc_now
 from roadmaps import Catalog
@@ -44,8 +46,8 @@ def build_application(
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .rate_limiter(TelegramLimits(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

@@ -97,14 +97,13 @@ async def _on_roadmap(
         return await _catalog(chat_id, services), ROADMAP_GONE
     step = roadmap.step(action.step_id) if isinstance(action, ShowStep | SetStepState) else None
     if isinstance(action, ShowStep | SetStepState) and step is None:
-        opened = await storage.open_roadmap(chat_id, roadmap.id, now)
-        return with_new_reminder(render_roadmap(roadmap, opened.progress), opened.new_reminder), STEP_GONE
+        return render_roadmap(roadmap, await storage.progress_of(chat_id, roadmap.id)), STEP_GONE
     if isinstance(action, SetStepState):
         assert step is not None
-        progress = await storage.set_step_state(chat_id, roadmap.id, step, action.state, now)
-        finished = action.state is StepState.DONE and progress.is_finished(roadmap)
+        changed = await storage.set_step_state(chat_id, roadmap.id, step, action.state, now)
+        finished = changed.after.is_finished(roadmap) and not changed.before.is_finished(roadmap)
         note = FINISHED if finished else STATE_CHANGED[action.state]
-        return render_step(roadmap, step, progress, celebrate=finished), note
+        return render_step(roadmap, step, changed.after, celebrate=finished), note
     opened = await storage.open_roadmap(chat_id, roadmap.id, now)
     progress = opened.progress
     if isinstance(action, ShowNextStep):

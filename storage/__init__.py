@@ -4,10 +4,11 @@ from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.progress import Mark, Progress, StepState
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
-from storage.store import Opened, Storage
+from storage.store import Changed, Opened, Storage
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "Changed",
     "Mark",
     "NudgeOutcome",
     "Opened",

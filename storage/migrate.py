@@ -42,11 +42,13 @@ def _upgrade(connection: Connection, revision: str) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
     # A batch migration rebuilds a table by dropping it, which would fire ON DELETE CASCADE
     # with foreign keys on; and the sqlite3 module opens transactions only before DML, so
-    # we open one ourselves to keep the DDL atomic. Foreign keys are checked before commit.
+    # we open one ourselves to keep the DDL atomic. IMMEDIATE takes the write lock at once, so
+    # a bot writing meanwhile makes us wait (busy timeout) instead of failing on the upgrade
+    # from read to write. Foreign keys are checked before commit.
     connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
     connection.commit()
     try:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
         command.upgrade(config, revision)
         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
         if broken:

@@ -20,6 +20,14 @@ from storage.tables import chat_roadmaps, chats, reminders, step_states
 
 
 @dataclass(frozen=True, slots=True)
+class Changed:
+    """A chat's progress on a roadmap just before and just after one step changed."""
+
+    before: Progress
+    after: Progress
+
+
+@dataclass(frozen=True, slots=True)
 class Opened:
     """A roadmap a chat opened: its progress, and the reminder this opening turned on, if any."""
 
@@ -50,11 +58,10 @@ class Storage:
 
     async def set_step_state(
         self, chat_id: int, roadmap_id: str, step: Step, state: StepState, now: dt.datetime
-    ) -> Progress:
+    ) -> Changed:
         """Set a step's state under its current id, dropping marks under its former ids."""
         async with self.engine.begin() as connection:
-            # Writing first takes SQLite's write lock at once, so the busy timeout applies
-            # instead of a read transaction failing to upgrade.
+            before = await self._progress(connection, chat_id, roadmap_id)
             await self._touch(connection, chat_id, roadmap_id, now)
             stale_ids = step.ids if state is StepState.TODO else step.formerly
             if stale_ids:
@@ -80,7 +87,7 @@ class Storage:
                         set_={"state": upsert.excluded.state, "changed_at": upsert.excluded.changed_at},
                     )
                 )
-            return await self._progress(connection, chat_id, roadmap_id)
+            return Changed(before, await self._progress(connection, chat_id, roadmap_id))
 
     async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
         """The chat's progress on one roadmap, empty if it never started it."""

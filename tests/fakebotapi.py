@@ -7,6 +7,7 @@ into python-telegram-bot in-process, `FakeBotAPIServer` serves it over HTTP to a
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import re
@@ -131,6 +132,7 @@ class FakeBotAPI:
     def __post_init__(self) -> None:
         self._changed = threading.Condition()
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -146,6 +148,16 @@ class FakeBotAPI:
             body["parameters"] = parameters
         with self._changed:
             self._failures[method].extend(_Failure(error_code, body) for _ in range(times))
+
+    def delay(self, method: str, seconds: float, times: int = 1) -> None:
+        """Make the next `times` calls of a method arrive late (in-process transport only)."""
+        with self._changed:
+            self._delays[method].extend([seconds] * times)
+
+    def take_delay(self, method: str) -> float:
+        with self._changed:
+            queued = self._delays.get(method)
+            return queued.popleft() if queued else 0.0
 
     def time_out(self, method: str, times: int = 1) -> None:
         """Make the next `times` calls of a method time out (in-process transport only)."""
@@ -425,7 +437,10 @@ class FakeRequest(BaseRequest):
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
-        answer = self.api.handle(url.rsplit("/", 1)[-1], dict(request_data.parameters) if request_data else {})
+        method_name = url.rsplit("/", 1)[-1]
+        if delay := self.api.take_delay(method_name):
+            await asyncio.sleep(delay)
+        answer = self.api.handle(method_name, dict(request_data.parameters) if request_data else {})
         if answer is None:
             raise TimedOut("fake timeout")
         status, body = answer

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
+from telegram import Update
 
 from handlers.views import COMMANDS
 from roadmaps import BUILTIN_DIR, Catalog, load_catalog
-from storage import Storage
+from storage import StepState, Storage
 from storage.tables import chat_roadmaps, chats, step_states
-from tests.conftest import AppFactory, ChatSession, Clock, answers
+from tests.conftest import AppFactory, ChatSession, Clock, answers, find_button
 from tests.fakebotapi import BOT_USERNAME, FakeBotAPI
 
 SEED = "Backend Engineer (AI era)"
@@ -180,6 +182,40 @@ async def test_a_roadmap_opens_on_the_page_of_its_next_step(chat: ChatSession, c
     assert f"⬜ 10. {roadmap.steps[9].title}" in chat.last.button_texts, "page 2 holds step 10"
 
 
+async def test_finishing_by_skipping_celebrates_once(chat: ChatSession) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    for number in range(1, 10):
+        await chat.tap("✅ Mark done")
+        await chat.tap(f"Step {number + 1} ▶")
+    calls = await chat.tap("⏭ Skip")
+    assert answers(calls) == ["🎉 Roadmap finished!"] and "🎉 You finished" in chat.last.text
+    calls = await chat.tap("✅ Mark done")
+    assert answers(calls) == ["✅ Marked done"], "already finished: no second celebration"
+    assert "You finished" not in chat.last.text and "100% · 10 of 10 steps done" in chat.last.text
+
+
+async def test_two_quick_taps_on_one_card_leave_it_agreeing_with_the_database(
+    app,
+    api: FakeBotAPI,
+    storage: Storage,  # type: ignore[no-untyped-def]
+) -> None:
+    chat = ChatSession(app, api, 31)
+    await open_seed_step(chat, "1. A typed language + git")
+    done, skip = (find_button(chat.last, label)["callback_data"] for label in ("✅ Mark done", "⏭ Skip"))
+    api.delay("editMessageText", 0.05)  # the first tap's edit is slow on the network
+
+    async def tap(data: str) -> None:
+        update = Update.de_json(api.callback_update(31, data), app.bot)
+        await app.update_processor.process_update(update, app.process_update(update))
+
+    await asyncio.gather(tap(done), tap(skip))
+    progress = await storage.progress_of(31, "backend-engineer-ai-era")
+    assert set(progress.marks) == {"typed-language-and-git"}
+    stored = progress.marks["typed-language-and-git"].state
+    assert stored is StepState.SKIPPED, "taps of one chat are handled in the order they came"
+    assert "State: ⏭ Skipped" in chat.last.text
+
+
 async def test_progress_lists_every_started_roadmap_and_next_opens_the_next_step(
     chat: ChatSession, clock: Clock
 ) -> None:
@@ -281,7 +317,7 @@ async def test_a_button_for_a_roadmap_or_step_that_does_not_exist_shows_the_curr
     calls = await chat.press("d:backend-engineer-ai-era:no-such-step")
     assert answers(calls) == ["That step is no longer in this roadmap. Here is the roadmap as it is now."]
     assert "0% · 0 of 10 steps done" in chat.last.text
-    assert (await row_counts(storage))[2] == 0
+    assert await row_counts(storage) == (0, 0, 0), "nothing was written for a button that names nothing"
 
 
 async def test_a_button_only_ever_changes_the_chat_it_is_pressed_in(app, api: FakeBotAPI, storage: Storage) -> None:  # type: ignore[no-untyped-def]
@@ -346,9 +382,10 @@ async def test_pressing_a_button_that_shows_what_is_already_there_is_not_an_erro
     chat: ChatSession, api: FakeBotAPI
 ) -> None:
     await chat.send("/start backend-engineer-ai-era")
+    await chat.press("r:backend-engineer-ai-era:0")
     calls = await chat.press("r:backend-engineer-ai-era:0")
     [edit] = [c for c in calls if c.method == "editMessageText"]
-    assert edit  # Telegram answered "message is not modified": swallowed, query still answered
+    assert not edit.ok  # Telegram answered "message is not modified": swallowed, query still answered
     assert answers(calls) == [None]
 
 

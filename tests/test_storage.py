@@ -53,10 +53,12 @@ async def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(storage: 
 
 async def test_marking_done_then_undoing_leaves_no_mark(storage: Storage) -> None:
     roadmap = demo_roadmap()
-    progress = await storage.set_step_state(1, "demo", roadmap.steps[1], StepState.DONE, T0)
+    changed = await storage.set_step_state(1, "demo", roadmap.steps[1], StepState.DONE, T0)
+    assert changed.before.marks == {}
+    progress = changed.after
     assert progress.state_of(roadmap.steps[1]) is StepState.DONE
     assert progress.mark_of(roadmap.steps[1]).changed_at == T0  # type: ignore[union-attr]
-    progress = await storage.set_step_state(1, "demo", roadmap.steps[1], StepState.TODO, T0)
+    progress = (await storage.set_step_state(1, "demo", roadmap.steps[1], StepState.TODO, T0)).after
     assert progress.marks == {}
     assert progress.next_step(roadmap) is roadmap.steps[0]
 
@@ -110,7 +112,9 @@ async def test_a_renamed_step_keeps_its_progress_and_a_removed_one_stops_countin
     assert progress.state_of(new.steps[0]) is StepState.DONE
     assert progress.done_count(new) == 1  # "three" was removed: it no longer counts
 
-    progress = await storage.set_step_state(1, "demo", new.steps[0], StepState.SKIPPED, T0 + dt.timedelta(hours=1))
+    progress = (
+        await storage.set_step_state(1, "demo", new.steps[0], StepState.SKIPPED, T0 + dt.timedelta(hours=1))
+    ).after
     assert set(progress.marks) == {"first", "three"}, "the mark moved from the former id to the current one"
     assert progress.state_of(new.steps[0]) is StepState.SKIPPED
 

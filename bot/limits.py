@@ -1,0 +1,34 @@
+"""Telegram's flood limits, applied by python-telegram-bot's AIORateLimiter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.ext import AIORateLimiter
+
+# Answers to a tap change a message the person is looking at; they are not new messages.
+_ANSWERS_TO_TAPS = ("editMessageText", "editMessageReplyMarkup", "answerCallbackQuery")
+
+
+class TelegramLimits(AIORateLimiter):
+    """AIORateLimiter (about 30 messages a second overall, 20 a minute per group, RetryAfter
+    waited out and retried), except that answers to taps are not paced.
+
+    Telegram's 20-a-minute group limit is on new messages; held to it, a group walking through
+    steps would see every card after the twentieth in a minute arrive three seconds late.
+    Answers to taps still wait out a RetryAfter and retry, as everything else does.
+    """
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if endpoint in _ANSWERS_TO_TAPS:
+            data = {}  # no chat: no pacing, retries on RetryAfter only
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
