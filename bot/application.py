@@ -68,7 +68,9 @@ def schedule_nudges(application: Application) -> None:  # type: ignore[type-arg]
     """One repeating job runs nudge passes; it starts and stops with the application."""
 
     async def tick(context: CallbackContext) -> None:  # type: ignore[type-arg]
-        await nudge_dispatcher(context.application).run_pass(services_of_application(context.application).clock())
+        application = context.application
+        now = services_of_application(application).clock()
+        await nudge_dispatcher(application).run_pass(now, keep_going=lambda: application.running)
 
     assert application.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
     application.job_queue.run_repeating(

@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from telegram import Bot
@@ -100,11 +100,15 @@ class NudgeDispatcher:
     def __init__(self, bot: Bot, catalog: Catalog, storage: Storage, *, batch: int = BATCH) -> None:
         self.bot, self.catalog, self.storage, self.batch = bot, catalog, storage, batch
 
-    async def run_pass(self, now: dt.datetime) -> PassReport:
-        """One pass as if the time were `now`: every reminder due by then is claimed once."""
+    async def run_pass(self, now: dt.datetime, keep_going: Callable[[], bool] = lambda: True) -> PassReport:
+        """One pass as if the time were `now`: every reminder due by then is claimed once.
+
+        `keep_going` is asked before each batch: a stopping bot finishes the batch in hand and
+        leaves the rest due for the next pass, in this process or another.
+        """
         report = PassReport()
         hold_until = now + HOLD
-        while claimed := await self.storage.claim_due_reminders(now, self.batch, hold_until):
+        while keep_going() and (claimed := await self.storage.claim_due_reminders(now, self.batch, hold_until)):
             progresses = await self.storage.progress_of_chats([r.chat_id for r in claimed])
             outcomes = await asyncio.gather(
                 *(self._deliver(r, progresses[r.chat_id], now, hold_until, report) for r in claimed)

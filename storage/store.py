@@ -225,7 +225,12 @@ class Storage:
         if the process dies before it records the outcome, the chat is not nudged twice.
         Returns the claimed reminders as they were before the claim.
         """
-        picked = select(reminders.c.chat_id).where(reminders.c.due_at <= now).order_by(reminders.c.due_at).limit(limit)
+        picked = (
+            select(reminders.c.chat_id)
+            .where(reminders.c.due_at <= now)
+            .order_by(reminders.c.due_at, reminders.c.chat_id)
+            .limit(limit)
+        )
         if self.engine.dialect.name == "postgresql":
             picked = picked.with_for_update(skip_locked=True)
         claim = (

@@ -115,5 +115,5 @@ reminders = Table(
     CheckConstraint("(status = 'active') = (due_at IS NOT NULL)", name="due_when_active"),
     CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
     CheckConstraint("hour BETWEEN 0 AND 23", name="hour_range"),
-    Index("ix_reminders_due_at", "due_at"),
+    Index("ix_reminders_due_at_chat_id", "due_at", "chat_id"),
 )

@@ -437,6 +437,19 @@ async def test_a_pass_claims_bounded_batches_and_the_app_has_one_job_whatever_th
     assert [job.name for job in app.job_queue.jobs()] == ["nudges"]  # type: ignore[union-attr]
 
 
+async def test_a_stopping_bot_finishes_the_batch_in_hand_and_leaves_the_rest_due(
+    app: Application,  # type: ignore[type-arg]
+    catalog: Catalog,
+    storage: Storage,
+) -> None:
+    for chat_id in range(1, 8):
+        await storage.open_roadmap(chat_id, "backend-engineer-ai-era", FRIDAY_0930)
+    batches = iter([True, True, False])  # asked before each batch; the bot stops during the second
+    report = await NudgeDispatcher(app.bot, catalog, storage, batch=3).run_pass(FIRST_DUE, lambda: next(batches))
+    assert report.counts["sent"] == 6
+    assert [r.chat_id for r in await storage.due_reminders(FIRST_DUE, 100)] == [7], "the rest stays due"
+
+
 async def test_a_dry_run_says_who_would_get_what_and_changes_nothing(
     chat: ChatSession, storage: Storage, catalog: Catalog
 ) -> None:

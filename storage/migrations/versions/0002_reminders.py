@@ -45,9 +45,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("chat_id", name=op.f("pk_reminders")),
     )
-    op.create_index("ix_reminders_due_at", "reminders", ["due_at"])
+    op.create_index("ix_reminders_due_at_chat_id", "reminders", ["due_at", "chat_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_reminders_due_at", table_name="reminders")
+    op.drop_index("ix_reminders_due_at_chat_id", table_name="reminders")
     op.drop_table("reminders")
