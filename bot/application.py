@@ -13,13 +13,14 @@ from telegram.ext import Application, ApplicationBuilder, CallbackContext, Defau
 from telegram.request import BaseRequest
 
 from bot.limits import TelegramLimits
+from bot.metrics import DATABASE_ERRORS
 from bot.nudges import NudgeDispatcher
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
 from handlers import COMMANDS, Services, register
 from handlers.services import install, services_of_application, utc_now
 from roadmaps import Catalog
-from storage import Storage
+from storage import DatabaseError, Storage
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,15 @@ def build_application(
     application = builder.build()
     install(application, Services(catalog, storage, clock))
     register(application)
+    application.add_error_handler(count_database_errors)
     schedule_nudges(application)
     return application
+
+
+async def count_database_errors(update: object, context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Errors reach every error handler; this one counts those that came from the database."""
+    if isinstance(context.error, DatabaseError):
+        DATABASE_ERRORS.inc()
 
 
 def nudge_dispatcher(application: Application) -> NudgeDispatcher:  # type: ignore[type-arg]

@@ -67,16 +67,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run_bot(args: argparse.Namespace, settings: Settings) -> int:
-    """`roadmap-bot run`: migrations, then polling until SIGINT/SIGTERM."""
+    """`roadmap-bot run`: migrations, then polling (or the webhook) until SIGINT/SIGTERM."""
     from bot.runner import serve  # Telegram's stack is imported only by the commands that need it
 
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.log_format, secrets=[settings.token])
-    if settings.webhook_url:
-        log.error("WEBHOOK_URL is set, but this version only polls; unset WEBHOOK_URL to run")
-        return 2
+    configure_logging(settings.log_level, settings.log_format, secrets=settings.secrets())
     try:
         catalog = load_catalog()
     except RoadmapError as error:
@@ -109,7 +106,7 @@ def nudge_once(args: argparse.Namespace, settings: Settings) -> int:
     if not args.dry_run and not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.log_format, secrets=[settings.token or ""])
+    configure_logging(settings.log_level, settings.log_format, secrets=settings.secrets())
     try:
         catalog = load_catalog()
     except RoadmapError as error:

@@ -6,8 +6,27 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
+from contextvars import ContextVar
+from typing import Any
 
 REDACTED = "<redacted>"
+# The update being handled (update_id, chat_id); set by the update processor.
+UPDATE_FIELDS: ContextVar[dict[str, Any] | None] = ContextVar("update_fields", default=None)
+# Extra fields a JSON line carries when a record has them.
+JSON_FIELDS = ("update_id", "chat_id", "handler", "latency_ms")
+
+
+class UpdateContext(logging.Filter):
+    """Gives every record written while an update is handled that update's ids."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fields = UPDATE_FIELDS.get()
+        for key, value in (fields or {}).items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        ids = [f"{key}={getattr(record, key)}" for key in ("update_id", "chat_id") if getattr(record, key, None)]
+        record.ids = f" [{' '.join(ids)}]" if ids else ""
+        return True
 
 
 class ScrubbingFormatter(logging.Formatter):
@@ -36,6 +55,7 @@ class JsonFormatter(ScrubbingFormatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        entry |= {key: getattr(record, key) for key in JSON_FIELDS if getattr(record, key, None) is not None}
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return self.scrub(json.dumps(entry, ensure_ascii=False))
@@ -44,13 +64,18 @@ class JsonFormatter(ScrubbingFormatter):
 def configure_logging(level: str, form: str, secrets: Iterable[str] = ()) -> None:
     """Send every log line to stderr in the chosen form, secrets scrubbed."""
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(UpdateContext())
     if form == "json":
         handler.setFormatter(JsonFormatter(secrets))
     else:
-        handler.setFormatter(ScrubbingFormatter(secrets, "%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(ScrubbingFormatter(secrets, "%(asctime)s %(levelname)s %(name)s: %(message)s%(ids)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # uvicorn's loggers go through this handler too, so they are scrubbed and formatted alike.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.metrics import NUDGES, NUDGES_DUE
 from handlers.reminder_views import render_nudge
 from handlers.views import Screen
 from roadmaps import Catalog, Roadmap, Step
@@ -114,6 +115,9 @@ class NudgeDispatcher:
                 *(self._deliver(r, progresses[r.chat_id], now, hold_until, report) for r in claimed)
             )
             await self.storage.record_nudge_outcomes(outcomes)
+        for outcome, count in report.counts.items():
+            NUDGES.labels(outcome).inc(count)
+        NUDGES_DUE.set(await self.storage.count_due_reminders(now))
         if report.counts:
             log.info("nudge pass at %s: %s", now.isoformat(), report)
         return report

@@ -1,4 +1,4 @@
-"""Running the bot (migrations, then polling until SIGINT or SIGTERM) and single nudge passes."""
+"""Running the bot (migrations, then polling or a webhook until SIGINT or SIGTERM) and single nudge passes."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import datetime as dt
 import logging
 import signal
 
+import uvicorn
 from telegram import Update
 
 from bot.application import announce_commands, build_application, nudge_dispatcher
 from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
+from bot.web import build_web_app, webhook_path
 from roadmaps import Catalog
 from storage import Storage, create_engine, upgrade
 
@@ -19,22 +21,59 @@ log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings, catalog: Catalog) -> None:
-    """Apply migrations, then poll Telegram until asked to stop."""
+    """Apply migrations, then take updates (webhook if WEBHOOK_URL is set, else polling) until stopped."""
     storage = Storage(create_engine(settings.database_url))
     try:
         revision = await upgrade(storage.engine)
         log.info("database ready at revision %s", revision)
-        await poll(build_application(settings, catalog, storage))
+        application = build_application(settings, catalog, storage)
+        if settings.webhook_url:
+            await serve_webhook(application, storage, settings)
+        else:
+            await poll(application)
     finally:
         await storage.close()
 
 
-async def poll(application) -> None:  # type: ignore[no-untyped-def]
-    """Poll until SIGINT/SIGTERM; in-flight updates finish before the process exits."""
+async def serve_webhook(application, storage: Storage, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """Serve the webhook, /healthz and /metrics on PORT until SIGINT/SIGTERM.
+
+    uvicorn stops taking requests and finishes those in flight; then the application stops,
+    which lets a running nudge pass finish its batch.
+    """
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    web = build_web_app(application, storage, settings.webhook_url, secret)
+    server = uvicorn.Server(
+        uvicorn.Config(web, host="0.0.0.0", port=settings.port, log_config=None, lifespan="off", access_log=False)
+    )
+    stopping_signal()  # uvicorn handles SIGTERM itself, then raises it again: let that land softly
+    async with application:
+        await announce_commands(application)
+        # Every instance sets the same webhook; none deletes it on the way out, as others may still run.
+        await application.bot.set_webhook(
+            settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES, max_connections=40
+        )
+        await application.start()
+        log.info("webhook at %s, listening on port %s", webhook_path(settings.webhook_url), settings.port)
+        await server.serve()
+        log.info("stopping: finishing the nudge batch in hand")
+        await application.stop()
+    log.info("stopped")
+
+
+def stopping_signal() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
+    return stopping
+
+
+async def poll(application) -> None:  # type: ignore[no-untyped-def]
+    """Poll until SIGINT/SIGTERM; in-flight updates finish before the process exits."""
+    stopping = stopping_signal()
     async with application:
         await announce_commands(application)
         await application.start()

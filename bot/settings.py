@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import SecretStr, ValidationInfo, field_validator
+from pydantic import SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage import DEFAULT_DATABASE_URL
@@ -40,7 +41,26 @@ class Settings(BaseSettings):
         """`http://host:8081/` and `http://host:8081` mean the same server."""
         return value.rstrip("/")
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Telegram accepts 1 to 256 characters of A-Z, a-z, 0-9, _ and -."""
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Settings:
+        """A webhook without a secret would take updates from anyone who finds the URL."""
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("WEBHOOK_URL is set, so WEBHOOK_SECRET must be set too")
+        return self
+
     @property
     def token(self) -> str | None:
         """The bot token in clear, for the Telegram client only."""
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+    def secrets(self) -> list[str]:
+        """Every secret setting in clear, for the log scrubber to remove."""
+        return [secret.get_secret_value() for secret in (self.telegram_bot_token, self.webhook_secret) if secret]

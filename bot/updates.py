@@ -1,13 +1,23 @@
-"""How updates run: different chats at once, one chat's updates one at a time and in order."""
+"""How updates run: different chats at once, one chat's updates one at a time and in order,
+each one counted, timed and logged with its update id, chat id and handler."""
 
 from __future__ import annotations
 
+import logging
+import time
 from asyncio import Lock
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+from bot.logs import UPDATE_FIELDS
+from bot.metrics import HANDLER_SECONDS, UPDATES
+from handlers.observe import HANDLED_BY
+
+log = logging.getLogger(__name__)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -29,21 +39,56 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update once no earlier update of its chat is running."""
         chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await coroutine
-            return
-        lock = self._locks.setdefault(chat.id, Lock())
-        self._in_flight[chat.id] = self._in_flight.get(chat.id, 0) + 1
-        try:
-            async with lock:
+        with observed(update):
+            if chat is None:
                 await coroutine
-        finally:
-            self._in_flight[chat.id] -= 1
-            if not self._in_flight[chat.id]:
-                del self._in_flight[chat.id], self._locks[chat.id]
+                return
+            lock = self._locks.setdefault(chat.id, Lock())
+            self._in_flight[chat.id] = self._in_flight.get(chat.id, 0) + 1
+            try:
+                async with lock:
+                    await coroutine
+            finally:
+                self._in_flight[chat.id] -= 1
+                if not self._in_flight[chat.id]:
+                    del self._in_flight[chat.id], self._locks[chat.id]
 
     async def initialize(self) -> None:
         """Nothing to set up."""
 
     async def shutdown(self) -> None:
         """Nothing to release."""
+
+
+def update_type(update: object) -> str:
+    """`message`, `callback_query`, `my_chat_member`, ...: what kind of update this is."""
+    if not isinstance(update, Update):
+        return "other"
+    return next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None) is not None), "other")
+
+
+@contextmanager
+def observed(update: object) -> Iterator[None]:
+    """Count, time and log one update; log lines written meanwhile carry its ids."""
+    started = time.perf_counter()
+    kind = update_type(update)
+    UPDATES.labels(kind).inc()
+    chat = update.effective_chat if isinstance(update, Update) else None
+    fields = {"update_id": getattr(update, "update_id", None), "chat_id": chat.id if chat else None}
+    handled_by: list[str] = []
+    handled_token, fields_token = HANDLED_BY.set(handled_by), UPDATE_FIELDS.set(fields)
+    try:
+        yield
+    finally:
+        latency = time.perf_counter() - started
+        handler = handled_by[-1] if handled_by else "none"
+        HANDLER_SECONDS.labels(handler).observe(latency)
+        log.info(
+            "%s handled by %s in %.1f ms",
+            kind,
+            handler,
+            latency * 1000,
+            extra={"handler": handler, "latency_ms": round(latency * 1000, 2)},
+        )
+        HANDLED_BY.reset(handled_token)
+        UPDATE_FIELDS.reset(fields_token)

@@ -27,6 +27,7 @@ from handlers.commands import (
     unknown_command,
 )
 from handlers.errors import on_error
+from handlers.observe import traced
 
 # New messages only: an edited "/start" is not a second request.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
@@ -39,18 +40,18 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(TypeHandler(Update, note_presence), group=BEFORE_ALL)
     application.add_handlers(
         [
-            CommandHandler("start", start, filters=NEW_MESSAGES),
-            CommandHandler("roadmaps", list_roadmaps, filters=NEW_MESSAGES),
-            CommandHandler("next", show_next_step, filters=NEW_MESSAGES),
-            CommandHandler("progress", show_progress, filters=NEW_MESSAGES),
-            CommandHandler("remind", remind, filters=NEW_MESSAGES),
-            CommandHandler("timezone", set_timezone, filters=NEW_MESSAGES),
-            CommandHandler("help", show_help, filters=NEW_MESSAGES),
-            CallbackQueryHandler(on_button),
-            ChatMemberHandler(on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER),
-            MessageHandler(filters.StatusUpdate.MIGRATE, on_migration),
-            MessageHandler(NEW_MESSAGES & filters.COMMAND, unknown_command),
-            MessageHandler(NEW_MESSAGES & filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, plain_text),
+            CommandHandler("start", traced(start), filters=NEW_MESSAGES),
+            CommandHandler("roadmaps", traced(list_roadmaps), filters=NEW_MESSAGES),
+            CommandHandler("next", traced(show_next_step), filters=NEW_MESSAGES),
+            CommandHandler("progress", traced(show_progress), filters=NEW_MESSAGES),
+            CommandHandler("remind", traced(remind), filters=NEW_MESSAGES),
+            CommandHandler("timezone", traced(set_timezone), filters=NEW_MESSAGES),
+            CommandHandler("help", traced(show_help), filters=NEW_MESSAGES),
+            CallbackQueryHandler(traced(on_button)),
+            ChatMemberHandler(traced(on_my_membership), ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(filters.StatusUpdate.MIGRATE, traced(on_migration)),
+            MessageHandler(NEW_MESSAGES & filters.COMMAND, traced(unknown_command)),
+            MessageHandler(NEW_MESSAGES & filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, traced(plain_text)),
         ]
     )
     application.add_error_handler(on_error)

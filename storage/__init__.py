@@ -1,5 +1,7 @@
 """Persistence: tables, queries, engine setup and Alembic migrations."""
 
+from sqlalchemy.exc import SQLAlchemyError as DatabaseError
+
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.progress import Mark, Progress, StepState
@@ -9,6 +11,7 @@ from storage.store import Changed, Opened, Storage
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "Changed",
+    "DatabaseError",
     "Mark",
     "NudgeOutcome",
     "Opened",

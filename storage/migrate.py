@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x726F61646D6170  # an arbitrary advisory-lock key of our own ("roadmap")
 
 
 def alembic_config() -> Config:
@@ -37,6 +38,8 @@ def _upgrade(connection: Connection, revision: str) -> str | None:
     config = alembic_config()
     config.attributes["connection"] = connection
     if connection.dialect.name != "sqlite":
+        # Instances starting together take turns: the first migrates, the others find it done.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         command.upgrade(config, revision)
         connection.commit()
         return MigrationContext.configure(connection).get_current_revision()

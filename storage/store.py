@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Row, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -45,6 +45,11 @@ class Storage:
     async def close(self) -> None:
         """Release every pooled connection."""
         await self.engine.dispose()
+
+    async def ping(self) -> None:
+        """Raise DatabaseError unless the database answers a trivial query."""
+        async with self.engine.connect() as connection:
+            await connection.execute(select(1))
 
     async def open_roadmap(self, chat_id: int, roadmap_id: str, now: dt.datetime) -> Opened:
         """Note that the chat uses this roadmap (starting it if new); return its progress.
@@ -214,6 +219,12 @@ class Storage:
             query = query.where(reminders.c.chat_id > after_chat_id)
         async with self.engine.connect() as connection:
             return [_reminder(row) for row in await connection.execute(query)]
+
+    async def count_due_reminders(self, now: dt.datetime) -> int:
+        """How many reminders are due by `now` and not claimed (the backlog)."""
+        async with self.engine.connect() as connection:
+            query = select(func.count()).select_from(reminders).where(reminders.c.due_at <= now)
+            return int((await connection.execute(query)).scalar_one())
 
     async def claim_due_reminders(self, now: dt.datetime, limit: int, hold_until: dt.datetime) -> list[Reminder]:
         """Claim up to `limit` reminders due by `now`, earliest first, by moving their due time to `hold_until`.

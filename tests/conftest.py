@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import os
+import socket
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import make_url, text
 from telegram import Update
 from telegram.ext import Application
 
@@ -91,17 +96,60 @@ def catalog() -> Catalog:
     return load_catalog()
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+StorageFactory = Callable[[], Storage]
+
+
+@functools.cache
+def postgres_reachable() -> bool:
+    """Whether the test PostgreSQL server answers; in CI it must."""
+    url = make_url(POSTGRES_URL)
+    try:
+        socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def make_storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StorageFactory]:
+    """Storages on one fresh, migrated test database: a SQLite file, or a PostgreSQL schema of its own.
+
+    Every test that touches storage runs on both. Without a PostgreSQL server the second run
+    is skipped, except in CI (CI=true), where that is a failure.
+    """
+    made: list[Storage] = []
+    if request.param == "sqlite":
+        url, options = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", {}
+    else:
+        if not postgres_reachable():
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"CI needs PostgreSQL at {POSTGRES_URL}")
+            pytest.skip(f"no PostgreSQL at {POSTGRES_URL}")
+        schema = f"test_{uuid.uuid4().hex[:16]}"
+        url, options = POSTGRES_URL, {"connect_args": {"server_settings": {"search_path": schema}}}
+        admin = create_engine(POSTGRES_URL)
+        async with admin.begin() as connection:
+            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def make() -> Storage:
+        made.append(Storage(create_engine(url, **options)))
+        return made[-1]
+
+    await upgrade(make().engine)
+    yield make
+    for storage in made:
+        await storage.close()
+    if request.param == "postgresql":
+        async with admin.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
 
 
 @pytest.fixture
-async def storage(database_url: str) -> AsyncIterator[Storage]:
-    storage = Storage(create_engine(database_url))
-    await upgrade(storage.engine)
-    yield storage
-    await storage.close()
+def storage(make_storage: StorageFactory) -> Storage:
+    """The test's storage (the first one made, already migrated)."""
+    return make_storage()
 
 
 @pytest.fixture

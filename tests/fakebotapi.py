@@ -13,6 +13,8 @@ import json
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,6 +130,8 @@ class FakeBotAPI:
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[int, int], BotMessage] = field(default_factory=dict)
     commands: list[dict[str, Any]] = field(default_factory=list)
+    webhook: dict[str, Any] | None = None
+    begun: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._changed = threading.Condition()
@@ -150,12 +154,15 @@ class FakeBotAPI:
             self._failures[method].extend(_Failure(error_code, body) for _ in range(times))
 
     def delay(self, method: str, seconds: float, times: int = 1) -> None:
-        """Make the next `times` calls of a method arrive late (in-process transport only)."""
+        """Make the next `times` calls of a method take `seconds` longer to answer."""
         with self._changed:
             self._delays[method].extend([seconds] * times)
 
     def take_delay(self, method: str) -> float:
+        """The delay queued for a call of this method, noting that such a call has begun."""
         with self._changed:
+            self.begun.append(method)
+            self._changed.notify_all()
             queued = self._delays.get(method)
             return queued.popleft() if queued else 0.0
 
@@ -235,10 +242,28 @@ class FakeBotAPI:
         }
 
     def push(self, update: dict[str, Any]) -> None:
-        """Queue an update for the bot's next getUpdates."""
+        """Deliver an update as Telegram would: to the webhook if the bot set one, else to getUpdates."""
+        if self.webhook is not None:
+            status = self.post_to_webhook(update, self.webhook["secret_token"])
+            if status != 200:
+                raise AssertionError(f"the bot's webhook answered {status}")
+            return
         with self._changed:
             self._updates.append(update)
             self._changed.notify_all()
+
+    def post_to_webhook(self, update: dict[str, Any], secret: str | None) -> int:
+        """POST an update to the bot's webhook with a secret header (or none); the HTTP status."""
+        assert self.webhook is not None, "the bot set no webhook"
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+        request = urllib.request.Request(self.webhook["url"], json.dumps(update).encode(), headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return error.code
 
     def last_message(self, chat_id: int) -> BotMessage:
         """The newest message the bot sent to a chat."""
@@ -275,6 +300,9 @@ class FakeBotAPI:
         """
         if method == "getUpdates":
             self._record(Call(method, params))
+            if self.webhook is not None:
+                description = "Conflict: can't use getUpdates method while webhook is active"
+                return 409, {"ok": False, "error_code": 409, "description": description}
             return 200, {"ok": True, "result": self._get_updates(params)}
         with self._changed:
             answer = self._answer(method, params)
@@ -324,6 +352,11 @@ class FakeBotAPI:
         return self.me()
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        return True
+
+    def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
         return True
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
@@ -488,6 +521,8 @@ class FakeBotAPIServer:
                     self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
                     return
                 length = int(self.headers.get("Content-Length") or 0)
+                if delay := server.api.take_delay(self.path[len(prefix) :]):
+                    time.sleep(delay)
                 answer = server.api.handle(
                     self.path[len(prefix) :], _decode_params(self.headers, self.rfile.read(length))
                 )

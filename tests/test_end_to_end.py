@@ -1,13 +1,21 @@
-"""End to end: the real `roadmap-bot run` process, polling a fake Bot API over HTTP."""
+"""End to end: the real `roadmap-bot run` process against a fake Bot API over HTTP, by polling
+and by webhook, restarted in between; `roadmap-bot nudge` beside it on the same database."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import signal
+import socket
 import subprocess
+import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from handlers.views import COMMANDS
 from tests.conftest import find_button
@@ -15,10 +23,11 @@ from tests.fakebotapi import TOKEN, BotMessage, FakeBotAPI, FakeBotAPIServer
 from tests.process import ROADMAP_BOT, environment, roadmap_bot
 
 CHAT = 4242
+SECRET = "webhook-secret_0123456789"
 
 
 class HttpChat:
-    """A person in a chat with a bot process: updates go out through getUpdates, answers are waited for."""
+    """A person in a chat with a bot process: updates go out as Telegram sends them, answers are waited for."""
 
     def __init__(self, api: FakeBotAPI, chat_id: int) -> None:
         self.api, self.chat_id = api, chat_id
@@ -50,32 +59,54 @@ class HttpChat:
         )
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def bot_settings(server: FakeBotAPIServer, database: Path, mode: str, port: int, **more: str) -> dict[str, str]:
+    settings = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_URL": server.url,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        **more,
+    }
+    if mode == "webhook":
+        settings |= {"WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram", "WEBHOOK_SECRET": SECRET, "PORT": str(port)}
+    return settings
+
+
 def nudge(server: FakeBotAPIServer, database: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `roadmap-bot nudge` once against the fake Bot API and the bot's database."""
-    return roadmap_bot(
-        "nudge",
-        *args,
-        cwd=database.parent,
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_URL=server.url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{database}",
-    )
+    return roadmap_bot("nudge", *args, cwd=database.parent, **bot_settings(server, database, "polling", 0))
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
 
 
 @contextmanager
-def running_bot(server: FakeBotAPIServer, database: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Start `roadmap-bot run`, wait until it polls, and stop it with SIGTERM at the end."""
-    polls_before = len(server.api.calls_of("getUpdates"))
-    env = environment(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        TELEGRAM_API_URL=server.url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{database}",
-        LOG_LEVEL="DEBUG",
-    )
+def running_bot(
+    server: FakeBotAPIServer, database: Path, log: Path, mode: str, port: int, **more: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `roadmap-bot run`, wait until it takes updates, and stop it with SIGTERM at the end."""
+    api = server.api
+    ready_calls = len(api.calls_of("getUpdates" if mode == "polling" else "setWebhook"))
+    env = environment(**bot_settings(server, database, mode, port, LOG_LEVEL="DEBUG", **more))
     with log.open("ab") as log_file:
         process = subprocess.Popen([ROADMAP_BOT, "run"], cwd=database.parent, env=env, stderr=log_file)
     try:
-        server.api.wait_for(lambda: len(server.api.calls_of("getUpdates")) > polls_before, timeout=30)
+        api.wait_for(lambda: len(api.calls_of("getUpdates" if mode == "polling" else "setWebhook")) > ready_calls, 30)
+        if mode == "webhook":
+            deadline = time.monotonic() + 30
+            while not _listening(port):
+                assert time.monotonic() < deadline, "the webhook never listened"
+                time.sleep(0.05)
         yield process
     finally:
         process.send_signal(signal.SIGTERM)
@@ -86,11 +117,22 @@ def running_bot(server: FakeBotAPIServer, database: Path, log: Path) -> Iterator
             raise
 
 
-def test_a_person_walks_a_roadmap_and_the_progress_survives_a_restart(tmp_path: Path) -> None:
-    api, database, log = FakeBotAPI(), tmp_path / "bot.sqlite3", tmp_path / "bot.log"
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_a_person_walks_a_roadmap_gets_a_nudge_and_the_progress_survives_a_restart(tmp_path: Path, mode: str) -> None:
+    api, database, log, port = FakeBotAPI(), tmp_path / "bot.sqlite3", tmp_path / "bot.log", free_port()
     with FakeBotAPIServer(api) as server:
-        with running_bot(server, database, log) as process:
+        with running_bot(server, database, log, mode, port) as process:
             assert [c["command"] for c in api.commands] == [name for name, _ in COMMANDS]
+            if mode == "webhook":
+                assert api.webhook == {"url": f"http://127.0.0.1:{port}/telegram", "secret_token": SECRET}
             person = HttpChat(api, CHAT)
             assert "Welcome" in person.send("/start").text
             assert "0% · 0 of 10 steps done" in person.tap("Backend Engineer (AI era)").text
@@ -117,13 +159,59 @@ def test_a_person_walks_a_roadmap_and_the_progress_survives_a_restart(tmp_path: 
             assert "nothing due" in nudge(server, database, "--at", week_on).stdout
         assert process.returncode == 0, log.read_text()
 
-        with running_bot(server, database, log) as process:
+        with running_bot(server, database, log, mode, port) as process:
             progress = HttpChat(api, CHAT).send("/progress").text
             assert "Backend Engineer (AI era)" in progress and "20% · 2 of 10 steps done" in progress
         assert process.returncode == 0, log.read_text()
 
     text = log.read_text()
-    assert "polling as @roadmap_test_bot" in text and "stopped" in text
+    assert "stopped" in text
     assert "Traceback" not in text and " ERROR " not in text
     assert TOKEN not in text and TOKEN.split(":")[1] not in text, "the token never reaches the log"
+    assert SECRET not in text, "nor the webhook secret"
     assert api.open_queries == set()
+
+
+def test_the_webhook_refuses_updates_without_the_secret_and_serves_health_and_metrics(tmp_path: Path) -> None:
+    api, database, log, port = FakeBotAPI(), tmp_path / "bot.sqlite3", tmp_path / "bot.log", free_port()
+    with FakeBotAPIServer(api) as server, running_bot(server, database, log, "webhook", port, LOG_FORMAT="json"):
+        sends = len(api.calls_of("sendMessage"))
+        assert api.post_to_webhook(api.message_update(CHAT, "/start"), secret=None) == 403
+        assert api.post_to_webhook(api.message_update(CHAT, "/start"), secret="wrong-secret") == 403
+        assert len(api.calls_of("sendMessage")) == sends, "a refused update is not processed"
+
+        HttpChat(api, CHAT).send("/start")
+        assert get(port, "/healthz") == (200, '{"status":"ok","database":"ok"}')
+        status, metrics = get(port, "/metrics")
+        assert status == 200
+        assert 'roadmap_bot_updates_total{type="message"} 1.0' in metrics
+        assert 'roadmap_bot_handler_seconds_count{handler="start"} 1.0' in metrics
+        assert "roadmap_bot_nudges_due 0.0" in metrics
+        assert "roadmap_bot_database_errors_total 0.0" in metrics
+
+    lines = log.read_text().splitlines()
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    [handled] = [r for r in records if r.get("handler") == "start"]
+    assert handled["update_id"] and handled["chat_id"] == CHAT and handled["latency_ms"] > 0
+    assert not any(TOKEN in line or SECRET in line for line in lines)
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_sigterm_lets_the_update_in_flight_finish(tmp_path: Path, mode: str) -> None:
+    api, database, log, port = FakeBotAPI(), tmp_path / "bot.sqlite3", tmp_path / "bot.log", free_port()
+    with FakeBotAPIServer(api) as server:
+        with running_bot(server, database, log, mode, port) as process:
+            api.delay("sendMessage", 1.5)  # Telegram is slow to take the reply
+            update = api.message_update(CHAT, "/start")
+            if mode == "webhook":
+                delivery = threading.Thread(target=api.push, args=(update,))
+                delivery.start()
+            else:
+                api.push(update)
+            api.wait_for(lambda: "sendMessage" in api.begun)
+            process.send_signal(signal.SIGTERM)  # while the reply is on its way
+            assert process.wait(timeout=30) == 0, log.read_text()
+            if mode == "webhook":
+                delivery.join()
+        [reply] = api.calls_of("sendMessage", CHAT)
+        assert reply.ok and "Welcome" in reply.params["text"], "the reply went out before the process ended"

@@ -12,8 +12,8 @@ from telegram.ext import Application
 from bot.application import nudge_dispatcher
 from bot.nudges import HOLD, RETRY_DELAY, NudgeDispatcher, plan_due_nudges
 from roadmaps import Catalog
-from storage import ReminderStatus, Storage, create_engine
-from tests.conftest import AppFactory, ChatSession, Clock, answers
+from storage import ReminderStatus, Storage
+from tests.conftest import AppFactory, ChatSession, Clock, StorageFactory, answers
 from tests.fakebotapi import FakeBotAPI
 
 SEED = "Backend Engineer (AI era)"
@@ -361,19 +361,16 @@ async def test_two_passes_at_once_send_each_nudge_once(
     make_app: AppFactory,
     catalog: Catalog,
     api: FakeBotAPI,
-    database_url: str,
+    make_storage: StorageFactory,
 ) -> None:
     app = await make_app(catalog)
     for chat_id in range(1, 41):
         await start_seed(ChatSession(app, api, chat_id), mark_first_done=False)
-    other = Storage(create_engine(database_url))  # a second process: its own engine and connections
-    try:
-        reports = await asyncio.gather(
-            nudge_dispatcher(app).run_pass(FIRST_DUE),
-            NudgeDispatcher(app.bot, catalog, other, batch=7).run_pass(FIRST_DUE),
-        )
-    finally:
-        await other.close()
+    other = make_storage()  # a second process: its own engine and connections
+    reports = await asyncio.gather(
+        nudge_dispatcher(app).run_pass(FIRST_DUE),
+        NudgeDispatcher(app.bot, catalog, other, batch=7).run_pass(FIRST_DUE),
+    )
     assert sum(report.counts["sent"] for report in reports) == 40
     for chat_id in range(1, 41):
         assert len(nudges_to(api, chat_id)) == 1
@@ -397,19 +394,15 @@ async def test_a_restart_neither_repeats_nor_loses_a_slot(
     make_app: AppFactory,
     catalog: Catalog,
     api: FakeBotAPI,
-    database_url: str,
+    make_storage: StorageFactory,
 ) -> None:
     chat = ChatSession(await make_app(catalog), api, 9)
     await start_seed(chat)
     assert await pass_at(chat.app, FIRST_DUE) == "1 sent"
 
-    restarted = Storage(create_engine(database_url))
-    try:
-        dispatcher = NudgeDispatcher(chat.app.bot, catalog, restarted)
-        assert str(await dispatcher.run_pass(FIRST_DUE + dt.timedelta(hours=1))) == "nothing due"
-        assert str(await dispatcher.run_pass(FIRST_DUE + dt.timedelta(days=7))) == "1 sent"
-    finally:
-        await restarted.close()
+    dispatcher = NudgeDispatcher(chat.app.bot, catalog, make_storage())  # a restarted process
+    assert str(await dispatcher.run_pass(FIRST_DUE + dt.timedelta(hours=1))) == "nothing due"
+    assert str(await dispatcher.run_pass(FIRST_DUE + dt.timedelta(days=7))) == "1 sent"
     assert len(nudges_to(api, 9)) == 2
 
 

@@ -1,0 +1,28 @@
+# The bot in a slim image, as a non-root user. `roadmap-bot run` applies database migrations
+# first, then polls, or serves the webhook on $PORT when WEBHOOK_URL is set.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY handlers ./handlers
+COPY storage ./storage
+COPY roadmaps ./roadmaps
+RUN pip install . \
+    && useradd --create-home --uid 10001 bot \
+    && mkdir /data \
+    && chown bot /data
+
+USER bot
+# SQLite by default, on a volume; set DATABASE_URL=postgresql+asyncpg://... to use PostgreSQL.
+ENV DATABASE_URL=sqlite+aiosqlite:////data/roadmap-bot.sqlite3 \
+    PORT=8080
+VOLUME /data
+EXPOSE 8080
+STOPSIGNAL SIGTERM
+CMD ["roadmap-bot", "run"]

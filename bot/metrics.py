@@ -1,0 +1,18 @@
+"""Prometheus metrics, served at /metrics in webhook mode."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+UPDATES = Counter("roadmap_bot_updates_total", "Updates received, by type.", ["type"])
+HANDLER_SECONDS = Histogram(
+    "roadmap_bot_handler_seconds",
+    "Time from receiving an update to having answered it, by handler.",
+    ["handler"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+NUDGES = Counter("roadmap_bot_nudges_total", "Claimed nudges, by outcome (sent, blocked, to retry, ...).", ["outcome"])
+NUDGES_DUE = Gauge("roadmap_bot_nudges_due", "Reminders due but not yet claimed, after the last nudge pass.")
+DATABASE_ERRORS = Counter(
+    "roadmap_bot_database_errors_total", "Database errors seen by handlers, passes and health checks."
+)
