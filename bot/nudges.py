@@ -2,10 +2,12 @@
 Telegram's limits and records the outcome and the next due time. The database is the schedule:
 no job per chat lives in memory, and a restart loses nothing.
 
-Delivery is at most once. A claim moves the reminder a week on (HOLD) before anything is sent;
-recording the outcome then sets the exact next slot. A process that dies between claim and
-record therefore never sends a nudge twice; the chats of the batch in flight (at most BATCH)
-may miss that week's nudge and get the next one a week after the claim.
+Delivery is at most once, but for one case. A claim moves the reminder a week on (HOLD) before
+anything is sent; recording the outcome then sets the exact next slot. A process that dies
+between claim and record therefore never sends a nudge twice; the chats of the batch in flight
+(at most BATCH) may miss that week's nudge and get the next one a week after the claim. The one
+case: a send that times out is retried five minutes later, as Telegram may not have it; if it
+did, that chat gets the nudge twice.
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ class NudgeDispatcher:
         while keep_going() and (claimed := await self.storage.claim_due_reminders(now, self.batch, hold_until)):
             progresses = await self.storage.progress_of_chats([r.chat_id for r in claimed])
             outcomes = await asyncio.gather(
-                *(self._deliver(r, progresses[r.chat_id], now, hold_until, report) for r in claimed)
+                *(self._deliver_safely(r, progresses[r.chat_id], now, hold_until, report) for r in claimed)
             )
             await self.storage.record_nudge_outcomes(outcomes)
         for outcome, count in report.counts.items():
@@ -121,6 +123,23 @@ class NudgeDispatcher:
         if report.counts:
             log.info("nudge pass at %s: %s", now.isoformat(), report)
         return report
+
+    async def _deliver_safely(
+        self,
+        reminder: Reminder,
+        progresses: Sequence[Progress],
+        now: dt.datetime,
+        held: dt.datetime,
+        report: PassReport,
+    ) -> NudgeOutcome:
+        """_deliver; an unexpected error in one chat is logged and retried, and its batch is still recorded."""
+        try:
+            return await self._deliver(reminder, progresses, now, held, report)
+        except Exception:
+            log.exception("nudge to chat %s failed unexpectedly; retrying in %s", reminder.chat_id, RETRY_DELAY)
+            report.counts["to retry"] += 1
+            retry_at = now + RETRY_DELAY
+            return NudgeOutcome(reminder.chat_id, held, ReminderStatus.ACTIVE, retry_at, failures=reminder.failures + 1)
 
     async def _deliver(
         self,
@@ -154,7 +173,8 @@ class NudgeDispatcher:
             try:
                 await self._send(chat_id, nudge.screen)
             except ChatMigrated as moved:
-                if not await self.storage.move_chat(chat_id, moved.new_chat_id):
+                moved_here = await self.storage.move_chat(chat_id, moved.new_chat_id)
+                if not moved_here and await self.storage.reminder_of(chat_id) is not None:
                     log.warning("chat %s moved to %s, which has its own data", chat_id, moved.new_chat_id)
                     return outcome("gone", ReminderStatus.GONE)
                 chat_id = moved.new_chat_id

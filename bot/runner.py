@@ -15,7 +15,7 @@ from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
 from bot.web import build_web_app, webhook_path
 from roadmaps import Catalog
-from storage import Storage, create_engine, upgrade
+from storage import Storage, create_engine, current_revision, head_revision, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,10 @@ async def dry_run_nudges(settings: Settings, catalog: Catalog, now: dt.datetime)
     """One line per chat due by `now`: which nudge it would get. Sends and changes nothing."""
     storage = Storage(create_engine(settings.database_url))
     try:
+        if await current_revision(storage.engine) != head_revision():
+            return [
+                "The database is not at the newest schema; run `roadmap-bot db upgrade` first (a dry run changes nothing)."
+            ]
         planned = await plan_due_nudges(catalog, storage, now)
     finally:
         await storage.close()

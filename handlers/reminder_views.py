@@ -75,7 +75,8 @@ def render_remind(reminder: Reminder) -> Screen:
     text = (
         f"⏰ <b>Weekly reminders</b> are {state}\n\n"
         "Tap a day or an hour to move them. Times are in your time zone; "
-        "send /timezone Europe/Berlin (any IANA name) to set one that follows daylight saving."
+        "send /timezone Europe/Berlin (any IANA name) to set one that follows daylight saving. "
+        "A new time zone keeps the moment; then move the hour if you like."
     )
     days = [
         button(("• " if number == reminder.weekday else "") + name[:2], SetReminderDay(number))
@@ -146,7 +147,7 @@ def render_nudge(
         lines += [
             "",
             "😴 You have been busy lately, so I'll pause these reminders after this one. "
-            "Send /remind whenever you want them back.",
+            "Tap a button here or write to me, and they keep coming.",
         ]
     rows = [
         [

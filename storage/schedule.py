@@ -8,6 +8,8 @@ import zoneinfo
 
 DEFAULT_TIMEZONE = "UTC"
 WEEK = dt.timedelta(days=7)
+# A schedule change never puts the next nudge closer than this to the last one.
+MIN_GAP = dt.timedelta(days=6)
 
 
 @functools.cache
@@ -54,3 +56,17 @@ def first_slot(started_at: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> tup
     local = started_at.astimezone(zoneinfo.ZoneInfo(timezone))
     weekday, hour = local.weekday(), local.hour
     return weekday, hour, next_slot(weekday, hour, timezone, started_at + dt.timedelta(days=6))
+
+
+def next_due(weekday: int, hour: int, timezone: str, now: dt.datetime, last_sent_at: dt.datetime | None) -> dt.datetime:
+    """The next slot after `now`, and at least MIN_GAP after the last nudge: moving the day or
+    the hour right after a nudge does not bring a second one that week."""
+    after = max(now, last_sent_at + MIN_GAP) if last_sent_at else now
+    return next_slot(weekday, hour, timezone, after)
+
+
+def same_moment_in(weekday: int, hour: int, timezone: str, new_timezone: str, now: dt.datetime) -> tuple[int, int]:
+    """The weekday and hour in `new_timezone` of the slot's next moment: a zone change keeps the
+    moment (the default slot is when the chat was known to be awake), the person then moves it."""
+    moment = next_slot(weekday, hour, timezone, now).astimezone(zoneinfo.ZoneInfo(new_timezone))
+    return moment.weekday(), moment.hour

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import Row, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from roadmaps import Step
 from storage.progress import Mark, Progress, StepState
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
-from storage.schedule import DEFAULT_TIMEZONE, first_slot, next_slot
+from storage.schedule import DEFAULT_TIMEZONE, first_slot, next_due, same_moment_in
 from storage.tables import chat_roadmaps, chats, reminders, step_states
 
 
@@ -158,12 +158,14 @@ class Storage:
         current = await self.reminder_of(chat_id)
         if current is None:
             return None
+        if timezone and timezone != current.timezone and weekday is None and hour is None:
+            weekday, hour = same_moment_in(current.weekday, current.hour, current.timezone, timezone, now)
         weekday = current.weekday if weekday is None else weekday
         hour = current.hour if hour is None else hour
         timezone = timezone or current.timezone
         status = status or current.status
         active = status is ReminderStatus.ACTIVE
-        due_at = (due_at or next_slot(weekday, hour, timezone, now)) if active else None
+        due_at = (due_at or next_due(weekday, hour, timezone, now, current.last_sent_at)) if active else None
         values = {
             "weekday": weekday,
             "hour": hour,
@@ -178,13 +180,15 @@ class Storage:
         return Reminder(chat_id, status, weekday, hour, timezone, due_at, 0, current.last_sent_at, 0)
 
     async def note_presence(self, chat_id: int, now: dt.datetime) -> None:
-        """The chat did something: nudges it ignored are forgiven, and a blocked chat gets reminders again."""
+        """The chat did something: nudges it ignored are forgiven, and reminders stopped because it
+        was quiet or had blocked the bot start again."""
+        woken = (ReminderStatus.BLOCKED.value, ReminderStatus.IDLE.value)
         async with self.engine.connect() as connection:
             row = (
                 await connection.execute(
                     select(reminders).where(
                         reminders.c.chat_id == chat_id,
-                        (reminders.c.unanswered > 0) | (reminders.c.status == ReminderStatus.BLOCKED.value),
+                        (reminders.c.unanswered > 0) | reminders.c.status.in_(woken),
                     )
                 )
             ).first()
@@ -192,10 +196,10 @@ class Storage:
             return  # the common case: nothing to write
         current = _reminder(row)
         values: dict[str, Any] = {"unanswered": 0}
-        if current.status is ReminderStatus.BLOCKED:
+        if current.status.value in woken:
             values |= {
                 "status": ReminderStatus.ACTIVE.value,
-                "due_at": next_slot(current.weekday, current.hour, current.timezone, now),
+                "due_at": next_due(current.weekday, current.hour, current.timezone, now, current.last_sent_at),
                 "failures": 0,
             }
         async with self.engine.begin() as connection:
@@ -206,10 +210,12 @@ class Storage:
             )
 
     async def stop_reminders(self, chat_id: int, status: ReminderStatus) -> None:
-        """Stop a chat's reminders for a reason (blocked, gone, paused)."""
+        """Stop a chat's active reminders for a reason (blocked, gone); a pause the chat chose stays one."""
         async with self.engine.begin() as connection:
             await connection.execute(
-                update(reminders).where(reminders.c.chat_id == chat_id).values(status=status.value, due_at=None)
+                update(reminders)
+                .where(reminders.c.chat_id == chat_id, reminders.c.status == ReminderStatus.ACTIVE.value)
+                .values(status=status.value, due_at=None)
             )
 
     async def due_reminders(self, now: dt.datetime, limit: int, after_chat_id: int | None = None) -> list[Reminder]:
@@ -234,6 +240,8 @@ class Storage:
         matches (compare-and-set); on PostgreSQL the picked rows are locked, SKIP LOCKED, so
         concurrent claims take different rows. A claimed row is due again only at `hold_until`:
         if the process dies before it records the outcome, the chat is not nudged twice.
+        The claim also counts the nudge as unanswered (recording takes it back if none was
+        sent), so an answer that comes while the batch is still sending is not overwritten.
         Returns the claimed reminders as they were before the claim.
         """
         picked = (
@@ -247,12 +255,12 @@ class Storage:
         claim = (
             update(reminders)
             .where(reminders.c.chat_id.in_(picked.scalar_subquery()), reminders.c.due_at <= now)
-            .values(due_at=hold_until)
+            .values(due_at=hold_until, unanswered=reminders.c.unanswered + 1)
             .returning(*reminders.c)
         )
         async with self.engine.begin() as connection:
             rows = (await connection.execute(claim)).all()
-        return [_reminder(row) for row in rows]
+        return [replace(_reminder(row), unanswered=row.unanswered - 1) for row in rows]
 
     async def record_nudge_outcomes(self, outcomes: Iterable[NudgeOutcome]) -> None:
         """Write what became of claimed nudges: the next due time and status, and who was sent one."""
@@ -267,7 +275,12 @@ class Storage:
         sent = (
             update(reminders)
             .where(reminders.c.chat_id == bindparam("b_chat_id"))
-            .values(last_sent_at=bindparam("b_sent_at"), unanswered=reminders.c.unanswered + 1)
+            .values(last_sent_at=bindparam("b_sent_at"))
+        )
+        not_sent = (
+            update(reminders)
+            .where(reminders.c.chat_id == bindparam("b_chat_id"))
+            .values(unanswered=case((reminders.c.unanswered > 0, reminders.c.unanswered - 1), else_=0))
         )
         async with self.engine.begin() as connection:
             await connection.execute(
@@ -286,6 +299,9 @@ class Storage:
             sent_rows = [{"b_chat_id": o.chat_id, "b_sent_at": o.sent_at} for o in outcomes if o.sent_at]
             if sent_rows:
                 await connection.execute(sent, sent_rows)
+            not_sent_rows = [{"b_chat_id": o.chat_id} for o in outcomes if not o.sent_at]
+            if not_sent_rows:
+                await connection.execute(not_sent, not_sent_rows)
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
         """Move a chat's data to its new id (a group that became a supergroup); False if the new id has data."""

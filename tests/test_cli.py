@@ -69,3 +69,11 @@ def test_invalid_settings_are_reported_not_raised(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "invalid settings" in result.stderr and "log_format" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_dry_run_on_a_database_never_migrated_says_what_to_do(tmp_path: Path) -> None:
+    result = roadmap_bot(
+        "nudge", "--dry-run", cwd=tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'new.sqlite3'}"
+    )
+    assert result.returncode == 0 and "run `roadmap-bot db upgrade` first" in result.stdout
+    assert "Traceback" not in result.stderr

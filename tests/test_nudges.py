@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from telegram.ext import Application
 
 from bot.application import nudge_dispatcher
@@ -17,6 +18,7 @@ from tests.conftest import AppFactory, ChatSession, Clock, StorageFactory, answe
 from tests.fakebotapi import FakeBotAPI
 
 SEED = "Backend Engineer (AI era)"
+WEEK = dt.timedelta(days=7)
 FRIDAY_0930 = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)  # the clock fixture's start
 FIRST_DUE = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 NUDGE_START = "⏰ <b>Your next step</b>"
@@ -215,15 +217,92 @@ async def test_three_unanswered_nudges_pause_reminders_and_the_third_says_so(
     sent = nudges_to(api, chat.chat_id)
     assert len(sent) == 3
     assert "pause" not in sent[1]
-    assert "I'll pause these reminders after this one. Send /remind whenever you want them back." in sent[2]
+    assert "I'll pause these reminders after this one. Tap a button here or write to me" in sent[2]
     reminder = await storage.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.status is ReminderStatus.IDLE and reminder.due_at is None
     assert await pass_at(app, FIRST_DUE + 5 * week) == "nothing due"
 
-    await chat.send("/remind")
-    assert "Weekly reminders are paused." in chat.last.text
-    await chat.tap("▶️ Resume reminders")
+    await chat.send("/remind")  # any word from the chat brings them back
+    assert "Weekly reminders are on" in chat.last.text
     assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.ACTIVE  # type: ignore[union-attr]
+
+
+async def test_answering_the_third_nudge_keeps_reminders_on(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    for n in range(3):
+        await pass_at(app, FIRST_DUE + n * WEEK)
+    await chat.tap("✅ Mark done")
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.status is ReminderStatus.ACTIVE
+    assert reminder.due_at == FIRST_DUE + 3 * WEEK
+
+
+async def test_an_answer_while_the_batch_is_still_sending_counts(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotAPI,
+) -> None:
+    quick, slow = ChatSession(app, api, 1), ChatSession(app, api, 2)
+    await start_seed(quick)
+    await start_seed(slow)
+    api.delay("sendMessage", 0.0)  # chat 1's nudge arrives at once
+    api.delay("sendMessage", 0.3)  # chat 2's takes a while (rate limits, a slow network)
+
+    async def answer_at_once() -> None:
+        while not nudges_to(api, 1):  # noqa: ASYNC110 (the fake API has no asyncio event to wait on)
+            await asyncio.sleep(0.01)
+        await quick.tap("📖 Open")
+
+    await asyncio.gather(pass_at(app, FIRST_DUE), answer_at_once())
+    for week in (1, 2):
+        await pass_at(app, FIRST_DUE + week * WEEK)
+    texts = nudges_to(api, 1)
+    assert len(texts) == 3 and "pause" not in texts[2], "the answer to the first nudge was counted"
+
+
+@pytest.mark.parametrize("change", ["/timezone America/New_York", "+1h", "Sa"])
+async def test_moving_the_schedule_right_after_a_nudge_brings_no_second_one_that_week(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    clock: Clock,
+    storage: Storage,
+    change: str,
+) -> None:
+    await start_seed(chat)
+    clock.now = FIRST_DUE
+    assert await pass_at(app, FIRST_DUE) == "1 sent"
+    clock.now = FIRST_DUE + dt.timedelta(minutes=5)
+    if change.startswith("/"):
+        await chat.send(change)
+    else:
+        await chat.send("/remind")
+        await chat.tap(change)
+    assert await pass_at(app, FIRST_DUE + dt.timedelta(days=5)) == "nothing due"
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.due_at is not None
+    assert FIRST_DUE + dt.timedelta(days=6) <= reminder.due_at <= FIRST_DUE + dt.timedelta(days=13)
+
+
+async def test_a_time_zone_change_keeps_the_moment_of_the_reminder(chat: ChatSession, storage: Storage) -> None:
+    await start_seed(chat)  # Friday 09:30 UTC: reminders on Fridays at 09:00 UTC
+    await chat.send("/timezone Asia/Tokyo")
+    assert "every Friday at 18:00 (Asia/Tokyo)" in chat.last.text
+    assert (await storage.reminder_of(chat.chat_id)).due_at == FIRST_DUE  # type: ignore[union-attr]
+
+
+async def test_unblocking_does_not_undo_a_pause_the_chat_chose(
+    chat: ChatSession, api: FakeBotAPI, storage: Storage
+) -> None:
+    await start_seed(chat)
+    await chat.send("/remind")
+    await chat.tap("🔕 Pause reminders")
+    await chat.process(api.my_chat_member_update(chat.chat_id, "member", "kicked"))
+    await chat.process(api.my_chat_member_update(chat.chat_id, "kicked", "member"))
+    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.PAUSED  # type: ignore[union-attr]
 
 
 async def test_any_message_between_nudges_resets_the_back_off(
@@ -308,6 +387,51 @@ async def test_a_migration_message_moves_the_group_at_once(
     await chat.process(api.migration_update(-77, -1_000_000_000_077))
     assert await storage.reminder_of(-77) is None
     assert (await storage.progress_of(-1_000_000_000_077, "backend-engineer-ai-era")).marks
+
+
+async def test_a_group_the_bot_already_moved_still_gets_the_nudge_it_was_claimed_for(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    group, supergroup = -4242, -1_000_000_004_242
+    chat = ChatSession(app, api, group, user_id=7)
+    await start_seed(chat)
+    read_progress = storage.progress_of_chats
+
+    async def read_then_migrate(*args: object, **kwargs: object) -> object:
+        progresses = await read_progress(*args, **kwargs)  # type: ignore[arg-type]
+        await chat.process(api.migration_update(group, supergroup))  # handled between claim and send
+        return progresses
+
+    storage.progress_of_chats = read_then_migrate  # type: ignore[method-assign]
+    api.fail("sendMessage", "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=supergroup)
+    assert await pass_at(app, FIRST_DUE) == "1 moved to a supergroup, 1 sent"
+    assert nudges_to(api, supergroup)
+    assert (await storage.reminder_of(supergroup)).due_at == FIRST_DUE + WEEK  # type: ignore[union-attr]
+
+
+@pytest.mark.logs_errors
+async def test_one_chat_failing_unexpectedly_loses_nothing_of_its_batch(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotAPI,
+    storage: Storage,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    group, other = ChatSession(app, api, -42, user_id=7), ChatSession(app, api, 5)
+    await start_seed(group)
+    await start_seed(other)
+    api.fail("sendMessage", "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=-100042)
+
+    async def locked(*args: object) -> bool:
+        raise OperationalError("UPDATE chats", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(storage, "move_chat", locked)
+    assert await pass_at(app, FIRST_DUE) == "1 sent, 1 to retry"
+    reminder = await storage.reminder_of(5)
+    assert reminder is not None and reminder.last_sent_at == FIRST_DUE and reminder.due_at == FIRST_DUE + WEEK
+    retried = await storage.reminder_of(-42)
+    assert retried is not None and retried.due_at == FIRST_DUE + RETRY_DELAY
 
 
 async def test_a_chat_telegram_does_not_know_stops(

@@ -62,26 +62,27 @@ async def test_remind_and_timezone_move_the_next_due_time_across_a_dst_change(
     await chat.send("/start backend-engineer-ai-era")
     assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 27, 10)  # type: ignore[union-attr]
 
-    await chat.send("/timezone europe/berlin")
-    assert "every Tuesday at 10:00 (Europe/Berlin)" in chat.last.text
-    assert "Next: Tue 27 Oct, 10:00." in chat.last.text
-    assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 27, 9), "winter time by then"  # type: ignore[union-attr]
+    await chat.send("/timezone europe/berlin")  # the same moment, now told in Berlin time
+    assert "every Tuesday at 11:00 (Europe/Berlin)" in chat.last.text
+    assert "Next: Tue 27 Oct, 11:00." in chat.last.text, "Berlin is back on winter time by then"
+    assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 27, 10)  # type: ignore[union-attr]
 
     calls = await chat.tap("Su")
-    assert answers(calls) == ["⏰ Now every Sunday at 10:00 (Europe/Berlin)"]
-    assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 25, 9)  # type: ignore[union-attr]
-    await chat.tap("−1h")
+    assert answers(calls) == ["⏰ Now every Sunday at 11:00 (Europe/Berlin)"]
+    assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 25, 10)  # type: ignore[union-attr]
+    await chat.tap("09:00")
     assert "every Sunday at 09:00 (Europe/Berlin)" in chat.last.text
+    # 25 October 2026: Berlin leaves summer time at 03:00, so 09:00 is 08:00 UTC (a week before, 07:00).
     assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 25, 8)  # type: ignore[union-attr]
-    await chat.tap("18:00")
-    assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 25, 17)  # type: ignore[union-attr]
+    await chat.tap("+1h")
+    assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 25, 9)  # type: ignore[union-attr]
 
     await chat.tap("Time zone")
     assert "Your time zone is Europe/Berlin" in chat.last.text
     calls = await chat.tap("UTC+3")
-    assert answers(calls) == ["⏰ Now every Sunday at 18:00 (UTC+3)"]
+    assert answers(calls) == ["⏰ Now every Sunday at 12:00 (UTC+3)"]
     reminder = await storage.reminder_of(chat.chat_id)
-    assert reminder is not None and reminder.timezone == "Etc/GMT-3" and reminder.due_at == at(2026, 10, 25, 15)
+    assert reminder is not None and reminder.timezone == "Etc/GMT-3" and reminder.due_at == at(2026, 10, 25, 9)
     assert reminder.status is ReminderStatus.ACTIVE
 
 

@@ -1,0 +1,32 @@
+"""`python -m bench <name> [--quick]` or `python -m bench all [--quick]`."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import time
+
+NAMES = ("taps", "nudges", "memory", "pacing", "startup")
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in (*NAMES, "all"):
+        print(f"usage: python -m bench {{{','.join(NAMES)},all}} [--quick]", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING)
+    names = NAMES if argv[0] == "all" else (argv[0],)
+    lines = []
+    for name in names:
+        started = time.perf_counter()
+        print(f"== {name}", flush=True)
+        line = importlib.import_module(f"bench.{name}").main(argv[1:])
+        print(f"({time.perf_counter() - started:.0f} s)")
+        print(line, flush=True)
+        lines.append(line)
+    if len(names) > 1:
+        print("\n".join(["== all", *lines]))
+    return 0
+
+
+raise SystemExit(main(sys.argv[1:]))

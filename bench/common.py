@@ -1,0 +1,134 @@
+"""What the benchmarks share: bulk-loading a database, percentiles, the summary line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import sqlite3
+import statistics
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import insert, make_url, text
+
+from storage import Storage, create_engine, upgrade
+from storage.tables import chat_roadmaps, chats, reminders
+
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+SEED = "backend-engineer-ai-era"
+STARTED = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def summary(name: str, **figures: object) -> str:
+    """The last line of a benchmark: `bench <name>: key=value ...`."""
+    return f"bench {name}: " + " ".join(f"{key}={_shown(value)}" for key, value in figures.items())
+
+
+def _shown(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """The sample below which `fraction` of them lie (nearest rank)."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def median(samples: Sequence[float]) -> float:
+    return statistics.median(samples)
+
+
+def scratch_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="roadmap-bench-"))
+
+
+@asynccontextmanager
+async def fresh_storage(backend: str, directory: Path) -> AsyncIterator[Storage]:
+    """A migrated, empty database: a SQLite file in `directory`, or a PostgreSQL schema of its own."""
+    if backend == "sqlite":
+        storage = Storage(create_engine(f"sqlite+aiosqlite:///{directory / 'bench.sqlite3'}"))
+        await upgrade(storage.engine)
+        try:
+            yield storage
+        finally:
+            await storage.close()
+        return
+    schema = f"bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL)
+    async with admin.begin() as connection:
+        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    storage = Storage(create_engine(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}}))
+    try:
+        await upgrade(storage.engine)
+        yield storage
+    finally:
+        await storage.close()
+        async with admin.begin() as connection:
+            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+def postgres_reachable() -> bool:
+    """Whether the benchmark PostgreSQL server answers."""
+    url = make_url(POSTGRES_URL)
+    try:
+        socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def bulk_load_sqlite(path: Path, count: int, due: dt.datetime, spread: dt.timedelta) -> None:
+    """Write `count` chats that started the seed roadmap, with reminders due from `due` over `spread`.
+
+    Straight through the sqlite3 module in one transaction: a million chats take seconds.
+    """
+    connection = sqlite3.connect(path)
+    started = STARTED.strftime("%Y-%m-%d %H:%M:%S.%f")
+    step = spread / count if count else spread
+    try:
+        with connection:
+            connection.executemany("INSERT INTO chats VALUES (?, ?)", ((i, started) for i in range(1, count + 1)))
+            connection.executemany(
+                "INSERT INTO chat_roadmaps VALUES (?, ?, ?, ?)",
+                ((i, SEED, started, started) for i in range(1, count + 1)),
+            )
+            connection.executemany(
+                "INSERT INTO reminders VALUES (?, 'active', 4, 9, 'UTC', ?, 0, NULL, 0)",
+                ((i, (due + step * i).strftime("%Y-%m-%d %H:%M:%S.%f")) for i in range(1, count + 1)),
+            )
+    finally:
+        connection.close()
+
+
+async def bulk_load(storage: Storage, count: int, due: dt.datetime, spread: dt.timedelta) -> None:
+    """The same through SQLAlchemy, for PostgreSQL (executemany in chunks)."""
+    step = spread / count if count else spread
+    for first in range(1, count + 1, 10_000):
+        ids = range(first, min(count, first + 9_999) + 1)
+        async with storage.engine.begin() as connection:
+            await connection.execute(insert(chats), [{"id": i, "created_at": STARTED} for i in ids])
+            await connection.execute(
+                insert(chat_roadmaps),
+                [{"chat_id": i, "roadmap_id": SEED, "started_at": STARTED, "last_activity_at": STARTED} for i in ids],
+            )
+            await connection.execute(
+                insert(reminders),
+                [
+                    {
+                        "chat_id": i,
+                        "status": "active",
+                        "weekday": 4,
+                        "hour": 9,
+                        "timezone": "UTC",
+                        "due_at": due + step * i,
+                        "unanswered": 0,
+                        "failures": 0,
+                    }
+                    for i in ids
+                ],
+            )

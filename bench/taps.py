@@ -1,0 +1,147 @@
+"""taps: button taps of many chats through the whole bot, against the framework's floor.
+
+Both sides run python-telegram-bot's Application on the same in-process fake transport with
+64 updates in flight. The floor's handler only answers the query and edits the message (with
+a step card rendered once, so both sides send messages of the same size); ours decodes the
+button, writes and reads the database, renders the view and does the same two calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes
+
+from bench.common import SEED, fresh_storage, percentile, postgres_reachable, scratch_dir, summary
+from bot.application import CONCURRENT_UPDATES, build_application
+from bot.settings import Settings
+from handlers.views import render_step
+from roadmaps import load_catalog
+from storage import Progress
+from tests.fakebotapi import TOKEN, FakeBotAPI, FakeRequest
+
+# What each chat taps, in order: open step 1, mark it done, undo, page 2 of the roadmap.
+TAPS = (
+    f"s:{SEED}:typed-language-and-git",
+    f"d:{SEED}:typed-language-and-git",
+    f"u:{SEED}:typed-language-and-git",
+    f"r:{SEED}:1",
+)
+
+
+async def drive(app: Application, api: FakeBotAPI, messages: dict[int, int]) -> tuple[float, list[float]]:  # type: ignore[type-arg]
+    """Push every tap of every chat through the app's update processor; return (seconds, latencies)."""
+    updates = [
+        Update.de_json(api.callback_update(chat_id, data, message_id=message_id), app.bot)
+        for data in TAPS
+        for chat_id, message_id in messages.items()
+    ]
+    latencies: list[float] = []
+
+    async def timed(update: Update) -> None:
+        started = time.perf_counter()
+        await app.process_update(update)
+        latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(app.update_processor.process_update(u, timed(u)) for u in updates))
+    return time.perf_counter() - started, latencies
+
+
+async def ours(backend: str, chats: int) -> tuple[float, list[float], int]:
+    """Taps through the real bot on a fresh database."""
+    api = FakeBotAPI(check_html=False)
+    async with fresh_storage(backend, scratch_dir()) as storage:
+        settings = Settings(_env_file=None, telegram_bot_token=TOKEN)  # type: ignore[call-arg]
+        app = build_application(settings, load_catalog(), storage, request=FakeRequest(api))
+        async with app:
+            messages = {}
+            for chat_id in range(1, chats + 1):
+                update = Update.de_json(api.message_update(chat_id, f"/start {SEED}"), app.bot)
+                await app.process_update(update)
+                messages[chat_id] = api.last_message(chat_id).message_id
+            seconds, latencies = await drive(app, api, messages)
+    return seconds, latencies, len(api.open_queries)
+
+
+async def floor(chats: int) -> tuple[float, list[float], int]:
+    """The same taps through a bare Application whose handler only answers and edits."""
+    roadmap = load_catalog().get(SEED)
+    assert roadmap is not None
+    card = render_step(roadmap, roadmap.steps[0], Progress(SEED, {}))
+    api = FakeBotAPI(check_html=False)
+
+    async def answer_and_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        await query.edit_message_text(card.text, reply_markup=card.keyboard)
+
+    app = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .request(FakeRequest(api))
+        .get_updates_request(FakeRequest(api))
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .build()
+    )
+    app.add_handler(CallbackQueryHandler(answer_and_edit))
+    async with app:
+        messages = {}
+        for chat_id in range(1, chats + 1):
+            sent = await app.bot.send_message(chat_id, "menu")
+            messages[chat_id] = sent.message_id
+        seconds, latencies = await drive(app, api, messages)
+    return seconds, latencies, len(api.open_queries)
+
+
+def report(backend: str, chats: int, run: Callable[[], Awaitable[Any]]) -> dict[str, float]:
+    (floor_s, floor_lat, floor_open), (ours_s, ours_lat, ours_open) = asyncio.run(run())
+    taps = chats * len(TAPS)
+    figures = {
+        "taps_per_s": taps / ours_s,
+        "floor_taps_per_s": taps / floor_s,
+        "ratio": floor_s / ours_s,
+        "p50_ms": percentile(ours_lat, 0.50) * 1000,
+        "p99_ms": percentile(ours_lat, 0.99) * 1000,
+        "floor_p99_ms": percentile(floor_lat, 0.99) * 1000,
+        "unanswered": ours_open + floor_open,
+    }
+    print(
+        f"{backend}: {taps} taps of {chats} chats, {CONCURRENT_UPDATES} in flight: "
+        f"ours {figures['taps_per_s']:.0f}/s, floor {figures['floor_taps_per_s']:.0f}/s, "
+        f"ratio {figures['ratio']:.2f}; latency p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms "
+        f"(floor p99 {figures['floor_p99_ms']:.1f} ms)"
+    )
+    return figures
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(prog="python -m bench taps")
+    parser.add_argument("--quick", action="store_true", help="a tiny run, to check the benchmark still works")
+    parser.add_argument("--chats", type=int, default=2_000)
+    args = parser.parse_args(argv)
+    chats = 20 if args.quick else args.chats
+
+    async def both(backend: str) -> tuple[tuple[float, list[float], int], tuple[float, list[float], int]]:
+        return await floor(chats), await ours(backend, chats)
+
+    figures = report("sqlite", chats, lambda: both("sqlite"))
+    line = {
+        "ratio": figures["ratio"],
+        "taps_per_s": figures["taps_per_s"],
+        "floor_taps_per_s": figures["floor_taps_per_s"],
+        "p99_ms": figures["p99_ms"],
+    }
+    if postgres_reachable():
+        pg = report("postgresql", chats, lambda: both("postgresql"))
+        line |= {"pg_ratio": pg["ratio"], "pg_taps_per_s": pg["taps_per_s"], "pg_p99_ms": pg["p99_ms"]}
+    else:
+        print("postgresql: not reachable, skipped")
+    line["unanswered"] = figures["unanswered"]
+    return summary("taps", **line)
