@@ -104,7 +104,8 @@ async def dry_run_nudges(settings: Settings, catalog: Catalog, now: dt.datetime)
     try:
         if await current_revision(storage.engine) != head_revision():
             return [
-                "The database is not at the newest schema; run `roadmap-bot db upgrade` first (a dry run changes nothing)."
+                "The database is not at the newest schema: run `roadmap-bot db upgrade` first "
+                "(a dry run writes nothing)."
             ]
         planned = await plan_due_nudges(catalog, storage, now)
     finally:
