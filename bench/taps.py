@@ -73,12 +73,14 @@ async def floor(chats: int) -> tuple[float, list[float], int]:
     """The same taps through a bare Application whose handler only answers and edits."""
     roadmap = load_catalog().get(SEED)
     assert roadmap is not None
-    card = render_step(roadmap, roadmap.steps[0], Progress(SEED, {}))
+    # Two cards, alternated, so that every edit changes the message, as ours do.
+    cards = [render_step(roadmap, step, Progress(SEED, {})) for step in roadmap.steps[:2]]
     api = FakeBotAPI(check_html=False)
 
     async def answer_and_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
-        assert query is not None
+        assert query is not None and query.data is not None
+        card = cards[TAPS.index(query.data) % 2]
         await query.answer()
         await query.edit_message_text(card.text, reply_markup=card.keyboard)
 

@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 64
 # Seconds between nudge passes; a pass claims whatever is due, so the interval only bounds lateness.
 NUDGE_INTERVAL = 60
+# Seconds between writes of the chats heard from (see handlers.services.Presence).
+PRESENCE_INTERVAL = 2
 
 
 def build_application(
@@ -60,6 +62,14 @@ def build_application(
     return application
 
 
+async def flush_presence(application: Application) -> None:  # type: ignore[type-arg]
+    """Write down the chats heard from since the last flush."""
+    services = services_of_application(application)
+    seen = services.presence.take()
+    if seen:
+        await services.storage.note_presence(seen)
+
+
 async def count_database_errors(update: object, context: CallbackContext) -> None:  # type: ignore[type-arg]
     """Errors reach every error handler; this one counts those that came from the database."""
     if isinstance(context.error, DatabaseError):
@@ -73,14 +83,19 @@ def nudge_dispatcher(application: Application) -> NudgeDispatcher:  # type: igno
 
 
 def schedule_nudges(application: Application) -> None:  # type: ignore[type-arg]
-    """One repeating job runs nudge passes; it starts and stops with the application."""
+    """Repeating jobs run nudge passes and write presence; they start and stop with the application."""
 
     async def tick(context: CallbackContext) -> None:  # type: ignore[type-arg]
         application = context.application
         now = services_of_application(application).clock()
+        await flush_presence(application)  # answers to the last nudges count before new ones go
         await nudge_dispatcher(application).run_pass(now, keep_going=lambda: application.running)
 
+    async def flush(context: CallbackContext) -> None:  # type: ignore[type-arg]
+        await flush_presence(context.application)
+
     assert application.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    application.job_queue.run_repeating(flush, interval=PRESENCE_INTERVAL, name="presence")
     application.job_queue.run_repeating(
         tick,
         interval=NUDGE_INTERVAL,

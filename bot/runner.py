@@ -10,7 +10,7 @@ import signal
 import uvicorn
 from telegram import Update
 
-from bot.application import announce_commands, build_application, nudge_dispatcher
+from bot.application import announce_commands, build_application, flush_presence, nudge_dispatcher
 from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
 from bot.web import build_web_app, webhook_path
@@ -59,6 +59,7 @@ async def serve_webhook(application, storage: Storage, settings: Settings) -> No
         await server.serve()
         log.info("stopping: finishing the nudge batch in hand")
         await application.stop()
+        await flush_presence(application)
     log.info("stopped")
 
 
@@ -83,6 +84,7 @@ async def poll(application) -> None:  # type: ignore[no-untyped-def]
         log.info("stopping: finishing updates in flight")
         await application.updater.stop()
         await application.stop()
+        await flush_presence(application)
     log.info("stopped")
 
 

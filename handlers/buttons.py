@@ -33,7 +33,7 @@ from handlers.reminder_views import (
     with_new_reminder,
 )
 from handlers.replies import answer, show
-from handlers.services import Context, Services, services_of
+from handlers.services import Context, Services, services_of, write_presence
 from handlers.views import Screen, render_catalog, render_roadmap, render_step
 from storage import ReminderStatus, StepState
 from storage.schedule import utc_offset_zone
@@ -104,19 +104,25 @@ async def _on_roadmap(
         finished = changed.after.is_finished(roadmap) and not changed.before.is_finished(roadmap)
         note = FINISHED if finished else STATE_CHANGED[action.state]
         return render_step(roadmap, step, changed.after, celebrate=finished), note
+    if isinstance(action, ShowStep) or (isinstance(action, ShowRoadmap) and action.page is not None):
+        # Moving within a roadmap (another step, another page) only reads.
+        progress = await storage.progress_of(chat_id, roadmap.id)
+        if step is not None:
+            return render_step(roadmap, step, progress), None
+        return render_roadmap(roadmap, progress, action.page if isinstance(action, ShowRoadmap) else None), None
+    # Opening a roadmap, or its next step, is using it: it becomes the roadmap used last.
     opened = await storage.open_roadmap(chat_id, roadmap.id, now)
     progress = opened.progress
-    if isinstance(action, ShowNextStep):
-        step = progress.next_step(roadmap)
-    if step is not None:
+    step = progress.next_step(roadmap)
+    if isinstance(action, ShowNextStep) and step is not None:
         return with_new_reminder(render_step(roadmap, step, progress), opened.new_reminder), None
-    page = action.page if isinstance(action, ShowRoadmap) else None
-    return with_new_reminder(render_roadmap(roadmap, progress, page), opened.new_reminder), None
+    return with_new_reminder(render_roadmap(roadmap, progress), opened.new_reminder), None
 
 
 async def _on_reminder(action: Action, chat_id: int, services: Services) -> Result:
     """Buttons of /remind and of a nudge."""
     storage, now = services.storage, services.clock()
+    await write_presence(services, chat_id)
     change = storage.change_reminder
     note: str | None = None
     match action:

@@ -9,12 +9,12 @@ from storage import ReminderStatus
 
 
 async def note_presence(update: Update, context: Context) -> None:
-    """Any update from a chat counts as an answer to its nudges, and unblocks its reminders."""
+    """Any update from a chat counts as an answer to its nudges, and brings stopped reminders back."""
     chat = update.effective_chat
     if chat is None or update.my_chat_member is not None:
         return  # membership changes have their own handler
     services = services_of(context)
-    await services.storage.note_presence(chat.id, services.clock())
+    services.presence.note(chat.id, services.clock())
 
 
 async def on_my_membership(update: Update, context: Context) -> None:
@@ -24,9 +24,10 @@ async def on_my_membership(update: Update, context: Context) -> None:
         return
     services = services_of(context)
     if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
+        services.presence.forget(chat.id)
         await services.storage.stop_reminders(chat.id, ReminderStatus.BLOCKED)
     else:
-        await services.storage.note_presence(chat.id, services.clock())
+        await services.storage.note_presence({chat.id: services.clock()})
 
 
 async def on_migration(update: Update, context: Context) -> None:

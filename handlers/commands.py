@@ -13,7 +13,7 @@ from handlers.reminder_views import (
     with_new_reminder,
 )
 from handlers.replies import reply, show
-from handlers.services import Context, services_of
+from handlers.services import Context, services_of, write_presence
 from handlers.views import (
     render_catalog,
     render_help,
@@ -72,13 +72,16 @@ async def show_next_step(update: Update, context: Context) -> None:
 
 async def remind(update: Update, context: Context) -> None:
     """/remind: the weekly reminder's schedule, with buttons to change or pause it."""
-    reminder = await services_of(context).storage.reminder_of(_chat_id(update))
+    services, chat_id = services_of(context), _chat_id(update)
+    await write_presence(services, chat_id)
+    reminder = await services.storage.reminder_of(chat_id)
     await show(update, render_remind(reminder) if reminder else render_no_reminder())
 
 
 async def set_timezone(update: Update, context: Context) -> None:
     """/timezone <IANA name>: reminders follow that zone; without a name, the offset buttons."""
     services, chat_id = services_of(context), _chat_id(update)
+    await write_presence(services, chat_id)
     reminder = await services.storage.reminder_of(chat_id)
     if reminder is None:
         await show(update, render_no_reminder())

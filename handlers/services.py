@@ -21,13 +21,43 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class Presence:
+    """Chats heard from lately, kept in memory until the bot writes them down in one go.
+
+    Every update counts as a chat being there (its nudges answered, its reminders back on);
+    writing that on every update would cost a database round trip per tap, so the bot
+    flushes this every few seconds and before each nudge pass instead.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[int, dt.datetime] = {}
+
+    def note(self, chat_id: int, at: dt.datetime) -> None:
+        """The chat did something at `at`."""
+        self._seen[chat_id] = at
+
+    def take_one(self, chat_id: int) -> dt.datetime | None:
+        """What was noted of one chat, taken out."""
+        return self._seen.pop(chat_id, None)
+
+    def forget(self, chat_id: int) -> None:
+        """Drop what was noted of a chat (it just blocked the bot)."""
+        self._seen.pop(chat_id, None)
+
+    def take(self) -> dict[int, dt.datetime]:
+        """Everything noted since the last take."""
+        seen, self._seen = self._seen, {}
+        return seen
+
+
 @dataclass(frozen=True, slots=True)
 class Services:
-    """The catalog, the storage and the clock (injectable, so tests never sleep)."""
+    """The catalog, the storage, the clock (injectable, so tests never sleep) and presence."""
 
     catalog: Catalog
     storage: Storage
     clock: Callable[[], dt.datetime] = field(default=utc_now)
+    presence: Presence = field(default_factory=Presence)
 
 
 def install(application: Application, services: Services) -> None:  # type: ignore[type-arg]
@@ -43,3 +73,10 @@ def services_of(context: CallbackContext) -> Services:  # type: ignore[type-arg]
 def services_of_application(application: Application) -> Services:  # type: ignore[type-arg]
     """The services installed in an application."""
     return application.bot_data[_KEY]  # type: ignore[no-any-return]
+
+
+async def write_presence(services: Services, chat_id: int) -> None:
+    """Write down now that a chat is here, for screens about its reminder (they must show them back on)."""
+    seen = services.presence.take_one(chat_id)
+    if seen is not None:
+        await services.storage.note_presence({chat_id: seen})

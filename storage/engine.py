@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -15,11 +17,97 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def create_engine(url: str = DEFAULT_DATABASE_URL, **options: Any) -> AsyncEngine:
-    """An AsyncEngine for the URL; SQLite gets WAL, a busy timeout and foreign keys."""
+    """An AsyncEngine for the URL; SQLite gets WAL, a busy timeout, foreign keys and quicker cursors."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "aiosqlite" and not parsed.query:
+        path = parsed.database or ":memory:"
+        # aiosqlite serializes each connection's calls in its own thread; check_same_thread=False
+        # only lets the event loop read `in_transaction` (see OneTripConnection).
+        options.setdefault(
+            "async_creator", lambda: OneTripConnection(lambda: sqlite3.connect(path, check_same_thread=False), 64)
+        )
     engine = create_async_engine(url, **options)
-    if make_url(url).get_backend_name() == "sqlite":
+    if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
     return engine
+
+
+class OneTripCursor:
+    """An aiosqlite cursor whose execute runs the statement, fetches its rows and closes in one trip
+    to the connection's thread.
+
+    aiosqlite runs each call in its connection's thread, and SQLAlchemy makes four calls per
+    statement (open a cursor, execute, fetch, close): four trips, each a queue hand-off between
+    threads, were most of what a tap cost (see docs/performance.md).
+    """
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+        self._rows: list[Any] = []
+
+    async def __aenter__(self) -> OneTripCursor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def execute(self, sql: str, parameters: Any = ()) -> OneTripCursor:
+        """Run one statement and take its rows, in one trip."""
+        return await self._run(lambda cursor: cursor.execute(sql, parameters))
+
+    async def executemany(self, sql: str, rows: Any) -> OneTripCursor:
+        """Run one statement for many rows, in one trip."""
+        return await self._run(lambda cursor: cursor.executemany(sql, rows))
+
+    async def _run(self, call: Any) -> OneTripCursor:
+        def in_thread(connection: sqlite3.Connection) -> tuple[Any, int, int | None, list[Any]]:
+            cursor = connection.cursor()
+            try:
+                call(cursor)
+                rows = cursor.fetchall() if cursor.description else []
+                return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+            finally:
+                cursor.close()
+
+        self.description, self.rowcount, self.lastrowid, self._rows = await self._connection._execute(
+            in_thread, self._connection._conn
+        )
+        return self
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        count = size or self.arraysize
+        rows, self._rows = self._rows[:count], self._rows[count:]
+        return rows
+
+    async def close(self) -> None:
+        self._rows = []
+
+
+class OneTripConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose cursors are OneTripCursors, and whose commit and rollback
+    make no trip when there is no transaction (a read opens none; the pool rolls back anyway)."""
+
+    def cursor(self) -> OneTripCursor:  # type: ignore[override]
+        return OneTripCursor(self)
+
+    async def commit(self) -> None:
+        if self._connection is not None and self._connection.in_transaction:
+            await super().commit()
+
+    async def rollback(self) -> None:
+        if self._connection is not None and self._connection.in_transaction:
+            await super().rollback()
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from roadmaps import Roadmap, Step
 
@@ -32,6 +32,7 @@ class Progress:
 
     roadmap_id: str
     marks: Mapping[str, Mark]
+    started: bool = field(default=True, compare=False)  # False: the chat never opened this roadmap
 
     def mark_of(self, step: Step) -> Mark | None:
         """The step's latest mark, whether stored under its current id or a former one."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,7 +42,64 @@ class Storage:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # SQLite takes one writer at a time, and a writer that finds the lock taken sleeps in
+        # steps of up to 100 ms: queueing this process's writers here instead keeps taps quick.
+        # (Other processes on the same file still meet SQLite's busy timeout.)
+        self._one_writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         self._insert: Any = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        # The statements of every tap, built once (a tap is a few of them, so building counts).
+        chat, roadmap = bindparam("c"), bindparam("r")
+        # The chat's roadmap row joined with its marks: no row at all means not started.
+        self._read_marks = (
+            select(step_states.c.step_id, step_states.c.state, step_states.c.changed_at)
+            .select_from(
+                chat_roadmaps.outerjoin(
+                    step_states,
+                    (step_states.c.chat_id == chat_roadmaps.c.chat_id)
+                    & (step_states.c.roadmap_id == chat_roadmaps.c.roadmap_id),
+                )
+            )
+            .where(chat_roadmaps.c.chat_id == chat, chat_roadmaps.c.roadmap_id == roadmap)
+        )
+        self._use_roadmap = (
+            update(chat_roadmaps)
+            .where(chat_roadmaps.c.chat_id == chat, chat_roadmaps.c.roadmap_id == roadmap)
+            .values(last_activity_at=bindparam("at"))
+        )
+        self._forget_marks = delete(step_states).where(
+            step_states.c.chat_id == chat,
+            step_states.c.roadmap_id == roadmap,
+            step_states.c.step_id.in_(bindparam("ids", expanding=True)),
+        )
+        upsert = self._insert(step_states).values(
+            chat_id=chat,
+            roadmap_id=roadmap,
+            step_id=bindparam("s"),
+            state=bindparam("state"),
+            changed_at=bindparam("at"),
+        )
+        self._upsert_mark = upsert.on_conflict_do_update(
+            index_elements=[step_states.c.chat_id, step_states.c.roadmap_id, step_states.c.step_id],
+            set_={"state": upsert.excluded.state, "changed_at": upsert.excluded.changed_at},
+        )
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads: on PostgreSQL without BEGIN and ROLLBACK round trips around them."""
+        async with self.engine.connect() as connection:
+            if self.engine.dialect.name == "postgresql":
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction; on SQLite, one of this process's at a time."""
+        if self._one_writer is None:
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        async with self._one_writer, self.engine.begin() as connection:
+            yield connection
 
     async def close(self) -> None:
         """Release every pooled connection."""
@@ -48,7 +107,7 @@ class Storage:
 
     async def ping(self) -> None:
         """Raise DatabaseError unless the database answers a trivial query."""
-        async with self.engine.connect() as connection:
+        async with self._reading() as connection:
             await connection.execute(select(1))
 
     async def open_roadmap(self, chat_id: int, roadmap_id: str, now: dt.datetime) -> Opened:
@@ -57,7 +116,7 @@ class Storage:
         A chat's first roadmap turns on its weekly reminder: on the weekday and at the hour it
         started, first due a week later.
         """
-        async with self.engine.begin() as connection:
+        async with self._writing() as connection:
             new_reminder = await self._touch(connection, chat_id, roadmap_id, now)
             return Opened(await self._progress(connection, chat_id, roadmap_id), new_reminder)
 
@@ -65,38 +124,26 @@ class Storage:
         self, chat_id: int, roadmap_id: str, step: Step, state: StepState, now: dt.datetime
     ) -> Changed:
         """Set a step's state under its current id, dropping marks under its former ids."""
-        async with self.engine.begin() as connection:
+        async with self._writing() as connection:
             before = await self._progress(connection, chat_id, roadmap_id)
-            await self._touch(connection, chat_id, roadmap_id, now)
-            stale_ids = step.ids if state is StepState.TODO else step.formerly
+            if not before.started:
+                await self._start(connection, chat_id, roadmap_id, now)
+            stale_ids = [i for i in (step.ids if state is StepState.TODO else step.formerly) if i in before.marks]
             if stale_ids:
-                await connection.execute(
-                    delete(step_states).where(
-                        step_states.c.chat_id == chat_id,
-                        step_states.c.roadmap_id == roadmap_id,
-                        step_states.c.step_id.in_(stale_ids),
-                    )
-                )
+                await connection.execute(self._forget_marks, {"c": chat_id, "r": roadmap_id, "ids": stale_ids})
             if state is not StepState.TODO:
-                row = {
-                    "chat_id": chat_id,
-                    "roadmap_id": roadmap_id,
-                    "step_id": step.id,
-                    "state": state.value,
-                    "changed_at": now,
-                }
-                upsert = self._insert(step_states).values(row)
-                await connection.execute(
-                    upsert.on_conflict_do_update(
-                        index_elements=[step_states.c.chat_id, step_states.c.roadmap_id, step_states.c.step_id],
-                        set_={"state": upsert.excluded.state, "changed_at": upsert.excluded.changed_at},
-                    )
-                )
-            return Changed(before, await self._progress(connection, chat_id, roadmap_id))
+                row = {"c": chat_id, "r": roadmap_id, "s": step.id, "state": state.value, "at": now}
+                await connection.execute(self._upsert_mark, row)
+        # The transaction read the marks and changed one step; the rest of the chat's updates
+        # wait their turn (one chat's updates run one at a time), so "after" needs no second read.
+        marks = {step_id: mark for step_id, mark in before.marks.items() if step_id not in step.ids}
+        if state is not StepState.TODO:
+            marks[step.id] = Mark(state, now)
+        return Changed(before, Progress(roadmap_id, marks, started=True))
 
     async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
         """The chat's progress on one roadmap, empty if it never started it."""
-        async with self.engine.connect() as connection:
+        async with self._reading() as connection:
             return await self._progress(connection, chat_id, roadmap_id)
 
     async def progress_of_chat(self, chat_id: int) -> list[Progress]:
@@ -104,11 +151,15 @@ class Storage:
         return (await self.progress_of_chats([chat_id]))[chat_id]
 
     async def progress_of_chats(self, chat_ids: Sequence[int]) -> dict[int, list[Progress]]:
-        """Every roadmap each chat started, the one used last first; one query for all of them."""
+        """Every roadmap each chat started, the one used last first; one query for all of them.
+
+        A roadmap was last used when it was last opened or one of its steps last changed.
+        """
         query = (
             select(
                 chat_roadmaps.c.chat_id,
                 chat_roadmaps.c.roadmap_id,
+                chat_roadmaps.c.last_activity_at,
                 step_states.c.step_id,
                 step_states.c.state,
                 step_states.c.changed_at,
@@ -121,16 +172,20 @@ class Storage:
                 )
             )
             .where(chat_roadmaps.c.chat_id.in_(chat_ids))
-            .order_by(chat_roadmaps.c.chat_id, chat_roadmaps.c.last_activity_at.desc(), chat_roadmaps.c.roadmap_id)
         )
         marks: dict[int, dict[str, dict[str, Mark]]] = {chat_id: {} for chat_id in chat_ids}
-        async with self.engine.connect() as connection:
-            for chat_id, roadmap_id, step_id, state, changed_at in await connection.execute(query):
+        used: dict[tuple[int, str], dt.datetime] = {}
+        async with self._reading() as connection:
+            for chat_id, roadmap_id, opened_at, step_id, state, changed_at in await connection.execute(query):
                 roadmap_marks = marks[chat_id].setdefault(roadmap_id, {})
+                used[chat_id, roadmap_id] = max(used.get((chat_id, roadmap_id), opened_at), changed_at or opened_at)
                 if step_id is not None:
                     roadmap_marks[step_id] = Mark(StepState(state), changed_at)
         return {
-            chat_id: [Progress(roadmap_id, found) for roadmap_id, found in by_roadmap.items()]
+            chat_id: [
+                Progress(roadmap_id, by_roadmap[roadmap_id])
+                for roadmap_id in sorted(by_roadmap, key=lambda r: (-used[chat_id, r].timestamp(), r))
+            ]
             for chat_id, by_roadmap in marks.items()
         }
 
@@ -138,7 +193,7 @@ class Storage:
 
     async def reminder_of(self, chat_id: int) -> Reminder | None:
         """The chat's reminder, if it ever started a roadmap."""
-        async with self.engine.connect() as connection:
+        async with self._reading() as connection:
             row = (await connection.execute(select(reminders).where(reminders.c.chat_id == chat_id))).first()
         return None if row is None else _reminder(row)
 
@@ -175,43 +230,40 @@ class Storage:
             "unanswered": 0,
             "failures": 0,
         }
-        async with self.engine.begin() as connection:
+        async with self._writing() as connection:
             await connection.execute(update(reminders).where(reminders.c.chat_id == chat_id).values(values))
         return Reminder(chat_id, status, weekday, hour, timezone, due_at, 0, current.last_sent_at, 0)
 
-    async def note_presence(self, chat_id: int, now: dt.datetime) -> None:
-        """The chat did something: nudges it ignored are forgiven, and reminders stopped because it
-        was quiet or had blocked the bot start again."""
+    async def note_presence(self, seen: Mapping[int, dt.datetime]) -> None:
+        """Chats were heard from (chat id: when): the nudges they ignored are forgiven, and
+        reminders stopped because they were quiet or had blocked the bot start again."""
         woken = (ReminderStatus.BLOCKED.value, ReminderStatus.IDLE.value)
-        async with self.engine.connect() as connection:
-            row = (
+        chat_ids = list(seen)
+        for first in range(0, len(chat_ids), 500):
+            some = chat_ids[first : first + 500]
+            async with self._writing() as connection:
                 await connection.execute(
-                    select(reminders).where(
-                        reminders.c.chat_id == chat_id,
-                        (reminders.c.unanswered > 0) | reminders.c.status.in_(woken),
-                    )
+                    update(reminders)
+                    .where(reminders.c.chat_id.in_(some), reminders.c.unanswered > 0)
+                    .values(unanswered=0)
                 )
-            ).first()
-        if row is None:
-            return  # the common case: nothing to write
-        current = _reminder(row)
-        values: dict[str, Any] = {"unanswered": 0}
-        if current.status.value in woken:
-            values |= {
-                "status": ReminderStatus.ACTIVE.value,
-                "due_at": next_due(current.weekday, current.hour, current.timezone, now, current.last_sent_at),
-                "failures": 0,
-            }
-        async with self.engine.begin() as connection:
-            await connection.execute(
-                update(reminders)
-                .where(reminders.c.chat_id == chat_id, reminders.c.status == current.status.value)
-                .values(values)
-            )
+                stopped = await connection.execute(
+                    select(reminders).where(reminders.c.chat_id.in_(some), reminders.c.status.in_(woken))
+                )
+                for row in stopped.all():
+                    current = _reminder(row)
+                    due = next_due(
+                        current.weekday, current.hour, current.timezone, seen[current.chat_id], current.last_sent_at
+                    )
+                    await connection.execute(
+                        update(reminders)
+                        .where(reminders.c.chat_id == current.chat_id, reminders.c.status == current.status.value)
+                        .values(status=ReminderStatus.ACTIVE.value, due_at=due, failures=0)
+                    )
 
     async def stop_reminders(self, chat_id: int, status: ReminderStatus) -> None:
         """Stop a chat's active reminders for a reason (blocked, gone); a pause the chat chose stays one."""
-        async with self.engine.begin() as connection:
+        async with self._writing() as connection:
             await connection.execute(
                 update(reminders)
                 .where(reminders.c.chat_id == chat_id, reminders.c.status == ReminderStatus.ACTIVE.value)
@@ -223,12 +275,12 @@ class Storage:
         query = select(reminders).where(reminders.c.due_at <= now).order_by(reminders.c.chat_id).limit(limit)
         if after_chat_id is not None:
             query = query.where(reminders.c.chat_id > after_chat_id)
-        async with self.engine.connect() as connection:
+        async with self._reading() as connection:
             return [_reminder(row) for row in await connection.execute(query)]
 
     async def count_due_reminders(self, now: dt.datetime) -> int:
         """How many reminders are due by `now` and not claimed (the backlog)."""
-        async with self.engine.connect() as connection:
+        async with self._reading() as connection:
             query = select(func.count()).select_from(reminders).where(reminders.c.due_at <= now)
             return int((await connection.execute(query)).scalar_one())
 
@@ -258,7 +310,7 @@ class Storage:
             .values(due_at=hold_until, unanswered=reminders.c.unanswered + 1)
             .returning(*reminders.c)
         )
-        async with self.engine.begin() as connection:
+        async with self._writing() as connection:
             rows = (await connection.execute(claim)).all()
         return [replace(_reminder(row), unanswered=row.unanswered - 1) for row in rows]
 
@@ -282,7 +334,7 @@ class Storage:
             .where(reminders.c.chat_id == bindparam("b_chat_id"))
             .values(unanswered=case((reminders.c.unanswered > 0, reminders.c.unanswered - 1), else_=0))
         )
-        async with self.engine.begin() as connection:
+        async with self._writing() as connection:
             await connection.execute(
                 schedule,
                 [
@@ -306,7 +358,7 @@ class Storage:
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
         """Move a chat's data to its new id (a group that became a supergroup); False if the new id has data."""
         try:
-            async with self.engine.begin() as connection:
+            async with self._writing() as connection:
                 moved = await connection.execute(update(chats).where(chats.c.id == old_chat_id).values(id=new_chat_id))
             return moved.rowcount == 1
         except IntegrityError:
@@ -315,10 +367,19 @@ class Storage:
     async def _touch(
         self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime
     ) -> Reminder | None:
-        """Make sure the chat and its roadmap exist and mark the roadmap used now.
+        """Mark the chat's roadmap used now, starting it (and the chat) if it is new.
 
         Returns the reminder it turned on when this is the chat's first roadmap.
         """
+        used = await connection.execute(self._use_roadmap, {"c": chat_id, "r": roadmap_id, "at": now})
+        if used.rowcount == 1:
+            return None  # the common case: one statement
+        return await self._start(connection, chat_id, roadmap_id, now)
+
+    async def _start(
+        self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime
+    ) -> Reminder | None:
+        """Start a roadmap for a chat (and the chat, and its reminder if this is its first roadmap)."""
         await connection.execute(self._insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing())
         started = await connection.execute(
             self._insert(chat_roadmaps)
@@ -326,12 +387,7 @@ class Storage:
             .on_conflict_do_nothing()
         )
         if started.rowcount == 0:
-            await connection.execute(
-                update(chat_roadmaps)
-                .where(chat_roadmaps.c.chat_id == chat_id, chat_roadmaps.c.roadmap_id == roadmap_id)
-                .values(last_activity_at=now)
-            )
-            return None
+            return None  # another update of this chat started it a moment ago
         weekday, hour, due_at = first_slot(now, DEFAULT_TIMEZONE)
         reminder = Reminder(chat_id, ReminderStatus.ACTIVE, weekday, hour, DEFAULT_TIMEZONE, due_at)
         created = await connection.execute(
@@ -352,13 +408,9 @@ class Storage:
 
     async def _progress(self, connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
         """Read the marks of one roadmap of one chat."""
-        rows = await connection.execute(
-            select(step_states.c.step_id, step_states.c.state, step_states.c.changed_at).where(
-                step_states.c.chat_id == chat_id, step_states.c.roadmap_id == roadmap_id
-            )
-        )
-        marks = {step_id: Mark(StepState(state), changed_at) for step_id, state, changed_at in rows}
-        return Progress(roadmap_id, marks)
+        rows = (await connection.execute(self._read_marks, {"c": chat_id, "r": roadmap_id})).all()
+        marks = {step_id: Mark(StepState(state), at) for step_id, state, at in rows if step_id is not None}
+        return Progress(roadmap_id, marks, started=bool(rows))
 
 
 def _reminder(row: Row[Any]) -> Reminder:

@@ -17,7 +17,7 @@ from sqlalchemy import make_url, text
 from telegram import Update
 from telegram.ext import Application
 
-from bot.application import build_application
+from bot.application import build_application, flush_presence
 from bot.settings import Settings
 from roadmaps import Catalog, load_catalog
 from storage import Storage, create_engine, upgrade
@@ -59,8 +59,10 @@ class ChatSession:
         )
 
     async def process(self, update: dict[str, Any]) -> list[Call]:
+        """Handle one update, then write presence down as the bot's job does every few seconds."""
         before = len(self.api.calls)
         await self.app.process_update(Update.de_json(update, self.app.bot))
+        await flush_presence(self.app)
         return self.api.calls[before:]
 
     @property

@@ -8,9 +8,10 @@ import datetime as dt
 
 import pytest
 from sqlalchemy.exc import OperationalError
+from telegram import Update
 from telegram.ext import Application
 
-from bot.application import nudge_dispatcher
+from bot.application import flush_presence, nudge_dispatcher
 from bot.nudges import HOLD, RETRY_DELAY, NudgeDispatcher, plan_due_nudges
 from roadmaps import Catalog
 from storage import ReminderStatus, Storage
@@ -322,6 +323,21 @@ async def test_any_message_between_nudges_resets_the_back_off(
     assert (await storage.reminder_of(chat.chat_id)).unanswered == 2  # type: ignore[union-attr]
 
 
+async def test_presence_is_written_in_one_go_by_the_bots_flush_not_on_every_update(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    await pass_at(app, FIRST_DUE)
+    assert (await storage.reminder_of(chat.chat_id)).unanswered == 1  # type: ignore[union-attr]
+    await app.process_update(Update.de_json(api.message_update(chat.chat_id, "/help"), app.bot))
+    assert (await storage.reminder_of(chat.chat_id)).unanswered == 1, "not yet written"  # type: ignore[union-attr]
+    await flush_presence(app)
+    assert (await storage.reminder_of(chat.chat_id)).unanswered == 0  # type: ignore[union-attr]
+
+
 async def test_a_chat_that_blocked_the_bot_gets_no_further_attempts_until_it_writes_again(
     app: Application,  # type: ignore[type-arg]
     chat: ChatSession,
@@ -530,7 +546,7 @@ async def test_a_restart_neither_repeats_nor_loses_a_slot(
     assert len(nudges_to(api, 9)) == 2
 
 
-async def test_a_pass_claims_bounded_batches_and_the_app_has_one_job_whatever_the_number_of_chats(
+async def test_a_pass_claims_bounded_batches_and_the_app_has_two_jobs_whatever_the_number_of_chats(
     app: Application,  # type: ignore[type-arg]
     api: FakeBotAPI,
     catalog: Catalog,
@@ -551,7 +567,7 @@ async def test_a_pass_claims_bounded_batches_and_the_app_has_one_job_whatever_th
     report = await NudgeDispatcher(app.bot, catalog, storage, batch=10).run_pass(FIRST_DUE)
     assert report.counts["sent"] == 25
     assert sizes == [10, 10, 5, 0]
-    assert [job.name for job in app.job_queue.jobs()] == ["nudges"]  # type: ignore[union-attr]
+    assert sorted(job.name for job in app.job_queue.jobs()) == ["nudges", "presence"]  # type: ignore[union-attr]
 
 
 async def test_a_stopping_bot_finishes_the_batch_in_hand_and_leaves_the_rest_due(
