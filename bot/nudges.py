@@ -120,8 +120,7 @@ class NudgeDispatcher:
         for outcome, count in report.counts.items():
             NUDGES.labels(outcome).inc(count)
         NUDGES_DUE.set(await self.storage.count_due_reminders(now))
-        if report.counts:
-            log.info("nudge pass at %s: %s", now.isoformat(), report)
+        log.log(logging.INFO if report.counts else logging.DEBUG, "nudge pass at %s: %s", now.isoformat(), report)
         return report
 
     async def _deliver_safely(

@@ -7,13 +7,11 @@ import datetime as dt
 import logging
 import signal
 
-import uvicorn
 from telegram import Update
 
 from bot.application import announce_commands, build_application, flush_presence, nudge_dispatcher
 from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
-from bot.web import build_web_app, webhook_path
 from roadmaps import Catalog
 from storage import Storage, create_engine, current_revision, head_revision, upgrade
 
@@ -41,6 +39,10 @@ async def serve_webhook(application, storage: Storage, settings: Settings) -> No
     uvicorn stops taking requests and finishes those in flight; then the application stops,
     which lets a running nudge pass finish its batch.
     """
+    import uvicorn  # the web stack loads only in webhook mode: polling starts faster without it
+
+    from bot.web import build_web_app, webhook_path
+
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
     web = build_web_app(application, storage, settings.webhook_url, secret)

@@ -82,8 +82,9 @@ def percent_done(roadmap: Roadmap, progress: Progress) -> int:
 
 def progress_line(roadmap: Roadmap, progress: Progress) -> str:
     """`30% · 3 of 10 steps done`, the seed page's words, plus skipped steps if any."""
-    line = f"{percent_done(roadmap, progress)}% · {progress.done_count(roadmap)} of {len(roadmap.steps)} steps done"
-    skipped = progress.skipped_count(roadmap)
+    tally, total = progress.tally(roadmap), len(roadmap.steps)
+    done, skipped = tally[StepState.DONE], tally[StepState.SKIPPED]
+    line = f"{done * 100 // total}% · {done} of {total} steps done"
     return f"{line} · {skipped} skipped" if skipped else line
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -36,6 +37,8 @@ class Progress:
 
     def mark_of(self, step: Step) -> Mark | None:
         """The step's latest mark, whether stored under its current id or a former one."""
+        if not step.formerly:
+            return self.marks.get(step.id)
         found = [self.marks[step_id] for step_id in step.ids if step_id in self.marks]
         return max(found, key=lambda mark: mark.changed_at) if found else None
 
@@ -43,6 +46,10 @@ class Progress:
         """The step's state; TODO when it has no mark."""
         mark = self.mark_of(step)
         return StepState.TODO if mark is None else mark.state
+
+    def tally(self, roadmap: Roadmap) -> Counter[StepState]:
+        """How many of the roadmap's current steps are in each state (removed steps do not count)."""
+        return Counter(self.state_of(step) for step in roadmap.steps)
 
     def done_count(self, roadmap: Roadmap) -> int:
         """How many of the roadmap's current steps are done (removed steps do not count)."""

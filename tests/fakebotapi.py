@@ -133,11 +133,14 @@ class FakeBotAPI:
     webhook: dict[str, Any] | None = None
     begun: list[str] = field(default_factory=list)
     check_html: bool = True  # benchmarks turn the HTML check off to measure the bot, not the fake
+    flood_limit: int | None = None  # new messages a second beyond which Telegram answers 429
 
     def __post_init__(self) -> None:
         self._changed = threading.Condition()
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)
+        self._sent_times: deque[float] = deque()
+        self.flooded = 0
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -320,6 +323,10 @@ class FakeBotAPI:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
         try:
             return 200, {"ok": True, "result": handler(params)}
+        except _Flooded:
+            self.flooded += 1
+            description = "Too Many Requests: retry after 1"
+            return 429, {"ok": False, "error_code": 429, "description": description, "parameters": {"retry_after": 1}}
         except _BadRequest as error:
             return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"}
 
@@ -365,11 +372,23 @@ class FakeBotAPI:
         return True
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_flood()
         chat_id = int(params["chat_id"])
         html, text, markup = self._checked_content(params)
         message = BotMessage(chat_id, next(self._message_ids), html, text, markup)
         self.messages[(chat_id, message.message_id)] = message
         return self._as_json(message)
+
+    def _check_flood(self) -> None:
+        """Telegram's overall limit, strictly: at most `flood_limit` messages in any one second."""
+        if self.flood_limit is None:
+            return
+        now = time.monotonic()
+        while self._sent_times and self._sent_times[0] <= now - 1.0:
+            self._sent_times.popleft()
+        if len(self._sent_times) >= self.flood_limit:
+            raise _Flooded()
+        self._sent_times.append(now)
 
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         key = (int(params["chat_id"]), int(params["message_id"]))
@@ -432,6 +451,10 @@ class FakeBotAPI:
 
 
 class _BadRequest(Exception):
+    pass
+
+
+class _Flooded(Exception):
     pass
 
 

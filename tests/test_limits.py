@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from telegram.error import RetryAfter
 
@@ -31,7 +33,7 @@ async def test_an_answer_to_a_tap_waits_out_retry_after_and_tries_again() -> Non
     async def flooded() -> bool:
         attempts.append(1)
         if len(attempts) < 3:
-            raise RetryAfter(0)
+            raise RetryAfter(dt.timedelta(0))
         return True
 
     assert await limits.process_request(flooded, (), {}, "editMessageText", {"chat_id": 5}, None) is True
@@ -40,7 +42,7 @@ async def test_an_answer_to_a_tap_waits_out_retry_after_and_tries_again() -> Non
 
     async def always_flooded() -> bool:
         attempts.append(1)
-        raise RetryAfter(0)
+        raise RetryAfter(dt.timedelta(0))
 
     with pytest.raises(RetryAfter):
         await limits.process_request(always_flooded, (), {}, "answerCallbackQuery", {}, None)

@@ -1,0 +1,79 @@
+"""nudges: the scheduler over a million chats with reminders spread over a week.
+
+Two figures: the median time of a pass with nothing due (what every idle minute costs), and
+the rate at which 10,000 due nudges are claimed, rendered, handed to a fake transport (no
+rate limiter: this measures our code, not Telegram's limits) and recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import time
+from collections import Counter
+
+from telegram import Bot
+
+from bench.common import STARTED, bulk_load_sqlite, median, scratch_dir, summary
+from bot.nudges import NudgeDispatcher
+from roadmaps import load_catalog
+from storage import Storage, create_engine, upgrade
+from tests.fakebotapi import TOKEN, FakeBotAPI, FakeRequest
+
+WEEK = dt.timedelta(days=7)
+FIRST_DUE = STARTED + WEEK
+
+
+async def measure(chats: int, due: int, idle_passes: int) -> dict[str, float]:
+    path = scratch_dir() / "nudges.sqlite3"
+    storage = Storage(create_engine(f"sqlite+aiosqlite:///{path}"))
+    await upgrade(storage.engine)
+    started = time.perf_counter()
+    await asyncio.to_thread(bulk_load_sqlite, path, chats, FIRST_DUE, WEEK)
+    load_s = time.perf_counter() - started
+    print(f"loaded {chats:,} chats with reminders spread over a week in {load_s:.1f} s")
+
+    api = FakeBotAPI(check_html=False)
+    bot = Bot(TOKEN, request=FakeRequest(api))
+    await bot.initialize()
+    dispatcher = NudgeDispatcher(bot, load_catalog(), storage)
+
+    idle_at = FIRST_DUE  # the first reminder is due just after this
+    idle = []
+    for _ in range(idle_passes):
+        started = time.perf_counter()
+        report = await dispatcher.run_pass(idle_at)
+        idle.append(time.perf_counter() - started)
+        assert not report.counts, report
+    print(f"a pass with nothing due: median {median(idle) * 1000:.2f} ms over {idle_passes} passes")
+
+    # Reminders are due evenly over the week: pick the moment when `due` of them are due.
+    busy_at = FIRST_DUE + WEEK * (due / chats)
+    started = time.perf_counter()
+    report = await dispatcher.run_pass(busy_at)
+    busy_s = time.perf_counter() - started
+    sends = Counter(c.params["chat_id"] for c in api.calls_of("sendMessage") if c.ok)
+    left = await storage.count_due_reminders(busy_at)
+    await bot.shutdown()
+    await storage.close()
+    rate = report.counts["sent"] / busy_s
+    print(
+        f"a pass with {due:,} due: {report} in {busy_s:.2f} s = {rate:,.0f} nudges/s "
+        f"({len(sends):,} chats got one, {sum(n > 1 for n in sends.values())} got more, {left} still due)"
+    )
+    return {
+        "idle_tick_ms": median(idle) * 1000,
+        "nudges_per_s": rate,
+        "sent": report.counts["sent"],
+        "duplicates": sum(n > 1 for n in sends.values()),
+        "chats": chats,
+    }
+
+
+def main(argv: list[str] | None = None) -> str:
+    parser = argparse.ArgumentParser(prog="python -m bench nudges")
+    parser.add_argument("--quick", action="store_true", help="a tiny run, to check the benchmark still works")
+    args = parser.parse_args(argv)
+    chats, due, idle = (5_000, 500, 10) if args.quick else (1_000_000, 10_000, 100)
+    return summary("nudges", **asyncio.run(measure(chats, due, idle)))
