@@ -23,6 +23,7 @@ from tests.fakebotapi import TOKEN, FakeBotAPI, FakeRequest
 
 WEEK = dt.timedelta(days=7)
 FIRST_DUE = STARTED + WEEK
+BUSY_PASSES = 3  # the median of three passes of `due` nudges each
 
 
 async def measure(chats: int, due: int, idle_passes: int) -> dict[str, float]:
@@ -48,25 +49,31 @@ async def measure(chats: int, due: int, idle_passes: int) -> dict[str, float]:
         assert not report.counts, report
     print(f"a pass with nothing due: median {median(idle) * 1000:.2f} ms over {idle_passes} passes")
 
-    # Reminders are due evenly over the week: pick the moment when `due` of them are due.
-    busy_at = FIRST_DUE + WEEK * (due / chats)
-    started = time.perf_counter()
-    report = await dispatcher.run_pass(busy_at)
-    busy_s = time.perf_counter() - started
+    # Reminders are due evenly over the week: each busy pass moves `now` on by `due` of them.
+    rates, sent, left = [], 0, 0
+    for window in range(1, BUSY_PASSES + 1):
+        busy_at = FIRST_DUE + WEEK * (window * due / chats)
+        started = time.perf_counter()
+        report = await dispatcher.run_pass(busy_at)
+        busy_s = time.perf_counter() - started
+        rates.append(report.counts["sent"] / busy_s)
+        sent += report.counts["sent"]
+        left += await storage.count_due_reminders(busy_at)
+        print(f"a pass with {due:,} due: {report} in {busy_s:.2f} s = {rates[-1]:,.0f} nudges/s")
     sends = Counter(c.params["chat_id"] for c in api.calls_of("sendMessage") if c.ok)
-    left = await storage.count_due_reminders(busy_at)
+    duplicates = sum(n > 1 for n in sends.values())
     await bot.shutdown()
     await storage.close()
-    rate = report.counts["sent"] / busy_s
+    rate = median(rates)
     print(
-        f"a pass with {due:,} due: {report} in {busy_s:.2f} s = {rate:,.0f} nudges/s "
-        f"({len(sends):,} chats got one, {sum(n > 1 for n in sends.values())} got more, {left} still due)"
+        f"median of {BUSY_PASSES} passes: {rate:,.0f} nudges/s; {len(sends):,} chats got one, "
+        f"{duplicates} got more, {left} left due"
     )
     return {
         "idle_tick_ms": median(idle) * 1000,
         "nudges_per_s": rate,
-        "sent": report.counts["sent"],
-        "duplicates": sum(n > 1 for n in sends.values()),
+        "sent": sent,
+        "duplicates": duplicates,
         "chats": chats,
     }
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Sequence
 from html import escape
+
+from telegram import InlineKeyboardMarkup
 
 from handlers.callbacks import (
     UTC_OFFSETS,
@@ -149,11 +152,18 @@ def render_nudge(
             "😴 You have been busy lately, so I'll pause these reminders after this one. "
             "Tap a button here or write to me, and they keep coming.",
         ]
-    rows = [
+    return Screen("\n".join(lines), nudge_keyboard(roadmap.id, step.id))
+
+
+@functools.lru_cache(maxsize=4096)
+def nudge_keyboard(roadmap_id: str, step_id: str) -> InlineKeyboardMarkup:
+    """A nudge's buttons; the same for every chat whose next step this is, so built once."""
+    return keyboard(
         [
-            button("✅ Mark done", SetStepState(roadmap.id, step.id, StepState.DONE)),
-            button("📖 Open", ShowStep(roadmap.id, step.id)),
-        ],
-        [button("⏰ Tomorrow", SnoozeReminder()), button("🔕 Stop reminders", PauseReminders())],
-    ]
-    return Screen("\n".join(lines), keyboard(rows))
+            [
+                button("✅ Mark done", SetStepState(roadmap_id, step_id, StepState.DONE)),
+                button("📖 Open", ShowStep(roadmap_id, step_id)),
+            ],
+            [button("⏰ Tomorrow", SnoozeReminder()), button("🔕 Stop reminders", PauseReminders())],
+        ]
+    )
