@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 import os
 import socket
 import sqlite3
 import statistics
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert, make_url, text
+from telegram.request import BaseRequest, RequestData
 
 from storage import Storage, create_engine, upgrade
 from storage.tables import chat_roadmaps, chats, reminders
@@ -132,3 +137,39 @@ async def bulk_load(storage: Storage, count: int, due: dt.datetime, spread: dt.t
                     for i in ids
                 ],
             )
+
+
+class CountingTransport(BaseRequest):
+    """The thinnest fake Bot API: counts sendMessage per chat and answers with a minimal message.
+
+    For benchmarks of our own code: no HTML check, no message store, one small JSON answer.
+    """
+
+    def __init__(self) -> None:
+        self.sent: Counter[int] = Counter()
+        self._ids = itertools.count(1)
+
+    @property
+    def read_timeout(self) -> float:
+        return 5.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        endpoint = url.rsplit("/", 1)[-1]
+        if endpoint == "getMe":
+            result: Any = {"id": 1, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
+        elif endpoint == "sendMessage":
+            assert request_data is not None
+            chat_id = int(request_data.parameters["chat_id"])  # type: ignore[arg-type]
+            self.sent[chat_id] += 1
+            result = {"message_id": next(self._ids), "date": 0, "chat": {"id": chat_id, "type": "private"}}
+        else:
+            result = True
+        return 200, json.dumps({"ok": True, "result": result}).encode()
