@@ -45,6 +45,7 @@ STATE_CHANGED = {
     StepState.DONE: "✅ Marked done",
     StepState.SKIPPED: "⏭ Skipped",
     StepState.TODO: "↩️ Undone",
+    StepState.WORKING: "🟡 Working on it",
 }
 FINISHED = "🎉 Roadmap finished!"
 SNOOZE = dt.timedelta(hours=24)

@@ -39,7 +39,7 @@ class ShowStep:
 
 @dataclass(frozen=True, slots=True)
 class SetStepState:
-    """Mark a step done, skipped, or back to not yet (undo)."""
+    """Mark a step done, skipped, in progress, or back to not yet (undo)."""
 
     roadmap_id: str
     step_id: str
@@ -129,13 +129,13 @@ _REMINDER_WORDS = {
     "t": SnoozeReminder(),
 }
 
-_STATE_LETTER = {StepState.DONE: "d", StepState.SKIPPED: "k", StepState.TODO: "u"}
+_STATE_LETTER = {StepState.DONE: "d", StepState.SKIPPED: "k", StepState.TODO: "u", StepState.WORKING: "w"}
 _LETTER_STATE = {letter: state for state, letter in _STATE_LETTER.items()}
 _PATTERN = re.compile(
     rf"(?:(?P<catalog>c)|(?P<noop>x)"
     rf"|r:(?P<r_roadmap>{_SLUG})(?::(?P<page>0|[1-9][0-9]{{0,2}}))?"
     rf"|n:(?P<n_roadmap>{_SLUG})"
-    rf"|(?P<verb>[sdku]):(?P<roadmap>{_SLUG}):(?P<step>{_SLUG})"
+    rf"|(?P<verb>[sdkuw]):(?P<roadmap>{_SLUG}):(?P<step>{_SLUG})"
     rf"|m:(?P<m_word>[vzprt])|m:d:(?P<m_day>[0-6])|m:h:(?P<m_hour>[0-9]|1[0-9]|2[0-3])"
     rf"|m:o:(?P<m_offset>-?(?:[0-9]|1[0-4])))"
 )

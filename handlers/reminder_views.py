@@ -134,7 +134,8 @@ def render_nudge(
     lines = [
         f"⏰ <b>Your next step</b> in {escape(roadmap.title)}",
         "",
-        f"<b>{escape(step.title)}</b>",
+        f"<b>{escape(step.title)}</b>"
+        + (" · 🟡 you are on it" if progress.state_of(step) is StepState.WORKING else ""),
         escape(step.summary),
         "",
         f"{progress_bar(progress.done_count(roadmap), len(roadmap.steps))} {progress_line(roadmap, progress)}",

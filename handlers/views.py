@@ -39,7 +39,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("help", "What this bot does and how to use it"),
 )
 
-STATE_ICON = {StepState.DONE: "✅", StepState.SKIPPED: "⏭", StepState.TODO: "⬜"}
+EXTRA_COUNTS = ((StepState.WORKING, "in progress"), (StepState.SKIPPED, "skipped"))
+STATE_ICON = {StepState.DONE: "✅", StepState.SKIPPED: "⏭", StepState.WORKING: "🟡", StepState.TODO: "⬜"}
 SIGNALS_LEGEND = (
     "Importance: how central it is to the job. Market demand: how often employers ask for it. "
     "Automation risk: how much of it AI tools already do."
@@ -83,9 +84,9 @@ def percent_done(roadmap: Roadmap, progress: Progress) -> int:
 def progress_line(roadmap: Roadmap, progress: Progress) -> str:
     """`30% · 3 of 10 steps done`, the seed page's words, plus skipped steps if any."""
     tally, total = progress.tally(roadmap), len(roadmap.steps)
-    done, skipped = tally[StepState.DONE], tally[StepState.SKIPPED]
-    line = f"{done * 100 // total}% · {done} of {total} steps done"
-    return f"{line} · {skipped} skipped" if skipped else line
+    done = tally[StepState.DONE]
+    extras = [f"{tally[state]} {word}" for state, word in EXTRA_COUNTS if tally[state]]
+    return " · ".join([f"{done * 100 // total}% · {done} of {total} steps done", *extras])
 
 
 def page_of(roadmap: Roadmap, step: Step) -> int:
@@ -202,18 +203,7 @@ def render_step(roadmap: Roadmap, step: Step, progress: Progress, *, celebrate: 
         ]
 
     state = progress.state_of(step)
-    if state is StepState.DONE:
-        change_row = [button("↩️ Undo", SetStepState(roadmap.id, step.id, StepState.TODO))]
-    elif state is StepState.SKIPPED:
-        change_row = [
-            button("✅ Mark done", SetStepState(roadmap.id, step.id, StepState.DONE)),
-            button("↩️ Undo skip", SetStepState(roadmap.id, step.id, StepState.TODO)),
-        ]
-    else:
-        change_row = [
-            button("✅ Mark done", SetStepState(roadmap.id, step.id, StepState.DONE)),
-            button("⏭ Skip", SetStepState(roadmap.id, step.id, StepState.SKIPPED)),
-        ]
+    change_row = [button(label, SetStepState(roadmap.id, step.id, target)) for label, target in STATE_BUTTONS[state]]
     before, after = roadmap.neighbours(step)
     neighbour_row = []
     if before:
@@ -222,6 +212,23 @@ def render_step(roadmap: Roadmap, step: Step, progress: Progress, *, celebrate: 
         neighbour_row.append(button(f"Step {number + 1} ▶", ShowStep(roadmap.id, after.id)))
     back_row = [button("🗺 Back to roadmap", ShowRoadmap(roadmap.id, page_of(roadmap, step)))]
     return Screen("\n".join(lines), keyboard([change_row, neighbour_row, back_row]))
+
+
+# The buttons that change a step, by the state it is in.
+STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState], ...]] = {
+    StepState.TODO: (
+        ("✅ Mark done", StepState.DONE),
+        ("🟡 Working on it", StepState.WORKING),
+        ("⏭ Skip", StepState.SKIPPED),
+    ),
+    StepState.WORKING: (
+        ("✅ Mark done", StepState.DONE),
+        ("↩️ Not started", StepState.TODO),
+        ("⏭ Skip", StepState.SKIPPED),
+    ),
+    StepState.DONE: (("↩️ Undo", StepState.TODO),),
+    StepState.SKIPPED: (("✅ Mark done", StepState.DONE), ("↩️ Undo skip", StepState.TODO)),
+}
 
 
 def render_progress(catalog: Catalog, progresses: Sequence[Progress]) -> Screen:
@@ -286,6 +293,8 @@ def _state_line(state: StepState, changed_at: dt.datetime | None) -> str:
         return f"State: ✅ Done{when}"
     if state is StepState.SKIPPED:
         return f"State: ⏭ Skipped{when}"
+    if state is StepState.WORKING:
+        return f"State: 🟡 Working on it since{when.removeprefix(' on')}"
     return "State: ⬜ Not yet"
 
 

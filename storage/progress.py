@@ -15,6 +15,7 @@ class StepState(enum.Enum):
     """Where a chat stands on a step; TODO is the absence of a stored mark."""
 
     TODO = "todo"
+    WORKING = "working"  # "Working on it", as on roadmap.sh
     DONE = "done"
     SKIPPED = "skipped"
 
@@ -60,9 +61,12 @@ class Progress:
         return sum(self.state_of(step) is StepState.SKIPPED for step in roadmap.steps)
 
     def next_step(self, roadmap: Roadmap) -> Step | None:
-        """The first step neither done nor skipped; None when the roadmap is finished."""
-        return next((step for step in roadmap.steps if self.state_of(step) is StepState.TODO), None)
+        """The step to take next: the first one in progress, else the first not started;
+        None when the roadmap is finished."""
+        open_steps = [step for step in roadmap.steps if self.state_of(step) in (StepState.WORKING, StepState.TODO)]
+        working = [step for step in open_steps if self.state_of(step) is StepState.WORKING]
+        return (working or open_steps or [None])[0]
 
     def is_finished(self, roadmap: Roadmap) -> bool:
         """True when every step is done or skipped."""
-        return self.next_step(roadmap) is None
+        return all(self.state_of(step) in (StepState.DONE, StepState.SKIPPED) for step in roadmap.steps)

@@ -89,7 +89,7 @@ step_states = Table(
         ondelete="CASCADE",
         onupdate="CASCADE",
     ),
-    CheckConstraint("state IN ('done', 'skipped')", name="known_state"),
+    CheckConstraint("state IN ('working', 'done', 'skipped')", name="known_state"),
 )
 
 # One row per chat that has started a roadmap. The database is the schedule: `due_at` is set

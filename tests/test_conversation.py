@@ -79,7 +79,14 @@ async def test_the_relational_databases_card_carries_the_seed_text_and_signals(c
     assert "Importance High · Market demand High · Automation risk Low" in text
     assert "PostgreSQL tutorial" in text
     assert '<a href="https://www.postgresql.org/docs/current/tutorial.html">' in chat.last.html
-    assert chat.last.button_texts == ["✅ Mark done", "⏭ Skip", "◀ Step 2", "Step 4 ▶", "🗺 Back to roadmap"]
+    assert chat.last.button_texts == [
+        "✅ Mark done",
+        "🟡 Working on it",
+        "⏭ Skip",
+        "◀ Step 2",
+        "Step 4 ▶",
+        "🗺 Back to roadmap",
+    ]
 
 
 async def test_the_roadmap_view_shows_signals_with_their_legend_and_a_progress_line(chat: ChatSession) -> None:
@@ -106,6 +113,22 @@ async def test_skip_and_undo_skip(chat: ChatSession) -> None:
     calls = await chat.tap("↩️ Undo skip")
     assert answers(calls) == ["↩️ Undone"]
     assert "State: ⬜ Not yet" in chat.last.text and "skipped" not in chat.last.text
+
+
+async def test_working_on_a_step_shows_in_the_card_the_roadmap_and_next(chat: ChatSession, storage: Storage) -> None:
+    await open_seed_step(chat, "3. Relational databases & SQL")
+    calls = await chat.tap("🟡 Working on it")
+    assert answers(calls) == ["🟡 Working on it"]
+    assert "State: 🟡 Working on it since 27 Nov 2026" in chat.last.text
+    assert "0% · 0 of 10 steps done · 1 in progress" in chat.last.text
+    assert chat.last.button_texts[:3] == ["✅ Mark done", "↩️ Not started", "⏭ Skip"]
+    await chat.tap("Back to roadmap")
+    assert "🟡 3. Relational databases & SQL" in chat.last.button_texts
+    assert "👉 Next step: Relational databases & SQL" in chat.last.button_texts, "the step in progress comes next"
+    await chat.send("/next")
+    assert "Step 3 of 10" in chat.last.text
+    await chat.tap("✅ Mark done")
+    assert "10% · 1 of 10 steps done" in chat.last.text and "in progress" not in chat.last.text
 
 
 async def test_undo_takes_a_step_back_to_not_yet(chat: ChatSession, storage: Storage) -> None:

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from roadmaps import Level, Roadmap, Signals, Step
-from storage import Progress, StepState, Storage, current_revision, head_revision, upgrade
+from storage import Progress, StepState, Storage, create_engine, current_revision, head_revision, upgrade
 from storage.tables import chat_roadmaps, chats, metadata, step_states
 
 T0 = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
@@ -130,3 +130,24 @@ async def test_the_latest_mark_wins_when_old_and_new_ids_both_have_one(storage: 
             step_states.insert().values(chat_id=1, roadmap_id="demo", step_id="first", state="skipped", changed_at=T0)
         )
     assert (await storage.progress_of(1, "demo")).state_of(new) is StepState.DONE
+
+
+async def test_later_migrations_keep_the_rows_of_earlier_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    storage = Storage(create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}"))
+    try:
+        await upgrade(storage.engine, "0002")  # a database from before the "working" state
+        roadmap = demo_roadmap()
+        await storage.set_step_state(1, "demo", roadmap.steps[0], StepState.DONE, T0)
+        await storage.set_step_state(1, "demo", roadmap.steps[1], StepState.SKIPPED, T0)
+        assert await upgrade(storage.engine) == head_revision()
+        progress = await storage.progress_of(1, "demo")
+        assert [progress.state_of(step) for step in roadmap.steps] == [
+            StepState.DONE,
+            StepState.SKIPPED,
+            StepState.TODO,
+        ]
+        await storage.set_step_state(1, "demo", roadmap.steps[2], StepState.WORKING, T0)
+        assert (await storage.progress_of(1, "demo")).next_step(roadmap) is roadmap.steps[2]
+        assert await storage.reminder_of(1) is not None, "the reminder made at 0002 is still there"
+    finally:
+        await storage.close()
