@@ -11,6 +11,7 @@ from handlers.callbacks import (
     Action,
     Noop,
     PauseReminders,
+    RemoveNote,
     ResumeReminders,
     SetReminderDay,
     SetReminderHour,
@@ -77,7 +78,7 @@ async def perform(action: Action | None, chat_id: int, services: Services) -> Re
             return None, None
         case ShowCatalog():
             return await _catalog(chat_id, services), None
-        case ShowRoadmap() | ShowNextStep() | ShowStep() | SetStepState():
+        case ShowRoadmap() | ShowNextStep() | ShowStep() | SetStepState() | RemoveNote():
             return await _on_roadmap(action, chat_id, services)
         case _:
             return await _on_reminder(action, chat_id, services)
@@ -89,16 +90,20 @@ async def _catalog(chat_id: int, services: Services) -> Screen:
 
 
 async def _on_roadmap(
-    action: ShowRoadmap | ShowNextStep | ShowStep | SetStepState, chat_id: int, services: Services
+    action: ShowRoadmap | ShowNextStep | ShowStep | SetStepState | RemoveNote, chat_id: int, services: Services
 ) -> Result:
     """Buttons about a roadmap and its steps; ids that no longer exist get the current view."""
     storage, now = services.storage, services.clock()
     roadmap = services.catalog.get(action.roadmap_id)
     if roadmap is None:
         return await _catalog(chat_id, services), ROADMAP_GONE
-    step = roadmap.step(action.step_id) if isinstance(action, ShowStep | SetStepState) else None
-    if isinstance(action, ShowStep | SetStepState) and step is None:
+    step = roadmap.step(action.step_id) if isinstance(action, ShowStep | SetStepState | RemoveNote) else None
+    if isinstance(action, ShowStep | SetStepState | RemoveNote) and step is None:
         return render_roadmap(roadmap, await storage.progress_of(chat_id, roadmap.id)), STEP_GONE
+    if isinstance(action, RemoveNote):
+        assert step is not None
+        progress = await storage.set_note(chat_id, roadmap.id, step, None, now)
+        return render_step(roadmap, step, progress), "🗑 Note removed"
     if isinstance(action, SetStepState):
         assert step is not None
         changed = await storage.set_step_state(chat_id, roadmap.id, step, action.state, now)

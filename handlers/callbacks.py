@@ -47,6 +47,14 @@ class SetStepState:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoveNote:
+    """Remove the chat's note on a step."""
+
+    roadmap_id: str
+    step_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ShowNextStep:
     """The card of a roadmap's next unfinished step."""
 
@@ -109,6 +117,7 @@ Action = (
     | ShowRoadmap
     | ShowStep
     | SetStepState
+    | RemoveNote
     | ShowNextStep
     | Noop
     | ShowReminder
@@ -135,7 +144,7 @@ _PATTERN = re.compile(
     rf"(?:(?P<catalog>c)|(?P<noop>x)"
     rf"|r:(?P<r_roadmap>{_SLUG})(?::(?P<page>0|[1-9][0-9]{{0,2}}))?"
     rf"|n:(?P<n_roadmap>{_SLUG})"
-    rf"|(?P<verb>[sdkuw]):(?P<roadmap>{_SLUG}):(?P<step>{_SLUG})"
+    rf"|(?P<verb>[sdkuwe]):(?P<roadmap>{_SLUG}):(?P<step>{_SLUG})"
     rf"|m:(?P<m_word>[vzprt])|m:d:(?P<m_day>[0-6])|m:h:(?P<m_hour>[0-9]|1[0-9]|2[0-3])"
     rf"|m:o:(?P<m_offset>-?(?:[0-9]|1[0-4])))"
 )
@@ -158,6 +167,8 @@ def encode(action: Action) -> str:
             data = f"s:{roadmap_id}:{step_id}"
         case SetStepState(roadmap_id, step_id, state):
             data = f"{_STATE_LETTER[state]}:{roadmap_id}:{step_id}"
+        case RemoveNote(roadmap_id, step_id):
+            data = f"e:{roadmap_id}:{step_id}"
         case SetReminderDay(weekday):
             data = f"m:d:{weekday}"
         case SetReminderHour(hour):
@@ -199,4 +210,6 @@ def decode(data: str | None) -> Action | None:
     verb, roadmap_id, step_id = match["verb"], match["roadmap"], match["step"]
     if verb == "s":
         return ShowStep(roadmap_id, step_id)
+    if verb == "e":
+        return RemoveNote(roadmap_id, step_id)
     return SetStepState(roadmap_id, step_id, _LETTER_STATE[verb])

@@ -34,6 +34,16 @@ async def show(update: Update, screen: Screen) -> None:
         await chat.send_message(screen.text, reply_markup=screen.keyboard)
 
 
+async def edit(message: Message, screen: Screen) -> None:
+    """Change one of our messages in place; an unchanged or uneditable one is left as it is."""
+    try:
+        await message.edit_text(screen.text, reply_markup=screen.keyboard)
+    except BadRequest as error:
+        reason = error.message.lower()
+        if "message is not modified" not in reason and not any(words in reason for words in _CANNOT_EDIT):
+            raise
+
+
 async def reply(update: Update, text: str) -> None:
     """Answer a message with one line of text."""
     chat = update.effective_chat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.callbacks import (
     Action,
     Noop,
+    RemoveNote,
     SetStepState,
     ShowCatalog,
     ShowRoadmap,
@@ -27,6 +29,7 @@ BAR_CELLS = 10
 # so an HTML string within the cap is a message within the cap.
 MAX_MESSAGE = 4096
 MAX_PROGRESS_ENTRIES = 10
+MAX_NOTE = 1000  # characters; a card shows as much as fits
 
 # The commands, in the order /help and Telegram's menu show them.
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -36,6 +39,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("progress", "How far you are on each roadmap"),
     ("remind", "Your weekly reminder: day, hour, pause"),
     ("timezone", "Set your time zone, e.g. /timezone Europe/Berlin"),
+    ("note", "A note on your current step: /note text (or reply to a step card)"),
     ("help", "What this bot does and how to use it"),
 )
 
@@ -202,6 +206,13 @@ def render_step(roadmap: Roadmap, step: Step, progress: Progress, *, celebrate: 
             "Every step is done or skipped. Pick another roadmap whenever you are ready.",
         ]
 
+    note = progress.note_of(step)
+    text = "\n".join(lines)
+    if note is not None:
+        text += note_block(note.text, room=MAX_MESSAGE - len(text))
+    else:
+        text += "\n\n<i>📝 Reply to this card to keep a note on this step.</i>"
+
     state = progress.state_of(step)
     change_row = [button(label, SetStepState(roadmap.id, step.id, target)) for label, target in STATE_BUTTONS[state]]
     before, after = roadmap.neighbours(step)
@@ -210,8 +221,20 @@ def render_step(roadmap: Roadmap, step: Step, progress: Progress, *, celebrate: 
         neighbour_row.append(button(f"◀ Step {number - 1}", ShowStep(roadmap.id, before.id)))
     if after:
         neighbour_row.append(button(f"Step {number + 1} ▶", ShowStep(roadmap.id, after.id)))
+    note_row = [button("🗑 Remove note", RemoveNote(roadmap.id, step.id))] if note is not None else []
     back_row = [button("🗺 Back to roadmap", ShowRoadmap(roadmap.id, page_of(roadmap, step)))]
-    return Screen("\n".join(lines), keyboard([change_row, neighbour_row, back_row]))
+    return Screen(text, keyboard([change_row, neighbour_row, note_row, back_row]))
+
+
+def note_block(note: str, room: int) -> str:
+    """A note under a card, escaped, and cut (with …) to fit the `room` left in the message."""
+    opening, closing = "\n\n📝 <b>Your note</b> (reply to this card to change it)\n<blockquote>", "</blockquote>"
+    room -= len(opening) + len(closing)
+    if len(escape(note)) > room:
+        # The longest start of the note that, escaped and with "…", still fits.
+        fits = bisect.bisect_right(range(len(note) + 1), room, key=lambda n: len(escape(note[:n] + "…"))) - 1
+        note = note[: max(fits, 0)].rstrip() + "…"
+    return f"{opening}{escape(note)}{closing}"
 
 
 # The buttons that change a step, by the state it is in.
@@ -268,6 +291,21 @@ def render_help() -> Screen:
         "/remind changes the day and hour, or pauses the nudges."
     )
     return Screen(text)
+
+
+def render_note_saved(step: Step) -> str:
+    """The answer to a note: where it went."""
+    return f"📝 Saved your note on “{escape(step.title)}”. It shows on the step card."
+
+
+def render_note_too_long(length: int) -> str:
+    """The answer to a note over the limit; nothing was saved."""
+    return f"That note has {length:,} characters; a note can have up to {MAX_NOTE:,}. Nothing was saved."
+
+
+def render_note_needs_a_card() -> str:
+    """The answer to /note when there is no step to put it on, or to a reply that is not to a card."""
+    return "To keep a note, reply to a step card, or send /note with your text to note your current step."
 
 
 def render_hint() -> str:

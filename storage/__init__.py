@@ -4,7 +4,7 @@ from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.progress import Mark, Progress, StepState
+from storage.progress import Mark, Note, Progress, StepState
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
 from storage.store import Changed, Opened, Storage
 
@@ -13,6 +13,7 @@ __all__ = [
     "Changed",
     "DatabaseError",
     "Mark",
+    "Note",
     "NudgeOutcome",
     "Opened",
     "Progress",

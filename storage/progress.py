@@ -29,12 +29,21 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """What a chat wrote about a step, and when."""
+
+    text: str
+    changed_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Progress:
     """The marks a chat has on one roadmap, keyed by the step ids they were stored under."""
 
     roadmap_id: str
     marks: Mapping[str, Mark]
     started: bool = field(default=True, compare=False)  # False: the chat never opened this roadmap
+    notes: Mapping[str, Note] = field(default_factory=dict)
 
     def mark_of(self, step: Step) -> Mark | None:
         """The step's latest mark, whether stored under its current id or a former one."""
@@ -42,6 +51,11 @@ class Progress:
             return self.marks.get(step.id)
         found = [self.marks[step_id] for step_id in step.ids if step_id in self.marks]
         return max(found, key=lambda mark: mark.changed_at) if found else None
+
+    def note_of(self, step: Step) -> Note | None:
+        """The step's latest note, whether kept under its current id or a former one."""
+        found = [self.notes[step_id] for step_id in step.ids if step_id in self.notes]
+        return max(found, key=lambda note: note.changed_at) if found else None
 
     def state_of(self, step: Step) -> StepState:
         """The step's state; TODO when it has no mark."""

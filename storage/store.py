@@ -9,16 +9,16 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, delete, func, select, update
+from sqlalchemy import Row, bindparam, case, delete, func, literal_column, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from roadmaps import Step
-from storage.progress import Mark, Progress, StepState
+from storage.progress import Mark, Note, Progress, StepState
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
 from storage.schedule import DEFAULT_TIMEZONE, first_slot, next_due, same_moment_in
-from storage.tables import chat_roadmaps, chats, reminders, step_states
+from storage.tables import chat_roadmaps, chats, reminders, step_notes, step_states
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +50,14 @@ class Storage:
         # The statements of every tap, built once (a tap is a few of them, so building counts).
         chat, roadmap = bindparam("c"), bindparam("r")
         # The chat's roadmap row joined with its marks: no row at all means not started.
-        self._read_marks = (
-            select(step_states.c.step_id, step_states.c.state, step_states.c.changed_at)
+        # Notes come in the same trip, as rows with a text and no state.
+        marks = (
+            select(
+                step_states.c.step_id,
+                step_states.c.state,
+                step_states.c.changed_at,
+                literal_column("NULL").label("text"),
+            )
             .select_from(
                 chat_roadmaps.outerjoin(
                     step_states,
@@ -61,6 +67,10 @@ class Storage:
             )
             .where(chat_roadmaps.c.chat_id == chat, chat_roadmaps.c.roadmap_id == roadmap)
         )
+        notes = select(step_notes.c.step_id, literal_column("NULL"), step_notes.c.changed_at, step_notes.c.text).where(
+            step_notes.c.chat_id == chat, step_notes.c.roadmap_id == roadmap
+        )
+        self._read_marks = union_all(marks, notes)
         self._use_roadmap = (
             update(chat_roadmaps)
             .where(chat_roadmaps.c.chat_id == chat, chat_roadmaps.c.roadmap_id == roadmap)
@@ -141,17 +151,44 @@ class Storage:
             marks[step.id] = Mark(state, now)
         return Changed(before, Progress(roadmap_id, marks, started=True))
 
+    async def set_note(self, chat_id: int, roadmap_id: str, step: Step, text: str | None, now: dt.datetime) -> Progress:
+        """Keep a note on a step under its current id (None removes it); return the roadmap's progress."""
+        async with self._writing() as connection:
+            before = await self._progress(connection, chat_id, roadmap_id)
+            if not before.started:
+                await self._start(connection, chat_id, roadmap_id, now)
+            await connection.execute(
+                delete(step_notes).where(
+                    step_notes.c.chat_id == chat_id,
+                    step_notes.c.roadmap_id == roadmap_id,
+                    step_notes.c.step_id.in_(step.ids),
+                )
+            )
+            if text is not None:
+                await connection.execute(
+                    step_notes.insert().values(
+                        chat_id=chat_id, roadmap_id=roadmap_id, step_id=step.id, text=text, changed_at=now
+                    )
+                )
+        notes = {step_id: note for step_id, note in before.notes.items() if step_id not in step.ids}
+        if text is not None:
+            notes[step.id] = Note(text, now)
+        return Progress(roadmap_id, before.marks, started=True, notes=notes)
+
     async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
         """The chat's progress on one roadmap, empty if it never started it."""
         async with self._reading() as connection:
             return await self._progress(connection, chat_id, roadmap_id)
 
-    async def progress_of_chat(self, chat_id: int) -> list[Progress]:
+    async def progress_of_chat(self, chat_id: int, *, with_notes: bool = False) -> list[Progress]:
         """Every roadmap the chat started, the one used last first."""
-        return (await self.progress_of_chats([chat_id]))[chat_id]
+        return (await self.progress_of_chats([chat_id], with_notes=with_notes))[chat_id]
 
-    async def progress_of_chats(self, chat_ids: Sequence[int]) -> dict[int, list[Progress]]:
-        """Every roadmap each chat started, the one used last first; one query for all of them.
+    async def progress_of_chats(
+        self, chat_ids: Sequence[int], *, with_notes: bool = False
+    ) -> dict[int, list[Progress]]:
+        """Every roadmap each chat started, the one used last first; one query for all of them
+        (and one more for their notes, when asked).
 
         A roadmap was last used when it was last opened or one of its steps last changed.
         """
@@ -174,6 +211,7 @@ class Storage:
             .where(chat_roadmaps.c.chat_id.in_(chat_ids))
         )
         marks: dict[int, dict[str, dict[str, Mark]]] = {chat_id: {} for chat_id in chat_ids}
+        notes: dict[tuple[int, str], dict[str, Note]] = {}
         used: dict[tuple[int, str], dt.datetime] = {}
         async with self._reading() as connection:
             for chat_id, roadmap_id, opened_at, step_id, state, changed_at in await connection.execute(query):
@@ -181,9 +219,13 @@ class Storage:
                 used[chat_id, roadmap_id] = max(used.get((chat_id, roadmap_id), opened_at), changed_at or opened_at)
                 if step_id is not None:
                     roadmap_marks[step_id] = Mark(StepState(state), changed_at)
+            if with_notes:
+                rows = await connection.execute(select(step_notes).where(step_notes.c.chat_id.in_(chat_ids)))
+                for row in rows:
+                    notes.setdefault((row.chat_id, row.roadmap_id), {})[row.step_id] = Note(row.text, row.changed_at)
         return {
             chat_id: [
-                Progress(roadmap_id, by_roadmap[roadmap_id])
+                Progress(roadmap_id, by_roadmap[roadmap_id], notes=notes.get((chat_id, roadmap_id), {}))
                 for roadmap_id in sorted(by_roadmap, key=lambda r: (-used[chat_id, r].timestamp(), r))
             ]
             for chat_id, by_roadmap in marks.items()
@@ -407,10 +449,23 @@ class Storage:
         return reminder if created.rowcount == 1 else None
 
     async def _progress(self, connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
-        """Read the marks of one roadmap of one chat."""
+        """Read the marks and notes of one roadmap of one chat."""
         rows = (await connection.execute(self._read_marks, {"c": chat_id, "r": roadmap_id})).all()
-        marks = {step_id: Mark(StepState(state), at) for step_id, state, at in rows if step_id is not None}
-        return Progress(roadmap_id, marks, started=bool(rows))
+        marks, notes = {}, {}
+        for step_id, state, at, text in rows:
+            if text is not None:
+                notes[step_id] = Note(text, _utc(at))
+            elif step_id is not None:
+                marks[step_id] = Mark(StepState(state), _utc(at))
+        started = any(text is None for _, _, _, text in rows)
+        return Progress(roadmap_id, marks, started=started, notes=notes)
+
+
+def _utc(value: dt.datetime | str) -> dt.datetime:
+    """A time read through a UNION, which SQLite hands back as text."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _reminder(row: Row[Any]) -> Reminder:

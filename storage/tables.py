@@ -17,6 +17,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
@@ -90,6 +91,22 @@ step_states = Table(
         onupdate="CASCADE",
     ),
     CheckConstraint("state IN ('working', 'done', 'skipped')", name="known_state"),
+)
+
+step_notes = Table(
+    "step_notes",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("roadmap_id", ID, primary_key=True),
+    Column("step_id", ID, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(
+        ["chat_id", "roadmap_id"],
+        ["chat_roadmaps.chat_id", "chat_roadmaps.roadmap_id"],
+        ondelete="CASCADE",
+        onupdate="CASCADE",
+    ),
 )
 
 # One row per chat that has started a roadmap. The database is the schedule: `due_at` is set

@@ -43,9 +43,9 @@ class ChatSession:
     def __init__(self, app: Application, api: FakeBotAPI, chat_id: int, user_id: int | None = None) -> None:  # type: ignore[type-arg]
         self.app, self.api, self.chat_id, self.user_id = app, api, chat_id, user_id
 
-    async def send(self, text: str) -> list[Call]:
-        """Send a message as this chat's person; return the calls the bot made for it."""
-        return await self.process(self.api.message_update(self.chat_id, text, user_id=self.user_id))
+    async def send(self, text: str, reply_to: BotMessage | None = None) -> list[Call]:
+        """Send a message (or a reply to a bot message) as this chat's person; return the bot's calls."""
+        return await self.process(self.api.message_update(self.chat_id, text, user_id=self.user_id, reply_to=reply_to))
 
     async def tap(self, label: str, message_id: int | None = None) -> list[Call]:
         """Tap the button whose label contains `label` on the chat's latest bot message."""

@@ -176,8 +176,11 @@ class FakeBotAPI:
         with self._changed:
             self._failures[method].extend(_Failure(0, {}, timeout=True) for _ in range(times))
 
-    def message_update(self, chat_id: int, text: str, *, user_id: int | None = None) -> dict[str, Any]:
-        """An update with a person's message, command entities included as Telegram sets them."""
+    def message_update(
+        self, chat_id: int, text: str, *, user_id: int | None = None, reply_to: BotMessage | None = None
+    ) -> dict[str, Any]:
+        """An update with a person's message (maybe a reply to a bot message), command entities
+        included as Telegram sets them."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -187,6 +190,8 @@ class FakeBotAPI:
         }
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if reply_to is not None:
+            message["reply_to_message"] = self._as_json(reply_to)
         return {"update_id": next(self._update_ids), "message": message}
 
     def callback_update(

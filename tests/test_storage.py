@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from roadmaps import Level, Roadmap, Signals, Step
 from storage import Progress, StepState, Storage, create_engine, current_revision, head_revision, upgrade
-from storage.tables import chat_roadmaps, chats, metadata, step_states
+from storage.tables import chat_roadmaps, chats, metadata, reminders, step_states
 
 T0 = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 SIGNALS = Signals(Level.HIGH, Level.HIGH, Level.LOW)
@@ -135,10 +135,25 @@ async def test_the_latest_mark_wins_when_old_and_new_ids_both_have_one(storage: 
 async def test_later_migrations_keep_the_rows_of_earlier_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
     storage = Storage(create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}"))
     try:
-        await upgrade(storage.engine, "0002")  # a database from before the "working" state
+        await upgrade(storage.engine, "0002")  # a database from before the "working" state and notes
         roadmap = demo_roadmap()
-        await storage.set_step_state(1, "demo", roadmap.steps[0], StepState.DONE, T0)
-        await storage.set_step_state(1, "demo", roadmap.steps[1], StepState.SKIPPED, T0)
+        async with storage.engine.begin() as connection:  # rows as the code of that time wrote them
+            await connection.execute(chats.insert().values(id=1, created_at=T0))
+            await connection.execute(
+                chat_roadmaps.insert().values(chat_id=1, roadmap_id="demo", started_at=T0, last_activity_at=T0)
+            )
+            await connection.execute(
+                step_states.insert(),
+                [
+                    {"chat_id": 1, "roadmap_id": "demo", "step_id": "one", "state": "done", "changed_at": T0},
+                    {"chat_id": 1, "roadmap_id": "demo", "step_id": "two", "state": "skipped", "changed_at": T0},
+                ],
+            )
+            await connection.execute(
+                reminders.insert().values(
+                    chat_id=1, status="active", weekday=4, hour=9, timezone="UTC", due_at=T0, unanswered=0, failures=0
+                )
+            )
         assert await upgrade(storage.engine) == head_revision()
         progress = await storage.progress_of(1, "demo")
         assert [progress.state_of(step) for step in roadmap.steps] == [

@@ -11,7 +11,7 @@ import pytest
 from handlers.views import render_catalog, render_progress, render_roadmap, render_step
 from roadmaps import MAX_ID_PAIR_BYTES, Catalog, Level, Resource, Roadmap, Signals, Step, load_catalog
 from roadmaps.loader import MAX_RESOURCES, MAX_STEPS, MAX_SUMMARY, MAX_TITLE, MAX_URL
-from storage import Mark, Progress, StepState
+from storage import Mark, Note, Progress, StepState
 from tests.conftest import AppFactory, ChatSession
 from tests.fakebotapi import MAX_CALLBACK_DATA, FakeBotAPI, html_to_text
 
@@ -44,8 +44,10 @@ def test_every_screen_fits_telegram_at_the_content_limits() -> None:
         roadmap.id, {s.id: Mark(StepState.DONE, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)) for s in roadmap.steps}
     )
     catalog = Catalog(tuple(biggest_roadmap(n) for n in range(12)))
+    noted = Progress(roadmap.id, done.marks, notes={roadmap.steps[-1].id: Note("<&>" * 333, dt.datetime.now(dt.UTC))})
     screens = [
         render_step(roadmap, roadmap.steps[-1], done, celebrate=True),
+        render_step(roadmap, roadmap.steps[-1], noted, celebrate=True),
         render_roadmap(roadmap, done, page=24),
         render_catalog(catalog, {}, note="x" * 200),
         render_progress(catalog, [Progress(r.id, {}) for r in catalog]),

@@ -1,0 +1,66 @@
+"""Notes on steps: reply to a card or /note; shown on the card, escaped and cut to fit; removable."""
+
+from __future__ import annotations
+
+from storage import Storage
+from tests.conftest import ChatSession, answers
+from tests.test_conversation import open_seed_step
+
+SEED_ID = "backend-engineer-ai-era"
+
+
+async def test_a_reply_to_a_step_card_becomes_its_note_and_the_card_shows_it(
+    chat: ChatSession, storage: Storage
+) -> None:
+    await open_seed_step(chat, "2. HTTP & REST APIs")
+    card = chat.last
+    assert "Reply to this card to keep a note on this step." in card.text
+
+    await chat.send("Read RFC 9110 <sections 8 & 9> first", reply_to=card)
+    assert chat.last.text == "📝 Saved your note on “HTTP & REST APIs”. It shows on the step card."
+    edited = chat.api.messages[chat.chat_id, card.message_id]
+    assert "📝 Your note (reply to this card to change it)\nRead RFC 9110 <sections 8 & 9> first" in edited.text
+    assert "&lt;sections 8 &amp; 9&gt;" in edited.html
+    assert "🗑 Remove note" in edited.button_texts
+
+    await chat.send("Done with chapter 1.", reply_to=edited)
+    edited = chat.api.messages[chat.chat_id, card.message_id]
+    assert "Done with chapter 1." in edited.text and "sections 8" not in edited.text, "a new reply replaces the note"
+    progress = await storage.progress_of(chat.chat_id, SEED_ID)
+    assert {step_id: note.text for step_id, note in progress.notes.items()} == {
+        "http-rest-apis": "Done with chapter 1."
+    }
+
+    calls = await chat.tap("🗑 Remove note", message_id=card.message_id)
+    assert answers(calls) == ["🗑 Note removed"]
+    assert "Your note" not in chat.api.messages[chat.chat_id, card.message_id].text
+    assert (await storage.progress_of(chat.chat_id, SEED_ID)).notes == {}
+
+
+async def test_note_command_notes_the_current_step(chat: ChatSession) -> None:
+    await chat.send("/note nothing yet")
+    assert "reply to a step card" in chat.last.text
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    await chat.send("/note Start with the Go tour")
+    sent = chat.sent()
+    assert sent[-2].text.startswith("📝 Saved your note on “HTTP & REST APIs”")
+    assert "Step 2 of 10" in sent[-1].text and "Start with the Go tour" in sent[-1].text
+
+
+async def test_a_note_too_long_is_refused_with_its_length_and_nothing_is_saved(
+    chat: ChatSession, storage: Storage
+) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    card = chat.last
+    await chat.send("x" * 1001, reply_to=card)
+    assert chat.last.text == "That note has 1,001 characters; a note can have up to 1,000. Nothing was saved."
+    assert (await storage.progress_of(chat.chat_id, SEED_ID)).notes == {}
+    await chat.send("x" * 1000, reply_to=card)
+    assert "x" * 1000 in chat.api.messages[chat.chat_id, card.message_id].text
+
+
+async def test_a_reply_to_another_bot_message_says_how_to_keep_a_note(chat: ChatSession) -> None:
+    await chat.send("/help")
+    await chat.send("what is this?", reply_to=chat.last)
+    assert chat.last.text.startswith("To keep a note, reply to a step card")
