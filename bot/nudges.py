@@ -82,7 +82,7 @@ def plan_nudge(catalog: Catalog, reminder: Reminder, progresses: Sequence[Progre
     pausing = reminder.unanswered + 1 >= BACK_OFF_AFTER
     step = progress.next_step(roadmap)
     assert step is not None
-    screen = render_nudge(roadmap, progress, others, done_lately, pausing)
+    screen = render_nudge(roadmap, progress, others, done_lately, pausing, now)
     return Nudge(reminder.chat_id, roadmap, step, screen, pausing)
 
 

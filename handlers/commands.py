@@ -54,7 +54,7 @@ async def show_progress(update: Update, context: Context) -> None:
     """/progress: every roadmap this chat started, with its progress line."""
     services = services_of(context)
     progresses = await services.storage.progress_of_chat(_chat_id(update))
-    await show(update, render_progress(services.catalog, progresses))
+    await show(update, render_progress(services.catalog, progresses, services.clock()))
 
 
 async def show_next_step(update: Update, context: Context) -> None:

@@ -25,9 +25,9 @@ from handlers.callbacks import (
     ShowTimezones,
     SnoozeReminder,
 )
-from handlers.views import Screen, button, keyboard, progress_bar, progress_line
+from handlers.views import Screen, button, keyboard, pace_line, progress_bar, progress_line, streak_line
 from roadmaps import Roadmap
-from storage import Progress, Reminder, ReminderStatus, StepState
+from storage import Progress, Reminder, ReminderStatus, StepState, pace_of, weekly_streak
 from storage.schedule import zone_label
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -127,6 +127,7 @@ def render_nudge(
     others: Sequence[tuple[Roadmap, Progress]],
     done_lately: int,
     pausing: bool,
+    now: dt.datetime,
 ) -> Screen:
     """The weekly nudge: the next step of the roadmap used last, what happened lately, one-tap buttons."""
     step = progress.next_step(roadmap)
@@ -141,9 +142,13 @@ def render_nudge(
         f"{progress_bar(progress.done_count(roadmap), len(roadmap.steps))} {progress_line(roadmap, progress)}",
     ]
     if done_lately:
-        lines.append(f"🔥 {done_lately} step{'s' if done_lately != 1 else ''} done this week. Keep it going!")
+        lines.append(f"✅ {done_lately} step{'s' if done_lately != 1 else ''} done this week. Keep it going!")
     else:
         lines.append("No steps done this week; twenty minutes on this one is a fine start.")
+    if streak := streak_line(weekly_streak([progress, *(p for _, p in others)], now)):
+        lines.append(streak)
+    if pace := pace_of(progress, roadmap, now):
+        lines.append(f"⏱ {pace_line(pace, now.date(), capital=True)}")
     if others:
         lines += ["", "Also in progress:"]
         lines += [f"• {escape(other.title)} · {progress_line(other, p)}" for other, p in others]

@@ -21,7 +21,7 @@ from handlers.callbacks import (
     encode,
 )
 from roadmaps import Catalog, Roadmap, Signals, Step
-from storage import Progress, StepState
+from storage import Pace, Progress, StepState, pace_of, weekly_streak
 
 STEPS_PER_PAGE = 8
 BAR_CELLS = 10
@@ -254,12 +254,29 @@ STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState], ...]] = {
 }
 
 
-def render_progress(catalog: Catalog, progresses: Sequence[Progress]) -> Screen:
-    """/progress: each started roadmap with its bar, progress line and next step."""
+def streak_line(streak: int) -> str | None:
+    """`🔥 3 weeks in a row`, or nothing without a streak."""
+    if not streak:
+        return None
+    return f"🔥 {streak} week{'s' if streak != 1 else ''} in a row"
+
+
+def pace_line(pace: Pace, today: dt.date, *, capital: bool = False) -> str:
+    """`at 1.5 steps a week you finish around 12 March` (the year too, when it is not this one)."""
+    rate = f"{pace.steps_per_week:.1f}".removesuffix(".0")
+    unit = "step" if rate == "1" else "steps"
+    day = f"{pace.finish_on:%-d %B}" + (f" {pace.finish_on.year}" if pace.finish_on.year != today.year else "")
+    return f"{'At' if capital else 'at'} {rate} {unit} a week you finish around {day}"
+
+
+def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.datetime) -> Screen:
+    """/progress: the weekly streak, then each started roadmap with its bar, line, pace and next step."""
     started = [(catalog.get(p.roadmap_id), p) for p in progresses if catalog.get(p.roadmap_id)]
     if not started:
         return render_catalog(catalog, {}, note="You have not started a roadmap yet. Pick one:")
     lines = ["📈 <b>Your progress</b>"]
+    if streak := streak_line(weekly_streak(progresses, now)):
+        lines.append(streak)
     rows = []
     if len(started) > MAX_PROGRESS_ENTRIES:
         lines.append(f"<i>The {MAX_PROGRESS_ENTRIES} roadmaps you used last, of {len(started)}</i>")
@@ -270,8 +287,10 @@ def render_progress(catalog: Catalog, progresses: Sequence[Progress]) -> Screen:
             "",
             f"<b>{escape(roadmap.title)}</b>",
             f"{progress_bar(progress.done_count(roadmap), len(roadmap.steps))} {progress_line(roadmap, progress)}",
-            f"Next: {escape(next_step.title)}" if next_step else "🎉 Finished",
         ]
+        if pace := pace_of(progress, roadmap, now):
+            lines.append(f"⏱ {pace_line(pace, now.date(), capital=True)}")
+        lines.append(f"Next: {escape(next_step.title)}" if next_step else "🎉 Finished")
         rows.append([button(roadmap.title, ShowRoadmap(roadmap.id))])
     rows.append([button("📚 All roadmaps", ShowCatalog())])
     return Screen("\n".join(lines), keyboard(rows))

@@ -4,7 +4,7 @@ from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.progress import Mark, Note, Progress, StepState
+from storage.progress import Mark, Note, Pace, Progress, StepState, pace_of, weekly_streak
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
 from storage.store import Changed, Opened, Storage
 
@@ -16,6 +16,7 @@ __all__ = [
     "Note",
     "NudgeOutcome",
     "Opened",
+    "Pace",
     "Progress",
     "Reminder",
     "ReminderStatus",
@@ -24,5 +25,7 @@ __all__ = [
     "create_engine",
     "current_revision",
     "head_revision",
+    "pace_of",
     "upgrade",
+    "weekly_streak",
 ]

@@ -110,7 +110,7 @@ async def test_the_nudge_counts_steps_done_since_the_last_one_and_lists_other_ro
     await pass_at(app, FIRST_DUE + dt.timedelta(days=7))
     nudge = nudges_to(api, chat.chat_id)[-1]
     assert "in Frontend Engineer" in nudge, "the roadmap used last leads"
-    assert "🔥 2 steps done this week" in nudge
+    assert "✅ 2 steps done this week" in nudge
     assert f"Also in progress:\n• {SEED} · 10% · 1 of 10 steps done" in nudge
 
 

@@ -50,7 +50,7 @@ def test_every_screen_fits_telegram_at_the_content_limits() -> None:
         render_step(roadmap, roadmap.steps[-1], noted, celebrate=True),
         render_roadmap(roadmap, done, page=24),
         render_catalog(catalog, {}, note="x" * 200),
-        render_progress(catalog, [Progress(r.id, {}) for r in catalog]),
+        render_progress(catalog, [Progress(r.id, {}) for r in catalog], dt.datetime.now(dt.UTC)),
     ]
     for screen in screens:
         assert len(html_to_text(screen.text)) <= 4096
