@@ -103,7 +103,8 @@ def bulk_load_sqlite(path: Path, count: int, due: dt.datetime, spread: dt.timede
                 ((i, SEED, started, started) for i in range(1, count + 1)),
             )
             connection.executemany(
-                "INSERT INTO reminders VALUES (?, 'active', 4, 9, 'UTC', ?, 0, NULL, 0)",
+                "INSERT INTO reminders (chat_id, status, weekday, hour, timezone, due_at, unanswered, failures)"
+                " VALUES (?, 'active', 4, 9, 'UTC', ?, 0, 0)",
                 ((i, (due + step * i).strftime("%Y-%m-%d %H:%M:%S.%f")) for i in range(1, count + 1)),
             )
     finally:

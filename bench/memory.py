@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer
 from tests.process import ROADMAP_BOT, environment, roadmap_bot
 
 TICK_WAIT = 60.0  # seconds; the first pass runs ten seconds after start
+DUE_NOW = 60  # nudges the first pass sends (two seconds at Telegram's pace)
 
 
 def peak_rss_kib(pid: int) -> int:
@@ -42,7 +44,7 @@ def run_bot(database: Path, wait_for_pass: bool) -> tuple[int, float]:
             api.wait_for(lambda: api.calls_of("getUpdates"), timeout=60)
             ready = time.perf_counter() - started
             deadline = time.monotonic() + TICK_WAIT
-            while wait_for_pass and b"nudge pass at" not in log.read_bytes():
+            while wait_for_pass and b"nudge pass at" not in log.read_bytes():  # logged once the pass is done
                 if time.monotonic() > deadline:
                     raise TimeoutError("the bot ran no nudge pass")
                 time.sleep(0.2)
@@ -53,11 +55,16 @@ def run_bot(database: Path, wait_for_pass: bool) -> tuple[int, float]:
 
 
 def database_of(chats: int) -> Path:
+    """Chats with reminders over the coming week, and the same DUE_NOW of them due already, so the
+    pass the bot runs does the same work on either database."""
     path = scratch_dir() / f"memory-{chats}.sqlite3"
     result = roadmap_bot("db", "upgrade", cwd=path.parent, DATABASE_URL=f"sqlite+aiosqlite:///{path}")
     assert result.returncode == 0, result.stderr
-    # Due from a minute on, over a week: the first pass finds (almost) nothing due either way.
-    bulk_load_sqlite(path, chats, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), dt.timedelta(days=7))
+    now = dt.datetime.now(dt.UTC)
+    bulk_load_sqlite(path, chats, now + dt.timedelta(minutes=1), dt.timedelta(days=7))
+    with sqlite3.connect(path) as connection:
+        past = (now - dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
+        connection.execute("UPDATE reminders SET due_at = ? WHERE chat_id <= ?", (past, DUE_NOW))
     return path
 
 

@@ -60,6 +60,7 @@ async def ours(backend: str, chats: int) -> tuple[float, list[float], int]:
         settings = Settings(_env_file=None, telegram_bot_token=TOKEN)  # type: ignore[call-arg]
         app = build_application(settings, load_catalog(), storage, request=FakeRequest(api))
         async with app:
+            await app.start()  # its jobs too: presence is written every two seconds meanwhile
             # Each chat has opened the seed roadmap (set up directly: new messages are paced
             # at Telegram's 30 a second, and setting up is not what is measured).
             messages = {}
@@ -67,6 +68,7 @@ async def ours(backend: str, chats: int) -> tuple[float, list[float], int]:
                 await storage.open_roadmap(chat_id, SEED, STARTED)
                 messages[chat_id] = api.seed_message(chat_id, "the roadmap").message_id
             seconds, latencies = await drive(app, api, messages)
+            await app.stop()
     return seconds, latencies, len(api.open_queries)
 
 

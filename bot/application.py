@@ -39,6 +39,7 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
+    limits: TelegramLimits | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """The bot: HTML by default, Telegram's rate limits applied, every handler registered."""
     if not settings.token:
@@ -49,7 +50,7 @@ def build_application(
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(TelegramLimits())
+        .rate_limiter(limits or TelegramLimits())
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
     )
     if request is not None:
@@ -67,7 +68,11 @@ async def flush_presence(application: Application) -> None:  # type: ignore[type
     services = services_of_application(application)
     seen = services.presence.take()
     if seen:
-        await services.storage.note_presence(seen)
+        try:
+            await services.storage.note_presence(seen)
+        except BaseException:
+            services.presence.give_back(seen)  # written on the next flush instead
+            raise
 
 
 async def count_database_errors(update: object, context: CallbackContext) -> None:  # type: ignore[type-arg]

@@ -36,7 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"roadmap-bot: invalid settings:\n{error}", file=sys.stderr)
+        # The values are left out: a mistyped secret would otherwise be printed in clear.
+        problems = "\n".join(f"  {'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
+        print(f"roadmap-bot: invalid settings:\n{problems}", file=sys.stderr)
         return 2
     return int(args.handler(args, settings))
 

@@ -37,6 +37,7 @@ RETRY_DELAY = dt.timedelta(minutes=5)
 MAX_FAILURES = 12  # an hour of retries; then the nudge waits for the next weekly slot
 BACK_OFF_AFTER = 3  # nudges in a row without an answer; the last one says reminders pause
 LATELY = dt.timedelta(days=7)
+MOVED = "moved to a supergroup"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +113,16 @@ class NudgeDispatcher:
         report = PassReport()
         hold_until = now + HOLD
         while keep_going() and (claimed := await self.storage.claim_due_reminders(now, self.batch, hold_until)):
+            before = report.counts.copy()
             progresses = await self.storage.progress_of_chats([r.chat_id for r in claimed])
             outcomes = await asyncio.gather(
                 *(self._deliver_safely(r, progresses[r.chat_id], now, hold_until, report) for r in claimed)
             )
             await self.storage.record_nudge_outcomes(outcomes)
-        for outcome, count in report.counts.items():
-            NUDGES.labels(outcome).inc(count)
+            # Counted batch by batch, so a long pass shows on /metrics as it goes.
+            for outcome, count in (report.counts - before).items():
+                if outcome != MOVED:  # an extra note on a nudge counted as sent
+                    NUDGES.labels(outcome).inc(count)
         NUDGES_DUE.set(await self.storage.count_due_reminders(now))
         log.log(logging.INFO if report.counts else logging.DEBUG, "nudge pass at %s: %s", now.isoformat(), report)
         return report
@@ -138,7 +142,9 @@ class NudgeDispatcher:
             log.exception("nudge to chat %s failed unexpectedly; retrying in %s", reminder.chat_id, RETRY_DELAY)
             report.counts["to retry"] += 1
             retry_at = now + RETRY_DELAY
-            return NudgeOutcome(reminder.chat_id, held, ReminderStatus.ACTIVE, retry_at, failures=reminder.failures + 1)
+            return NudgeOutcome(
+                reminder.chat_id, held, ReminderStatus.ACTIVE, retry_at, failures=reminder.failures + 1, at=now
+            )
 
     async def _deliver(
         self,
@@ -163,7 +169,7 @@ class NudgeDispatcher:
             report.counts[counted] += 1
             if status is ReminderStatus.ACTIVE and due_at is None:
                 due_at = next_due
-            return NudgeOutcome(chat_id, held, status, due_at, sent_at, failures)
+            return NudgeOutcome(chat_id, held, status, due_at, sent_at, failures, at=now)
 
         nudge = plan_nudge(self.catalog, reminder, progresses, now)
         if nudge is None:
@@ -178,7 +184,7 @@ class NudgeDispatcher:
                     return outcome("gone", ReminderStatus.GONE)
                 chat_id = moved.new_chat_id
                 await self._send(chat_id, nudge.screen)
-                report.counts["moved to a supergroup"] += 1
+                report.counts[MOVED] += 1
         except Forbidden as error:
             log.info("chat %s stopped the bot (%s): reminders stop", chat_id, error.message)
             return outcome("blocked", ReminderStatus.BLOCKED)

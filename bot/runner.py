@@ -49,7 +49,15 @@ async def serve_webhook(application, storage: Storage, settings: Settings) -> No
     server = uvicorn.Server(
         uvicorn.Config(web, host="0.0.0.0", port=settings.port, log_config=None, lifespan="off", access_log=False)
     )
-    stopping_signal()  # uvicorn handles SIGTERM itself, then raises it again: let that land softly
+    # uvicorn handles SIGTERM itself once it serves (and raises it again after: that lands here
+    # softly); a SIGTERM that comes while we are still starting must stop it too.
+    stopping = stopping_signal()
+
+    async def stop_when_asked() -> None:
+        await stopping.wait()
+        server.should_exit = True
+
+    watcher = asyncio.create_task(stop_when_asked())
     async with application:
         await announce_commands(application)
         # Every instance sets the same webhook; none deletes it on the way out, as others may still run.
@@ -58,7 +66,9 @@ async def serve_webhook(application, storage: Storage, settings: Settings) -> No
         )
         await application.start()
         log.info("webhook at %s, listening on port %s", webhook_path(settings.webhook_url), settings.port)
-        await server.serve()
+        if not stopping.is_set():
+            await server.serve()
+        watcher.cancel()
         log.info("stopping: finishing the nudge batch in hand")
         await application.stop()
         await flush_presence(application)

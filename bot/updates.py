@@ -36,22 +36,27 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, Lock] = {}
         self._in_flight: dict[int, int] = {}
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the update once no earlier update of its chat is running."""
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
+        """Wait for the chat's earlier updates first, and only then for one of the slots: an update
+        waiting its chat's turn must not hold a slot that another chat's update could use."""
         chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await super().process_update(update, coroutine)
+            return
+        lock = self._locks.setdefault(chat.id, Lock())
+        self._in_flight[chat.id] = self._in_flight.get(chat.id, 0) + 1
+        try:
+            async with lock:
+                await super().process_update(update, coroutine)
+        finally:
+            self._in_flight[chat.id] -= 1
+            if not self._in_flight[chat.id]:
+                del self._in_flight[chat.id], self._locks[chat.id]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update (its chat's turn has come and a slot is free), counted and timed."""
         with observed(update):
-            if chat is None:
-                await coroutine
-                return
-            lock = self._locks.setdefault(chat.id, Lock())
-            self._in_flight[chat.id] = self._in_flight.get(chat.id, 0) + 1
-            try:
-                async with lock:
-                    await coroutine
-            finally:
-                self._in_flight[chat.id] -= 1
-                if not self._in_flight[chat.id]:
-                    del self._in_flight[chat.id], self._locks[chat.id]
+            await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -25,7 +25,7 @@ async def on_my_membership(update: Update, context: Context) -> None:
     services = services_of(context)
     if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
         services.presence.forget(chat.id)
-        await services.storage.stop_reminders(chat.id, ReminderStatus.BLOCKED)
+        await services.storage.stop_reminders(chat.id, ReminderStatus.BLOCKED, services.clock())
     else:
         await services.storage.note_presence({chat.id: services.clock()})
 

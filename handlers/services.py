@@ -49,6 +49,11 @@ class Presence:
         seen, self._seen = self._seen, {}
         return seen
 
+    def give_back(self, seen: dict[int, dt.datetime]) -> None:
+        """Put back what a failed write took; anything noted since is newer and stays."""
+        for chat_id, at in seen.items():
+            self._seen.setdefault(chat_id, at)
+
 
 @dataclass(frozen=True, slots=True)
 class Services:
@@ -79,4 +84,8 @@ async def write_presence(services: Services, chat_id: int) -> None:
     """Write down now that a chat is here, for screens about its reminder (they must show them back on)."""
     seen = services.presence.take_one(chat_id)
     if seen is not None:
-        await services.storage.note_presence({chat_id: seen})
+        try:
+            await services.storage.note_presence({chat_id: seen})
+        except BaseException:
+            services.presence.give_back({chat_id: seen})
+            raise

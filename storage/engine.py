@@ -21,11 +21,7 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, **options: Any) -> AsyncEngin
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "aiosqlite" and not parsed.query:
         path = parsed.database or ":memory:"
-        # aiosqlite serializes each connection's calls in its own thread; check_same_thread=False
-        # only lets the event loop read `in_transaction` (see OneTripConnection).
-        options.setdefault(
-            "async_creator", lambda: OneTripConnection(lambda: sqlite3.connect(path, check_same_thread=False), 64)
-        )
+        options.setdefault("async_creator", lambda: OneTripConnection.to(path))
     engine = create_async_engine(url, **options)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
@@ -96,7 +92,18 @@ class OneTripCursor:
 
 class OneTripConnection(aiosqlite.Connection):
     """An aiosqlite connection whose cursors are OneTripCursors, and whose commit and rollback
-    make no trip when there is no transaction (a read opens none; the pool rolls back anyway)."""
+    make no trip when there is no transaction (a read opens none; the pool rolls back anyway).
+
+    aiosqlite runs each connection's calls one at a time in its own thread; check_same_thread
+    is off only so the event loop can read `in_transaction` while that thread is idle."""
+
+    @classmethod
+    def to(cls, path: str) -> OneTripConnection:
+        """A connection to a SQLite file; its thread does not keep the process alive (as
+        SQLAlchemy arranges for aiosqlite's own connections)."""
+        connection = cls(lambda: sqlite3.connect(path, check_same_thread=False), 64)
+        connection._thread.daemon = True
+        return connection
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)

@@ -59,6 +59,9 @@ def _upgrade(connection: Connection, revision: str) -> str | None:
             raise RuntimeError(f"migration to {revision} would break foreign keys: {broken[:5]}")
         connection.commit()
         return MigrationContext.configure(connection).get_current_revision()
+    except BaseException:
+        connection.rollback()  # a migration that fails leaves nothing behind
+        raise
     finally:
         connection.exec_driver_sql("PRAGMA foreign_keys = ON")
         connection.commit()

@@ -46,3 +46,4 @@ class NudgeOutcome:
     due_at: dt.datetime | None
     sent_at: dt.datetime | None = None
     failures: int = 0
+    at: dt.datetime | None = None  # when it was decided (a stop is dated by it)

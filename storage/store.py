@@ -263,7 +263,7 @@ class Storage:
         status = status or current.status
         active = status is ReminderStatus.ACTIVE
         due_at = (due_at or next_due(weekday, hour, timezone, now, current.last_sent_at)) if active else None
-        values = {
+        values: dict[str, Any] = {
             "weekday": weekday,
             "hour": hour,
             "timezone": timezone,
@@ -272,6 +272,8 @@ class Storage:
             "unanswered": 0,
             "failures": 0,
         }
+        if status is not current.status and not active:
+            values["stopped_at"] = now
         async with self._writing() as connection:
             await connection.execute(update(reminders).where(reminders.c.chat_id == chat_id).values(values))
         return Reminder(chat_id, status, weekday, hour, timezone, due_at, 0, current.last_sent_at, 0)
@@ -293,6 +295,8 @@ class Storage:
                     select(reminders).where(reminders.c.chat_id.in_(some), reminders.c.status.in_(woken))
                 )
                 for row in stopped.all():
+                    if row.stopped_at is not None and row.stopped_at > seen[row.chat_id]:
+                        continue  # stopped after the chat was last seen (news from another process)
                     current = _reminder(row)
                     due = next_due(
                         current.weekday, current.hour, current.timezone, seen[current.chat_id], current.last_sent_at
@@ -303,13 +307,13 @@ class Storage:
                         .values(status=ReminderStatus.ACTIVE.value, due_at=due, failures=0)
                     )
 
-    async def stop_reminders(self, chat_id: int, status: ReminderStatus) -> None:
+    async def stop_reminders(self, chat_id: int, status: ReminderStatus, now: dt.datetime) -> None:
         """Stop a chat's active reminders for a reason (blocked, gone); a pause the chat chose stays one."""
         async with self._writing() as connection:
             await connection.execute(
                 update(reminders)
                 .where(reminders.c.chat_id == chat_id, reminders.c.status == ReminderStatus.ACTIVE.value)
-                .values(status=status.value, due_at=None)
+                .values(status=status.value, due_at=None, stopped_at=now)
             )
 
     async def due_reminders(self, now: dt.datetime, limit: int, after_chat_id: int | None = None) -> list[Reminder]:
@@ -364,7 +368,15 @@ class Storage:
         schedule = (
             update(reminders)
             .where(reminders.c.chat_id == bindparam("b_chat_id"), reminders.c.due_at == bindparam("b_claimed"))
-            .values(status=bindparam("b_status"), due_at=bindparam("b_due_at"), failures=bindparam("b_failures"))
+            .values(
+                status=bindparam("b_status"),
+                due_at=bindparam("b_due_at"),
+                failures=bindparam("b_failures"),
+                stopped_at=case(
+                    (bindparam("b_status") == ReminderStatus.ACTIVE.value, reminders.c.stopped_at),
+                    else_=bindparam("b_at"),
+                ),
+            )
         )
         sent = (
             update(reminders)
@@ -386,6 +398,7 @@ class Storage:
                         "b_status": o.status.value,
                         "b_due_at": o.due_at,
                         "b_failures": o.failures,
+                        "b_at": o.at,
                     }
                     for o in outcomes
                 ],

@@ -128,6 +128,7 @@ reminders = Table(
     Column("unanswered", Integer, nullable=False),
     Column("last_sent_at", UtcDateTime, nullable=True),
     Column("failures", Integer, nullable=False),
+    Column("stopped_at", UtcDateTime, nullable=True),
     CheckConstraint("status IN ('active', 'paused', 'idle', 'blocked', 'gone')", name="known_status"),
     CheckConstraint("(status = 'active') = (due_at IS NOT NULL)", name="due_when_active"),
     CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),

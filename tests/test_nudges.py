@@ -208,6 +208,7 @@ async def test_three_unanswered_nudges_pause_reminders_and_the_third_says_so(
     app: Application,  # type: ignore[type-arg]
     chat: ChatSession,
     api: FakeBotAPI,
+    clock: Clock,
     storage: Storage,
 ) -> None:
     await start_seed(chat)
@@ -223,6 +224,7 @@ async def test_three_unanswered_nudges_pause_reminders_and_the_third_says_so(
     assert reminder is not None and reminder.status is ReminderStatus.IDLE and reminder.due_at is None
     assert await pass_at(app, FIRST_DUE + 5 * week) == "nothing due"
 
+    clock.now = FIRST_DUE + 5 * week
     await chat.send("/remind")  # any word from the chat brings them back
     assert "Weekly reminders are on" in chat.last.text
     assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.ACTIVE  # type: ignore[union-attr]
@@ -231,11 +233,13 @@ async def test_three_unanswered_nudges_pause_reminders_and_the_third_says_so(
 async def test_answering_the_third_nudge_keeps_reminders_on(
     app: Application,  # type: ignore[type-arg]
     chat: ChatSession,
+    clock: Clock,
     storage: Storage,
 ) -> None:
     await start_seed(chat)
     for n in range(3):
         await pass_at(app, FIRST_DUE + n * WEEK)
+    clock.now = FIRST_DUE + 2 * WEEK + dt.timedelta(minutes=10)
     await chat.tap("✅ Mark done")
     reminder = await storage.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.status is ReminderStatus.ACTIVE
@@ -360,6 +364,46 @@ async def test_a_chat_that_blocked_the_bot_gets_no_further_attempts_until_it_wri
     reminder = await storage.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.status is ReminderStatus.ACTIVE
     assert reminder.due_at == FIRST_DUE + dt.timedelta(weeks=6)
+
+
+async def test_news_of_a_chat_from_before_it_blocked_the_bot_does_not_bring_reminders_back(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    clock: Clock,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    seen_earlier = clock.now  # another instance heard from the chat here, and writes it late
+    clock.advance(seconds=1)
+    await chat.process(api.my_chat_member_update(chat.chat_id, "member", "kicked"))
+    await storage.note_presence({chat.chat_id: seen_earlier})
+    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.BLOCKED  # type: ignore[union-attr]
+    await storage.note_presence({chat.chat_id: clock.now + dt.timedelta(seconds=1)})
+    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.ACTIVE  # type: ignore[union-attr]
+
+
+@pytest.mark.logs_errors
+async def test_presence_that_could_not_be_written_is_written_on_the_next_flush(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    storage: Storage,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await start_seed(chat)
+    await pass_at(app, FIRST_DUE)
+    await app.process_update(Update.de_json(api.message_update(chat.chat_id, "/help"), app.bot))
+    with monkeypatch.context() as patch:
+
+        async def locked(*args: object) -> None:
+            raise OperationalError("UPDATE reminders", {}, Exception("database is locked"))
+
+        patch.setattr(storage, "note_presence", locked)
+        with pytest.raises(OperationalError):
+            await flush_presence(app)
+    await flush_presence(app)
+    assert (await storage.reminder_of(chat.chat_id)).unanswered == 0  # type: ignore[union-attr]
 
 
 async def test_being_blocked_or_removed_stops_reminders_and_being_let_back_resumes_them(
