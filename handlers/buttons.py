@@ -9,9 +9,14 @@ from telegram import Update
 
 from handlers.callbacks import (
     Action,
+    AskReset,
+    Cancel,
+    ConfirmImport,
+    ForgetChat,
     Noop,
     PauseReminders,
     RemoveNote,
+    ResetRoadmap,
     ResumeReminders,
     SetReminderDay,
     SetReminderHour,
@@ -25,6 +30,7 @@ from handlers.callbacks import (
     SnoozeReminder,
     decode,
 )
+from handlers.data import ask_reset, cancel, confirm_import, forget_confirmed, reset_confirmed
 from handlers.reminder_views import (
     describe_schedule,
     local_time,
@@ -80,6 +86,16 @@ async def perform(action: Action | None, chat_id: int, services: Services) -> Re
             return await _catalog(chat_id, services), None
         case ShowRoadmap() | ShowNextStep() | ShowStep() | SetStepState() | RemoveNote():
             return await _on_roadmap(action, chat_id, services)
+        case AskReset(roadmap_id):
+            return ask_reset(services, roadmap_id), None
+        case ResetRoadmap(roadmap_id):
+            return await reset_confirmed(chat_id, services, roadmap_id)
+        case ForgetChat():
+            return await forget_confirmed(chat_id, services)
+        case ConfirmImport():
+            return await confirm_import(chat_id, services)
+        case Cancel():
+            return await cancel(chat_id, services)
         case _:
             return await _on_reminder(action, chat_id, services)
 

@@ -112,6 +112,35 @@ class SnoozeReminder:
     """One nudge again in 24 hours."""
 
 
+@dataclass(frozen=True, slots=True)
+class AskReset:
+    """Ask before clearing one roadmap's progress."""
+
+    roadmap_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResetRoadmap:
+    """Clear one roadmap's progress and notes (confirmed)."""
+
+    roadmap_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetChat:
+    """Delete everything about this chat (confirmed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmImport:
+    """Replace progress with the export file the chat sent (confirmed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    """Leave everything as it is."""
+
+
 Action = (
     ShowCatalog
     | ShowRoadmap
@@ -128,6 +157,11 @@ Action = (
     | PauseReminders
     | ResumeReminders
     | SnoozeReminder
+    | AskReset
+    | ResetRoadmap
+    | ForgetChat
+    | ConfirmImport
+    | Cancel
 )
 UTC_OFFSETS = range(-12, 15)
 _REMINDER_WORDS = {
@@ -146,7 +180,8 @@ _PATTERN = re.compile(
     rf"|n:(?P<n_roadmap>{_SLUG})"
     rf"|(?P<verb>[sdkuwe]):(?P<roadmap>{_SLUG}):(?P<step>{_SLUG})"
     rf"|m:(?P<m_word>[vzprt])|m:d:(?P<m_day>[0-6])|m:h:(?P<m_hour>[0-9]|1[0-9]|2[0-3])"
-    rf"|m:o:(?P<m_offset>-?(?:[0-9]|1[0-4])))"
+    rf"|m:o:(?P<m_offset>-?(?:[0-9]|1[0-4]))"
+    rf"|q:(?P<q_roadmap>{_SLUG})|y:(?P<y_roadmap>{_SLUG})|(?P<word>[fiz]))"
 )
 
 
@@ -175,6 +210,16 @@ def encode(action: Action) -> str:
             data = f"m:h:{hour}"
         case SetUtcOffset(hours):
             data = f"m:o:{hours}"
+        case AskReset(roadmap_id):
+            data = f"q:{roadmap_id}"
+        case ResetRoadmap(roadmap_id):
+            data = f"y:{roadmap_id}"
+        case ForgetChat():
+            data = "f"
+        case ConfirmImport():
+            data = "i"
+        case Cancel():
+            data = "z"
         case _:
             data = "m:" + next(word for word, known in _REMINDER_WORDS.items() if known == action)
     if len(data.encode()) > MAX_CALLBACK_BYTES:
@@ -198,6 +243,12 @@ def decode(data: str | None) -> Action | None:
         return ShowRoadmap(match["r_roadmap"], None if page is None else int(page))
     if match["n_roadmap"]:
         return ShowNextStep(match["n_roadmap"])
+    if match["q_roadmap"]:
+        return AskReset(match["q_roadmap"])
+    if match["y_roadmap"]:
+        return ResetRoadmap(match["y_roadmap"])
+    if match["word"]:
+        return {"f": ForgetChat(), "i": ConfirmImport(), "z": Cancel()}[match["word"]]
     if match["m_word"]:
         return _REMINDER_WORDS[match["m_word"]]
     if match["m_day"]:

@@ -40,6 +40,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("remind", "Your weekly reminder: day, hour, pause"),
     ("timezone", "Set your time zone, e.g. /timezone Europe/Berlin"),
     ("note", "A note on your current step: /note text (or reply to a step card)"),
+    ("export", "Your progress and notes as Markdown and JSON (send the JSON back to import)"),
+    ("reset", "Start one roadmap over"),
+    ("forget", "Delete everything about this chat"),
     ("help", "What this bot does and how to use it"),
 )
 

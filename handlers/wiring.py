@@ -26,6 +26,7 @@ from handlers.commands import (
     start,
     unknown_command,
 )
+from handlers.data import export, forget, receive_file, reset
 from handlers.errors import on_error
 from handlers.notes import note_command, note_from_reply
 from handlers.observe import traced
@@ -48,12 +49,16 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("remind", traced(remind), filters=NEW_MESSAGES),
             CommandHandler("timezone", traced(set_timezone), filters=NEW_MESSAGES),
             CommandHandler("note", traced(note_command), filters=NEW_MESSAGES),
+            CommandHandler("export", traced(export), filters=NEW_MESSAGES),
+            CommandHandler("reset", traced(reset), filters=NEW_MESSAGES),
+            CommandHandler("forget", traced(forget), filters=NEW_MESSAGES),
             CommandHandler("help", traced(show_help), filters=NEW_MESSAGES),
             CallbackQueryHandler(traced(on_button)),
             ChatMemberHandler(traced(on_my_membership), ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(filters.StatusUpdate.MIGRATE, traced(on_migration)),
             MessageHandler(NEW_MESSAGES & filters.COMMAND, traced(unknown_command)),
             MessageHandler(NEW_MESSAGES & filters.REPLY & filters.TEXT, traced(note_from_reply)),
+            MessageHandler(NEW_MESSAGES & filters.Document.ALL, traced(receive_file)),
             MessageHandler(NEW_MESSAGES & filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, traced(plain_text)),
         ]
     )

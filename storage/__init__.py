@@ -4,7 +4,7 @@ from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.progress import Mark, Note, Pace, Progress, StepState, pace_of, weekly_streak
+from storage.progress import Mark, Note, Pace, Progress, SavedRoadmap, StepState, pace_of, weekly_streak
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
 from storage.store import Changed, Opened, Storage
 
@@ -20,6 +20,7 @@ __all__ = [
     "Progress",
     "Reminder",
     "ReminderStatus",
+    "SavedRoadmap",
     "StepState",
     "Storage",
     "create_engine",

@@ -86,6 +86,17 @@ class Progress:
         return all(self.state_of(step) in (StepState.DONE, StepState.SKIPPED) for step in roadmap.steps)
 
 
+@dataclass(frozen=True, slots=True)
+class SavedRoadmap:
+    """One roadmap's progress as an export file carries it: to be put back as it was."""
+
+    roadmap_id: str
+    started_at: dt.datetime
+    last_activity_at: dt.datetime
+    marks: Mapping[str, Mark]
+    notes: Mapping[str, Note]
+
+
 WEEK = dt.timedelta(days=7)
 PACE_WINDOW = dt.timedelta(weeks=4)
 

@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from roadmaps import Step
-from storage.progress import Mark, Note, Progress, StepState
+from storage.progress import Mark, Note, Progress, SavedRoadmap, StepState
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
 from storage.schedule import DEFAULT_TIMEZONE, first_slot, next_due, same_moment_in
-from storage.tables import chat_roadmaps, chats, reminders, step_notes, step_states
+from storage.tables import chat_roadmaps, chats, pending_imports, reminders, step_notes, step_states
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +174,94 @@ class Storage:
         if text is not None:
             notes[step.id] = Note(text, now)
         return Progress(roadmap_id, before.marks, started=True, notes=notes)
+
+    async def reset_roadmap(self, chat_id: int, roadmap_id: str) -> bool:
+        """Forget one roadmap of a chat (its marks and notes go with it); False if it was not started."""
+        async with self._writing() as connection:
+            gone = await connection.execute(
+                delete(chat_roadmaps).where(
+                    chat_roadmaps.c.chat_id == chat_id, chat_roadmaps.c.roadmap_id == roadmap_id
+                )
+            )
+        return gone.rowcount == 1
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """Delete every row about a chat: its roadmaps, marks, notes, reminder and pending import."""
+        async with self._writing() as connection:
+            await connection.execute(delete(chats).where(chats.c.id == chat_id))
+
+    async def started_at(self, chat_id: int) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+        """When the chat started each of its roadmaps and last opened it."""
+        query = select(chat_roadmaps.c.roadmap_id, chat_roadmaps.c.started_at, chat_roadmaps.c.last_activity_at).where(
+            chat_roadmaps.c.chat_id == chat_id
+        )
+        async with self._reading() as connection:
+            return {roadmap_id: (started, used) for roadmap_id, started, used in await connection.execute(query)}
+
+    async def hold_import(self, chat_id: int, payload: str, now: dt.datetime) -> None:
+        """Keep an export file until the chat confirms it (one per chat; a newer one replaces it)."""
+        async with self._writing() as connection:
+            await connection.execute(self._insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing())
+            held = self._insert(pending_imports).values(chat_id=chat_id, payload=payload, created_at=now)
+            await connection.execute(
+                held.on_conflict_do_update(
+                    index_elements=[pending_imports.c.chat_id],
+                    set_={"payload": held.excluded.payload, "created_at": held.excluded.created_at},
+                )
+            )
+
+    async def take_import(self, chat_id: int) -> str | None:
+        """The export file the chat sent, taken out (None if there is none)."""
+        async with self._writing() as connection:
+            row = (
+                await connection.execute(select(pending_imports.c.payload).where(pending_imports.c.chat_id == chat_id))
+            ).first()
+            await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
+        return None if row is None else str(row.payload)
+
+    async def replace_progress(self, chat_id: int, saved: Sequence[SavedRoadmap], now: dt.datetime) -> None:
+        """Put roadmaps back as an export file has them, replacing what the chat has on them."""
+        async with self._writing() as connection:
+            for roadmap in saved:
+                await connection.execute(
+                    delete(chat_roadmaps).where(
+                        chat_roadmaps.c.chat_id == chat_id, chat_roadmaps.c.roadmap_id == roadmap.roadmap_id
+                    )
+                )
+                await self._start(connection, chat_id, roadmap.roadmap_id, now)
+                await connection.execute(
+                    update(chat_roadmaps)
+                    .where(chat_roadmaps.c.chat_id == chat_id, chat_roadmaps.c.roadmap_id == roadmap.roadmap_id)
+                    .values(started_at=roadmap.started_at, last_activity_at=roadmap.last_activity_at)
+                )
+                if roadmap.marks:
+                    await connection.execute(
+                        step_states.insert(),
+                        [
+                            {
+                                "chat_id": chat_id,
+                                "roadmap_id": roadmap.roadmap_id,
+                                "step_id": step_id,
+                                "state": mark.state.value,
+                                "changed_at": mark.changed_at,
+                            }
+                            for step_id, mark in roadmap.marks.items()
+                        ],
+                    )
+                if roadmap.notes:
+                    await connection.execute(
+                        step_notes.insert(),
+                        [
+                            {
+                                "chat_id": chat_id,
+                                "roadmap_id": roadmap.roadmap_id,
+                                "step_id": step_id,
+                                "text": note.text,
+                                "changed_at": note.changed_at,
+                            }
+                            for step_id, note in roadmap.notes.items()
+                        ],
+                    )
 
     async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
         """The chat's progress on one roadmap, empty if it never started it."""

@@ -135,3 +135,18 @@ reminders = Table(
     CheckConstraint("hour BETWEEN 0 AND 23", name="hour_range"),
     Index("ix_reminders_due_at_chat_id", "due_at", "chat_id"),
 )
+
+# An export file a chat sent back, until it confirms (or not) replacing its progress with it.
+pending_imports = Table(
+    "pending_imports",
+    metadata,
+    Column(
+        "chat_id",
+        BigInteger,
+        ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

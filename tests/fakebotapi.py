@@ -18,6 +18,8 @@ import urllib.request
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -101,6 +103,16 @@ class _Failure:
 
 
 @dataclass
+class SentDocument:
+    """A file the bot sent (a document or a photo)."""
+
+    chat_id: int
+    filename: str
+    content: bytes
+    caption: str | None
+
+
+@dataclass
 class BotMessage:
     """A message the bot sent, as it stands now (edits applied)."""
 
@@ -132,6 +144,8 @@ class FakeBotAPI:
     commands: list[dict[str, Any]] = field(default_factory=list)
     webhook: dict[str, Any] | None = None
     begun: list[str] = field(default_factory=list)
+    documents: list[SentDocument] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
     check_html: bool = True  # benchmarks turn the HTML check off to measure the bot, not the fake
     flood_limit: int | None = None  # new messages a second beyond which Telegram answers 429
 
@@ -223,6 +237,28 @@ class FakeBotAPI:
                 "message": message,
             },
         }
+
+    def document_update(
+        self, chat_id: int, filename: str, content: bytes, *, mime_type: str = "application/json"
+    ) -> dict[str, Any]:
+        """An update with a file a person sent (the bot can getFile and download it)."""
+        file_id = f"file-{next(self._message_ids)}"
+        with self._changed:
+            self.files[f"documents/{file_id}"] = content
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": _user(abs(chat_id)),
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": f"unique-{file_id}",
+                "file_name": filename,
+                "mime_type": mime_type,
+                "file_size": len(content),
+            },
+        }
+        return {"update_id": next(self._update_ids), "message": message}
 
     def my_chat_member_update(self, chat_id: int, old: str, new: str) -> dict[str, Any]:
         """An update saying the bot's membership in a chat changed (e.g. "member" to "kicked")."""
@@ -404,6 +440,39 @@ class FakeBotAPI:
             raise _Flooded()
         self._sent_times.append(now)
 
+    def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        filename, content = params["_files"]["document"]
+        self.documents.append(SentDocument(chat_id, filename, content, params.get("caption")))
+        message = BotMessage(chat_id, next(self._message_ids), params.get("caption") or "", "", None)
+        return self._as_json(message) | {
+            "document": {"file_id": f"sent-{message.message_id}", "file_unique_id": "u", "file_name": filename}
+        }
+
+    def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        filename, content = params["_files"]["photo"]
+        self.documents.append(SentDocument(chat_id, filename, content, params.get("caption")))
+        message = BotMessage(chat_id, next(self._message_ids), params.get("caption") or "", "", None)
+        size = {"file_id": f"photo-{message.message_id}", "file_unique_id": "p", "width": 1, "height": 1}
+        return self._as_json(message) | {"photo": [size]}
+
+    def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        path = f"documents/{params['file_id']}"
+        if path not in self.files:
+            raise _BadRequest("invalid file_id")
+        return {
+            "file_id": params["file_id"],
+            "file_unique_id": "u",
+            "file_size": len(self.files[path]),
+            "file_path": path,
+        }
+
+    def download(self, path: str) -> bytes | None:
+        """A file's content, as Telegram's file server gives it."""
+        with self._changed:
+            return self.files.get(path)
+
     def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         key = (int(params["chat_id"]), int(params["message_id"]))
         if key not in self.messages:
@@ -508,10 +577,19 @@ class FakeRequest(BaseRequest):
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
+        if "/file/bot" in url:
+            content = self.api.download(url.split("/file/bot", 1)[1].split("/", 1)[1])
+            return (200, content) if content is not None else (404, b"Not Found")
         method_name = url.rsplit("/", 1)[-1]
         if delay := self.api.take_delay(method_name):
             await asyncio.sleep(delay)
-        answer = self.api.handle(method_name, dict(request_data.parameters) if request_data else {})
+        params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            params["_files"] = {
+                name: (part[0], part[1] if isinstance(part[1], bytes) else part[1].read())
+                for name, part in request_data.multipart_data.items()
+            }
+        answer = self.api.handle(method_name, params)
         if answer is None:
             raise TimedOut("fake timeout")
         status, body = answer
@@ -554,6 +632,13 @@ class FakeBotAPIServer:
                 pass
 
             def _answer(self) -> None:
+                if self.path.startswith(f"/file/bot{server.token}/"):
+                    content = server.api.download(self.path.split("/", 3)[3])
+                    self.send_response(200 if content is not None else 404)
+                    self.send_header("Content-Length", str(len(content or b"")))
+                    self.end_headers()
+                    self.wfile.write(content or b"")
+                    return
                 prefix = f"/bot{server.token}/"
                 if not self.path.startswith(prefix):
                     self._send(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
@@ -593,8 +678,24 @@ def _decode_params(headers: Any, body: bytes) -> dict[str, Any]:
     """Bot API parameters from a JSON body or a form, nested values decoded."""
     if not body:
         return {}
-    if "json" in (headers.get("Content-Type") or ""):
+    content_type = headers.get("Content-Type") or ""
+    if "json" in content_type:
         params = json.loads(body)
+    elif content_type.startswith("multipart/form-data"):
+        params, files = {}, {}
+        form = BytesParser(policy=policy.default).parsebytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+        )
+        for part in form.iter_parts():
+            name, filename = part.get_param("name", header="content-disposition"), part.get_filename()
+            payload = part.get_payload(decode=True) or b""
+            if filename:
+                files[name] = (filename, payload)
+            else:
+                params[name] = payload.decode()
+        params["_files"] = files
+        for key in _JSON_PARAMS & params.keys():
+            params[key] = json.loads(params[key])
     else:
         params = dict(parse_qsl(body.decode(), keep_blank_values=True))
         for key in _JSON_PARAMS & params.keys():

@@ -32,21 +32,24 @@ class HttpChat:
     def __init__(self, api: FakeBotAPI, chat_id: int) -> None:
         self.api, self.chat_id = api, chat_id
 
-    def send(self, text: str) -> BotMessage:
-        """Send a message and wait for the bot's reply."""
+    def send(self, text: str, reply_to: BotMessage | None = None) -> BotMessage:
+        """Send a message (or a reply to a bot message) and wait for the bot's reply."""
         before = len(self.api.calls)
-        self.api.push(self.api.message_update(self.chat_id, text))
+        self.api.push(self.api.message_update(self.chat_id, text, reply_to=reply_to))
         self.api.wait_for(lambda: self._changed_since(before))
         return self.last
 
-    def tap(self, label: str) -> BotMessage:
-        """Tap a button of the latest message; wait for the answer and the edit."""
+    def tap(self, label: str, on: BotMessage | None = None) -> BotMessage:
+        """Tap a button of a message (the latest by default); wait for the answer and the edit."""
         before = len(self.api.calls)
-        update = self.api.callback_update(self.chat_id, find_button(self.last, label)["callback_data"])
+        message = self.api.messages[self.chat_id, on.message_id] if on else self.last
+        update = self.api.callback_update(
+            self.chat_id, find_button(message, label)["callback_data"], message_id=message.message_id
+        )
         query_id = update["callback_query"]["id"]
         self.api.push(update)
         self.api.wait_for(lambda: query_id not in self.api.open_queries and self._changed_since(before))
-        return self.last
+        return self.api.messages[self.chat_id, message.message_id]
 
     @property
     def last(self) -> BotMessage:
@@ -140,9 +143,22 @@ def test_a_person_walks_a_roadmap_gets_a_nudge_and_the_progress_survives_a_resta
             assert "A typed language + git" in card.text and "State: ⬜ Not yet" in card.text
             card = person.tap("✅ Mark done")
             assert "State: ✅ Done" in card.text
-            assert "10% · 1 of 10 steps done" in person.tap("Back to roadmap").text
+            assert person.send("Start with the Go tour & <generics>", reply_to=card).text.startswith(
+                "📝 Saved your note"
+            )
+            api.wait_for(lambda: "Start with the Go tour & <generics>" in api.messages[CHAT, card.message_id].text)
+            assert "10% · 1 of 10 steps done" in person.tap("Back to roadmap", on=card).text
             assert "10% · 1 of 10 steps done" in person.send("/progress").text
             assert "I work with buttons and commands" in person.send("what now?").text
+            documents = len(api.documents)
+            api.push(api.message_update(CHAT, "/export"))
+            api.wait_for(lambda: len(api.documents) == documents + 2)
+            markdown, exported = api.documents[-2:]
+            assert "- [x] 1. A typed language + git" in markdown.content.decode()
+            assert "  > Start with the Go tour & <generics>" in markdown.content.decode()
+            assert (
+                json.loads(exported.content)["roadmaps"][0]["steps"][0]["note"] == "Start with the Go tour & <generics>"
+            )
 
             # A week on, one pass of the scheduler, run beside the bot on the same SQLite file.
             week_on = (dt.datetime.now(dt.UTC) + dt.timedelta(days=8)).isoformat()
