@@ -33,17 +33,17 @@ MAX_NOTE = 1000  # characters; a card shows as much as fits
 
 # The commands, in the order /help and Telegram's menu show them.
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Welcome and the list of roadmaps"),
+    ("start", "Welcome and the roadmaps"),
     ("roadmaps", "All roadmaps"),
-    ("next", "Your next step on the roadmap you used last"),
-    ("progress", "How far you are on each roadmap"),
-    ("remind", "Your weekly reminder: day, hour, pause"),
-    ("timezone", "Set your time zone, e.g. /timezone Europe/Berlin"),
-    ("note", "A note on your current step: /note text (or reply to a step card)"),
-    ("export", "Your progress and notes as Markdown and JSON (send the JSON back to import)"),
-    ("reset", "Start one roadmap over"),
+    ("next", "Your next step"),
+    ("progress", "How far you are, streak and pace"),
+    ("remind", "Weekly reminder: day, hour, pause"),
+    ("timezone", "Your time zone, e.g. /timezone Europe/Berlin"),
+    ("note", "A note on your current step"),
+    ("export", "Progress and notes as files (send the JSON back to import)"),
+    ("reset", "Start a roadmap over"),
     ("forget", "Delete everything about this chat"),
-    ("help", "What this bot does and how to use it"),
+    ("help", "How this bot works"),
 )
 
 EXTRA_COUNTS = ((StepState.WORKING, "in progress"), (StepState.SKIPPED, "skipped"))
@@ -303,14 +303,13 @@ def render_help() -> Screen:
     """/help: what the bot does and every command it answers."""
     commands = "\n".join(f"/{name} · {escape(description)}" for name, description in COMMANDS)
     text = (
-        "🗺 <b>Roadmap bot</b> walks you through career roadmaps one step at a time and keeps "
-        "your progress in this chat (in a group, the group shares one progress).\n\n"
+        "🗺 <b>Roadmap bot</b> walks you through career roadmaps step by step and keeps your "
+        "progress in this chat (a group shares one).\n\n"
         f"{commands}\n\n"
-        "Open a roadmap, tap a step to read it, then ✅ Mark done or ⏭ Skip it. "
-        "↩️ Undo puts a step back.\n\n"
-        "⏰ When you start your first roadmap, I nudge you once a week toward your next step, "
-        "on the weekday and at the hour you started (UTC until you set /timezone). "
-        "/remind changes the day and hour, or pauses the nudges."
+        "Tap a step to read it, then ✅ Mark done, 🟡 Working on it or ⏭ Skip. "
+        "Reply to a step card to keep a note on it.\n\n"
+        "⏰ Once a week I nudge you toward your next step, on the weekday and hour you started "
+        "(UTC until you set /timezone)."
     )
     return Screen(text)
 
