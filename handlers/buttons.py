@@ -68,14 +68,14 @@ async def on_button(update: Update, context: Context) -> None:
     if chat is None:
         await answer(query, "This button only works in the chat it was sent to.")
         return
-    screen, note = await perform(decode(query.data), chat.id, services_of(context))
+    screen, note = await perform(decode(query.data), chat.id, services_of(context), context.bot.username)
     if screen is None:
         await answer(query, note)
         return
     await asyncio.gather(answer(query, note), show(update, screen))
 
 
-async def perform(action: Action | None, chat_id: int, services: Services) -> Result:
+async def perform(action: Action | None, chat_id: int, services: Services, bot_username: str | None = None) -> Result:
     """Carry out what a button asks for this chat; return the screen to show and a short note."""
     match action:
         case None:
@@ -85,7 +85,7 @@ async def perform(action: Action | None, chat_id: int, services: Services) -> Re
         case ShowCatalog():
             return await _catalog(chat_id, services), None
         case ShowRoadmap() | ShowNextStep() | ShowStep() | SetStepState() | RemoveNote():
-            return await _on_roadmap(action, chat_id, services)
+            return await _on_roadmap(action, chat_id, services, bot_username)
         case AskReset(roadmap_id):
             return ask_reset(services, roadmap_id), None
         case ResetRoadmap(roadmap_id):
@@ -106,7 +106,10 @@ async def _catalog(chat_id: int, services: Services) -> Screen:
 
 
 async def _on_roadmap(
-    action: ShowRoadmap | ShowNextStep | ShowStep | SetStepState | RemoveNote, chat_id: int, services: Services
+    action: ShowRoadmap | ShowNextStep | ShowStep | SetStepState | RemoveNote,
+    chat_id: int,
+    services: Services,
+    bot_username: str | None,
 ) -> Result:
     """Buttons about a roadmap and its steps; ids that no longer exist get the current view."""
     storage, now = services.storage, services.clock()
@@ -115,7 +118,8 @@ async def _on_roadmap(
         return await _catalog(chat_id, services), ROADMAP_GONE
     step = roadmap.step(action.step_id) if isinstance(action, ShowStep | SetStepState | RemoveNote) else None
     if isinstance(action, ShowStep | SetStepState | RemoveNote) and step is None:
-        return render_roadmap(roadmap, await storage.progress_of(chat_id, roadmap.id)), STEP_GONE
+        progress = await storage.progress_of(chat_id, roadmap.id)
+        return render_roadmap(roadmap, progress, bot_username=bot_username), STEP_GONE
     if isinstance(action, RemoveNote):
         assert step is not None
         progress = await storage.set_note(chat_id, roadmap.id, step, None, now)
@@ -131,14 +135,16 @@ async def _on_roadmap(
         progress = await storage.progress_of(chat_id, roadmap.id)
         if step is not None:
             return render_step(roadmap, step, progress), None
-        return render_roadmap(roadmap, progress, action.page if isinstance(action, ShowRoadmap) else None), None
+        page = action.page if isinstance(action, ShowRoadmap) else None
+        return render_roadmap(roadmap, progress, page, bot_username=bot_username), None
     # Opening a roadmap, or its next step, is using it: it becomes the roadmap used last.
     opened = await storage.open_roadmap(chat_id, roadmap.id, now)
     progress = opened.progress
     step = progress.next_step(roadmap)
     if isinstance(action, ShowNextStep) and step is not None:
         return with_new_reminder(render_step(roadmap, step, progress), opened.new_reminder), None
-    return with_new_reminder(render_roadmap(roadmap, progress), opened.new_reminder), None
+    view = render_roadmap(roadmap, progress, bot_username=bot_username)
+    return with_new_reminder(view, opened.new_reminder), None
 
 
 async def _on_reminder(action: Action, chat_id: int, services: Services) -> Result:

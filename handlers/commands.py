@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import Update
 from telegram.constants import ChatType
 
+from handlers.card_view import render_progress_card
 from handlers.reminder_views import (
     render_no_reminder,
     render_remind,
@@ -15,6 +18,7 @@ from handlers.reminder_views import (
 from handlers.replies import reply, show
 from handlers.services import Context, services_of, write_presence
 from handlers.views import (
+    progress_line,
     render_catalog,
     render_help,
     render_hint,
@@ -25,6 +29,7 @@ from handlers.views import (
     render_unknown_roadmap_note,
     render_welcome,
 )
+from storage import weekly_streak
 from storage.schedule import canonical_timezone
 
 
@@ -36,7 +41,8 @@ async def start(update: Update, context: Context) -> None:
         roadmap = services.catalog.get(context.args[0])
         if roadmap is not None:
             opened = await services.storage.open_roadmap(chat_id, roadmap.id, services.clock())
-            await show(update, with_new_reminder(render_roadmap(roadmap, opened.progress), opened.new_reminder))
+            view = render_roadmap(roadmap, opened.progress, bot_username=context.bot.username)
+            await show(update, with_new_reminder(view, opened.new_reminder))
             return
         note = render_unknown_roadmap_note(context.args[0])
     progresses = await services.storage.progress_of_chat(chat_id)
@@ -65,7 +71,8 @@ async def show_next_step(update: Update, context: Context) -> None:
         if roadmap is None:
             continue  # a roadmap taken out of the catalog; try the one used before it
         step = progress.next_step(roadmap)
-        await show(update, render_step(roadmap, step, progress) if step else render_roadmap(roadmap, progress))
+        view = render_roadmap(roadmap, progress, bot_username=context.bot.username)
+        await show(update, render_step(roadmap, step, progress) if step else view)
         return
     await show(update, render_catalog(services.catalog, {}, note="You have not started a roadmap yet. Pick one:"))
 
@@ -96,6 +103,25 @@ async def set_timezone(update: Update, context: Context) -> None:
         return
     reminder = await services.storage.change_reminder(chat_id, services.clock(), timezone=zone)
     await show(update, render_remind(reminder) if reminder else render_no_reminder())
+
+
+async def progress_card(update: Update, context: Context) -> None:
+    """/card [roadmap-id]: a picture of a roadmap's progress (the one used last by default)."""
+    chat = update.effective_chat
+    assert chat is not None
+    services = services_of(context)
+    progresses = await services.storage.progress_of_chat(chat.id)
+    wanted = context.args[0] if context.args else None
+    for progress in progresses:
+        roadmap = services.catalog.get(progress.roadmap_id)
+        if roadmap is not None and wanted in (None, roadmap.id):
+            streak = weekly_streak(progresses, services.clock())
+            footer = f"Roadmap bot · @{context.bot.username}"
+            png = render_progress_card(roadmap, progress, streak, footer)
+            caption = f"📊 <b>{escape(roadmap.title)}</b> · {progress_line(roadmap, progress)}"
+            await chat.send_photo(png, caption=caption, filename="progress.png")
+            return
+    await reply(update, "No progress to show yet: open a roadmap first (/roadmaps).")
 
 
 async def show_help(update: Update, context: Context) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from urllib.parse import urlencode
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -40,6 +41,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("remind", "Weekly reminder: day, hour, pause"),
     ("timezone", "Your time zone, e.g. /timezone Europe/Berlin"),
     ("note", "A note on your current step"),
+    ("card", "A picture of your progress to share"),
     ("export", "Progress and notes as files (send the JSON back to import)"),
     ("reset", "Start a roadmap over"),
     ("forget", "Delete everything about this chat"),
@@ -138,8 +140,16 @@ def render_catalog(catalog: Catalog, progresses: Mapping[str, Progress], note: s
     return Screen(text, keyboard(catalog_buttons(catalog, progresses)))
 
 
-def render_roadmap(roadmap: Roadmap, progress: Progress, page: int | None = None) -> Screen:
-    """A roadmap: summary, signals, progress, and a page of steps as buttons."""
+def share_link(bot_username: str, roadmap: Roadmap) -> str:
+    """Telegram's share dialog for a deep link that opens this roadmap in this bot."""
+    deep_link = f"https://t.me/{bot_username}?start={roadmap.id}"
+    return f"https://t.me/share/url?{urlencode({'url': deep_link, 'text': roadmap.title})}"
+
+
+def render_roadmap(
+    roadmap: Roadmap, progress: Progress, page: int | None = None, *, bot_username: str | None = None
+) -> Screen:
+    """A roadmap: summary, signals, progress, a page of steps as buttons, and a share button."""
     next_step = progress.next_step(roadmap)
     pages = page_count(roadmap)
     if page is None:
@@ -185,7 +195,10 @@ def render_roadmap(roadmap: Roadmap, progress: Progress, page: int | None = None
             button("▶", ShowRoadmap(roadmap.id, (page + 1) % pages)),
         ]
     next_row = [button(f"👉 Next step: {next_step.title}", ShowStep(roadmap.id, next_step.id))] if next_step else []
-    rows = [*step_rows, paging, next_row, [button("📚 All roadmaps", ShowCatalog())]]
+    last_row = [button("📚 All roadmaps", ShowCatalog())]
+    if bot_username:
+        last_row.append(InlineKeyboardButton("📤 Share", url=share_link(bot_username, roadmap)))
+    rows = [*step_rows, paging, next_row, last_row]
     return Screen("\n".join(lines), keyboard(rows))
 
 

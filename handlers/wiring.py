@@ -18,6 +18,7 @@ from handlers.chat_events import note_presence, on_migration, on_my_membership
 from handlers.commands import (
     list_roadmaps,
     plain_text,
+    progress_card,
     remind,
     set_timezone,
     show_help,
@@ -49,6 +50,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("remind", traced(remind), filters=NEW_MESSAGES),
             CommandHandler("timezone", traced(set_timezone), filters=NEW_MESSAGES),
             CommandHandler("note", traced(note_command), filters=NEW_MESSAGES),
+            CommandHandler("card", traced(progress_card), filters=NEW_MESSAGES),
             CommandHandler("export", traced(export), filters=NEW_MESSAGES),
             CommandHandler("reset", traced(reset), filters=NEW_MESSAGES),
             CommandHandler("forget", traced(forget), filters=NEW_MESSAGES),

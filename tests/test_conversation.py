@@ -96,7 +96,7 @@ async def test_the_roadmap_view_shows_signals_with_their_legend_and_a_progress_l
     assert "How to read the signals\nImportance High · Market demand Medium · Automation risk Low\n" in text
     assert "Automation risk: how much of it AI tools already do." in text
     assert "0% · 0 of 10 steps done" in text
-    assert chat.last.button_texts[-1] == "📚 All roadmaps"
+    assert chat.last.button_texts[-2:] == ["📚 All roadmaps", "📤 Share"]
 
 
 async def test_skip_and_undo_skip(chat: ChatSession) -> None:
