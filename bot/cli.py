@@ -1,4 +1,4 @@
-"""The command line: `roadmap-bot run | nudge | db upgrade | roadmaps check [DIR]`."""
+"""The command line: `roadmap-bot run | try | nudge | db upgrade | roadmaps check [DIR]`."""
 
 from __future__ import annotations
 
@@ -51,6 +51,10 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the bot (applies database migrations first)")
     run.set_defaults(handler=run_bot)
 
+    trial = commands.add_parser("try", help="chat with the bot in this terminal: no token, no network")
+    trial.add_argument("--roadmaps", type=Path, default=BUILTIN_DIR, metavar="DIR", help="roadmap files to try")
+    trial.set_defaults(handler=try_bot)
+
     nudge = commands.add_parser("nudge", help="one pass of the nudge scheduler, then exit")
     nudge.add_argument("--at", type=moment, help="act as if now were this ISO-8601 time (UTC if no offset)")
     nudge.add_argument("--dry-run", action="store_true", help="print who would get which nudge; send nothing")
@@ -90,6 +94,18 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
         log.error("cannot reach the Bot API at %s: %s", settings.telegram_api_url, error)
         return 1
     return 0
+
+
+def try_bot(args: argparse.Namespace, settings: Settings) -> int:
+    """`roadmap-bot try [--roadmaps DIR]`: the bot in this terminal, with the same handlers and database."""
+    from bot.terminal import try_in_terminal
+
+    problems = check_roadmaps(args.roadmaps)
+    if problems:
+        print("\n".join(str(problem) for problem in problems), file=sys.stderr)
+        return 1
+    configure_logging("WARNING", "text", secrets=settings.secrets())
+    return try_in_terminal(settings, load_catalog(args.roadmaps))
 
 
 def moment(text: str) -> dt.datetime:

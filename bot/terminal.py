@@ -1,0 +1,206 @@
+"""`roadmap-bot try`: a chat with the bot in the terminal, no token and no network.
+
+The same Application, handlers and database as `run`; only the Bot API is played here:
+what the bot sends is printed with its buttons numbered, a number presses a button, and
+anything else is sent as a message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import SecretStr
+from telegram import Update
+from telegram.request import BaseRequest, RequestData
+
+from bot.application import build_application, flush_presence
+from bot.settings import Settings
+from roadmaps import Catalog
+from storage import Storage, create_engine, upgrade
+
+TRY_TOKEN = "1:terminal-try-no-network"
+CHAT_ID = 1
+BOT = {"id": 1, "is_bot": True, "first_name": "Roadmap bot", "username": "roadmap_bot"}
+PERSON = {"id": CHAT_ID, "is_bot": False, "first_name": "You"}
+HELP = "Type a number to press a button, anything else to send it (/help lists commands); Ctrl+D or /quit ends."
+
+
+class _PlainText(HTMLParser):
+    """Telegram HTML as terminal text: tags dropped, links followed by their address."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.href = dict(attrs).get("href")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self.href:
+            self.parts.append(f" ({self.href})")
+            self.href = None
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain(html: str) -> str:
+    parser = _PlainText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+@dataclass
+class TerminalBotAPI(BaseRequest):
+    """The Bot API, played in this process: messages are kept (for their buttons) and printed."""
+
+    out: TextIO
+    files: Path
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    last_id: int | None = None
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def read_timeout(self) -> float:
+        return 5.0
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        endpoint = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        result: Any = True
+        if endpoint == "getMe":
+            result = BOT
+        elif endpoint in ("sendMessage", "editMessageText"):
+            result = self._show(params, edited=endpoint == "editMessageText")
+        elif endpoint == "answerCallbackQuery" and params.get("text"):
+            self.out.write(f"  ➜ {params['text']}\n")
+        elif endpoint in ("sendDocument", "sendPhoto") and request_data is not None:
+            result = self._save_files(request_data, params)
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _show(self, params: dict[str, Any], *, edited: bool) -> dict[str, Any]:
+        """Keep and print a message the bot sent or changed."""
+        message_id = int(params["message_id"]) if edited else next(self._ids)
+        message = {
+            "message_id": message_id,
+            "date": 0,
+            "chat": {"id": CHAT_ID, "type": "private", "first_name": "You"},
+            "from": BOT,
+            "text": plain(params.get("text", "")),
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self.messages[message_id] = message
+        self.last_id = message_id
+        self._print(message)
+        return message
+
+    def _print(self, message: dict[str, Any]) -> None:
+        lines = ["", "─" * 60, message["text"]]
+        for row in self.buttons():
+            lines.append("   ".join(f"[{number}] {button['text']}" for number, button in row))
+        self.out.write("\n".join(lines) + "\n")
+        self.out.flush()
+
+    def buttons(self) -> list[list[tuple[int, dict[str, Any]]]]:
+        """The latest message's buttons, numbered from 1, row by row."""
+        markup = self.messages[self.last_id].get("reply_markup") if self.last_id else None
+        numbers = itertools.count(1)
+        return [[(next(numbers), button) for button in row] for row in (markup or {}).get("inline_keyboard", [])]
+
+    def _save_files(self, request_data: RequestData, params: dict[str, Any]) -> dict[str, Any]:
+        for name, (filename, content, *_) in request_data.multipart_data.items():
+            path = self.files / filename
+            path.write_bytes(content if isinstance(content, bytes) else content.read())
+            caption = plain(params["caption"]) if params.get("caption") else name
+            self.out.write(f"\n📎 {caption}\n   saved to {path}\n")
+        message = {"message_id": next(self._ids), "date": 0, "chat": {"id": CHAT_ID, "type": "private"}}
+        return message
+
+
+async def chat_in_terminal(settings: Settings, catalog: Catalog, stdin: TextIO, out: TextIO) -> None:
+    """Run the conversation until end of input or /quit."""
+    storage = Storage(create_engine(settings.database_url))
+    files = Path(tempfile.mkdtemp(prefix="roadmap-bot-try-"))
+    transport = TerminalBotAPI(out, files)
+    try:
+        await upgrade(storage.engine)
+        settings = settings.model_copy(update={"telegram_bot_token": SecretStr(TRY_TOKEN)})
+        application = build_application(settings, catalog, storage, request=transport)
+        async with application:
+            out.write(f"Roadmap bot, in your terminal. {HELP}\n")
+            updates = itertools.count(1)
+            line = "/start"
+            while line not in ("/quit", "/exit"):
+                update = _update_for(line, transport, next(updates))
+                if update is not None:
+                    await application.process_update(Update.de_json(update, application.bot))
+                    await flush_presence(application)
+                out.write("\n> ")
+                out.flush()
+                read = await asyncio.get_running_loop().run_in_executor(None, stdin.readline)
+                if not read:
+                    break
+                line = read.strip()
+    finally:
+        await storage.close()
+    out.write("\nBye.\n")
+
+
+def _update_for(line: str, transport: TerminalBotAPI, update_id: int) -> dict[str, Any] | None:
+    """What a typed line means: a button press, or a message."""
+    if not line:
+        return None
+    if line.isdigit():
+        pressed = {number: button for row in transport.buttons() for number, button in row}.get(int(line))
+        if pressed is None:
+            transport.out.write(f"No button {line} on the last message.\n")
+            return None
+        if "url" in pressed:
+            transport.out.write(f"That button opens {pressed['url']}\n")
+            return None
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": str(update_id),
+                "from": PERSON,
+                "chat_instance": "terminal",
+                "data": pressed["callback_data"],
+                "message": transport.messages[transport.last_id],  # type: ignore[index]
+            },
+        }
+    message: dict[str, Any] = {
+        "message_id": 10_000 + update_id,
+        "date": 0,
+        "chat": {"id": CHAT_ID, "type": "private", "first_name": "You"},
+        "from": PERSON,
+        "text": line,
+    }
+    if line.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(line.split()[0])}]
+    return {"update_id": update_id, "message": message}
+
+
+def try_in_terminal(settings: Settings, catalog: Catalog) -> int:
+    """`roadmap-bot try`: the conversation on standard input and output."""
+    asyncio.run(chat_in_terminal(settings, catalog, sys.stdin, sys.stdout))
+    return 0
