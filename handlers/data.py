@@ -47,6 +47,15 @@ async def export(update: Update, context: Context) -> None:
     )
 
 
+async def import_command(update: Update, context: Context) -> None:
+    """/import: how to import (the file itself is the request)."""
+    await reply(
+        update,
+        "To import your progress, send me the .json file that /export made, as a file. "
+        "If it would replace progress you have now, I ask first.",
+    )
+
+
 async def receive_file(update: Update, context: Context) -> None:
     """A file sent to the bot: an export to import (asking first if it would replace progress)."""
     message, chat = update.effective_message, update.effective_chat

@@ -27,7 +27,7 @@ from handlers.commands import (
     start,
     unknown_command,
 )
-from handlers.data import export, forget, receive_file, reset
+from handlers.data import export, forget, import_command, receive_file, reset
 from handlers.errors import on_error
 from handlers.notes import note_command, note_from_reply
 from handlers.observe import traced
@@ -52,6 +52,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CommandHandler("note", traced(note_command), filters=NEW_MESSAGES),
             CommandHandler("card", traced(progress_card), filters=NEW_MESSAGES),
             CommandHandler("export", traced(export), filters=NEW_MESSAGES),
+            CommandHandler("import", traced(import_command), filters=NEW_MESSAGES),
             CommandHandler("reset", traced(reset), filters=NEW_MESSAGES),
             CommandHandler("forget", traced(forget), filters=NEW_MESSAGES),
             CommandHandler("help", traced(show_help), filters=NEW_MESSAGES),

@@ -111,6 +111,8 @@ async def test_the_nudge_counts_steps_done_since_the_last_one_and_lists_other_ro
     nudge = nudges_to(api, chat.chat_id)[-1]
     assert "in Frontend Engineer" in nudge, "the roadmap used last leads"
     assert "✅ 2 steps done this week" in nudge
+    assert "🔥 2 weeks in a row" in nudge  # the week of 23 Nov and the week of 30 Nov
+    assert "⏱ At 2 steps a week you finish around" in nudge
     assert f"Also in progress:\n• {SEED} · 10% · 1 of 10 steps done" in nudge
 
 
