@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, make_url, text
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
 
+from bot.inprocess import InProcessRequest
 from storage import Storage, create_engine, upgrade
 from storage.tables import chat_roadmaps, chats, reminders
 
@@ -140,7 +141,7 @@ async def bulk_load(storage: Storage, count: int, due: dt.datetime, spread: dt.t
             )
 
 
-class CountingTransport(BaseRequest):
+class CountingTransport(InProcessRequest):
     """The thinnest fake Bot API: counts sendMessage per chat and answers with a minimal message.
 
     For benchmarks of our own code: no HTML check, no message store, one small JSON answer.
@@ -149,16 +150,6 @@ class CountingTransport(BaseRequest):
     def __init__(self) -> None:
         self.sent: Counter[int] = Counter()
         self._ids = itertools.count(1)
-
-    @property
-    def read_timeout(self) -> float:
-        return 5.0
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
 
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any

@@ -15,7 +15,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.logs import configure_logging
 from bot.settings import Settings
-from roadmaps import BUILTIN_DIR, RoadmapError, check_roadmaps, load_catalog
+from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, check_roadmaps, load_catalog
 from storage import create_engine, upgrade
 
 log = logging.getLogger("bot")
@@ -72,6 +72,15 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def built_in_catalog() -> Catalog | None:
+    """The roadmaps the bot ships with; None (and every problem logged) if they do not validate."""
+    try:
+        return load_catalog()
+    except RoadmapError as error:
+        log.error("the built-in roadmaps do not validate:\n%s", error)
+        return None
+
+
 def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     """`roadmap-bot run`: migrations, then polling (or the webhook) until SIGINT/SIGTERM."""
     from bot.runner import serve  # Telegram's stack is imported only by the commands that need it
@@ -80,10 +89,8 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format, secrets=settings.secrets())
-    try:
-        catalog = load_catalog()
-    except RoadmapError as error:
-        log.error("the built-in roadmaps do not validate:\n%s", error)
+    catalog = built_in_catalog()
+    if catalog is None:
         return 1
     try:
         asyncio.run(serve(settings, catalog))
@@ -125,10 +132,8 @@ def nudge_once(args: argparse.Namespace, settings: Settings) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format, secrets=settings.secrets())
-    try:
-        catalog = load_catalog()
-    except RoadmapError as error:
-        log.error("the built-in roadmaps do not validate:\n%s", error)
+    catalog = built_in_catalog()
+    if catalog is None:
         return 1
     now = args.at or dt.datetime.now(dt.UTC)
     if args.dry_run:

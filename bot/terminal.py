@@ -19,9 +19,10 @@ from typing import Any, TextIO
 
 from pydantic import SecretStr
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
 
 from bot.application import build_application, flush_presence
+from bot.inprocess import InProcessRequest
 from bot.settings import Settings
 from roadmaps import Catalog
 from storage import Storage, create_engine, upgrade
@@ -62,7 +63,7 @@ def plain(html: str) -> str:
 
 
 @dataclass
-class TerminalBotAPI(BaseRequest):
+class TerminalBotAPI(InProcessRequest):
     """The Bot API, played in this process: messages are kept (for their buttons) and printed."""
 
     out: TextIO
@@ -70,16 +71,6 @@ class TerminalBotAPI(BaseRequest):
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     last_id: int | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(1))
-
-    @property
-    def read_timeout(self) -> float:
-        return 5.0
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
 
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any

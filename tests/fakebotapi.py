@@ -26,7 +26,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from telegram.error import TimedOut
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
+
+from bot.inprocess import InProcessRequest
 
 TOKEN = "123456789:TEST-secret-token-abcdefghijklmnop"
 BOT_ID = 123456789
@@ -558,21 +560,11 @@ def _user(user_id: int) -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": "Ada", "language_code": "en"}
 
 
-class FakeRequest(BaseRequest):
+class FakeRequest(InProcessRequest):
     """python-telegram-bot's transport, answered by a FakeBotAPI in the same process."""
 
     def __init__(self, api: FakeBotAPI) -> None:
         self.api = api
-
-    @property
-    def read_timeout(self) -> float:
-        return 5.0
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
 
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
