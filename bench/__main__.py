@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 
-NAMES = ("taps", "nudges", "memory", "pacing", "startup")
+NAMES = ("taps", "nudges", "memory", "pacing", "startup", "fuzz")
 
 
 def main(argv: list[str]) -> int:

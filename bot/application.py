@@ -50,7 +50,7 @@ def build_application(
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(limits or TelegramLimits())
+        .rate_limiter(limits or TelegramLimits(settings.telegram_messages_per_second))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
     )
     if request is not None:

@@ -6,11 +6,14 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.constants import FloodLimit
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 
-# Answers to a tap change a message the person is looking at; they are not new messages.
-_ANSWERS_TO_TAPS = ("editMessageText", "editMessageReplyMarkup", "answerCallbackQuery")
+# Calls that send no new message, and are safe to repeat: answers to a tap change a message the
+# person is looking at; asking whether the sender is a group's admin (before a reset or a forget)
+# sends nothing at all.
+_NOT_MESSAGES = ("editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "getChatMember")
 
 
 # Messages a second overall, a little under Telegram's 30 so that timing jitter never crosses it.
@@ -27,12 +30,27 @@ class TelegramLimits(AIORateLimiter):
 
     Telegram's 20-a-minute group limit is on new messages; held to it, a group walking through
     steps would see every card after the twentieth in a minute arrive three seconds late.
-    Answers to taps still wait out a RetryAfter and retry, as everything else does, and skip
-    the limiter's machinery, which cost as much as a database write per tap.
+    Answers to taps still wait out a RetryAfter and retry, as everything else does, retry
+    network failures as well, and skip the limiter's machinery, which cost as much as a
+    database write per tap.
     """
 
-    def __init__(self, messages_per_second: float = MESSAGES_PER_SECOND, max_retries: int = 3) -> None:
-        super().__init__(overall_max_rate=1, overall_time_period=1 / messages_per_second, max_retries=max_retries)
+    # Seconds before an answer to a tap is sent again after a network failure.
+    RETRY_PAUSE = 0.25
+
+    def __init__(
+        self,
+        messages_per_second: float = MESSAGES_PER_SECOND,
+        max_retries: int = 3,
+        group_messages_per_minute: float = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
+    ) -> None:
+        """Pacing as Telegram asks; a group limit of 0 turns the per-group pacing off."""
+        super().__init__(
+            overall_max_rate=1,
+            overall_time_period=1 / messages_per_second,
+            group_max_rate=group_messages_per_minute,
+            max_retries=max_retries,
+        )
 
     async def process_request(
         self,
@@ -43,7 +61,7 @@ class TelegramLimits(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        if endpoint in _ANSWERS_TO_TAPS:
+        if endpoint in _NOT_MESSAGES:
             return await self._retrying(callback, args, kwargs, rate_limit_args or self._max_retries)
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
@@ -54,7 +72,12 @@ class TelegramLimits(AIORateLimiter):
         kwargs: dict[str, Any],
         retries: int,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Call at once; on RetryAfter wait as told and call again, `retries` times at most."""
+        """Call at once; on RetryAfter wait as told and call again, `retries` times at most.
+
+        A network failure (a timeout, a refused connection, a 5xx) is retried too, after a short
+        pause: these calls are safe to repeat. An edit Telegram already made comes back as "not
+        modified", an answer it already took as "query is too old", and both are handled as done.
+        """
         for attempt in range(retries + 1):
             try:
                 return await callback(*args, **kwargs)
@@ -63,4 +86,8 @@ class TelegramLimits(AIORateLimiter):
                     raise
                 # As AIORateLimiter does: the public retry_after warns while PTB moves to timedelta.
                 await asyncio.sleep(error._retry_after.total_seconds() + 0.1)
+            except NetworkError as error:
+                if isinstance(error, BadRequest) or attempt == retries:
+                    raise
+                await asyncio.sleep(self.RETRY_PAUSE)
         raise AssertionError("unreachable")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.limits import MESSAGES_PER_SECOND
 from storage import DEFAULT_DATABASE_URL
 
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -26,6 +27,8 @@ class Settings(BaseSettings):
     port: int = 8080
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # Telegram allows about 30 messages a second; paid broadcasts raise that to 1000.
+    telegram_messages_per_second: float = Field(default=MESSAGES_PER_SECOND, gt=0, le=1000)
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ import datetime as dt
 
 from telegram import Update
 
+from handlers.admins import may_change_shared_progress
 from handlers.callbacks import (
     Action,
     AskReset,
@@ -56,6 +57,9 @@ STATE_CHANGED = {
 }
 FINISHED = "🎉 Roadmap finished!"
 SNOOZE = dt.timedelta(hours=24)
+# What a group's admins only may tap: resetting, forgetting or importing over shared progress,
+# and the Cancel of those questions.
+FOR_ADMINS = (AskReset, ResetRoadmap, ForgetChat, ConfirmImport, Cancel)
 
 Result = tuple[Screen | None, str | None]
 
@@ -68,7 +72,10 @@ async def on_button(update: Update, context: Context) -> None:
     if chat is None:
         await answer(query, "This button only works in the chat it was sent to.")
         return
-    screen, note = await perform(decode(query.data), chat.id, services_of(context), context.bot.username)
+    action = decode(query.data)
+    if isinstance(action, FOR_ADMINS) and not await may_change_shared_progress(update, context):
+        return
+    screen, note = await perform(action, chat.id, services_of(context), context.bot.username)
     if screen is None:
         await answer(query, note)
         return

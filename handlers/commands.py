@@ -66,7 +66,7 @@ async def show_progress(update: Update, context: Context) -> None:
 async def show_next_step(update: Update, context: Context) -> None:
     """/next: the card of the next unfinished step of the roadmap used last."""
     services = services_of(context)
-    for progress in await services.storage.progress_of_chat(_chat_id(update)):
+    for progress in await services.storage.progress_of_chat(_chat_id(update), with_notes=True):
         roadmap = services.catalog.get(progress.roadmap_id)
         if roadmap is None:
             continue  # a roadmap taken out of the catalog; try the one used before it

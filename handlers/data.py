@@ -7,6 +7,7 @@ from html import escape
 from telegram import Update
 from telegram.error import TelegramError
 
+from handlers.admins import may_change_shared_progress
 from handlers.callbacks import AskReset, Cancel, ConfirmImport, ForgetChat, ResetRoadmap, ShowCatalog
 from handlers.exchange import (
     MAX_IMPORT_BYTES,
@@ -57,13 +58,16 @@ async def import_command(update: Update, context: Context) -> None:
 
 
 async def receive_file(update: Update, context: Context) -> None:
-    """A file sent to the bot: an export to import (asking first if it would replace progress)."""
+    """A file sent to the bot: an export to import (asking first if it would replace progress);
+    in a group, only an admin's."""
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None or message.document is None:
         return
     document, services = message.document, services_of(context)
     if not (document.file_name or "").lower().endswith(".json"):
         await reply(update, "To import your progress, send me the .json file that /export made.")
+        return
+    if not await may_change_shared_progress(update, context):
         return
     if (document.file_size or 0) > MAX_IMPORT_BYTES:
         await reply(
@@ -141,6 +145,8 @@ async def reset(update: Update, context: Context) -> None:
     """/reset: which roadmap to start over (it asks again before doing it)."""
     chat = update.effective_chat
     assert chat is not None
+    if not await may_change_shared_progress(update, context):
+        return
     services = services_of(context)
     started = started_roadmaps(services.catalog, await services.storage.progress_of_chat(chat.id))
     if not started:
@@ -178,6 +184,8 @@ async def reset_confirmed(chat_id: int, services: Services, roadmap_id: str) -> 
 
 async def forget(update: Update, context: Context) -> None:
     """/forget: asks before deleting everything about this chat."""
+    if not await may_change_shared_progress(update, context):
+        return
     text = (
         "Forget everything about this chat? Your progress on every roadmap, your notes and your "
         "reminders are deleted, and I treat this chat as new. This cannot be undone "

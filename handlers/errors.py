@@ -1,4 +1,11 @@
-"""The error handler: log the update and traceback, tell the person, keep the bot running."""
+"""The error handler: log what failed, tell the person in words that are true, keep the bot running.
+
+What a person is told depends on what failed: a database error rolled its transaction back, so
+nothing was changed; when Telegram failed to take an answer, the change may well be saved, and
+a tap on the message shows it. Telegram's own failures (network, 5xx, flood waits, a chat that
+blocked the bot) are weather, logged as warnings in one line; anything else is a bug, logged as
+an error with its traceback.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +13,47 @@ import json
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from handlers.replies import answer, reply
 from handlers.services import Context
+from storage import DatabaseError
 
 log = logging.getLogger(__name__)
 
-SORRY = "Sorry, something went wrong on my side and nothing was changed. Please try again."
+SORRY = "Sorry, something went wrong on my side. Please try again."
+NOT_SAVED = "Sorry, I could not save that just now, so nothing was changed. Please try again."
+
+
+# Refusals about the chat's state, not about what the bot sent: the chat went away or a group
+# took the bot's rights.
+CHAT_REFUSALS = ("chat not found", "not enough rights", "have no rights", "chat_write_forbidden")
+
+
+def telegram_weather(error: BaseException | None) -> bool:
+    """Whether an error is Telegram failing or refusing for reasons outside the bot."""
+    if isinstance(error, BadRequest):
+        return any(words in error.message.lower() for words in CHAT_REFUSALS)
+    return isinstance(error, Forbidden | RetryAfter | NetworkError)
 
 
 async def on_error(update: object, context: Context) -> None:
     """Log what failed; answer the tap or the message so the person is not left waiting."""
-    described = json.dumps(update.to_dict(), ensure_ascii=False) if isinstance(update, Update) else repr(update)
-    log.error("error while handling update %s", described, exc_info=context.error)
+    error = context.error
+    chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
+    if telegram_weather(error):
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.warning("Telegram failed while handling update %s in chat %s: %r", update_id, chat, error)
+    else:
+        described = json.dumps(update.to_dict(), ensure_ascii=False) if isinstance(update, Update) else repr(update)
+        log.error("error while handling update %s", described, exc_info=error)
     if not isinstance(update, Update):
         return
+    words = NOT_SAVED if isinstance(error, DatabaseError) else SORRY
     try:
         if update.callback_query is not None:
-            await answer(update.callback_query, SORRY)
+            await answer(update.callback_query, words)
         elif update.effective_message is not None:
-            await reply(update, SORRY)
-    except TelegramError as error:
-        log.warning("could not tell the chat about the error: %s", error)
+            await reply(update, words)
+    except TelegramError as failure:
+        log.warning("could not tell chat %s about the error: %r", chat, failure)

@@ -190,6 +190,15 @@ async def app(make_app: AppFactory, catalog: Catalog) -> Application:  # type: i
     return await make_app(catalog)
 
 
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Put the root logger back as pytest had it (for tests that run the bot's logging setup)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:], root.level = handlers, level
+
+
 @pytest.fixture(autouse=True)
 def no_unexpected_errors(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Fail a test whose run logged an error, unless it is marked `logs_errors`."""

@@ -33,6 +33,8 @@ from bot.inprocess import InProcessRequest
 TOKEN = "123456789:TEST-secret-token-abcdefghijklmnop"
 BOT_ID = 123456789
 BOT_USERNAME = "roadmap_test_bot"
+# The user Telegram puts in `from` of a message an anonymous group admin sends as the group.
+ANONYMOUS_ADMIN_BOT_ID = 1087968824
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
@@ -150,6 +152,9 @@ class FakeBotAPI:
     files: dict[str, bytes] = field(default_factory=dict)
     check_html: bool = True  # benchmarks turn the HTML check off to measure the bot, not the fake
     flood_limit: int | None = None  # new messages a second beyond which Telegram answers 429
+    # getChatMember's answers: chat id -> user id -> status ("creator", "administrator", ...);
+    # anyone else in a group is a plain "member".
+    members: dict[int, dict[int, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._changed = threading.Condition()
@@ -192,11 +197,23 @@ class FakeBotAPI:
         with self._changed:
             self._failures[method].extend(_Failure(0, {}, timeout=True) for _ in range(times))
 
+    def set_member(self, chat_id: int, user_id: int, status: str = "administrator") -> None:
+        """Make a user an admin ("administrator", "creator") or anything else of a group, for getChatMember."""
+        with self._changed:
+            self.members.setdefault(chat_id, {})[user_id] = status
+
     def message_update(
-        self, chat_id: int, text: str, *, user_id: int | None = None, reply_to: BotMessage | None = None
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        reply_to: BotMessage | None = None,
+        sender_chat_id: int | None = None,
     ) -> dict[str, Any]:
         """An update with a person's message (maybe a reply to a bot message), command entities
-        included as Telegram sets them."""
+        included as Telegram sets them. With `sender_chat_id`, sent on behalf of a chat: the
+        group itself for an anonymous admin (Telegram then names GroupAnonymousBot in `from`)."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -204,6 +221,9 @@ class FakeBotAPI:
             "from": _user(user_id or abs(chat_id)),
             "text": text,
         }
+        if sender_chat_id is not None:
+            message["sender_chat"] = _chat(sender_chat_id)
+            message["from"] = _user(user_id or ANONYMOUS_ADMIN_BOT_ID) | {"is_bot": True, "first_name": "Group"}
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         if reply_to is not None:
@@ -241,7 +261,13 @@ class FakeBotAPI:
         }
 
     def document_update(
-        self, chat_id: int, filename: str, content: bytes, *, mime_type: str = "application/json"
+        self,
+        chat_id: int,
+        filename: str,
+        content: bytes,
+        *,
+        mime_type: str = "application/json",
+        user_id: int | None = None,
     ) -> dict[str, Any]:
         """An update with a file a person sent (the bot can getFile and download it)."""
         file_id = f"file-{next(self._message_ids)}"
@@ -251,7 +277,7 @@ class FakeBotAPI:
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": _chat(chat_id),
-            "from": _user(abs(chat_id)),
+            "from": _user(user_id or abs(chat_id)),
             "document": {
                 "file_id": file_id,
                 "file_unique_id": f"unique-{file_id}",
@@ -459,6 +485,13 @@ class FakeBotAPI:
         size = {"file_id": f"photo-{message.message_id}", "file_unique_id": "p", "width": 1, "height": 1}
         return self._as_json(message) | {"photo": [size]}
 
+    def _api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, user_id = int(params["chat_id"]), int(params["user_id"])
+        if chat_id > 0 and user_id != chat_id:
+            raise _BadRequest("member not found")
+        status = self.members.get(chat_id, {}).get(user_id, "member")
+        return {"status": status, "user": _user(user_id)} | _member_extras(status)
+
     def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
         path = f"documents/{params['file_id']}"
         if path not in self.files:
@@ -553,6 +586,16 @@ def _member_extras(status: str) -> dict[str, Any]:
     """Fields a ChatMember of that status must carry."""
     if status == "kicked":
         return {"until_date": 0}
+    if status == "creator":
+        return {"is_anonymous": False}
+    if status == "administrator":
+        rights = (
+            "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+            "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories",
+        )  # fmt: skip
+        return {"can_be_edited": False, "is_anonymous": False, "can_promote_members": False} | dict.fromkeys(
+            rights, True
+        )
     return {}
 
 

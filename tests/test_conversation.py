@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from telegram import Update
 
+from handlers.errors import NOT_SAVED
 from handlers.views import COMMANDS
 from roadmaps import BUILTIN_DIR, Catalog, load_catalog
 from storage import StepState, Storage
@@ -436,7 +437,7 @@ async def test_a_database_failure_is_answered_and_the_bot_keeps_going(
     with monkeypatch.context() as patch:
         patch.setattr(storage, "set_step_state", broken)
         calls = await chat.tap("✅ Mark done")
-    assert answers(calls) == ["Sorry, something went wrong on my side and nothing was changed. Please try again."]
+    assert answers(calls) == [NOT_SAVED]
     assert [r for r in caplog.records if r.levelno == logging.ERROR and "error while handling update" in r.getMessage()]
 
     calls = await chat.tap("✅ Mark done")

@@ -1,0 +1,397 @@
+"""Property-based fuzzing of the whole bot: hypothesis generates Telegram updates, a `FuzzRun`
+feeds them to the real Application one by one and checks, after each, what must always hold:
+
+- no exception reached the error handler (the bot answered everything on its own terms);
+- every callback query was answered (no button left spinning);
+- no row changed except the rows of the chat the update came from (none for updates with no chat).
+
+The generators cover what strangers send: random and near-valid callback data up to 64 bytes,
+buttons copied from another chat or from messages the bot never sent, unicode and oversize
+text, commands with odd arguments, replies to bot messages, edited messages, channel posts,
+inline queries, membership changes, files, and updates with no user or no chat.
+`tests/test_fuzz.py` runs a few hundred of them; `python -m bench fuzz` runs 10,000.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import Counter
+from typing import Any
+
+from hypothesis import strategies as st
+from sqlalchemy import Table, select
+from telegram import Update
+from telegram.ext import Application, CallbackContext
+
+from bot.application import build_application, flush_presence
+from bot.limits import TelegramLimits
+from bot.settings import Settings
+from handlers import callbacks
+from handlers.services import services_of_application
+from roadmaps import Catalog, load_catalog
+from storage import StepState, Storage
+from storage.tables import metadata
+from tests.fakebotapi import BOT_USERNAME, TOKEN, FakeBotAPI, FakeRequest
+
+# Two people in private chats, a group and a supergroup.
+CHATS = (1001, 1002, -2003, -1000000000004)
+PEOPLE = (1001, 1002, 3005)
+COMMANDS = (
+    "start", "roadmaps", "next", "progress", "remind", "timezone", "note", "card",
+    "export", "import", "reset", "forget", "help", "settings", "stop", "",
+)  # fmt: skip
+# Prefixes of every kind of button the codec knows, and some it does not.
+PREFIXES = ("c", "x", "r:", "n:", "s:", "d:", "k:", "u:", "w:", "e:", "m:", "m:d:", "m:h:", "m:o:", "q:", "y:")
+WORDS = ("f", "i", "z", "v", "p", "r", "t", "c", "x", "-", "0", "-0", "99", "999", "1000", ":", "::")
+
+Rows = dict[int | None, Counter[tuple[str, tuple[Any, ...]]]]
+
+
+def utf8_text(max_size: int) -> st.SearchStrategy[str]:
+    """Text Telegram could deliver: any Unicode except lone surrogates."""
+    return st.text(st.characters(codec="utf-8"), max_size=max_size)
+
+
+def weighted(*choices: tuple[int, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
+    """One of some strategies, each as often as its weight says."""
+    return st.sampled_from([s for weight, s in choices for _ in range(weight)]).flatmap(lambda chosen: chosen)
+
+
+def fit_callback(data: str) -> str:
+    """Callback data as Telegram carries it: 1 to 64 bytes."""
+    return data.encode()[:64].decode(errors="ignore") or "c"
+
+
+class Updates:
+    """Strategies for updates, drawn against the fake API's current state (its messages and buttons)."""
+
+    def __init__(self, api: FakeBotAPI, catalog: Catalog) -> None:
+        self.api, self.catalog = api, catalog
+        self._ids = itertools.count(10**6)
+        self.valid = st.sampled_from(every_button(catalog))
+        ids = [r.id for r in catalog]
+        steps = [s.id for r in catalog for s in r.steps] + [f for r in catalog for s in r.steps for f in s.formerly]
+        self.slugs = st.sampled_from([*ids, *steps]) | st.from_regex(r"[a-z0-9-]{1,20}", fullmatch=True)
+
+    def any(self) -> st.SearchStrategy[dict[str, Any]]:
+        """One update of any kind; taps, the way to name things by data, come most often."""
+        return weighted(
+            (8, self.callback()),
+            (3, self.command()),
+            (1, self.text_message()),
+            (1, self.reply()),
+            (1, self.edited()),
+            (1, self.channel_post()),
+            (1, self.inline_query()),
+            (1, self.membership()),
+            (1, self.document()),
+            (1, self.without_sender()),
+            (1, st.builds(lambda: {"update_id": self._next()})),
+        )
+
+    # --- messages -------------------------------------------------------------------------
+
+    def command(self) -> st.SearchStrategy[dict[str, Any]]:
+        name = st.sampled_from(COMMANDS) | st.from_regex(r"[A-Za-z0-9_]{1,40}", fullmatch=True)
+        mention = st.sampled_from(["", f"@{BOT_USERNAME}", "@some_other_bot", "@"])
+        argument = st.one_of(
+            st.just(""),
+            self.slugs,
+            st.sampled_from(["Monday 9", "sun 23", "off", "UTC+3", "Europe/Berlin", "Mars/Olympus", "+99", "'\";--"]),
+            utf8_text(200),
+            utf8_text(5000),
+        )
+        return st.builds(
+            lambda chat, person, n, m, arg: self._message(chat, person, f"/{n}{m} {arg}".rstrip(), command=True),
+            self.chats(),
+            self.people(),
+            name,
+            mention,
+            argument,
+        )
+
+    def text_message(self) -> st.SearchStrategy[dict[str, Any]]:
+        text = st.one_of(utf8_text(100), utf8_text(4096), st.text(min_size=4097, max_size=9000, alphabet="ab€ 𝄞<&"))
+        return st.builds(lambda chat, person, t: self._message(chat, person, t), self.chats(), self.people(), text)
+
+    def reply(self) -> st.SearchStrategy[dict[str, Any]]:
+        """A reply (a note, maybe) to a message the bot sent to some chat, or never sent."""
+        return st.builds(self._reply, self.chats(), self.people(), st.integers(0, 10**6), utf8_text(5000))
+
+    def edited(self) -> st.SearchStrategy[dict[str, Any]]:
+        return st.builds(
+            lambda update: {"update_id": update["update_id"], "edited_message": update["message"] | {"edit_date": 1}},
+            self.command() | self.text_message(),
+        )
+
+    def channel_post(self) -> st.SearchStrategy[dict[str, Any]]:
+        def post(text: str, edited: bool) -> dict[str, Any]:
+            message = {
+                "message_id": self._next(),
+                "date": int(time.time()),
+                "chat": {"id": -1000000000777, "type": "channel", "title": "A channel"},
+                "sender_chat": {"id": -1000000000777, "type": "channel", "title": "A channel"},
+                "text": text,
+            }
+            if text.startswith("/"):
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            return {"update_id": self._next(), "edited_channel_post" if edited else "channel_post": message}
+
+        return st.builds(post, st.sampled_from(["/start", "/forget", "/next", "hello"]) | utf8_text(50), st.booleans())
+
+    def without_sender(self) -> st.SearchStrategy[dict[str, Any]]:
+        """A group message with no `from` (sent on behalf of the group or a channel)."""
+
+        def anonymous(chat: int, text: str) -> dict[str, Any]:
+            update = self._message(chat, None, text, command=text.startswith("/"))
+            update["message"]["sender_chat"] = {"id": chat, "type": "supergroup", "title": "Study group"}
+            return update
+
+        return st.builds(anonymous, st.sampled_from(CHATS[2:]), st.sampled_from(["/start", "/reset", "/forget", "x"]))
+
+    def document(self) -> st.SearchStrategy[dict[str, Any]]:
+        """A file: bytes that are not JSON, JSON that is not an export, or an export for another version."""
+        content = st.one_of(
+            st.binary(max_size=300),
+            st.builds(lambda t: t.encode(), utf8_text(300)),
+            st.sampled_from([b"{}", b"[]", b'{"format": "roadmap-bot export"}', b'{"format": "roadmap-bot export", '
+                             b'"version": 99, "roadmaps": []}', b'{"roadmaps": [{"id": 1}]}', b"null"]),
+        )  # fmt: skip
+        name = st.sampled_from(["progress.json", "notes.md", "a.exe", "", "x" * 300])
+        mime = st.sampled_from(["application/json", "text/markdown", "application/octet-stream"])
+        return st.builds(self._document, self.chats(), name, content, mime)
+
+    # --- other updates ----------------------------------------------------------------------
+
+    def callback(self) -> st.SearchStrategy[dict[str, Any]]:
+        """A tap: real, copied, mutated, near-valid or random data, on a real or unknown message."""
+        pick = st.integers(0, 10**6)
+        data = weighted(
+            (1, utf8_text(64)),
+            (3, self.valid),
+            (1, self.near_valid()),
+            (2, st.builds(self._real_button, pick)),
+            (1, st.builds(_mutate, st.builds(self._real_button, pick), pick, pick)),
+        ).map(fit_callback)
+        where = st.sampled_from(["latest", "unknown", "inline"])
+        return st.builds(self._callback, self.chats(), self.people(), data, where)
+
+    def near_valid(self) -> st.SearchStrategy[str]:
+        """Strings shaped like the codec's: a known prefix, then slugs and words joined by colons."""
+        part = self.slugs | st.sampled_from(WORDS) | utf8_text(8)
+        return st.builds(
+            lambda prefix, parts: prefix + ":".join(parts), st.sampled_from(PREFIXES), st.lists(part, max_size=3)
+        )
+
+    def inline_query(self) -> st.SearchStrategy[dict[str, Any]]:
+        return st.builds(
+            lambda person, query: {
+                "update_id": self._next(),
+                "inline_query": {"id": str(self._next()), "from": _user(person), "query": query, "offset": ""},
+            },
+            self.people(),
+            utf8_text(256),
+        )
+
+    def membership(self) -> st.SearchStrategy[dict[str, Any]]:
+        status = st.sampled_from(["member", "kicked", "left"])
+        return st.builds(self._membership, self.chats(), self.people(), status, status, st.booleans())
+
+    def chats(self) -> st.SearchStrategy[int]:
+        return st.sampled_from(CHATS)
+
+    def people(self) -> st.SearchStrategy[int]:
+        return st.sampled_from(PEOPLE)
+
+    # --- building blocks --------------------------------------------------------------------
+
+    def _next(self) -> int:
+        return next(self._ids)
+
+    def _message(self, chat: int, person: int | None, text: str, *, command: bool = False) -> dict[str, Any]:
+        message: dict[str, Any] = {"message_id": self._next(), "date": int(time.time()), "chat": _chat(chat)}
+        if person is not None:
+            message["from"] = _user(person)
+        message["text"] = text
+        if command or text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return {"update_id": self._next(), "message": message}
+
+    def _reply(self, chat: int, person: int, pick: int, text: str) -> dict[str, Any]:
+        update = self._message(chat, person, text)
+        sent = [m for (c, _), m in self.api.messages.items() if c == chat]
+        if sent and pick % 3:
+            replied = self.api._as_json(sent[pick % len(sent)])
+        else:  # a message the bot never sent, or one from a person
+            replied = {"message_id": pick, "date": 0, "chat": _chat(chat), "text": "?", "from": _user(person)}
+        update["message"]["reply_to_message"] = replied
+        return update
+
+    def _real_button(self, pick: int) -> str:
+        """The data of a button the bot really sent, to any chat (copied across chats, too)."""
+        buttons = [
+            b["callback_data"] for m in list(self.api.messages.values()) for row in m.buttons for b in row
+            if "callback_data" in b
+        ]  # fmt: skip
+        return buttons[pick % len(buttons)] if buttons else "c"
+
+    def _callback(self, chat: int, person: int, data: str, where: str) -> dict[str, Any]:
+        query: dict[str, Any] = {
+            "id": str(self._next()),
+            "from": _user(person),
+            "chat_instance": f"instance-{chat}",
+            "data": data,
+        }
+        if where == "inline":
+            query["inline_message_id"] = f"inline-{self._next()}"
+        else:
+            known = self.api._last_sent.get(chat)
+            message_id = known if where == "latest" and known else self._next()
+            stored = self.api.messages.get((chat, message_id))
+            query["message"] = {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": _chat(chat),
+                "from": self.api.me(),
+                "text": stored.text if stored else "a message this bot never sent",
+            }
+            if stored and stored.reply_markup:
+                query["message"]["reply_markup"] = stored.reply_markup
+        return {"update_id": self._next(), "callback_query": query}
+
+    def _membership(self, chat: int, person: int, old: str, new: str, about_the_bot: bool) -> dict[str, Any]:
+        member = self.api.me() if about_the_bot else _user(person)
+        change = {
+            "chat": _chat(chat),
+            "from": _user(person),
+            "date": int(time.time()),
+            "old_chat_member": {"status": old, "user": member} | ({"until_date": 0} if old == "kicked" else {}),
+            "new_chat_member": {"status": new, "user": member} | ({"until_date": 0} if new == "kicked" else {}),
+        }
+        return {"update_id": self._next(), "my_chat_member" if about_the_bot else "chat_member": change}
+
+    def _document(self, chat: int, name: str, content: bytes, mime: str) -> dict[str, Any]:
+        update = self.api.document_update(chat, name, content, mime_type=mime)
+        update["message"]["chat"] = _chat(chat)
+        return update
+
+
+def every_button(catalog: Catalog) -> list[str]:
+    """The data of every button the bot can make for a catalog, valid in any chat."""
+    actions: list[callbacks.Action] = [
+        callbacks.ShowCatalog(), callbacks.Noop(), callbacks.ForgetChat(), callbacks.ConfirmImport(),
+        callbacks.Cancel(), callbacks.ShowReminder(), callbacks.ShowTimezones(), callbacks.PauseReminders(),
+        callbacks.ResumeReminders(), callbacks.SnoozeReminder(),
+        *(callbacks.SetReminderDay(day) for day in range(7)),
+        *(callbacks.SetReminderHour(hour) for hour in range(0, 24, 5)),
+        *(callbacks.SetUtcOffset(hours) for hours in (-12, 0, 3, 14)),
+    ]  # fmt: skip
+    for roadmap in catalog:
+        actions += [callbacks.ShowRoadmap(roadmap.id), callbacks.ShowRoadmap(roadmap.id, 1)]
+        actions += [callbacks.ShowNextStep(roadmap.id), callbacks.AskReset(roadmap.id)]
+        actions += [callbacks.ResetRoadmap(roadmap.id)]
+        for step in roadmap.steps:
+            actions += [callbacks.ShowStep(roadmap.id, step.id), callbacks.RemoveNote(roadmap.id, step.id)]
+            actions += [callbacks.SetStepState(roadmap.id, step.id, state) for state in StepState]
+    return [callbacks.encode(action) for action in actions]
+
+
+def _mutate(data: str, where: int, how: int) -> str:
+    """A real button's data, slightly wrong: cut short, a character changed, or doubled."""
+    cut = where % (len(data) + 1)
+    mutants = [data[:cut], data[:cut] + "é" + data[cut + 1 :], data + data, data.upper(), data + ":7"]
+    return mutants[how % len(mutants)]
+
+
+def _chat(chat_id: int) -> dict[str, Any]:
+    if chat_id > 0:
+        return {"id": chat_id, "type": "private", "first_name": "Ada"}
+    return {"id": chat_id, "type": "supergroup" if chat_id < -(10**12) else "group", "title": "Study group"}
+
+
+def _user(user_id: int) -> dict[str, Any]:
+    return {"id": user_id, "is_bot": False, "first_name": "Ada", "language_code": "en"}
+
+
+async def fuzz_application(api: FakeBotAPI, storage: Storage) -> Application:  # type: ignore[type-arg]
+    """The bot on the fake API, with Telegram's pacing lifted (the fuzzer is not a flood test:
+    a group's 20 messages a minute would otherwise make it wait three seconds a message)."""
+    settings = Settings(_env_file=None, telegram_bot_token=TOKEN)  # type: ignore[call-arg]
+    unpaced = TelegramLimits(messages_per_second=1e9, group_messages_per_minute=0)
+    app = build_application(settings, load_catalog(), storage, request=FakeRequest(api), limits=unpaced)
+    await app.initialize()
+    return app
+
+
+def owner_column(table: Table) -> str:
+    """The column that says which chat a row belongs to; every table must have one."""
+    for name in ("chat_id", "id"):
+        if name in table.c and (name == "chat_id" or table.name == "chats"):
+            return name
+    raise AssertionError(f"table {table.name} has no chat column: the fuzzer cannot tell whose its rows are")
+
+
+class FuzzRun:
+    """Feeds updates to a real Application and checks the invariants after each."""
+
+    def __init__(self, app: Application, api: FakeBotAPI, storage: Storage) -> None:  # type: ignore[type-arg]
+        self.app, self.api, self.storage = app, api, storage
+        self.errors: list[BaseException] = []
+        self.counts: Counter[str] = Counter()
+        app.add_error_handler(self._record_error)
+
+    def __repr__(self) -> str:  # hypothesis prints the test's arguments: keep it short
+        return f"FuzzRun({sum(self.counts.values())} updates fed)"
+
+    async def _record_error(self, update: object, context: CallbackContext) -> None:  # type: ignore[type-arg]
+        if context.error is not None:
+            self.errors.append(context.error)
+
+    async def rows(self) -> Rows:
+        """Every row of every table, grouped by the chat it belongs to."""
+        grouped: Rows = {}
+        async with self.storage.engine.connect() as connection:
+            for table in metadata.sorted_tables:
+                owner = owner_column(table)
+                for row in (await connection.execute(select(table))).mappings():
+                    values = tuple(sorted((k, str(v)) for k, v in row.items()))
+                    grouped.setdefault(row[owner], Counter())[(table.name, values)] += 1
+        return grouped
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        """Handle one update as the bot would and check every invariant."""
+        before = await self.rows()
+        self.errors.clear()
+        self.api.open_queries.clear()  # so that a failure is this update's, not a leftover
+        if "callback_query" in update:  # Telegram waits for an answer to this one
+            with self.api._changed:
+                self.api.open_queries.add(update["callback_query"]["id"])
+        parsed = Update.de_json(update, self.app.bot)
+        await self.app.process_update(parsed)
+        await flush_presence(self.app)
+        after = await self.rows()
+        self.counts[kind_of(update)] += 1
+        assert not self.errors, f"an error reached the error handler for {update}: {self.errors!r}"
+        assert not self.api.open_queries, f"callback query left unanswered: {update}"
+        own = parsed.effective_chat.id if parsed.effective_chat is not None else None
+        for chat in before.keys() | after.keys():
+            if chat != own:
+                assert before.get(chat) == after.get(chat), f"chat {chat}'s rows changed on an update from {own}"
+
+    async def prepare(self) -> None:
+        """Give every chat some progress, a note and a reminder, so that there is something to damage."""
+        roadmap = next(iter(self.catalog()))
+        for chat in CHATS:
+            person = abs(chat) if chat > 0 else PEOPLE[-1]
+            updates = Updates(self.api, self.catalog())
+            await self.feed(updates._message(chat, person, f"/start {roadmap.id}", command=True))
+            await self.feed(updates._callback(chat, person, f"d:{roadmap.id}:{roadmap.steps[0].id}", "latest"))
+            await self.feed(updates._message(chat, person, "/note first notes", command=True))
+
+    def catalog(self) -> Catalog:
+        return services_of_application(self.app).catalog
+
+
+def kind_of(update: dict[str, Any]) -> str:
+    return next((key for key in update if key != "update_id"), "empty")

@@ -1,0 +1,69 @@
+"""Fifty taps at once on one chat, through the running Application with concurrent updates on:
+the chat's updates run one at a time in the order they came, so the database and the card end
+as that order says, while another chat's taps run beside them."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from telegram import Update
+from telegram.ext import Application
+
+from handlers.views import STATE_BUTTONS
+from roadmaps import Catalog
+from storage import StepState, Storage
+from tests.conftest import ChatSession
+from tests.fakebotapi import FakeBotAPI
+
+SEED = "backend-engineer-ai-era"
+TAPS = 50
+LETTERS = {"d": StepState.DONE, "k": StepState.SKIPPED, "u": StepState.TODO, "w": StepState.WORKING}
+
+
+async def test_fifty_taps_at_once_end_as_their_order_says_on_the_card_and_in_the_database(
+    app: Application,
+    api: FakeBotAPI,
+    storage: Storage,
+    catalog: Catalog,  # type: ignore[type-arg]
+) -> None:
+    roadmap = catalog.get(SEED)
+    assert roadmap is not None
+    chats = [ChatSession(app, api, chat_id) for chat_id in (5, 6)]
+    views = {}
+    for chat in chats:
+        await chat.send(f"/start {SEED}")
+        views[chat.chat_id] = chat.last.message_id
+    rng = random.Random(50)
+    taps = {chat.chat_id: [(rng.choice(roadmap.steps[:4]), rng.choice("dkuw")) for _ in range(TAPS)] for chat in chats}
+    updates = [
+        api.callback_update(chat_id, f"{letter}:{SEED}:{step.id}", message_id=views[chat_id])
+        for i in range(TAPS)
+        for chat_id in taps
+        for step, letter in [taps[chat_id][i]]
+    ]
+
+    await app.start()  # the update processor takes the queue: up to 64 updates at once
+    try:
+        for update in updates:
+            await app.update_queue.put(Update.de_json(update, app.bot))
+        await asyncio.to_thread(api.wait_for, lambda: len(api.calls_of("answerCallbackQuery")) == 2 * TAPS, 60)
+    finally:
+        await app.stop()  # waits for the updates in flight
+
+    assert len(api.calls_of("answerCallbackQuery")) == 2 * TAPS
+    for chat_id, chat_taps in taps.items():
+        progress = await storage.progress_of(chat_id, SEED)
+        for step in roadmap.steps[:4]:
+            last = [LETTERS[letter] for tapped, letter in chat_taps if tapped is step]
+            assert progress.state_of(step) is (last[-1] if last else StepState.TODO), step.id
+        # The card shows the last tapped step, its buttons those of its state in the database.
+        final_step, _ = chat_taps[-1]
+        card = api.messages[chat_id, views[chat_id]]
+        assert final_step.title in card.text
+        assert card.buttons[0] == [
+            {"text": label, "callback_data": f"{letter}:{SEED}:{final_step.id}"}
+            for label, target in STATE_BUTTONS[progress.state_of(final_step)]
+            for letter in [next(k for k, v in LETTERS.items() if v is target)]
+        ]
+        assert f"{progress.done_count(roadmap)} of {len(roadmap.steps)} steps done" in card.text
