@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, delete, func, literal_column, select, union_all, update
+from sqlalchemy import Row, bindparam, case, delete, func, literal_column, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -374,10 +374,13 @@ class Storage:
         for first in range(0, len(chat_ids), 500):
             some = chat_ids[first : first + 500]
             async with self._writing() as connection:
-                await connection.execute(
+                await connection.execute(  # a claim left by a dead process is forgiven with the rest
                     update(reminders)
-                    .where(reminders.c.chat_id.in_(some), reminders.c.unanswered > 0)
-                    .values(unanswered=0)
+                    .where(
+                        reminders.c.chat_id.in_(some),
+                        or_(reminders.c.unanswered > 0, reminders.c.claimed_at.is_not(None)),
+                    )
+                    .values(unanswered=0, claimed_at=None)
                 )
                 stopped = await connection.execute(
                     select(reminders).where(reminders.c.chat_id.in_(some), reminders.c.status.in_(woken))
@@ -428,6 +431,8 @@ class Storage:
         if the process dies before it records the outcome, the chat is not nudged twice.
         The claim also counts the nudge as unanswered (recording takes it back if none was
         sent), so an answer that comes while the batch is still sending is not overwritten.
+        A claim whose outcome was never recorded (its process died; `claimed_at` is still set)
+        is taken back here: its nudge may not have gone out, so it is not counted.
         Returns the claimed reminders as they were before the claim.
         """
         picked = (
@@ -441,12 +446,16 @@ class Storage:
         claim = (
             update(reminders)
             .where(reminders.c.chat_id.in_(picked.scalar_subquery()), reminders.c.due_at <= now)
-            .values(due_at=hold_until, unanswered=reminders.c.unanswered + 1)
+            .values(
+                due_at=hold_until,
+                claimed_at=now,
+                unanswered=reminders.c.unanswered + case((reminders.c.claimed_at.is_(None), 1), else_=0),
+            )
             .returning(*reminders.c)
         )
         async with self._writing() as connection:
             rows = (await connection.execute(claim)).all()
-        return [replace(_reminder(row), unanswered=row.unanswered - 1) for row in rows]
+        return [replace(_reminder(row), unanswered=max(0, row.unanswered - 1)) for row in rows]
 
     async def record_nudge_outcomes(self, outcomes: Iterable[NudgeOutcome]) -> None:
         """Write what became of claimed nudges: the next due time and status, and who was sent one."""
@@ -469,12 +478,14 @@ class Storage:
         sent = (
             update(reminders)
             .where(reminders.c.chat_id == bindparam("b_chat_id"))
-            .values(last_sent_at=bindparam("b_sent_at"))
+            .values(last_sent_at=bindparam("b_sent_at"), claimed_at=None)
         )
         not_sent = (
             update(reminders)
             .where(reminders.c.chat_id == bindparam("b_chat_id"))
-            .values(unanswered=case((reminders.c.unanswered > 0, reminders.c.unanswered - 1), else_=0))
+            .values(
+                unanswered=case((reminders.c.unanswered > 0, reminders.c.unanswered - 1), else_=0), claimed_at=None
+            )
         )
         async with self._writing() as connection:
             await connection.execute(

@@ -129,6 +129,7 @@ reminders = Table(
     Column("last_sent_at", UtcDateTime, nullable=True),
     Column("failures", Integer, nullable=False),
     Column("stopped_at", UtcDateTime, nullable=True),
+    Column("claimed_at", UtcDateTime, nullable=True),  # set by a claim, cleared when its outcome is recorded
     CheckConstraint("status IN ('active', 'paused', 'idle', 'blocked', 'gone')", name="known_status"),
     CheckConstraint("(status = 'active') = (due_at IS NOT NULL)", name="due_when_active"),
     CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),

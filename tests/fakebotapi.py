@@ -324,14 +324,18 @@ class FakeBotAPI:
             return message
 
     def push(self, update: dict[str, Any]) -> None:
-        """Deliver an update as Telegram would: to the webhook if the bot set one, else to getUpdates."""
+        """Deliver an update as Telegram would: to the webhook if the bot set one, else to getUpdates.
+
+        A polled update is numbered as it is queued, as Telegram numbers them: made in one order
+        and pushed from several threads in another, they still reach the bot in the order queued
+        (python-telegram-bot confirms everything below the last id it got)."""
         if self.webhook is not None:
             status = self.post_to_webhook(update, self.webhook["secret_token"])
             if status != 200:
                 raise AssertionError(f"the bot's webhook answered {status}")
             return
         with self._changed:
-            self._updates.append(update)
+            self._updates.append({**update, "update_id": next(self._update_ids)})
             self._changed.notify_all()
 
     def post_to_webhook(self, update: dict[str, Any], secret: str | None) -> int:
@@ -704,6 +708,7 @@ class _QuietHTTPServer(ThreadingHTTPServer):
     """Drops the errors of clients that hang up mid long poll (a bot stopping does that)."""
 
     daemon_threads = True
+    request_queue_size = 1024  # HTTP/1.0, a connection a request: hundreds a second must not be refused
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass

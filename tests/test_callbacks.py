@@ -4,6 +4,8 @@ anything else decodes to None."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handlers.callbacks import (
     MAX_CALLBACK_BYTES,
@@ -72,3 +74,12 @@ def test_ids_beyond_the_limit_are_refused_at_encoding() -> None:
 )
 def test_malformed_or_forged_data_decodes_to_nothing(data: str | None) -> None:
     assert decode(data) is None
+
+
+@settings(max_examples=2_000, deadline=None, database=None)
+@given(st.text(st.characters(codec="utf-8"), max_size=80) | st.from_regex(r"[a-z]:[a-z0-9:-]{0,60}", fullmatch=True))
+def test_any_string_decodes_to_an_action_that_encodes_back_to_it_or_to_nothing(data: str) -> None:
+    """decode never raises, and whatever it accepts is exactly what encode makes of the action."""
+    action = decode(data)
+    if action is not None:
+        assert encode(action) == data

@@ -576,6 +576,30 @@ async def test_a_crash_between_claim_and_send_never_sends_twice(
     assert len(nudges_to(api, chat.chat_id)) == 1
 
 
+async def test_a_claim_a_dead_process_left_behind_does_not_count_toward_the_pause(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    api: FakeBotAPI,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    await storage.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)  # the process dies here
+    sent = [await pass_at(app, FIRST_DUE + HOLD + n * WEEK) for n in range(3)]
+    assert sent == ["1 sent", "1 sent", "1 sent, then paused"], "three nudges sent before the pause, as always"
+    assert len(nudges_to(api, chat.chat_id)) == 3
+
+
+async def test_an_answer_forgives_a_claim_a_dead_process_left_behind_and_the_next_nudge_counts(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    storage: Storage,
+) -> None:
+    await start_seed(chat)
+    await storage.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)  # the process dies here
+    await chat.send("/progress")
+    assert [await pass_at(app, FIRST_DUE + HOLD + n * WEEK) for n in range(3)][-1] == "1 sent, then paused"
+
+
 async def test_a_restart_neither_repeats_nor_loses_a_slot(
     make_app: AppFactory,
     catalog: Catalog,
