@@ -483,9 +483,7 @@ class Storage:
         not_sent = (
             update(reminders)
             .where(reminders.c.chat_id == bindparam("b_chat_id"))
-            .values(
-                unanswered=case((reminders.c.unanswered > 0, reminders.c.unanswered - 1), else_=0), claimed_at=None
-            )
+            .values(unanswered=case((reminders.c.unanswered > 0, reminders.c.unanswered - 1), else_=0), claimed_at=None)
         )
         async with self._writing() as connection:
             await connection.execute(
