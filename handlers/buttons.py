@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 from telegram import Update
@@ -40,7 +39,7 @@ from handlers.reminder_views import (
     render_timezones,
     with_new_reminder,
 )
-from handlers.replies import answer, show
+from handlers.replies import answer, answer_and_show
 from handlers.services import Context, Services, services_of, write_presence
 from handlers.views import Screen, render_catalog, render_roadmap, render_step
 from storage import ReminderStatus, StepState
@@ -79,7 +78,7 @@ async def on_button(update: Update, context: Context) -> None:
     if screen is None:
         await answer(query, note)
         return
-    await asyncio.gather(answer(query, note), show(update, screen))
+    await answer_and_show(update, query, note, screen)
 
 
 async def perform(action: Action | None, chat_id: int, services: Services, bot_username: str | None = None) -> Result:

@@ -101,9 +101,10 @@ async def receive_file(update: Update, context: Context) -> None:
     await show(update, Screen(text, keyboard(rows)))
 
 
-async def apply_import(chat_id: int, services: Services, plan: ImportPlan) -> Screen:
-    """Put the plan's roadmaps back; the screen says what came in."""
-    await services.storage.replace_progress(chat_id, plan.roadmaps, services.clock())
+async def apply_import(chat_id: int, services: Services, plan: ImportPlan, *, confirmed: bool = False) -> Screen:
+    """Put the plan's roadmaps back (`confirmed`: the held file, which goes with it); the screen
+    says what came in."""
+    await services.storage.replace_progress(chat_id, plan.roadmaps, services.clock(), settles_import=confirmed)
     return Screen(f"📥 Imported.\n{describe(plan, services)}", keyboard([[button("📚 All roadmaps", ShowCatalog())]]))
 
 
@@ -125,19 +126,20 @@ def describe(plan: ImportPlan, services: Services) -> str:
 
 async def confirm_import(chat_id: int, services: Services) -> tuple[Screen, str]:
     """The chat said yes to replacing its progress with the file it sent."""
-    payload = await services.storage.take_import(chat_id)
+    payload = await services.storage.held_import(chat_id)
     if payload is None:
         return Screen("That import is no longer waiting. Send the file again to import it."), "Nothing to import"
     try:
         plan = read_export(payload.encode(), services.catalog)
     except ImportProblem as problem:  # the content changed since the file was checked
+        await services.storage.drop_import(chat_id)
         return Screen(f"I can't import that file any more: {escape(str(problem))}. {NOTHING_CHANGED}"), "Not imported"
-    return await apply_import(chat_id, services, plan), "📥 Imported"
+    return await apply_import(chat_id, services, plan, confirmed=True), "📥 Imported"
 
 
 async def cancel(chat_id: int, services: Services) -> tuple[Screen, str]:
     """The chat said no: a waiting import is dropped and nothing changes."""
-    await services.storage.take_import(chat_id)
+    await services.storage.drop_import(chat_id)
     return Screen(NOTHING_CHANGED), "Cancelled"
 
 

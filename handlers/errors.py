@@ -1,10 +1,10 @@
 """The error handler: log what failed, tell the person in words that are true, keep the bot running.
 
 What a person is told depends on what failed: a database error rolled its transaction back, so
-nothing was changed; when Telegram failed to take an answer, the change may well be saved, and
-a tap on the message shows it. Telegram's own failures (network, 5xx, flood waits, a chat that
-blocked the bot) are weather, logged as warnings in one line; anything else is a bug, logged as
-an error with its traceback.
+nothing was changed. Telegram's own failures (network, 5xx, flood waits, a chat that blocked the
+bot or went away) are weather: logged as warnings in one line, and not followed by an apology
+Telegram would not deliver either; the change itself is saved, and the next tap shows it.
+Anything else is a bug, logged as an error with its traceback, and the person hears "sorry".
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from handlers.replies import answer, reply
 from handlers.services import Context
@@ -34,7 +34,7 @@ def telegram_weather(error: BaseException | None) -> bool:
     """Whether an error is Telegram failing or refusing for reasons outside the bot."""
     if isinstance(error, BadRequest):
         return any(words in error.message.lower() for words in CHAT_REFUSALS)
-    return isinstance(error, Forbidden | RetryAfter | NetworkError)
+    return isinstance(error, Forbidden | RetryAfter | NetworkError | ChatMigrated)
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -42,11 +42,13 @@ async def on_error(update: object, context: Context) -> None:
     error = context.error
     chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
     if telegram_weather(error):
+        # Telegram could not take an answer (after its retries) or will not: telling the person
+        # would fail the same way, or hold the chat's next update up for nothing.
         update_id = update.update_id if isinstance(update, Update) else None
         log.warning("Telegram failed while handling update %s in chat %s: %r", update_id, chat, error)
-    else:
-        described = json.dumps(update.to_dict(), ensure_ascii=False) if isinstance(update, Update) else repr(update)
-        log.error("error while handling update %s", described, exc_info=error)
+        return
+    described = json.dumps(update.to_dict(), ensure_ascii=False) if isinstance(update, Update) else repr(update)
+    log.error("error while handling update %s", described, exc_info=error)
     if not isinstance(update, Update):
         return
     words = NOT_SAVED if isinstance(error, DatabaseError) else SORRY

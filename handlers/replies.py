@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import CallbackQuery, Message, Update
@@ -49,6 +50,16 @@ async def reply(update: Update, text: str) -> None:
     chat = update.effective_chat
     if chat is not None:
         await chat.send_message(text)
+
+
+async def answer_and_show(update: Update, query: CallbackQuery, note: str | None, screen: Screen) -> None:
+    """Answer a tap and show its screen at once. Both finish before this returns, and only then
+    is a failure of either raised: an edit still retrying after the answer failed would otherwise
+    land after the chat's next update and leave the card disagreeing with the database."""
+    results = await asyncio.gather(answer(query, note), show(update, screen), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 async def answer(query: CallbackQuery, text: str | None = None) -> None:

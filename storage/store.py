@@ -210,18 +210,30 @@ class Storage:
                 )
             )
 
-    async def take_import(self, chat_id: int) -> str | None:
-        """The export file the chat sent, taken out (None if there is none)."""
-        async with self._writing() as connection:
+    async def held_import(self, chat_id: int) -> str | None:
+        """The export file the chat sent and has not confirmed yet (None if there is none)."""
+        async with self._reading() as connection:
             row = (
                 await connection.execute(select(pending_imports.c.payload).where(pending_imports.c.chat_id == chat_id))
             ).first()
-            await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
         return None if row is None else str(row.payload)
 
-    async def replace_progress(self, chat_id: int, saved: Sequence[SavedRoadmap], now: dt.datetime) -> None:
-        """Put roadmaps back as an export file has them, replacing what the chat has on them."""
+    async def drop_import(self, chat_id: int) -> None:
+        """Forget the export file the chat sent, if any."""
         async with self._writing() as connection:
+            await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
+
+    async def replace_progress(
+        self, chat_id: int, saved: Sequence[SavedRoadmap], now: dt.datetime, *, settles_import: bool = False
+    ) -> None:
+        """Put roadmaps back as an export file has them, replacing what the chat has on them.
+
+        `settles_import`: this is the held import, confirmed; it is dropped in the same
+        transaction, so a failure leaves both the progress and the waiting file as they were.
+        """
+        async with self._writing() as connection:
+            if settles_import:
+                await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
             for roadmap in saved:
                 await connection.execute(
                     delete(chat_roadmaps).where(
@@ -358,6 +370,7 @@ class Storage:
             "status": status.value,
             "due_at": due_at,
             "unanswered": 0,
+            "claimed_at": None,  # the chat answered: a claim a dead process left is forgiven too
             "failures": 0,
         }
         if status is not current.status and not active:

@@ -240,6 +240,21 @@ async def test_two_quick_taps_on_one_card_leave_it_agreeing_with_the_database(
     assert "State: ⏭ Skipped" in chat.last.text
 
 
+async def test_a_failed_answer_does_not_leave_an_edit_behind_to_land_after_the_next_tap(
+    chat: ChatSession, api: FakeBotAPI, storage: Storage
+) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    card = chat.last.message_id
+    api.fail("answerCallbackQuery", "Forbidden: bot was blocked by the user", error_code=403)
+    api.delay("editMessageText", 0.3)
+    await chat.tap("✅ Mark done")  # the answer fails at once; the edit takes a while
+    await chat.press("u:backend-engineer-ai-era:typed-language-and-git", card)
+    await asyncio.sleep(0.5)  # time for any edit left running to land
+    assert (await storage.progress_of(chat.chat_id, "backend-engineer-ai-era")).marks == {}
+    assert "✅ Mark done" in api.messages[chat.chat_id, card].button_texts, "the card agrees with the database"
+    api.open_queries.clear()  # the first tap's answer failed: Telegram stops that spinner itself
+
+
 async def test_progress_lists_every_started_roadmap_and_next_opens_the_next_step(
     chat: ChatSession, clock: Clock
 ) -> None:
@@ -448,8 +463,9 @@ async def test_a_database_failure_is_answered_and_the_bot_keeps_going(
 async def test_a_telegram_error_while_replying_is_logged_and_the_next_update_works(
     chat: ChatSession, api: FakeBotAPI
 ) -> None:
-    api.fail("sendMessage", "Forbidden: bot was blocked by the user", error_code=403, times=2)
-    await chat.send("/start")
+    api.fail("sendMessage", "Forbidden: bot was blocked by the user", error_code=403)
+    calls = await chat.send("/start")
     assert not chat.api.messages
+    assert [c.method for c in calls] == ["sendMessage"], "no apology to a chat that blocked the bot"
     await chat.send("/start")
     assert "Welcome" in chat.last.text
