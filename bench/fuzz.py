@@ -72,6 +72,5 @@ def main(argv: list[str]) -> str:
         kinds=len(took),
         failures=0 if failure == "none" else 1,
         first_failure=failure,
-        unanswered=len(api.open_queries),
         seconds=round(elapsed),
     )

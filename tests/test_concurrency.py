@@ -1,6 +1,6 @@
 """Fifty taps at once on one chat, through the running Application with concurrent updates on:
-the chat's updates run one at a time in the order they came, so the database and the card end
-as that order says, while another chat's taps run beside them."""
+the chat's updates run one at a time in the order they came (their answers come in that order),
+so the database and the card end as that order says, while another chat's taps run beside them."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import random
 from telegram import Update
 from telegram.ext import Application
 
+from handlers.buttons import STATE_CHANGED
 from handlers.views import STATE_BUTTONS
 from roadmaps import Catalog
 from storage import StepState, Storage
@@ -52,6 +53,14 @@ async def test_fifty_taps_at_once_end_as_their_order_says_on_the_card_and_in_the
         await app.stop()  # waits for the updates in flight
 
     assert len(api.calls_of("answerCallbackQuery")) == 2 * TAPS
+    chat_of = {u["callback_query"]["id"]: u["callback_query"]["message"]["chat"]["id"] for u in updates}
+    for chat_id, chat_taps in taps.items():  # answered one after another, in the order tapped
+        said = [
+            c.params["text"]
+            for c in api.calls_of("answerCallbackQuery")
+            if chat_of[str(c.params["callback_query_id"])] == chat_id
+        ]
+        assert said == [STATE_CHANGED[LETTERS[letter]] for _, letter in chat_taps]
     for chat_id, chat_taps in taps.items():
         progress = await storage.progress_of(chat_id, SEED)
         for step in roadmap.steps[:4]:
