@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import quote
 
 REDACTED = "<redacted>"
 # The update being handled (update_id, chat_id); set by the update processor.
@@ -34,7 +35,7 @@ class ScrubbingFormatter(logging.Formatter):
 
     def __init__(self, secrets: Iterable[str], fmt: str | None = None) -> None:
         super().__init__(fmt)
-        self.secrets = [secret for secret in secrets if secret]
+        self.secrets = sorted({form for secret in secrets if secret for form in _forms(secret)}, key=len, reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
         return self.scrub(super().format(record))
@@ -43,6 +44,16 @@ class ScrubbingFormatter(logging.Formatter):
         for secret in self.secrets:
             line = line.replace(secret, REDACTED)
         return line
+
+
+def _forms(secret: str) -> set[str]:
+    """A secret as it may appear in a line: as is, URL-encoded, and a bot token's secret half
+    (what follows the bot id and colon) on its own."""
+    forms = {secret, quote(secret, safe="")}
+    bot_id, colon, half = secret.partition(":")
+    if colon and bot_id.isdigit() and len(half) >= 16:
+        forms.add(half)
+    return forms
 
 
 class JsonFormatter(ScrubbingFormatter):

@@ -31,3 +31,16 @@ def test_the_token_is_scrubbed_from_messages_and_tracebacks(
         assert f"/bot{REDACTED}/getUpdates" in first["message"]
         second = json.loads(lines[1])  # one object per line, the traceback inside it
         assert len(lines) == 2 and "RuntimeError" in second["exception"]
+
+
+def test_a_token_url_encoded_or_its_secret_half_alone_is_scrubbed_too(
+    restore_logging: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure_logging("INFO", "text", secrets=[TOKEN])
+    log = logging.getLogger("telegram.test")
+    bot_id, _, half = TOKEN.partition(":")
+    log.info("GET /bot%s%%3A%s/getMe", bot_id, half)
+    log.info("token half %s", half)
+    err = capsys.readouterr().err
+    assert half not in err
+    assert err.count(REDACTED) == 2
