@@ -6,26 +6,22 @@ import datetime as dt
 import itertools
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import tempfile
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, make_url, text
 from telegram.request import RequestData
 
 from bot.inprocess import InProcessRequest
 from storage import Storage, create_engine, upgrade
-from storage.tables import chat_roadmaps, chats, reminders
+from tests.databases import SEED, own_schema, reachable
 
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-SEED = "backend-engineer-ai-era"
 STARTED = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
 
@@ -63,29 +59,18 @@ async def fresh_storage(backend: str, directory: Path) -> AsyncIterator[Storage]
         finally:
             await storage.close()
         return
-    schema = f"bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL)
-    async with admin.begin() as connection:
-        await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    storage = Storage(create_engine(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}}))
-    try:
-        await upgrade(storage.engine)
-        yield storage
-    finally:
-        await storage.close()
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+    async with own_schema(POSTGRES_URL, f"bench_{os.getpid()}") as options:
+        storage = Storage(create_engine(POSTGRES_URL, **options))
+        try:
+            await upgrade(storage.engine)
+            yield storage
+        finally:
+            await storage.close()
 
 
 def postgres_reachable() -> bool:
     """Whether the benchmark PostgreSQL server answers."""
-    url = make_url(POSTGRES_URL)
-    try:
-        socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=2).close()
-        return True
-    except OSError:
-        return False
+    return reachable(POSTGRES_URL)
 
 
 def bulk_load_sqlite(path: Path, count: int, due: dt.datetime, spread: dt.timedelta) -> None:
@@ -110,35 +95,6 @@ def bulk_load_sqlite(path: Path, count: int, due: dt.datetime, spread: dt.timede
             )
     finally:
         connection.close()
-
-
-async def bulk_load(storage: Storage, count: int, due: dt.datetime, spread: dt.timedelta) -> None:
-    """The same through SQLAlchemy, for PostgreSQL (executemany in chunks)."""
-    step = spread / count if count else spread
-    for first in range(1, count + 1, 10_000):
-        ids = range(first, min(count, first + 9_999) + 1)
-        async with storage.engine.begin() as connection:
-            await connection.execute(insert(chats), [{"id": i, "created_at": STARTED} for i in ids])
-            await connection.execute(
-                insert(chat_roadmaps),
-                [{"chat_id": i, "roadmap_id": SEED, "started_at": STARTED, "last_activity_at": STARTED} for i in ids],
-            )
-            await connection.execute(
-                insert(reminders),
-                [
-                    {
-                        "chat_id": i,
-                        "status": "active",
-                        "weekday": 4,
-                        "hour": 9,
-                        "timezone": "UTC",
-                        "due_at": due + step * i,
-                        "unanswered": 0,
-                        "failures": 0,
-                    }
-                    for i in ids
-                ],
-            )
 
 
 class CountingTransport(InProcessRequest):

@@ -10,10 +10,11 @@ import datetime as dt
 import time
 from collections import Counter
 
-from bench.common import STARTED, bulk_load, fresh_storage, postgres_reachable, scratch_dir, summary
+from bench.common import STARTED, fresh_storage, postgres_reachable, scratch_dir, summary
 from bot.application import build_application, nudge_dispatcher
 from bot.settings import Settings
 from roadmaps import load_catalog
+from tests.databases import bulk_load
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer
 
 LIMIT = 30  # messages a second, Telegram's overall broadcast limit

@@ -6,14 +6,12 @@ import datetime as dt
 import functools
 import logging
 import os
-import socket
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import make_url, text
 from telegram import Update
 from telegram.ext import Application
 
@@ -21,6 +19,7 @@ from bot.application import build_application, flush_presence
 from bot.settings import Settings
 from roadmaps import Catalog, load_catalog
 from storage import Storage, create_engine, upgrade
+from tests.databases import own_schema, reachable
 from tests.fakebotapi import TOKEN, BotMessage, Call, FakeBotAPI, FakeRequest
 
 
@@ -105,12 +104,7 @@ StorageFactory = Callable[[], Storage]
 @functools.cache
 def postgres_reachable() -> bool:
     """Whether the test PostgreSQL server answers; in CI it must."""
-    url = make_url(POSTGRES_URL)
-    try:
-        socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=2).close()
-        return True
-    except OSError:
-        return False
+    return reachable(POSTGRES_URL)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -121,31 +115,24 @@ async def make_storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     is skipped, except in CI (CI=true), where that is a failure.
     """
     made: list[Storage] = []
-    if request.param == "sqlite":
-        url, options = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", {}
-    else:
-        if not postgres_reachable():
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"CI needs PostgreSQL at {POSTGRES_URL}")
-            pytest.skip(f"no PostgreSQL at {POSTGRES_URL}")
-        schema = f"test_{uuid.uuid4().hex[:16]}"
-        url, options = POSTGRES_URL, {"connect_args": {"server_settings": {"search_path": schema}}}
-        admin = create_engine(POSTGRES_URL)
-        async with admin.begin() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    async with AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            url, options = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", {}
+        else:
+            if not postgres_reachable():
+                if os.environ.get("CI") == "true":
+                    pytest.fail(f"CI needs PostgreSQL at {POSTGRES_URL}")
+                pytest.skip(f"no PostgreSQL at {POSTGRES_URL}")
+            url, options = POSTGRES_URL, await stack.enter_async_context(own_schema(POSTGRES_URL, "test"))
 
-    def make() -> Storage:
-        made.append(Storage(create_engine(url, **options)))
-        return made[-1]
+        def make() -> Storage:
+            made.append(Storage(create_engine(url, **options)))
+            return made[-1]
 
-    await upgrade(make().engine)
-    yield make
-    for storage in made:
-        await storage.close()
-    if request.param == "postgresql":
-        async with admin.begin() as connection:
-            await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+        await upgrade(make().engine)
+        yield make
+        for storage in made:  # before the schema goes
+            await storage.close()
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ import asyncio
 import datetime as dt
 from collections import Counter
 
-from sqlalchemy import insert
 from telegram import Bot
 
 from bot.nudges import NudgeDispatcher
 from roadmaps import Catalog
 from storage import Storage
-from storage.tables import chat_roadmaps, chats, reminders
 from tests.conftest import StorageFactory
+from tests.databases import bulk_load
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeRequest
 
 # A Friday at 09:00 (the reminders are for Fridays at 9), far enough ahead that no bot process
@@ -23,39 +22,8 @@ CHATS = 2_000
 
 
 async def load_due_reminders(storage: Storage, count: int) -> None:
-    """Bulk-load chats that started the seed roadmap, each with a reminder due by DUE."""
-    started = DUE - dt.timedelta(days=7)
-    ids = range(1, count + 1)
-    async with storage.engine.begin() as connection:
-        await connection.execute(insert(chats), [{"id": i, "created_at": started} for i in ids])
-        await connection.execute(
-            insert(chat_roadmaps),
-            [
-                {
-                    "chat_id": i,
-                    "roadmap_id": "backend-engineer-ai-era",
-                    "started_at": started,
-                    "last_activity_at": started,
-                }
-                for i in ids
-            ],
-        )
-        await connection.execute(
-            insert(reminders),
-            [
-                {
-                    "chat_id": i,
-                    "status": "active",
-                    "weekday": 4,
-                    "hour": 9,
-                    "timezone": "UTC",
-                    "due_at": DUE - dt.timedelta(seconds=i % 600),
-                    "unanswered": 0,
-                    "failures": 0,
-                }
-                for i in ids
-            ],
-        )
+    """Bulk-load chats that started the seed roadmap, each with a reminder due in the ten minutes up to DUE."""
+    await bulk_load(storage, count, DUE - dt.timedelta(minutes=10), dt.timedelta(minutes=10))
 
 
 async def test_three_dispatchers_at_once_send_each_of_2000_due_nudges_exactly_once(
