@@ -10,14 +10,12 @@ from telegram.constants import FloodLimit
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter
 
+from bot.settings import MESSAGES_PER_SECOND
+
 # Calls that send no new message, and are safe to repeat: answers to a tap change a message the
 # person is looking at; asking whether the sender is a group's admin (before a reset or a forget)
 # sends nothing at all.
 _NOT_MESSAGES = ("editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "getChatMember")
-
-
-# Messages a second overall, a little under Telegram's 30 so that timing jitter never crosses it.
-MESSAGES_PER_SECOND = 29
 
 
 class TelegramLimits(AIORateLimiter):

@@ -7,6 +7,7 @@ import re
 
 from PIL import Image, ImageDraw, ImageFont
 
+from handlers.views import percent
 from roadmaps import Roadmap
 from storage import Progress
 
@@ -55,8 +56,7 @@ def render_progress_card(roadmap: Roadmap, progress: Progress, streak: int, foot
     draw.ellipse(box, outline=TRACK, width=34 * SCALE)
     if share > 0:
         draw.arc(box, start=-90, end=-90 + 360 * share, fill=ACCENT, width=34 * SCALE)
-    percent = f"{done * 100 // total if total else 0}%"  # as the progress line counts
-    draw.text(at(280, 300), percent, font=_font(84), fill=TEXT, anchor="mm")
+    draw.text(at(280, 300), f"{percent(done, total)}%", font=_font(84), fill=TEXT, anchor="mm")
     draw.text(at(280, 372), "done", font=_font(30), fill=MUTED, anchor="mm")
 
     left, y = 520, 110

@@ -7,7 +7,6 @@ from html import escape
 from telegram import Update
 from telegram.constants import ChatType
 
-from handlers.card_view import render_progress_card
 from handlers.reminder_views import (
     render_no_reminder,
     render_remind,
@@ -117,6 +116,8 @@ async def progress_card(update: Update, context: Context) -> None:
         if roadmap is not None and wanted in (None, roadmap.id):
             streak = weekly_streak(progresses, services.clock())
             footer = f"Roadmap bot · @{context.bot.username}"
+            from handlers.card_view import render_progress_card  # Pillow loads on the first /card, not at start
+
             png = render_progress_card(roadmap, progress, streak, footer)
             caption = f"📊 <b>{escape(roadmap.title)}</b> · {progress_line(roadmap, progress)}"
             await chat.send_photo(png, caption=caption, filename="progress.png")

@@ -15,6 +15,7 @@ from handlers.views import (
     render_step,
 )
 from roadmaps import Roadmap, Step
+from storage import Progress
 
 
 async def note_from_reply(update: Update, context: Context) -> None:
@@ -31,10 +32,9 @@ async def note_from_reply(update: Update, context: Context) -> None:
         await reply(update, render_note_needs_a_card())
         return
     roadmap, step = found
-    if not await keep_note(update, services, roadmap, step, message.text):
-        return
-    progress = await services.storage.progress_of(chat.id, roadmap.id)
-    await edit(card, render_step(roadmap, step, progress))
+    progress = await keep_note(update, services, roadmap, step, message.text)
+    if progress is not None:
+        await edit(card, render_step(roadmap, step, progress))
 
 
 async def note_command(update: Update, context: Context) -> None:
@@ -48,21 +48,23 @@ async def note_command(update: Update, context: Context) -> None:
         await reply(update, render_note_needs_a_card())
         return
     roadmap, step = current
-    if await keep_note(update, services, roadmap, step, text):
-        await show(update, render_step(roadmap, step, await services.storage.progress_of(chat.id, roadmap.id)))
+    progress = await keep_note(update, services, roadmap, step, text)
+    if progress is not None:
+        await show(update, render_step(roadmap, step, progress))
 
 
-async def keep_note(update: Update, services: Services, roadmap: Roadmap, step: Step, text: str) -> bool:
-    """Store a note if it is not too long; tell the chat either way. True when stored."""
+async def keep_note(update: Update, services: Services, roadmap: Roadmap, step: Step, text: str) -> Progress | None:
+    """Store a note if it is not too long; tell the chat either way. The roadmap's progress with
+    the note when stored, else None."""
     chat = update.effective_chat
     assert chat is not None
     text = text.strip()
     if len(text) > MAX_NOTE:
         await reply(update, render_note_too_long(len(text)))
-        return False
-    await services.storage.set_note(chat.id, roadmap.id, step, text, services.clock())
+        return None
+    progress = await services.storage.set_note(chat.id, roadmap.id, step, text, services.clock())
     await reply(update, render_note_saved(step))
-    return True
+    return progress
 
 
 def step_of_card(card: Message, services: Services) -> tuple[Roadmap, Step] | None:

@@ -148,7 +148,7 @@ def render_nudge(
     if streak := streak_line(weekly_streak([progress, *(p for _, p in others)], now)):
         lines.append(streak)
     if pace := pace_of(progress, roadmap, now):
-        lines.append(f"⏱ {pace_line(pace, now.date(), capital=True)}")
+        lines.append(pace_line(pace, now.date()))
     if others:
         lines += ["", "Also in progress:"]
         lines += [f"• {escape(other.title)} · {progress_line(other, p)}" for other, p in others]

@@ -86,9 +86,14 @@ def progress_bar(done: int, total: int) -> str:
     return "▰" * filled + "▱" * (BAR_CELLS - filled)
 
 
-def percent_done(roadmap: Roadmap, progress: Progress) -> int:
+def percent(done: int, total: int) -> int:
     """Whole percent of steps done, rounded down so that 100% means every step."""
-    return progress.done_count(roadmap) * 100 // len(roadmap.steps)
+    return done * 100 // total
+
+
+def percent_done(roadmap: Roadmap, progress: Progress) -> int:
+    """Whole percent of a roadmap's steps done."""
+    return percent(progress.done_count(roadmap), len(roadmap.steps))
 
 
 def progress_line(roadmap: Roadmap, progress: Progress) -> str:
@@ -96,7 +101,7 @@ def progress_line(roadmap: Roadmap, progress: Progress) -> str:
     tally, total = progress.tally(roadmap), len(roadmap.steps)
     done = tally[StepState.DONE]
     extras = [f"{tally[state]} {word}" for state, word in EXTRA_COUNTS if tally[state]]
-    return " · ".join([f"{done * 100 // total}% · {done} of {total} steps done", *extras])
+    return " · ".join([f"{percent(done, total)}% · {done} of {total} steps done", *extras])
 
 
 def page_of(roadmap: Roadmap, step: Step) -> int:
@@ -278,12 +283,12 @@ def streak_line(streak: int) -> str | None:
     return f"🔥 {streak} week{'s' if streak != 1 else ''} in a row"
 
 
-def pace_line(pace: Pace, today: dt.date, *, capital: bool = False) -> str:
-    """`at 1.5 steps a week you finish around 12 March` (the year too, when it is not this one)."""
+def pace_line(pace: Pace, today: dt.date) -> str:
+    """`⏱ At 1.5 steps a week you finish around 12 March` (the year too, when it is not this one)."""
     rate = f"{pace.steps_per_week:.1f}".removesuffix(".0")
     unit = "step" if rate == "1" else "steps"
     day = f"{pace.finish_on:%-d %B}" + (f" {pace.finish_on.year}" if pace.finish_on.year != today.year else "")
-    return f"{'At' if capital else 'at'} {rate} {unit} a week you finish around {day}"
+    return f"⏱ At {rate} {unit} a week you finish around {day}"
 
 
 def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.datetime) -> Screen:
@@ -306,7 +311,7 @@ def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.da
             f"{progress_bar(progress.done_count(roadmap), len(roadmap.steps))} {progress_line(roadmap, progress)}",
         ]
         if pace := pace_of(progress, roadmap, now):
-            lines.append(f"⏱ {pace_line(pace, now.date(), capital=True)}")
+            lines.append(pace_line(pace, now.date()))
         lines.append(f"Next: {escape(next_step.title)}" if next_step else "🎉 Finished")
         rows.append([button(roadmap.title, ShowRoadmap(roadmap.id))])
     rows.append([button("📚 All roadmaps", ShowCatalog())])

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from roadmaps import Roadmap, Step
+from storage.schedule import WEEK
 
 
 class StepState(enum.Enum):
@@ -97,7 +98,6 @@ class SavedRoadmap:
     notes: Mapping[str, Note]
 
 
-WEEK = dt.timedelta(days=7)
 PACE_WINDOW = dt.timedelta(weeks=4)
 
 
