@@ -15,7 +15,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.logs import configure_logging
 from bot.settings import Settings
-from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, check_roadmaps, load_catalog
+from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, load_catalog
 from storage import create_engine, upgrade
 
 log = logging.getLogger("bot")
@@ -107,12 +107,13 @@ def try_bot(args: argparse.Namespace, settings: Settings) -> int:
     """`roadmap-bot try [--roadmaps DIR]`: the bot in this terminal, with the same handlers and database."""
     from bot.terminal import try_in_terminal
 
-    problems = check_roadmaps(args.roadmaps)
-    if problems:
-        print("\n".join(str(problem) for problem in problems), file=sys.stderr)
+    try:
+        catalog = load_catalog(args.roadmaps)
+    except RoadmapError as error:
+        print(error, file=sys.stderr)  # every problem, a line each
         return 1
     configure_logging("WARNING", "text", secrets=settings.secrets())
-    return try_in_terminal(settings, load_catalog(args.roadmaps))
+    return try_in_terminal(settings, catalog)
 
 
 def moment(text: str) -> dt.datetime:
@@ -164,13 +165,12 @@ def upgrade_database(args: argparse.Namespace, settings: Settings) -> int:
 
 def check_content(args: argparse.Namespace, settings: Settings) -> int:
     """`roadmap-bot roadmaps check [DIR]`: print every problem with its file and field."""
-    problems = check_roadmaps(args.directory)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+    try:
+        catalog = load_catalog(args.directory)
+    except RoadmapError as error:
+        print(error, file=sys.stderr)  # every problem, a line each
+        print(f"{len(error.problems)} problem(s) found", file=sys.stderr)
         return 1
-    catalog = load_catalog(args.directory)
     steps = sum(len(roadmap.steps) for roadmap in catalog)
     print(f"{len(catalog)} roadmaps, {steps} steps: all valid")
     return 0

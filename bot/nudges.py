@@ -98,6 +98,22 @@ async def plan_due_nudges(catalog: Catalog, storage: Storage, now: dt.datetime) 
     return planned
 
 
+def after_failure(
+    reminder: Reminder, chat_id: int, now: dt.datetime, held: dt.datetime, report: PassReport, why: str
+) -> NudgeOutcome:
+    """A nudge that failed: tried again in RETRY_DELAY, or, after MAX_FAILURES in a row, left for
+    the next weekly slot."""
+    failures = reminder.failures + 1
+    if failures >= MAX_FAILURES:
+        log.warning("nudge to chat %s failed %d times (%s): waiting for the next slot", chat_id, failures, why)
+        report.counts["given up"] += 1
+        next_due = next_slot(reminder.weekday, reminder.hour, reminder.timezone, now)
+        return NudgeOutcome(chat_id, held, ReminderStatus.ACTIVE, next_due, at=now)
+    log.info("nudge to chat %s failed (%s): retrying in %s", chat_id, why, RETRY_DELAY)
+    report.counts["to retry"] += 1
+    return NudgeOutcome(chat_id, held, ReminderStatus.ACTIVE, now + RETRY_DELAY, failures=failures, at=now)
+
+
 class NudgeDispatcher:
     """Runs passes: claim a bounded batch, deliver it, record it, until nothing is due."""
 
@@ -139,12 +155,8 @@ class NudgeDispatcher:
         try:
             return await self._deliver(reminder, progresses, now, held, report)
         except Exception:
-            log.exception("nudge to chat %s failed unexpectedly; retrying in %s", reminder.chat_id, RETRY_DELAY)
-            report.counts["to retry"] += 1
-            retry_at = now + RETRY_DELAY
-            return NudgeOutcome(
-                reminder.chat_id, held, ReminderStatus.ACTIVE, retry_at, failures=reminder.failures + 1, at=now
-            )
+            log.exception("nudge to chat %s failed unexpectedly", reminder.chat_id)
+            return after_failure(reminder, reminder.chat_id, now, held, report, "an unexpected error")
 
     async def _deliver(
         self,
@@ -194,14 +206,7 @@ class NudgeDispatcher:
             log.error("nudge to chat %s refused: %s", chat_id, error.message)
             return outcome("refused", ReminderStatus.ACTIVE)
         except (NetworkError, RetryAfter) as error:
-            failures = reminder.failures + 1
-            if failures >= MAX_FAILURES:
-                log.warning(
-                    "nudge to chat %s failed %d times (%s): waiting for the next slot", chat_id, failures, error
-                )
-                return outcome("given up", ReminderStatus.ACTIVE)
-            log.info("nudge to chat %s failed (%s): retrying in %s", chat_id, error, RETRY_DELAY)
-            return outcome("to retry", ReminderStatus.ACTIVE, due_at=now + RETRY_DELAY, failures=failures)
+            return after_failure(reminder, chat_id, now, held, report, repr(error))
         except TelegramError as error:
             log.error("nudge to chat %s failed: %s", chat_id, error)
             return outcome("failed", ReminderStatus.ACTIVE)

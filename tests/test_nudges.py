@@ -11,8 +11,9 @@ from sqlalchemy.exc import OperationalError
 from telegram import Update
 from telegram.ext import Application
 
+import bot.nudges
 from bot.application import flush_presence, nudge_dispatcher
-from bot.nudges import HOLD, RETRY_DELAY, NudgeDispatcher, plan_due_nudges
+from bot.nudges import HOLD, MAX_FAILURES, RETRY_DELAY, NudgeDispatcher, plan_due_nudges
 from roadmaps import Catalog
 from storage import ReminderStatus, Storage
 from tests.conftest import AppFactory, ChatSession, Clock, StorageFactory, answers
@@ -494,6 +495,25 @@ async def test_one_chat_failing_unexpectedly_loses_nothing_of_its_batch(
     assert reminder is not None and reminder.last_sent_at == FIRST_DUE and reminder.due_at == FIRST_DUE + WEEK
     retried = await storage.reminder_of(-42)
     assert retried is not None and retried.due_at == FIRST_DUE + RETRY_DELAY
+
+
+@pytest.mark.logs_errors
+async def test_a_nudge_that_keeps_failing_unexpectedly_waits_for_the_next_slot(
+    app: Application,  # type: ignore[type-arg]
+    chat: ChatSession,
+    storage: Storage,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await start_seed(chat)
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug in planning this chat's nudge")
+
+    monkeypatch.setattr(bot.nudges, "plan_nudge", broken)
+    reports = [await pass_at(app, FIRST_DUE + n * RETRY_DELAY) for n in range(MAX_FAILURES)]
+    assert reports == ["1 to retry"] * (MAX_FAILURES - 1) + ["1 given up"], "as network failures are"
+    reminder = await storage.reminder_of(chat.chat_id)
+    assert reminder is not None and reminder.due_at == FIRST_DUE + WEEK and reminder.failures == 0
 
 
 async def test_a_chat_telegram_does_not_know_stops(
