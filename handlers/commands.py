@@ -27,6 +27,7 @@ from handlers.views import (
     render_unknown_command,
     render_unknown_roadmap_note,
     render_welcome,
+    started_roadmaps,
 )
 from storage import weekly_streak
 from storage.schedule import canonical_timezone
@@ -65,15 +66,15 @@ async def show_progress(update: Update, context: Context) -> None:
 async def show_next_step(update: Update, context: Context) -> None:
     """/next: the card of the next unfinished step of the roadmap used last."""
     services = services_of(context)
-    for progress in await services.storage.progress_of_chat(_chat_id(update), with_notes=True):
-        roadmap = services.catalog.get(progress.roadmap_id)
-        if roadmap is None:
-            continue  # a roadmap taken out of the catalog; try the one used before it
-        step = progress.next_step(roadmap)
-        view = render_roadmap(roadmap, progress, bot_username=context.bot.username)
-        await show(update, render_step(roadmap, step, progress) if step else view)
+    progresses = await services.storage.progress_of_chat(_chat_id(update), with_notes=True)
+    started = started_roadmaps(services.catalog, progresses)  # roadmaps taken out of the catalog are passed over
+    if not started:
+        await show(update, render_catalog(services.catalog, {}, note="You have not started a roadmap yet. Pick one:"))
         return
-    await show(update, render_catalog(services.catalog, {}, note="You have not started a roadmap yet. Pick one:"))
+    roadmap, progress = started[0]
+    step = progress.next_step(roadmap)
+    view = render_roadmap(roadmap, progress, bot_username=context.bot.username)
+    await show(update, render_step(roadmap, step, progress) if step else view)
 
 
 async def remind(update: Update, context: Context) -> None:
@@ -111,9 +112,8 @@ async def progress_card(update: Update, context: Context) -> None:
     services = services_of(context)
     progresses = await services.storage.progress_of_chat(chat.id)
     wanted = context.args[0] if context.args else None
-    for progress in progresses:
-        roadmap = services.catalog.get(progress.roadmap_id)
-        if roadmap is not None and wanted in (None, roadmap.id):
+    for roadmap, progress in started_roadmaps(services.catalog, progresses):
+        if wanted in (None, roadmap.id):
             streak = weekly_streak(progresses, services.clock())
             footer = f"Roadmap bot · @{context.bot.username}"
             from handlers.card_view import render_progress_card  # Pillow loads on the first /card, not at start

@@ -16,11 +16,10 @@ from handlers.exchange import (
     export_json,
     export_markdown,
     read_export,
-    started_roadmaps,
 )
 from handlers.replies import reply, show
 from handlers.services import Context, Services, services_of
-from handlers.views import Screen, button, keyboard
+from handlers.views import Screen, button, keyboard, started_roadmaps
 
 NOTHING_CHANGED = "Nothing was changed."
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.views import MAX_NOTE, progress_line
+from handlers.views import MAX_NOTE, progress_line, started_roadmaps
 from roadmaps import Catalog, Roadmap
 from storage import Mark, Note, Progress, SavedRoadmap, StepState
 
@@ -37,12 +37,6 @@ class ImportPlan:
     roadmaps: list[SavedRoadmap]
     unknown_roadmaps: list[str]
     unknown_steps: int
-
-
-def started_roadmaps(catalog: Catalog, progresses: Sequence[Progress]) -> list[tuple[Roadmap, Progress]]:
-    """The chat's roadmaps that the catalog still has, the one used last first."""
-    pairs = [(catalog.get(p.roadmap_id), p) for p in progresses]
-    return [(roadmap, progress) for roadmap, progress in pairs if roadmap is not None]
 
 
 def export_json(catalog: Catalog, progresses: Sequence[Progress], started: Started, now: dt.datetime) -> bytes:

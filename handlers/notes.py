@@ -13,6 +13,7 @@ from handlers.views import (
     render_note_saved,
     render_note_too_long,
     render_step,
+    started_roadmaps,
 )
 from roadmaps import Roadmap, Step
 from storage import Progress
@@ -82,9 +83,9 @@ def step_of_card(card: Message, services: Services) -> tuple[Roadmap, Step] | No
 
 async def current_step(chat_id: int, services: Services) -> tuple[Roadmap, Step] | None:
     """The next step of the roadmap used last, as /next shows it."""
-    for progress in await services.storage.progress_of_chat(chat_id):
-        roadmap = services.catalog.get(progress.roadmap_id)
-        if roadmap is not None:
-            step = progress.next_step(roadmap)
-            return (roadmap, step) if step else None
-    return None
+    started = started_roadmaps(services.catalog, await services.storage.progress_of_chat(chat_id))
+    if not started:
+        return None
+    roadmap, progress = started[0]
+    step = progress.next_step(roadmap)
+    return (roadmap, step) if step else None

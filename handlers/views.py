@@ -291,9 +291,15 @@ def pace_line(pace: Pace, today: dt.date) -> str:
     return f"⏱ At {rate} {unit} a week you finish around {day}"
 
 
+def started_roadmaps(catalog: Catalog, progresses: Sequence[Progress]) -> list[tuple[Roadmap, Progress]]:
+    """The chat's roadmaps that the catalog still has, the one used last first."""
+    pairs = [(catalog.get(p.roadmap_id), p) for p in progresses]
+    return [(roadmap, progress) for roadmap, progress in pairs if roadmap is not None]
+
+
 def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.datetime) -> Screen:
     """/progress: the weekly streak, then each started roadmap with its bar, line, pace and next step."""
-    started = [(catalog.get(p.roadmap_id), p) for p in progresses if catalog.get(p.roadmap_id)]
+    started = started_roadmaps(catalog, progresses)
     if not started:
         return render_catalog(catalog, {}, note="You have not started a roadmap yet. Pick one:")
     lines = ["📈 <b>Your progress</b>"]
