@@ -66,13 +66,7 @@ def build_application(
 async def flush_presence(application: Application) -> None:  # type: ignore[type-arg]
     """Write down the chats heard from since the last flush."""
     services = services_of_application(application)
-    seen = services.presence.take()
-    if seen:
-        try:
-            await services.storage.note_presence(seen)
-        except BaseException:
-            services.presence.give_back(seen)  # written on the next flush instead
-            raise
+    await services.presence.write(services.storage)
 
 
 async def count_database_errors(update: object, context: CallbackContext) -> None:  # type: ignore[type-arg]

@@ -36,10 +36,6 @@ class Presence:
         """The chat did something at `at`."""
         self._seen[chat_id] = at
 
-    def take_one(self, chat_id: int) -> dt.datetime | None:
-        """What was noted of one chat, taken out."""
-        return self._seen.pop(chat_id, None)
-
     def forget(self, chat_id: int) -> None:
         """Drop what was noted of a chat (it just blocked the bot)."""
         self._seen.pop(chat_id, None)
@@ -53,6 +49,22 @@ class Presence:
         """Put back what a failed write took; anything noted since is newer and stays."""
         for chat_id, at in seen.items():
             self._seen.setdefault(chat_id, at)
+
+    async def write(self, storage: Storage, chat_id: int | None = None) -> None:
+        """Write down what was noted, of every chat or of one, in one go; what a failed write
+        took is noted again, for the next write."""
+        if chat_id is None:
+            seen = self.take()
+        else:
+            at = self._seen.pop(chat_id, None)
+            seen = {} if at is None else {chat_id: at}
+        if not seen:
+            return
+        try:
+            await storage.note_presence(seen)
+        except BaseException:
+            self.give_back(seen)
+            raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +94,4 @@ def services_of_application(application: Application) -> Services:  # type: igno
 
 async def write_presence(services: Services, chat_id: int) -> None:
     """Write down now that a chat is here, for screens about its reminder (they must show them back on)."""
-    seen = services.presence.take_one(chat_id)
-    if seen is not None:
-        try:
-            await services.storage.note_presence({chat_id: seen})
-        except BaseException:
-            services.presence.give_back({chat_id: seen})
-            raise
+    await services.presence.write(services.storage, chat_id)
