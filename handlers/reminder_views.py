@@ -25,7 +25,7 @@ from handlers.callbacks import (
     ShowTimezones,
     SnoozeReminder,
 )
-from handlers.views import Screen, button, keyboard, pace_line, progress_bar, progress_line, streak_line
+from handlers.views import Screen, button, keyboard, pace_line, progress_block, progress_line, streak_line
 from roadmaps import Roadmap
 from storage import Progress, Reminder, ReminderStatus, StepState, pace_of, weekly_streak
 from storage.schedule import zone_label
@@ -139,7 +139,7 @@ def render_nudge(
         + (" · 🟡 you are on it" if progress.state_of(step) is StepState.WORKING else ""),
         escape(step.summary),
         "",
-        f"{progress_bar(progress.done_count(roadmap), len(roadmap.steps))} {progress_line(roadmap, progress)}",
+        progress_block(roadmap, progress),
     ]
     if done_lately:
         lines.append(f"✅ {done_lately} step{'s' if done_lately != 1 else ''} done this week. Keep it going!")

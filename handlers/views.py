@@ -104,6 +104,11 @@ def progress_line(roadmap: Roadmap, progress: Progress) -> str:
     return " · ".join([f"{percent(done, total)}% · {done} of {total} steps done", *extras])
 
 
+def progress_block(roadmap: Roadmap, progress: Progress) -> str:
+    """The bar, then the line: `▰▰▰▱▱▱▱▱▱▱ 30% · 3 of 10 steps done`."""
+    return f"{progress_bar(progress.done_count(roadmap), len(roadmap.steps))} {progress_line(roadmap, progress)}"
+
+
 def page_of(roadmap: Roadmap, step: Step) -> int:
     """The page of the roadmap view that lists a step."""
     return (roadmap.number_of(step) - 1) // STEPS_PER_PAGE
@@ -309,12 +314,11 @@ def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.da
     if len(started) > MAX_PROGRESS_ENTRIES:
         lines.append(f"<i>The {MAX_PROGRESS_ENTRIES} roadmaps you used last, of {len(started)}</i>")
     for roadmap, progress in started[:MAX_PROGRESS_ENTRIES]:
-        assert roadmap is not None
         next_step = progress.next_step(roadmap)
         lines += [
             "",
             f"<b>{escape(roadmap.title)}</b>",
-            f"{progress_bar(progress.done_count(roadmap), len(roadmap.steps))} {progress_line(roadmap, progress)}",
+            progress_block(roadmap, progress),
         ]
         if pace := pace_of(progress, roadmap, now):
             lines.append(pace_line(pace, now.date()))
