@@ -60,7 +60,7 @@ def main(argv: list[str]) -> str:
             failure = type(error).__name__
             print(f"FAILED: {error}")
         elapsed = time.perf_counter() - started
-        runner.run(app.shutdown())
+        runner.run(app.application.shutdown())
         runner.run(storage.close())
     tried = sum(len(times) for times in took.values())
     for kind, times in sorted(took.items(), key=lambda item: -len(item[1])):

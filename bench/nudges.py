@@ -14,13 +14,12 @@ import datetime as dt
 import time
 
 from bench.common import STARTED, CountingTransport, bulk_load_sqlite, median, scratch_dir, summary
-from bot.application import build_application
+from bot.application import build_bot
 from bot.limits import TelegramLimits
 from bot.nudges import NudgeDispatcher
-from bot.settings import Settings
 from roadmaps import load_catalog
 from storage import Storage, create_engine, upgrade
-from tests.fakebotapi import TOKEN
+from tests.support import settings_for_tests
 
 WEEK = dt.timedelta(days=7)
 FIRST_DUE = STARTED + WEEK
@@ -39,10 +38,8 @@ async def measure(chats: int, due: int, idle_passes: int) -> dict[str, float]:
     # The bot's own ExtBot (defaults, rate-limiter machinery), with pacing lifted: this measures
     # our code and the framework's, not Telegram's limits.
     transport = CountingTransport()
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN)  # type: ignore[call-arg]
     unpaced = TelegramLimits(messages_per_second=1e9)
-    application = build_application(settings, load_catalog(), storage, request=transport, limits=unpaced)
-    bot = application.bot
+    bot = build_bot(settings_for_tests(), load_catalog(), storage, request=transport, limits=unpaced).application.bot
     await bot.initialize()
     dispatcher = NudgeDispatcher(bot, load_catalog(), storage)
 
@@ -64,7 +61,7 @@ async def measure(chats: int, due: int, idle_passes: int) -> dict[str, float]:
         busy_s = time.perf_counter() - started
         rates.append(report.counts["sent"] / busy_s)
         sent += report.counts["sent"]
-        left += await storage.count_due_reminders(busy_at)
+        left += await storage.reminders.count_due_reminders(busy_at)
         print(f"a pass with {due:,} due: {report} in {busy_s:.2f} s = {rates[-1]:,.0f} nudges/s")
     sends = transport.sent
     duplicates = sum(n > 1 for n in sends.values())

@@ -11,11 +11,11 @@ import time
 from collections import Counter
 
 from bench.common import STARTED, fresh_storage, postgres_reachable, scratch_dir, summary
-from bot.application import build_application, nudge_dispatcher
-from bot.settings import Settings
+from bot.application import build_bot
 from roadmaps import load_catalog
 from tests.databases import bulk_load
-from tests.fakebotapi import TOKEN, FakeBotAPI, FakeBotAPIServer
+from tests.fakebotapi import FakeBotAPI, FakeBotAPIServer
+from tests.support import settings_for_tests
 
 LIMIT = 30  # messages a second, Telegram's overall broadcast limit
 
@@ -26,11 +26,10 @@ async def measure(backend: str, nudges: int) -> dict[str, float]:
     with FakeBotAPIServer(api) as server:
         async with fresh_storage(backend, scratch_dir()) as storage:
             await bulk_load(storage, nudges, due_at - dt.timedelta(hours=1), dt.timedelta(minutes=30))
-            settings = Settings(_env_file=None, telegram_bot_token=TOKEN, telegram_api_url=server.url)  # type: ignore[call-arg]
-            application = build_application(settings, load_catalog(), storage)
-            async with application:
+            bot = build_bot(settings_for_tests(telegram_api_url=server.url), load_catalog(), storage)
+            async with bot.application:
                 started = time.perf_counter()
-                report = await nudge_dispatcher(application).run_pass(due_at)
+                report = await bot.nudges.run_pass(due_at)
                 seconds = time.perf_counter() - started
     sends = Counter(c.params["chat_id"] for c in api.calls_of("sendMessage") if c.ok)
     rate = sum(sends.values()) / seconds

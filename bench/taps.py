@@ -18,12 +18,12 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
 from bench.common import SEED, STARTED, fresh_storage, median, percentile, postgres_reachable, scratch_dir, summary
-from bot.application import CONCURRENT_UPDATES, build_application
-from bot.settings import Settings
-from handlers.views import render_step
+from bot.application import CONCURRENT_UPDATES, build_bot
+from handlers.step_views import render_step
 from roadmaps import load_catalog
 from storage import Progress
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeRequest
+from tests.support import settings_for_tests
 
 # What each chat taps, in order: open step 1, mark it done, undo, page 2 of the roadmap.
 TAPS = (
@@ -57,15 +57,14 @@ async def ours(backend: str, chats: int) -> tuple[float, list[float], int]:
     """Taps through the real bot on a fresh database."""
     api = FakeBotAPI(check_html=False)
     async with fresh_storage(backend, scratch_dir()) as storage:
-        settings = Settings(_env_file=None, telegram_bot_token=TOKEN)  # type: ignore[call-arg]
-        app = build_application(settings, load_catalog(), storage, request=FakeRequest(api))
+        app = build_bot(settings_for_tests(), load_catalog(), storage, request=FakeRequest(api)).application
         async with app:
             await app.start()  # its jobs too: presence is written every two seconds meanwhile
             # Each chat has opened the seed roadmap (set up directly: new messages are paced
             # at Telegram's 30 a second, and setting up is not what is measured).
             messages = {}
             for chat_id in range(1, chats + 1):
-                await storage.open_roadmap(chat_id, SEED, STARTED)
+                await storage.progress.open_roadmap(chat_id, SEED, STARTED)
                 messages[chat_id] = api.seed_message(chat_id, "the roadmap").message_id
             seconds, latencies = await drive(app, api, messages)
             await app.stop()

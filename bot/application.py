@@ -1,15 +1,18 @@
-"""Building the Application: the one place where content, storage and Telegram meet."""
+"""Building the bot: the one place where content, storage and Telegram meet. What it builds (the
+Application, the services its handlers use, the nudge dispatcher) it keeps, and hands to whoever
+runs the bot; nothing is read back through the handlers."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, CallbackContext, Defaults
+from telegram.ext import ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
 from bot.limits import TelegramLimits
@@ -17,10 +20,9 @@ from bot.metrics import DATABASE_ERRORS
 from bot.nudges import NudgeDispatcher
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from handlers import COMMANDS, Services, register
-from handlers.services import install, services_of_application, utc_now
+from handlers import COMMANDS, CONTEXT_TYPES, BotContext, RoadmapApplication, Services, install, register
 from roadmaps import Catalog
-from storage import DatabaseError, Storage
+from storage import DatabaseError, Presence, Storage
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +30,34 @@ log = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 64
 # Seconds between nudge passes; a pass claims whatever is due, so the interval only bounds lateness.
 NUDGE_INTERVAL = 60
-# Seconds between writes of the chats heard from (see handlers.services.Presence).
+# Seconds between writes of the chats heard from (see storage.presence).
 PRESENCE_INTERVAL = 2
 
 
-def build_application(
+def utc_now() -> dt.datetime:
+    """The current time, UTC-aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class RoadmapBot:
+    """The bot as built: the Application, the services its handlers use, and the nudge dispatcher."""
+
+    application: RoadmapApplication
+    services: Services
+    nudges: NudgeDispatcher
+
+    async def flush_presence(self) -> None:
+        """Write down the chats heard from since the last flush."""
+        await self.services.presence.write()
+
+    async def nudge_pass(self) -> None:
+        """One pass of the nudge scheduler now; answers to the last nudges count before new ones go."""
+        await self.flush_presence()
+        await self.nudges.run_pass(self.services.clock(), keep_going=lambda: self.application.running)
+
+
+def build_bot(
     settings: Settings,
     catalog: Catalog,
     storage: Storage,
@@ -40,63 +65,61 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
     limits: TelegramLimits | None = None,
-) -> Application:  # type: ignore[type-arg]
-    """The bot: HTML by default, Telegram's rate limits applied, every handler registered."""
+) -> RoadmapBot:
+    """The bot: HTML by default, Telegram's rate limits applied, every handler registered, its jobs scheduled."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    services = Services(catalog, storage, clock, Presence(storage.reminders))
+
+    async def announce(application: RoadmapApplication) -> None:
+        await announce_commands(application)
+
+    async def flush(application: RoadmapApplication) -> None:
+        await services.presence.write()
+
     builder = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .context_types(CONTEXT_TYPES)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(limits or TelegramLimits(settings.telegram_messages_per_second))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .post_init(announce)
+        .post_stop(flush)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
-    application = builder.build()
-    install(application, Services(catalog, storage, clock))
+    application: RoadmapApplication = builder.build()
+    install(application, services)
     register(application)
     application.add_error_handler(count_database_errors)
-    schedule_nudges(application)
-    return application
+    bot = RoadmapBot(application, services, NudgeDispatcher(application.bot, catalog, storage))
+    schedule_jobs(bot)
+    return bot
 
 
-async def flush_presence(application: Application) -> None:  # type: ignore[type-arg]
-    """Write down the chats heard from since the last flush."""
-    services = services_of_application(application)
-    await services.presence.write(services.storage)
-
-
-async def count_database_errors(update: object, context: CallbackContext) -> None:  # type: ignore[type-arg]
+async def count_database_errors(update: object, context: BotContext) -> None:
     """Errors reach every error handler; this one counts those that came from the database."""
     if isinstance(context.error, DatabaseError):
         DATABASE_ERRORS.inc()
 
 
-def nudge_dispatcher(application: Application) -> NudgeDispatcher:  # type: ignore[type-arg]
-    """The dispatcher that sends this application's nudges through its bot."""
-    services = services_of_application(application)
-    return NudgeDispatcher(application.bot, services.catalog, services.storage)
-
-
-def schedule_nudges(application: Application) -> None:  # type: ignore[type-arg]
+def schedule_jobs(bot: RoadmapBot) -> None:
     """Repeating jobs run nudge passes and write presence; they start and stop with the application."""
 
-    async def tick(context: CallbackContext) -> None:  # type: ignore[type-arg]
-        application = context.application
-        now = services_of_application(application).clock()
-        await flush_presence(application)  # answers to the last nudges count before new ones go
-        await nudge_dispatcher(application).run_pass(now, keep_going=lambda: application.running)
+    async def nudge_pass(context: BotContext) -> None:
+        await bot.nudge_pass()
 
-    async def flush(context: CallbackContext) -> None:  # type: ignore[type-arg]
-        await flush_presence(context.application)
+    async def flush(context: BotContext) -> None:
+        await bot.flush_presence()
 
-    assert application.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
-    application.job_queue.run_repeating(flush, interval=PRESENCE_INTERVAL, name="presence")
-    application.job_queue.run_repeating(
-        tick,
+    job_queue = bot.application.job_queue
+    assert job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    job_queue.run_repeating(flush, interval=PRESENCE_INTERVAL, name="presence")
+    job_queue.run_repeating(
+        nudge_pass,
         interval=NUDGE_INTERVAL,
         first=NUDGE_INTERVAL / 6,
         name="nudges",
@@ -104,7 +127,7 @@ def schedule_nudges(application: Application) -> None:  # type: ignore[type-arg]
     )
 
 
-async def announce_commands(application: Application) -> None:  # type: ignore[type-arg]
+async def announce_commands(application: RoadmapApplication) -> None:
     """Register the command menu with Telegram; a failure here is logged, not fatal."""
     try:
         await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])

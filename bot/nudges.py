@@ -20,14 +20,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from telegram import Bot
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import ChatMigrated, TelegramError
 
 from bot.metrics import NUDGES, NUDGES_DUE
-from handlers.reminder_views import render_nudge
-from handlers.views import Screen
+from handlers.nudge_views import render_nudge
+from handlers.screens import Screen
+from handlers.telegram_errors import Failure, classify
 from roadmaps import Catalog, Roadmap, Step
-from storage import NudgeOutcome, Progress, Reminder, ReminderStatus, StepState, Storage
-from storage.schedule import next_slot
+from storage import NudgeOutcome, Progress, Reminder, ReminderStatus, Storage, done_since
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,15 @@ class PassReport:
         return ", ".join(f"{count} {outcome}" for outcome, count in sorted(self.counts.items()))
 
 
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """One pass: the moment it acts as of, the due time its claims hold, and its report."""
+
+    now: dt.datetime
+    held: dt.datetime
+    report: PassReport
+
+
 def plan_nudge(catalog: Catalog, reminder: Reminder, progresses: Sequence[Progress], now: dt.datetime) -> Nudge | None:
     """The nudge a chat gets now, or None when every roadmap it started is finished (or gone).
 
@@ -77,9 +86,7 @@ def plan_nudge(catalog: Catalog, reminder: Reminder, progresses: Sequence[Progre
         return None
     (roadmap, progress), others = unfinished[0], unfinished[1:]
     since = reminder.last_sent_at or now - LATELY
-    done_lately = sum(
-        mark.state is StepState.DONE and mark.changed_at > since for p in progresses for mark in p.marks.values()
-    )
+    done_lately = done_since(progresses, since)
     pausing = reminder.unanswered + 1 >= BACK_OFF_AFTER
     step = progress.next_step(roadmap)
     assert step is not None
@@ -91,27 +98,24 @@ async def plan_due_nudges(catalog: Catalog, storage: Storage, now: dt.datetime) 
     """Every reminder due by `now` and the nudge it would send, claiming nothing (a dry run)."""
     planned: list[tuple[Reminder, Nudge | None]] = []
     after: int | None = None
-    while due := await storage.due_reminders(now, BATCH, after_chat_id=after):
-        progresses = await storage.progress_of_chats([r.chat_id for r in due])
+    while due := await storage.reminders.due_reminders(now, BATCH, after_chat_id=after):
+        progresses = await storage.progress.progress_of_chats([r.chat_id for r in due])
         planned += [(r, plan_nudge(catalog, r, progresses[r.chat_id], now)) for r in due]
         after = due[-1].chat_id
     return planned
 
 
-def after_failure(
-    reminder: Reminder, chat_id: int, now: dt.datetime, held: dt.datetime, report: PassReport, why: str
-) -> NudgeOutcome:
+def after_failure(reminder: Reminder, chat_id: int, run: Pass, why: str) -> NudgeOutcome:
     """A nudge that failed: tried again in RETRY_DELAY, or, after MAX_FAILURES in a row, left for
     the next weekly slot."""
-    failures = reminder.failures + 1
+    failures, now = reminder.failures + 1, run.now
     if failures >= MAX_FAILURES:
         log.warning("nudge to chat %s failed %d times (%s): waiting for the next slot", chat_id, failures, why)
-        report.counts["given up"] += 1
-        next_due = next_slot(reminder.weekday, reminder.hour, reminder.timezone, now)
-        return NudgeOutcome(chat_id, held, ReminderStatus.ACTIVE, next_due, at=now)
+        run.report.counts["given up"] += 1
+        return NudgeOutcome(chat_id, run.held, ReminderStatus.ACTIVE, reminder.next_slot(now), at=now)
     log.info("nudge to chat %s failed (%s): retrying in %s", chat_id, why, RETRY_DELAY)
-    report.counts["to retry"] += 1
-    return NudgeOutcome(chat_id, held, ReminderStatus.ACTIVE, now + RETRY_DELAY, failures=failures, at=now)
+    run.report.counts["to retry"] += 1
+    return NudgeOutcome(chat_id, run.held, ReminderStatus.ACTIVE, now + RETRY_DELAY, failures=failures, at=now)
 
 
 class NudgeDispatcher:
@@ -126,63 +130,39 @@ class NudgeDispatcher:
         `keep_going` is asked before each batch: a stopping bot finishes the batch in hand and
         leaves the rest due for the next pass, in this process or another.
         """
-        report = PassReport()
-        hold_until = now + HOLD
-        while keep_going() and (claimed := await self.storage.claim_due_reminders(now, self.batch, hold_until)):
+        run = Pass(now, now + HOLD, PassReport())
+        report, reminders = run.report, self.storage.reminders
+        while keep_going() and (claimed := await reminders.claim_due_reminders(now, self.batch, run.held)):
             before = report.counts.copy()
-            progresses = await self.storage.progress_of_chats([r.chat_id for r in claimed])
-            outcomes = await asyncio.gather(
-                *(self._deliver_safely(r, progresses[r.chat_id], now, hold_until, report) for r in claimed)
-            )
-            await self.storage.record_nudge_outcomes(outcomes)
+            progresses = await self.storage.progress.progress_of_chats([r.chat_id for r in claimed])
+            outcomes = await asyncio.gather(*(self._deliver_safely(r, progresses[r.chat_id], run) for r in claimed))
+            await reminders.record_nudge_outcomes(outcomes)
             # Counted batch by batch, so a long pass shows on /metrics as it goes.
             for outcome, count in (report.counts - before).items():
                 if outcome != MOVED:  # an extra note on a nudge counted as sent
                     NUDGES.labels(outcome).inc(count)
-        NUDGES_DUE.set(await self.storage.count_due_reminders(now))
+        NUDGES_DUE.set(await reminders.count_due_reminders(now))
         log.log(logging.INFO if report.counts else logging.DEBUG, "nudge pass at %s: %s", now.isoformat(), report)
         return report
 
-    async def _deliver_safely(
-        self,
-        reminder: Reminder,
-        progresses: Sequence[Progress],
-        now: dt.datetime,
-        held: dt.datetime,
-        report: PassReport,
-    ) -> NudgeOutcome:
+    async def _deliver_safely(self, reminder: Reminder, progresses: Sequence[Progress], run: Pass) -> NudgeOutcome:
         """_deliver; an unexpected error in one chat is logged and retried, and its batch is still recorded."""
         try:
-            return await self._deliver(reminder, progresses, now, held, report)
+            return await self._deliver(reminder, progresses, run)
         except Exception:
             log.exception("nudge to chat %s failed unexpectedly", reminder.chat_id)
-            return after_failure(reminder, reminder.chat_id, now, held, report, "an unexpected error")
+            return after_failure(reminder, reminder.chat_id, run, "an unexpected error")
 
-    async def _deliver(
-        self,
-        reminder: Reminder,
-        progresses: Sequence[Progress],
-        now: dt.datetime,
-        held: dt.datetime,
-        report: PassReport,
-    ) -> NudgeOutcome:
+    async def _deliver(self, reminder: Reminder, progresses: Sequence[Progress], run: Pass) -> NudgeOutcome:
         """Send one chat its nudge and say what to record; Telegram's answers decide the outcome."""
+        now = run.now
+
+        def outcome(counted: str, status: ReminderStatus, *, sent: bool = False) -> NudgeOutcome:
+            run.report.counts[counted] += 1
+            due_at = reminder.next_slot(now) if status is ReminderStatus.ACTIVE else None
+            return NudgeOutcome(chat_id, run.held, status, due_at, now if sent else None, at=now)
+
         chat_id = reminder.chat_id
-        next_due = next_slot(reminder.weekday, reminder.hour, reminder.timezone, now)
-
-        def outcome(
-            counted: str,
-            status: ReminderStatus,
-            *,
-            due_at: dt.datetime | None = None,
-            sent_at: dt.datetime | None = None,
-            failures: int = 0,
-        ) -> NudgeOutcome:
-            report.counts[counted] += 1
-            if status is ReminderStatus.ACTIVE and due_at is None:
-                due_at = next_due
-            return NudgeOutcome(chat_id, held, status, due_at, sent_at, failures, at=now)
-
         nudge = plan_nudge(self.catalog, reminder, progresses, now)
         if nudge is None:
             return outcome("with nothing to nudge", ReminderStatus.ACTIVE)
@@ -190,29 +170,35 @@ class NudgeDispatcher:
             try:
                 await self._send(chat_id, nudge.screen)
             except ChatMigrated as moved:
-                moved_here = await self.storage.move_chat(chat_id, moved.new_chat_id)
-                if not moved_here and await self.storage.reminder_of(chat_id) is not None:
-                    log.warning("chat %s moved to %s, which has its own data", chat_id, moved.new_chat_id)
-                    return outcome("gone", ReminderStatus.GONE)
-                chat_id = moved.new_chat_id
+                chat_id = await self._move(chat_id, moved)
                 await self._send(chat_id, nudge.screen)
-                report.counts[MOVED] += 1
-        except Forbidden as error:
-            log.info("chat %s stopped the bot (%s): reminders stop", chat_id, error.message)
-            return outcome("blocked", ReminderStatus.BLOCKED)
-        except BadRequest as error:
-            if "chat not found" in error.message.lower():
+                run.report.counts[MOVED] += 1
+        except TelegramError as error:
+            failure = classify(error)
+            if failure is Failure.BLOCKED:
+                log.info("chat %s stopped the bot (%s): reminders stop", chat_id, error.message)
+                return outcome("blocked", ReminderStatus.BLOCKED)
+            if failure in (Failure.CHAT_GONE, Failure.MIGRATED):
                 return outcome("gone", ReminderStatus.GONE)
+            if failure in (Failure.TRANSIENT, Failure.RETRY_AFTER):
+                return after_failure(reminder, chat_id, run, repr(error))
+            if failure is Failure.OTHER:
+                log.error("nudge to chat %s failed: %s", chat_id, error)
+                return outcome("failed", ReminderStatus.ACTIVE)
             log.error("nudge to chat %s refused: %s", chat_id, error.message)
             return outcome("refused", ReminderStatus.ACTIVE)
-        except (NetworkError, RetryAfter) as error:
-            return after_failure(reminder, chat_id, now, held, report, repr(error))
-        except TelegramError as error:
-            log.error("nudge to chat %s failed: %s", chat_id, error)
-            return outcome("failed", ReminderStatus.ACTIVE)
         if nudge.pausing:
-            return outcome("sent, then paused", ReminderStatus.IDLE, sent_at=now)
-        return outcome("sent", ReminderStatus.ACTIVE, sent_at=now)
+            return outcome("sent, then paused", ReminderStatus.IDLE, sent=True)
+        return outcome("sent", ReminderStatus.ACTIVE, sent=True)
+
+    async def _move(self, chat_id: int, moved: ChatMigrated) -> int:
+        """A group became a supergroup: move its data to the new id, which is returned. Raises the
+        migration again when the new id already has data of its own (the chat counts as gone)."""
+        moved_here = await self.storage.reminders.move_chat(chat_id, moved.new_chat_id)
+        if not moved_here and await self.storage.reminders.reminder_of(chat_id) is not None:
+            log.warning("chat %s moved to %s, which has its own data", chat_id, moved.new_chat_id)
+            raise moved
+        return moved.new_chat_id
 
     async def _send(self, chat_id: int, screen: Screen) -> None:
         await self.bot.send_message(chat_id, screen.text, reply_markup=screen.keyboard)

@@ -6,12 +6,15 @@ import asyncio
 import datetime as dt
 import logging
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from telegram import Update
 
-from bot.application import announce_commands, build_application, flush_presence, nudge_dispatcher
+from bot.application import RoadmapBot, build_bot
 from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
+from handlers import RoadmapApplication
 from roadmaps import Catalog
 from storage import Storage, create_engine, current_revision, head_revision, upgrade
 
@@ -24,16 +27,33 @@ async def serve(settings: Settings, catalog: Catalog) -> None:
     try:
         revision = await upgrade(storage.engine)
         log.info("database ready at revision %s", revision)
-        application = build_application(settings, catalog, storage)
+        bot = build_bot(settings, catalog, storage)
         if settings.webhook_url:
-            await serve_webhook(application, storage, settings)
+            await serve_webhook(bot, settings)
         else:
-            await poll(application)
+            await poll(bot.application)
     finally:
         await storage.close()
 
 
-async def serve_webhook(application, storage: Storage, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+@asynccontextmanager
+async def running(application: RoadmapApplication) -> AsyncIterator[None]:
+    """The application's life as PTB's run_polling leads it: initialize, post_init (the command
+    menu), start; then stop, post_stop (the last presence), shutdown. Our runner serves the
+    webhook itself (uvicorn), so it leads the life itself too."""
+    async with application:
+        if application.post_init:
+            await application.post_init(application)
+        await application.start()
+        try:
+            yield
+        finally:
+            await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+
+
+async def serve_webhook(bot: RoadmapBot, settings: Settings) -> None:
     """Serve the webhook, /healthz and /metrics on PORT until SIGINT/SIGTERM.
 
     uvicorn stops taking requests and finishes those in flight; then the application stops,
@@ -45,7 +65,8 @@ async def serve_webhook(application, storage: Storage, settings: Settings) -> No
 
     assert settings.webhook_url is not None and settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
-    web = build_web_app(application, storage, settings.webhook_url, secret)
+    application = bot.application
+    web = build_web_app(application, bot.services.storage, settings.webhook_url, secret)
     server = uvicorn.Server(
         uvicorn.Config(web, host="0.0.0.0", port=settings.port, log_config=None, lifespan="off", access_log=False)
     )
@@ -58,20 +79,16 @@ async def serve_webhook(application, storage: Storage, settings: Settings) -> No
         server.should_exit = True
 
     watcher = asyncio.create_task(stop_when_asked())
-    async with application:
-        await announce_commands(application)
+    async with running(application):
         # Every instance sets the same webhook; none deletes it on the way out, as others may still run.
         await application.bot.set_webhook(
             settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES, max_connections=40
         )
-        await application.start()
         log.info("webhook at %s, listening on port %s", webhook_path(settings.webhook_url), settings.port)
         if not stopping.is_set():
             await server.serve()
         watcher.cancel()
         log.info("stopping: finishing the nudge batch in hand")
-        await application.stop()
-        await flush_presence(application)
     log.info("stopped")
 
 
@@ -84,19 +101,16 @@ def stopping_signal() -> asyncio.Event:
     return stopping
 
 
-async def poll(application) -> None:  # type: ignore[no-untyped-def]
+async def poll(application: RoadmapApplication) -> None:
     """Poll until SIGINT/SIGTERM; in-flight updates finish before the process exits."""
     stopping = stopping_signal()
-    async with application:
-        await announce_commands(application)
-        await application.start()
+    assert application.updater is not None, "polling needs the updater PTB builds by default"
+    async with running(application):
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         log.info("polling as @%s", application.bot.username)
         await stopping.wait()
         log.info("stopping: finishing updates in flight")
         await application.updater.stop()
-        await application.stop()
-        await flush_presence(application)
     log.info("stopped")
 
 
@@ -105,9 +119,9 @@ async def run_nudge_pass(settings: Settings, catalog: Catalog, now: dt.datetime)
     storage = Storage(create_engine(settings.database_url))
     try:
         await upgrade(storage.engine)
-        application = build_application(settings, catalog, storage)
-        async with application:
-            return await nudge_dispatcher(application).run_pass(now)
+        bot = build_bot(settings, catalog, storage)
+        async with bot.application:
+            return await bot.nudges.run_pass(now)
     finally:
         await storage.close()
 

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from telegram import Update
 from telegram.request import RequestData
 
-from bot.application import build_application, flush_presence
+from bot.application import build_bot
 from bot.inprocess import InProcessRequest
 from bot.settings import Settings
 from roadmaps import Catalog
@@ -136,7 +136,8 @@ async def chat_in_terminal(settings: Settings, catalog: Catalog, stdin: TextIO, 
     try:
         await upgrade(storage.engine)
         settings = settings.model_copy(update={"telegram_bot_token": SecretStr(TRY_TOKEN)})
-        application = build_application(settings, catalog, storage, request=transport)
+        bot = build_bot(settings, catalog, storage, request=transport)
+        application = bot.application
         async with application:
             out.write(f"Roadmap bot, in your terminal. {HELP}\n")
             updates = itertools.count(1)
@@ -145,7 +146,7 @@ async def chat_in_terminal(settings: Settings, catalog: Catalog, stdin: TextIO, 
                 update = _update_for(line, transport, next(updates))
                 if update is not None:
                     await application.process_update(Update.de_json(update, application.bot))
-                    await flush_presence(application)
+                    await bot.flush_presence()
                 out.write("\n> ")
                 out.flush()
                 read = await asyncio.get_running_loop().run_in_executor(None, stdin.readline)

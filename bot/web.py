@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Update
-from telegram.ext import Application
 
 from bot.metrics import DATABASE_ERRORS
+from handlers import RoadmapApplication
 from storage import DatabaseError, Storage
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def webhook_path(webhook_url: str) -> str:
     return urlsplit(webhook_url).path.rstrip("/") or "/telegram"
 
 
-def build_web_app(application: Application, storage: Storage, webhook_url: str, secret: str) -> Starlette:  # type: ignore[type-arg]
+def build_web_app(application: RoadmapApplication, storage: Storage, webhook_url: str, secret: str) -> Starlette:
     """The ASGI app: POST updates to the webhook path, GET /healthz and /metrics."""
 
     async def telegram(request: Request) -> Response:

@@ -1,7 +1,7 @@
-"""The conversation: handlers, the callback-data codec, and views."""
+"""The conversation: handlers by feature, each beside its pure views, the callback-data codec, and the wiring."""
 
-from handlers.services import Services
-from handlers.views import COMMANDS
+from handlers.context import CONTEXT_TYPES, BotContext, RoadmapApplication, Services, install
+from handlers.guide_views import COMMANDS
 from handlers.wiring import register
 
-__all__ = ["COMMANDS", "Services", "register"]
+__all__ = ["COMMANDS", "CONTEXT_TYPES", "BotContext", "RoadmapApplication", "Services", "install", "register"]

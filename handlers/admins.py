@@ -12,19 +12,16 @@ from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
+from handlers.chat_data_views import ADMINS_ONLY, CHECK_FAILED
+from handlers.context import BotContext
 from handlers.replies import answer, reply
-from handlers.services import Context
 
 log = logging.getLogger(__name__)
 
 ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
-ADMINS_ONLY = "Only this group's admins can do that: it changes the progress the whole group shares."
-CHECK_FAILED = (
-    "I could not check whether you are an admin of this group just now. Nothing was changed; please try again."
-)
 
 
-async def may_change_shared_progress(update: Update, context: Context) -> bool:
+async def may_change_shared_progress(update: Update, context: BotContext) -> bool:
     """True when the sender may reset, forget or replace the chat's progress; otherwise the
     sender is told why in one line, and False."""
     chat = update.effective_chat

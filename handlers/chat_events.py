@@ -4,39 +4,39 @@ from __future__ import annotations
 
 from telegram import ChatMember, Update
 
-from handlers.services import Context, services_of
+from handlers.context import BotContext
 from storage import ReminderStatus
 
 
-async def note_presence(update: Update, context: Context) -> None:
+async def note_presence(update: Update, context: BotContext) -> None:
     """Any update from a chat counts as an answer to its nudges, and brings stopped reminders back."""
     chat = update.effective_chat
     if chat is None or update.my_chat_member is not None:
         return  # membership changes have their own handler
-    services = services_of(context)
+    services = context.services
     services.presence.note(chat.id, services.clock())
 
 
-async def on_my_membership(update: Update, context: Context) -> None:
+async def on_my_membership(update: Update, context: BotContext) -> None:
     """The bot was blocked, kicked or removed (reminders stop) or let back in (they resume)."""
     change, chat = update.my_chat_member, update.effective_chat
     if change is None or chat is None:
         return
-    services = services_of(context)
+    services = context.services
     if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
         services.presence.forget(chat.id)
-        await services.storage.stop_reminders(chat.id, ReminderStatus.BLOCKED, services.clock())
+        await services.storage.reminders.stop_reminders(chat.id, ReminderStatus.BLOCKED, services.clock())
     else:
-        await services.storage.note_presence({chat.id: services.clock()})
+        await services.storage.reminders.note_presence({chat.id: services.clock()})
 
 
-async def on_migration(update: Update, context: Context) -> None:
+async def on_migration(update: Update, context: BotContext) -> None:
     """A group became a supergroup: its progress and reminder move to the new chat id."""
     message = update.effective_message
     if message is None:
         return
-    storage = services_of(context).storage
+    reminders = context.services.storage.reminders
     if message.migrate_to_chat_id:
-        await storage.move_chat(message.chat.id, message.migrate_to_chat_id)
+        await reminders.move_chat(message.chat.id, message.migrate_to_chat_id)
     elif message.migrate_from_chat_id:
-        await storage.move_chat(message.migrate_from_chat_id, message.chat.id)
+        await reminders.move_chat(message.migrate_from_chat_id, message.chat.id)

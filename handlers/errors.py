@@ -13,35 +13,22 @@ import json
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import TelegramError
 
+from handlers.context import BotContext
+from handlers.error_views import NOT_SAVED, SORRY
 from handlers.replies import answer, reply
-from handlers.services import Context
+from handlers.telegram_errors import is_weather
 from storage import DatabaseError
 
 log = logging.getLogger(__name__)
 
-SORRY = "Sorry, something went wrong on my side. Please try again."
-NOT_SAVED = "Sorry, I could not save that just now, so nothing was changed. Please try again."
 
-
-# Refusals about the chat's state, not about what the bot sent: the chat went away or a group
-# took the bot's rights.
-CHAT_REFUSALS = ("chat not found", "not enough rights", "have no rights", "chat_write_forbidden")
-
-
-def telegram_weather(error: BaseException | None) -> bool:
-    """Whether an error is Telegram failing or refusing for reasons outside the bot."""
-    if isinstance(error, BadRequest):
-        return any(words in error.message.lower() for words in CHAT_REFUSALS)
-    return isinstance(error, Forbidden | RetryAfter | NetworkError | ChatMigrated)
-
-
-async def on_error(update: object, context: Context) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log what failed; answer the tap or the message so the person is not left waiting."""
     error = context.error
     chat = update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None
-    if telegram_weather(error):
+    if is_weather(error):
         # Telegram could not take an answer (after its retries) or will not: telling the person
         # would fail the same way, or hold the chat's next update up for nothing.
         update_id = update.update_id if isinstance(update, Update) else None

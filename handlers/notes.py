@@ -1,33 +1,32 @@
-"""Notes on steps: a reply to a step card, or /note <text> for the current step."""
+"""Notes on steps: a reply to a step card, /note <text> for the current step, and 🗑 Remove note."""
 
 from __future__ import annotations
 
 from telegram import Message, Update
 
-from handlers.callbacks import SetStepState, decode
-from handlers.replies import edit, reply, show
-from handlers.services import Context, Services, services_of
-from handlers.views import (
-    MAX_NOTE,
-    render_note_needs_a_card,
-    render_note_saved,
-    render_note_too_long,
-    render_step,
-    started_roadmaps,
-)
+from handlers.callback_data import RemoveNote, SetStepState, decode
+from handlers.catalog_views import render_catalog
+from handlers.context import BotContext, Services, chat_id_of
+from handlers.note_views import MAX_NOTE, render_note_needs_a_card, render_note_saved, render_note_too_long
+from handlers.replies import answer_tap, edit, reply, show
+from handlers.roadmap_views import ROADMAP_GONE, render_roadmap
+from handlers.step_views import NOTE_REMOVED, STEP_GONE, render_step
 from roadmaps import Roadmap, Step
-from storage import Progress
+from storage import Progress, started_roadmaps
+
+# The buttons this feature answers.
+BUTTONS = (RemoveNote,)
 
 
-async def note_from_reply(update: Update, context: Context) -> None:
+async def note_from_reply(update: Update, context: BotContext) -> None:
     """A reply to one of our step cards keeps its text as that step's note, and the card shows it."""
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None or message.text is None:
+    message = update.effective_message
+    if message is None or update.effective_chat is None or message.text is None:
         return
     card = message.reply_to_message
     if card is None or card.from_user is None or card.from_user.id != context.bot.id:
         return  # a reply to someone else: not for us
-    services = services_of(context)
+    services = context.services
     found = step_of_card(card, services)
     if found is None:
         await reply(update, render_note_needs_a_card())
@@ -38,13 +37,11 @@ async def note_from_reply(update: Update, context: Context) -> None:
         await edit(card, render_step(roadmap, step, progress))
 
 
-async def note_command(update: Update, context: Context) -> None:
+async def note_command(update: Update, context: BotContext) -> None:
     """/note <text>: a note on the current step (the one /next shows); the card comes back with it."""
-    chat = update.effective_chat
-    assert chat is not None
-    services = services_of(context)
+    services = context.services
     text = " ".join(context.args or []).strip()
-    current = await current_step(chat.id, services)
+    current = await current_step(chat_id_of(update), services)
     if not text or current is None:
         await reply(update, render_note_needs_a_card())
         return
@@ -54,16 +51,33 @@ async def note_command(update: Update, context: Context) -> None:
         await show(update, render_step(roadmap, step, progress))
 
 
+async def on_note_button(update: Update, context: BotContext) -> None:
+    """🗑 Remove note on a step card: the card comes back without it."""
+    assert update.callback_query is not None
+    action = decode(update.callback_query.data)
+    assert isinstance(action, RemoveNote)
+    services, chat_id = context.services, chat_id_of(update)
+    roadmap = services.catalog.get(action.roadmap_id)
+    step = roadmap.step(action.step_id) if roadmap else None
+    if roadmap is None:
+        progresses = await services.storage.progress.progress_of_chat(chat_id)
+        await answer_tap(update, render_catalog(services.catalog, progresses), ROADMAP_GONE)
+    elif step is None:
+        progress = await services.storage.progress.progress_of(chat_id, roadmap.id)
+        await answer_tap(update, render_roadmap(roadmap, progress, bot_username=context.bot.username), STEP_GONE)
+    else:
+        progress = await services.storage.progress.set_note(chat_id, roadmap.id, step, None, services.clock())
+        await answer_tap(update, render_step(roadmap, step, progress), NOTE_REMOVED)
+
+
 async def keep_note(update: Update, services: Services, roadmap: Roadmap, step: Step, text: str) -> Progress | None:
     """Store a note if it is not too long; tell the chat either way. The roadmap's progress with
     the note when stored, else None."""
-    chat = update.effective_chat
-    assert chat is not None
     text = text.strip()
     if len(text) > MAX_NOTE:
         await reply(update, render_note_too_long(len(text)))
         return None
-    progress = await services.storage.set_note(chat.id, roadmap.id, step, text, services.clock())
+    progress = await services.storage.progress.set_note(chat_id_of(update), roadmap.id, step, text, services.clock())
     await reply(update, render_note_saved(step))
     return progress
 
@@ -83,7 +97,7 @@ def step_of_card(card: Message, services: Services) -> tuple[Roadmap, Step] | No
 
 async def current_step(chat_id: int, services: Services) -> tuple[Roadmap, Step] | None:
     """The next step of the roadmap used last, as /next shows it."""
-    started = started_roadmaps(services.catalog, await services.storage.progress_of_chat(chat_id))
+    started = started_roadmaps(services.catalog, await services.storage.progress.progress_of_chat(chat_id))
     if not started:
         return None
     roadmap, progress = started[0]

@@ -1,33 +1,25 @@
-"""Views for the weekly reminder: its settings (/remind, /timezone) and the nudge itself."""
+"""The weekly reminder's settings (/remind, /timezone) and the short answers their buttons get. Pure functions."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import zoneinfo
-from collections.abc import Sequence
 from html import escape
 
-from telegram import InlineKeyboardMarkup
-
-from handlers.callbacks import (
+from handlers.callback_data import (
     UTC_OFFSETS,
     Noop,
     PauseReminders,
     ResumeReminders,
     SetReminderDay,
     SetReminderHour,
-    SetStepState,
     SetUtcOffset,
     ShowCatalog,
     ShowReminder,
-    ShowStep,
     ShowTimezones,
-    SnoozeReminder,
 )
-from handlers.views import Screen, button, keyboard, pace_line, progress_block, progress_line, streak_line
-from roadmaps import Roadmap
-from storage import Progress, Reminder, ReminderStatus, StepState, pace_of, weekly_streak
+from handlers.screens import Screen, button, keyboard, quoted
+from storage import Reminder, ReminderStatus
 from storage.schedule import zone_label
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -114,62 +106,22 @@ def render_timezones(reminder: Reminder) -> Screen:
 
 def render_unknown_timezone(name: str) -> str:
     """The answer to /timezone with a name tzdata does not know."""
-    shown = name if len(name) <= 64 else name[:63] + "…"
     return (
-        f"I don't know the time zone “{escape(shown)}”. Send an IANA name such as "
+        f"I don't know the time zone “{quoted(name)}”. Send an IANA name such as "
         "/timezone Europe/Berlin or /timezone America/New_York, or pick an offset with /remind."
     )
 
 
-def render_nudge(
-    roadmap: Roadmap,
-    progress: Progress,
-    others: Sequence[tuple[Roadmap, Progress]],
-    done_lately: int,
-    pausing: bool,
-    now: dt.datetime,
-) -> Screen:
-    """The weekly nudge: the next step of the roadmap used last, what happened lately, one-tap buttons."""
-    step = progress.next_step(roadmap)
-    assert step is not None, "finished roadmaps are never nudged"
-    lines = [
-        f"⏰ <b>Your next step</b> in {escape(roadmap.title)}",
-        "",
-        f"<b>{escape(step.title)}</b>"
-        + (" · 🟡 you are on it" if progress.state_of(step) is StepState.WORKING else ""),
-        escape(step.summary),
-        "",
-        progress_block(roadmap, progress),
-    ]
-    if done_lately:
-        lines.append(f"✅ {done_lately} step{'s' if done_lately != 1 else ''} done this week. Keep it going!")
-    else:
-        lines.append("No steps done this week; twenty minutes on this one is a fine start.")
-    if streak := streak_line(weekly_streak([progress, *(p for _, p in others)], now)):
-        lines.append(streak)
-    if pace := pace_of(progress, roadmap, now):
-        lines.append(pace_line(pace, now.date()))
-    if others:
-        lines += ["", "Also in progress:"]
-        lines += [f"• {escape(other.title)} · {progress_line(other, p)}" for other, p in others]
-    if pausing:
-        lines += [
-            "",
-            "😴 You have been busy lately, so I'll pause these reminders after this one. "
-            "Tap a button here or write to me, and they keep coming.",
-        ]
-    return Screen("\n".join(lines), nudge_keyboard(roadmap.id, step.id))
+PAUSED = "🔕 Reminders paused"
+RESUMED = "⏰ Reminders on"
 
 
-@functools.lru_cache(maxsize=4096)
-def nudge_keyboard(roadmap_id: str, step_id: str) -> InlineKeyboardMarkup:
-    """A nudge's buttons; the same for every chat whose next step this is, so built once."""
-    return keyboard(
-        [
-            [
-                button("✅ Mark done", SetStepState(roadmap_id, step_id, StepState.DONE)),
-                button("📖 Open", ShowStep(roadmap_id, step_id)),
-            ],
-            [button("⏰ Tomorrow", SnoozeReminder()), button("🔕 Stop reminders", PauseReminders())],
-        ]
-    )
+def render_schedule_moved(reminder: Reminder) -> str:
+    """The toast after a day, hour or zone button."""
+    return f"⏰ Now {describe_schedule(reminder)}"
+
+
+def render_snoozed(reminder: Reminder) -> str:
+    """The toast after ⏰ Tomorrow."""
+    assert reminder.due_at is not None, "a snoozed reminder is active"
+    return f"⏰ I'll remind you again {local_time(reminder.due_at, reminder.timezone)}."

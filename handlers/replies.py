@@ -8,12 +8,10 @@ import logging
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 
-from handlers.views import Screen
+from handlers.screens import Screen
+from handlers.telegram_errors import Failure, classify
 
 log = logging.getLogger(__name__)
-
-# Telegram's words for edits that cannot happen, where a fresh message is the answer.
-_CANNOT_EDIT = ("message can't be edited", "message to edit not found", "message_id_invalid")
 
 
 async def show(update: Update, screen: Screen) -> None:
@@ -24,10 +22,10 @@ async def show(update: Update, screen: Screen) -> None:
             await query.message.edit_text(screen.text, reply_markup=screen.keyboard)
             return
         except BadRequest as error:
-            reason = error.message.lower()
-            if "message is not modified" in reason:
+            failure = classify(error)
+            if failure is Failure.NOT_MODIFIED:
                 return
-            if not any(words in reason for words in _CANNOT_EDIT):
+            if failure is not Failure.CANNOT_EDIT:
                 raise
             log.info("cannot edit message %s, sending a new one: %s", query.message.message_id, error.message)
     chat = update.effective_chat
@@ -40,8 +38,7 @@ async def edit(message: Message, screen: Screen) -> None:
     try:
         await message.edit_text(screen.text, reply_markup=screen.keyboard)
     except BadRequest as error:
-        reason = error.message.lower()
-        if "message is not modified" not in reason and not any(words in reason for words in _CANNOT_EDIT):
+        if classify(error) not in (Failure.NOT_MODIFIED, Failure.CANNOT_EDIT):
             raise
 
 
@@ -67,6 +64,16 @@ async def answer(query: CallbackQuery, text: str | None = None) -> None:
     try:
         await query.answer(text)
     except BadRequest as error:
-        if "query is too old" not in error.message.lower() and "query id is invalid" not in error.message.lower():
+        if classify(error) is not Failure.QUERY_TOO_OLD:
             raise
         log.info("callback query %s could not be answered: %s", query.id, error.message)
+
+
+async def answer_tap(update: Update, screen: Screen | None, note: str | None) -> None:
+    """Finish a tap: show its screen in place (if it has one) and answer it with the note."""
+    query = update.callback_query
+    assert query is not None, "only taps are answered"
+    if screen is None:
+        await answer(query, note)
+    else:
+        await answer_and_show(update, query, note, screen)

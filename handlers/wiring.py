@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from telegram import Update
 from telegram.ext import (
-    Application,
+    BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -13,23 +16,11 @@ from telegram.ext import (
     filters,
 )
 
-from handlers.buttons import on_button
+from handlers import chat_data, guide, notes, reminders, roadmap, sharing
+from handlers.callback_data import accepts
 from handlers.chat_events import note_presence, on_migration, on_my_membership
-from handlers.commands import (
-    list_roadmaps,
-    plain_text,
-    progress_card,
-    remind,
-    set_timezone,
-    show_help,
-    show_next_step,
-    show_progress,
-    start,
-    unknown_command,
-)
-from handlers.data import export, forget, import_command, receive_file, reset
+from handlers.context import BotContext, RoadmapApplication
 from handlers.errors import on_error
-from handlers.notes import note_command, note_from_reply
 from handlers.observe import traced
 
 # New messages only: an edited "/start" is not a second request.
@@ -37,32 +28,67 @@ NEW_MESSAGES = filters.UpdateType.MESSAGE
 # Runs before the handlers below, for every update.
 BEFORE_ALL = -1
 
+Callback = Callable[[Update, BotContext], Awaitable[Any]]
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+
+class ChatButtons(CallbackQueryHandler[BotContext, Any]):
+    """One feature's buttons: taps in a chat whose data the codec decodes to one of its actions."""
+
+    def __init__(self, callback: Callback, actions: tuple[type, ...]) -> None:
+        super().__init__(traced(callback), pattern=accepts(*actions))
+
+    def check_update(self, update: object) -> bool | object | None:
+        """A tap with no chat (on an inline message) is no feature's: the last handler answers it."""
+        return isinstance(update, Update) and update.effective_chat is not None and super().check_update(update)
+
+
+def command(name: str, callback: Callback) -> CommandHandler[BotContext, Any]:
+    """A /command in a new message."""
+    return CommandHandler(name, traced(callback), filters=NEW_MESSAGES)
+
+
+def message(kind: filters.BaseFilter, callback: Callback) -> MessageHandler[BotContext, Any]:
+    """A new message of some kind."""
+    return MessageHandler(NEW_MESSAGES & kind, traced(callback))
+
+
+HANDLERS: tuple[BaseHandler[Any, BotContext, Any], ...] = (
+    # Roadmaps and steps
+    command("start", roadmap.start),
+    command("roadmaps", roadmap.list_roadmaps),
+    command("next", roadmap.show_next_step),
+    command("progress", roadmap.show_progress),
+    ChatButtons(roadmap.on_roadmap_button, roadmap.BUTTONS),
+    # Reminders
+    command("remind", reminders.remind),
+    command("timezone", reminders.set_timezone),
+    ChatButtons(reminders.on_reminder_button, reminders.BUTTONS),
+    # Notes
+    command("note", notes.note_command),
+    message(filters.REPLY & filters.TEXT & ~filters.COMMAND, notes.note_from_reply),
+    ChatButtons(notes.on_note_button, notes.BUTTONS),
+    # Sharing
+    command("card", sharing.progress_card),
+    # The chat's data
+    command("export", chat_data.export),
+    command("import", chat_data.import_command),
+    command("reset", chat_data.reset),
+    command("forget", chat_data.forget),
+    message(filters.Document.ALL, chat_data.receive_file),
+    ChatButtons(chat_data.on_chat_data_button, chat_data.BUTTONS),
+    # The chat itself: membership, a move to a supergroup
+    ChatMemberHandler(traced(on_my_membership), ChatMemberHandler.MY_CHAT_MEMBER),
+    MessageHandler(filters.StatusUpdate.MIGRATE, traced(on_migration)),
+    # Help, and whatever nobody above understood
+    command("help", guide.show_help),
+    message(filters.COMMAND, guide.unknown_command),
+    message(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, guide.plain_text),
+    CallbackQueryHandler(traced(guide.on_stale_button)),
+)
+
+
+def register(application: RoadmapApplication) -> None:
     """Add every handler and the error handler to an application."""
     application.add_handler(TypeHandler(Update, note_presence), group=BEFORE_ALL)
-    application.add_handlers(
-        [
-            CommandHandler("start", traced(start), filters=NEW_MESSAGES),
-            CommandHandler("roadmaps", traced(list_roadmaps), filters=NEW_MESSAGES),
-            CommandHandler("next", traced(show_next_step), filters=NEW_MESSAGES),
-            CommandHandler("progress", traced(show_progress), filters=NEW_MESSAGES),
-            CommandHandler("remind", traced(remind), filters=NEW_MESSAGES),
-            CommandHandler("timezone", traced(set_timezone), filters=NEW_MESSAGES),
-            CommandHandler("note", traced(note_command), filters=NEW_MESSAGES),
-            CommandHandler("card", traced(progress_card), filters=NEW_MESSAGES),
-            CommandHandler("export", traced(export), filters=NEW_MESSAGES),
-            CommandHandler("import", traced(import_command), filters=NEW_MESSAGES),
-            CommandHandler("reset", traced(reset), filters=NEW_MESSAGES),
-            CommandHandler("forget", traced(forget), filters=NEW_MESSAGES),
-            CommandHandler("help", traced(show_help), filters=NEW_MESSAGES),
-            CallbackQueryHandler(traced(on_button)),
-            ChatMemberHandler(traced(on_my_membership), ChatMemberHandler.MY_CHAT_MEMBER),
-            MessageHandler(filters.StatusUpdate.MIGRATE, traced(on_migration)),
-            MessageHandler(NEW_MESSAGES & filters.COMMAND, traced(unknown_command)),
-            MessageHandler(NEW_MESSAGES & filters.REPLY & filters.TEXT, traced(note_from_reply)),
-            MessageHandler(NEW_MESSAGES & filters.Document.ALL, traced(receive_file)),
-            MessageHandler(NEW_MESSAGES & filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, traced(plain_text)),
-        ]
-    )
+    application.add_handlers(HANDLERS)
     application.add_error_handler(on_error)

@@ -1,32 +1,68 @@
-"""Persistence: tables, queries, engine setup and Alembic migrations."""
+"""Persistence: tables, the queries of the two flows, engine setup and Alembic migrations."""
+
+from __future__ import annotations
 
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.database import Database
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.progress import Mark, Note, Pace, Progress, SavedRoadmap, StepState, pace_of, weekly_streak
+from storage.momentum import Pace, done_since, pace_of, weekly_streak
+from storage.presence import Presence
+from storage.progress import Mark, Note, Progress, SavedRoadmap, StepState, started_roadmaps
+from storage.progress_store import Changed, Opened, ProgressStore
+from storage.reminder_store import ReminderStore
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
-from storage.store import Changed, Opened, Storage
+
+
+class Storage:
+    """Everything the bot keeps, over one engine: the tap flow's progress and the nudge flow's reminders."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.database = Database(engine)
+        self.progress = ProgressStore(self.database)
+        self.reminders = ReminderStore(self.database)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine every store shares."""
+        return self.database.engine
+
+    async def ping(self) -> None:
+        """Raise DatabaseError unless the database answers."""
+        await self.database.ping()
+
+    async def close(self) -> None:
+        """Release every pooled connection."""
+        await self.database.close()
+
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "Changed",
+    "Database",
     "DatabaseError",
     "Mark",
     "Note",
     "NudgeOutcome",
     "Opened",
     "Pace",
+    "Presence",
     "Progress",
+    "ProgressStore",
     "Reminder",
     "ReminderStatus",
+    "ReminderStore",
     "SavedRoadmap",
     "StepState",
     "Storage",
     "create_engine",
     "current_revision",
+    "done_since",
     "head_revision",
     "pace_of",
+    "started_roadmaps",
     "upgrade",
     "weekly_streak",
 ]

@@ -1,10 +1,12 @@
-"""A chat's weekly reminder, as stored."""
+"""A chat's weekly reminder, as stored, and when it is due next."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
 from dataclasses import dataclass
+
+from storage.schedule import next_due, next_slot
 
 
 class ReminderStatus(enum.Enum):
@@ -30,6 +32,15 @@ class Reminder:
     unanswered: int = 0
     last_sent_at: dt.datetime | None = None
     failures: int = 0
+
+    def next_slot(self, after: dt.datetime) -> dt.datetime:
+        """The first weekly slot strictly after `after` (right after a nudge went, or was given up)."""
+        return next_slot(self.weekday, self.hour, self.timezone, after)
+
+    def next_due(self, now: dt.datetime) -> dt.datetime:
+        """The next slot after `now` that keeps the minimum gap after the last nudge (after a change
+        of schedule, or when reminders come back on)."""
+        return next_due(self.weekday, self.hour, self.timezone, now, self.last_sent_at)
 
 
 @dataclass(frozen=True, slots=True)

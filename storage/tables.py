@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -76,37 +77,37 @@ chat_roadmaps = Table(
     Column("last_activity_at", UtcDateTime, nullable=False),
 )
 
+
+def step_of_a_chat_roadmap() -> list[Column[Any] | ForeignKeyConstraint]:
+    """The key of a row about one step of a chat's roadmap; it goes when the chat's roadmap goes."""
+    return [
+        Column("chat_id", BigInteger, primary_key=True),
+        Column("roadmap_id", ID, primary_key=True),
+        Column("step_id", ID, primary_key=True),
+        ForeignKeyConstraint(
+            ["chat_id", "roadmap_id"],
+            ["chat_roadmaps.chat_id", "chat_roadmaps.roadmap_id"],
+            ondelete="CASCADE",
+            onupdate="CASCADE",
+        ),
+    ]
+
+
 step_states = Table(
     "step_states",
     metadata,
-    Column("chat_id", BigInteger, primary_key=True),
-    Column("roadmap_id", ID, primary_key=True),
-    Column("step_id", ID, primary_key=True),
+    *step_of_a_chat_roadmap(),
     Column("state", String(16), nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
-    ForeignKeyConstraint(
-        ["chat_id", "roadmap_id"],
-        ["chat_roadmaps.chat_id", "chat_roadmaps.roadmap_id"],
-        ondelete="CASCADE",
-        onupdate="CASCADE",
-    ),
     CheckConstraint("state IN ('working', 'done', 'skipped')", name="known_state"),
 )
 
 step_notes = Table(
     "step_notes",
     metadata,
-    Column("chat_id", BigInteger, primary_key=True),
-    Column("roadmap_id", ID, primary_key=True),
-    Column("step_id", ID, primary_key=True),
+    *step_of_a_chat_roadmap(),
     Column("text", Text, nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
-    ForeignKeyConstraint(
-        ["chat_id", "roadmap_id"],
-        ["chat_roadmaps.chat_id", "chat_roadmaps.roadmap_id"],
-        ondelete="CASCADE",
-        onupdate="CASCADE",
-    ),
 )
 
 # One row per chat that has started a roadmap. The database is the schedule: `due_at` is set

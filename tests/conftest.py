@@ -6,90 +6,18 @@ import datetime as dt
 import functools
 import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
 
 import pytest
-from telegram import Update
-from telegram.ext import Application
 
-from bot.application import build_application, flush_presence
-from bot.settings import Settings
+from bot.application import RoadmapBot, build_bot
 from roadmaps import Catalog, load_catalog
 from storage import Storage, create_engine, upgrade
 from tests.databases import own_schema, reachable
-from tests.fakebotapi import TOKEN, BotMessage, Call, FakeBotAPI, FakeRequest
-
-
-class Clock:
-    """A clock tests move by hand; nothing sleeps."""
-
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
-
-
-class ChatSession:
-    """One chat talking to the real Application: send text, tap buttons, read what came back."""
-
-    def __init__(self, app: Application, api: FakeBotAPI, chat_id: int, user_id: int | None = None) -> None:  # type: ignore[type-arg]
-        self.app, self.api, self.chat_id, self.user_id = app, api, chat_id, user_id
-
-    async def send(self, text: str, reply_to: BotMessage | None = None) -> list[Call]:
-        """Send a message (or a reply to a bot message) as this chat's person; return the bot's calls."""
-        return await self.process(self.api.message_update(self.chat_id, text, user_id=self.user_id, reply_to=reply_to))
-
-    async def tap(self, label: str, message_id: int | None = None) -> list[Call]:
-        """Tap the button whose label contains `label` on the chat's latest bot message."""
-        message = self.api.messages[(self.chat_id, message_id)] if message_id else self.last
-        return await self.press(find_button(message, label)["callback_data"], message.message_id)
-
-    async def press(self, data: str, message_id: int | None = None) -> list[Call]:
-        """Send a callback query with any data, forged or not."""
-        return await self.process(
-            self.api.callback_update(self.chat_id, data, message_id=message_id, user_id=self.user_id)
-        )
-
-    async def process(self, update: dict[str, Any]) -> list[Call]:
-        """Handle one update, then write presence down as the bot's job does every few seconds."""
-        before = len(self.api.calls)
-        await self.app.process_update(Update.de_json(update, self.app.bot))
-        await flush_presence(self.app)
-        return self.api.calls[before:]
-
-    @property
-    def last(self) -> BotMessage:
-        """The newest message the bot sent to this chat (edits applied)."""
-        return self.api.last_message(self.chat_id)
-
-    def sent(self) -> list[BotMessage]:
-        """Every message the bot sent to this chat, oldest first."""
-        return sorted(
-            (m for (chat, _), m in self.api.messages.items() if chat == self.chat_id), key=lambda m: m.message_id
-        )
-
-
-def find_button(message: BotMessage, label: str) -> dict[str, Any]:
-    """The one button whose text equals `label`, or else contains it."""
-    buttons = [b for row in message.buttons for b in row]
-    exact = [b for b in buttons if b["text"] == label]
-    partial = [b for b in buttons if label in b["text"]]
-    found = exact or partial
-    if len(found) != 1:
-        raise AssertionError(f"{len(found)} buttons match {label!r}; buttons: {[b['text'] for b in buttons]}")
-    return found[0]
-
-
-def answers(calls: list[Call]) -> list[str | None]:
-    """The texts of the callback-query answers among some calls."""
-    return [c.params.get("text") for c in calls if c.method == "answerCallbackQuery"]
+from tests.fakebotapi import FakeBotAPI, FakeRequest
+from tests.support import AppFactory, ChatSession, Clock, StorageFactory, settings_for_tests
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +26,6 @@ def catalog() -> Catalog:
 
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-StorageFactory = Callable[[], Storage]
 
 
 @functools.cache
@@ -151,29 +78,26 @@ def api() -> FakeBotAPI:
     return FakeBotAPI()
 
 
-AppFactory = Callable[[Catalog], Awaitable[Application]]  # type: ignore[type-arg]
-
-
 @pytest.fixture
 async def make_app(api: FakeBotAPI, storage: Storage, clock: Clock) -> AsyncIterator[AppFactory]:
-    """Build initialized Applications over one fake API, database and clock (a content change is a new app)."""
-    built: list[Application] = []  # type: ignore[type-arg]
+    """Build initialized bots over one fake API, database and clock (a content change is a new bot)."""
+    built: list[RoadmapBot] = []
 
-    async def build(catalog: Catalog) -> Application:  # type: ignore[type-arg]
-        settings = Settings(_env_file=None, telegram_bot_token=TOKEN)  # type: ignore[call-arg]
-        application = build_application(settings, catalog, storage, request=FakeRequest(api), clock=clock)
-        await application.initialize()
-        built.append(application)
-        return application
+    async def build(catalog: Catalog) -> RoadmapBot:
+        bot = build_bot(settings_for_tests(), catalog, storage, request=FakeRequest(api), clock=clock)
+        await bot.application.initialize()
+        built.append(bot)
+        return bot
 
     yield build
-    for application in built:
-        await application.shutdown()
+    for bot in built:
+        await bot.application.shutdown()
     assert not api.open_queries, f"callback queries left unanswered: {sorted(api.open_queries)}"
 
 
 @pytest.fixture
-async def app(make_app: AppFactory, catalog: Catalog) -> Application:  # type: ignore[type-arg]
+async def app(make_app: AppFactory, catalog: Catalog) -> RoadmapBot:
+    """The bot as `roadmap-bot run` builds it, on the fake Bot API, the test's database and clock."""
     return await make_app(catalog)
 
 
@@ -196,5 +120,5 @@ def no_unexpected_errors(request: pytest.FixtureRequest, caplog: pytest.LogCaptu
 
 
 @pytest.fixture
-def chat(app: Application, api: FakeBotAPI) -> ChatSession:  # type: ignore[type-arg]
+def chat(app: RoadmapBot, api: FakeBotAPI) -> ChatSession:
     return ChatSession(app, api, chat_id=1001)

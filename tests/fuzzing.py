@@ -22,17 +22,15 @@ from typing import Any
 from hypothesis import strategies as st
 from sqlalchemy import Table, select
 from telegram import Update
-from telegram.ext import Application, CallbackContext
 
-from bot.application import build_application, flush_presence
+from bot.application import RoadmapBot, build_bot
 from bot.limits import TelegramLimits
-from bot.settings import Settings
-from handlers import callbacks
-from handlers.services import services_of_application
+from handlers import BotContext, callback_data
 from roadmaps import Catalog, load_catalog
 from storage import StepState, Storage
 from storage.tables import metadata
-from tests.fakebotapi import BOT_USERNAME, TOKEN, FakeBotAPI, FakeRequest
+from tests.fakebotapi import BOT_USERNAME, FakeBotAPI, FakeRequest
+from tests.support import settings_for_tests
 
 # Two people in private chats, a group and a supergroup.
 CHATS = (1001, 1002, -2003, -1000000000004)
@@ -279,22 +277,23 @@ class Updates:
 
 def every_button(catalog: Catalog) -> list[str]:
     """The data of every button the bot can make for a catalog, valid in any chat."""
-    actions: list[callbacks.Action] = [
-        callbacks.ShowCatalog(), callbacks.Noop(), callbacks.ForgetChat(), callbacks.ConfirmImport(),
-        callbacks.Cancel(), callbacks.ShowReminder(), callbacks.ShowTimezones(), callbacks.PauseReminders(),
-        callbacks.ResumeReminders(), callbacks.SnoozeReminder(),
-        *(callbacks.SetReminderDay(day) for day in range(7)),
-        *(callbacks.SetReminderHour(hour) for hour in range(0, 24, 5)),
-        *(callbacks.SetUtcOffset(hours) for hours in (-12, 0, 3, 14)),
+    actions: list[callback_data.Action] = [
+        callback_data.ShowCatalog(), callback_data.Noop(), callback_data.ForgetChat(),
+        callback_data.ConfirmImport(), callback_data.Cancel(), callback_data.ShowReminder(),
+        callback_data.ShowTimezones(), callback_data.PauseReminders(), callback_data.ResumeReminders(),
+        callback_data.SnoozeReminder(),
+        *(callback_data.SetReminderDay(day) for day in range(7)),
+        *(callback_data.SetReminderHour(hour) for hour in range(0, 24, 5)),
+        *(callback_data.SetUtcOffset(hours) for hours in (-12, 0, 3, 14)),
     ]  # fmt: skip
     for roadmap in catalog:
-        actions += [callbacks.ShowRoadmap(roadmap.id), callbacks.ShowRoadmap(roadmap.id, 1)]
-        actions += [callbacks.ShowNextStep(roadmap.id), callbacks.AskReset(roadmap.id)]
-        actions += [callbacks.ResetRoadmap(roadmap.id)]
+        actions += [callback_data.ShowRoadmap(roadmap.id), callback_data.ShowRoadmap(roadmap.id, 1)]
+        actions += [callback_data.ShowNextStep(roadmap.id), callback_data.AskReset(roadmap.id)]
+        actions += [callback_data.ResetRoadmap(roadmap.id)]
         for step in roadmap.steps:
-            actions += [callbacks.ShowStep(roadmap.id, step.id), callbacks.RemoveNote(roadmap.id, step.id)]
-            actions += [callbacks.SetStepState(roadmap.id, step.id, state) for state in StepState]
-    return [callbacks.encode(action) for action in actions]
+            actions += [callback_data.ShowStep(roadmap.id, step.id), callback_data.RemoveNote(roadmap.id, step.id)]
+            actions += [callback_data.SetStepState(roadmap.id, step.id, state) for state in StepState]
+    return [callback_data.encode(action) for action in actions]
 
 
 def _mutate(data: str, where: int, how: int) -> str:
@@ -314,13 +313,12 @@ def _user(user_id: int) -> dict[str, Any]:
     return {"id": user_id, "is_bot": False, "first_name": "Ada", "language_code": "en"}
 
 
-async def fuzz_application(api: FakeBotAPI, storage: Storage) -> Application:  # type: ignore[type-arg]
+async def fuzz_application(api: FakeBotAPI, storage: Storage) -> RoadmapBot:
     """The bot on the fake API, with Telegram's pacing lifted (the fuzzer is not a flood test:
     a group's 20 messages a minute would otherwise make it wait three seconds a message)."""
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN)  # type: ignore[call-arg]
     unpaced = TelegramLimits(messages_per_second=1e9, group_messages_per_minute=0)
-    app = build_application(settings, load_catalog(), storage, request=FakeRequest(api), limits=unpaced)
-    await app.initialize()
+    app = build_bot(settings_for_tests(), load_catalog(), storage, request=FakeRequest(api), limits=unpaced)
+    await app.application.initialize()
     return app
 
 
@@ -335,16 +333,16 @@ def owner_column(table: Table) -> str:
 class FuzzRun:
     """Feeds updates to a real Application and checks the invariants after each."""
 
-    def __init__(self, app: Application, api: FakeBotAPI, storage: Storage) -> None:  # type: ignore[type-arg]
+    def __init__(self, app: RoadmapBot, api: FakeBotAPI, storage: Storage) -> None:
         self.app, self.api, self.storage = app, api, storage
         self.errors: list[BaseException] = []
         self.counts: Counter[str] = Counter()
-        app.add_error_handler(self._record_error)
+        app.application.add_error_handler(self._record_error)
 
     def __repr__(self) -> str:  # hypothesis prints the test's arguments: keep it short
         return f"FuzzRun({sum(self.counts.values())} updates fed)"
 
-    async def _record_error(self, update: object, context: CallbackContext) -> None:  # type: ignore[type-arg]
+    async def _record_error(self, update: object, context: BotContext) -> None:
         if context.error is not None:
             self.errors.append(context.error)
 
@@ -367,9 +365,9 @@ class FuzzRun:
         if "callback_query" in update:  # Telegram waits for an answer to this one
             with self.api._changed:
                 self.api.open_queries.add(update["callback_query"]["id"])
-        parsed = Update.de_json(update, self.app.bot)
-        await self.app.process_update(parsed)
-        await flush_presence(self.app)
+        parsed = Update.de_json(update, self.app.application.bot)
+        await self.app.application.process_update(parsed)
+        await self.app.flush_presence()
         after = await self.rows()
         self.counts[kind_of(update)] += 1
         assert not self.errors, f"an error reached the error handler for {update}: {self.errors!r}"
@@ -390,7 +388,7 @@ class FuzzRun:
             await self.feed(updates._message(chat, person, "/note first notes", command=True))
 
     def catalog(self) -> Catalog:
-        return services_of_application(self.app).catalog
+        return self.app.services.catalog
 
 
 def kind_of(update: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.callbacks import (
+from handlers.callback_data import (
     MAX_CALLBACK_BYTES,
     Noop,
     SetStepState,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from storage import head_revision
 from tests.process import environment, roadmap_bot
-from tests.test_roadmaps import VALID_STEP
+from tests.support import VALID_STEP
 
 
 def test_roadmaps_check_passes_the_built_in_roadmaps(tmp_path: Path) -> None:

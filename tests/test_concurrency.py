@@ -8,14 +8,13 @@ import asyncio
 import random
 
 from telegram import Update
-from telegram.ext import Application
 
-from handlers.buttons import STATE_CHANGED
-from handlers.views import STATE_BUTTONS
+from bot.application import RoadmapBot
+from handlers.step_views import STATE_BUTTONS, STATE_CHANGED
 from roadmaps import Catalog
 from storage import StepState, Storage
-from tests.conftest import ChatSession
 from tests.fakebotapi import FakeBotAPI
+from tests.support import ChatSession
 
 SEED = "backend-engineer-ai-era"
 TAPS = 50
@@ -23,10 +22,10 @@ LETTERS = {"d": StepState.DONE, "k": StepState.SKIPPED, "u": StepState.TODO, "w"
 
 
 async def test_fifty_taps_at_once_end_as_their_order_says_on_the_card_and_in_the_database(
-    app: Application,
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
-    catalog: Catalog,  # type: ignore[type-arg]
+    catalog: Catalog,
 ) -> None:
     roadmap = catalog.get(SEED)
     assert roadmap is not None
@@ -44,13 +43,14 @@ async def test_fifty_taps_at_once_end_as_their_order_says_on_the_card_and_in_the
         for step, letter in [taps[chat_id][i]]
     ]
 
-    await app.start()  # the update processor takes the queue: up to 64 updates at once
+    application = app.application
+    await application.start()  # the update processor takes the queue: up to 64 updates at once
     try:
         for update in updates:
-            await app.update_queue.put(Update.de_json(update, app.bot))
+            await application.update_queue.put(Update.de_json(update, application.bot))
         await asyncio.to_thread(api.wait_for, lambda: len(api.calls_of("answerCallbackQuery")) == 2 * TAPS, 60)
     finally:
-        await app.stop()  # waits for the updates in flight
+        await application.stop()  # waits for the updates in flight
 
     assert len(api.calls_of("answerCallbackQuery")) == 2 * TAPS
     chat_of = {u["callback_query"]["id"]: u["callback_query"]["message"]["chat"]["id"] for u in updates}
@@ -62,7 +62,7 @@ async def test_fifty_taps_at_once_end_as_their_order_says_on_the_card_and_in_the
         ]
         assert said == [STATE_CHANGED[LETTERS[letter]] for _, letter in chat_taps]
     for chat_id, chat_taps in taps.items():
-        progress = await storage.progress_of(chat_id, SEED)
+        progress = await storage.progress.progress_of(chat_id, SEED)
         for step in roadmap.steps[:4]:
             last = [LETTERS[letter] for tapped, letter in chat_taps if tapped is step]
             assert progress.state_of(step) is (last[-1] if last else StepState.TODO), step.id

@@ -11,8 +11,8 @@ import yaml
 
 from roadmaps import BUILTIN_DIR, Catalog, load_catalog
 from storage import StepState, Storage
-from tests.conftest import AppFactory, ChatSession, answers
 from tests.fakebotapi import FakeBotAPI
+from tests.support import AppFactory, ChatSession, answers
 
 SEED = "backend-engineer-ai-era"
 STEP_GONE = "That step is no longer in this roadmap. Here is the roadmap as it is now."
@@ -71,7 +71,7 @@ async def test_a_new_version_keeps_progress_drops_removed_steps_and_answers_old_
                            "⏭ 4. Auth & security"], buttons  # fmt: skip
     roadmap = load_catalog(tmp_path).get(SEED)
     assert roadmap is not None
-    progress = await storage.progress_of(7, SEED)
+    progress = await storage.progress.progress_of(7, SEED)
     assert progress.state_of(roadmap.step("sql-databases")) is StepState.WORKING
     note = progress.note_of(roadmap.step("sql-databases"))
     assert note is not None and note.text == "indexes first", "the note stays with the renamed step"
@@ -83,7 +83,7 @@ async def test_a_new_version_keeps_progress_drops_removed_steps_and_answers_old_
     # Buttons sent before the change: a renamed step's still works, a removed step's is answered.
     calls = await after.press(f"d:{SEED}:relational-databases-sql", sql_card)
     assert answers(calls) == ["✅ Marked done"]
-    assert (await storage.progress_of(7, SEED)).state_of(roadmap.step("sql-databases")) is StepState.DONE
+    assert (await storage.progress.progress_of(7, SEED)).state_of(roadmap.step("sql-databases")) is StepState.DONE
     calls = await after.press(f"u:{SEED}:http-rest-apis", http_card)
     assert answers(calls) == [STEP_GONE]
     assert "30% · 3 of 10 steps done" in api.messages[7, http_card].text

@@ -29,13 +29,12 @@ from typing import Any
 import pytest
 
 from bot.nudges import BATCH, HOLD
-from handlers.errors import SORRY
+from handlers.error_views import SORRY
 from roadmaps import load_catalog
 from storage import Storage, create_engine
-from tests.conftest import find_button
 from tests.fakebotapi import BOT_ID, BotMessage, FakeBotAPI, FakeBotAPIServer
 from tests.process import ROADMAP_BOT, environment, roadmap_bot
-from tests.test_scale_out import DUE, load_due_reminders
+from tests.support import DUE, find_button, load_due_reminders
 
 # Messages a second the processes may send: high, so a thousand nudges take seconds, not 35.
 RATE = "300"

@@ -4,49 +4,20 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import func, select
-
+from bot.application import RoadmapBot
 from storage import Storage
-from storage.tables import metadata
-from tests.conftest import ChatSession, Clock, answers
-from tests.test_conversation import SEED, open_seed_step
-
-SEED_ID = "backend-engineer-ai-era"
-
-
-async def rows_about(storage: Storage, chat_id: int) -> dict[str, int]:
-    """How many rows of each table are about one chat."""
-    counts = {}
-    async with storage.engine.connect() as connection:
-        for table in metadata.sorted_tables:
-            column = table.c.get("chat_id", table.c.get("id"))
-            counts[table.name] = (
-                await connection.execute(select(func.count()).select_from(table).where(column == chat_id))
-            ).scalar_one()
-    return counts
-
-
-async def some_progress(chat: ChatSession, clock: Clock) -> None:
-    """Step 1 done, a note on it, step 2 in progress, step 3 skipped; a second roadmap opened."""
-    await open_seed_step(chat, "1. A typed language + git")
-    card = chat.last.message_id
-    await chat.tap("✅ Mark done")
-    await chat.send("Go tour, then <generics> & errors", reply_to=chat.last)
-    clock.advance(hours=1)
-    await chat.tap("Step 2 ▶", message_id=card)
-    await chat.tap("🟡 Working on it", message_id=card)
-    await chat.tap("Step 3 ▶", message_id=card)
-    await chat.tap("⏭ Skip", message_id=card)
-    clock.advance(hours=1)
-    await chat.send("/start frontend-engineer")
-
-
-async def export_files(chat: ChatSession) -> tuple[str, bytes]:
-    before = len(chat.api.documents)
-    await chat.send("/export")
-    markdown, data = chat.api.documents[before:]
-    assert markdown.filename.endswith(".md") and data.filename.endswith(".json")
-    return markdown.content.decode(), data.content
+from tests.fakebotapi import FakeBotAPI
+from tests.support import (
+    SEED,
+    SEED_ID,
+    ChatSession,
+    Clock,
+    answers,
+    export_files,
+    open_seed_step,
+    rows_about,
+    some_progress,
+)
 
 
 async def test_export_sends_a_checklist_and_json(chat: ChatSession, clock: Clock) -> None:
@@ -70,7 +41,7 @@ async def test_export_forget_import_gives_back_exactly_the_same_progress_and_not
     chat: ChatSession, clock: Clock, storage: Storage
 ) -> None:
     await some_progress(chat, clock)
-    before = await storage.progress_of_chat(chat.chat_id, with_notes=True)
+    before = await storage.progress.progress_of_chat(chat.chat_id, with_notes=True)
     _, data = await export_files(chat)
 
     await chat.send("/forget")
@@ -87,10 +58,12 @@ async def test_export_forget_import_gives_back_exactly_the_same_progress_and_not
         "📥 Imported.\n• Frontend Engineer: 0 of 12 steps done\n• Backend Engineer (AI era): 1 of 10 steps done, 1 note"
         in chat.last.text
     )
-    after = await storage.progress_of_chat(chat.chat_id, with_notes=True)
+    after = await storage.progress.progress_of_chat(chat.chat_id, with_notes=True)
     assert after == before
     assert [p.notes for p in after] == [p.notes for p in before]
-    assert await storage.reminder_of(chat.chat_id) is not None, "reminders are back on, as for a chat starting"
+    assert await storage.reminders.reminder_of(chat.chat_id) is not None, (
+        "reminders are back on, as for a chat starting"
+    )
 
 
 async def test_an_import_over_existing_progress_asks_first(chat: ChatSession, clock: Clock, storage: Storage) -> None:
@@ -101,20 +74,20 @@ async def test_an_import_over_existing_progress_asks_first(chat: ChatSession, cl
     await chat.tap("↩️ Yes, reset it")
     await open_seed_step(chat, "5. Testing & CI")
     await chat.tap("✅ Mark done")
-    current = await storage.progress_of(chat.chat_id, SEED_ID)
+    current = await storage.progress.progress_of(chat.chat_id, SEED_ID)
 
     await chat.process(chat.api.document_update(chat.chat_id, "progress.json", data))
     assert chat.last.text.startswith("📥 This file has:\n• Frontend Engineer: 0 of 12 steps done\n")
     assert "Importing replaces what you have now on Frontend Engineer, Backend Engineer (AI era)" in chat.last.text
-    assert await storage.progress_of(chat.chat_id, SEED_ID) == current, "nothing overwritten yet"
+    assert await storage.progress.progress_of(chat.chat_id, SEED_ID) == current, "nothing overwritten yet"
     calls = await chat.tap("✖️ Cancel")
     assert answers(calls) == ["Cancelled"] and chat.last.text == "Nothing was changed."
-    assert await storage.progress_of(chat.chat_id, SEED_ID) == current
+    assert await storage.progress.progress_of(chat.chat_id, SEED_ID) == current
 
     await chat.process(chat.api.document_update(chat.chat_id, "progress.json", data))
     calls = await chat.tap("✅ Replace my progress")
     assert answers(calls) == ["📥 Imported"]
-    imported = await storage.progress_of(chat.chat_id, SEED_ID)
+    imported = await storage.progress.progress_of(chat.chat_id, SEED_ID)
     assert set(imported.marks) == {"typed-language-and-git", "http-rest-apis", "relational-databases-sql"}
     calls = await chat.press("i")  # the same button again, from an older message
     assert answers(calls) == ["Nothing to import"] and "no longer waiting" in chat.last.text
@@ -174,12 +147,14 @@ async def test_reset_starts_one_roadmap_over_and_leaves_the_others(
     assert answers(calls) == ["↩️ Reset"]
     assert (await rows_about(storage, chat.chat_id))["step_states"] == 0
     assert (await rows_about(storage, chat.chat_id))["step_notes"] == 0
-    assert [p.roadmap_id for p in await storage.progress_of_chat(chat.chat_id)] == ["frontend-engineer"]
+    assert [p.roadmap_id for p in await storage.progress.progress_of_chat(chat.chat_id)] == ["frontend-engineer"]
     await chat.send("/start backend-engineer-ai-era")
     assert "0% · 0 of 10 steps done" in chat.last.text
 
 
-async def test_forget_leaves_other_chats_alone(app, api, storage: Storage, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+async def test_forget_leaves_other_chats_alone(
+    app: RoadmapBot, api: FakeBotAPI, storage: Storage, clock: Clock
+) -> None:
     mine, theirs = ChatSession(app, api, 501), ChatSession(app, api, 502)
     await some_progress(mine, clock)
     await some_progress(theirs, clock)

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from handlers.views import COMMANDS
-from tests.conftest import find_button
+from handlers.guide_views import COMMANDS
 from tests.fakebotapi import TOKEN, BotMessage, FakeBotAPI, FakeBotAPIServer
 from tests.process import ROADMAP_BOT, environment, roadmap_bot
+from tests.support import find_button
 
 CHAT = 4242
 SECRET = "webhook-secret_0123456789"

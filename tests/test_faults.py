@@ -11,12 +11,10 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import select
-from telegram.ext import Application
 
-from bot.application import build_application
+from bot.application import RoadmapBot, build_bot
 from bot.limits import TelegramLimits
 from bot.nudges import MAX_FAILURES, RETRY_DELAY, NudgeDispatcher
-from bot.settings import Settings
 from roadmaps import Catalog
 from storage import StepState, Storage
 from storage.tables import reminders
@@ -31,9 +29,8 @@ from tests.chaos import (
     ChaosRequest,
     Entry,
 )
-from tests.conftest import ChatSession, Clock
-from tests.fakebotapi import TOKEN, FakeBotAPI
-from tests.test_scale_out import DUE, load_due_reminders
+from tests.fakebotapi import FakeBotAPI
+from tests.support import DUE, ChatSession, Clock, load_due_reminders, settings_for_tests
 
 SEED = "backend-engineer-ai-era"
 TAPPING_CHATS = 20
@@ -41,12 +38,12 @@ DUE_CHATS = 1_000
 ANSWER_ATTEMPTS = 4  # a tap's answer: the first call and three retries
 
 
-async def chaotic_app(api: FakeBotAPI, storage: Storage, catalog: Catalog, chaos: Chaos, clock: Clock) -> Application:  # type: ignore[type-arg]
+async def chaotic_app(api: FakeBotAPI, storage: Storage, catalog: Catalog, chaos: Chaos, clock: Clock) -> RoadmapBot:
     """The bot over a transport with faults; Telegram's pacing lifted so the test takes seconds."""
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN)  # type: ignore[call-arg]
     unpaced = TelegramLimits(messages_per_second=1e9, group_messages_per_minute=0)
-    app = build_application(settings, catalog, storage, request=ChaosRequest(api, chaos), clock=clock, limits=unpaced)
-    await app.initialize()
+    request = ChaosRequest(api, chaos)
+    app = build_bot(settings_for_tests(), catalog, storage, request=request, clock=clock, limits=unpaced)
+    await app.application.initialize()
     return app
 
 
@@ -80,7 +77,7 @@ async def test_taps_under_faults_are_all_recorded_answered_while_telegram_answer
 
     # Every change was recorded, whatever Telegram did with the answers.
     for session in sessions:
-        progress = await storage.progress_of(session.chat_id, SEED)
+        progress = await storage.progress.progress_of(session.chat_id, SEED)
         for i, step in enumerate(roadmap.steps):
             assert progress.state_of(step) is states[(i + session.chat_id) % len(states)]
 
@@ -108,7 +105,7 @@ async def test_taps_under_faults_are_all_recorded_answered_while_telegram_answer
         f"{taps} taps, faults {dict(faults)}, unanswered {unanswered}, new messages for lost cards: "
         f"{faults[EDIT_GONE.name]}"
     )
-    await app.shutdown()
+    await app.application.shutdown()
 
 
 def _answer_attempts(ledger: list[Entry]) -> dict[str, list[Entry]]:
@@ -126,7 +123,7 @@ async def test_a_nudge_pass_of_1000_due_chats_under_faults_sends_each_once_or_dr
     await load_due_reminders(storage, DUE_CHATS)
     chaos = Chaos(seed=3, rate=0.2, bursts=0.05, faults=(*TRANSIENT, BLOCKED, CHAT_NOT_FOUND, NO_RIGHTS))
     app = await chaotic_app(api, storage, catalog, chaos, clock)
-    dispatcher = NudgeDispatcher(app.bot, catalog, storage)
+    dispatcher = NudgeDispatcher(app.application.bot, catalog, storage)
     reported: Counter[str] = Counter()
     now, passes = DUE, 0
     while now <= DUE + RETRY_DELAY * (MAX_FAILURES + 1):
@@ -178,4 +175,4 @@ async def test_a_nudge_pass_of_1000_due_chats_under_faults_sends_each_once_or_dr
         f"{DUE_CHATS} due chats over {passes} passes: {dict(ended)}; duplicates {duplicates} "
         f"(each a timeout after Telegram took the message); faults {dict(chaos.counts())}"
     )
-    await app.shutdown()
+    await app.application.shutdown()

@@ -23,7 +23,7 @@ async def fuzz(api: FakeBotAPI, storage: Storage) -> AsyncIterator[FuzzRun]:
     await run.prepare()
     yield run
     print(f"fuzzed {sum(run.counts.values())} updates: {dict(run.counts)}")
-    await app.shutdown()
+    await app.application.shutdown()
     assert not api.open_queries
 
 

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from storage import Storage
-from tests.conftest import ChatSession, answers
-from tests.test_conversation import open_seed_step
-
-SEED_ID = "backend-engineer-ai-era"
+from tests.support import SEED_ID, ChatSession, answers, open_seed_step
 
 
 async def test_a_reply_to_a_step_card_becomes_its_note_and_the_card_shows_it(
@@ -26,7 +23,7 @@ async def test_a_reply_to_a_step_card_becomes_its_note_and_the_card_shows_it(
     await chat.send("Done with chapter 1.", reply_to=edited)
     edited = chat.api.messages[chat.chat_id, card.message_id]
     assert "Done with chapter 1." in edited.text and "sections 8" not in edited.text, "a new reply replaces the note"
-    progress = await storage.progress_of(chat.chat_id, SEED_ID)
+    progress = await storage.progress.progress_of(chat.chat_id, SEED_ID)
     assert {step_id: note.text for step_id, note in progress.notes.items()} == {
         "http-rest-apis": "Done with chapter 1."
     }
@@ -34,7 +31,7 @@ async def test_a_reply_to_a_step_card_becomes_its_note_and_the_card_shows_it(
     calls = await chat.tap("🗑 Remove note", message_id=card.message_id)
     assert answers(calls) == ["🗑 Note removed"]
     assert "Your note" not in chat.api.messages[chat.chat_id, card.message_id].text
-    assert (await storage.progress_of(chat.chat_id, SEED_ID)).notes == {}
+    assert (await storage.progress.progress_of(chat.chat_id, SEED_ID)).notes == {}
 
 
 async def test_note_command_notes_the_current_step(chat: ChatSession) -> None:
@@ -55,7 +52,7 @@ async def test_a_note_too_long_is_refused_with_its_length_and_nothing_is_saved(
     card = chat.last
     await chat.send("x" * 1001, reply_to=card)
     assert chat.last.text == "That note has 1,001 characters; a note can have up to 1,000. Nothing was saved."
-    assert (await storage.progress_of(chat.chat_id, SEED_ID)).notes == {}
+    assert (await storage.progress.progress_of(chat.chat_id, SEED_ID)).notes == {}
     await chat.send("x" * 1000, reply_to=card)
     assert "x" * 1000 in chat.api.messages[chat.chat_id, card.message_id].text
 

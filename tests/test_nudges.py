@@ -9,17 +9,15 @@ import datetime as dt
 import pytest
 from sqlalchemy.exc import OperationalError
 from telegram import Update
-from telegram.ext import Application
 
 import bot.nudges
-from bot.application import flush_presence, nudge_dispatcher
+from bot.application import RoadmapBot
 from bot.nudges import HOLD, MAX_FAILURES, RETRY_DELAY, NudgeDispatcher, plan_due_nudges
 from roadmaps import Catalog
 from storage import ReminderStatus, Storage
-from tests.conftest import AppFactory, ChatSession, Clock, StorageFactory, answers
 from tests.fakebotapi import FakeBotAPI
+from tests.support import SEED, AppFactory, ChatSession, Clock, StorageFactory, answers, pass_at, reminder_of
 
-SEED = "Backend Engineer (AI era)"
 WEEK = dt.timedelta(days=7)
 FRIDAY_0930 = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)  # the clock fixture's start
 FIRST_DUE = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
@@ -33,10 +31,6 @@ def nudges_to(api: FakeBotAPI, chat_id: int) -> list[str]:
         for c in api.calls_of("sendMessage", chat_id)
         if c.ok and c.params["text"].startswith(NUDGE_START)
     ]
-
-
-async def pass_at(app: Application, moment: dt.datetime) -> str:  # type: ignore[type-arg]
-    return str(await nudge_dispatcher(app).run_pass(moment))
 
 
 async def start_seed(chat: ChatSession, *, mark_first_done: bool = True) -> None:
@@ -54,16 +48,16 @@ async def test_the_first_roadmap_turns_on_a_weekly_reminder_and_says_so(chat: Ch
         "⏰ I'll nudge you toward your next step every Friday at 09:00 (UTC), starting next week. "
         "Send /remind to change the day and hour or to stop."
     ) in chat.last.text
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.status is ReminderStatus.ACTIVE
     assert reminder.due_at == FIRST_DUE
     await chat.send("/start frontend-engineer")
     assert "I'll nudge you" not in chat.last.text, "said once, when the first roadmap starts"
-    assert (await storage.reminder_of(chat.chat_id)).due_at == FIRST_DUE  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).due_at == FIRST_DUE
 
 
 async def test_a_week_on_one_nudge_names_the_next_step_and_its_button_marks_it_done(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     clock: Clock,
@@ -89,13 +83,13 @@ async def test_a_week_on_one_nudge_names_the_next_step_and_its_button_marks_it_d
 
     assert await pass_at(app, clock.now) == "nothing due", "the same pass again sends nothing"
     assert len(nudges_to(api, chat.chat_id)) == 1
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7)
     assert reminder.unanswered == 0, "tapping the nudge answered it"
 
 
 async def test_the_nudge_counts_steps_done_since_the_last_one_and_lists_other_roadmaps(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     clock: Clock,
@@ -118,7 +112,7 @@ async def test_the_nudge_counts_steps_done_since_the_last_one_and_lists_other_ro
 
 
 async def test_finished_roadmaps_are_never_nudged(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     storage: Storage,
@@ -132,12 +126,12 @@ async def test_finished_roadmaps_are_never_nudged(
     assert "You finished" in chat.last.text
     assert await pass_at(app, FIRST_DUE) == "1 with nothing to nudge"
     assert nudges_to(api, chat.chat_id) == []
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7), "checked again next week"
 
 
 async def test_after_downtime_a_missed_slot_gets_one_nudge_not_one_per_week(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     storage: Storage,
@@ -147,12 +141,12 @@ async def test_after_downtime_a_missed_slot_gets_one_nudge_not_one_per_week(
     assert await pass_at(app, late) == "1 sent"
     assert await pass_at(app, late) == "nothing due"
     assert len(nudges_to(api, chat.chat_id)) == 1
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=21)
 
 
 async def test_tomorrow_snoozes_once_for_24_hours(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     clock: Clock,
@@ -166,12 +160,12 @@ async def test_tomorrow_snoozes_once_for_24_hours(
     assert await pass_at(app, clock.now + dt.timedelta(hours=23)) == "nothing due"
     assert await pass_at(app, clock.now + dt.timedelta(hours=24)) == "1 sent"
     assert len(nudges_to(api, chat.chat_id)) == 2
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7), "back on the weekly slot"
 
 
 async def test_pause_and_resume(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     clock: Clock,
@@ -188,14 +182,14 @@ async def test_pause_and_resume(
     clock.now = FIRST_DUE + dt.timedelta(days=30)  # Sunday 3 January 2027
     calls = await chat.tap("▶️ Resume reminders")
     assert answers(calls) == ["⏰ Reminders on"]
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == dt.datetime(2027, 1, 8, 9, 0, tzinfo=dt.UTC)
     assert await pass_at(app, reminder.due_at) == "1 sent"
     assert len(nudges_to(api, chat.chat_id)) == 1
 
 
 async def test_stop_reminders_on_a_nudge_pauses_them(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     storage: Storage,
 ) -> None:
@@ -204,11 +198,11 @@ async def test_stop_reminders_on_a_nudge_pauses_them(
     calls = await chat.tap("🔕 Stop reminders")
     assert answers(calls) == ["🔕 Reminders paused"]
     assert "▶️ Resume reminders" in chat.last.button_texts
-    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.PAUSED  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.PAUSED
 
 
 async def test_three_unanswered_nudges_pause_reminders_and_the_third_says_so(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     clock: Clock,
@@ -223,18 +217,18 @@ async def test_three_unanswered_nudges_pause_reminders_and_the_third_says_so(
     assert len(sent) == 3
     assert "pause" not in sent[1]
     assert "I'll pause these reminders after this one. Tap a button here or write to me" in sent[2]
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.status is ReminderStatus.IDLE and reminder.due_at is None
     assert await pass_at(app, FIRST_DUE + 5 * week) == "nothing due"
 
     clock.now = FIRST_DUE + 5 * week
     await chat.send("/remind")  # any word from the chat brings them back
     assert "Weekly reminders are on" in chat.last.text
-    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.ACTIVE  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.ACTIVE
 
 
 async def test_answering_the_third_nudge_keeps_reminders_on(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     clock: Clock,
     storage: Storage,
@@ -244,13 +238,13 @@ async def test_answering_the_third_nudge_keeps_reminders_on(
         await pass_at(app, FIRST_DUE + n * WEEK)
     clock.now = FIRST_DUE + 2 * WEEK + dt.timedelta(minutes=10)
     await chat.tap("✅ Mark done")
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.status is ReminderStatus.ACTIVE
     assert reminder.due_at == FIRST_DUE + 3 * WEEK
 
 
 async def test_an_answer_while_the_batch_is_still_sending_counts(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
 ) -> None:
     quick, slow = ChatSession(app, api, 1), ChatSession(app, api, 2)
@@ -273,7 +267,7 @@ async def test_an_answer_while_the_batch_is_still_sending_counts(
 
 @pytest.mark.parametrize("change", ["/timezone America/New_York", "+1h", "Sa"])
 async def test_moving_the_schedule_right_after_a_nudge_brings_no_second_one_that_week(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     clock: Clock,
@@ -290,7 +284,7 @@ async def test_moving_the_schedule_right_after_a_nudge_brings_no_second_one_that
         await chat.send("/remind")
         await chat.tap(change)
     assert await pass_at(app, FIRST_DUE + dt.timedelta(days=5)) == "nothing due"
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at is not None
     assert FIRST_DUE + dt.timedelta(days=6) <= reminder.due_at <= FIRST_DUE + dt.timedelta(days=13)
 
@@ -299,7 +293,7 @@ async def test_a_time_zone_change_keeps_the_moment_of_the_reminder(chat: ChatSes
     await start_seed(chat)  # Friday 09:30 UTC: reminders on Fridays at 09:00 UTC
     await chat.send("/timezone Asia/Tokyo")
     assert "every Friday at 18:00 (Asia/Tokyo)" in chat.last.text
-    assert (await storage.reminder_of(chat.chat_id)).due_at == FIRST_DUE  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).due_at == FIRST_DUE
 
 
 async def test_unblocking_does_not_undo_a_pause_the_chat_chose(
@@ -310,11 +304,11 @@ async def test_unblocking_does_not_undo_a_pause_the_chat_chose(
     await chat.tap("🔕 Pause reminders")
     await chat.process(api.my_chat_member_update(chat.chat_id, "member", "kicked"))
     await chat.process(api.my_chat_member_update(chat.chat_id, "kicked", "member"))
-    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.PAUSED  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.PAUSED
 
 
 async def test_any_message_between_nudges_resets_the_back_off(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     storage: Storage,
@@ -327,26 +321,26 @@ async def test_any_message_between_nudges_resets_the_back_off(
             await chat.send("/progress")
     sent = nudges_to(api, chat.chat_id)
     assert len(sent) == 4 and not any("pause" in text for text in sent)
-    assert (await storage.reminder_of(chat.chat_id)).unanswered == 2  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).unanswered == 2
 
 
 async def test_presence_is_written_in_one_go_by_the_bots_flush_not_on_every_update(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     storage: Storage,
 ) -> None:
     await start_seed(chat)
     await pass_at(app, FIRST_DUE)
-    assert (await storage.reminder_of(chat.chat_id)).unanswered == 1  # type: ignore[union-attr]
-    await app.process_update(Update.de_json(api.message_update(chat.chat_id, "/help"), app.bot))
-    assert (await storage.reminder_of(chat.chat_id)).unanswered == 1, "not yet written"  # type: ignore[union-attr]
-    await flush_presence(app)
-    assert (await storage.reminder_of(chat.chat_id)).unanswered == 0  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).unanswered == 1
+    await app.application.process_update(Update.de_json(api.message_update(chat.chat_id, "/help"), app.application.bot))
+    assert (await reminder_of(storage, chat.chat_id)).unanswered == 1, "not yet written"
+    await app.flush_presence()
+    assert (await reminder_of(storage, chat.chat_id)).unanswered == 0
 
 
 async def test_a_chat_that_blocked_the_bot_gets_no_further_attempts_until_it_writes_again(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     clock: Clock,
@@ -359,18 +353,18 @@ async def test_a_chat_that_blocked_the_bot_gets_no_further_attempts_until_it_wri
     for weeks in range(1, 5):
         assert await pass_at(app, FIRST_DUE + dt.timedelta(weeks=weeks)) == "nothing due"
     assert len(api.calls_of("sendMessage", chat.chat_id)) == attempts, "no further attempts"
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.status is ReminderStatus.BLOCKED and reminder.due_at is None
 
     clock.now = FIRST_DUE + dt.timedelta(weeks=5, hours=1)
     await chat.send("/progress")  # the person unblocked the bot and wrote to it
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.status is ReminderStatus.ACTIVE
     assert reminder.due_at == FIRST_DUE + dt.timedelta(weeks=6)
 
 
 async def test_news_of_a_chat_from_before_it_blocked_the_bot_does_not_bring_reminders_back(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     clock: Clock,
@@ -380,15 +374,15 @@ async def test_news_of_a_chat_from_before_it_blocked_the_bot_does_not_bring_remi
     seen_earlier = clock.now  # another instance heard from the chat here, and writes it late
     clock.advance(seconds=1)
     await chat.process(api.my_chat_member_update(chat.chat_id, "member", "kicked"))
-    await storage.note_presence({chat.chat_id: seen_earlier})
-    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.BLOCKED  # type: ignore[union-attr]
-    await storage.note_presence({chat.chat_id: clock.now + dt.timedelta(seconds=1)})
-    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.ACTIVE  # type: ignore[union-attr]
+    await storage.reminders.note_presence({chat.chat_id: seen_earlier})
+    assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.BLOCKED
+    await storage.reminders.note_presence({chat.chat_id: clock.now + dt.timedelta(seconds=1)})
+    assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.ACTIVE
 
 
 @pytest.mark.logs_errors
 async def test_presence_that_could_not_be_written_is_written_on_the_next_flush(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     storage: Storage,
@@ -396,35 +390,35 @@ async def test_presence_that_could_not_be_written_is_written_on_the_next_flush(
 ) -> None:
     await start_seed(chat)
     await pass_at(app, FIRST_DUE)
-    await app.process_update(Update.de_json(api.message_update(chat.chat_id, "/help"), app.bot))
+    await app.application.process_update(Update.de_json(api.message_update(chat.chat_id, "/help"), app.application.bot))
     with monkeypatch.context() as patch:
 
         async def locked(*args: object) -> None:
             raise OperationalError("UPDATE reminders", {}, Exception("database is locked"))
 
-        patch.setattr(storage, "note_presence", locked)
+        patch.setattr(storage.reminders, "note_presence", locked)
         with pytest.raises(OperationalError):
-            await flush_presence(app)
-    await flush_presence(app)
-    assert (await storage.reminder_of(chat.chat_id)).unanswered == 0  # type: ignore[union-attr]
+            await app.flush_presence()
+    await app.flush_presence()
+    assert (await reminder_of(storage, chat.chat_id)).unanswered == 0
 
 
 async def test_being_blocked_or_removed_stops_reminders_and_being_let_back_resumes_them(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     storage: Storage,
 ) -> None:
     await start_seed(chat)
     await chat.process(api.my_chat_member_update(chat.chat_id, "member", "kicked"))
-    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.BLOCKED  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.BLOCKED
     assert await pass_at(app, FIRST_DUE) == "nothing due"
     await chat.process(api.my_chat_member_update(chat.chat_id, "kicked", "member"))
-    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.ACTIVE  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.ACTIVE
 
 
 async def test_a_group_that_became_a_supergroup_keeps_its_progress_and_gets_the_nudge(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
 ) -> None:
@@ -435,48 +429,50 @@ async def test_a_group_that_became_a_supergroup_keeps_its_progress_and_gets_the_
     assert await pass_at(app, FIRST_DUE) == "1 moved to a supergroup, 1 sent"
     [nudge] = nudges_to(api, supergroup)
     assert "HTTP &amp; REST APIs" in nudge
-    assert set((await storage.progress_of(supergroup, "backend-engineer-ai-era")).marks) == {"typed-language-and-git"}
-    assert await storage.reminder_of(group) is None
-    assert (await storage.reminder_of(supergroup)).due_at == FIRST_DUE + dt.timedelta(days=7)  # type: ignore[union-attr]
+    assert set((await storage.progress.progress_of(supergroup, "backend-engineer-ai-era")).marks) == {
+        "typed-language-and-git"
+    }
+    assert await storage.reminders.reminder_of(group) is None
+    assert (await reminder_of(storage, supergroup)).due_at == FIRST_DUE + dt.timedelta(days=7)
 
 
 async def test_a_migration_message_moves_the_group_at_once(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
 ) -> None:
     chat = ChatSession(app, api, -77, user_id=7)
     await start_seed(chat)
     await chat.process(api.migration_update(-77, -1_000_000_000_077))
-    assert await storage.reminder_of(-77) is None
-    assert (await storage.progress_of(-1_000_000_000_077, "backend-engineer-ai-era")).marks
+    assert await storage.reminders.reminder_of(-77) is None
+    assert (await storage.progress.progress_of(-1_000_000_000_077, "backend-engineer-ai-era")).marks
 
 
 async def test_a_group_the_bot_already_moved_still_gets_the_nudge_it_was_claimed_for(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
 ) -> None:
     group, supergroup = -4242, -1_000_000_004_242
     chat = ChatSession(app, api, group, user_id=7)
     await start_seed(chat)
-    read_progress = storage.progress_of_chats
+    read_progress = storage.progress.progress_of_chats
 
     async def read_then_migrate(*args: object, **kwargs: object) -> object:
         progresses = await read_progress(*args, **kwargs)  # type: ignore[arg-type]
         await chat.process(api.migration_update(group, supergroup))  # handled between claim and send
         return progresses
 
-    storage.progress_of_chats = read_then_migrate  # type: ignore[method-assign]
+    storage.progress.progress_of_chats = read_then_migrate  # type: ignore[method-assign]
     api.fail("sendMessage", "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=supergroup)
     assert await pass_at(app, FIRST_DUE) == "1 moved to a supergroup, 1 sent"
     assert nudges_to(api, supergroup)
-    assert (await storage.reminder_of(supergroup)).due_at == FIRST_DUE + WEEK  # type: ignore[union-attr]
+    assert (await reminder_of(storage, supergroup)).due_at == FIRST_DUE + WEEK
 
 
 @pytest.mark.logs_errors
 async def test_one_chat_failing_unexpectedly_loses_nothing_of_its_batch(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
     monkeypatch: pytest.MonkeyPatch,
@@ -489,17 +485,17 @@ async def test_one_chat_failing_unexpectedly_loses_nothing_of_its_batch(
     async def locked(*args: object) -> bool:
         raise OperationalError("UPDATE chats", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(storage, "move_chat", locked)
+    monkeypatch.setattr(storage.reminders, "move_chat", locked)
     assert await pass_at(app, FIRST_DUE) == "1 sent, 1 to retry"
-    reminder = await storage.reminder_of(5)
+    reminder = await storage.reminders.reminder_of(5)
     assert reminder is not None and reminder.last_sent_at == FIRST_DUE and reminder.due_at == FIRST_DUE + WEEK
-    retried = await storage.reminder_of(-42)
+    retried = await storage.reminders.reminder_of(-42)
     assert retried is not None and retried.due_at == FIRST_DUE + RETRY_DELAY
 
 
 @pytest.mark.logs_errors
 async def test_a_nudge_that_keeps_failing_unexpectedly_waits_for_the_next_slot(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     storage: Storage,
     monkeypatch: pytest.MonkeyPatch,
@@ -512,12 +508,12 @@ async def test_a_nudge_that_keeps_failing_unexpectedly_waits_for_the_next_slot(
     monkeypatch.setattr(bot.nudges, "plan_nudge", broken)
     reports = [await pass_at(app, FIRST_DUE + n * RETRY_DELAY) for n in range(MAX_FAILURES)]
     assert reports == ["1 to retry"] * (MAX_FAILURES - 1) + ["1 given up"], "as network failures are"
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == FIRST_DUE + WEEK and reminder.failures == 0
 
 
 async def test_a_chat_telegram_does_not_know_stops(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     storage: Storage,
@@ -525,13 +521,13 @@ async def test_a_chat_telegram_does_not_know_stops(
     await start_seed(chat)
     api.fail("sendMessage", "Bad Request: chat not found")
     assert await pass_at(app, FIRST_DUE) == "1 gone"
-    assert (await storage.reminder_of(chat.chat_id)).status is ReminderStatus.GONE  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.GONE
     assert await pass_at(app, FIRST_DUE + dt.timedelta(days=7)) == "nothing due"
 
 
 @pytest.mark.parametrize("failure", ["timeout", "bad gateway"])
 async def test_timeouts_and_server_errors_keep_the_slot_and_retry_later(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     storage: Storage,
@@ -543,17 +539,17 @@ async def test_timeouts_and_server_errors_keep_the_slot_and_retry_later(
     else:
         api.fail("sendMessage", "Bad Gateway", error_code=502)
     assert await pass_at(app, FIRST_DUE) == "1 to retry"
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == FIRST_DUE + RETRY_DELAY and reminder.failures == 1
     assert await pass_at(app, FIRST_DUE + RETRY_DELAY) == "1 sent"
     assert len(nudges_to(api, chat.chat_id)) == 1
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.failures == 0 and reminder.due_at == FIRST_DUE + dt.timedelta(days=7)
 
 
 @pytest.mark.logs_errors
 async def test_any_other_refusal_is_logged_and_the_pass_goes_on(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
 ) -> None:
     first, second = ChatSession(app, api, 1), ChatSession(app, api, 2)
@@ -574,8 +570,8 @@ async def test_two_passes_at_once_send_each_nudge_once(
         await start_seed(ChatSession(app, api, chat_id), mark_first_done=False)
     other = make_storage()  # a second process: its own engine and connections
     reports = await asyncio.gather(
-        nudge_dispatcher(app).run_pass(FIRST_DUE),
-        NudgeDispatcher(app.bot, catalog, other, batch=7).run_pass(FIRST_DUE),
+        app.nudges.run_pass(FIRST_DUE),
+        NudgeDispatcher(app.application.bot, catalog, other, batch=7).run_pass(FIRST_DUE),
     )
     assert sum(report.counts["sent"] for report in reports) == 40
     for chat_id in range(1, 41):
@@ -583,13 +579,13 @@ async def test_two_passes_at_once_send_each_nudge_once(
 
 
 async def test_a_crash_between_claim_and_send_never_sends_twice(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     storage: Storage,
 ) -> None:
     await start_seed(chat)
-    [claimed] = await storage.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)
+    [claimed] = await storage.reminders.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)
     assert claimed.chat_id == chat.chat_id  # ...and the process dies here, before sending
     assert await pass_at(app, FIRST_DUE + dt.timedelta(days=6)) == "nothing due"
     assert await pass_at(app, FIRST_DUE + HOLD) == "1 sent", "the chat is nudged again a week after the claim"
@@ -597,25 +593,25 @@ async def test_a_crash_between_claim_and_send_never_sends_twice(
 
 
 async def test_a_claim_a_dead_process_left_behind_does_not_count_toward_the_pause(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
     storage: Storage,
 ) -> None:
     await start_seed(chat)
-    await storage.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)  # the process dies here
+    await storage.reminders.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)  # the process dies here
     sent = [await pass_at(app, FIRST_DUE + HOLD + n * WEEK) for n in range(3)]
     assert sent == ["1 sent", "1 sent", "1 sent, then paused"], "three nudges sent before the pause, as always"
     assert len(nudges_to(api, chat.chat_id)) == 3
 
 
 async def test_an_answer_forgives_a_claim_a_dead_process_left_behind_and_the_next_nudge_counts(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     chat: ChatSession,
     storage: Storage,
 ) -> None:
     await start_seed(chat)
-    await storage.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)  # the process dies here
+    await storage.reminders.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)  # the process dies here
     await chat.send("/progress")
     assert [await pass_at(app, FIRST_DUE + HOLD + n * WEEK) for n in range(3)][-1] == "1 sent, then paused"
 
@@ -630,55 +626,59 @@ async def test_a_restart_neither_repeats_nor_loses_a_slot(
     await start_seed(chat)
     assert await pass_at(chat.app, FIRST_DUE) == "1 sent"
 
-    dispatcher = NudgeDispatcher(chat.app.bot, catalog, make_storage())  # a restarted process
+    dispatcher = NudgeDispatcher(chat.app.application.bot, catalog, make_storage())  # a restarted process
     assert str(await dispatcher.run_pass(FIRST_DUE + dt.timedelta(hours=1))) == "nothing due"
     assert str(await dispatcher.run_pass(FIRST_DUE + dt.timedelta(days=7))) == "1 sent"
     assert len(nudges_to(api, 9)) == 2
 
 
 async def test_a_pass_claims_bounded_batches_and_the_app_has_two_jobs_whatever_the_number_of_chats(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     catalog: Catalog,
     storage: Storage,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for chat_id in range(1, 26):
-        await storage.open_roadmap(chat_id, "backend-engineer-ai-era", FRIDAY_0930)
+        await storage.progress.open_roadmap(chat_id, "backend-engineer-ai-era", FRIDAY_0930)
     sizes: list[int] = []
-    claim = storage.claim_due_reminders
+    claim = storage.reminders.claim_due_reminders
 
     async def spy(*args: object, **kwargs: object) -> object:
         claimed = await claim(*args, **kwargs)  # type: ignore[arg-type]
         sizes.append(len(claimed))
         return claimed
 
-    monkeypatch.setattr(storage, "claim_due_reminders", spy)
-    report = await NudgeDispatcher(app.bot, catalog, storage, batch=10).run_pass(FIRST_DUE)
+    monkeypatch.setattr(storage.reminders, "claim_due_reminders", spy)
+    report = await NudgeDispatcher(app.application.bot, catalog, storage, batch=10).run_pass(FIRST_DUE)
     assert report.counts["sent"] == 25
     assert sizes == [10, 10, 5, 0]
-    assert sorted(job.name for job in app.job_queue.jobs()) == ["nudges", "presence"]  # type: ignore[union-attr]
+    job_queue = app.application.job_queue
+    assert job_queue is not None
+    assert sorted(job.name for job in job_queue.jobs()) == ["nudges", "presence"]
 
 
 async def test_a_stopping_bot_finishes_the_batch_in_hand_and_leaves_the_rest_due(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     catalog: Catalog,
     storage: Storage,
 ) -> None:
     for chat_id in range(1, 8):
-        await storage.open_roadmap(chat_id, "backend-engineer-ai-era", FRIDAY_0930)
+        await storage.progress.open_roadmap(chat_id, "backend-engineer-ai-era", FRIDAY_0930)
     batches = iter([True, True, False])  # asked before each batch; the bot stops during the second
-    report = await NudgeDispatcher(app.bot, catalog, storage, batch=3).run_pass(FIRST_DUE, lambda: next(batches))
+    report = await NudgeDispatcher(app.application.bot, catalog, storage, batch=3).run_pass(
+        FIRST_DUE, lambda: next(batches)
+    )
     assert report.counts["sent"] == 6
-    assert [r.chat_id for r in await storage.due_reminders(FIRST_DUE, 100)] == [7], "the rest stays due"
+    assert [r.chat_id for r in await storage.reminders.due_reminders(FIRST_DUE, 100)] == [7], "the rest stays due"
 
 
 async def test_a_dry_run_says_who_would_get_what_and_changes_nothing(
     chat: ChatSession, storage: Storage, catalog: Catalog
 ) -> None:
     await start_seed(chat)
-    before = await storage.reminder_of(chat.chat_id)
+    before = await storage.reminders.reminder_of(chat.chat_id)
     [(reminder, nudge)] = await plan_due_nudges(catalog, storage, FIRST_DUE)
     assert reminder.chat_id == chat.chat_id and nudge is not None and nudge.step.title == "HTTP & REST APIs"
-    assert await storage.reminder_of(chat.chat_id) == before
+    assert await storage.reminders.reminder_of(chat.chat_id) == before
     assert await plan_due_nudges(catalog, storage, FIRST_DUE - dt.timedelta(seconds=1)) == []

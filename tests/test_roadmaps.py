@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from roadmaps import BUILTIN_DIR, MAX_ID_PAIR_BYTES, Level, RoadmapError, check_roadmaps, load_catalog
+from tests.support import VALID_STEP
 
 # The seed page, step by step: title, text, and (importance, market demand, automation risk).
 SEED = [
@@ -76,14 +77,6 @@ def test_the_built_in_catalog_has_four_valid_roadmaps_one_long_and_in_sections()
     for roadmap in catalog:
         for step in roadmap.steps:
             assert 1 <= len(step.resources) <= 3, (roadmap.id, step.id)
-
-
-VALID_STEP = """\
-  - id: first
-    title: First
-    summary: The first step.
-    signals: {importance: high, market_demand: low, automation_risk: medium}
-"""
 
 
 def write(directory: Path, name: str, body: str) -> Path:

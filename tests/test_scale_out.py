@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections import Counter
 
 from telegram import Bot
 
 from bot.nudges import NudgeDispatcher
 from roadmaps import Catalog
-from storage import Storage
-from tests.conftest import StorageFactory
-from tests.databases import bulk_load
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeRequest
+from tests.support import DUE, StorageFactory, load_due_reminders
 
-# A Friday at 09:00 (the reminders are for Fridays at 9), far enough ahead that no bot process
-# running on the real clock in a test ever finds these reminders due by itself.
-DUE = dt.datetime(2099, 12, 4, 9, 0, tzinfo=dt.UTC)
 CHATS = 2_000
-
-
-async def load_due_reminders(storage: Storage, count: int) -> None:
-    """Bulk-load chats that started the seed roadmap, each with a reminder due in the ten minutes up to DUE."""
-    await bulk_load(storage, count, DUE - dt.timedelta(minutes=10), dt.timedelta(minutes=10))
 
 
 async def test_three_dispatchers_at_once_send_each_of_2000_due_nudges_exactly_once(
@@ -44,6 +33,6 @@ async def test_three_dispatchers_at_once_send_each_of_2000_due_nudges_exactly_on
     assert max(sends.values()) == 1, "no chat got two"
     assert sum(r.counts["sent"] for r in reports) == CHATS
     assert all(r.counts["sent"] > 0 for r in reports), "all three took part"
-    assert await make_storage().due_reminders(DUE, 10) == []
+    assert await make_storage().reminders.due_reminders(DUE, 10) == []
     for bot in bots:
         await bot.shutdown()

@@ -8,7 +8,7 @@ import pytest
 
 from storage import ReminderStatus, Storage
 from storage.schedule import canonical_timezone, first_slot, next_slot, utc_offset_zone, zone_label
-from tests.conftest import ChatSession, Clock, answers
+from tests.support import ChatSession, Clock, answers, reminder_of
 
 UTC = dt.UTC
 SUNDAY, FRIDAY, TUESDAY = 6, 4, 1
@@ -60,28 +60,28 @@ async def test_remind_and_timezone_move_the_next_due_time_across_a_dst_change(
 ) -> None:
     clock.now = at(2026, 10, 20, 10, 15)  # a Tuesday; Berlin is on summer time (UTC+2)
     await chat.send("/start backend-engineer-ai-era")
-    assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 27, 10)  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 27, 10)
 
     await chat.send("/timezone europe/berlin")  # the same moment, now told in Berlin time
     assert "every Tuesday at 11:00 (Europe/Berlin)" in chat.last.text
     assert "Next: Tue 27 Oct, 11:00." in chat.last.text, "Berlin is back on winter time by then"
-    assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 27, 10)  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 27, 10)
 
     calls = await chat.tap("Su")
     assert answers(calls) == ["⏰ Now every Sunday at 11:00 (Europe/Berlin)"]
-    assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 25, 10)  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 25, 10)
     await chat.tap("09:00")
     assert "every Sunday at 09:00 (Europe/Berlin)" in chat.last.text
     # 25 October 2026: Berlin leaves summer time at 03:00, so 09:00 is 08:00 UTC (a week before, 07:00).
-    assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 25, 8)  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 25, 8)
     await chat.tap("+1h")
-    assert (await storage.reminder_of(chat.chat_id)).due_at == at(2026, 10, 25, 9)  # type: ignore[union-attr]
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 25, 9)
 
     await chat.tap("Time zone")
     assert "Your time zone is Europe/Berlin" in chat.last.text
     calls = await chat.tap("UTC+3")
     assert answers(calls) == ["⏰ Now every Sunday at 12:00 (UTC+3)"]
-    reminder = await storage.reminder_of(chat.chat_id)
+    reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.timezone == "Etc/GMT-3" and reminder.due_at == at(2026, 10, 25, 9)
     assert reminder.status is ReminderStatus.ACTIVE
 
@@ -92,9 +92,9 @@ async def test_an_unknown_time_zone_gets_a_clear_answer_and_changes_nothing(
     await chat.send("/timezone Europe/Berlin")
     assert "Weekly reminders start when you open your first roadmap" in chat.last.text
     await chat.send("/start backend-engineer-ai-era")
-    before = await storage.reminder_of(chat.chat_id)
+    before = await storage.reminders.reminder_of(chat.chat_id)
     await chat.send("/timezone Europe/Berln <b>")
     assert chat.last.text.startswith("I don't know the time zone “Europe/Berln <b>”. Send an IANA name such as")
-    assert await storage.reminder_of(chat.chat_id) == before
+    assert await storage.reminders.reminder_of(chat.chat_id) == before
     await chat.send("/timezone")
     assert "Pick a UTC offset below" in chat.last.text

@@ -18,25 +18,39 @@ from sqlalchemy import Column, event, select
 from sqlalchemy import inspect as inspect_schema
 from sqlalchemy.exc import OperationalError
 from telegram import Update
-from telegram.ext import Application, TypeHandler
+from telegram.ext import TypeHandler
 
-from bot.application import nudge_dispatcher
+from bot.application import RoadmapBot
 from bot.limits import TelegramLimits
 from bot.logs import REDACTED, configure_logging
-from bot.settings import Settings
 from bot.web import SECRET_HEADER as HEADER
-from handlers import callbacks
-from handlers.admins import ADMINS_ONLY, CHECK_FAILED
-from handlers.callbacks import Action, decode, encode
-from handlers.services import services_of_application
+from handlers import callback_data
+from handlers.callback_data import Action, decode, encode
+from handlers.chat_data_views import ADMINS_ONLY, CHECK_FAILED
 from roadmaps import Catalog
 from storage import Storage
 from storage.tables import metadata
-from tests.conftest import AppFactory, ChatSession, Clock, answers, find_button
 from tests.fakebotapi import TOKEN, FakeBotAPI
-from tests.test_conversation import SEED, open_seed_step
-from tests.test_data import SEED_ID, export_files, some_progress
-from tests.test_web import SECRET, URL, client_for
+from tests.support import (
+    SEED,
+    SEED_ID,
+    AppFactory,
+    ChatSession,
+    Clock,
+    answers,
+    export_files,
+    find_button,
+    open_seed_step,
+    settings_for_tests,
+    some_progress,
+    webhook_client,
+)
+from tests.support import (
+    WEBHOOK_SECRET as SECRET,
+)
+from tests.support import (
+    WEBHOOK_URL as URL,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,8 +126,8 @@ def test_no_action_a_button_decodes_to_can_name_a_chat() -> None:
     kinds = set(get_args(Action))
     defined = {
         kind
-        for _, kind in inspect.getmembers(callbacks, inspect.isclass)
-        if dataclasses.is_dataclass(kind) and kind.__module__ == callbacks.__name__
+        for _, kind in inspect.getmembers(callback_data, inspect.isclass)
+        if dataclasses.is_dataclass(kind) and kind.__module__ == callback_data.__name__
     }
     assert kinds == defined, "every dataclass of the codec is an Action, and every Action is checked here"
     assert get_type_hints(decode)["return"] == Action | None, "decode returns only Actions"
@@ -125,7 +139,7 @@ def test_no_action_a_button_decodes_to_can_name_a_chat() -> None:
 
 # Actions the codec still decodes (a button of an older version may carry them) that no screen
 # shows any more; B could have such a button from before.
-NO_SCREEN_SHOWS = [callbacks.ShowNextStep(SEED_ID)]
+NO_SCREEN_SHOWS = [callback_data.ShowNextStep(SEED_ID)]
 
 
 def callback_data_sent_to(api: FakeBotAPI, chat_id: int) -> list[str]:
@@ -139,7 +153,7 @@ def callback_data_sent_to(api: FakeBotAPI, chat_id: int) -> list[str]:
     return list(seen)
 
 
-async def show_every_kind_of_button(chat: ChatSession, clock: Clock, app: Application) -> None:  # type: ignore[type-arg]
+async def show_every_kind_of_button(chat: ChatSession, clock: Clock, app: RoadmapBot) -> None:
     """Walk a chat through every screen with buttons; leave a reset question and an import pending."""
     await some_progress(chat, clock)  # roadmaps, pages, steps, states, a note (Remove note)
     await chat.send("/remind")
@@ -147,7 +161,7 @@ async def show_every_kind_of_button(chat: ChatSession, clock: Clock, app: Applic
     await chat.tap("▶️ Resume reminders")
     await chat.tap("🌍 Time zone")
     clock.advance(days=8)
-    await nudge_dispatcher(app).run_pass(clock())  # a nudge: Tomorrow, Stop reminders
+    await app.nudges.run_pass(clock())  # a nudge: Tomorrow, Stop reminders
     await chat.send("/reset")
     await chat.tap(f"↩️ {SEED}")  # Yes, reset it
     await chat.send("/forget")
@@ -156,7 +170,7 @@ async def show_every_kind_of_button(chat: ChatSession, clock: Clock, app: Applic
 
 
 async def test_any_button_of_another_chat_pressed_here_changes_only_this_chat(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
     clock: Clock,
@@ -181,10 +195,10 @@ async def test_any_button_of_another_chat_pressed_here_changes_only_this_chat(
         if rows_of(after, mine.chat_id) != rows_of(before, mine.chat_id):
             changed_mine.add(type(decode(data)))
     assert not [c for c in api.calls[sent_before:] if c.params.get("chat_id") == theirs.chat_id], "B heard nothing"
-    assert {callbacks.SetStepState, callbacks.ForgetChat, callbacks.ResetRoadmap} <= changed_mine, (
+    assert {callback_data.SetStepState, callback_data.ForgetChat, callback_data.ResetRoadmap} <= changed_mine, (
         "the presses did act, on this chat"
     )
-    assert (await storage.progress_of(theirs.chat_id, SEED_ID)).marks, "B's progress is still there"
+    assert (await storage.progress.progress_of(theirs.chat_id, SEED_ID)).marks, "B's progress is still there"
 
 
 # --- 2. the webhook refuses strangers ---------------------------------------------------------
@@ -214,20 +228,20 @@ def updates_that_would_write(api: FakeBotAPI, chat_id: int) -> list[dict[str, An
     ]
 
 
-def probe(app: Application) -> list[Update]:  # type: ignore[type-arg]
+def probe(app: RoadmapBot) -> list[Update]:
     """Updates that reach the Application's handlers from now on (a handler that runs first)."""
     seen: list[Update] = []
 
     async def note(update: Update, context: object) -> None:
         seen.append(update)
 
-    app.add_handler(TypeHandler(Update, note), group=-100)
+    app.application.add_handler(TypeHandler(Update, note), group=-100)
     return seen
 
 
 @pytest.mark.parametrize("headers", WRONG_HEADERS.values(), ids=WRONG_HEADERS.keys())
 async def test_a_webhook_post_without_the_right_secret_does_nothing_at_all(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
     headers: dict[str, str],
@@ -235,13 +249,13 @@ async def test_a_webhook_post_without_the_right_secret_does_nothing_at_all(
     """403, and no handler, no Bot API call, no row, no presence; the same updates with the secret do all that."""
     seen, updates = probe(app), updates_that_would_write(api, 5005)
     calls, rows = len(api.calls), await all_rows(storage)
-    async with await client_for(app, storage) as client:
+    async with webhook_client(app) as client:
         statuses = [(await client.post("/hooks/telegram", json=u, headers=headers)).status_code for u in updates]
         assert statuses == [403, 403, 403]
         assert seen == [], "no handler ran"
         assert api.calls[calls:] == [], "no Bot API call was made"
         assert await all_rows(storage) == rows, "no row was written"
-        assert services_of_application(app).presence.take() == {}, "the chat was not even noted as present"
+        assert app.services.presence.take() == {}, "the chat was not even noted as present"
 
         right = {HEADER: SECRET}
         statuses = [(await client.post("/hooks/telegram", json=u, headers=right)).status_code for u in updates]
@@ -276,7 +290,7 @@ async def converse_with_errors(
     await tap(client, api, chat, SEED)
     await tap(client, api, chat, "1. A typed language + git")
     with monkeypatch.context() as patch:
-        patch.setattr(storage, "set_step_state", broken)
+        patch.setattr(storage.progress, "set_step_state", broken)
         await tap(client, api, chat, "✅ Mark done")
     api.fail("editMessageText", "Bad Request: can't parse entities: unsupported start tag")
     await tap(client, api, chat, "✅ Mark done")
@@ -301,15 +315,15 @@ async def test_neither_the_token_nor_the_webhook_secret_reaches_a_log_line(
     restore_logging: None,
 ) -> None:
     """DEBUG logging set up as `roadmap-bot run` does, a conversation with errors, a failed nudge."""
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN, webhook_url=URL, webhook_secret=SECRET)  # type: ignore[call-arg]
+    settings = settings_for_tests(webhook_url=URL, webhook_secret=SECRET)
     configure_logging("DEBUG", form, secrets=settings.secrets())
     app = await make_app(catalog)  # python-telegram-bot logs its API URL, the token in it
-    await app.bot.set_webhook(URL, secret_token=SECRET)  # as `run` does; its parameters are logged
-    async with await client_for(app, storage) as client:
+    await app.application.bot.set_webhook(URL, secret_token=SECRET)  # as `run` does; its parameters are logged
+    async with webhook_client(app) as client:
         await converse_with_errors(client, api, storage, monkeypatch)
     clock.advance(days=8)
     api.fail("sendMessage", "Internal Server Error", error_code=500)
-    await nudge_dispatcher(app).run_pass(clock())
+    await app.nudges.run_pass(clock())
     log = capsys.readouterr().err
 
     lines = log.splitlines()
@@ -331,7 +345,7 @@ async def test_neither_the_token_nor_the_webhook_secret_reaches_a_log_line(
 
 
 async def test_forget_leaves_no_row_about_the_chat_in_any_table_and_others_untouched(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
     clock: Clock,
@@ -344,7 +358,7 @@ async def test_forget_leaves_no_row_about_the_chat_in_any_table_and_others_untou
         _, data = await export_files(chat)
         await chat.process(api.document_update(chat.chat_id, "progress.json", data))  # an import waits
     clock.advance(days=8)
-    await nudge_dispatcher(app).run_pass(clock())
+    await app.nudges.run_pass(clock())
     before = await all_rows(storage)
     empty = sorted(table for table, found in rows_of(before, mine.chat_id).items() if not found)
     assert not empty, f"the chat has no rows in {empty}: the walk must fill every table"
@@ -406,7 +420,7 @@ def bound_values(parameters: Any) -> list[Any]:
 
 
 async def test_every_statement_binds_what_people_typed(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
 ) -> None:
@@ -543,7 +557,7 @@ def group(request: pytest.FixtureRequest, api: FakeBotAPI) -> int:
     return int(request.param)
 
 
-def in_group(app: Application, api: FakeBotAPI, group: int, user_id: int) -> ChatSession:  # type: ignore[type-arg]
+def in_group(app: RoadmapBot, api: FakeBotAPI, group: int, user_id: int) -> ChatSession:
     """One person of the group talking to the bot there."""
     return ChatSession(app, api, group, user_id=user_id)
 
@@ -571,7 +585,7 @@ def assert_refused(chat: ChatSession, calls: list[Any], text: str = ADMINS_ONLY)
 
 
 async def test_a_member_cannot_reset_forget_or_import_over_the_groups_progress(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
     group: int,
@@ -605,7 +619,7 @@ async def test_a_member_cannot_reset_forget_or_import_over_the_groups_progress(
 
 
 async def test_an_admin_and_the_owner_can_reset_import_and_forget(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
     group: int,
@@ -613,18 +627,18 @@ async def test_an_admin_and_the_owner_can_reset_import_and_forget(
     """An administrator resets and imports over the progress, the owner forgets it all."""
     admin, owner = in_group(app, api, group, ADMIN), in_group(app, api, group, OWNER)
     data = await group_progress(admin)
-    exported = await storage.progress_of(group, SEED_ID)
+    exported = await storage.progress.progress_of(group, SEED_ID)
 
     await admin.send("/reset")
     await admin.tap(f"↩️ {SEED}")
     assert answers(await admin.tap("↩️ Yes, reset it")) == ["↩️ Reset"]
-    assert (await storage.progress_of(group, SEED_ID)).marks == {}
+    assert (await storage.progress.progress_of(group, SEED_ID)).marks == {}
 
     await open_seed_step(admin, "3. Relational databases & SQL")
     await admin.tap("✅ Mark done")
     await send_file(admin, data)
     assert answers(await admin.tap("✅ Replace my progress")) == ["📥 Imported"]
-    assert (await storage.progress_of(group, SEED_ID)).marks == exported.marks
+    assert (await storage.progress.progress_of(group, SEED_ID)).marks == exported.marks
 
     await owner.send("/forget")
     assert answers(await owner.tap("🧹 Yes, forget it all")) == ["🧹 Forgotten"]
@@ -633,7 +647,7 @@ async def test_an_admin_and_the_owner_can_reset_import_and_forget(
 
 
 async def test_an_anonymous_admin_posting_as_the_group_counts_as_an_admin(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
     group: int,
@@ -675,7 +689,7 @@ def telegram_cannot_tell(api: FakeBotAPI, failure: str) -> None:
 
 @pytest.mark.parametrize("failure", ["bad request", "outage", "timeout"])
 async def test_when_telegram_cannot_say_who_is_admin_the_answer_is_polite_and_nothing_changes(
-    app: Application,  # type: ignore[type-arg]
+    app: RoadmapBot,
     api: FakeBotAPI,
     storage: Storage,
     group: int,

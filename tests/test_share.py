@@ -7,9 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from PIL import Image
 
-from tests.conftest import ChatSession
 from tests.fakebotapi import BOT_USERNAME
-from tests.test_conversation import open_seed_step
+from tests.support import ChatSession, open_seed_step
 
 
 async def test_the_roadmap_view_has_a_share_button_with_a_deep_link(chat: ChatSession) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -36,9 +37,9 @@ async def test_migrations_create_exactly_the_schema_the_code_describes(storage: 
 
 async def test_upgrading_twice_changes_nothing(storage: Storage) -> None:
     roadmap = demo_roadmap()
-    await storage.set_step_state(1, "demo", roadmap.steps[0], StepState.DONE, T0)
+    await storage.progress.set_step_state(1, "demo", roadmap.steps[0], StepState.DONE, T0)
     assert await upgrade(storage.engine) == head_revision()
-    assert (await storage.progress_of(1, "demo")).done_count(roadmap) == 1
+    assert (await storage.progress.progress_of(1, "demo")).done_count(roadmap) == 1
 
 
 async def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(storage: Storage) -> None:
@@ -56,12 +57,12 @@ async def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(storage: 
 
 async def test_marking_done_then_undoing_leaves_no_mark(storage: Storage) -> None:
     roadmap = demo_roadmap()
-    changed = await storage.set_step_state(1, "demo", roadmap.steps[1], StepState.DONE, T0)
+    changed = await storage.progress.set_step_state(1, "demo", roadmap.steps[1], StepState.DONE, T0)
     assert changed.before.marks == {}
     progress = changed.after
     assert progress.state_of(roadmap.steps[1]) is StepState.DONE
     assert progress.mark_of(roadmap.steps[1]).changed_at == T0  # type: ignore[union-attr]
-    progress = (await storage.set_step_state(1, "demo", roadmap.steps[1], StepState.TODO, T0)).after
+    progress = (await storage.progress.set_step_state(1, "demo", roadmap.steps[1], StepState.TODO, T0)).after
     assert progress.marks == {}
     assert progress.next_step(roadmap) is roadmap.steps[0]
 
@@ -69,31 +70,31 @@ async def test_marking_done_then_undoing_leaves_no_mark(storage: Storage) -> Non
 async def test_progress_belongs_to_one_chat_with_64_bit_ids(storage: Storage) -> None:
     roadmap = demo_roadmap()
     supergroup, big_user = -1_001_234_567_890, 2**62 + 7
-    await storage.set_step_state(supergroup, "demo", roadmap.steps[0], StepState.DONE, T0)
-    await storage.set_step_state(big_user, "demo", roadmap.steps[1], StepState.SKIPPED, T0)
-    group_progress = await storage.progress_of(supergroup, "demo")
-    user_progress = await storage.progress_of(big_user, "demo")
+    await storage.progress.set_step_state(supergroup, "demo", roadmap.steps[0], StepState.DONE, T0)
+    await storage.progress.set_step_state(big_user, "demo", roadmap.steps[1], StepState.SKIPPED, T0)
+    group_progress = await storage.progress.progress_of(supergroup, "demo")
+    user_progress = await storage.progress.progress_of(big_user, "demo")
     assert set(group_progress.marks) == {"one"}
     assert set(user_progress.marks) == {"two"}
     assert user_progress.skipped_count(roadmap) == 1 and user_progress.done_count(roadmap) == 0
-    assert await storage.progress_of(42, "demo") == Progress("demo", {})
+    assert await storage.progress.progress_of(42, "demo") == Progress("demo", {})
 
 
 async def test_times_come_back_as_utc_aware_datetimes(storage: Storage) -> None:
     roadmap = demo_roadmap()
     berlin = dt.timezone(dt.timedelta(hours=1))
-    await storage.set_step_state(1, "demo", roadmap.steps[0], StepState.DONE, T0.astimezone(berlin))
-    mark = (await storage.progress_of(1, "demo")).mark_of(roadmap.steps[0])
+    await storage.progress.set_step_state(1, "demo", roadmap.steps[0], StepState.DONE, T0.astimezone(berlin))
+    mark = (await storage.progress.progress_of(1, "demo")).mark_of(roadmap.steps[0])
     assert mark is not None and mark.changed_at == T0 and mark.changed_at.tzinfo == dt.UTC
 
 
 async def test_roadmaps_of_a_chat_come_most_recently_used_first(storage: Storage) -> None:
-    await storage.open_roadmap(1, "first", T0)
-    await storage.open_roadmap(1, "second", T0 + dt.timedelta(minutes=1))
-    await storage.open_roadmap(2, "other-chat", T0 + dt.timedelta(minutes=2))
-    assert [p.roadmap_id for p in await storage.progress_of_chat(1)] == ["second", "first"]
-    await storage.open_roadmap(1, "first", T0 + dt.timedelta(minutes=3))
-    assert [p.roadmap_id for p in await storage.progress_of_chat(1)] == ["first", "second"]
+    await storage.progress.open_roadmap(1, "first", T0)
+    await storage.progress.open_roadmap(1, "second", T0 + dt.timedelta(minutes=1))
+    await storage.progress.open_roadmap(2, "other-chat", T0 + dt.timedelta(minutes=2))
+    assert [p.roadmap_id for p in await storage.progress.progress_of_chat(1)] == ["second", "first"]
+    await storage.progress.open_roadmap(1, "first", T0 + dt.timedelta(minutes=3))
+    assert [p.roadmap_id for p in await storage.progress.progress_of_chat(1)] == ["first", "second"]
     async with storage.engine.connect() as connection:
         assert (await connection.execute(select(func.count()).select_from(chats))).scalar() == 2
         started = (
@@ -108,15 +109,15 @@ async def test_roadmaps_of_a_chat_come_most_recently_used_first(storage: Storage
 
 async def test_a_renamed_step_keeps_its_progress_and_a_removed_one_stops_counting(storage: Storage) -> None:
     old = demo_roadmap(step("one"), step("two"), step("three"))
-    await storage.set_step_state(1, "demo", old.steps[0], StepState.DONE, T0)
-    await storage.set_step_state(1, "demo", old.steps[2], StepState.DONE, T0)
+    await storage.progress.set_step_state(1, "demo", old.steps[0], StepState.DONE, T0)
+    await storage.progress.set_step_state(1, "demo", old.steps[2], StepState.DONE, T0)
     new = demo_roadmap(step("first", formerly=("one",)), step("two"), step("four"))
-    progress = await storage.progress_of(1, "demo")
+    progress = await storage.progress.progress_of(1, "demo")
     assert progress.state_of(new.steps[0]) is StepState.DONE
     assert progress.done_count(new) == 1  # "three" was removed: it no longer counts
 
     progress = (
-        await storage.set_step_state(1, "demo", new.steps[0], StepState.SKIPPED, T0 + dt.timedelta(hours=1))
+        await storage.progress.set_step_state(1, "demo", new.steps[0], StepState.SKIPPED, T0 + dt.timedelta(hours=1))
     ).after
     assert set(progress.marks) == {"first", "three"}, "the mark moved from the former id to the current one"
     assert progress.state_of(new.steps[0]) is StepState.SKIPPED
@@ -124,15 +125,15 @@ async def test_a_renamed_step_keeps_its_progress_and_a_removed_one_stops_countin
 
 async def test_the_latest_mark_wins_when_old_and_new_ids_both_have_one(storage: Storage) -> None:
     old, new = step("one"), step("first", formerly=("one",))
-    await storage.set_step_state(1, "demo", old, StepState.DONE, T0 + dt.timedelta(hours=2))
+    await storage.progress.set_step_state(1, "demo", old, StepState.DONE, T0 + dt.timedelta(hours=2))
     async with storage.engine.begin() as connection:
         await connection.execute(
             step_states.insert().values(chat_id=1, roadmap_id="demo", step_id="first", state="skipped", changed_at=T0)
         )
-    assert (await storage.progress_of(1, "demo")).state_of(new) is StepState.DONE
+    assert (await storage.progress.progress_of(1, "demo")).state_of(new) is StepState.DONE
 
 
-async def test_later_migrations_keep_the_rows_of_earlier_ones(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_later_migrations_keep_the_rows_of_earlier_ones(tmp_path: Path) -> None:
     storage = Storage(create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}"))
     try:
         await upgrade(storage.engine, "0002")  # a database from before the "working" state and notes
@@ -155,14 +156,14 @@ async def test_later_migrations_keep_the_rows_of_earlier_ones(tmp_path) -> None:
                 )
             )
         assert await upgrade(storage.engine) == head_revision()
-        progress = await storage.progress_of(1, "demo")
+        progress = await storage.progress.progress_of(1, "demo")
         assert [progress.state_of(step) for step in roadmap.steps] == [
             StepState.DONE,
             StepState.SKIPPED,
             StepState.TODO,
         ]
-        await storage.set_step_state(1, "demo", roadmap.steps[2], StepState.WORKING, T0)
-        assert (await storage.progress_of(1, "demo")).next_step(roadmap) is roadmap.steps[2]
-        assert await storage.reminder_of(1) is not None, "the reminder made at 0002 is still there"
+        await storage.progress.set_step_state(1, "demo", roadmap.steps[2], StepState.WORKING, T0)
+        assert (await storage.progress.progress_of(1, "demo")).next_step(roadmap) is roadmap.steps[2]
+        assert await storage.reminders.reminder_of(1) is not None, "the reminder made at 0002 is still there"
     finally:
         await storage.close()

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from handlers.views import render_catalog, render_progress, render_roadmap, render_step
+from handlers.catalog_views import render_catalog, render_progress
+from handlers.roadmap_views import render_roadmap
+from handlers.step_views import render_step
 from roadmaps import MAX_ID_PAIR_BYTES, Catalog, Level, Resource, Roadmap, Signals, Step, load_catalog
 from roadmaps.loader import MAX_RESOURCES, MAX_STEPS, MAX_SUMMARY, MAX_TITLE, MAX_URL
 from storage import Mark, Note, Progress, StepState
-from tests.conftest import AppFactory, ChatSession
 from tests.fakebotapi import MAX_CALLBACK_DATA, FakeBotAPI, html_to_text
+from tests.support import AppFactory, ChatSession
 
 SIGNALS = Signals(Level.HIGH, Level.MEDIUM, Level.LOW)
 NASTY = "<b>&amp; \"quotes\" & <script>alert(1)</script> 'n' </i>"
@@ -49,7 +51,7 @@ def test_every_screen_fits_telegram_at_the_content_limits() -> None:
         render_step(roadmap, roadmap.steps[-1], done, celebrate=True),
         render_step(roadmap, roadmap.steps[-1], noted, celebrate=True),
         render_roadmap(roadmap, done, page=24),
-        render_catalog(catalog, {}, note="x" * 200),
+        render_catalog(catalog, [], note="x" * 200),
         render_progress(catalog, [Progress(r.id, {}) for r in catalog], dt.datetime.now(dt.UTC)),
     ]
     for screen in screens:

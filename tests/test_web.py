@@ -7,26 +7,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from telegram.ext import Application
 
-from bot.web import build_web_app, webhook_path
+from bot.application import RoadmapBot
+from bot.web import webhook_path
 from roadmaps import Catalog
 from storage import Storage, create_engine
-from tests.conftest import AppFactory
 from tests.fakebotapi import FakeBotAPI
-
-SECRET = "s3cret_-value"
-URL = "https://bot.example.org/hooks/telegram"
-
-
-async def client_for(app: Application, storage: Storage) -> httpx.AsyncClient:  # type: ignore[type-arg]
-    web = build_web_app(app, storage, URL, SECRET)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://bot")
+from tests.support import WEBHOOK_SECRET as SECRET
+from tests.support import WEBHOOK_URL as URL
+from tests.support import AppFactory, webhook_client
 
 
 @pytest.fixture
-async def client(app: Application, storage: Storage) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[type-arg]
-    async with await client_for(app, storage) as client:
+async def client(app: RoadmapBot) -> AsyncIterator[httpx.AsyncClient]:
+    async with webhook_client(app) as client:
         yield client
 
 
@@ -63,7 +57,7 @@ async def test_health_is_503_when_the_database_is_unreachable(
 ) -> None:
     unreachable = Storage(create_engine(f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'dir' / 'bot.sqlite3'}"))
     app = await make_app(catalog)
-    async with await client_for(app, unreachable) as client:
+    async with webhook_client(app, unreachable) as client:
         before = (await client.get("/metrics")).text
         health = await client.get("/healthz")
         after = (await client.get("/metrics")).text

@@ -7,7 +7,7 @@ import re
 
 from PIL import Image, ImageDraw, ImageFont
 
-from handlers.views import percent
+from handlers.screens import percent
 from roadmaps import Roadmap
 from storage import Progress
 

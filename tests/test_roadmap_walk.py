@@ -1,25 +1,18 @@
-"""The conversation through the real Application: texts, buttons and rows a person would notice."""
+"""Walking a roadmap through the real bot: the catalog, a roadmap, step cards and their marks,
+pages, /progress and /next, groups, and a new version of the content."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
-from telegram import Update
 
-from handlers.errors import NOT_SAVED
-from handlers.views import COMMANDS
+from bot.application import RoadmapBot
 from roadmaps import BUILTIN_DIR, Catalog, load_catalog
-from storage import StepState, Storage
+from storage import Storage
 from storage.tables import chat_roadmaps, chats, step_states
-from tests.conftest import AppFactory, ChatSession, Clock, answers, find_button
 from tests.fakebotapi import BOT_USERNAME, FakeBotAPI
-
-SEED = "Backend Engineer (AI era)"
+from tests.support import SEED, AppFactory, ChatSession, Clock, answers, open_seed_step
 
 
 async def row_counts(storage: Storage) -> tuple[int, int, int]:
@@ -29,14 +22,6 @@ async def row_counts(storage: Storage) -> tuple[int, int, int]:
             for table in (chats, chat_roadmaps, step_states)
         ]
     return counts[0], counts[1], counts[2]
-
-
-async def open_seed_step(chat: ChatSession, label: str) -> None:
-    await chat.send("/start")
-    await chat.tap(SEED)
-    if label not in " ".join(chat.last.button_texts):
-        await chat.tap("▶")
-    await chat.tap(label)
 
 
 async def test_start_shows_a_welcome_and_every_roadmap_as_a_button(chat: ChatSession, catalog: Catalog) -> None:
@@ -218,43 +203,6 @@ async def test_finishing_by_skipping_celebrates_once(chat: ChatSession) -> None:
     assert "You finished" not in chat.last.text and "100% · 10 of 10 steps done" in chat.last.text
 
 
-async def test_two_quick_taps_on_one_card_leave_it_agreeing_with_the_database(
-    app,
-    api: FakeBotAPI,
-    storage: Storage,  # type: ignore[no-untyped-def]
-) -> None:
-    chat = ChatSession(app, api, 31)
-    await open_seed_step(chat, "1. A typed language + git")
-    done, skip = (find_button(chat.last, label)["callback_data"] for label in ("✅ Mark done", "⏭ Skip"))
-    api.delay("editMessageText", 0.05)  # the first tap's edit is slow on the network
-
-    async def tap(data: str) -> None:
-        update = Update.de_json(api.callback_update(31, data), app.bot)
-        await app.update_processor.process_update(update, app.process_update(update))
-
-    await asyncio.gather(tap(done), tap(skip))
-    progress = await storage.progress_of(31, "backend-engineer-ai-era")
-    assert set(progress.marks) == {"typed-language-and-git"}
-    stored = progress.marks["typed-language-and-git"].state
-    assert stored is StepState.SKIPPED, "taps of one chat are handled in the order they came"
-    assert "State: ⏭ Skipped" in chat.last.text
-
-
-async def test_a_failed_answer_does_not_leave_an_edit_behind_to_land_after_the_next_tap(
-    chat: ChatSession, api: FakeBotAPI, storage: Storage
-) -> None:
-    await open_seed_step(chat, "1. A typed language + git")
-    card = chat.last.message_id
-    api.fail("answerCallbackQuery", "Forbidden: bot was blocked by the user", error_code=403)
-    api.delay("editMessageText", 0.3)
-    await chat.tap("✅ Mark done")  # the answer fails at once; the edit takes a while
-    await chat.press("u:backend-engineer-ai-era:typed-language-and-git", card)
-    await asyncio.sleep(0.5)  # time for any edit left running to land
-    assert (await storage.progress_of(chat.chat_id, "backend-engineer-ai-era")).marks == {}
-    assert "✅ Mark done" in api.messages[chat.chat_id, card].button_texts, "the card agrees with the database"
-    api.open_queries.clear()  # the first tap's answer failed: Telegram stops that spinner itself
-
-
 async def test_progress_lists_every_started_roadmap_and_next_opens_the_next_step(
     chat: ChatSession, clock: Clock
 ) -> None:
@@ -300,83 +248,10 @@ async def test_a_deep_link_to_an_unknown_roadmap_gets_the_catalog_and_a_note(cha
     assert f"{SEED} · 10 steps" in chat.last.button_texts
 
 
-async def test_help_is_short_true_and_lists_every_command(chat: ChatSession) -> None:
-    await chat.send("/help")
-    for name, description in COMMANDS:
-        assert f"/{name} · {description}" in chat.last.text
-    assert len(chat.last.text) < 1000
-
-
-@pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
-async def test_every_listed_command_has_a_handler(chat: ChatSession, name: str) -> None:
-    await chat.send(f"/{name}")
-    assert "I don't know the command" not in chat.last.text
-
-
-async def test_plain_text_and_unknown_commands_get_one_line_and_change_nothing(
-    chat: ChatSession, storage: Storage
-) -> None:
-    await open_seed_step(chat, "1. A typed language + git")
-    await chat.tap("✅ Mark done")
-    before = await row_counts(storage)
-
-    await chat.send("hello there")
-    assert chat.last.text == "I work with buttons and commands: try /roadmaps to pick a roadmap, or /help."
-    await chat.send("/frobnicate <b>now</b> & then")
-    assert chat.last.text == "I don't know the command /frobnicate. Try /help to see what I can do."
-    await chat.send("/x<i>")
-    assert chat.last.text.startswith("I don't know the command /x<i>.")
-    assert await row_counts(storage) == before
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        "garbage",
-        "d:backend-engineer-ai-era",
-        "d:backend-engineer-ai-era:typed-language-and-git:1001",
-        "☃" * 16,
-        "u:x:y;--",
-    ],
-)
-async def test_a_forged_button_is_answered_politely_and_changes_nothing(
-    chat: ChatSession, storage: Storage, data: str
-) -> None:
-    await chat.send("/start")
-    before_rows, before_text = await row_counts(storage), chat.last.text
-    calls = await chat.press(data)
-    assert answers(calls) == ["This button is out of date. Send /roadmaps to start again."]
-    assert await row_counts(storage) == before_rows
-    assert chat.last.text == before_text
-
-
-async def test_a_button_for_a_roadmap_or_step_that_does_not_exist_shows_the_current_view(
-    chat: ChatSession, storage: Storage
-) -> None:
-    await chat.send("/start")
-    calls = await chat.press("d:no-such-roadmap:first")
-    assert answers(calls) == ["That roadmap is no longer available. Here are the ones I have."]
-    assert "📚 Roadmaps" in chat.last.text
-    calls = await chat.press("d:backend-engineer-ai-era:no-such-step")
-    assert answers(calls) == ["That step is no longer in this roadmap. Here is the roadmap as it is now."]
-    assert "0% · 0 of 10 steps done" in chat.last.text
-    assert await row_counts(storage) == (0, 0, 0), "nothing was written for a button that names nothing"
-
-
-async def test_a_button_only_ever_changes_the_chat_it_is_pressed_in(app, api: FakeBotAPI, storage: Storage) -> None:  # type: ignore[no-untyped-def]
-    alice, bob = ChatSession(app, api, 1), ChatSession(app, api, 2)
-    await open_seed_step(alice, "1. A typed language + git")
-    await bob.send("/start")
-    done_button = next(b for row in alice.last.buttons for b in row if b["text"] == "✅ Mark done")
-    await bob.press(done_button["callback_data"])  # Bob replays Alice's button in his chat
-    assert (await storage.progress_of(1, "backend-engineer-ai-era")).marks == {}
-    assert set((await storage.progress_of(2, "backend-engineer-ai-era")).marks) == {"typed-language-and-git"}
-
-
 async def test_in_a_group_progress_belongs_to_the_group_and_commands_may_name_the_bot(
-    app,
+    app: RoadmapBot,
     api: FakeBotAPI,
-    storage: Storage,  # type: ignore[no-untyped-def]
+    storage: Storage,
 ) -> None:
     group = -1_001_234_567_890
     ada, ben = ChatSession(app, api, group, user_id=11), ChatSession(app, api, group, user_id=22)
@@ -387,8 +262,10 @@ async def test_in_a_group_progress_belongs_to_the_group_and_commands_may_name_th
     await ben.tap("✅ Mark done")
     await ben.send(f"/progress@{BOT_USERNAME}")
     assert "10% · 1 of 10 steps done" in ben.last.text
-    assert set((await storage.progress_of(group, "backend-engineer-ai-era")).marks) == {"typed-language-and-git"}
-    assert (await storage.progress_of(11, "backend-engineer-ai-era")).marks == {}
+    assert set((await storage.progress.progress_of(group, "backend-engineer-ai-era")).marks) == {
+        "typed-language-and-git"
+    }
+    assert (await storage.progress.progress_of(11, "backend-engineer-ai-era")).marks == {}
 
     messages = len(ada.sent())
     await ada.send("/start@some_other_bot")
@@ -419,53 +296,3 @@ async def test_content_changes_keep_progress_of_renamed_steps_and_answer_old_but
     assert answers(calls) == ["That step is no longer in this roadmap. Here is the roadmap as it is now."]
     assert "11% · 1 of 9 steps done" in chat.last.text, "the renamed step kept its progress"
     assert "✅ 1. A typed language + git" in chat.last.button_texts
-
-
-async def test_pressing_a_button_that_shows_what_is_already_there_is_not_an_error(
-    chat: ChatSession, api: FakeBotAPI
-) -> None:
-    await chat.send("/start backend-engineer-ai-era")
-    await chat.press("r:backend-engineer-ai-era:0")
-    calls = await chat.press("r:backend-engineer-ai-era:0")
-    [edit] = [c for c in calls if c.method == "editMessageText"]
-    assert not edit.ok  # Telegram answered "message is not modified": swallowed, query still answered
-    assert answers(calls) == [None]
-
-
-async def test_a_message_that_can_no_longer_be_edited_gets_a_fresh_one(chat: ChatSession, api: FakeBotAPI) -> None:
-    await chat.send("/start")
-    api.fail("editMessageText", "Bad Request: message can't be edited")
-    await chat.tap(SEED)
-    assert len(chat.sent()) == 2
-    assert "0% · 0 of 10 steps done" in chat.last.text
-
-
-@pytest.mark.logs_errors
-async def test_a_database_failure_is_answered_and_the_bot_keeps_going(
-    chat: ChatSession, storage: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    await open_seed_step(chat, "1. A typed language + git")
-
-    async def broken(*args: object, **kwargs: object) -> None:
-        raise OperationalError("UPDATE step_states", {}, Exception("disk I/O error"))
-
-    with monkeypatch.context() as patch:
-        patch.setattr(storage, "set_step_state", broken)
-        calls = await chat.tap("✅ Mark done")
-    assert answers(calls) == [NOT_SAVED]
-    assert [r for r in caplog.records if r.levelno == logging.ERROR and "error while handling update" in r.getMessage()]
-
-    calls = await chat.tap("✅ Mark done")
-    assert answers(calls) == ["✅ Marked done"]
-
-
-@pytest.mark.logs_errors
-async def test_a_telegram_error_while_replying_is_logged_and_the_next_update_works(
-    chat: ChatSession, api: FakeBotAPI
-) -> None:
-    api.fail("sendMessage", "Forbidden: bot was blocked by the user", error_code=403)
-    calls = await chat.send("/start")
-    assert not chat.api.messages
-    assert [c.method for c in calls] == ["sendMessage"], "no apology to a chat that blocked the bot"
-    await chat.send("/start")
-    assert "Welcome" in chat.last.text

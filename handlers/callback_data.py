@@ -7,7 +7,9 @@ the step it was made for.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from storage import StepState
@@ -227,8 +229,21 @@ def encode(action: Action) -> str:
     return data
 
 
+def accepts(*kinds: type) -> Callable[[object], bool]:
+    """A CallbackQueryHandler pattern: the button's data decodes to one of these actions."""
+
+    def matches(data: object) -> bool:
+        return isinstance(data, str) and isinstance(decode(data), kinds)
+
+    return matches
+
+
+@functools.lru_cache(maxsize=4096)
 def decode(data: str | None) -> Action | None:
-    """The action a button asks for, or None when the data is malformed or forged."""
+    """The action a button asks for, or None when the data is malformed or forged.
+
+    Actions are frozen, so the answers are kept: the wiring decodes a tap to pick its handler,
+    and the handler decodes it again."""
     if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
         return None
     match = _PATTERN.fullmatch(data)

@@ -12,9 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.views import MAX_NOTE, progress_line, started_roadmaps
+from handlers.note_views import MAX_NOTE
+from handlers.screens import progress_line
 from roadmaps import Catalog, Roadmap
-from storage import Mark, Note, Progress, SavedRoadmap, StepState
+from storage import Mark, Note, Progress, SavedRoadmap, StepState, started_roadmaps
 
 FORMAT = "roadmap-bot/progress"
 VERSION = 1

@@ -1,0 +1,97 @@
+"""The catalog (/start, /roadmaps) and /progress: every roadmap, and how far the chat is on each. Pure functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from html import escape
+
+from telegram import InlineKeyboardButton
+
+from handlers.callback_data import ShowCatalog, ShowRoadmap
+from handlers.screens import (
+    MAX_MESSAGE,
+    Screen,
+    button,
+    keyboard,
+    pace_line,
+    percent_done,
+    progress_block,
+    quoted,
+    streak_line,
+    with_note,
+)
+from roadmaps import Catalog
+from storage import Progress, pace_of, started_roadmaps, weekly_streak
+
+MAX_PROGRESS_ENTRIES = 10
+NOT_STARTED = "You have not started a roadmap yet. Pick one:"
+
+
+def catalog_buttons(catalog: Catalog, progresses: Mapping[str, Progress]) -> list[list[InlineKeyboardButton]]:
+    """One button per roadmap; started ones show their percentage."""
+    rows = []
+    for roadmap in catalog:
+        progress = progresses.get(roadmap.id)
+        if progress is None:
+            label = f"{roadmap.title} · {len(roadmap.steps)} steps"
+        else:
+            label = f"{roadmap.title} · {percent_done(roadmap, progress)}%"
+        rows.append([button(label, ShowRoadmap(roadmap.id))])
+    return rows
+
+
+def by_roadmap(progresses: Sequence[Progress]) -> dict[str, Progress]:
+    """A chat's progresses by roadmap id, for the catalog's buttons."""
+    return {progress.roadmap_id: progress for progress in progresses}
+
+
+def render_welcome(catalog: Catalog, progresses: Sequence[Progress], note: str | None = None) -> Screen:
+    """The /start message: what the bot does, and the catalog."""
+    text = (
+        "👋 <b>Welcome!</b> I walk you through career roadmaps one step at a time: "
+        "read what each step is and why it matters, mark it done, and watch your progress grow. "
+        "I keep your progress in this chat.\n\nPick a roadmap to begin:"
+    )
+    return Screen(with_note(note, text), keyboard(catalog_buttons(catalog, by_roadmap(progresses))))
+
+
+def render_catalog(catalog: Catalog, progresses: Sequence[Progress], note: str | None = None) -> Screen:
+    """Every roadmap with its summary (titles only if summaries would not fit), and a button each."""
+    entries = [f"<b>{escape(r.title)}</b> · {len(r.steps)} steps\n{escape(r.summary)}" for r in catalog]
+    text = with_note(note, "\n\n".join(["📚 <b>Roadmaps</b>", *entries]))
+    if len(text) > MAX_MESSAGE:
+        text = with_note(note, "📚 <b>Roadmaps</b>")
+    return Screen(text, keyboard(catalog_buttons(catalog, by_roadmap(progresses))))
+
+
+def render_not_started(catalog: Catalog) -> Screen:
+    """The catalog, for a command that needs a started roadmap when there is none."""
+    return render_catalog(catalog, [], note=NOT_STARTED)
+
+
+def render_unknown_roadmap_note(roadmap_id: str) -> str:
+    """The note above the catalog when a deep link names no roadmap."""
+    return f"I don't have a roadmap called “{quoted(roadmap_id)}”. Here are the ones I have:"
+
+
+def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.datetime) -> Screen:
+    """/progress: the weekly streak, then each started roadmap with its bar, line, pace and next step."""
+    started = started_roadmaps(catalog, progresses)
+    if not started:
+        return render_not_started(catalog)
+    lines = ["📈 <b>Your progress</b>"]
+    if streak := streak_line(weekly_streak(progresses, now)):
+        lines.append(streak)
+    rows = []
+    if len(started) > MAX_PROGRESS_ENTRIES:
+        lines.append(f"<i>The {MAX_PROGRESS_ENTRIES} roadmaps you used last, of {len(started)}</i>")
+    for roadmap, progress in started[:MAX_PROGRESS_ENTRIES]:
+        next_step = progress.next_step(roadmap)
+        lines += ["", f"<b>{escape(roadmap.title)}</b>", progress_block(roadmap, progress)]
+        if pace := pace_of(progress, roadmap, now):
+            lines.append(pace_line(pace, now.date()))
+        lines.append(f"Next: {escape(next_step.title)}" if next_step else "🎉 Finished")
+        rows.append([button(roadmap.title, ShowRoadmap(roadmap.id))])
+    rows.append([button("📚 All roadmaps", ShowCatalog())])
+    return Screen("\n".join(lines), keyboard(rows))

@@ -1,0 +1,169 @@
+"""The chat's own data: what /export, importing, /reset and /forget say, and who may do them. Pure functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+
+from handlers.callback_data import AskReset, Cancel, ConfirmImport, ForgetChat, ResetRoadmap, ShowCatalog
+from handlers.export_format import ImportPlan
+from handlers.screens import Screen, button, keyboard
+from roadmaps import Catalog, Roadmap
+
+NOTHING_CHANGED = "Nothing was changed."
+ADMINS_ONLY = "Only this group's admins can do that: it changes the progress the whole group shares."
+CHECK_FAILED = (
+    "I could not check whether you are an admin of this group just now. Nothing was changed; please try again."
+)
+IMPORTED = "📥 Imported"
+NOT_IMPORTED = "Not imported"
+NOTHING_TO_IMPORT = "Nothing to import"
+CANCELLED = "Cancelled"
+RESET = "↩️ Reset"
+NOTHING_TO_RESET = "Nothing to reset"
+FORGOTTEN = "🧹 Forgotten"
+
+
+def render_nothing_to_export() -> str:
+    """/export before any roadmap was started."""
+    return "Nothing to export yet: open a roadmap first (/roadmaps)."
+
+
+def export_file_name(now: dt.datetime, extension: str) -> str:
+    """`roadmap-progress-2026-11-27.md`: an export's file name, dated."""
+    return f"roadmap-progress-{now:%Y-%m-%d}.{extension}"
+
+
+def markdown_caption() -> str:
+    """The caption of the Markdown export."""
+    return "📄 Your progress as a checklist."
+
+
+def json_caption() -> str:
+    """The caption of the JSON export."""
+    return "💾 The same as JSON: send this file back to me to import it, here or in another chat."
+
+
+def render_how_to_import() -> str:
+    """/import: the file itself is the request."""
+    return (
+        "To import your progress, send me the .json file that /export made, as a file. "
+        "If it would replace progress you have now, I ask first."
+    )
+
+
+def render_not_an_export_name() -> str:
+    """A file whose name is not .json."""
+    return "To import your progress, send me the .json file that /export made."
+
+
+def render_file_too_big(limit: int) -> str:
+    """A file over the size an export can have."""
+    return f"That file is too big to be an export (over {limit:,} bytes). {NOTHING_CHANGED}"
+
+
+def render_download_failed(reason: str) -> str:
+    """A file Telegram would not hand over."""
+    return f"I could not download that file ({escape(reason)}). {NOTHING_CHANGED}"
+
+
+def render_cannot_import(reason: str, *, any_more: bool = False) -> str:
+    """A file that is not an importable export (`any_more`: it was, when it was sent)."""
+    return f"I can't import that file{' any more' if any_more else ''}: {escape(reason)}. {NOTHING_CHANGED}"
+
+
+def render_no_known_roadmap() -> str:
+    """An export of roadmaps this bot no longer has."""
+    return f"That file has no roadmap I know. {NOTHING_CHANGED}"
+
+
+def describe(plan: ImportPlan, catalog: Catalog) -> str:
+    """What an export file holds, one roadmap to a line, and what of it is left out."""
+    lines = []
+    for saved in plan.roadmaps:
+        roadmap = catalog.get(saved.roadmap_id)
+        assert roadmap is not None
+        done = sum(mark.state.value == "done" for mark in saved.marks.values())
+        notes = f", {len(saved.notes)} note{'s' if len(saved.notes) != 1 else ''}" if saved.notes else ""
+        lines.append(f"• <b>{escape(roadmap.title)}</b>: {done} of {len(roadmap.steps)} steps done{notes}")
+    if plan.unknown_roadmaps:
+        lines.append(f"Left out, as I no longer have them: {escape(', '.join(plan.unknown_roadmaps))}.")
+    if plan.unknown_steps:
+        lines.append(f"Left out: {plan.unknown_steps} step(s) these roadmaps no longer have.")
+    return "\n".join(lines)
+
+
+def render_import_question(plan: ImportPlan, catalog: Catalog, replaced: list[Roadmap]) -> Screen:
+    """Asked before an import replaces progress the chat has."""
+    titles = ", ".join(escape(roadmap.title) for roadmap in replaced)
+    text = (
+        f"📥 This file has:\n{describe(plan, catalog)}\n\nImporting replaces what you have now on {titles}. Go ahead?"
+    )
+    return Screen(text, keyboard([[button("✅ Replace my progress", ConfirmImport()), button("✖️ Cancel", Cancel())]]))
+
+
+def render_imported(plan: ImportPlan, catalog: Catalog) -> Screen:
+    """What came in."""
+    return Screen(f"📥 Imported.\n{describe(plan, catalog)}", keyboard([[button("📚 All roadmaps", ShowCatalog())]]))
+
+
+def render_import_gone() -> Screen:
+    """A confirmation whose file is no longer held."""
+    return Screen("That import is no longer waiting. Send the file again to import it.")
+
+
+def render_import_now_invalid(reason: str) -> Screen:
+    """A held file that stopped being importable before it was confirmed (the content changed)."""
+    return Screen(render_cannot_import(reason, any_more=True))
+
+
+def render_nothing_changed() -> Screen:
+    """The answer to Cancel."""
+    return Screen(NOTHING_CHANGED)
+
+
+def render_nothing_to_reset() -> str:
+    """/reset before any roadmap was started."""
+    return "You have not started a roadmap, so there is nothing to reset."
+
+
+def render_pick_reset(roadmaps: list[Roadmap]) -> Screen:
+    """/reset: which roadmap to start over."""
+    rows = [[button(f"↩️ {roadmap.title}", AskReset(roadmap.id))] for roadmap in roadmaps]
+    rows.append([button("✖️ Cancel", Cancel())])
+    return Screen("Which roadmap do you want to start over? Its steps and notes will be cleared.", keyboard(rows))
+
+
+def render_ask_reset(roadmap: Roadmap | None) -> Screen:
+    """Are you sure? for one roadmap."""
+    if roadmap is None:
+        return Screen("That roadmap is no longer available. " + NOTHING_CHANGED)
+    text = (
+        f"Start <b>{escape(roadmap.title)}</b> over? Every step goes back to not started and its notes "
+        "are deleted. This cannot be undone (an /export first keeps a copy)."
+    )
+    return Screen(text, keyboard([[button("↩️ Yes, reset it", ResetRoadmap(roadmap.id)), button("✖️ Cancel", Cancel())]]))
+
+
+def render_reset(roadmap: Roadmap | None, *, was_started: bool) -> Screen:
+    """After a confirmed reset (or one with nothing to reset)."""
+    title = escape(roadmap.title) if roadmap else "That roadmap"
+    if not was_started:
+        return Screen(f"{title} has nothing to reset.")
+    text = f"↩️ {title} is reset: every step is back to not started, and its notes are gone."
+    return Screen(text, keyboard([[button("📚 All roadmaps", ShowCatalog())]]))
+
+
+def render_ask_forget() -> Screen:
+    """/forget: asked before deleting everything about the chat."""
+    text = (
+        "Forget everything about this chat? Your progress on every roadmap, your notes and your "
+        "reminders are deleted, and I treat this chat as new. This cannot be undone "
+        "(an /export first keeps a copy)."
+    )
+    return Screen(text, keyboard([[button("🧹 Yes, forget it all", ForgetChat()), button("✖️ Cancel", Cancel())]]))
+
+
+def render_forgotten() -> Screen:
+    """After /forget was confirmed."""
+    return Screen("🧹 Done: I no longer have anything about this chat. Send /start to begin afresh.")

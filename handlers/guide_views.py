@@ -1,0 +1,51 @@
+"""/help, the command menu, and the answers to what the bot does not understand. Pure functions."""
+
+from __future__ import annotations
+
+from html import escape
+
+from handlers.screens import Screen, quoted
+
+# The commands, in the order /help and Telegram's menu show them.
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("start", "Welcome and the roadmaps"),
+    ("roadmaps", "All roadmaps"),
+    ("next", "Your next step"),
+    ("progress", "How far you are, streak and pace"),
+    ("remind", "Weekly reminder: day, hour, pause"),
+    ("timezone", "Your time zone, e.g. /timezone Europe/Berlin"),
+    ("note", "A note on your current step"),
+    ("card", "A picture of your progress to share"),
+    ("export", "Progress and notes as Markdown and JSON files"),
+    ("import", "Bring back an export: send its JSON file"),
+    ("reset", "Start a roadmap over"),
+    ("forget", "Delete everything about this chat"),
+    ("help", "How this bot works"),
+)
+OUT_OF_DATE = "This button is out of date. Send /roadmaps to start again."
+ONLY_IN_ITS_CHAT = "This button only works in the chat it was sent to."
+
+
+def render_help() -> Screen:
+    """/help: what the bot does and every command it answers."""
+    commands = "\n".join(f"/{name} · {escape(description)}" for name, description in COMMANDS)
+    text = (
+        "🗺 <b>Roadmap bot</b> walks you through career roadmaps step by step and keeps your "
+        "progress in this chat (a group shares one).\n\n"
+        f"{commands}\n\n"
+        "Tap a step to read it, then ✅ Mark done, 🟡 Working on it or ⏭ Skip. "
+        "Reply to a step card to keep a note on it.\n\n"
+        "⏰ Once a week I nudge you toward your next step, on the weekday and hour you started "
+        "(UTC until you set /timezone)."
+    )
+    return Screen(text)
+
+
+def render_hint() -> str:
+    """The one-line answer to plain text."""
+    return "I work with buttons and commands: try /roadmaps to pick a roadmap, or /help."
+
+
+def render_unknown_command(command: str) -> str:
+    """The one-line answer to a command the bot does not have."""
+    return f"I don't know the command {quoted(command)}. Try /help to see what I can do."

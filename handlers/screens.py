@@ -1,0 +1,103 @@
+"""What views are made of: a Screen (HTML text and buttons), buttons, and the lines several
+views share (signals, the progress bar and line). Pure functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from handlers.callback_data import Action, encode
+from roadmaps import Roadmap, Signals
+from storage import Pace, Progress, StepState
+
+BAR_CELLS = 10
+# Telegram's cap on a message's text; HTML is never shorter than the text it shows,
+# so an HTML string within the cap is a message within the cap.
+MAX_MESSAGE = 4096
+# Longest stretch of something a person typed that is quoted back in a one-line answer.
+MAX_QUOTED = 64
+
+EXTRA_COUNTS = ((StepState.WORKING, "in progress"), (StepState.SKIPPED, "skipped"))
+STATE_ICON = {StepState.DONE: "✅", StepState.SKIPPED: "⏭", StepState.WORKING: "🟡", StepState.TODO: "⬜"}
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """What one bot message shows: HTML text and inline buttons."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+def button(label: str, action: Action) -> InlineKeyboardButton:
+    """An inline button that asks for an action."""
+    return InlineKeyboardButton(label, callback_data=encode(action))
+
+
+def keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    """A keyboard from rows, leaving out empty ones."""
+    return InlineKeyboardMarkup([list(row) for row in rows if row])
+
+
+def quoted(text: str, limit: int = MAX_QUOTED) -> str:
+    """Something a person typed, cut to `limit` characters (with …) and escaped, to quote back."""
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape(shown)
+
+
+def with_note(note: str | None, text: str) -> str:
+    """Put a one-line note (already HTML) above a message."""
+    return f"{note}\n\n{text}" if note else text
+
+
+def signals_line(signals: Signals) -> str:
+    """`Importance High · Market demand Medium · Automation risk Low`, as the seed page says it."""
+    return " · ".join(f"{name} <b>{level}</b>" for name, level in signals.labelled())
+
+
+def progress_bar(done: int, total: int) -> str:
+    """Ten cells, filled in proportion to the steps done."""
+    filled = done * BAR_CELLS // total if total else 0
+    return "▰" * filled + "▱" * (BAR_CELLS - filled)
+
+
+def percent(done: int, total: int) -> int:
+    """Whole percent of steps done, rounded down so that 100% means every step."""
+    return done * 100 // total
+
+
+def percent_done(roadmap: Roadmap, progress: Progress) -> int:
+    """Whole percent of a roadmap's steps done."""
+    return percent(progress.done_count(roadmap), len(roadmap.steps))
+
+
+def progress_line(roadmap: Roadmap, progress: Progress) -> str:
+    """`30% · 3 of 10 steps done`, the seed page's words, plus steps in progress or skipped if any."""
+    tally, total = progress.tally(roadmap), len(roadmap.steps)
+    done = tally[StepState.DONE]
+    extras = [f"{tally[state]} {word}" for state, word in EXTRA_COUNTS if tally[state]]
+    return " · ".join([f"{percent(done, total)}% · {done} of {total} steps done", *extras])
+
+
+def progress_block(roadmap: Roadmap, progress: Progress) -> str:
+    """The bar, then the line: `▰▰▰▱▱▱▱▱▱▱ 30% · 3 of 10 steps done`."""
+    return f"{progress_bar(progress.done_count(roadmap), len(roadmap.steps))} {progress_line(roadmap, progress)}"
+
+
+def streak_line(streak: int) -> str | None:
+    """`🔥 3 weeks in a row`, or nothing without a streak."""
+    if not streak:
+        return None
+    return f"🔥 {streak} week{'s' if streak != 1 else ''} in a row"
+
+
+def pace_line(pace: Pace, today: dt.date) -> str:
+    """`⏱ At 1.5 steps a week you finish around 12 March` (the year too, when it is not this one)."""
+    rate = f"{pace.steps_per_week:.1f}".removesuffix(".0")
+    unit = "step" if rate == "1" else "steps"
+    day = f"{pace.finish_on:%-d %B}" + (f" {pace.finish_on.year}" if pace.finish_on.year != today.year else "")
+    return f"⏱ At {rate} {unit} a week you finish around {day}"

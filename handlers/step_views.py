@@ -1,0 +1,113 @@
+"""The step card: what a step is, its signals, resources, state and note, and the buttons that
+change it; and the short answers a tap on them gets. Pure functions."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from html import escape
+
+from telegram import InlineKeyboardMarkup
+
+from handlers.callback_data import RemoveNote, SetStepState, ShowRoadmap, ShowStep
+from handlers.roadmap_views import page_of
+from handlers.screens import MAX_MESSAGE, Screen, button, keyboard, progress_line, signals_line
+from roadmaps import Roadmap, Step
+from storage import Progress, StepState
+
+# What a tap on a state button says, in the toast.
+STATE_CHANGED = {
+    StepState.DONE: "✅ Marked done",
+    StepState.SKIPPED: "⏭ Skipped",
+    StepState.TODO: "↩️ Undone",
+    StepState.WORKING: "🟡 Working on it",
+}
+FINISHED = "🎉 Roadmap finished!"
+NOTE_REMOVED = "🗑 Note removed"
+STEP_GONE = "That step is no longer in this roadmap. Here is the roadmap as it is now."
+
+# The buttons that change a step, by the state it is in.
+STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState], ...]] = {
+    StepState.TODO: (
+        ("✅ Mark done", StepState.DONE),
+        ("🟡 Working on it", StepState.WORKING),
+        ("⏭ Skip", StepState.SKIPPED),
+    ),
+    StepState.WORKING: (
+        ("✅ Mark done", StepState.DONE),
+        ("↩️ Not started", StepState.TODO),
+        ("⏭ Skip", StepState.SKIPPED),
+    ),
+    StepState.DONE: (("↩️ Undo", StepState.TODO),),
+    StepState.SKIPPED: (("✅ Mark done", StepState.DONE), ("↩️ Undo skip", StepState.TODO)),
+}
+
+
+def render_step(roadmap: Roadmap, step: Step, progress: Progress, *, celebrate: bool = False) -> Screen:
+    """A step card: what the step is, its signals, resources, state and the buttons to change it."""
+    text = step_text(roadmap, step, progress)
+    if celebrate:
+        text += (
+            f"\n\n🎉 <b>You finished {escape(roadmap.title)}!</b> "
+            "Every step is done or skipped. Pick another roadmap whenever you are ready."
+        )
+    note = progress.note_of(step)
+    if note is not None:
+        text += note_block(note.text, room=MAX_MESSAGE - len(text))
+    else:
+        text += "\n\n<i>📝 Reply to this card to keep a note on this step.</i>"
+    return Screen(text, step_keyboard(roadmap, step, progress))
+
+
+def step_text(roadmap: Roadmap, step: Step, progress: Progress) -> str:
+    """The card's text up to its progress line: heading, what the step is, resources, state."""
+    heading = f"🗺 {escape(roadmap.title)} · <b>Step {roadmap.number_of(step)} of {len(roadmap.steps)}</b>"
+    if step.section:
+        heading += f" · {escape(step.section)}"
+    lines = [heading, "", f"<b>{escape(step.title)}</b>", escape(step.summary), "", signals_line(step.signals)]
+    if step.resources:
+        lines += ["", "📚 <b>Resources</b>"]
+        lines += [f'• <a href="{escape(r.url, quote=True)}">{escape(r.title)}</a>' for r in step.resources]
+    mark = progress.mark_of(step)
+    lines += ["", state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None)]
+    lines.append(progress_line(roadmap, progress))
+    return "\n".join(lines)
+
+
+def step_keyboard(roadmap: Roadmap, step: Step, progress: Progress) -> InlineKeyboardMarkup:
+    """The card's buttons: change the state, walk to the neighbours, remove the note, go back."""
+    number = roadmap.number_of(step)
+    state = progress.state_of(step)
+    change_row = [button(label, SetStepState(roadmap.id, step.id, target)) for label, target in STATE_BUTTONS[state]]
+    before, after = roadmap.neighbours(step)
+    neighbour_row = []
+    if before:
+        neighbour_row.append(button(f"◀ Step {number - 1}", ShowStep(roadmap.id, before.id)))
+    if after:
+        neighbour_row.append(button(f"Step {number + 1} ▶", ShowStep(roadmap.id, after.id)))
+    note_row = [button("🗑 Remove note", RemoveNote(roadmap.id, step.id))] if progress.note_of(step) else []
+    back_row = [button("🗺 Back to roadmap", ShowRoadmap(roadmap.id, page_of(roadmap, step)))]
+    return keyboard([change_row, neighbour_row, note_row, back_row])
+
+
+def note_block(note: str, room: int) -> str:
+    """A note under a card, escaped, and cut (with …) to fit the `room` left in the message."""
+    opening, closing = "\n\n📝 <b>Your note</b> (reply to this card to change it)\n<blockquote>", "</blockquote>"
+    room -= len(opening) + len(closing)
+    if len(escape(note)) > room:
+        # The longest start of the note that, escaped and with "…", still fits.
+        fits = bisect.bisect_right(range(len(note) + 1), room, key=lambda n: len(escape(note[:n] + "…"))) - 1
+        note = note[: max(fits, 0)].rstrip() + "…"
+    return f"{opening}{escape(note)}{closing}"
+
+
+def state_line(state: StepState, changed_at: dt.datetime | None) -> str:
+    """The card's state line, with the date of the change."""
+    when = f" on {changed_at:%-d %b %Y}" if changed_at else ""
+    if state is StepState.DONE:
+        return f"State: ✅ Done{when}"
+    if state is StepState.SKIPPED:
+        return f"State: ⏭ Skipped{when}"
+    if state is StepState.WORKING:
+        return f"State: 🟡 Working on it since{when.removeprefix(' on')}"
+    return "State: ⬜ Not yet"

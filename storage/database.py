@@ -1,0 +1,58 @@
+"""One engine, shared by the stores, and the two kinds of connection they use: reads and write transactions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+
+class Database:
+    """An AsyncEngine (SQLite or PostgreSQL) with the reading and writing the stores share."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        # SQLite takes one writer at a time, and a writer that finds the lock taken sleeps in
+        # steps of up to 100 ms: queueing this process's writers here instead keeps taps quick.
+        # (Other processes on the same file still meet SQLite's busy timeout.)
+        self._one_writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        # INSERT with ON CONFLICT, in the dialect's own flavour.
+        self.insert: Any = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads: on PostgreSQL without BEGIN and ROLLBACK round trips around them."""
+        async with self.engine.connect() as connection:
+            if self.dialect == "postgresql":
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction, committed at the end; on SQLite, one of this process's at a time."""
+        if self._one_writer is None:
+            async with self.engine.begin() as connection:
+                yield connection
+            return
+        async with self._one_writer, self.engine.begin() as connection:
+            # The sqlite3 module would open the transaction only at the first write, so a read
+            # before it would see a snapshot another process can change before the write; and a
+            # deferred transaction that must upgrade to a writer fails at once instead of waiting
+            # out the busy timeout. IMMEDIATE takes the write lock first.
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield connection
+
+    async def ping(self) -> None:
+        """Raise DatabaseError unless the database answers a trivial query."""
+        async with self.reading() as connection:
+            await connection.execute(select(1))
+
+    async def close(self) -> None:
+        """Release every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,54 @@
+"""Presence: the chats heard from lately, kept in memory and written down in one go."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from storage.reminder_store import ReminderStore
+
+
+class Presence:
+    """A write-behind buffer in front of `ReminderStore.note_presence`.
+
+    Every update counts as a chat being there (its nudges answered, its reminders back on);
+    writing that on every update would cost a database round trip per tap, so the bot
+    writes these every few seconds and before each nudge pass instead.
+    """
+
+    def __init__(self, reminders: ReminderStore) -> None:
+        self._reminders = reminders
+        self._seen: dict[int, dt.datetime] = {}
+
+    def note(self, chat_id: int, at: dt.datetime) -> None:
+        """The chat did something at `at`."""
+        self._seen[chat_id] = at
+
+    def forget(self, chat_id: int) -> None:
+        """Drop what was noted of a chat (it just blocked the bot, or asked to be forgotten)."""
+        self._seen.pop(chat_id, None)
+
+    def take(self) -> dict[int, dt.datetime]:
+        """Everything noted since the last take."""
+        seen, self._seen = self._seen, {}
+        return seen
+
+    def give_back(self, seen: dict[int, dt.datetime]) -> None:
+        """Put back what a failed write took; anything noted since is newer and stays."""
+        for chat_id, at in seen.items():
+            self._seen.setdefault(chat_id, at)
+
+    async def write(self, chat_id: int | None = None) -> None:
+        """Write down what was noted, of every chat or of one, in one go; what a failed write
+        took is noted again, for the next write."""
+        if chat_id is None:
+            seen = self.take()
+        else:
+            at = self._seen.pop(chat_id, None)
+            seen = {} if at is None else {chat_id: at}
+        if not seen:
+            return
+        try:
+            await self._reminders.note_presence(seen)
+        except BaseException:
+            self.give_back(seen)
+            raise

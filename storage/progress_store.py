@@ -1,0 +1,315 @@
+"""The tap flow's queries: a chat's progress on its roadmaps, notes on steps, and putting back or
+clearing what an export holds. Each method is one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, delete, literal_column, select, union_all, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roadmaps import Step
+from storage.database import Database
+from storage.progress import Mark, Note, Progress, SavedRoadmap, StepState
+from storage.reminder_store import turn_on_first_reminder
+from storage.reminders import Reminder
+from storage.tables import chat_roadmaps, chats, pending_imports, step_notes, step_states
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A chat's progress on a roadmap just before and just after one step changed."""
+
+    before: Progress
+    after: Progress
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A roadmap a chat opened: its progress, and the reminder this opening turned on, if any."""
+
+    progress: Progress
+    new_reminder: Reminder | None = None
+
+
+class ProgressStore:
+    """Progress per chat over the shared Database."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        insert = database.insert
+        # The statements of every tap, built once (a tap is a few of them, so building counts).
+        chat, roadmap = bindparam("c"), bindparam("r")
+        # The chat's roadmap row joined with its marks: no row at all means not started.
+        # Notes come in the same trip, as rows with a text and no state.
+        marks = (
+            select(
+                step_states.c.step_id,
+                step_states.c.state,
+                step_states.c.changed_at,
+                literal_column("NULL").label("text"),
+            )
+            .select_from(
+                chat_roadmaps.outerjoin(
+                    step_states,
+                    (step_states.c.chat_id == chat_roadmaps.c.chat_id)
+                    & (step_states.c.roadmap_id == chat_roadmaps.c.roadmap_id),
+                )
+            )
+            .where(chat_roadmaps.c.chat_id == chat, chat_roadmaps.c.roadmap_id == roadmap)
+        )
+        notes = select(step_notes.c.step_id, literal_column("NULL"), step_notes.c.changed_at, step_notes.c.text).where(
+            step_notes.c.chat_id == chat, step_notes.c.roadmap_id == roadmap
+        )
+        self._read_marks = union_all(marks, notes)
+        self._use_roadmap = (
+            update(chat_roadmaps)
+            .where(chat_roadmaps.c.chat_id == chat, chat_roadmaps.c.roadmap_id == roadmap)
+            .values(last_activity_at=bindparam("at"))
+        )
+        self._forget_marks = delete(step_states).where(
+            step_states.c.chat_id == chat,
+            step_states.c.roadmap_id == roadmap,
+            step_states.c.step_id.in_(bindparam("ids", expanding=True)),
+        )
+        upsert = insert(step_states).values(
+            chat_id=chat,
+            roadmap_id=roadmap,
+            step_id=bindparam("s"),
+            state=bindparam("state"),
+            changed_at=bindparam("at"),
+        )
+        self._upsert_mark = upsert.on_conflict_do_update(
+            index_elements=[step_states.c.chat_id, step_states.c.roadmap_id, step_states.c.step_id],
+            set_={"state": upsert.excluded.state, "changed_at": upsert.excluded.changed_at},
+        )
+
+    async def open_roadmap(self, chat_id: int, roadmap_id: str, now: dt.datetime) -> Opened:
+        """Note that the chat uses this roadmap (starting it if new); return its progress.
+
+        A chat's first roadmap turns on its weekly reminder.
+        """
+        async with self.database.writing() as connection:
+            used = await connection.execute(self._use_roadmap, {"c": chat_id, "r": roadmap_id, "at": now})
+            # The common case is one statement; only a new roadmap needs starting.
+            new_reminder = None if used.rowcount == 1 else await self._start(connection, chat_id, roadmap_id, now)
+            return Opened(await self._progress(connection, chat_id, roadmap_id), new_reminder)
+
+    async def set_step_state(
+        self, chat_id: int, roadmap_id: str, step: Step, state: StepState, now: dt.datetime
+    ) -> Changed:
+        """Set a step's state under its current id, dropping marks under its former ids."""
+        async with self.database.writing() as connection:
+            before = await self._progress(connection, chat_id, roadmap_id)
+            if not before.started:
+                await self._start(connection, chat_id, roadmap_id, now)
+            stale_ids = [i for i in (step.ids if state is StepState.TODO else step.formerly) if i in before.marks]
+            if stale_ids:
+                await connection.execute(self._forget_marks, {"c": chat_id, "r": roadmap_id, "ids": stale_ids})
+            if state is not StepState.TODO:
+                row = {"c": chat_id, "r": roadmap_id, "s": step.id, "state": state.value, "at": now}
+                await connection.execute(self._upsert_mark, row)
+        # The transaction read the marks and changed one step; the rest of the chat's updates
+        # wait their turn (one chat's updates run one at a time), so "after" needs no second read.
+        marks = {step_id: mark for step_id, mark in before.marks.items() if step_id not in step.ids}
+        if state is not StepState.TODO:
+            marks[step.id] = Mark(state, now)
+        return Changed(before, Progress(roadmap_id, marks, started=True, notes=before.notes))
+
+    async def set_note(self, chat_id: int, roadmap_id: str, step: Step, text: str | None, now: dt.datetime) -> Progress:
+        """Keep a note on a step under its current id (None removes it); return the roadmap's progress."""
+        async with self.database.writing() as connection:
+            before = await self._progress(connection, chat_id, roadmap_id)
+            if not before.started:
+                await self._start(connection, chat_id, roadmap_id, now)
+            await connection.execute(
+                delete(step_notes).where(
+                    step_notes.c.chat_id == chat_id,
+                    step_notes.c.roadmap_id == roadmap_id,
+                    step_notes.c.step_id.in_(step.ids),
+                )
+            )
+            if text is not None:
+                await connection.execute(
+                    step_notes.insert().values(
+                        chat_id=chat_id, roadmap_id=roadmap_id, step_id=step.id, text=text, changed_at=now
+                    )
+                )
+        notes = {step_id: note for step_id, note in before.notes.items() if step_id not in step.ids}
+        if text is not None:
+            notes[step.id] = Note(text, now)
+        return Progress(roadmap_id, before.marks, started=True, notes=notes)
+
+    async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
+        """The chat's progress on one roadmap, notes included; empty if it never started it."""
+        async with self.database.reading() as connection:
+            return await self._progress(connection, chat_id, roadmap_id)
+
+    async def progress_of_chat(self, chat_id: int, *, with_notes: bool = False) -> list[Progress]:
+        """Every roadmap the chat started, the one used last first."""
+        return (await self.progress_of_chats([chat_id], with_notes=with_notes))[chat_id]
+
+    async def progress_of_chats(
+        self, chat_ids: Sequence[int], *, with_notes: bool = False
+    ) -> dict[int, list[Progress]]:
+        """Every roadmap each chat started, the one used last first, in one trip (two with notes)."""
+        query = select(
+            chat_roadmaps.c.chat_id,
+            chat_roadmaps.c.roadmap_id,
+            chat_roadmaps.c.last_activity_at,
+            step_states.c.step_id,
+            step_states.c.state,
+            step_states.c.changed_at,
+        ).select_from(
+            chat_roadmaps.outerjoin(
+                step_states,
+                (step_states.c.chat_id == chat_roadmaps.c.chat_id)
+                & (step_states.c.roadmap_id == chat_roadmaps.c.roadmap_id),
+            )
+        )
+        query = query.where(chat_roadmaps.c.chat_id.in_(chat_ids))
+        marks: dict[int, dict[str, dict[str, Mark]]] = {chat_id: {} for chat_id in chat_ids}
+        notes: dict[tuple[int, str], dict[str, Note]] = {}
+        used: dict[tuple[int, str], dt.datetime] = {}
+        async with self.database.reading() as connection:
+            for chat_id, roadmap_id, opened_at, step_id, state, changed_at in await connection.execute(query):
+                roadmap_marks = marks[chat_id].setdefault(roadmap_id, {})
+                used[chat_id, roadmap_id] = max(used.get((chat_id, roadmap_id), opened_at), changed_at or opened_at)
+                if step_id is not None:
+                    roadmap_marks[step_id] = Mark(StepState(state), changed_at)
+            if with_notes:
+                rows = await connection.execute(select(step_notes).where(step_notes.c.chat_id.in_(chat_ids)))
+                for row in rows:
+                    notes.setdefault((row.chat_id, row.roadmap_id), {})[row.step_id] = Note(row.text, row.changed_at)
+        return {
+            chat_id: [
+                Progress(roadmap_id, by_roadmap[roadmap_id], notes=notes.get((chat_id, roadmap_id), {}))
+                for roadmap_id in sorted(by_roadmap, key=lambda r: (-used[chat_id, r].timestamp(), r))
+            ]
+            for chat_id, by_roadmap in marks.items()
+        }
+
+    async def started_at(self, chat_id: int) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+        """When the chat started each of its roadmaps and last opened it."""
+        query = select(chat_roadmaps.c.roadmap_id, chat_roadmaps.c.started_at, chat_roadmaps.c.last_activity_at).where(
+            chat_roadmaps.c.chat_id == chat_id
+        )
+        async with self.database.reading() as connection:
+            return {roadmap_id: (started, used) for roadmap_id, started, used in await connection.execute(query)}
+
+    async def reset_roadmap(self, chat_id: int, roadmap_id: str) -> bool:
+        """Forget one roadmap of a chat (its marks and notes go with it); False if it was not started."""
+        async with self.database.writing() as connection:
+            gone = await connection.execute(
+                delete(chat_roadmaps).where(
+                    chat_roadmaps.c.chat_id == chat_id, chat_roadmaps.c.roadmap_id == roadmap_id
+                )
+            )
+        return gone.rowcount == 1
+
+    async def forget_chat(self, chat_id: int) -> None:
+        """Delete every row about a chat: its roadmaps, marks, notes, reminder and pending import."""
+        async with self.database.writing() as connection:
+            await connection.execute(delete(chats).where(chats.c.id == chat_id))
+
+    async def hold_import(self, chat_id: int, payload: str, now: dt.datetime) -> None:
+        """Keep an export file until the chat confirms it (one per chat; a newer one replaces it)."""
+        async with self.database.writing() as connection:
+            await connection.execute(
+                self.database.insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing()
+            )
+            held = self.database.insert(pending_imports).values(chat_id=chat_id, payload=payload, created_at=now)
+            await connection.execute(
+                held.on_conflict_do_update(
+                    index_elements=[pending_imports.c.chat_id],
+                    set_={"payload": held.excluded.payload, "created_at": held.excluded.created_at},
+                )
+            )
+
+    async def held_import(self, chat_id: int) -> str | None:
+        """The export file the chat sent and has not confirmed yet (None if there is none)."""
+        query = select(pending_imports.c.payload).where(pending_imports.c.chat_id == chat_id)
+        async with self.database.reading() as connection:
+            row = (await connection.execute(query)).first()
+        return None if row is None else str(row.payload)
+
+    async def drop_import(self, chat_id: int) -> None:
+        """Forget the export file the chat sent, if any."""
+        async with self.database.writing() as connection:
+            await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
+
+    async def replace_progress(
+        self, chat_id: int, saved: Sequence[SavedRoadmap], now: dt.datetime, *, settles_import: bool = False
+    ) -> None:
+        """Put roadmaps back as an export file has them, replacing what the chat has on them.
+
+        `settles_import`: this is the held import, confirmed; it is dropped in the same
+        transaction, so a failure leaves both the progress and the waiting file as they were.
+        """
+        async with self.database.writing() as connection:
+            if settles_import:
+                await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
+            for roadmap in saved:
+                await self._put_back(connection, chat_id, roadmap, now)
+
+    async def _put_back(
+        self, connection: AsyncConnection, chat_id: int, roadmap: SavedRoadmap, now: dt.datetime
+    ) -> None:
+        """One roadmap of an export, replacing the chat's, in the caller's transaction."""
+        this_roadmap = (chat_roadmaps.c.chat_id == chat_id) & (chat_roadmaps.c.roadmap_id == roadmap.roadmap_id)
+        await connection.execute(delete(chat_roadmaps).where(this_roadmap))
+        await self._start(connection, chat_id, roadmap.roadmap_id, now)
+        await connection.execute(
+            update(chat_roadmaps)
+            .where(this_roadmap)
+            .values(started_at=roadmap.started_at, last_activity_at=roadmap.last_activity_at)
+        )
+        key = {"chat_id": chat_id, "roadmap_id": roadmap.roadmap_id}
+        if roadmap.marks:
+            rows = [
+                {**key, "step_id": step_id, "state": mark.state.value, "changed_at": mark.changed_at}
+                for step_id, mark in roadmap.marks.items()
+            ]
+            await connection.execute(step_states.insert(), rows)
+        if roadmap.notes:
+            rows = [
+                {**key, "step_id": step_id, "text": note.text, "changed_at": note.changed_at}
+                for step_id, note in roadmap.notes.items()
+            ]
+            await connection.execute(step_notes.insert(), rows)
+
+    async def _start(
+        self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime
+    ) -> Reminder | None:
+        """Start a roadmap for a chat (and the chat, and its reminder if this is its first roadmap)."""
+        insert = self.database.insert
+        await connection.execute(insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing())
+        started = await connection.execute(
+            insert(chat_roadmaps)
+            .values(chat_id=chat_id, roadmap_id=roadmap_id, started_at=now, last_activity_at=now)
+            .on_conflict_do_nothing()
+        )
+        if started.rowcount == 0:
+            return None  # another update of this chat started it a moment ago
+        return await turn_on_first_reminder(self.database, connection, chat_id, now)
+
+    async def _progress(self, connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
+        """Read the marks and notes of one roadmap of one chat."""
+        rows = (await connection.execute(self._read_marks, {"c": chat_id, "r": roadmap_id})).all()
+        marks, notes = {}, {}
+        for step_id, state, at, text in rows:
+            if text is not None:
+                notes[step_id] = Note(text, _utc(at))
+            elif step_id is not None:
+                marks[step_id] = Mark(StepState(state), _utc(at))
+        started = any(text is None for _, _, _, text in rows)
+        return Progress(roadmap_id, marks, started=started, notes=notes)
+
+
+def _utc(value: dt.datetime | str) -> dt.datetime:
+    """A time read through a UNION, which SQLite hands back as text."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

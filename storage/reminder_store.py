@@ -1,0 +1,276 @@
+"""The nudge flow's queries: each chat's reminder, claiming the due ones, recording what became
+of them, presence (the chat answered), and a chat's move to a new id. Each method is one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Row, bindparam, case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.database import Database
+from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
+from storage.schedule import DEFAULT_TIMEZONE, first_slot, same_moment_in
+from storage.tables import chats, reminders
+
+# Presence is written for this many chats per statement.
+PRESENCE_CHUNK = 500
+
+
+class ReminderStore:
+    """Reminders per chat over the shared Database; the database is the schedule."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def reminder_of(self, chat_id: int) -> Reminder | None:
+        """The chat's reminder, if it ever started a roadmap."""
+        async with self.database.reading() as connection:
+            row = (await connection.execute(select(reminders).where(reminders.c.chat_id == chat_id))).first()
+        return None if row is None else _reminder(row)
+
+    async def change_reminder(
+        self,
+        chat_id: int,
+        now: dt.datetime,
+        *,
+        weekday: int | None = None,
+        hour: int | None = None,
+        timezone: str | None = None,
+        status: ReminderStatus | None = None,
+        due_at: dt.datetime | None = None,
+    ) -> Reminder | None:
+        """Change a chat's schedule or status; an active reminder is next due at its new slot
+        (or at `due_at`, a one-off time such as a snooze). Counts as the chat answering."""
+        async with self.database.writing() as connection:
+            current = await self._locked(connection, chat_id)
+            if current is None:
+                return None
+            if timezone and timezone != current.timezone and weekday is None and hour is None:
+                weekday, hour = same_moment_in(current.weekday, current.hour, current.timezone, timezone, now)
+            changed = replace(
+                current,
+                weekday=current.weekday if weekday is None else weekday,
+                hour=current.hour if hour is None else hour,
+                timezone=timezone or current.timezone,
+                status=status or current.status,
+                unanswered=0,
+                failures=0,
+            )
+            active = changed.status is ReminderStatus.ACTIVE
+            changed = replace(changed, due_at=(due_at or changed.next_due(now)) if active else None)
+            values: dict[str, Any] = {
+                "weekday": changed.weekday,
+                "hour": changed.hour,
+                "timezone": changed.timezone,
+                "status": changed.status.value,
+                "due_at": changed.due_at,
+                "unanswered": 0,
+                "claimed_at": None,  # the chat answered: a claim a dead process left is forgiven too
+                "failures": 0,
+            }
+            if changed.status is not current.status and not active:
+                values["stopped_at"] = now
+            await connection.execute(update(reminders).where(reminders.c.chat_id == chat_id).values(values))
+        return changed
+
+    async def note_presence(self, seen: Mapping[int, dt.datetime]) -> None:
+        """Chats were heard from (chat id: when): the nudges they ignored are forgiven, and
+        reminders stopped because they were quiet or had blocked the bot start again."""
+        chat_ids = list(seen)
+        for first in range(0, len(chat_ids), PRESENCE_CHUNK):
+            async with self.database.writing() as connection:
+                await self._wake(connection, chat_ids[first : first + PRESENCE_CHUNK], seen)
+
+    async def _wake(self, connection: AsyncConnection, chat_ids: list[int], seen: Mapping[int, dt.datetime]) -> None:
+        """Presence for some chats, in the caller's transaction."""
+        await connection.execute(  # a claim left by a dead process is forgiven with the rest
+            update(reminders)
+            .where(
+                reminders.c.chat_id.in_(chat_ids), or_(reminders.c.unanswered > 0, reminders.c.claimed_at.is_not(None))
+            )
+            .values(unanswered=0, claimed_at=None)
+        )
+        woken = (ReminderStatus.BLOCKED.value, ReminderStatus.IDLE.value)
+        stopped = await connection.execute(
+            select(reminders).where(reminders.c.chat_id.in_(chat_ids), reminders.c.status.in_(woken))
+        )
+        for row in stopped.all():
+            if row.stopped_at is not None and row.stopped_at > seen[row.chat_id]:
+                continue  # stopped after the chat was last seen (news from another process)
+            current = _reminder(row)
+            await connection.execute(
+                update(reminders)
+                .where(reminders.c.chat_id == current.chat_id, reminders.c.status == current.status.value)
+                .values(status=ReminderStatus.ACTIVE.value, due_at=current.next_due(seen[current.chat_id]), failures=0)
+            )
+
+    async def stop_reminders(self, chat_id: int, status: ReminderStatus, now: dt.datetime) -> None:
+        """Stop a chat's active reminders for a reason (blocked, gone); a pause the chat chose stays one."""
+        async with self.database.writing() as connection:
+            await connection.execute(
+                update(reminders)
+                .where(reminders.c.chat_id == chat_id, reminders.c.status == ReminderStatus.ACTIVE.value)
+                .values(status=status.value, due_at=None, stopped_at=now)
+            )
+
+    async def due_reminders(self, now: dt.datetime, limit: int, after_chat_id: int | None = None) -> list[Reminder]:
+        """Reminders due by `now`, without claiming them (for a dry run), in chat order."""
+        query = select(reminders).where(reminders.c.due_at <= now).order_by(reminders.c.chat_id).limit(limit)
+        if after_chat_id is not None:
+            query = query.where(reminders.c.chat_id > after_chat_id)
+        async with self.database.reading() as connection:
+            return [_reminder(row) for row in await connection.execute(query)]
+
+    async def count_due_reminders(self, now: dt.datetime) -> int:
+        """How many reminders are due by `now` and not claimed (the backlog)."""
+        async with self.database.reading() as connection:
+            query = select(func.count()).select_from(reminders).where(reminders.c.due_at <= now)
+            return int((await connection.execute(query)).scalar_one())
+
+    async def claim_due_reminders(self, now: dt.datetime, limit: int, hold_until: dt.datetime) -> list[Reminder]:
+        """Claim up to `limit` reminders due by `now`, earliest first, by moving their due time to `hold_until`.
+
+        One UPDATE both picks and moves the rows, and it re-checks `due_at <= now` itself: on
+        SQLite writers are serialized, so a row another tick or process already moved no longer
+        matches (compare-and-set); on PostgreSQL the picked rows are locked, SKIP LOCKED, so
+        concurrent claims take different rows. A claimed row is due again only at `hold_until`:
+        if the process dies before it records the outcome, the chat is not nudged twice.
+        The claim also counts the nudge as unanswered (recording takes it back if none was
+        sent), so an answer that comes while the batch is still sending is not overwritten.
+        A claim whose outcome was never recorded (its process died; `claimed_at` is still set)
+        is taken back here: its nudge may not have gone out, so it is not counted.
+        Returns the claimed reminders as they were before the claim.
+        """
+        picked = (
+            select(reminders.c.chat_id)
+            .where(reminders.c.due_at <= now)
+            .order_by(reminders.c.due_at, reminders.c.chat_id)
+            .limit(limit)
+        )
+        if self.database.dialect == "postgresql":
+            picked = picked.with_for_update(skip_locked=True)
+        claim = (
+            update(reminders)
+            .where(reminders.c.chat_id.in_(picked.scalar_subquery()), reminders.c.due_at <= now)
+            .values(
+                due_at=hold_until,
+                claimed_at=now,
+                unanswered=reminders.c.unanswered + case((reminders.c.claimed_at.is_(None), 1), else_=0),
+            )
+            .returning(*reminders.c)
+        )
+        async with self.database.writing() as connection:
+            rows = (await connection.execute(claim)).all()
+        return [replace(_reminder(row), unanswered=max(0, row.unanswered - 1)) for row in rows]
+
+    async def record_nudge_outcomes(self, outcomes: Iterable[NudgeOutcome]) -> None:
+        """Write what became of claimed nudges: the next due time and status, and who was sent one."""
+        outcomes = list(outcomes)
+        if not outcomes:
+            return
+        async with self.database.writing() as connection:
+            await connection.execute(_RECORD_SCHEDULE, [_schedule_row(o) for o in outcomes])
+            sent_rows = [{"b_chat_id": o.chat_id, "b_sent_at": o.sent_at} for o in outcomes if o.sent_at]
+            if sent_rows:
+                await connection.execute(_RECORD_SENT, sent_rows)
+            not_sent_rows = [{"b_chat_id": o.chat_id} for o in outcomes if not o.sent_at]
+            if not_sent_rows:
+                await connection.execute(_RECORD_NOT_SENT, not_sent_rows)
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
+        """Move a chat's data to its new id (a group that became a supergroup); False if the new id has data."""
+        try:
+            async with self.database.writing() as connection:
+                moved = await connection.execute(update(chats).where(chats.c.id == old_chat_id).values(id=new_chat_id))
+            return moved.rowcount == 1
+        except IntegrityError:
+            return False
+
+    async def _locked(self, connection: AsyncConnection, chat_id: int) -> Reminder | None:
+        """The chat's reminder, read inside a write transaction (locked on PostgreSQL until it ends)."""
+        query = select(reminders).where(reminders.c.chat_id == chat_id)
+        if self.database.dialect == "postgresql":
+            query = query.with_for_update()
+        row = (await connection.execute(query)).first()
+        return None if row is None else _reminder(row)
+
+
+async def turn_on_first_reminder(
+    database: Database, connection: AsyncConnection, chat_id: int, now: dt.datetime
+) -> Reminder | None:
+    """A chat's first roadmap turns its weekly reminder on: on the weekday and at the hour it
+    started, first due a week later. None when the chat already has one."""
+    weekday, hour, due_at = first_slot(now, DEFAULT_TIMEZONE)
+    reminder = Reminder(chat_id, ReminderStatus.ACTIVE, weekday, hour, DEFAULT_TIMEZONE, due_at)
+    created = await connection.execute(
+        database.insert(reminders)
+        .values(
+            chat_id=chat_id,
+            status=reminder.status.value,
+            weekday=weekday,
+            hour=hour,
+            timezone=reminder.timezone,
+            due_at=due_at,
+            unanswered=0,
+            failures=0,
+        )
+        .on_conflict_do_nothing()
+    )
+    return reminder if created.rowcount == 1 else None
+
+
+_RECORD_SCHEDULE = (
+    update(reminders)
+    .where(reminders.c.chat_id == bindparam("b_chat_id"), reminders.c.due_at == bindparam("b_claimed"))
+    .values(
+        status=bindparam("b_status"),
+        due_at=bindparam("b_due_at"),
+        failures=bindparam("b_failures"),
+        stopped_at=case(
+            (bindparam("b_status") == ReminderStatus.ACTIVE.value, reminders.c.stopped_at),
+            else_=bindparam("b_at"),
+        ),
+    )
+)
+_RECORD_SENT = (
+    update(reminders)
+    .where(reminders.c.chat_id == bindparam("b_chat_id"))
+    .values(last_sent_at=bindparam("b_sent_at"), claimed_at=None)
+)
+_RECORD_NOT_SENT = (
+    update(reminders)
+    .where(reminders.c.chat_id == bindparam("b_chat_id"))
+    .values(unanswered=case((reminders.c.unanswered > 0, reminders.c.unanswered - 1), else_=0), claimed_at=None)
+)
+
+
+def _schedule_row(outcome: NudgeOutcome) -> dict[str, Any]:
+    """The parameters of _RECORD_SCHEDULE for one outcome."""
+    return {
+        "b_chat_id": outcome.chat_id,
+        "b_claimed": outcome.claimed_due_at,
+        "b_status": outcome.status.value,
+        "b_due_at": outcome.due_at,
+        "b_failures": outcome.failures,
+        "b_at": outcome.at,
+    }
+
+
+def _reminder(row: Row[Any]) -> Reminder:
+    """A reminders row as a Reminder."""
+    return Reminder(
+        chat_id=row.chat_id,
+        status=ReminderStatus(row.status),
+        weekday=row.weekday,
+        hour=row.hour,
+        timezone=row.timezone,
+        due_at=row.due_at,
+        unanswered=row.unanswered,
+        last_sent_at=row.last_sent_at,
+        failures=row.failures,
+    )

@@ -1,0 +1,70 @@
+"""/help and what the bot does not understand: unknown commands, plain text, forged buttons."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from handlers.guide_views import COMMANDS
+from storage import Storage
+from storage.tables import chat_roadmaps, chats, step_states
+from tests.support import ChatSession, answers, open_seed_step
+
+
+async def row_counts(storage: Storage) -> tuple[int, int, int]:
+    async with storage.engine.connect() as connection:
+        counts = [
+            (await connection.execute(select(func.count()).select_from(table))).scalar_one()
+            for table in (chats, chat_roadmaps, step_states)
+        ]
+    return counts[0], counts[1], counts[2]
+
+
+async def test_help_is_short_true_and_lists_every_command(chat: ChatSession) -> None:
+    await chat.send("/help")
+    for name, description in COMMANDS:
+        assert f"/{name} · {description}" in chat.last.text
+    assert len(chat.last.text) < 1000
+
+
+@pytest.mark.parametrize("name", [name for name, _ in COMMANDS])
+async def test_every_listed_command_has_a_handler(chat: ChatSession, name: str) -> None:
+    await chat.send(f"/{name}")
+    assert "I don't know the command" not in chat.last.text
+
+
+async def test_plain_text_and_unknown_commands_get_one_line_and_change_nothing(
+    chat: ChatSession, storage: Storage
+) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    before = await row_counts(storage)
+
+    await chat.send("hello there")
+    assert chat.last.text == "I work with buttons and commands: try /roadmaps to pick a roadmap, or /help."
+    await chat.send("/frobnicate <b>now</b> & then")
+    assert chat.last.text == "I don't know the command /frobnicate. Try /help to see what I can do."
+    await chat.send("/x<i>")
+    assert chat.last.text.startswith("I don't know the command /x<i>.")
+    assert await row_counts(storage) == before
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "garbage",
+        "d:backend-engineer-ai-era",
+        "d:backend-engineer-ai-era:typed-language-and-git:1001",
+        "☃" * 16,
+        "u:x:y;--",
+    ],
+)
+async def test_a_forged_button_is_answered_politely_and_changes_nothing(
+    chat: ChatSession, storage: Storage, data: str
+) -> None:
+    await chat.send("/start")
+    before_rows, before_text = await row_counts(storage), chat.last.text
+    calls = await chat.press(data)
+    assert answers(calls) == ["This button is out of date. Send /roadmaps to start again."]
+    assert await row_counts(storage) == before_rows
+    assert chat.last.text == before_text
