@@ -3,24 +3,35 @@
 from roadmaps.loader import (
     BUILTIN_DIR,
     MAX_ID_PAIR_BYTES,
+    MAX_RESOURCES,
+    Inspection,
     Problem,
     RoadmapError,
+    Severity,
     check_roadmaps,
+    inspect_roadmaps,
     load_catalog,
+    warnings_of,
 )
-from roadmaps.model import Catalog, Level, Resource, Roadmap, Signals, Step
+from roadmaps.model import Catalog, Effort, Level, Resource, Roadmap, Signals, Step
 
 __all__ = [
     "BUILTIN_DIR",
     "MAX_ID_PAIR_BYTES",
+    "MAX_RESOURCES",
     "Catalog",
+    "Effort",
+    "Inspection",
     "Level",
     "Problem",
     "Resource",
     "Roadmap",
     "RoadmapError",
+    "Severity",
     "Signals",
     "Step",
     "check_roadmaps",
+    "inspect_roadmaps",
     "load_catalog",
+    "warnings_of",
 ]

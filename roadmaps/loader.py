@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from roadmaps.model import Catalog, Level, Resource, Roadmap, Signals, Step
+from roadmaps.model import Catalog, Effort, Level, Resource, Roadmap, Signals, Step
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 
@@ -27,10 +28,33 @@ MAX_RESOURCES = 5
 MAX_URL = 300
 MAX_STEPS = 200
 
+# Limits that keep a step card's first screen (title, summary, signals, why, done_when)
+# readable on a phone: well under 1,200 characters for the longest built-in step.
+MAX_WHY = 220
+MIN_DONE_WHEN = 2
+MAX_DONE_WHEN = 4
+MAX_DONE_WHEN_ITEM = 140
+MAX_PRACTICE = 300
+MAX_EFFORT_HOURS = 1000  # more than that is a typo, or a roadmap of its own
+MAX_TOPIC = 40
+
+# Below this many resources a step gets a warning: one dead link should leave another.
+MIN_RESOURCES = 2
+
 SIGNAL_NAMES = ("importance", "market_demand", "automation_risk")
 ROADMAP_FIELDS = {"id", "title", "summary", "signals", "steps"}
-STEP_FIELDS = {"id", "title", "summary", "signals", "resources", "section", "formerly"}
+STEP_FIELDS = {
+    *("id", "title", "summary", "signals", "resources", "section", "formerly"),
+    *("why", "done_when", "practice", "effort_hours", "topic"),
+}
 RESOURCE_FIELDS = {"title", "url"}
+
+
+class Severity(enum.Enum):
+    """An error stops a roadmap from loading; a warning is worth fixing but never does."""
+
+    ERROR = "error"
+    WARNING = "warning"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +64,25 @@ class Problem:
     file: str
     field: str
     message: str
+    severity: Severity = Severity.ERROR
+
+    @property
+    def is_warning(self) -> bool:
+        """True when the problem does not stop the roadmap from loading."""
+        return self.severity is Severity.WARNING
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message}"
+        label = "warning: " if self.is_warning else ""
+        return f"{self.file}: {self.field}: {label}{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Inspection:
+    """What reading a directory found: the roadmaps that loaded, the errors, the warnings."""
+
+    catalog: Catalog
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
 
 
 class RoadmapError(Exception):
@@ -59,25 +99,74 @@ def roadmap_files(directory: Path) -> list[Path]:
 
 
 def check_roadmaps(directory: Path) -> list[Problem]:
-    """Every problem in a directory of roadmap files; empty when all is well."""
+    """Every error in a directory of roadmap files; empty when all of them load."""
     return _read_directory(directory)[1]
 
 
+def inspect_roadmaps(directory: Path = BUILTIN_DIR) -> Inspection:
+    """Read a directory once: the roadmaps that load, every error, and the warnings on what loaded."""
+    catalog, errors, files = _read_directory(directory)
+    return Inspection(catalog, tuple(errors), tuple(warnings_of(catalog, files)))
+
+
 def load_catalog(directory: Path = BUILTIN_DIR) -> Catalog:
-    """Load and validate every roadmap in a directory, or raise RoadmapError."""
-    catalog, problems = _read_directory(directory)
+    """Load and validate every roadmap in a directory, or raise RoadmapError; warnings never stop it."""
+    catalog, problems, _ = _read_directory(directory)
     if problems:
         raise RoadmapError(problems)
     return catalog
 
 
-def _read_directory(directory: Path) -> tuple[Catalog, list[Problem]]:
-    """Parse every file; collect roadmaps and problems side by side."""
+def warnings_of(catalog: Catalog, files: Mapping[str, str] | None = None) -> list[Problem]:
+    """What is valid but worth fixing: thin or repeated resources, lonely topics, efforts that are no range.
+
+    `files` maps a roadmap id to the file it came from, for the warnings to name; the id stands in otherwise.
+    """
+    warnings: list[Problem] = []
+    for roadmap in catalog:
+        file = (files or {}).get(roadmap.id, roadmap.id)
+
+        def warn(field: str, message: str, file: str = file) -> None:
+            warnings.append(Problem(file, field, message, Severity.WARNING))
+
+        first_use: dict[str, str] = {}
+        for number, step in enumerate(roadmap.steps):
+            where = f"steps[{number}] ({step.id})"
+            if len(step.resources) < MIN_RESOURCES:
+                warn(
+                    f"{where}.resources",
+                    f"has {len(step.resources)} resource(s); give at least {MIN_RESOURCES}, "
+                    "so one dead link leaves another",
+                )
+            for position, resource in enumerate(step.resources):
+                here = f"{where}.resources[{position}]"
+                key = resource.url.rstrip("/")
+                if key in first_use:
+                    warn(f"{here}.url", f"{resource.url} is already used by {first_use[key]} in this roadmap")
+                else:
+                    first_use[key] = here
+            effort = step.effort_hours
+            if effort is not None and effort.low >= effort.high:
+                warn(
+                    f"{where}.effort_hours",
+                    f"[{effort.low}, {effort.high}] is not a range; write [low, high] with low below high",
+                )
+            if step.topic is not None and len(catalog.teaching(step.topic)) < 2:
+                warn(
+                    f"{where}.topic",
+                    f"no other step in the catalog has topic {step.topic!r}; "
+                    "a topic is for a skill several steps share",
+                )
+    return warnings
+
+
+def _read_directory(directory: Path) -> tuple[Catalog, list[Problem], dict[str, str]]:
+    """Parse every file; collect roadmaps, problems and each roadmap's file side by side."""
     if not directory.is_dir():
-        return Catalog(()), [Problem(str(directory), "(directory)", "no such directory")]
+        return Catalog(()), [Problem(str(directory), "(directory)", "no such directory")], {}
     files = roadmap_files(directory)
     if not files:
-        return Catalog(()), [Problem(str(directory), "(directory)", "no .yaml roadmap files")]
+        return Catalog(()), [Problem(str(directory), "(directory)", "no .yaml roadmap files")], {}
     roadmaps: list[Roadmap] = []
     problems: list[Problem] = []
     first_file_of: dict[str, Path] = {}
@@ -98,7 +187,7 @@ def _read_directory(directory: Path) -> tuple[Catalog, list[Problem]]:
         first_file_of[roadmap.id] = path
         roadmaps.append(roadmap)
     roadmaps.sort(key=lambda roadmap: roadmap.id)
-    return Catalog(tuple(roadmaps)), problems
+    return Catalog(tuple(roadmaps)), problems, {roadmap_id: str(path) for roadmap_id, path in first_file_of.items()}
 
 
 def read_roadmap_file(path: Path) -> tuple[Roadmap | None, list[Problem]]:
@@ -178,9 +267,19 @@ class _Reader:
         resources = self.resources(value.get("resources"), f"{where}.resources")
         section = self.optional_text(value, "section", f"{where}.section")
         formerly = self.formerly(value.get("formerly"), f"{where}.formerly")
-        if None in (step_id, title, summary, signals, resources, formerly):
+        why = self.optional_text(value, "why", f"{where}.why", MAX_WHY)
+        done_when = self.done_when(value.get("done_when"), f"{where}.done_when")
+        practice = self.optional_text(value, "practice", f"{where}.practice", MAX_PRACTICE)
+        effort_hours = self.effort_hours(value.get("effort_hours"), f"{where}.effort_hours")
+        topic = self.topic(value, f"{where}.topic")
+        if step_id is None or title is None or summary is None or signals is None:
             return None
-        return Step(step_id, title, summary, signals, resources, section, formerly)  # type: ignore[arg-type]
+        if resources is None or formerly is None or done_when is None:
+            return None
+        return Step(
+            step_id, title, summary, signals, resources, section, formerly,
+            why=why, done_when=done_when, practice=practice, effort_hours=effort_hours, topic=topic,
+        )  # fmt: skip
 
     def check_unique_ids(self, items: list[Any]) -> None:
         """Current and former step ids must all differ, or progress would be ambiguous."""
@@ -253,6 +352,44 @@ class _Reader:
             return None
         return Resource(title, url)
 
+    def done_when(self, value: Any, where: str) -> tuple[str, ...] | None:
+        """Checkable outcomes, each a short line: the step is done when all of them hold."""
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not MIN_DONE_WHEN <= len(value) <= MAX_DONE_WHEN:
+            self.problem(where, f"must be a list of {MIN_DONE_WHEN} to {MAX_DONE_WHEN} checkable outcomes")
+            return None
+        outcomes = [self.text_value(item, f"{where}[{n}]", MAX_DONE_WHEN_ITEM) for n, item in enumerate(value)]
+        if None in outcomes:
+            return None
+        return tuple(outcomes)  # type: ignore[arg-type]
+
+    def effort_hours(self, value: Any, where: str) -> Effort | None:
+        """Hours as [low, high]; a value that is not two positive whole numbers is an error."""
+        if value is None:
+            return None
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or not all(isinstance(hours, int) and not isinstance(hours, bool) for hours in value)
+        ):
+            self.problem(where, f"{value!r} is not [low, high], two whole numbers of hours")
+            return None
+        if not all(1 <= hours <= MAX_EFFORT_HOURS for hours in value):
+            self.problem(where, f"{value!r}: hours must be between 1 and {MAX_EFFORT_HOURS}")
+            return None
+        return Effort(*value)
+
+    def topic(self, mapping: dict[str, Any], where: str) -> str | None:
+        """A shared topic's slug, the same in every roadmap that teaches it."""
+        if mapping.get("topic") is None:
+            return None
+        value = self.text(mapping, "topic", where, MAX_TOPIC)
+        if value is not None and not SLUG.match(value):
+            self.problem(where, f"{value!r} is not a slug (a-z, 0-9, single hyphens)")
+            return None
+        return value
+
     def formerly(self, value: Any, where: str) -> tuple[str, ...] | None:
         if value is None:
             return ()
@@ -275,7 +412,9 @@ class _Reader:
         return value
 
     def text(self, mapping: dict[str, Any], key: str, where: str, limit: int) -> str | None:
-        value = mapping.get(key)
+        return self.text_value(mapping.get(key), where, limit)
+
+    def text_value(self, value: Any, where: str, limit: int) -> str | None:
         if value is None:
             self.problem(where, "is missing")
             return None
@@ -288,10 +427,10 @@ class _Reader:
             return None
         return value
 
-    def optional_text(self, mapping: dict[str, Any], key: str, where: str) -> str | None:
+    def optional_text(self, mapping: dict[str, Any], key: str, where: str, limit: int = MAX_TITLE) -> str | None:
         if mapping.get(key) is None:
             return None
-        return self.text(mapping, key, where, MAX_TITLE)
+        return self.text(mapping, key, where, limit)
 
     def unknown_fields(self, mapping: dict[str, Any], known: Iterable[str], where: str) -> None:
         known = set(known)
