@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -10,14 +11,17 @@ import pytest
 from roadmaps import (
     BUILTIN_DIR,
     MAX_ID_PAIR_BYTES,
+    MAX_RESOURCES,
     Effort,
     Level,
+    Roadmap,
     RoadmapError,
+    Step,
     check_roadmaps,
     inspect_roadmaps,
     load_catalog,
 )
-from roadmaps.loader import MAX_DONE_WHEN_ITEM, MAX_PRACTICE, MAX_WHY
+from roadmaps.loader import MAX_DONE_WHEN, MAX_DONE_WHEN_ITEM, MAX_PRACTICE, MAX_WHY, MIN_DONE_WHEN
 
 # The seed page, step by step: title, text, and (importance, market demand, automation risk).
 SEED = [
@@ -73,7 +77,7 @@ def test_the_seed_roadmap_carries_the_seed_page_word_for_word() -> None:
         assert (step.title, step.summary) == (title, text)
         signals = step.signals
         assert (signals.importance, signals.market_demand, signals.automation_risk) == tuple(LEVEL[c] for c in levels)
-        assert 1 <= len(step.resources) <= 3, step.title
+        assert 3 <= len(step.resources) <= MAX_RESOURCES, step.title
         assert all(resource.url.startswith("https://") for resource in step.resources)
 
 
@@ -85,7 +89,57 @@ def test_the_built_in_catalog_has_four_valid_roadmaps_one_long_and_in_sections()
     assert long_ones, "one roadmap has 20+ steps, all in sections"
     for roadmap in catalog:
         for step in roadmap.steps:
-            assert 1 <= len(step.resources) <= 3, (roadmap.id, step.id)
+            assert 3 <= len(step.resources) <= MAX_RESOURCES, (roadmap.id, step.id)
+            assert all(resource.url.startswith("https://") for resource in step.resources), (roadmap.id, step.id)
+
+
+def test_the_built_in_roadmaps_have_no_warning() -> None:
+    inspection = inspect_roadmaps(BUILTIN_DIR)
+    assert inspection.errors == ()
+    assert inspection.warnings == (), "\n".join(str(warning) for warning in inspection.warnings)
+
+
+def test_every_built_in_step_says_why_when_it_is_done_how_to_practise_and_how_long() -> None:
+    for roadmap in load_catalog():
+        for step in roadmap.steps:
+            where = (roadmap.id, step.id)
+            assert step.why and len(step.why) <= MAX_WHY, where
+            assert MIN_DONE_WHEN <= len(step.done_when) <= MAX_DONE_WHEN, where
+            assert all(len(outcome) <= MAX_DONE_WHEN_ITEM for outcome in step.done_when), where
+            assert step.practice and len(step.practice) <= MAX_PRACTICE, where
+            assert step.effort_hours is not None and 1 <= step.effort_hours.low < step.effort_hours.high, where
+
+
+def test_every_topic_is_shared_by_steps_of_at_least_two_roadmaps() -> None:
+    catalog = load_catalog()
+    assert {"git", "http", "containers", "observability"} <= set(catalog.topics)
+    for topic in catalog.topics:
+        assert len({roadmap.id for roadmap, _ in catalog.teaching(topic)}) >= 2, topic
+    backend, devops = catalog.get("backend-engineer-ai-era"), catalog.get("devops-platform-engineer")
+    assert backend is not None and devops is not None
+    for topic in ("git", "http", "containers", "observability"):
+        assert {roadmap.id for roadmap, _ in catalog.teaching(topic)} >= {backend.id, devops.id}, topic
+
+
+def first_screen(roadmap: Roadmap, step: Step) -> str:
+    """A generous stand-in for the top of a step card: heading, title, summary, signals, why and done_when."""
+    heading = f"🗺 {roadmap.title} · Step {len(roadmap.steps)} of {len(roadmap.steps)}"
+    if step.section:
+        heading += f" · {step.section}"
+    signals = " · ".join(f"{name} {level}" for name, level in step.signals.labelled())
+    lines = [heading, "", step.title, step.summary, "", signals, "", f"💡 Why it matters: {step.why}", ""]
+    return "\n".join([*lines, "✅ Done when", *(f"• {outcome}" for outcome in step.done_when)])
+
+
+def test_the_first_screen_of_every_built_in_step_card_fits_a_phone() -> None:
+    longest = max((first_screen(r, s) for r in load_catalog() for s in r.steps), key=len)
+    assert len(longest) < 1200, longest
+
+
+def test_only_the_seed_keeps_the_ai_writes_x_you_y_phrasing() -> None:
+    pattern = re.compile(r"\bAI \w+ .*— you\b")
+    texts = [(r.id, s.id, text) for r in load_catalog() for s in r.steps for text in (s.summary, s.why or "")]
+    assert [(r, s) for r, s, text in texts if pattern.search(text)] == [("backend-engineer-ai-era", "testing-and-ci")]
 
 
 VALID_STEP = """\
