@@ -18,7 +18,7 @@ def test_roadmaps_check_passes_the_built_in_roadmaps(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == "", "no error"
     [verdict] = result.stdout.splitlines()  # no warning either
-    assert re.fullmatch(r"4 roadmaps, \d+ steps: all valid", verdict), verdict
+    assert re.fullmatch(r"5 roadmaps, \d+ steps: all valid", verdict), verdict
 
 
 def test_roadmaps_check_names_the_file_and_field_of_each_error_and_fails(tmp_path: Path) -> None:

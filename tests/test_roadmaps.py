@@ -81,10 +81,10 @@ def test_the_seed_roadmap_carries_the_seed_page_word_for_word() -> None:
         assert all(resource.url.startswith("https://") for resource in step.resources)
 
 
-def test_the_built_in_catalog_has_four_valid_roadmaps_one_long_and_in_sections() -> None:
+def test_the_built_in_catalog_has_five_valid_roadmaps_one_long_and_in_sections() -> None:
     assert check_roadmaps(BUILTIN_DIR) == []
     catalog = load_catalog()
-    assert len(catalog) >= 4
+    assert len(catalog) >= 5
     long_ones = [r for r in catalog if len(r.steps) >= 20 and all(step.section for step in r.steps)]
     assert long_ones, "one roadmap has 20+ steps, all in sections"
     for roadmap in catalog:
@@ -140,6 +140,19 @@ def test_only_the_seed_keeps_the_ai_writes_x_you_y_phrasing() -> None:
     pattern = re.compile(r"\bAI \w+ .*— you\b")
     texts = [(r.id, s.id, text) for r in load_catalog() for s in r.steps for text in (s.summary, s.why or "")]
     assert [(r, s) for r, s, text in texts if pattern.search(text)] == [("backend-engineer-ai-era", "testing-and-ci")]
+
+
+def test_the_ai_engineer_roadmap_follows_the_seed() -> None:
+    catalog = load_catalog()
+    roadmap = catalog.get("llm-engineer")
+    assert roadmap is not None and roadmap.title == "AI Engineer (LLM apps)"
+    assert catalog.roadmaps[0].id == "backend-engineer-ai-era", "the seed stays first in the catalog"
+    assert 10 <= len(roadmap.steps) <= 14
+    for step in roadmap.steps:
+        assert step.section, step.id
+        assert len(re.findall(r"[.!?](?:\s|$)", step.summary)) == 2, step.summary
+        assert len(roadmap.id) + len(step.id) <= MAX_ID_PAIR_BYTES
+    assert {step.topic for step in roadmap.steps} >= {"llm-apis", "retrieval", "observability"}
 
 
 VALID_STEP = """\
