@@ -15,7 +15,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.logs import configure_logging
 from bot.settings import Settings
-from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, load_catalog
+from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, inspect_roadmaps, load_catalog
 from storage import create_engine, upgrade
 
 log = logging.getLogger("bot")
@@ -164,13 +164,17 @@ def upgrade_database(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def check_content(args: argparse.Namespace, settings: Settings) -> int:
-    """`roadmap-bot roadmaps check [DIR]`: print every problem with its file and field."""
-    try:
-        catalog = load_catalog(args.directory)
-    except RoadmapError as error:
-        print(error, file=sys.stderr)  # every problem, a line each
-        print(f"{len(error.problems)} problem(s) found", file=sys.stderr)
+    """`roadmap-bot roadmaps check [DIR]`: every error and warning with its file and field; 1 on any error."""
+    inspection = inspect_roadmaps(args.directory)
+    for warning in inspection.warnings:  # worth fixing, never fatal: on stdout, beside the verdict
+        print(warning)
+    warned = f"; {len(inspection.warnings)} warning(s)" if inspection.warnings else ""
+    if inspection.errors:
+        for error in inspection.errors:
+            print(error, file=sys.stderr)
+        print(f"{len(inspection.errors)} problem(s) found{warned}", file=sys.stderr)
         return 1
+    catalog = inspection.catalog
     steps = sum(len(roadmap.steps) for roadmap in catalog)
-    print(f"{len(catalog)} roadmaps, {steps} steps: all valid")
+    print(f"{len(catalog)} roadmaps, {steps} steps: all valid{warned}")
     return 0

@@ -1,56 +1,17 @@
-"""Reading roadmap YAML files into a Catalog, with errors that name the file and the field."""
+"""Reading a directory of roadmap YAML files into a Catalog, with errors that name the file and the
+field, and warnings on what loaded."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import yaml
-
-from roadmaps.model import Catalog, Level, Resource, Roadmap, Signals, Step
+from roadmaps.limits import MIN_RESOURCES
+from roadmaps.model import Catalog, Roadmap
+from roadmaps.problems import Inspection, Problem, RoadmapError, Severity
+from roadmaps.reader import read_roadmap_file
 
 BUILTIN_DIR = Path(__file__).resolve().parent
-
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-
-# A button's callback data carries a roadmap id, a step id, an action letter and two
-# separators (or a page number), and Telegram caps it at 64 bytes; ids are ASCII slugs.
-MAX_ID_PAIR_BYTES = 58
-
-# Limits that keep every rendered card under Telegram's 4096 characters.
-MAX_TITLE = 120
-MAX_SUMMARY = 1000
-MAX_RESOURCES = 5
-MAX_URL = 300
-MAX_STEPS = 200
-
-SIGNAL_NAMES = ("importance", "market_demand", "automation_risk")
-ROADMAP_FIELDS = {"id", "title", "summary", "signals", "steps"}
-STEP_FIELDS = {"id", "title", "summary", "signals", "resources", "section", "formerly"}
-RESOURCE_FIELDS = {"title", "url"}
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a roadmap file."""
-
-    file: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message}"
-
-
-class RoadmapError(Exception):
-    """Raised when roadmap files do not validate; carries every problem found."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(problem) for problem in problems))
-        self.problems = problems
 
 
 def roadmap_files(directory: Path) -> list[Path]:
@@ -59,25 +20,74 @@ def roadmap_files(directory: Path) -> list[Path]:
 
 
 def check_roadmaps(directory: Path) -> list[Problem]:
-    """Every problem in a directory of roadmap files; empty when all is well."""
+    """Every error in a directory of roadmap files; empty when all of them load."""
     return _read_directory(directory)[1]
 
 
+def inspect_roadmaps(directory: Path = BUILTIN_DIR) -> Inspection:
+    """Read a directory once: the roadmaps that load, every error, and the warnings on what loaded."""
+    catalog, errors, files = _read_directory(directory)
+    return Inspection(catalog, tuple(errors), tuple(warnings_of(catalog, files)))
+
+
 def load_catalog(directory: Path = BUILTIN_DIR) -> Catalog:
-    """Load and validate every roadmap in a directory, or raise RoadmapError."""
-    catalog, problems = _read_directory(directory)
+    """Load and validate every roadmap in a directory, or raise RoadmapError; warnings never stop it."""
+    catalog, problems, _ = _read_directory(directory)
     if problems:
         raise RoadmapError(problems)
     return catalog
 
 
-def _read_directory(directory: Path) -> tuple[Catalog, list[Problem]]:
-    """Parse every file; collect roadmaps and problems side by side."""
+def warnings_of(catalog: Catalog, files: Mapping[str, str] | None = None) -> list[Problem]:
+    """What is valid but worth fixing: thin or repeated resources, lonely topics, efforts that are no range.
+
+    `files` maps a roadmap id to the file it came from, for the warnings to name; the id stands in otherwise.
+    """
+    warnings: list[Problem] = []
+    for roadmap in catalog:
+        file = (files or {}).get(roadmap.id, roadmap.id)
+
+        def warn(field: str, message: str, file: str = file) -> None:
+            warnings.append(Problem(file, field, message, Severity.WARNING))
+
+        first_use: dict[str, str] = {}
+        for number, step in enumerate(roadmap.steps):
+            where = f"steps[{number}] ({step.id})"
+            if len(step.resources) < MIN_RESOURCES:
+                warn(
+                    f"{where}.resources",
+                    f"has {len(step.resources)} resource(s); give at least {MIN_RESOURCES}, "
+                    "so one dead link leaves another",
+                )
+            for position, resource in enumerate(step.resources):
+                here = f"{where}.resources[{position}]"
+                key = resource.url.rstrip("/")
+                if key in first_use:
+                    warn(f"{here}.url", f"{resource.url} is already used by {first_use[key]} in this roadmap")
+                else:
+                    first_use[key] = here
+            effort = step.effort_hours
+            if effort is not None and effort.low >= effort.high:
+                warn(
+                    f"{where}.effort_hours",
+                    f"[{effort.low}, {effort.high}] is not a range; write [low, high] with low below high",
+                )
+            if step.topic is not None and len(catalog.teaching(step.topic)) < 2:
+                warn(
+                    f"{where}.topic",
+                    f"no other step in the catalog has topic {step.topic!r}; "
+                    "a topic is for a skill several steps share",
+                )
+    return warnings
+
+
+def _read_directory(directory: Path) -> tuple[Catalog, list[Problem], dict[str, str]]:
+    """Parse every file; collect roadmaps, problems and each roadmap's file side by side."""
     if not directory.is_dir():
-        return Catalog(()), [Problem(str(directory), "(directory)", "no such directory")]
+        return Catalog(()), [Problem(str(directory), "(directory)", "no such directory")], {}
     files = roadmap_files(directory)
     if not files:
-        return Catalog(()), [Problem(str(directory), "(directory)", "no .yaml roadmap files")]
+        return Catalog(()), [Problem(str(directory), "(directory)", "no .yaml roadmap files")], {}
     roadmaps: list[Roadmap] = []
     problems: list[Problem] = []
     first_file_of: dict[str, Path] = {}
@@ -98,202 +108,4 @@ def _read_directory(directory: Path) -> tuple[Catalog, list[Problem]]:
         first_file_of[roadmap.id] = path
         roadmaps.append(roadmap)
     roadmaps.sort(key=lambda roadmap: roadmap.id)
-    return Catalog(tuple(roadmaps)), problems
-
-
-def read_roadmap_file(path: Path) -> tuple[Roadmap | None, list[Problem]]:
-    """One file into a Roadmap, or None and the reasons why not."""
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(str(path), "(file)", f"cannot be read: {error}")]
-    except yaml.YAMLError as error:
-        return None, [Problem(str(path), "(file)", f"is not valid YAML: {_one_line(error)}")]
-    reader = _Reader(str(path))
-    roadmap = reader.roadmap(document)
-    return (roadmap if not reader.problems else None), reader.problems
-
-
-def _one_line(error: Exception) -> str:
-    return " ".join(str(error).split())
-
-
-class _Reader:
-    """Walks one parsed document, building objects and noting problems as it goes."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def problem(self, field: str, message: str) -> None:
-        self.problems.append(Problem(self.file, field, message))
-
-    def roadmap(self, document: Any) -> Roadmap | None:
-        if not isinstance(document, dict):
-            self.problem("(file)", "must be a mapping with id, title, summary, signals and steps")
-            return None
-        self.unknown_fields(document, ROADMAP_FIELDS, "")
-        roadmap_id = self.slug(document, "id", "id")
-        title = self.text(document, "title", "title", MAX_TITLE)
-        summary = self.text(document, "summary", "summary", MAX_SUMMARY)
-        signals = self.signals(document.get("signals"), "signals")
-        steps = self.steps(document.get("steps"), roadmap_id)
-        if None in (roadmap_id, title, summary, signals, steps):
-            return None
-        return Roadmap(roadmap_id, title, summary, signals, steps)  # type: ignore[arg-type]
-
-    def steps(self, value: Any, roadmap_id: str | None) -> tuple[Step, ...] | None:
-        if value is None:
-            self.problem("steps", "is missing")
-            return None
-        if not isinstance(value, list) or not value:
-            self.problem("steps", "must be a non-empty list of steps")
-            return None
-        if len(value) > MAX_STEPS:
-            self.problem("steps", f"has {len(value)} steps; at most {MAX_STEPS}")
-        steps = [self.step(item, f"steps[{number}]", roadmap_id) for number, item in enumerate(value)]
-        self.check_unique_ids(value)
-        if any(step is None for step in steps):
-            return None
-        return tuple(steps)  # type: ignore[arg-type]
-
-    def step(self, value: Any, where: str, roadmap_id: str | None) -> Step | None:
-        if not isinstance(value, dict):
-            self.problem(where, "must be a mapping with id, title, summary and signals")
-            return None
-        if isinstance(value.get("id"), str):
-            where = f"{where} ({value['id']})"
-        self.unknown_fields(value, STEP_FIELDS, where)
-        step_id = self.slug(value, "id", f"{where}.id")
-        if step_id and roadmap_id and len(roadmap_id) + len(step_id) > MAX_ID_PAIR_BYTES:
-            self.problem(
-                f"{where}.id",
-                f"roadmap id and step id together are {len(roadmap_id) + len(step_id)} "
-                f"characters; at most {MAX_ID_PAIR_BYTES} fit in a Telegram button (64 bytes)",
-            )
-            step_id = None
-        title = self.text(value, "title", f"{where}.title", MAX_TITLE)
-        summary = self.text(value, "summary", f"{where}.summary", MAX_SUMMARY)
-        signals = self.signals(value.get("signals"), f"{where}.signals")
-        resources = self.resources(value.get("resources"), f"{where}.resources")
-        section = self.optional_text(value, "section", f"{where}.section")
-        formerly = self.formerly(value.get("formerly"), f"{where}.formerly")
-        if None in (step_id, title, summary, signals, resources, formerly):
-            return None
-        return Step(step_id, title, summary, signals, resources, section, formerly)  # type: ignore[arg-type]
-
-    def check_unique_ids(self, items: list[Any]) -> None:
-        """Current and former step ids must all differ, or progress would be ambiguous."""
-        owner: dict[str, str] = {}
-        for number, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            formerly = item.get("formerly")
-            candidates = [("id", item.get("id"))]
-            if isinstance(formerly, list):
-                candidates += [(f"formerly[{n}]", old) for n, old in enumerate(formerly)]
-            for field, step_id in candidates:
-                if not isinstance(step_id, str):
-                    continue
-                where = f"steps[{number}].{field}"
-                if step_id in owner:
-                    self.problem(where, f"duplicate step id {step_id!r}, already used by {owner[step_id]}")
-                else:
-                    owner[step_id] = where
-
-    def signals(self, value: Any, where: str) -> Signals | None:
-        if value is None:
-            self.problem(where, "is missing")
-            return None
-        if not isinstance(value, dict):
-            self.problem(where, f"must be a mapping of {', '.join(SIGNAL_NAMES)}")
-            return None
-        self.unknown_fields(value, set(SIGNAL_NAMES), where)
-        levels = [self.level(value.get(name), f"{where}.{name}") for name in SIGNAL_NAMES]
-        if None in levels:
-            return None
-        return Signals(*levels)  # type: ignore[arg-type]
-
-    def level(self, value: Any, where: str) -> Level | None:
-        allowed = ", ".join(level.value for level in Level)
-        if value is None:
-            self.problem(where, f"is missing; one of {allowed}")
-            return None
-        try:
-            return Level(value)
-        except ValueError:
-            self.problem(where, f"unknown level {value!r}; one of {allowed}")
-            return None
-
-    def resources(self, value: Any, where: str) -> tuple[Resource, ...] | None:
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.problem(where, "must be a list of {title, url}")
-            return None
-        if len(value) > MAX_RESOURCES:
-            self.problem(where, f"has {len(value)} resources; at most {MAX_RESOURCES}")
-            return None
-        resources = [self.resource(item, f"{where}[{number}]") for number, item in enumerate(value)]
-        if None in resources:
-            return None
-        return tuple(resources)  # type: ignore[arg-type]
-
-    def resource(self, value: Any, where: str) -> Resource | None:
-        if not isinstance(value, dict):
-            self.problem(where, "must be a mapping with title and url")
-            return None
-        self.unknown_fields(value, RESOURCE_FIELDS, where)
-        title = self.text(value, "title", f"{where}.title", MAX_TITLE)
-        url = self.text(value, "url", f"{where}.url", MAX_URL)
-        if url is not None and not re.match(r"^https?://[^\s/$.?#][^\s]*$", url):
-            self.problem(f"{where}.url", f"{url!r} is not an http(s) URL")
-            url = None
-        if title is None or url is None:
-            return None
-        return Resource(title, url)
-
-    def formerly(self, value: Any, where: str) -> tuple[str, ...] | None:
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.problem(where, "must be a list of former step ids")
-            return None
-        ids = []
-        for number, old in enumerate(value):
-            if not isinstance(old, str) or not SLUG.match(old):
-                self.problem(f"{where}[{number}]", f"{old!r} is not a slug (a-z, 0-9, single hyphens)")
-                return None
-            ids.append(old)
-        return tuple(ids)
-
-    def slug(self, mapping: dict[str, Any], key: str, where: str) -> str | None:
-        value = self.text(mapping, key, where, MAX_TITLE)
-        if value is not None and not SLUG.match(value):
-            self.problem(where, f"{value!r} is not a slug (a-z, 0-9, single hyphens)")
-            return None
-        return value
-
-    def text(self, mapping: dict[str, Any], key: str, where: str, limit: int) -> str | None:
-        value = mapping.get(key)
-        if value is None:
-            self.problem(where, "is missing")
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.problem(where, "must be non-empty text")
-            return None
-        value = value.strip()
-        if len(value) > limit:
-            self.problem(where, f"is {len(value)} characters; at most {limit}")
-            return None
-        return value
-
-    def optional_text(self, mapping: dict[str, Any], key: str, where: str) -> str | None:
-        if mapping.get(key) is None:
-            return None
-        return self.text(mapping, key, where, MAX_TITLE)
-
-    def unknown_fields(self, mapping: dict[str, Any], known: Iterable[str], where: str) -> None:
-        known = set(known)
-        for key in (key for key in mapping if key not in known):
-            self.problem(f"{where}.{key}" if where else str(key), f"unknown field; known: {', '.join(sorted(known))}")
+    return Catalog(tuple(roadmaps)), problems, {roadmap_id: str(path) for roadmap_id, path in first_file_of.items()}

@@ -47,8 +47,20 @@ class Resource:
 
 
 @dataclass(frozen=True, slots=True)
+class Effort:
+    """An honest estimate of the hours a step takes, from `low` to `high`."""
+
+    low: int
+    high: int
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
-    """One step of a roadmap; its id is stable, `formerly` keeps old ids' progress."""
+    """One step of a roadmap; its id is stable, `formerly` keeps old ids' progress.
+
+    `why`, `done_when`, `practice` and `effort_hours` make a step worth learning from; `topic`
+    names a skill that several roadmaps teach, so progress on it can count once.
+    """
 
     id: str
     title: str
@@ -57,6 +69,11 @@ class Step:
     resources: tuple[Resource, ...] = ()
     section: str | None = None
     formerly: tuple[str, ...] = ()
+    why: str | None = None
+    done_when: tuple[str, ...] = ()
+    practice: str | None = None
+    effort_hours: Effort | None = None
+    topic: str | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -105,13 +122,31 @@ class Catalog:
 
     roadmaps: tuple[Roadmap, ...]
     _by_id: Mapping[str, Roadmap] = field(init=False, repr=False, compare=False)
+    _by_topic: Mapping[str, tuple[tuple[Roadmap, Step], ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({roadmap.id: roadmap for roadmap in self.roadmaps}))
+        by_topic: dict[str, list[tuple[Roadmap, Step]]] = {}
+        for roadmap in self.roadmaps:
+            for step in roadmap.steps:
+                if step.topic is not None:
+                    by_topic.setdefault(step.topic, []).append((roadmap, step))
+        object.__setattr__(
+            self, "_by_topic", MappingProxyType({topic: tuple(pairs) for topic, pairs in by_topic.items()})
+        )
 
     def get(self, roadmap_id: str) -> Roadmap | None:
         """The roadmap with this id, if there is one."""
         return self._by_id.get(roadmap_id)
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """Every topic some step names, in catalog order."""
+        return tuple(self._by_topic)
+
+    def teaching(self, topic: str) -> tuple[tuple[Roadmap, Step], ...]:
+        """Every (roadmap, step) that teaches this topic, in catalog order; empty if none."""
+        return self._by_topic.get(topic, ())
 
     def __iter__(self) -> Iterator[Roadmap]:
         return iter(self.roadmaps)

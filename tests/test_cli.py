@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import subprocess
 import sys
@@ -15,7 +16,9 @@ from tests.support import VALID_STEP
 def test_roadmaps_check_passes_the_built_in_roadmaps(tmp_path: Path) -> None:
     result = roadmap_bot("roadmaps", "check", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "roadmaps" in result.stdout and "all valid" in result.stdout
+    assert result.stderr == "", "no error"
+    [verdict] = result.stdout.splitlines()  # no warning either
+    assert re.fullmatch(r"5 roadmaps, \d+ steps: all valid", verdict), verdict
 
 
 def test_roadmaps_check_names_the_file_and_field_of_each_error_and_fails(tmp_path: Path) -> None:
@@ -36,6 +39,50 @@ def test_roadmaps_check_names_the_file_and_field_of_each_error_and_fails(tmp_pat
     assert f"{broken}: steps[0] (first).signals.market_demand: unknown level 'sky-high'" in result.stderr
     assert "good.yaml" not in result.stderr
     assert "2 problem(s) found" in result.stderr
+
+
+def test_roadmaps_check_prints_warnings_with_file_and_field_and_passes_on_warnings_alone(tmp_path: Path) -> None:
+    (tmp_path / "thin.yaml").write_text(
+        "id: thin\ntitle: Thin\nsummary: Valid, not yet good.\n"
+        "signals: {importance: high, market_demand: high, automation_risk: low}\nsteps:\n"
+        + VALID_STEP
+        + "    resources:\n      - {title: Docs, url: 'https://example.org/docs'}\n"
+        + "    effort_hours: [6, 6]\n    topic: lonely\n"
+        + VALID_STEP.replace("id: first", "id: second")
+        + "    resources:\n      - {title: Docs again, url: 'https://example.org/docs'}\n"
+        + "      - {title: More, url: 'https://example.org/more'}\n",
+        encoding="utf-8",
+    )
+    result = roadmap_bot("roadmaps", "check", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    thin = tmp_path / "thin.yaml"
+    assert result.stdout.splitlines() == [
+        f"{thin}: steps[0] (first).resources: warning: has 1 resource(s); give at least 2, "
+        "so one dead link leaves another",
+        f"{thin}: steps[0] (first).effort_hours: warning: [6, 6] is not a range; write [low, high] with low below high",
+        f"{thin}: steps[0] (first).topic: warning: no other step in the catalog has topic 'lonely'; "
+        "a topic is for a skill several steps share",
+        f"{thin}: steps[1] (second).resources[0].url: warning: https://example.org/docs is already used by "
+        "steps[0] (first).resources[0] in this roadmap",
+        "1 roadmaps, 2 steps: all valid; 4 warning(s)",
+    ]
+    assert result.stderr == ""
+
+
+def test_roadmaps_check_fails_on_errors_and_still_shows_the_warnings(tmp_path: Path) -> None:
+    header = "signals: {importance: high, market_demand: high, automation_risk: low}\nsteps:\n"
+    (tmp_path / "thin.yaml").write_text("id: thin\ntitle: Thin\nsummary: Valid.\n" + header + VALID_STEP)
+    (tmp_path / "broken.yaml").write_text(
+        "id: broken\ntitle: Broken\nsummary: Not.\n" + header + VALID_STEP + "    effort_hours: [4, lots]\n"
+    )
+    result = roadmap_bot("roadmaps", "check", str(tmp_path), cwd=tmp_path)
+    assert result.returncode == 1
+    broken, thin = tmp_path / "broken.yaml", tmp_path / "thin.yaml"
+    assert f"{broken}: steps[0] (first).effort_hours: [4, 'lots'] is not [low, high], two whole numbers of hours" in (
+        result.stderr
+    )
+    assert "1 problem(s) found; 1 warning(s)" in result.stderr
+    assert f"{thin}: steps[0] (first).resources: warning: has 0 resource(s)" in result.stdout
 
 
 def test_run_without_a_token_says_how_to_get_one_and_fails(tmp_path: Path) -> None:
