@@ -90,10 +90,13 @@ class Comparison:
     ours: list[float] = field(default_factory=list)
     problem: str = ""  # why it stopped, if it did
     failed: bool = False
+    changed: list[str] = field(default_factory=list)  # the benchmark's own files that differ between the sides
 
     def report(self) -> list[str]:
         """The rounds, then the summary line."""
         lines = [f"== compare {self.name}: {self.headline.key}, {self.headline.meaning}; {self._better} is better"]
+        if self.changed:
+            lines.append(f"note: the benchmark itself differs between ref and ours ({', '.join(self.changed)})")
         for number, (ref, ours) in enumerate(zip(self.ref, self.ours, strict=False), start=1):
             ratio = self.headline.ratio(ours, ref)
             lines.append(f"round {number}: ref={_figure(ref)} ours={_figure(ours)} ratio={ratio:.3f}")
@@ -167,6 +170,7 @@ def _compare(ref: str, commit: str, names: list[str], rounds: int, quick: bool) 
             if not (ref_tree / "bench" / f"{comparison.name}.py").is_file():
                 comparison.problem = "ref has no such benchmark"
                 continue
+            comparison.changed = changed_since(commit, [f"bench/{comparison.name}.py", "bench/common.py"])
             run_rounds(comparison, sides, rounds, quick)
     print(f"done; {_load()}\n", flush=True)
     for comparison in comparisons:
@@ -314,6 +318,11 @@ def _resolve(revision: str) -> str | None:
         text=True,
     )
     return result.stdout.strip() if result.returncode == 0 else None
+
+
+def changed_since(commit: str, paths: Sequence[str]) -> list[str]:
+    """Those of `paths` that differ between `commit` and the working tree."""
+    return [path for path in paths if _git("diff", "--name-only", commit, "--", path)]
 
 
 def _load() -> str:
