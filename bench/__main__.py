@@ -1,4 +1,5 @@
-"""`python -m bench <name> [--quick]` or `python -m bench all [--quick]`."""
+"""`python -m bench <name> [--quick]`, `python -m bench all [--quick]`, or
+`python -m bench compare REF [NAME...] [--quick] [--rounds N]` (see bench/compare.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,19 @@ import sys
 import time
 
 NAMES = ("taps", "nudges", "memory", "pacing", "startup", "fuzz")
+USAGE = (
+    f"usage: python -m bench {{{','.join(NAMES)},all}} [--quick]\n"
+    "       python -m bench compare REF [NAME...] [--quick] [--rounds N]"
+)
 
 
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "compare":
+        from bench.compare import main as compare
+
+        return compare(argv[1:])
     if not argv or argv[0] not in (*NAMES, "all"):
-        print(f"usage: python -m bench {{{','.join(NAMES)},all}} [--quick]", file=sys.stderr)
+        print(USAGE, file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING)
     names = NAMES if argv[0] == "all" else (argv[0],)
@@ -29,4 +38,5 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-raise SystemExit(main(sys.argv[1:]))
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
