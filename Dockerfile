@@ -13,6 +13,7 @@ COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
 COPY roadmaps ./roadmaps
+COPY webapp ./webapp
 RUN pip install . \
     && useradd --create-home --uid 10001 bot \
     && mkdir /data \

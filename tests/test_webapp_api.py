@@ -1,0 +1,401 @@
+"""The Mini App's API through the real Starlette app mounted at /app, on SQLite and PostgreSQL:
+what a user reads and marks, the rows it writes, and what it refuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY, generate_latest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from handlers import views
+from roadmaps import Catalog, Step
+from storage import Changed, Mark, Progress, StepState, Storage
+from storage.tables import chat_roadmaps, chats, reminders, step_notes, step_states
+from tests.conftest import ChatSession, Clock
+from tests.fakebotapi import TOKEN
+from tests.miniapp import USER, authorization, client_for, init_data, served_app
+from webapp import ProgressAccess, build_webapp, payloads
+from webapp.api import CONTENT_SECURITY_POLICY, STATIC_DIR
+
+SEED = "backend-engineer-ai-era"
+FIRST = "typed-language-and-git"
+STATE_URL = f"/app/api/roadmaps/{SEED}/steps/{FIRST}/state"
+OTHER_BOT = "987654321:ANOTHER-bot-token-abcdefghijklmnopq"
+
+
+@pytest.fixture
+async def client(catalog: Catalog, storage: Storage, clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(served_app(catalog, storage, clock)) as client:
+        yield client
+
+
+@pytest.fixture
+def auth(clock: Clock) -> dict[str, str]:
+    """The header of a page opened a minute ago by user 1001."""
+    return authorization(init_data(signed_at=clock() - dt.timedelta(minutes=1)))
+
+
+async def rows(storage: Storage) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row a mark could touch."""
+    async with storage.engine.connect() as connection:
+        return {
+            table.name: sorted(tuple(row) for row in await connection.execute(select(table)))
+            for table in (chats, chat_roadmaps, step_states, step_notes, reminders)
+        }
+
+
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+@pytest.mark.parametrize("name", ["progress_of", "progress_of_chat", "set_step_state"])
+def test_storage_is_the_progress_access_the_page_needs(name: str) -> None:
+    wanted = inspect.signature(getattr(ProgressAccess, name)).parameters
+    offered = inspect.signature(getattr(Storage, name)).parameters
+    assert list(offered)[: len(wanted)] == list(wanted), "the same calls, by the same names"
+    extra = list(offered.values())[len(wanted) :]
+    assert all(p.default is not inspect.Parameter.empty for p in extra), "anything more is optional"
+
+
+async def test_the_catalog_lists_every_roadmap_with_its_progress_line(
+    client: httpx.AsyncClient, auth: dict[str, str], storage: Storage, catalog: Catalog, clock: Clock
+) -> None:
+    roadmap = catalog.get(SEED)
+    assert roadmap is not None
+    for step in roadmap.steps[:3]:
+        await storage.set_step_state(USER["id"], SEED, step, StepState.DONE, clock())
+    response = await client.get("/app/api/roadmaps", headers=auth)
+    assert response.status_code == 200
+    listed = response.json()["roadmaps"]
+    assert [(r["id"], r["title"], r["steps"]) for r in listed] == [(r.id, r.title, len(r.steps)) for r in catalog]
+    assert listed[0]["progress"]["line"] == "30% · 3 of 10 steps done"
+    assert listed[0]["progress"]["started"] is True
+    assert listed[1]["progress"] == {
+        "done": 0,
+        "working": 0,
+        "skipped": 0,
+        "total": 25,
+        "percent": 0,
+        "line": "0% · 0 of 25 steps done",
+        "started": False,
+        "finished": False,
+    }
+
+
+async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
+    client: httpx.AsyncClient, auth: dict[str, str], storage: Storage, catalog: Catalog, clock: Clock
+) -> None:
+    roadmap = catalog.get(SEED)
+    assert roadmap is not None
+    await storage.set_step_state(USER["id"], SEED, roadmap.steps[1], StepState.WORKING, clock())
+    await storage.set_note(USER["id"], SEED, roadmap.steps[1], "RFC 9110 <b>first</b>", clock())
+
+    response = await client.get(f"/app/api/roadmaps/{SEED}", headers=auth)
+    assert response.status_code == 200
+    page = response.json()
+    assert page["title"] == "Backend Engineer (AI era)"
+    assert page["summary"].startswith("From language fundamentals to AI-augmented services")
+    assert [(s["name"], s["level"]) for s in page["signals"]] == [
+        ("Importance", "High"),
+        ("Market demand", "Medium"),
+        ("Automation risk", "Low"),
+    ]
+    assert page["legend"] == views.SIGNALS_LEGEND
+    assert page["progress"]["line"] == "0% · 0 of 10 steps done · 1 in progress"
+    assert page["next_step"] == roadmap.steps[1].id
+    assert len(page["steps"]) == 10
+    first, second = page["steps"][:2]
+    assert first == {
+        "id": FIRST,
+        "number": 1,
+        "title": "A typed language + git",
+        "summary": "Go, TypeScript, or Python with types. Master the language before the framework.",
+        "section": None,
+        "signals": [
+            {"name": "Importance", "level": "High", "value": "high"},
+            {"name": "Market demand", "level": "High", "value": "high"},
+            {"name": "Automation risk", "level": "Low", "value": "low"},
+        ],
+        "resources": [
+            {"title": "Pro Git (the official Git book)", "url": "https://git-scm.com/book/en/v2"},
+            {"title": "The TypeScript Handbook", "url": "https://www.typescriptlang.org/docs/handbook/intro.html"},
+            {"title": "Python docs: typing", "url": "https://docs.python.org/3/library/typing.html"},
+        ],
+        "state": "todo",
+        "changed_at": None,
+        "note": None,
+    }
+    assert (second["number"], second["state"], second["note"]) == (2, "working", "RFC 9110 <b>first</b>")
+    assert second["changed_at"] == clock().isoformat()
+
+
+async def test_marking_a_step_done_writes_the_row_a_tap_writes(
+    client: httpx.AsyncClient, auth: dict[str, str], storage: Storage, clock: Clock
+) -> None:
+    before = metric("roadmap_bot_webapp_requests_total", endpoint="mark", status="200")
+    response = await client.put(STATE_URL, json={"state": "done"}, headers=auth)
+    assert response.status_code == 200
+    page = response.json()
+    assert page["progress"]["line"] == "10% · 1 of 10 steps done"
+    assert (page["steps"][0]["state"], page["steps"][0]["changed_at"]) == ("done", clock().isoformat())
+    assert page["next_step"] == "http-rest-apis"
+
+    async with storage.engine.connect() as connection:
+        marks = (await connection.execute(select(step_states))).all()
+    assert [(r.chat_id, r.roadmap_id, r.step_id, r.state, r.changed_at) for r in marks] == [
+        (1001, SEED, FIRST, "done", clock())
+    ]
+    assert metric("roadmap_bot_webapp_requests_total", endpoint="mark", status="200") == before + 1
+
+
+async def test_every_state_the_page_offers(
+    client: httpx.AsyncClient, auth: dict[str, str], storage: Storage, clock: Clock
+) -> None:
+    lines = {}
+    for state in ("working", "skipped", "done", "todo"):
+        clock.advance(minutes=1)
+        response = await client.put(STATE_URL, json={"state": state}, headers=auth)
+        assert response.status_code == 200
+        assert response.json()["steps"][0]["state"] == state
+        lines[state] = response.json()["progress"]["line"]
+    assert lines == {
+        "working": "0% · 0 of 10 steps done · 1 in progress",
+        "skipped": "0% · 0 of 10 steps done · 1 skipped",
+        "done": "10% · 1 of 10 steps done",
+        "todo": "0% · 0 of 10 steps done",
+    }
+    assert (await rows(storage))["step_states"] == [], "not started is no row, as in the chat"
+    assert (await storage.progress_of(USER["id"], SEED)).started, "the roadmap stays started"
+
+
+async def test_a_mark_keeps_the_note_in_its_answer(
+    client: httpx.AsyncClient, auth: dict[str, str], storage: Storage, catalog: Catalog, clock: Clock
+) -> None:
+    roadmap = catalog.get(SEED)
+    assert roadmap is not None
+    await storage.set_note(USER["id"], SEED, roadmap.steps[0], "git rebase -i", clock())
+    response = await client.put(STATE_URL, json={"state": "done"}, headers=auth)
+    assert response.json()["steps"][0]["note"] == "git rebase -i"
+
+
+async def test_chat_and_page_share_one_progress(
+    client: httpx.AsyncClient, auth: dict[str, str], chat: ChatSession
+) -> None:
+    await chat.send(f"/start {SEED}")
+    await chat.tap("1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    page = (await client.get(f"/app/api/roadmaps/{SEED}", headers=auth)).json()
+    assert page["steps"][0]["state"] == "done" and page["progress"]["line"] == "10% · 1 of 10 steps done"
+
+    response = await client.put(
+        f"/app/api/roadmaps/{SEED}/steps/http-rest-apis/state", json={"state": "done"}, headers=auth
+    )
+    assert response.json()["progress"]["line"] == "20% · 2 of 10 steps done"
+    await chat.send("/progress")
+    assert "20% · 2 of 10 steps done" in chat.last.text
+
+
+def forged(clock: Clock) -> dict[str, str | None]:
+    """Authorization headers that must not prove anyone."""
+    good = init_data(signed_at=clock())
+    return {
+        "missing": None,
+        "empty": "",
+        "other scheme": f"Bearer {good}",
+        "no init data": "tma ",
+        "one byte changed": f"tma {good.replace('%22id%22%3A1001', '%22id%22%3A1002')}",
+        "expired": f"tma {init_data(signed_at=clock() - dt.timedelta(days=1, seconds=1))}",
+        "another bot": f"tma {init_data(signed_at=clock(), bot_token=OTHER_BOT)}",
+        "no hash": f"tma {good.rsplit('&hash=', 1)[0]}",
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["missing", "empty", "other scheme", "no init data", "one byte changed", "expired", "another bot", "no hash"],
+)
+async def test_without_valid_init_data_nothing_is_read_or_changed(
+    client: httpx.AsyncClient, storage: Storage, catalog: Catalog, clock: Clock, case: str
+) -> None:
+    roadmap = catalog.get(SEED)
+    assert roadmap is not None
+    await storage.set_step_state(USER["id"], SEED, roadmap.steps[2], StepState.SKIPPED, clock())
+    header = forged(clock)[case]
+    headers = {} if header is None else {"Authorization": header}
+    before, failures = await rows(storage), sum(_auth_failures().values())
+
+    answers = [
+        await client.get("/app/api/roadmaps", headers=headers),
+        await client.get(f"/app/api/roadmaps/{SEED}", headers=headers),
+        await client.put(STATE_URL, json={"state": "done"}, headers=headers),
+        await client.put(
+            f"/app/api/roadmaps/{SEED}/steps/{roadmap.steps[2].id}/state", json={"state": "todo"}, headers=headers
+        ),
+        await client.put("/app/api/roadmaps/nope/steps/nope/state", content=b"{", headers=headers),
+    ]
+    for answer in answers:
+        assert answer.status_code == 401, answer.text
+        assert answer.headers["www-authenticate"] == "tma"
+        assert set(answer.json()) == {"error"} and "skipped" not in answer.text
+        assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert await rows(storage) == before
+    assert sum(_auth_failures().values()) == failures + len(answers)
+
+
+def _auth_failures() -> dict[str, float]:
+    return {
+        sample.labels["reason"]: sample.value
+        for family in REGISTRY.collect()
+        if family.name == "roadmap_bot_webapp_auth_failures"
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "message"),
+    [
+        ("GET", "/app/api/roadmaps/no-such-roadmap", None, 404, "no such roadmap"),
+        ("PUT", "/app/api/roadmaps/no-such-roadmap/steps/x/state", b'{"state": "done"}', 404, "no such roadmap"),
+        ("PUT", f"/app/api/roadmaps/{SEED}/steps/no-such-step/state", b'{"state": "done"}', 404, "no such step"),
+        ("PUT", STATE_URL, b'{"state": "finished"}', 422, "state must be one of: todo, working, done, skipped"),
+        ("PUT", STATE_URL, b'{"state": 1}', 422, "one of"),
+        ("PUT", STATE_URL, b'["done"]', 422, "one of"),
+        ("PUT", STATE_URL, b"{not json", 400, "not valid JSON"),
+        ("PUT", STATE_URL, b"\xff\xfe", 400, "not valid JSON"),
+        ("PUT", STATE_URL, b'{"state": "done", "pad": "' + b"x" * 2000 + b'"}', 413, "at most 1024 bytes"),
+        ("GET", STATE_URL, None, 405, "Method Not Allowed"),
+        ("POST", f"/app/api/roadmaps/{SEED}", b"{}", 405, "Method Not Allowed"),
+        ("GET", "/app/api/nothing/here", None, 404, "Not Found"),
+    ],
+)
+async def test_bad_input_gets_a_clear_4xx_and_changes_nothing(
+    client: httpx.AsyncClient,
+    auth: dict[str, str],
+    storage: Storage,
+    method: str,
+    path: str,
+    body: bytes | None,
+    status: int,
+    message: str,
+) -> None:
+    before = await rows(storage)
+    headers = {**auth, "Content-Type": "application/json"}
+    response = await client.request(method, path, content=body, headers=headers)
+    assert (response.status_code, response.headers["content-type"]) == (status, "application/json")
+    assert message in response.json()["error"]
+    assert response.headers["cache-control"] == "no-store"
+    assert await rows(storage) == before
+
+
+async def test_a_mark_must_be_json(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    response = await client.put(STATE_URL, content=b"state=done", headers={**auth, "Content-Type": "text/plain"})
+    assert response.status_code == 415 and "application/json" in response.json()["error"]
+
+
+class Unreachable:
+    """Progress access whose database does not answer."""
+
+    async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
+        raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
+
+    async def progress_of_chat(self, chat_id: int) -> list[Progress]:
+        raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
+
+    async def set_step_state(
+        self, chat_id: int, roadmap_id: str, step: Step, state: StepState, now: dt.datetime
+    ) -> Changed:
+        raise OperationalError("INSERT", {}, ConnectionRefusedError("connection refused"))
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/app/api/roadmaps"), ("GET", f"/app/api/roadmaps/{SEED}"), ("PUT", STATE_URL)]
+)
+async def test_a_database_that_does_not_answer_is_a_503(
+    catalog: Catalog, clock: Clock, auth: dict[str, str], method: str, path: str
+) -> None:
+    unreachable: ProgressAccess = Unreachable()
+    app = Starlette(routes=[Mount("/app", app=build_webapp(catalog, unreachable, TOKEN, clock))])
+    async with client_for(app) as client:
+        response = await client.request(method, path, json={"state": "done"}, headers=auth)
+    assert response.status_code == 503 and "try again" in response.json()["error"]
+
+
+async def test_the_page_and_its_headers(client: httpx.AsyncClient) -> None:
+    page = await client.get("/app/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert '<script src="https://telegram.org/js/telegram-web-app.js"></script>' in page.text
+    for path, kind in (("/app/app.js", "javascript"), ("/app/app.css", "text/css"), ("/app/icon.svg", "svg")):
+        asset = await client.get(path)
+        assert asset.status_code == 200 and kind in asset.headers["content-type"]
+        assert asset.headers["cache-control"] == "no-cache"
+    for response in (page, await client.get("/app/api/roadmaps"), await client.get("/app/missing.txt")):
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+    policy = dict(part.split(" ", 1) for part in CONTENT_SECURITY_POLICY.split("; "))
+    assert policy["default-src"] == "'none'"
+    assert policy["script-src"] == "'self' https://telegram.org", "no inline script; Telegram's script only"
+    assert policy["style-src"] == "'self'", "no inline style"
+    assert policy["connect-src"] == "'self'"
+    assert policy["frame-ancestors"].split() == [
+        "https://web.telegram.org",
+        "https://webk.telegram.org",
+        "https://webz.telegram.org",
+    ]
+    assert (await client.get("/app/api/roadmaps")).headers["cache-control"] == "no-store"
+
+
+async def test_the_metrics_are_in_the_default_registry(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    await client.get("/app/", headers=auth)
+    await client.get("/app/api/roadmaps", headers=auth)
+    await client.get("/app/api/roadmaps")
+    text = generate_latest().decode()
+    assert 'roadmap_bot_webapp_requests_total{endpoint="page",status="200"}' in text
+    assert 'roadmap_bot_webapp_requests_total{endpoint="catalog",status="200"}' in text
+    assert 'roadmap_bot_webapp_requests_total{endpoint="catalog",status="401"}' in text
+    assert 'roadmap_bot_webapp_auth_failures_total{reason="missing"}' in text
+
+
+def test_the_page_is_built_without_html_strings() -> None:
+    script = (STATIC_DIR / "app.js").read_text(encoding="utf-8")
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert sink not in script
+    assert re.findall(r"<script\b[^>]*>", page) == [
+        '<script src="https://telegram.org/js/telegram-web-app.js">',
+        '<script src="app.js" defer>',
+    ], "no inline script"
+    assert "<style" not in page and not re.search(r"\s(style|on[a-z]+)=", page), "no inline style or handler"
+
+
+@pytest.mark.parametrize(
+    "marks",
+    [
+        {},
+        {0: StepState.DONE},
+        {0: StepState.DONE, 1: StepState.DONE, 2: StepState.DONE, 4: StepState.WORKING},
+        {i: StepState.SKIPPED for i in range(10)},
+        {i: StepState.DONE for i in range(10)},
+    ],
+)
+def test_the_page_speaks_the_chats_words(catalog: Catalog, marks: dict[int, StepState]) -> None:
+    roadmap = catalog.get(SEED)
+    assert roadmap is not None
+    at = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+    progress = Progress(SEED, {roadmap.steps[i].id: Mark(state, at) for i, state in marks.items()})
+    assert payloads.progress_line(roadmap, progress) == views.progress_line(roadmap, progress)
+    assert payloads.SIGNALS_LEGEND == views.SIGNALS_LEGEND
+    assert payloads.percent(1, 3) == views.percent(1, 3) == 33, "rounded down"
+    assert payloads.percent(2, 3) == views.percent(2, 3) == 66, "rounded down"

@@ -1,0 +1,319 @@
+"""The Mini App in a real browser: headless Chromium opens the page served by uvicorn, as Telegram
+would show it (Telegram.WebApp stood in for, Telegram's script blocked: nothing leaves the machine),
+and a mark made there is the chat's progress too."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from roadmaps import Catalog
+from storage import Storage
+from storage.tables import step_states
+from tests.conftest import ChatSession, Clock
+from tests.miniapp import USER, chromium, chromium_or_skip, init_data, served_app, telegram_stub, uvicorn_serving
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = "Backend Engineer (AI era)"
+SEED_ID = "backend-engineer-ai-era"
+FIRST_STEP = "A typed language + git"
+
+# The seed page (seeds/backend-engineer-ai-era.txt), word for word: each step's title, text and signals.
+SEED_STEPS = [
+    (
+        "A typed language + git",
+        "Go, TypeScript, or Python with types. Master the language before the framework.",
+        "Importance High Market demand High Automation risk Low",
+    ),
+    (
+        "HTTP & REST APIs",
+        "Status codes, idempotency, pagination, versioning. The contract is the product.",
+        "Importance High Market demand High Automation risk Medium",
+    ),
+    (
+        "Relational databases & SQL",
+        "Schema design, indexes, transactions, query plans. Postgres is a safe default.",
+        "Importance High Market demand High Automation risk Low",
+    ),
+    (
+        "Auth & security",
+        "Sessions vs tokens, OAuth2/OIDC, hashing, OWASP Top 10. Don't roll your own crypto.",
+        "Importance High Market demand High Automation risk Low",
+    ),
+    (
+        "Testing & CI",
+        "Unit, integration, and contract tests in a pipeline. AI writes tests fast — you decide what to verify.",
+        "Importance High Market demand Medium Automation risk High",
+    ),
+    (
+        "Caching & message queues",
+        "Redis, idempotent consumers, the outbox pattern. Decouple to scale.",
+        "Importance Medium Market demand High Automation risk Low",
+    ),
+    (
+        "Observability",
+        "Structured logs, metrics, traces (OpenTelemetry). You can't fix what you can't see.",
+        "Importance High Market demand High Automation risk Low",
+    ),
+    (
+        "Containers & deployment",
+        "Docker, a registry, and one orchestrator or PaaS. Reproducible beats 'works on my machine'.",
+        "Importance High Market demand High Automation risk Medium",
+    ),
+    (
+        "System design",
+        "Trade-offs, consistency models, capacity. The senior interview and the senior job.",
+        "Importance High Market demand High Automation risk Low",
+    ),
+    (
+        "LLM-backed services",
+        "Call models safely from a backend: streaming, retries, cost & token budgets, prompt injection defense.",
+        "Importance High Market demand High Automation risk Low",
+    ),
+]
+
+# What a person sees of the roadmap page: innerText, whitespace collapsed (the level meters are CSS only).
+READ_PAGE = """
+const text = (node) => node ? node.innerText.replace(/\\s+/g, ' ').trim() : null;
+const view = document.getElementById('roadmap-view');
+return {
+  title: text(document.getElementById('roadmap-title')),
+  summary: text(document.getElementById('roadmap-summary')),
+  headings: [...view.querySelectorAll('.panel h2')].map(text),
+  progress: text(document.getElementById('progress-line')),
+  signals: text(document.getElementById('roadmap-signals')),
+  legend: text(document.getElementById('signals-legend')),
+  backLinks: [...view.querySelectorAll('a.back-link')].map(text),
+  steps: [...document.querySelectorAll('#steps > li.step')].map((card) => ({
+    number: text(card.querySelector('.step-number')),
+    title: text(card.querySelector('.step-title-text')),
+    summary: text(card.querySelector('.step-summary')),
+    signals: text(card.querySelector('.signals')),
+    resources: [...card.querySelectorAll('.resources a')].map((a) => [text(a), a.href]),
+    state: text(card.querySelector('.step-state')),
+    pressed: [...card.querySelectorAll('button[aria-pressed="true"]')].map(text),
+    buttons: [...card.querySelectorAll('button')].map(text),
+  })),
+};
+"""
+
+
+def wait_for(driver: Any, script: str, *args: Any, timeout: float = 10) -> Any:
+    """Run a script until it returns something truthy; fail with its last answer after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = driver.execute_script(script, *args)
+        if answer or time.monotonic() > deadline:
+            assert answer, f"waited {timeout}s for: {script}"
+            return answer
+        time.sleep(0.05)
+
+
+class Phone:
+    """A 390-px-wide phone showing the page as Telegram would: its Telegram.WebApp is a stand-in."""
+
+    def __init__(self, driver: Any, base_url: str, init_data: str) -> None:
+        self.driver, self.base_url, self.init_data = driver, base_url, init_data
+        self.stub: str | None = None
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+        )
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*://telegram.org/*", "*://*.telegram.org/*"]})
+
+    def open(self, path: str, scheme: str = "light", start_param: str | None = None) -> None:
+        """Load a page of the app with Telegram's stand-in in this color scheme, before any page script."""
+        if self.stub is not None:
+            self.driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": self.stub})
+        source = telegram_stub(self.init_data, USER, scheme, start_param)
+        self.stub = self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": source})[
+            "identifier"
+        ]
+        self.driver.get(f"{self.base_url}/app/{path}")
+
+    def telegram_calls(self) -> list[list[Any]]:
+        """What the page asked of Telegram.WebApp, in order."""
+        return self.driver.execute_script("return Telegram.WebApp.__calls")  # type: ignore[no-any-return]
+
+    def requests(self) -> tuple[list[str], dict[str, str]]:
+        """The URLs the browser asked for since the last call, and why any of them failed."""
+        urls, failures, ids = [], {}, {}
+        for entry in self.driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            params = message["params"]
+            if message["method"] == "Network.requestWillBeSent":
+                urls.append(params["request"]["url"])
+                ids[params["requestId"]] = params["request"]["url"]
+            elif message["method"] == "Network.loadingFailed" and params["requestId"] in ids:
+                failures[ids[params["requestId"]]] = params.get("blockedReason") or params["errorText"]
+        return urls, failures
+
+    def console(self) -> list[str]:
+        """The browser console's messages since the last call (CSP violations land here)."""
+        return [entry["message"] for entry in self.driver.get_log("browser")]
+
+    def screenshot(self, path: Path) -> None:
+        """The phone's screen, top of the page."""
+        self.driver.execute_script("window.scrollTo(0, 0); document.activeElement.blur();")
+        time.sleep(0.2)  # let the focus ring and scroll settle
+        self.driver.save_screenshot(str(path))
+
+
+def walk_the_seed_roadmap(phone: Phone) -> dict[str, Any]:
+    """Open the catalog, tap the seed roadmap, read the page, tap Done on its first step, go back."""
+    driver = phone.driver
+    phone.requests(), phone.console()  # forget what the browser did before this page
+    phone.open("")
+    wait_for(driver, "return document.querySelectorAll('#catalog-list a').length === 4")
+    seen: dict[str, Any] = {"catalog": wait_for(driver, "return document.getElementById('catalog-list').innerText")}
+    [link] = [a for a in driver.find_elements("css selector", "#catalog-list a") if a.text.startswith(SEED)]
+    link.click()
+    wait_for(driver, "return !document.getElementById('roadmap-view').hidden")
+    seen["before"] = driver.execute_script(READ_PAGE)
+    seen["focus_on_open"] = driver.execute_script("return document.activeElement.id")
+
+    [card] = [
+        li
+        for li in driver.find_elements("css selector", "#steps > li.step")
+        if li.find_element("css selector", ".step-title-text").text == FIRST_STEP
+    ]
+    done = card.find_element("css selector", 'button[data-state="done"]')
+    done.click()
+    wait_for(driver, "return arguments[0].getAttribute('aria-pressed') === 'true'", done)
+    seen["after"] = driver.execute_script(READ_PAGE)
+    seen["focus_after_mark"] = driver.execute_script("return document.activeElement === arguments[0]", done)
+    seen["announced"] = wait_for(driver, "return document.getElementById('announcer').textContent")
+
+    driver.find_element("css selector", "#roadmap-view a.back-link").click()
+    wait_for(driver, "return !document.getElementById('catalog-view').hidden")
+    seen["catalog_after"] = wait_for(
+        driver, "const t = document.getElementById('catalog-list').innerText; return t.includes('10%') && t"
+    )
+    seen["telegram"] = phone.telegram_calls()
+    seen["requests"], seen["failures"] = phone.requests()
+    seen["console"] = phone.console()
+    return seen
+
+
+def take_screenshots(phone: Phone, docs: Path) -> dict[str, str]:
+    """The roadmap page in Telegram's light and dark themes, as docs/webapp-light.png and -dark.png."""
+    backgrounds = {}
+    for scheme in ("light", "dark"):
+        phone.open(f"?roadmap={SEED_ID}", scheme)
+        wait_for(phone.driver, "return !document.getElementById('roadmap-view').hidden")
+        backgrounds[scheme] = phone.driver.execute_script(
+            "return getComputedStyle(document.querySelector('li.step')).backgroundColor"
+        )
+        phone.screenshot(docs / f"webapp-{scheme}.png")
+    assert phone.console() == []
+    return backgrounds
+
+
+def use_with_keyboard_on_a_small_phone(phone: Phone) -> dict[str, Any]:
+    """At 360 px, opened by a `startapp` link to the seed roadmap: nothing scrolls sideways; Space and
+    Enter on the second step's buttons mark it and undo it."""
+    from selenium.webdriver.common.keys import Keys
+
+    driver = phone.driver
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 360, "height": 740, "deviceScaleFactor": 1, "mobile": True}
+    )
+    phone.open("", start_param=SEED_ID)
+    wait_for(driver, "return !document.getElementById('roadmap-view').hidden")
+    seen: dict[str, Any] = {"page_width": driver.execute_script("return document.documentElement.scrollWidth")}
+    card = driver.find_elements("css selector", "#steps > li.step")[1]
+    working = card.find_element("css selector", 'button[data-state="working"]')
+    working.send_keys(Keys.SPACE)
+    wait_for(driver, "return arguments[0].getAttribute('aria-pressed') === 'true'", working)
+    seen["working"] = driver.execute_script(READ_PAGE)["progress"]
+    not_started = card.find_element("css selector", 'button[data-state="todo"]')
+    not_started.send_keys(Keys.ENTER)
+    wait_for(driver, "return arguments[0].getAttribute('aria-pressed') === 'true'", not_started)
+    seen["undone"] = driver.execute_script(READ_PAGE)["progress"]
+    seen["focus_ring"] = driver.execute_script("return getComputedStyle(document.activeElement).outlineStyle")
+    seen["console"] = phone.console()
+
+    phone.open("?roadmap=no-such-roadmap")  # an old link
+    wait_for(driver, "return !document.getElementById('catalog-view').hidden")
+    seen["gone"] = wait_for(driver, "return document.getElementById('problem').innerText")
+    return seen
+
+
+@pytest.mark.parametrize("make_storage", ["sqlite"], indirect=True)  # one browser run; the API tests cover both
+async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
+    chat: ChatSession, storage: Storage, catalog: Catalog, clock: Clock, tmp_path: Path
+) -> None:
+    chromium_or_skip()
+    signed = init_data(signed_at=clock())
+    async with uvicorn_serving(served_app(catalog, storage, clock)) as base_url:
+        with chromium(tmp_path / "profile") as driver:
+            phone = Phone(driver, base_url, signed)
+            seen = await asyncio.to_thread(walk_the_seed_roadmap, phone)
+            backgrounds = await asyncio.to_thread(take_screenshots, phone, ROOT / "docs")
+            small = await asyncio.to_thread(use_with_keyboard_on_a_small_phone, phone)
+
+    before, after = seen["before"], seen["after"]
+    assert before["title"] == SEED
+    assert before["summary"] == (
+        "From language fundamentals to AI-augmented services: build systems that are correct, observable, "
+        "and ready to call models."
+    )
+    assert before["headings"] == ["Roadmap progress", "How to read the signals"]
+    assert before["progress"] == "0% · 0 of 10 steps done"
+    assert before["signals"] == "Importance High Market demand Medium Automation risk Low"
+    assert before["legend"] == (
+        "Importance: how central it is to the job. Market demand: how often employers ask for it. "
+        "Automation risk: how much of it AI tools already do."
+    )
+    assert before["backLinks"] == ["← All roadmaps", "← All roadmaps"]
+    assert [(s["title"], s["summary"], s["signals"]) for s in before["steps"]] == SEED_STEPS
+    assert [s["number"] for s in before["steps"]] == [str(n) for n in range(1, 11)]
+    first = before["steps"][0]
+    assert first["resources"][0] == ["Pro Git (the official Git book)", "https://git-scm.com/book/en/v2"]
+    assert first["state"] == "State: ⬜ Not yet" and first["pressed"] == ["⬜ Not started"]
+    assert first["buttons"] == ["✅ Done", "🟡 Working on it", "⏭ Skipped", "⬜ Not started"]
+    assert seen["focus_on_open"] == "roadmap-title", "the new page's heading has the focus"
+
+    assert after["progress"] == "10% · 1 of 10 steps done"
+    assert after["steps"][0]["state"] == "State: ✅ Done on 27 Nov 2026"
+    assert after["steps"][0]["pressed"] == ["✅ Done"]
+    assert [s["state"] for s in after["steps"][1:]] == ["State: ⬜ Not yet"] * 9
+    assert seen["focus_after_mark"], "the focus stays on the button pressed"
+    assert seen["announced"] == f"{FIRST_STEP}: Done. 10% · 1 of 10 steps done"
+    assert "10% · 1 of 10 steps done" in seen["catalog_after"]
+
+    calls = [call[0] for call in seen["telegram"]]
+    assert calls[:2] == ["ready", "expand"]
+    assert "BackButton.onClick" in calls
+    assert calls.index("BackButton.show") < len(calls) - 1 - calls[::-1].index("BackButton.hide")
+    assert ["haptic", "success"] in seen["telegram"]
+
+    outside = {url for url in seen["requests"] if not url.startswith((base_url, "data:"))}
+    assert outside == {"https://telegram.org/js/telegram-web-app.js"}, "only Telegram's script, and it is blocked"
+    assert seen["failures"] == {"https://telegram.org/js/telegram-web-app.js": "inspector"}
+    assert seen["console"] == [], "no CSP violation, no script error, nothing missing"
+
+    async with storage.engine.connect() as connection:
+        rows = (await connection.execute(select(step_states))).all()
+    assert [(r.chat_id, r.roadmap_id, r.step_id, r.state, r.changed_at) for r in rows] == [
+        (USER["id"], SEED_ID, "typed-language-and-git", "done", clock())
+    ]
+    await chat.send("/progress")
+    assert f"{SEED}\n▰▱▱▱▱▱▱▱▱▱ 10% · 1 of 10 steps done" in chat.last.text
+
+    assert small["page_width"] <= 360, "fits a 360-px-wide phone"
+    assert small["working"] == "10% · 1 of 10 steps done · 1 in progress"
+    assert small["undone"] == "10% · 1 of 10 steps done"
+    assert small["focus_ring"] == "solid", "the focused button shows it"
+    assert small["console"] == []
+    assert small["gone"] == "That roadmap is not here any more; here are the ones there are."
+
+    assert backgrounds["light"] != backgrounds["dark"], "the page follows Telegram's theme"
+    for scheme in ("light", "dark"):
+        assert (ROOT / "docs" / f"webapp-{scheme}.png").stat().st_size > 10_000

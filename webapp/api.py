@@ -1,0 +1,266 @@
+"""The Mini App over HTTP: the page's files and a small JSON API, every call proven by initData.
+
+Mounted by the composition root under `/app` (see `mount_webapp`):
+
+    GET  /app/                                            the page (index.html, app.css, app.js)
+    GET  /app/api/roadmaps                                the catalog, each roadmap with the user's progress
+    GET  /app/api/roadmaps/{roadmap_id}                   one roadmap: every step with its state and note
+    PUT  /app/api/roadmaps/{roadmap_id}/steps/{step_id}/state   {"state": "done"} -> the roadmap as it is now
+
+API calls carry `Authorization: tma <Telegram.WebApp.initData>`. The user comes from that and
+nothing else, and the progress is that of the user's private chat with the bot (chat id == user id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from roadmaps import Catalog, Roadmap, Step
+from storage import Changed, DatabaseError, Progress, StepState
+from webapp.init_data import InitDataError, WebAppUser, verify_init_data
+from webapp.metrics import AUTH_FAILURES, REQUESTS
+from webapp.payloads import catalog_payload, roadmap_payload
+
+log = logging.getLogger(__name__)
+
+PATH = "/app"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_BODY = 1024  # bytes; a mark is `{"state": "working"}`
+AUTH_SCHEME = "tma"
+
+# The one script origin besides our own: Telegram's telegram-web-app.js, as Telegram documents it.
+TELEGRAM_SCRIPT_ORIGIN = "https://telegram.org"
+# Telegram's web clients show a Mini App in an iframe; the phone and desktop apps use a web view.
+TELEGRAM_WEB_CLIENTS = ("https://web.telegram.org", "https://webk.telegram.org", "https://webz.telegram.org")
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        f"script-src 'self' {TELEGRAM_SCRIPT_ORIGIN}",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        f"frame-ancestors {' '.join(TELEGRAM_WEB_CLIENTS)}",
+    ]
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+Clock = Callable[[], dt.datetime]
+
+
+class ProgressAccess(Protocol):
+    """The progress calls the page needs, named as storage has them (a Storage satisfies it)."""
+
+    async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
+        """The chat's progress on one roadmap, notes included; empty if it never started it."""
+        ...
+
+    async def progress_of_chat(self, chat_id: int) -> list[Progress]:
+        """Every roadmap the chat started."""
+        ...
+
+    async def set_step_state(
+        self, chat_id: int, roadmap_id: str, step: Step, state: StepState, now: dt.datetime
+    ) -> Changed:
+        """Set a step's state, as a tap on the step card does."""
+        ...
+
+
+class ApiError(Exception):
+    """A request the API refuses, with the status and the message the page gets as JSON."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def mount_webapp(catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock) -> Mount:
+    """The Mini App mounted at `/app`, to add to the bot's web server's routes."""
+    return Mount(PATH, app=build_webapp(catalog, progress, bot_token, clock), name="webapp")
+
+
+def build_webapp(catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock) -> Starlette:
+    """The Mini App's ASGI app: the page at `/` and the API under `/api/`, to be mounted at `/app`."""
+
+    def user_of(request: Request) -> WebAppUser:
+        """The Telegram user whose initData signs this request; 401 for anything less."""
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        try:
+            if not scheme:
+                raise InitDataError("missing", f"send Telegram.WebApp.initData as 'Authorization: {AUTH_SCHEME} …'")
+            if scheme.lower() != AUTH_SCHEME:
+                raise InitDataError("malformed", f"the Authorization scheme must be {AUTH_SCHEME}")
+            return verify_init_data(credentials.strip(), bot_token, clock())
+        except InitDataError as error:
+            AUTH_FAILURES.labels(error.reason).inc()
+            raise ApiError(401, str(error)) from error
+
+    def roadmap_named(request: Request) -> Roadmap:
+        """The roadmap the path names; 404 when the catalog has none by that id."""
+        found = catalog.get(request.path_params["roadmap_id"])
+        if found is None:
+            raise ApiError(404, "there is no such roadmap")
+        return found
+
+    async def roadmaps(request: Request) -> Response:
+        """Every roadmap with the user's progress line."""
+        user = user_of(request)
+        progresses = await progress.progress_of_chat(user.id)
+        return JSONResponse(catalog_payload(catalog, {p.roadmap_id: p for p in progresses}))
+
+    async def roadmap(request: Request) -> Response:
+        """One roadmap with every step, its state and the user's note on it."""
+        user = user_of(request)
+        found = roadmap_named(request)
+        return JSONResponse(roadmap_payload(found, await progress.progress_of(user.id, found.id)))
+
+    async def mark(request: Request) -> Response:
+        """Set a step's state through the call a tap makes; answer with the roadmap as it is now."""
+        user = user_of(request)
+        found = roadmap_named(request)
+        step = found.step(request.path_params["step_id"])
+        if step is None:
+            raise ApiError(404, "this roadmap has no such step")
+        state = await state_in(request)
+        changed = await progress.set_step_state(user.id, found.id, step, state, clock())
+        # A mark leaves notes alone; `after` carries only the marks, so the notes come from `before`.
+        after = replace(changed.after, notes={**changed.before.notes, **changed.after.notes})
+        return JSONResponse(roadmap_payload(found, after))
+
+    api = [
+        Route("/roadmaps", roadmaps, methods=["GET"]),
+        Route("/roadmaps/{roadmap_id}", roadmap, methods=["GET"]),
+        Route("/roadmaps/{roadmap_id}/steps/{step_id}/state", mark, methods=["PUT"]),
+    ]
+    json_errors = {ApiError: api_error, DatabaseError: database_error, HTTPException: json_http_error}
+    return Starlette(
+        routes=[
+            Mount("/api", app=Starlette(routes=api, exception_handlers=json_errors)),
+            Mount("/", app=StaticFiles(directory=STATIC_DIR, html=True)),
+        ],
+        middleware=[Middleware(PageHeaders)],
+    )
+
+
+async def state_in(request: Request) -> StepState:
+    """The state a mark asks for: a JSON object `{"state": "done" | "working" | "skipped" | "todo"}`."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise ApiError(415, "send the mark as application/json")
+    body = await body_of(request)
+    try:
+        data: Any = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ApiError(400, "the body is not valid JSON") from error
+    choices = ", ".join(state.value for state in StepState)
+    if not isinstance(data, dict) or not isinstance(data.get("state"), str):
+        raise ApiError(422, f'send {{"state": …}} with one of: {choices}')
+    try:
+        return StepState(data["state"])
+    except ValueError as error:
+        raise ApiError(422, f"state must be one of: {choices}") from error
+
+
+async def body_of(request: Request) -> bytes:
+    """The request body, refused with 413 past MAX_BODY bytes (without reading further)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise ApiError(413, f"a mark is at most {MAX_BODY} bytes")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise ApiError(413, f"a mark is at most {MAX_BODY} bytes")
+    return body
+
+
+async def api_error(request: Request, error: Exception) -> Response:
+    """A refused request as JSON; 401s say how to authenticate."""
+    assert isinstance(error, ApiError)
+    headers = {"WWW-Authenticate": AUTH_SCHEME} if error.status == 401 else None
+    return JSONResponse({"error": error.message}, status_code=error.status, headers=headers)
+
+
+async def database_error(request: Request, error: Exception) -> Response:
+    """The database did not answer: 503, so the page can say to try again."""
+    log.warning("mini app: database error: %s", error)
+    return JSONResponse({"error": "the database is not answering; try again in a moment"}, status_code=503)
+
+
+async def json_http_error(request: Request, error: Exception) -> Response:
+    """Starlette's own 404 and 405 under /api/, as JSON like every other API answer."""
+    assert isinstance(error, HTTPException)
+    return JSONResponse({"error": error.detail}, status_code=error.status_code, headers=error.headers)
+
+
+ENDPOINTS = (
+    (re.compile(r"/api/roadmaps"), "catalog"),
+    (re.compile(r"/api/roadmaps/[^/]+"), "roadmap"),
+    (re.compile(r"/api/roadmaps/[^/]+/steps/[^/]+/state"), "mark"),
+    (re.compile(r"/api/.*"), "other"),
+)
+
+
+def endpoint_of(path: str) -> str:
+    """The metrics label of a path: one of a few fixed words, whatever the path says."""
+    return next((name for pattern, name in ENDPOINTS if pattern.fullmatch(path)), "page")
+
+
+def route_path(scope: Scope) -> str:
+    """The path inside the mount: `/api/roadmaps` for `/app/api/roadmaps`."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return (path[len(root) :] or "/") if root and path.startswith(root) else path
+
+
+class PageHeaders:
+    """Every response gets the security headers and is counted; API answers are never cached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = route_path(scope)
+        status = 500  # unless a response starts
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+                # The page's files are revalidated (their ETag), so a new version shows at once.
+                headers["Cache-Control"] = "no-store" if path.startswith("/api/") else "no-cache"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            REQUESTS.labels(endpoint_of(path), str(status)).inc()

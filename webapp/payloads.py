@@ -1,0 +1,108 @@
+"""What the page shows, as JSON: pure functions from content and progress, in the chat's words."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from roadmaps import Catalog, Roadmap, Signals, Step
+from storage import Progress, StepState
+
+# The chat's words (handlers/views.py), copied: the page may not import the conversation.
+SIGNALS_LEGEND = (
+    "Importance: how central it is to the job. Market demand: how often employers ask for it. "
+    "Automation risk: how much of it AI tools already do."
+)
+EXTRA_COUNTS = ((StepState.WORKING, "in progress"), (StepState.SKIPPED, "skipped"))
+
+Json = dict[str, Any]
+
+
+def percent(done: int, total: int) -> int:
+    """Whole percent of steps done, rounded down so that 100% means every step."""
+    return done * 100 // total if total else 0
+
+
+def progress_line(roadmap: Roadmap, progress: Progress) -> str:
+    """`30% · 3 of 10 steps done`, plus steps in progress and skipped if any, as the chat says it."""
+    tally, total = progress.tally(roadmap), len(roadmap.steps)
+    done = tally[StepState.DONE]
+    extras = [f"{tally[state]} {word}" for state, word in EXTRA_COUNTS if tally[state]]
+    return " · ".join([f"{percent(done, total)}% · {done} of {total} steps done", *extras])
+
+
+def signals_payload(signals: Signals) -> list[Json]:
+    """The three signals in the seed page's order: name, level word (High/Medium/Low) and level id."""
+    levels = (signals.importance, signals.market_demand, signals.automation_risk)
+    return [
+        {"name": name, "level": word, "value": level.value}
+        for (name, word), level in zip(signals.labelled(), levels, strict=True)
+    ]
+
+
+def progress_payload(roadmap: Roadmap, progress: Progress) -> Json:
+    """Counts, the whole percent and the chat's progress line."""
+    tally, total = progress.tally(roadmap), len(roadmap.steps)
+    return {
+        "done": tally[StepState.DONE],
+        "working": tally[StepState.WORKING],
+        "skipped": tally[StepState.SKIPPED],
+        "total": total,
+        "percent": percent(tally[StepState.DONE], total),
+        "line": progress_line(roadmap, progress),
+        "started": progress.started,
+        "finished": progress.is_finished(roadmap),
+    }
+
+
+def step_payload(roadmap: Roadmap, step: Step, progress: Progress) -> Json:
+    """One step as a card shows it: its content, its state (and since when) and the chat's note."""
+    mark, note = progress.mark_of(step), progress.note_of(step)
+    return {
+        "id": step.id,
+        "number": roadmap.number_of(step),
+        "title": step.title,
+        "summary": step.summary,
+        "section": step.section,
+        "signals": signals_payload(step.signals),
+        "resources": [{"title": resource.title, "url": resource.url} for resource in step.resources],
+        "state": (mark.state if mark else StepState.TODO).value,
+        "changed_at": mark.changed_at.isoformat() if mark else None,
+        "note": note.text if note else None,
+    }
+
+
+def roadmap_payload(roadmap: Roadmap, progress: Progress) -> Json:
+    """A roadmap as the seed page shows it: every step at once, with the chat's progress."""
+    next_step = progress.next_step(roadmap)
+    return {
+        "id": roadmap.id,
+        "title": roadmap.title,
+        "summary": roadmap.summary,
+        "signals": signals_payload(roadmap.signals),
+        "legend": SIGNALS_LEGEND,
+        "progress": progress_payload(roadmap, progress),
+        "next_step": next_step.id if next_step else None,
+        "steps": [step_payload(roadmap, step, progress) for step in roadmap.steps],
+    }
+
+
+def catalog_payload(catalog: Catalog, progresses: Mapping[str, Progress]) -> Json:
+    """Every roadmap, in display order, with its summary and the chat's progress on it."""
+    return {
+        "roadmaps": [
+            {
+                "id": roadmap.id,
+                "title": roadmap.title,
+                "summary": roadmap.summary,
+                "steps": len(roadmap.steps),
+                "progress": progress_payload(roadmap, progresses.get(roadmap.id, _unstarted(roadmap))),
+            }
+            for roadmap in catalog
+        ]
+    }
+
+
+def _unstarted(roadmap: Roadmap) -> Progress:
+    """The progress of a roadmap the chat never opened."""
+    return Progress(roadmap.id, {}, started=False)

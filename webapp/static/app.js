@@ -1,0 +1,420 @@
+// The roadmap as a page inside Telegram: the catalog, then one roadmap with every step at once.
+// Plain DOM: every piece of content and user text goes in as textContent, never as HTML.
+'use strict';
+
+(function () {
+  const tg = window.Telegram && window.Telegram.WebApp ? window.Telegram.WebApp : null;
+  const initData = tg && typeof tg.initData === 'string' ? tg.initData : '';
+
+  // The chat's words for a step's states (handlers/views.py), and the page's buttons for them.
+  const STATES = [
+    { state: 'done', icon: '✅', label: 'Done' },
+    { state: 'working', icon: '🟡', label: 'Working on it' },
+    { state: 'skipped', icon: '⏭', label: 'Skipped' },
+    { state: 'todo', icon: '⬜', label: 'Not started' },
+  ];
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+  const $ = (id) => document.getElementById(id);
+  let current = null; // the roadmap on screen, as the API last returned it
+  let pending = false; // one mark at a time
+
+  // --- Telegram ------------------------------------------------------------------------------
+
+  /** Copy Telegram's theme into the --tg-theme-* variables the stylesheet reads. */
+  function applyTheme() {
+    const root = document.documentElement;
+    const params = (tg && tg.themeParams) || {};
+    for (const [key, value] of Object.entries(params)) {
+      if (typeof value === 'string' && /^#[0-9a-fA-F]{3,8}$/.test(value)) {
+        root.style.setProperty('--tg-theme-' + key.replace(/_/g, '-'), value);
+      }
+    }
+    const dark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;
+    root.dataset.colorScheme = tg && tg.colorScheme ? tg.colorScheme : dark ? 'dark' : 'light';
+  }
+
+  function call(name, ...args) {
+    if (tg && typeof tg[name] === 'function') {
+      try {
+        return tg[name](...args);
+      } catch (error) {
+        // An older Telegram app may lack a method; the page works without it.
+      }
+    }
+    return undefined;
+  }
+
+  function backButton(visible) {
+    const button = tg && tg.BackButton;
+    if (!button) return;
+    if (visible) button.show();
+    else button.hide();
+  }
+
+  function haptic(kind) {
+    const feedback = tg && tg.HapticFeedback;
+    if (feedback && typeof feedback.notificationOccurred === 'function') feedback.notificationOccurred(kind);
+  }
+
+  // --- the API -------------------------------------------------------------------------------
+
+  class Problem extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function api(path, options) {
+    const headers = { Accept: 'application/json', Authorization: 'tma ' + initData };
+    const init = { method: 'GET', headers, cache: 'no-store', credentials: 'omit' };
+    if (options && options.body !== undefined) {
+      init.method = options.method;
+      init.body = JSON.stringify(options.body);
+      headers['Content-Type'] = 'application/json';
+    }
+    let response;
+    try {
+      response = await fetch('api/' + path, init);
+    } catch (error) {
+      throw new Problem(0, 'The bot could not be reached. Check your connection and try again.');
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = null;
+    }
+    if (!response.ok) {
+      throw new Problem(response.status, (data && data.error) || 'Something went wrong (' + response.status + ').');
+    }
+    return data;
+  }
+
+  function roadmapPath(roadmapId) {
+    return 'roadmaps/' + encodeURIComponent(roadmapId);
+  }
+
+  // --- small DOM helpers ---------------------------------------------------------------------
+
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === 'class') node.className = value;
+      else node.setAttribute(name, value === true ? '' : String(value));
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function safeUrl(url) {
+    try {
+      const parsed = new URL(url);
+      return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function announce(text) {
+    const announcer = $('announcer');
+    announcer.textContent = '';
+    // A fresh text node after a tick, so that a repeated message is announced again.
+    window.setTimeout(() => {
+      announcer.textContent = text;
+    }, 50);
+  }
+
+  function showProblem(error) {
+    const box = $('problem');
+    let text = error && error.message ? error.message : String(error);
+    if (error && error.status === 401) {
+      text = 'This page could not confirm who you are: close it and open it again from the bot.';
+    }
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  function clearProblem() {
+    $('problem').hidden = true;
+    $('problem').textContent = '';
+  }
+
+  function signalsList(signals, className) {
+    return el(
+      'ul',
+      { class: className },
+      ...signals.map((signal) =>
+        el(
+          'li',
+          { class: 'signal level-' + signal.value },
+          el('span', { class: 'signal-name' }, signal.name),
+          ' ',
+          el('strong', { class: 'signal-level' }, signal.level),
+        ),
+      ),
+    );
+  }
+
+  function fillSignals(list, signals) {
+    list.replaceChildren(...signalsList(signals, list.className).childNodes);
+  }
+
+  function day(iso) {
+    const date = new Date(iso);
+    return date.getUTCDate() + ' ' + MONTHS[date.getUTCMonth()] + ' ' + date.getUTCFullYear();
+  }
+
+  /** The card's state line, in the chat's words: `State: ✅ Done on 27 Nov 2026`. */
+  function stateLine(step) {
+    const when = step.changed_at ? day(step.changed_at) : null;
+    switch (step.state) {
+      case 'done':
+        return 'State: ✅ Done' + (when ? ' on ' + when : '');
+      case 'skipped':
+        return 'State: ⏭ Skipped' + (when ? ' on ' + when : '');
+      case 'working':
+        return 'State: 🟡 Working on it' + (when ? ' since ' + when : '');
+      default:
+        return 'State: ⬜ Not yet';
+    }
+  }
+
+  // --- the catalog ---------------------------------------------------------------------------
+
+  async function showCatalog(options) {
+    const from = current ? current.id : null;
+    current = null;
+    backButton(false);
+    if (!options || !options.fromHistory) history.replaceState(null, '', location.pathname);
+    const data = await api('roadmaps');
+    const list = $('catalog-list');
+    list.replaceChildren(...data.roadmaps.map(catalogEntry));
+    $('roadmap-view').hidden = true;
+    $('catalog-view').hidden = false;
+    document.title = 'Roadmaps';
+    const back = from && list.querySelector('a[data-roadmap="' + CSS.escape(from) + '"]');
+    (back || $('catalog-title')).focus();
+  }
+
+  function catalogEntry(roadmap) {
+    const progress = roadmap.progress;
+    const meta = progress.started ? progress.line : roadmap.steps + ' steps';
+    const bar = progress.started
+      ? el('progress', { max: progress.total, value: progress.done, 'aria-hidden': 'true' })
+      : null;
+    const link = el(
+      'a',
+      { class: 'roadmap-link', href: '?roadmap=' + encodeURIComponent(roadmap.id), 'data-roadmap': roadmap.id },
+      el('span', { class: 'roadmap-link-title' }, roadmap.title),
+      el('span', { class: 'roadmap-link-summary' }, roadmap.summary),
+      bar,
+      el('span', { class: 'roadmap-link-meta' }, meta),
+    );
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      openRoadmap(roadmap.id, { push: true }).catch(showProblem);
+    });
+    return el('li', {}, link);
+  }
+
+  // --- one roadmap ---------------------------------------------------------------------------
+
+  async function openRoadmap(roadmapId, options) {
+    clearProblem();
+    const data = await api(roadmapPath(roadmapId));
+    current = data;
+    if (options && options.push) history.pushState({ roadmap: data.id }, '', '?roadmap=' + encodeURIComponent(data.id));
+    $('roadmap-title').textContent = data.title;
+    $('roadmap-summary').textContent = data.summary;
+    fillSignals($('roadmap-signals'), data.signals);
+    $('signals-legend').textContent = data.legend;
+    $('steps').replaceChildren(...data.steps.map(stepCard));
+    data.steps.forEach(updateStep);
+    showProgress(data);
+    $('catalog-view').hidden = true;
+    $('roadmap-view').hidden = false;
+    document.title = data.title;
+    backButton(true);
+    window.scrollTo(0, 0);
+    $('roadmap-title').focus();
+  }
+
+  function showProgress(data) {
+    const progress = data.progress;
+    const bar = $('roadmap-progress');
+    bar.max = progress.total;
+    bar.value = progress.done;
+    bar.setAttribute('aria-valuetext', progress.line);
+    $('progress-line').textContent = progress.line;
+  }
+
+  function stepCard(step) {
+    const titleId = 'step-title-' + step.number;
+    const resources = step.resources.length
+      ? el(
+          'div',
+          { class: 'resources' },
+          el('h4', {}, 'Resources'),
+          el('ul', {}, ...step.resources.map(resourceItem)),
+        )
+      : null;
+    const buttons = el(
+      'div',
+      { class: 'state-buttons', role: 'group', 'aria-label': 'Mark step ' + step.number + ', ' + step.title },
+      ...STATES.map((choice) => stateButton(step, choice)),
+    );
+    return el(
+      'li',
+      { class: 'step', id: 'step-' + step.id, 'data-step': step.id, 'data-state': step.state },
+      el(
+        'article',
+        { 'aria-labelledby': titleId },
+        el(
+          'div',
+          { class: 'step-head' },
+          el('span', { class: 'step-number', 'aria-hidden': 'true' }, String(step.number)),
+          el(
+            'h3',
+            { class: 'step-title', id: titleId },
+            el('span', { class: 'visually-hidden' }, 'Step ' + step.number + ': '),
+            el('span', { class: 'step-title-text' }, step.title),
+          ),
+        ),
+        step.section ? el('p', { class: 'step-section' }, step.section) : null,
+        el('p', { class: 'step-summary' }, step.summary),
+        signalsList(step.signals, 'signals'),
+        resources,
+        el('div', { class: 'note-slot' }),
+        el('p', { class: 'step-state' }, stateLine(step)),
+        buttons,
+      ),
+    );
+  }
+
+  function resourceItem(resource) {
+    const url = safeUrl(resource.url);
+    if (!url) return el('li', {}, resource.title);
+    const link = el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, resource.title);
+    link.addEventListener('click', (event) => {
+      // Inside Telegram, links open in the in-app browser, not in the Mini App's frame.
+      if (tg && typeof tg.openLink === 'function') {
+        event.preventDefault();
+        call('openLink', url);
+      }
+    });
+    return el('li', {}, link);
+  }
+
+  function stateButton(step, choice) {
+    const button = el(
+      'button',
+      { type: 'button', class: 'state-button', 'data-state': choice.state, 'aria-pressed': 'false' },
+      el('span', { 'aria-hidden': 'true' }, choice.icon),
+      ' ' + choice.label,
+    );
+    button.addEventListener('click', () => mark(step.id, choice, button));
+    return button;
+  }
+
+  /** Show a step's state, note and pressed button as the API says (the card itself stays, and so does focus). */
+  function updateStep(step) {
+    const card = $('step-' + step.id);
+    if (!card) return;
+    card.dataset.state = step.state;
+    card.querySelector('.step-state').textContent = stateLine(step);
+    for (const button of card.querySelectorAll('.state-button')) {
+      button.setAttribute('aria-pressed', String(button.dataset.state === step.state));
+    }
+    const slot = card.querySelector('.note-slot');
+    slot.replaceChildren();
+    if (step.note) {
+      const label = el('p', { class: 'note-label' }, '📝 Your note');
+      slot.append(el('blockquote', { class: 'note' }, label, el('p', { class: 'note-text' }, step.note)));
+    }
+  }
+
+  async function mark(stepId, choice, button) {
+    if (pending || !current) return;
+    const step = current.steps.find((candidate) => candidate.id === stepId);
+    if (!step || step.state === choice.state) return;
+    pending = true;
+    const card = $('step-' + stepId);
+    card.setAttribute('aria-busy', 'true');
+    try {
+      const data = await api(roadmapPath(current.id) + '/steps/' + encodeURIComponent(stepId) + '/state', {
+        method: 'PUT',
+        body: { state: choice.state },
+      });
+      clearProblem();
+      current = data;
+      data.steps.forEach(updateStep);
+      showProgress(data);
+      haptic('success');
+      announce(step.title + ': ' + choice.label + '. ' + data.progress.line);
+    } catch (error) {
+      haptic('error');
+      showProblem(error);
+    } finally {
+      pending = false;
+      card.removeAttribute('aria-busy');
+      button.focus();
+    }
+  }
+
+  // --- start ---------------------------------------------------------------------------------
+
+  function goBack() {
+    if (history.state && history.state.roadmap) history.back();
+    else showCatalog().catch(showProblem);
+  }
+
+  async function route(options) {
+    const wanted = new URLSearchParams(location.search).get('roadmap');
+    if (!wanted) return showCatalog(options);
+    try {
+      await openRoadmap(wanted, options);
+    } catch (error) {
+      if (error.status !== 404) throw error;
+      // A link to a roadmap that is gone: the catalog, and why.
+      await showCatalog();
+      showProblem(new Problem(404, 'That roadmap is not here any more; here are the ones there are.'));
+    }
+  }
+
+  async function start() {
+    applyTheme();
+    call('ready');
+    call('expand');
+    if (tg && typeof tg.onEvent === 'function') tg.onEvent('themeChanged', applyTheme);
+    if (tg && tg.BackButton && typeof tg.BackButton.onClick === 'function') tg.BackButton.onClick(goBack);
+    for (const link of document.querySelectorAll('.back-link')) {
+      link.addEventListener('click', (event) => {
+        event.preventDefault();
+        goBack();
+      });
+    }
+    window.addEventListener('popstate', () => route({ fromHistory: true }).catch(showProblem));
+    try {
+      if (!initData) {
+        throw new Problem(0, 'Open this page from the bot in Telegram: it needs Telegram to know who you are.');
+      }
+      const startParam = tg.initDataUnsafe && tg.initDataUnsafe.start_param;
+      if (!new URLSearchParams(location.search).get('roadmap') && startParam) {
+        history.replaceState(null, '', '?roadmap=' + encodeURIComponent(startParam));
+      }
+      await route({});
+    } catch (error) {
+      showProblem(error);
+    } finally {
+      $('loading').hidden = true;
+    }
+  }
+
+  start();
+})();
