@@ -9,14 +9,10 @@ from telegram import InlineKeyboardButton
 from handlers.callback_data import Noop, ShowCatalog, ShowRoadmap, ShowStep
 from handlers.screens import STATE_ICON, Screen, button, keyboard, progress_bar, progress_line, signals_line
 from handlers.sharing_views import share_link
-from roadmaps import Roadmap, Step
+from roadmaps import SIGNALS_LEGEND, Roadmap, Step
 from storage import Progress
 
 STEPS_PER_PAGE = 8
-SIGNALS_LEGEND = (
-    "Importance: how central it is to the job. Market demand: how often employers ask for it. "
-    "Automation risk: how much of it AI tools already do."
-)
 ROADMAP_GONE = "That roadmap is no longer available. Here are the ones I have."
 
 

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.callback_data import Action, encode
 from roadmaps import Roadmap, Signals
-from storage import Pace, Progress, StepState
+from storage import Pace, Progress, StepState, percent, progress_line
 
 BAR_CELLS = 10
 # Telegram's cap on a message's text; HTML is never shorter than the text it shows,
@@ -21,7 +21,6 @@ MAX_MESSAGE = 4096
 # Longest stretch of something a person typed that is quoted back in a one-line answer.
 MAX_QUOTED = 64
 
-EXTRA_COUNTS = ((StepState.WORKING, "in progress"), (StepState.SKIPPED, "skipped"))
 STATE_ICON = {StepState.DONE: "✅", StepState.SKIPPED: "⏭", StepState.WORKING: "🟡", StepState.TODO: "⬜"}
 
 
@@ -65,22 +64,9 @@ def progress_bar(done: int, total: int) -> str:
     return "▰" * filled + "▱" * (BAR_CELLS - filled)
 
 
-def percent(done: int, total: int) -> int:
-    """Whole percent of steps done, rounded down so that 100% means every step."""
-    return done * 100 // total
-
-
 def percent_done(roadmap: Roadmap, progress: Progress) -> int:
     """Whole percent of a roadmap's steps done."""
     return percent(progress.done_count(roadmap), len(roadmap.steps))
-
-
-def progress_line(roadmap: Roadmap, progress: Progress) -> str:
-    """`30% · 3 of 10 steps done`, the seed page's words, plus steps in progress or skipped if any."""
-    tally, total = progress.tally(roadmap), len(roadmap.steps)
-    done = tally[StepState.DONE]
-    extras = [f"{tally[state]} {word}" for state, word in EXTRA_COUNTS if tally[state]]
-    return " · ".join([f"{percent(done, total)}% · {done} of {total} steps done", *extras])
 
 
 def progress_block(roadmap: Roadmap, progress: Progress) -> str:

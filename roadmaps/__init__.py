@@ -2,13 +2,14 @@
 
 from roadmaps.limits import MAX_ID_PAIR_BYTES, MAX_RESOURCES
 from roadmaps.loader import BUILTIN_DIR, check_roadmaps, inspect_roadmaps, load_catalog, warnings_of
-from roadmaps.model import Catalog, Effort, Level, Resource, Roadmap, Signals, Step
+from roadmaps.model import SIGNALS_LEGEND, Catalog, Effort, Level, Resource, Roadmap, Signals, Step
 from roadmaps.problems import Inspection, Problem, RoadmapError, Severity
 
 __all__ = [
     "BUILTIN_DIR",
     "MAX_ID_PAIR_BYTES",
     "MAX_RESOURCES",
+    "SIGNALS_LEGEND",
     "Catalog",
     "Effort",
     "Inspection",

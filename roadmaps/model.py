@@ -21,6 +21,13 @@ class Level(enum.Enum):
         return self.value.capitalize()
 
 
+# What the three signals mean, in the words every view of a roadmap shows under them.
+SIGNALS_LEGEND = (
+    "Importance: how central it is to the job. Market demand: how often employers ask for it. "
+    "Automation risk: how much of it AI tools already do."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Signals:
     """The three signals every roadmap and step carries."""

@@ -10,7 +10,16 @@ from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.momentum import Pace, done_since, pace_of, weekly_streak
 from storage.presence import Presence
-from storage.progress import Mark, Note, Progress, SavedRoadmap, StepState, started_roadmaps
+from storage.progress import (
+    Mark,
+    Note,
+    Progress,
+    SavedRoadmap,
+    StepState,
+    percent,
+    progress_line,
+    started_roadmaps,
+)
 from storage.progress_store import Changed, Opened, ProgressStore
 from storage.reminder_store import ReminderStore
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
@@ -62,6 +71,8 @@ __all__ = [
     "done_since",
     "head_revision",
     "pace_of",
+    "percent",
+    "progress_line",
     "started_roadmaps",
     "upgrade",
     "weekly_streak",

@@ -24,8 +24,8 @@ from starlette.routing import Mount
 
 from roadmaps import Catalog
 from storage import Storage
-from tests.conftest import Clock
 from tests.fakebotapi import TOKEN
+from tests.support import Clock
 from webapp import build_webapp
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -63,7 +63,7 @@ def authorization(data: str) -> dict[str, str]:
 
 def served_app(catalog: Catalog, storage: Storage, clock: Clock) -> Starlette:
     """The Mini App mounted at /app, as the bot's web server mounts it."""
-    return Starlette(routes=[Mount("/app", app=build_webapp(catalog, storage, TOKEN, clock))])
+    return Starlette(routes=[Mount("/app", app=build_webapp(catalog, storage.progress, TOKEN, clock))])
 
 
 @asynccontextmanager

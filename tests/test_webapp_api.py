@@ -17,13 +17,13 @@ from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from handlers import views
-from roadmaps import Catalog, Step
-from storage import Changed, Mark, Progress, StepState, Storage
+from handlers.roadmap_views import render_roadmap
+from roadmaps import SIGNALS_LEGEND, Catalog, Step
+from storage import Changed, Mark, Progress, ProgressStore, StepState, Storage
 from storage.tables import chat_roadmaps, chats, reminders, step_notes, step_states
-from tests.conftest import ChatSession, Clock
 from tests.fakebotapi import TOKEN
 from tests.miniapp import USER, authorization, client_for, init_data, served_app
+from tests.support import ChatSession, Clock
 from webapp import ProgressAccess, build_webapp, payloads
 from webapp.api import CONTENT_SECURITY_POLICY, STATIC_DIR
 
@@ -61,7 +61,7 @@ def metric(name: str, **labels: str) -> float:
 @pytest.mark.parametrize("name", ["progress_of", "progress_of_chat", "set_step_state"])
 def test_storage_is_the_progress_access_the_page_needs(name: str) -> None:
     wanted = inspect.signature(getattr(ProgressAccess, name)).parameters
-    offered = inspect.signature(getattr(Storage, name)).parameters
+    offered = inspect.signature(getattr(ProgressStore, name)).parameters
     assert list(offered)[: len(wanted)] == list(wanted), "the same calls, by the same names"
     extra = list(offered.values())[len(wanted) :]
     assert all(p.default is not inspect.Parameter.empty for p in extra), "anything more is optional"
@@ -73,7 +73,7 @@ async def test_the_catalog_lists_every_roadmap_with_its_progress_line(
     roadmap = catalog.get(SEED)
     assert roadmap is not None
     for step in roadmap.steps[:3]:
-        await storage.set_step_state(USER["id"], SEED, step, StepState.DONE, clock())
+        await storage.progress.set_step_state(USER["id"], SEED, step, StepState.DONE, clock())
     response = await client.get("/app/api/roadmaps", headers=auth)
     assert response.status_code == 200
     listed = response.json()["roadmaps"]
@@ -97,8 +97,8 @@ async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
 ) -> None:
     roadmap = catalog.get(SEED)
     assert roadmap is not None
-    await storage.set_step_state(USER["id"], SEED, roadmap.steps[1], StepState.WORKING, clock())
-    await storage.set_note(USER["id"], SEED, roadmap.steps[1], "RFC 9110 <b>first</b>", clock())
+    await storage.progress.set_step_state(USER["id"], SEED, roadmap.steps[1], StepState.WORKING, clock())
+    await storage.progress.set_note(USER["id"], SEED, roadmap.steps[1], "RFC 9110 <b>first</b>", clock())
 
     response = await client.get(f"/app/api/roadmaps/{SEED}", headers=auth)
     assert response.status_code == 200
@@ -110,7 +110,7 @@ async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
         ("Market demand", "Medium"),
         ("Automation risk", "Low"),
     ]
-    assert page["legend"] == views.SIGNALS_LEGEND
+    assert page["legend"] == SIGNALS_LEGEND
     assert page["progress"]["line"] == "0% · 0 of 10 steps done · 1 in progress"
     assert page["next_step"] == roadmap.steps[1].id
     assert len(page["steps"]) == 10
@@ -126,11 +126,7 @@ async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
             {"name": "Market demand", "level": "High", "value": "high"},
             {"name": "Automation risk", "level": "Low", "value": "low"},
         ],
-        "resources": [
-            {"title": "Pro Git (the official Git book)", "url": "https://git-scm.com/book/en/v2"},
-            {"title": "The TypeScript Handbook", "url": "https://www.typescriptlang.org/docs/handbook/intro.html"},
-            {"title": "Python docs: typing", "url": "https://docs.python.org/3/library/typing.html"},
-        ],
+        "resources": [{"title": r.title, "url": r.url} for r in roadmap.steps[0].resources],
         "state": "todo",
         "changed_at": None,
         "note": None,
@@ -175,7 +171,7 @@ async def test_every_state_the_page_offers(
         "todo": "0% · 0 of 10 steps done",
     }
     assert (await rows(storage))["step_states"] == [], "not started is no row, as in the chat"
-    assert (await storage.progress_of(USER["id"], SEED)).started, "the roadmap stays started"
+    assert (await storage.progress.progress_of(USER["id"], SEED)).started, "the roadmap stays started"
 
 
 async def test_a_mark_keeps_the_note_in_its_answer(
@@ -183,7 +179,7 @@ async def test_a_mark_keeps_the_note_in_its_answer(
 ) -> None:
     roadmap = catalog.get(SEED)
     assert roadmap is not None
-    await storage.set_note(USER["id"], SEED, roadmap.steps[0], "git rebase -i", clock())
+    await storage.progress.set_note(USER["id"], SEED, roadmap.steps[0], "git rebase -i", clock())
     response = await client.put(STATE_URL, json={"state": "done"}, headers=auth)
     assert response.json()["steps"][0]["note"] == "git rebase -i"
 
@@ -229,7 +225,7 @@ async def test_without_valid_init_data_nothing_is_read_or_changed(
 ) -> None:
     roadmap = catalog.get(SEED)
     assert roadmap is not None
-    await storage.set_step_state(USER["id"], SEED, roadmap.steps[2], StepState.SKIPPED, clock())
+    await storage.progress.set_step_state(USER["id"], SEED, roadmap.steps[2], StepState.SKIPPED, clock())
     header = forged(clock)[case]
     headers = {} if header is None else {"Authorization": header}
     before, failures = await rows(storage), sum(_auth_failures().values())
@@ -395,7 +391,7 @@ def test_the_page_speaks_the_chats_words(catalog: Catalog, marks: dict[int, Step
     assert roadmap is not None
     at = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
     progress = Progress(SEED, {roadmap.steps[i].id: Mark(state, at) for i, state in marks.items()})
-    assert payloads.progress_line(roadmap, progress) == views.progress_line(roadmap, progress)
-    assert payloads.SIGNALS_LEGEND == views.SIGNALS_LEGEND
-    assert payloads.percent(1, 3) == views.percent(1, 3) == 33, "rounded down"
-    assert payloads.percent(2, 3) == views.percent(2, 3) == 66, "rounded down"
+    page = payloads.roadmap_payload(roadmap, progress)
+    chat_view = render_roadmap(roadmap, progress).text
+    assert f"\n{page['progress']['line']}\n" in chat_view + "\n", "the page's line is the chat's"
+    assert f"<i>{page['legend']}</i>" in chat_view, "and so is its legend"

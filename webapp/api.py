@@ -18,7 +18,6 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -105,8 +104,52 @@ def mount_webapp(catalog: Catalog, progress: ProgressAccess, bot_token: str, clo
 
 def build_webapp(catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock) -> Starlette:
     """The Mini App's ASGI app: the page at `/` and the API under `/api/`, to be mounted at `/app`."""
+    api = PageApi(catalog, progress, bot_token, clock)
+    routes = [
+        Route("/roadmaps", api.roadmaps, methods=["GET"]),
+        Route("/roadmaps/{roadmap_id}", api.roadmap, methods=["GET"]),
+        Route("/roadmaps/{roadmap_id}/steps/{step_id}/state", api.mark, methods=["PUT"]),
+    ]
+    json_errors = {ApiError: api_error, DatabaseError: database_error, HTTPException: json_http_error}
+    return Starlette(
+        routes=[
+            Mount("/api", app=Starlette(routes=routes, exception_handlers=json_errors)),
+            Mount("/", app=StaticFiles(directory=STATIC_DIR, html=True)),
+        ],
+        middleware=[Middleware(PageHeaders)],
+    )
 
-    def user_of(request: Request) -> WebAppUser:
+
+class PageApi:
+    """The API's endpoints: every one finds its user in initData first, then reads or marks."""
+
+    def __init__(self, catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock) -> None:
+        self.catalog, self.progress, self.bot_token, self.clock = catalog, progress, bot_token, clock
+
+    async def roadmaps(self, request: Request) -> Response:
+        """Every roadmap with the user's progress line."""
+        user = self.user_of(request)
+        progresses = await self.progress.progress_of_chat(user.id)
+        return JSONResponse(catalog_payload(self.catalog, {p.roadmap_id: p for p in progresses}))
+
+    async def roadmap(self, request: Request) -> Response:
+        """One roadmap with every step, its state and the user's note on it."""
+        user = self.user_of(request)
+        found = self.roadmap_named(request)
+        return JSONResponse(roadmap_payload(found, await self.progress.progress_of(user.id, found.id)))
+
+    async def mark(self, request: Request) -> Response:
+        """Set a step's state through the call a tap makes; answer with the roadmap as it is now."""
+        user = self.user_of(request)
+        found = self.roadmap_named(request)
+        step = found.step(request.path_params["step_id"])
+        if step is None:
+            raise ApiError(404, "this roadmap has no such step")
+        state = await state_in(request)
+        changed = await self.progress.set_step_state(user.id, found.id, step, state, self.clock())
+        return JSONResponse(roadmap_payload(found, changed.after))
+
+    def user_of(self, request: Request) -> WebAppUser:
         """The Telegram user whose initData signs this request; 401 for anything less."""
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         try:
@@ -114,56 +157,17 @@ def build_webapp(catalog: Catalog, progress: ProgressAccess, bot_token: str, clo
                 raise InitDataError("missing", f"send Telegram.WebApp.initData as 'Authorization: {AUTH_SCHEME} …'")
             if scheme.lower() != AUTH_SCHEME:
                 raise InitDataError("malformed", f"the Authorization scheme must be {AUTH_SCHEME}")
-            return verify_init_data(credentials.strip(), bot_token, clock())
+            return verify_init_data(credentials.strip(), self.bot_token, self.clock())
         except InitDataError as error:
             AUTH_FAILURES.labels(error.reason).inc()
             raise ApiError(401, str(error)) from error
 
-    def roadmap_named(request: Request) -> Roadmap:
+    def roadmap_named(self, request: Request) -> Roadmap:
         """The roadmap the path names; 404 when the catalog has none by that id."""
-        found = catalog.get(request.path_params["roadmap_id"])
+        found = self.catalog.get(request.path_params["roadmap_id"])
         if found is None:
             raise ApiError(404, "there is no such roadmap")
         return found
-
-    async def roadmaps(request: Request) -> Response:
-        """Every roadmap with the user's progress line."""
-        user = user_of(request)
-        progresses = await progress.progress_of_chat(user.id)
-        return JSONResponse(catalog_payload(catalog, {p.roadmap_id: p for p in progresses}))
-
-    async def roadmap(request: Request) -> Response:
-        """One roadmap with every step, its state and the user's note on it."""
-        user = user_of(request)
-        found = roadmap_named(request)
-        return JSONResponse(roadmap_payload(found, await progress.progress_of(user.id, found.id)))
-
-    async def mark(request: Request) -> Response:
-        """Set a step's state through the call a tap makes; answer with the roadmap as it is now."""
-        user = user_of(request)
-        found = roadmap_named(request)
-        step = found.step(request.path_params["step_id"])
-        if step is None:
-            raise ApiError(404, "this roadmap has no such step")
-        state = await state_in(request)
-        changed = await progress.set_step_state(user.id, found.id, step, state, clock())
-        # A mark leaves notes alone; `after` carries only the marks, so the notes come from `before`.
-        after = replace(changed.after, notes={**changed.before.notes, **changed.after.notes})
-        return JSONResponse(roadmap_payload(found, after))
-
-    api = [
-        Route("/roadmaps", roadmaps, methods=["GET"]),
-        Route("/roadmaps/{roadmap_id}", roadmap, methods=["GET"]),
-        Route("/roadmaps/{roadmap_id}/steps/{step_id}/state", mark, methods=["PUT"]),
-    ]
-    json_errors = {ApiError: api_error, DatabaseError: database_error, HTTPException: json_http_error}
-    return Starlette(
-        routes=[
-            Mount("/api", app=Starlette(routes=api, exception_handlers=json_errors)),
-            Mount("/", app=StaticFiles(directory=STATIC_DIR, html=True)),
-        ],
-        middleware=[Middleware(PageHeaders)],
-    )
 
 
 async def state_in(request: Request) -> StepState:

@@ -5,30 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from roadmaps import Catalog, Roadmap, Signals, Step
-from storage import Progress, StepState
-
-# The chat's words (handlers/views.py), copied: the page may not import the conversation.
-SIGNALS_LEGEND = (
-    "Importance: how central it is to the job. Market demand: how often employers ask for it. "
-    "Automation risk: how much of it AI tools already do."
-)
-EXTRA_COUNTS = ((StepState.WORKING, "in progress"), (StepState.SKIPPED, "skipped"))
+from roadmaps import SIGNALS_LEGEND, Catalog, Roadmap, Signals, Step
+from storage import Progress, StepState, percent, progress_line
 
 Json = dict[str, Any]
-
-
-def percent(done: int, total: int) -> int:
-    """Whole percent of steps done, rounded down so that 100% means every step."""
-    return done * 100 // total if total else 0
-
-
-def progress_line(roadmap: Roadmap, progress: Progress) -> str:
-    """`30% · 3 of 10 steps done`, plus steps in progress and skipped if any, as the chat says it."""
-    tally, total = progress.tally(roadmap), len(roadmap.steps)
-    done = tally[StepState.DONE]
-    extras = [f"{tally[state]} {word}" for state, word in EXTRA_COUNTS if tally[state]]
-    return " · ".join([f"{percent(done, total)}% · {done} of {total} steps done", *extras])
 
 
 def signals_payload(signals: Signals) -> list[Json]:
