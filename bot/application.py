@@ -21,6 +21,7 @@ from bot.nudges import NudgeDispatcher
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
 from handlers import COMMANDS, CONTEXT_TYPES, BotContext, RoadmapApplication, Services, install, register
+from handlers.errors import OperatorAlerts
 from roadmaps import Catalog
 from storage import DatabaseError, Presence, Storage
 
@@ -52,8 +53,12 @@ class RoadmapBot:
         await self.services.presence.write()
 
     async def nudge_pass(self) -> None:
-        """One pass of the nudge scheduler now; answers to the last nudges count before new ones go."""
-        await self.flush_presence()
+        """One pass of the nudge scheduler now; answers to the last nudges count before new ones go
+        (if presence cannot be written now, it is kept for the next write and the pass goes on)."""
+        try:
+            await self.flush_presence()
+        except DatabaseError as error:
+            log.warning("could not write presence before the nudge pass: %s", type(error).__name__)
         await self.nudges.run_pass(self.services.clock(), keep_going=lambda: self.application.running)
 
 
@@ -69,13 +74,18 @@ def build_bot(
     """The bot: HTML by default, Telegram's rate limits applied, every handler registered, its jobs scheduled."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    services = Services(catalog, storage, clock, Presence(storage.reminders))
+    alerts = OperatorAlerts(settings.error_chat_id, clock) if settings.error_chat_id is not None else None
+    services = Services(catalog, storage, clock, Presence(storage.reminders), alerts)
 
     async def announce(application: RoadmapApplication) -> None:
         await announce_commands(application)
 
     async def flush(application: RoadmapApplication) -> None:
-        await services.presence.write()
+        """The last presence, on the way out; a failure is logged, and the bot still stops cleanly."""
+        try:
+            await services.presence.write()
+        except Exception as error:
+            log.warning("could not write the last presence while stopping: %s", type(error).__name__)
 
     builder = (
         ApplicationBuilder()

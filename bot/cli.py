@@ -40,7 +40,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         problems = "\n".join(f"  {'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in error.errors())
         print(f"roadmap-bot: invalid settings:\n{problems}", file=sys.stderr)
         return 2
-    return int(args.handler(args, settings))
+    if args.command != "try":  # the terminal chat keeps its screen for the conversation
+        configure_logging(settings.log_level, settings.log_format, secrets=settings.secrets())
+    try:
+        return int(args.handler(args, settings))
+    except Exception:  # logged as configured (JSON too), secrets scrubbed, not a raw traceback
+        log.exception("roadmap-bot %s stopped on an error", args.command)
+        return 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -88,7 +94,6 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.log_format, secrets=settings.secrets())
     catalog = built_in_catalog()
     if catalog is None:
         return 1
@@ -132,7 +137,6 @@ def nudge_once(args: argparse.Namespace, settings: Settings) -> int:
     if not args.dry_run and not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, settings.log_format, secrets=settings.secrets())
     catalog = built_in_catalog()
     if catalog is None:
         return 1

@@ -30,6 +30,25 @@ class UpdateContext(logging.Filter):
         return True
 
 
+class PrivateBotApiCalls(logging.Filter):
+    """python-telegram-bot logs every Bot API call's parameters and answer at DEBUG: the messages
+    the bot sends (notes, names) and the updates it gets. The call is kept, its contents left out."""
+
+    CALLS = ("Calling Bot API endpoint", "Call to Bot API endpoint")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(self.CALLS) and record.args:
+            endpoint = record.args[0] if isinstance(record.args, tuple) else "?"
+            record.msg, record.args = (
+                "%s Bot API endpoint `%s` (contents not logged)",
+                (
+                    "Calling" if record.msg.startswith("Calling") else "Finished",
+                    endpoint,
+                ),
+            )
+        return True
+
+
 class ScrubbingFormatter(logging.Formatter):
     """Formats a record, then removes secrets (the token appears in Bot API URLs)."""
 
@@ -76,6 +95,7 @@ def configure_logging(level: str, form: str, secrets: Iterable[str] = ()) -> Non
     """Send every log line to stderr in the chosen form, secrets scrubbed."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(UpdateContext())
+    handler.addFilter(PrivateBotApiCalls())
     if form == "json":
         handler.setFormatter(JsonFormatter(secrets))
     else:
@@ -86,6 +106,8 @@ def configure_logging(level: str, form: str, secrets: Iterable[str] = ()) -> Non
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # aiosqlite logs every call it runs, with its arguments: the values people typed.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
     # uvicorn's loggers go through this handler too, so they are scrubbed and formatted alike.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []

@@ -28,6 +28,7 @@ from handlers.screens import Screen
 from handlers.telegram_errors import Failure, classify
 from roadmaps import Catalog, Roadmap, Step
 from storage import NudgeOutcome, Progress, Reminder, ReminderStatus, Storage, done_since
+from storage.isolation import write_isolating
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ class NudgeDispatcher:
             before = report.counts.copy()
             progresses = await self.storage.progress.progress_of_chats([r.chat_id for r in claimed])
             outcomes = await asyncio.gather(*(self._deliver_safely(r, progresses[r.chat_id], run) for r in claimed))
-            await reminders.record_nudge_outcomes(outcomes)
+            await write_isolating(outcomes, reminders.record_nudge_outcomes, "nudge outcomes")
             # Counted batch by batch, so a long pass shows on /metrics as it goes.
             for outcome, count in (report.counts - before).items():
                 if outcome != MOVED:  # an extra note on a nudge counted as sent
@@ -192,12 +193,8 @@ class NudgeDispatcher:
         return outcome("sent", ReminderStatus.ACTIVE, sent=True)
 
     async def _move(self, chat_id: int, moved: ChatMigrated) -> int:
-        """A group became a supergroup: move its data to the new id, which is returned. Raises the
-        migration again when the new id already has data of its own (the chat counts as gone)."""
-        moved_here = await self.storage.reminders.move_chat(chat_id, moved.new_chat_id)
-        if not moved_here and await self.storage.reminders.reminder_of(chat_id) is not None:
-            log.warning("chat %s moved to %s, which has its own data", chat_id, moved.new_chat_id)
-            raise moved
+        """A group became a supergroup: its data moves (or merges) to the new id, which is returned."""
+        await self.storage.reminders.move_chat(chat_id, moved.new_chat_id)
         return moved.new_chat_id
 
     async def _send(self, chat_id: int, screen: Screen) -> None:

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     port: int = 8080
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # A chat (the operator's) that gets a short summary of each error, at most one a minute.
+    error_chat_id: int | None = None
     # Telegram allows about 30 messages a second; paid broadcasts raise that to 1000.
     telegram_messages_per_second: float = Field(default=MESSAGES_PER_SECOND, gt=0, le=1000)
 

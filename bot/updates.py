@@ -3,6 +3,7 @@ each one counted, timed and logged with its update id, chat id and handler."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from asyncio import Lock
@@ -15,7 +16,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot.logs import UPDATE_FIELDS
 from bot.metrics import HANDLER_SECONDS, UPDATES
-from handlers.observe import HANDLED_BY
+from handlers.observe import HANDLED_BY, update_kind
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,13 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
         """Wait for the chat's earlier updates first, and only then for one of the slots: an update
-        waiting its chat's turn must not hold a slot that another chat's update could use."""
+        waiting its chat's turn must not hold a slot that another chat's update could use. An
+        update naming a chat or a person Telegram could not have is turned away at the door."""
+        if not within_telegrams_ids(update):
+            log.warning("turned away update %s: its chat or user id is outside Telegram's range", update_id_of(update))
+            if inspect.iscoroutine(coroutine):
+                coroutine.close()  # never awaited: say so, or Python warns it was never awaited
+            return
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             await super().process_update(update, coroutine)
@@ -65,18 +72,29 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Nothing to release."""
 
 
-def update_type(update: object) -> str:
-    """`message`, `callback_query`, `my_chat_member`, ...: what kind of update this is."""
+# Telegram's ids fit in 52 bits (its documentation: "at most 52 significant bits"); supergroups
+# and channels add -100 in front, still far inside.
+MAX_TELEGRAM_ID = 2**53 - 1
+
+
+def within_telegrams_ids(update: object) -> bool:
+    """Whether the chat and the person of an update have ids Telegram could give."""
     if not isinstance(update, Update):
-        return "other"
-    return next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None) is not None), "other")
+        return True
+    ids = [entity.id for entity in (update.effective_chat, update.effective_user, update.effective_sender) if entity]
+    return all(-MAX_TELEGRAM_ID <= entity_id <= MAX_TELEGRAM_ID for entity_id in ids)
+
+
+def update_id_of(update: object) -> int | None:
+    """The update's id, for the logs."""
+    return update.update_id if isinstance(update, Update) else None
 
 
 @contextmanager
 def observed(update: object) -> Iterator[None]:
     """Count, time and log one update; log lines written meanwhile carry its ids."""
     started = time.perf_counter()
-    kind = update_type(update)
+    kind = update_kind(update)
     UPDATES.labels(kind).inc()
     chat = update.effective_chat if isinstance(update, Update) else None
     fields = {"update_id": getattr(update, "update_id", None), "chat_id": chat.id if chat else None}

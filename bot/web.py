@@ -5,8 +5,8 @@ health check and metrics live on the same port behind the same load balancer."""
 from __future__ import annotations
 
 import hmac
+import json
 import logging
-from json import JSONDecodeError
 from urllib.parse import urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -23,6 +23,8 @@ from storage import DatabaseError, Storage
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Far above any update Telegram sends (a message is at most 4096 characters, a caption 1024).
+MAX_UPDATE_BYTES = 1_000_000
 
 
 def webhook_path(webhook_url: str) -> str:
@@ -30,16 +32,55 @@ def webhook_path(webhook_url: str) -> str:
     return urlsplit(webhook_url).path.rstrip("/") or "/telegram"
 
 
+class BodyTooBig(Exception):
+    """A request body over the limit; it was not read further."""
+
+
+class NotAnUpdate(Exception):
+    """A request body that is not a Telegram update; the message says why, without its content."""
+
+
+async def body_within(request: Request, limit: int) -> bytes:
+    """The request's body, refused past `limit` bytes, by its declared length or as it streams."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise BodyTooBig
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise BodyTooBig
+    return bytes(body)
+
+
+def update_from(body: bytes, application: RoadmapApplication) -> Update:
+    """The update a body holds: a JSON object with a whole-number update_id that PTB can read."""
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise NotAnUpdate(f"not JSON: {type(error).__name__}") from error
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        raise NotAnUpdate("not an object with an update_id")
+    try:
+        return Update.de_json(data, application.bot)
+    except Exception as error:  # what PTB cannot read (a message that is a string, a date past 9999)
+        raise NotAnUpdate(f"unreadable: {type(error).__name__}") from error
+
+
 def build_web_app(application: RoadmapApplication, storage: Storage, webhook_url: str, secret: str) -> Starlette:
     """The ASGI app: POST updates to the webhook path, GET /healthz and /metrics."""
 
     async def telegram(request: Request) -> Response:
-        """An update from Telegram, handled before we answer, so a crash makes Telegram send it again."""
+        """An update from Telegram, handled before we answer, so a crash makes Telegram send it again.
+        Anything that is not an update gets 400 (413 when too big), never a 500 and never handling."""
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
             return Response("forbidden", status_code=403)
         try:
-            update = Update.de_json(await request.json(), application.bot)
-        except (JSONDecodeError, KeyError, TypeError, ValueError):
+            update = update_from(await body_within(request, MAX_UPDATE_BYTES), application)
+        except BodyTooBig:
+            return Response("too big for an update", status_code=413)
+        except NotAnUpdate as error:
+            log.warning("webhook: refused a body that is not an update (%s)", error)
             return Response("not an update", status_code=400)
         await application.update_processor.process_update(update, application.process_update(update))
         return Response()
@@ -48,7 +89,7 @@ def build_web_app(application: RoadmapApplication, storage: Storage, webhook_url
         """200 when the database answers, 503 when it does not."""
         try:
             await storage.ping()
-        except (DatabaseError, OSError) as error:
+        except DatabaseError as error:
             DATABASE_ERRORS.inc()
             log.warning("health check: database unreachable: %s", error)
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)

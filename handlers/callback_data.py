@@ -121,26 +121,41 @@ class AskReset:
     roadmap_id: str
 
 
+# A confirmation names the question it answers: when it was asked (`asked`, seconds since the
+# epoch) and a fingerprint of what it was asked about (`about`, eight hex digits), so an old or
+# overtaken question is answered "out of date" and changes nothing.
+
+
 @dataclass(frozen=True, slots=True)
 class ResetRoadmap:
     """Clear one roadmap's progress and notes (confirmed)."""
 
     roadmap_id: str
+    asked: int
+    about: str
 
 
 @dataclass(frozen=True, slots=True)
 class ForgetChat:
     """Delete everything about this chat (confirmed)."""
 
+    asked: int
+    about: str
+
 
 @dataclass(frozen=True, slots=True)
 class ConfirmImport:
     """Replace progress with the export file the chat sent (confirmed)."""
 
+    asked: int
+    about: str
+
 
 @dataclass(frozen=True, slots=True)
 class Cancel:
-    """Leave everything as it is."""
+    """Leave everything as it is; with `about`, also drop the held file that question was about."""
+
+    about: str | None = None
 
 
 Action = (
@@ -174,6 +189,15 @@ _REMINDER_WORDS = {
     "t": SnoozeReminder(),
 }
 
+_ABOUT = "[0-9a-f]{8}"
+
+
+# When a question was asked (base 36, no leading zero, so that each moment has one spelling) and
+# what it was about.
+def _question(name: str) -> str:
+    return rf"(?P<{name}_asked>[1-9a-z][0-9a-z]{{0,7}}):(?P<{name}_about>{_ABOUT})"
+
+
 _STATE_LETTER = {StepState.DONE: "d", StepState.SKIPPED: "k", StepState.TODO: "u", StepState.WORKING: "w"}
 _LETTER_STATE = {letter: state for state, letter in _STATE_LETTER.items()}
 _PATTERN = re.compile(
@@ -183,7 +207,8 @@ _PATTERN = re.compile(
     rf"|(?P<verb>[sdkuwe]):(?P<roadmap>{_SLUG}):(?P<step>{_SLUG})"
     rf"|m:(?P<m_word>[vzprt])|m:d:(?P<m_day>[0-6])|m:h:(?P<m_hour>[0-9]|1[0-9]|2[0-3])"
     rf"|m:o:(?P<m_offset>-?(?:[0-9]|1[0-4]))"
-    rf"|q:(?P<q_roadmap>{_SLUG})|y:(?P<y_roadmap>{_SLUG})|(?P<word>[fiz]))"
+    rf"|q:(?P<q_roadmap>{_SLUG})|y:(?P<y_roadmap>{_SLUG}):{_question('y')}"
+    rf"|(?P<q_word>[fi]):{_question('q')}|z(?::(?P<z_about>{_ABOUT}))?)"
 )
 
 
@@ -214,14 +239,16 @@ def encode(action: Action) -> str:
             data = f"m:o:{hours}"
         case AskReset(roadmap_id):
             data = f"q:{roadmap_id}"
-        case ResetRoadmap(roadmap_id):
-            data = f"y:{roadmap_id}"
-        case ForgetChat():
-            data = "f"
-        case ConfirmImport():
-            data = "i"
-        case Cancel():
+        case ResetRoadmap(roadmap_id, asked, about):
+            data = f"y:{roadmap_id}:{_base36(asked)}:{about}"
+        case ForgetChat(asked, about):
+            data = f"f:{_base36(asked)}:{about}"
+        case ConfirmImport(asked, about):
+            data = f"i:{_base36(asked)}:{about}"
+        case Cancel(None):
             data = "z"
+        case Cancel(about):
+            data = f"z:{about}"
         case _:
             data = "m:" + next(word for word, known in _REMINDER_WORDS.items() if known == action)
     if len(data.encode()) > MAX_CALLBACK_BYTES:
@@ -261,9 +288,10 @@ def decode(data: str | None) -> Action | None:
     if match["q_roadmap"]:
         return AskReset(match["q_roadmap"])
     if match["y_roadmap"]:
-        return ResetRoadmap(match["y_roadmap"])
-    if match["word"]:
-        return {"f": ForgetChat(), "i": ConfirmImport(), "z": Cancel()}[match["word"]]
+        return ResetRoadmap(match["y_roadmap"], int(match["y_asked"], 36), match["y_about"])
+    if match["q_word"]:
+        question = (int(match["q_asked"], 36), match["q_about"])
+        return ForgetChat(*question) if match["q_word"] == "f" else ConfirmImport(*question)
     if match["m_word"]:
         return _REMINDER_WORDS[match["m_word"]]
     if match["m_day"]:
@@ -273,9 +301,20 @@ def decode(data: str | None) -> Action | None:
     if match["m_offset"]:
         hours = int(match["m_offset"])
         return SetUtcOffset(hours) if hours in UTC_OFFSETS and match["m_offset"] != "-0" else None
+    if data.startswith("z"):
+        return Cancel(match["z_about"])
     verb, roadmap_id, step_id = match["verb"], match["roadmap"], match["step"]
     if verb == "s":
         return ShowStep(roadmap_id, step_id)
     if verb == "e":
         return RemoveNote(roadmap_id, step_id)
     return SetStepState(roadmap_id, step_id, _LETTER_STATE[verb])
+
+
+def _base36(number: int) -> str:
+    """A positive whole number in base 36, without leading zeros."""
+    digits = ""
+    while number:
+        number, digit = divmod(number, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+    return digits or "0"

@@ -1,9 +1,17 @@
 """The chat's own data: /export, importing an export file, /reset of a roadmap, /forget of it all.
-In groups only admins may replace, reset or forget, since the progress is everyone's there."""
+In groups only admins may replace, reset or forget, since the progress is everyone's there.
+
+Every yes to a question names the question (when it was asked, and a fingerprint of what it was
+asked about): a yes to an old question, or to one whose file or progress moved on since, changes
+nothing and says so.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from handlers.admins import may_change_shared_progress
@@ -15,6 +23,7 @@ from handlers.chat_data_views import (
     NOT_IMPORTED,
     NOTHING_TO_IMPORT,
     NOTHING_TO_RESET,
+    QUESTION_OUT_OF_DATE,
     RESET,
     export_file_name,
     json_caption,
@@ -36,7 +45,9 @@ from handlers.chat_data_views import (
     render_nothing_to_export,
     render_nothing_to_reset,
     render_pick_reset,
+    render_question_out_of_date,
     render_reset,
+    render_roadmap_gone,
 )
 from handlers.context import BotContext, Services, chat_id_of
 from handlers.export_format import (
@@ -49,10 +60,14 @@ from handlers.export_format import (
 )
 from handlers.replies import answer_tap, reply, show
 from handlers.screens import Screen
-from storage import started_roadmaps
+from roadmaps import Roadmap
+from storage import Confirmed, digest_of, started_roadmaps
 
 # The buttons this feature answers; every one is for a group's admins only.
 BUTTONS = (AskReset, ResetRoadmap, ForgetChat, ConfirmImport, Cancel)
+# How long a question can be answered; a clock a little ahead of ours is forgiven.
+QUESTION_LIFETIME = dt.timedelta(minutes=15)
+CLOCK_SKEW = dt.timedelta(minutes=1)
 
 
 async def export(update: Update, context: BotContext) -> None:
@@ -73,14 +88,15 @@ async def export(update: Update, context: BotContext) -> None:
 
 async def import_command(update: Update, context: BotContext) -> None:
     """/import: how to import (the file itself is the request)."""
-    await reply(update, render_how_to_import())
+    chat = update.effective_chat
+    await reply(update, render_how_to_import(in_a_group=chat is not None and chat.type != ChatType.PRIVATE))
 
 
 async def receive_file(update: Update, context: BotContext) -> None:
     """A file sent to the bot: an export to import (asking first if it would replace progress);
-    in a group, only an admin's."""
+    in a group, only an admin's, and only one addressed to the bot (a reply to it)."""
     message = update.effective_message
-    if message is None or message.document is None:
+    if message is None or message.document is None or not addressed_to_us(update, context):
         return
     document, services, chat_id = message.document, context.services, chat_id_of(update)
     if not (document.file_name or "").lower().endswith(".json"):
@@ -105,19 +121,42 @@ async def receive_file(update: Update, context: BotContext) -> None:
         await reply(update, render_no_known_roadmap())
         return
     started = {p.roadmap_id for p in await services.storage.progress.progress_of_chat(chat_id)}
-    replaced = [services.catalog.get(r.roadmap_id) for r in plan.roadmaps if r.roadmap_id in started]
+    replaced = [
+        roadmap for r in plan.roadmaps if r.roadmap_id in started and (roadmap := services.catalog.get(r.roadmap_id))
+    ]
     if not replaced:
         await show(update, await apply_import(chat_id, services, plan))
         return
-    await services.storage.progress.hold_import(chat_id, data.decode("utf-8"), services.clock())
-    await show(update, render_import_question(plan, services.catalog, [r for r in replaced if r is not None]))
+    await ask_before_importing(update, services, plan, replaced, data.decode("utf-8"))
 
 
-async def apply_import(chat_id: int, services: Services, plan: ImportPlan, *, confirmed: bool = False) -> Screen:
-    """Put the plan's roadmaps back (`confirmed`: the held file, which goes with it); the screen
-    says what came in."""
-    now = services.clock()
-    await services.storage.progress.replace_progress(chat_id, plan.roadmaps, now, settles_import=confirmed)
+def addressed_to_us(update: Update, context: BotContext) -> bool:
+    """A private chat's messages are all for us; in a group, only a reply to one of ours is."""
+    message, chat = update.effective_message, update.effective_chat
+    if chat is None or message is None or chat.type == ChatType.PRIVATE:
+        return chat is not None
+    replied = message.reply_to_message
+    return replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+
+
+async def ask_before_importing(
+    update: Update, services: Services, plan: ImportPlan, replaced: list[Roadmap], payload: str
+) -> None:
+    """Hold the file and ask; a question is shown for every held file, or nothing stays held."""
+    chat_id, now = chat_id_of(update), services.clock()
+    await services.storage.progress.hold_import(chat_id, payload, now)
+    try:
+        about = await services.storage.progress.question_about_import(chat_id, [r.roadmap_id for r in plan.roadmaps])
+        question = render_import_question(plan, services.catalog, replaced, asked_at(now), about, digest_of(payload))
+        await show(update, question)
+    except BaseException:
+        await services.storage.progress.drop_import(chat_id, digest_of(payload))
+        raise
+
+
+async def apply_import(chat_id: int, services: Services, plan: ImportPlan) -> Screen:
+    """Put the plan's roadmaps back (no question was needed); the screen says what came in."""
+    await services.storage.progress.replace_progress(chat_id, plan.roadmaps, services.clock())
     return render_imported(plan, services.catalog)
 
 
@@ -137,7 +176,9 @@ async def forget(update: Update, context: BotContext) -> None:
     """/forget: asks before deleting everything about this chat."""
     if not await may_change_shared_progress(update, context):
         return
-    await show(update, render_ask_forget())
+    services = context.services
+    about = await services.storage.progress.question_about_chat(chat_id_of(update))
+    await show(update, render_ask_forget(asked_at(services.clock()), about))
 
 
 async def on_chat_data_button(update: Update, context: BotContext) -> None:
@@ -149,33 +190,76 @@ async def on_chat_data_button(update: Update, context: BotContext) -> None:
     services, chat_id = context.services, chat_id_of(update)
     match action:
         case AskReset(roadmap_id):
-            screen, note = render_ask_reset(services.catalog.get(roadmap_id)), None
-        case ResetRoadmap(roadmap_id):
-            was_started = await services.storage.progress.reset_roadmap(chat_id, roadmap_id)
-            screen = render_reset(services.catalog.get(roadmap_id), was_started=was_started)
-            note = RESET if was_started else NOTHING_TO_RESET
-        case ForgetChat():
-            services.presence.forget(chat_id)
-            await services.storage.progress.forget_chat(chat_id)
-            screen, note = render_forgotten(), FORGOTTEN
-        case ConfirmImport():
-            screen, note = await confirm_import(chat_id, services)
-        case Cancel():
-            await services.storage.progress.drop_import(chat_id)
+            screen, note = await ask_reset(chat_id, services, roadmap_id), None
+        case ResetRoadmap() | ForgetChat() | ConfirmImport() if expired(action.asked, services.clock()):
+            screen, note = render_question_out_of_date(), QUESTION_OUT_OF_DATE
+        case ResetRoadmap(roadmap_id, _, about):
+            screen, note = await reset_confirmed(chat_id, services, roadmap_id, about)
+        case ForgetChat(_, about):
+            screen, note = await forget_confirmed(chat_id, services, about)
+        case ConfirmImport(_, about):
+            screen, note = await import_confirmed(chat_id, services, about)
+        case Cancel(file):
+            if file is not None:
+                await services.storage.progress.drop_import(chat_id, file)
             screen, note = render_nothing_changed(), CANCELLED
         case _:
             raise AssertionError(f"not a chat data button: {action!r}")
     await answer_tap(update, screen, note)
 
 
-async def confirm_import(chat_id: int, services: Services) -> tuple[Screen, str]:
-    """The chat said yes to replacing its progress with the file it sent."""
+def asked_at(now: dt.datetime) -> int:
+    """When a question is asked, as its buttons carry it: whole seconds since the epoch."""
+    return int(now.timestamp())
+
+
+def expired(asked: int, now: dt.datetime) -> bool:
+    """Whether a question asked then is too old to answer now (or claims to come from the future)."""
+    age = now - dt.datetime.fromtimestamp(asked, dt.UTC)
+    return not -CLOCK_SKEW <= age <= QUESTION_LIFETIME
+
+
+async def ask_reset(chat_id: int, services: Services, roadmap_id: str) -> Screen:
+    """Are you sure? for one roadmap, naming the roadmap as it is now."""
+    roadmap = services.catalog.get(roadmap_id)
+    if roadmap is None:
+        return render_roadmap_gone()
+    about = await services.storage.progress.question_about_roadmap(chat_id, roadmap_id)
+    return render_ask_reset(roadmap, asked_at(services.clock()), about)
+
+
+async def reset_confirmed(chat_id: int, services: Services, roadmap_id: str, about: str) -> tuple[Screen, str]:
+    """Yes, reset it: only if the roadmap is still as the question saw it."""
+    outcome = await services.storage.progress.reset_roadmap(chat_id, roadmap_id, about)
+    if outcome is Confirmed.OUT_OF_DATE:
+        return render_question_out_of_date(), QUESTION_OUT_OF_DATE
+    done = outcome is Confirmed.DONE
+    return render_reset(services.catalog.get(roadmap_id), was_started=done), RESET if done else NOTHING_TO_RESET
+
+
+async def forget_confirmed(chat_id: int, services: Services, about: str) -> tuple[Screen, str]:
+    """Yes, forget it all: only if the chat's data is still as the question saw it."""
+    if await services.storage.progress.forget_chat(chat_id, about) is Confirmed.OUT_OF_DATE:
+        return render_question_out_of_date(), QUESTION_OUT_OF_DATE
+    services.presence.forget(chat_id)
+    return render_forgotten(), FORGOTTEN
+
+
+async def import_confirmed(chat_id: int, services: Services, about: str) -> tuple[Screen, str]:
+    """Yes, replace my progress: only with the file the question was about, over the progress it saw."""
     payload = await services.storage.progress.held_import(chat_id)
     if payload is None:
         return render_import_gone(), NOTHING_TO_IMPORT
     try:
         plan = read_export(payload.encode(), services.catalog)
     except ImportProblem as problem:  # the content changed since the file was checked
-        await services.storage.progress.drop_import(chat_id)
+        await services.storage.progress.drop_import(chat_id, digest_of(payload))
         return render_import_now_invalid(str(problem)), NOT_IMPORTED
-    return await apply_import(chat_id, services, plan, confirmed=True), IMPORTED
+    outcome = await services.storage.progress.replace_progress(
+        chat_id, plan.roadmaps, services.clock(), confirming=about
+    )
+    if outcome is Confirmed.OUT_OF_DATE:
+        return render_question_out_of_date(), QUESTION_OUT_OF_DATE
+    if outcome is Confirmed.NOTHING:
+        return render_import_gone(), NOTHING_TO_IMPORT
+    return render_imported(plan, services.catalog), IMPORTED

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from html import escape
 
 from handlers.callback_data import AskReset, Cancel, ConfirmImport, ForgetChat, ResetRoadmap, ShowCatalog
 from handlers.export_format import ImportPlan
-from handlers.screens import Screen, button, keyboard
+from handlers.screens import Screen, button, keyboard, quoted
 from roadmaps import Catalog, Roadmap
 
 NOTHING_CHANGED = "Nothing was changed."
@@ -19,6 +20,9 @@ IMPORTED = "📥 Imported"
 NOT_IMPORTED = "Not imported"
 NOTHING_TO_IMPORT = "Nothing to import"
 CANCELLED = "Cancelled"
+QUESTION_OUT_OF_DATE = "This question is out of date"
+MAX_NAMES = 3  # names of a file listed in an answer; the rest are counted
+MAX_NAME = 40
 RESET = "↩️ Reset"
 NOTHING_TO_RESET = "Nothing to reset"
 FORGOTTEN = "🧹 Forgotten"
@@ -44,10 +48,12 @@ def json_caption() -> str:
     return "💾 The same as JSON: send this file back to me to import it, here or in another chat."
 
 
-def render_how_to_import() -> str:
-    """/import: the file itself is the request."""
+def render_how_to_import(in_a_group: bool) -> str:
+    """/import: the file itself is the request (in a group, as a reply to the bot, so that the
+    bot leaves every other file alone)."""
+    how = "as a reply to this message" if in_a_group else "as a file"
     return (
-        "To import your progress, send me the .json file that /export made, as a file. "
+        f"To import your progress, send me the .json file that /export made, {how}. "
         "If it would replace progress you have now, I ask first."
     )
 
@@ -64,12 +70,12 @@ def render_file_too_big(limit: int) -> str:
 
 def render_download_failed(reason: str) -> str:
     """A file Telegram would not hand over."""
-    return f"I could not download that file ({escape(reason)}). {NOTHING_CHANGED}"
+    return f"I could not download that file ({quoted(reason, 200)}). {NOTHING_CHANGED}"
 
 
 def render_cannot_import(reason: str, *, any_more: bool = False) -> str:
     """A file that is not an importable export (`any_more`: it was, when it was sent)."""
-    return f"I can't import that file{' any more' if any_more else ''}: {escape(reason)}. {NOTHING_CHANGED}"
+    return f"I can't import that file{' any more' if any_more else ''}: {quoted(reason, 300)}. {NOTHING_CHANGED}"
 
 
 def render_no_known_roadmap() -> str:
@@ -87,19 +93,29 @@ def describe(plan: ImportPlan, catalog: Catalog) -> str:
         notes = f", {len(saved.notes)} note{'s' if len(saved.notes) != 1 else ''}" if saved.notes else ""
         lines.append(f"• <b>{escape(roadmap.title)}</b>: {done} of {len(roadmap.steps)} steps done{notes}")
     if plan.unknown_roadmaps:
-        lines.append(f"Left out, as I no longer have them: {escape(', '.join(plan.unknown_roadmaps))}.")
+        lines.append(f"Left out, as I no longer have them: {a_few(plan.unknown_roadmaps)}.")
     if plan.unknown_steps:
         lines.append(f"Left out: {plan.unknown_steps} step(s) these roadmaps no longer have.")
     return "\n".join(lines)
 
 
-def render_import_question(plan: ImportPlan, catalog: Catalog, replaced: list[Roadmap]) -> Screen:
-    """Asked before an import replaces progress the chat has."""
+def a_few(names: Sequence[str]) -> str:
+    """Some names from a file, quoted: the first few, and how many more."""
+    shown = ", ".join(quoted(name, MAX_NAME) for name in names[:MAX_NAMES])
+    more = len(names) - MAX_NAMES
+    return f"{shown} and {more:,} more" if more > 0 else shown
+
+
+def render_import_question(
+    plan: ImportPlan, catalog: Catalog, replaced: list[Roadmap], asked: int, about: str, file: str
+) -> Screen:
+    """Asked before an import replaces progress the chat has; its buttons name this question."""
     titles = ", ".join(escape(roadmap.title) for roadmap in replaced)
     text = (
         f"📥 This file has:\n{describe(plan, catalog)}\n\nImporting replaces what you have now on {titles}. Go ahead?"
     )
-    return Screen(text, keyboard([[button("✅ Replace my progress", ConfirmImport()), button("✖️ Cancel", Cancel())]]))
+    rows = [[button("✅ Replace my progress", ConfirmImport(asked, about)), button("✖️ Cancel", Cancel(file))]]
+    return Screen(text, keyboard(rows))
 
 
 def render_imported(plan: ImportPlan, catalog: Catalog) -> Screen:
@@ -134,15 +150,22 @@ def render_pick_reset(roadmaps: list[Roadmap]) -> Screen:
     return Screen("Which roadmap do you want to start over? Its steps and notes will be cleared.", keyboard(rows))
 
 
-def render_ask_reset(roadmap: Roadmap | None) -> Screen:
-    """Are you sure? for one roadmap."""
-    if roadmap is None:
-        return Screen("That roadmap is no longer available. " + NOTHING_CHANGED)
+def render_roadmap_gone() -> Screen:
+    """A question about a roadmap the catalog no longer has."""
+    return Screen(
+        "That roadmap is no longer available. " + NOTHING_CHANGED,
+        keyboard([[button("📚 All roadmaps", ShowCatalog())]]),
+    )
+
+
+def render_ask_reset(roadmap: Roadmap, asked: int, about: str) -> Screen:
+    """Are you sure? for one roadmap; the yes names this question."""
     text = (
         f"Start <b>{escape(roadmap.title)}</b> over? Every step goes back to not started and its notes "
         "are deleted. This cannot be undone (an /export first keeps a copy)."
     )
-    return Screen(text, keyboard([[button("↩️ Yes, reset it", ResetRoadmap(roadmap.id)), button("✖️ Cancel", Cancel())]]))
+    yes = ResetRoadmap(roadmap.id, asked, about)
+    return Screen(text, keyboard([[button("↩️ Yes, reset it", yes), button("✖️ Cancel", Cancel())]]))
 
 
 def render_reset(roadmap: Roadmap | None, *, was_started: bool) -> Screen:
@@ -154,14 +177,24 @@ def render_reset(roadmap: Roadmap | None, *, was_started: bool) -> Screen:
     return Screen(text, keyboard([[button("📚 All roadmaps", ShowCatalog())]]))
 
 
-def render_ask_forget() -> Screen:
-    """/forget: asked before deleting everything about the chat."""
+def render_ask_forget(asked: int, about: str) -> Screen:
+    """/forget: asked before deleting everything about the chat; the yes names this question."""
     text = (
         "Forget everything about this chat? Your progress on every roadmap, your notes and your "
         "reminders are deleted, and I treat this chat as new. This cannot be undone "
         "(an /export first keeps a copy)."
     )
-    return Screen(text, keyboard([[button("🧹 Yes, forget it all", ForgetChat()), button("✖️ Cancel", Cancel())]]))
+    yes = ForgetChat(asked, about)
+    return Screen(text, keyboard([[button("🧹 Yes, forget it all", yes), button("✖️ Cancel", Cancel())]]))
+
+
+def render_question_out_of_date() -> Screen:
+    """A yes to a question asked too long ago, or about things that have changed since."""
+    text = (
+        "This question is out of date: it was asked a while ago, or things changed since, so I changed "
+        "nothing. Ask again (/reset, /forget, or send the file) if you still want to."
+    )
+    return Screen(text, keyboard([[button("📚 All roadmaps", ShowCatalog())]]))
 
 
 def render_forgotten() -> Screen:

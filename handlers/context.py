@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
@@ -13,17 +13,22 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 from roadmaps import Catalog
 from storage import Presence, Storage
 
+if TYPE_CHECKING:
+    from handlers.errors import OperatorAlerts
+
 _SERVICES = "services"
 
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """The catalog, the storage, the clock (injectable, so tests never sleep) and presence."""
+    """The catalog, the storage, the clock (injectable, so tests never sleep), presence, and the
+    operator's error alerts."""
 
     catalog: Catalog
     storage: Storage
     clock: Callable[[], dt.datetime]
     presence: Presence
+    alerts: OperatorAlerts | None = None  # error summaries for the operator's chat, if it has one
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -15,11 +15,21 @@ from typing import Any
 from handlers.note_views import MAX_NOTE
 from handlers.screens import progress_line
 from roadmaps import Catalog, Roadmap
-from storage import Mark, Note, Progress, SavedRoadmap, StepState, started_roadmaps
+from storage import Mark, Note, Progress, SavedRoadmap, StepState, started_roadmaps, storable_text
 
 FORMAT = "roadmap-bot/progress"
 VERSION = 1
 MAX_IMPORT_BYTES = 1_000_000
+# What an export file can hold at most; anything beyond is refused, with its reason, before use.
+MAX_IMPORT_ROADMAPS = 100
+MAX_IMPORT_STEPS = 500
+MAX_IMPORT_DEPTH = 6  # document, roadmaps, a roadmap, its steps, a step: 5
+MAX_NUMBER_DIGITS = 20
+MAX_ID = 64
+MAX_TIME_TEXT = 40
+MAX_SHOWN = 40  # characters of a value quoted back
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 CHECKBOX = {StepState.DONE: "[x]", StepState.SKIPPED: "[-]", StepState.WORKING: "[~]", StepState.TODO: "[ ]"}
 STATE_WORDS = {StepState.DONE: "done", StepState.SKIPPED: "skipped", StepState.WORKING: "in progress since"}
 
@@ -86,42 +96,85 @@ def export_markdown(catalog: Catalog, progresses: Sequence[Progress], started: S
 
 def read_export(data: bytes, catalog: Catalog) -> ImportPlan:
     """The plan an export file makes, or ImportProblem saying what is wrong with it."""
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ImportProblem(f"the file is {len(data):,} bytes; an export is never over {MAX_IMPORT_BYTES:,}")
-    try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ImportProblem(f"it is not JSON ({error})") from error
+    document = _parsed(data)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ImportProblem("it is not a progress export from this bot (send the .json file /export made)")
     if document.get("version") != VERSION:
-        raise ImportProblem(f"it has version {document.get('version')!r}; this bot reads version {VERSION}")
+        raise ImportProblem(f"it has version {_shown(document.get('version'))}; this bot reads version {VERSION}")
     roadmaps = document.get("roadmaps")
     if not isinstance(roadmaps, list):
         raise ImportProblem("roadmaps: missing, or not a list")
+    if len(roadmaps) > MAX_IMPORT_ROADMAPS:
+        raise ImportProblem(f"it has {len(roadmaps):,} roadmaps; an export has at most {MAX_IMPORT_ROADMAPS}")
     plan = ImportPlan([], [], 0)
     for number, entry in enumerate(roadmaps):
         where = f"roadmaps[{number}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+        if not isinstance(entry, dict) or not _is_id(entry.get("id")):
             raise ImportProblem(f"{where}: not a roadmap with an id")
         roadmap = catalog.get(entry["id"])
         if roadmap is None:
-            plan.unknown_roadmaps.append(str(entry.get("title") or entry["id"]))
+            title = entry.get("title")
+            plan.unknown_roadmaps.append(title if isinstance(title, str) and title.strip() else entry["id"])
             continue
         plan.roadmaps.append(_saved_roadmap(roadmap, entry, where, plan))
     return plan
 
 
+def _parsed(data: bytes) -> Any:
+    """The JSON of a file within the limits an export keeps: size, nesting, numbers."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportProblem(f"the file is {len(data):,} bytes; an export is never over {MAX_IMPORT_BYTES:,}")
+    try:
+        document = json.loads(data.decode("utf-8"), parse_int=_small_int, parse_float=_small_float, parse_constant=_no)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ImportProblem(f"it is not JSON ({_shown(str(error))})") from error
+    except RecursionError as error:
+        raise ImportProblem(
+            f"it is nested deeper than an export ever is (at most {MAX_IMPORT_DEPTH} levels)"
+        ) from error
+    if _depth(document) > MAX_IMPORT_DEPTH:
+        raise ImportProblem(f"it is nested deeper than an export ever is (at most {MAX_IMPORT_DEPTH} levels)")
+    return document
+
+
+def _small_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise ImportProblem(f"it has a number of {len(text):,} digits; an export has none over {MAX_NUMBER_DIGITS}")
+    return int(text)
+
+
+def _small_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_DIGITS:
+        raise ImportProblem(f"it has a number of {len(text):,} digits; an export has none over {MAX_NUMBER_DIGITS}")
+    return float(text)
+
+
+def _no(text: str) -> None:
+    raise ImportProblem(f"it has {text}, which is not a number an export has")
+
+
+def _depth(document: Any) -> int:
+    """How deeply lists and objects nest in a parsed document (without recursion)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return deepest
+
+
 def _saved_roadmap(roadmap: Roadmap, entry: dict[str, Any], where: str, plan: ImportPlan) -> SavedRoadmap:
     """One roadmap of an export file, its steps resolved to the current ids (former ids too)."""
     steps = entry.get("steps")
-    if not isinstance(steps, list):
-        raise ImportProblem(f"{where}.steps: missing, or not a list")
+    if not isinstance(steps, list) or len(steps) > MAX_IMPORT_STEPS:
+        raise ImportProblem(f"{where}.steps: missing, not a list, or over {MAX_IMPORT_STEPS} steps")
     marks: dict[str, Mark] = {}
     notes: dict[str, Note] = {}
     for number, item in enumerate(steps):
         at = f"{where}.steps[{number}]"
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        if not isinstance(item, dict) or not _is_id(item.get("id")):
             raise ImportProblem(f"{at}: not a step with an id")
         step = roadmap.step(item["id"])
         if step is None:
@@ -129,24 +182,47 @@ def _saved_roadmap(roadmap: Roadmap, entry: dict[str, Any], where: str, plan: Im
             continue
         try:
             state = StepState(item.get("state", "todo"))
-        except ValueError as error:
-            raise ImportProblem(f"{at}.state: unknown state {item.get('state')!r}") from error
+        except (TypeError, ValueError) as error:
+            raise ImportProblem(f"{at}.state: unknown state {_shown(item.get('state'))}") from error
         if state is not StepState.TODO:
             marks[step.id] = Mark(state, _moment(item.get("changed_at"), f"{at}.changed_at"))
         if "note" in item:
-            text = item["note"]
-            if not isinstance(text, str) or not text.strip() or len(text) > MAX_NOTE:
-                raise ImportProblem(f"{at}.note: not a note of 1 to {MAX_NOTE:,} characters")
-            notes[step.id] = Note(text, _moment(item.get("note_changed_at"), f"{at}.note_changed_at"))
+            notes[step.id] = Note(
+                _note(item["note"], at), _moment(item.get("note_changed_at"), f"{at}.note_changed_at")
+            )
     started = _moment(entry.get("started_at"), f"{where}.started_at")
     used = _moment(entry.get("last_used_at", entry.get("started_at")), f"{where}.last_used_at")
     return SavedRoadmap(roadmap.id, started, used, marks, notes)
 
 
+def _note(value: Any, at: str) -> str:
+    """A note of the file, as it will be kept."""
+    text = storable_text(value).strip() if isinstance(value, str) else ""
+    if not text or len(text) > MAX_NOTE:
+        raise ImportProblem(f"{at}.note: not a note of 1 to {MAX_NOTE:,} characters")
+    return text
+
+
 def _moment(value: Any, where: str) -> dt.datetime:
-    """An ISO-8601 time of the file, as UTC."""
+    """An ISO-8601 time of the file, as UTC, within the years an export can speak of."""
     try:
+        if not isinstance(value, str) or len(value) > MAX_TIME_TEXT:
+            raise ValueError("not a time")
         moment = dt.datetime.fromisoformat(value)
-    except (TypeError, ValueError) as error:
-        raise ImportProblem(f"{where}: not an ISO-8601 time ({value!r})") from error
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+        moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise ImportProblem(f"{where}: not an ISO-8601 time ({_shown(value)})") from error
+    if not EARLIEST <= moment <= LATEST:
+        raise ImportProblem(f"{where}: {_shown(value)} is not a time between {EARLIEST.year} and {LATEST.year}")
+    return moment
+
+
+def _is_id(value: Any) -> bool:
+    """Whether a value could be a roadmap's or a step's id."""
+    return isinstance(value, str) and 0 < len(value) <= MAX_ID
+
+
+def _shown(value: Any) -> str:
+    """A value of the file, quoted in an answer: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"

@@ -12,7 +12,7 @@ from handlers.replies import answer_tap, edit, reply, show
 from handlers.roadmap_views import ROADMAP_GONE, render_roadmap
 from handlers.step_views import NOTE_REMOVED, STEP_GONE, render_step
 from roadmaps import Roadmap, Step
-from storage import Progress, started_roadmaps
+from storage import Progress, started_roadmaps, storable_text
 
 # The buttons this feature answers.
 BUTTONS = (RemoveNote,)
@@ -39,8 +39,10 @@ async def note_from_reply(update: Update, context: BotContext) -> None:
 
 async def note_command(update: Update, context: BotContext) -> None:
     """/note <text>: a note on the current step (the one /next shows); the card comes back with it."""
-    services = context.services
-    text = " ".join(context.args or []).strip()
+    services, message = context.services, update.effective_message
+    # The text after the command as typed, its lines kept (context.args would join words by spaces).
+    parts = message.text.split(maxsplit=1) if message is not None and message.text else []
+    text = parts[1].strip() if len(parts) == 2 else ""
     current = await current_step(chat_id_of(update), services)
     if not text or current is None:
         await reply(update, render_note_needs_a_card())
@@ -73,7 +75,10 @@ async def on_note_button(update: Update, context: BotContext) -> None:
 async def keep_note(update: Update, services: Services, roadmap: Roadmap, step: Step, text: str) -> Progress | None:
     """Store a note if it is not too long; tell the chat either way. The roadmap's progress with
     the note when stored, else None."""
-    text = text.strip()
+    text = storable_text(text).strip()
+    if not text:
+        await reply(update, render_note_needs_a_card())
+        return None
     if len(text) > MAX_NOTE:
         await reply(update, render_note_too_long(len(text)))
         return None

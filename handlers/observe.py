@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+from telegram import Update
+
 # Set to an empty list around the handling of one update; handlers append their names.
 HANDLED_BY: ContextVar[list[str] | None] = ContextVar("handled_by", default=None)
 
@@ -24,3 +26,10 @@ def traced(callback: Callback) -> Callback:
         return await callback(*args, **kwargs)
 
     return run  # type: ignore[return-value]
+
+
+def update_kind(update: object) -> str:
+    """`message`, `callback_query`, `my_chat_member`, ...: what kind of update this is."""
+    if not isinstance(update, Update):
+        return "other"
+    return next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None) is not None), "other")

@@ -9,6 +9,9 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A button's callback data carries a roadmap id, a step id, an action letter and two
 # separators (or a page number), and Telegram caps it at 64 bytes; ids are ASCII slugs.
 MAX_ID_PAIR_BYTES = 58
+# A confirmation's button carries the roadmap id, when the question was asked and a fingerprint
+# of what it was about (up to 18 more bytes), so a roadmap id alone is shorter still.
+MAX_ROADMAP_ID_BYTES = 40
 
 # Limits that keep every rendered card under Telegram's 4096 characters.
 MAX_TITLE = 120

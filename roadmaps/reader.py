@@ -16,6 +16,7 @@ from roadmaps.limits import (
     MAX_ID_PAIR_BYTES,
     MAX_PRACTICE,
     MAX_RESOURCES,
+    MAX_ROADMAP_ID_BYTES,
     MAX_STEPS,
     MAX_SUMMARY,
     MAX_TITLE,
@@ -66,6 +67,11 @@ class _Reader:
             return None
         self.unknown_fields(document, ROADMAP_FIELDS, "")
         roadmap_id = self.slug(document, "id", "id")
+        if roadmap_id and len(roadmap_id) > MAX_ROADMAP_ID_BYTES:
+            self.problem(
+                "id", f"is {len(roadmap_id)} characters; at most {MAX_ROADMAP_ID_BYTES} fit in a Telegram button"
+            )
+            roadmap_id = None
         title = self.text(document, "title", "title", MAX_TITLE)
         summary = self.text(document, "summary", "summary", MAX_SUMMARY)
         signals = self.signals(document.get("signals"), "signals")

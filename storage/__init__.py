@@ -5,20 +5,23 @@ from __future__ import annotations
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.database import Database
+from storage.database import Database, DatabaseUnavailable
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.momentum import Pace, done_since, pace_of, weekly_streak
 from storage.presence import Presence
 from storage.progress import (
+    Confirmed,
     Mark,
     Note,
     Progress,
     SavedRoadmap,
     StepState,
+    digest_of,
     percent,
     progress_line,
     started_roadmaps,
+    storable_text,
 )
 from storage.progress_store import Changed, Opened, ProgressStore
 from storage.reminder_store import ReminderStore
@@ -50,8 +53,10 @@ class Storage:
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "Changed",
+    "Confirmed",
     "Database",
     "DatabaseError",
+    "DatabaseUnavailable",
     "Mark",
     "Note",
     "NudgeOutcome",
@@ -68,12 +73,14 @@ __all__ = [
     "Storage",
     "create_engine",
     "current_revision",
+    "digest_of",
     "done_since",
     "head_revision",
     "pace_of",
     "percent",
     "progress_line",
     "started_roadmaps",
+    "storable_text",
     "upgrade",
     "weekly_streak",
 ]

@@ -9,7 +9,24 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+
+class DatabaseUnavailable(SQLAlchemyError):
+    """The database server could not be reached: refused, timed out, or gone mid-way.
+
+    asyncpg raises these as OSError, outside SQLAlchemy's own errors; here they become one of
+    ours, so that every caller that handles a database error handles this one too."""
+
+
+@asynccontextmanager
+async def reachable() -> AsyncIterator[None]:
+    """Turn a driver's connection failure (an OSError) into DatabaseUnavailable."""
+    try:
+        yield
+    except OSError as error:
+        raise DatabaseUnavailable(f"the database cannot be reached: {error}") from error
 
 
 class Database:
@@ -28,7 +45,7 @@ class Database:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads: on PostgreSQL without BEGIN and ROLLBACK round trips around them."""
-        async with self.engine.connect() as connection:
+        async with reachable(), self.engine.connect() as connection:
             if self.dialect == "postgresql":
                 await connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
@@ -37,10 +54,10 @@ class Database:
     async def writing(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction, committed at the end; on SQLite, one of this process's at a time."""
         if self._one_writer is None:
-            async with self.engine.begin() as connection:
+            async with reachable(), self.engine.begin() as connection:
                 yield connection
             return
-        async with self._one_writer, self.engine.begin() as connection:
+        async with reachable(), self._one_writer, self.engine.begin() as connection:
             # The sqlite3 module would open the transaction only at the first write, so a read
             # before it would see a snapshot another process can change before the write; and a
             # deferred transaction that must upgrade to a writer fails at once instead of waiting

@@ -22,6 +22,8 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, **options: Any) -> AsyncEngin
     if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "aiosqlite" and not parsed.query:
         path = parsed.database or ":memory:"
         options.setdefault("async_creator", lambda: OneTripConnection.to(path))
+    # Errors and logs show statements without their values: the values are what people typed.
+    options.setdefault("hide_parameters", True)
     engine = create_async_engine(url, **options)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite)

@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.database import reachable
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x726F61646D6170  # an arbitrary advisory-lock key of our own ("roadmap")
 
@@ -29,7 +31,7 @@ def head_revision() -> str | None:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> str | None:
     """Bring the database to a revision (the newest by default); return the revision reached."""
-    async with engine.connect() as connection:
+    async with reachable(), engine.connect() as connection:
         return await connection.run_sync(_upgrade, revision)
 
 
@@ -69,5 +71,5 @@ def _upgrade(connection: Connection, revision: str) -> str | None:
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at; None for an empty database."""
-    async with engine.connect() as connection:
+    async with reachable(), engine.connect() as connection:
         return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
+from storage.isolation import write_isolating
 from storage.reminder_store import ReminderStore
 
 
@@ -38,17 +40,20 @@ class Presence:
             self._seen.setdefault(chat_id, at)
 
     async def write(self, chat_id: int | None = None) -> None:
-        """Write down what was noted, of every chat or of one, in one go; what a failed write
-        took is noted again, for the next write."""
+        """Write down what was noted, of every chat or of one, in one go. A chat whose row cannot
+        be written is dropped with a warning and the others are written; when the database cannot
+        be reached, what was taken is noted again, for the next write."""
         if chat_id is None:
             seen = self.take()
         else:
             at = self._seen.pop(chat_id, None)
             seen = {} if at is None else {chat_id: at}
-        if not seen:
-            return
+
+        async def write_some(chats: Sequence[tuple[int, dt.datetime]]) -> None:
+            await self._reminders.note_presence(dict(chats))
+
         try:
-            await self._reminders.note_presence(seen)
+            await write_isolating(list(seen.items()), write_some, "chats heard from")
         except BaseException:
             self.give_back(seen)
             raise

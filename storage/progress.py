@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from roadmaps import Catalog, Roadmap, Step
@@ -95,6 +97,45 @@ class SavedRoadmap:
     last_activity_at: dt.datetime
     marks: Mapping[str, Mark]
     notes: Mapping[str, Note]
+
+
+# Control characters a database may refuse (PostgreSQL text cannot hold NUL) or a chat would show
+# as garbage; newlines and tabs are what people type, and stay.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def storable_text(text: str) -> str:
+    """What people typed, as every database keeps it alike: control characters other than newline
+    and tab dropped (a carriage return before a newline too), the rest as typed."""
+    return _UNSTORABLE.sub("", text.replace("\r\n", "\n"))
+
+
+class Confirmed(enum.Enum):
+    """What became of a confirmed question (reset, forget, import)."""
+
+    DONE = "done"
+    NOTHING = "nothing"  # there was nothing to do (already reset, no file waiting)
+    OUT_OF_DATE = "out of date"  # what it was asked about changed since: nothing was done
+
+
+def fingerprint(progresses: Iterable[Progress], *extra: str) -> str:
+    """Eight hex digits that change whenever a mark or note of these roadmaps changes (or `extra`
+    does): what a question was asked about, so that its answer can tell the state moved on."""
+    digest = hashlib.sha256()
+    for progress in sorted(progresses, key=lambda p: p.roadmap_id):
+        digest.update(f"roadmap|{progress.roadmap_id}|{progress.started}\n".encode())
+        for step_id, mark in sorted(progress.marks.items()):
+            digest.update(f"mark|{step_id}|{mark.state.value}|{mark.changed_at.timestamp()}\n".encode())
+        for step_id, note in sorted(progress.notes.items()):
+            digest.update(f"note|{step_id}|{note.changed_at.timestamp()}|{note.text}\n".encode())
+    for part in extra:
+        digest.update(f"extra|{part}\n".encode())
+    return digest.hexdigest()[:8]
+
+
+def digest_of(payload: str) -> str:
+    """Eight hex digits naming a held file."""
+    return hashlib.sha256(payload.encode()).hexdigest()[:8]
 
 
 def started_roadmaps(catalog: Catalog, progresses: Sequence[Progress]) -> list[tuple[Roadmap, Progress]]:

@@ -7,12 +7,23 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, literal_column, select, union_all, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roadmaps import Step
 from storage.database import Database
-from storage.progress import Mark, Note, Progress, SavedRoadmap, StepState
+from storage.progress import (
+    Confirmed,
+    Mark,
+    Note,
+    Progress,
+    SavedRoadmap,
+    StepState,
+    digest_of,
+    fingerprint,
+    storable_text,
+)
+from storage.progress_reads import read_chats_progress, read_progress
 from storage.reminder_store import turn_on_first_reminder
 from storage.reminders import Reminder
 from storage.tables import chat_roadmaps, chats, pending_imports, step_notes, step_states
@@ -39,31 +50,8 @@ class ProgressStore:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        insert = database.insert
         # The statements of every tap, built once (a tap is a few of them, so building counts).
         chat, roadmap = bindparam("c"), bindparam("r")
-        # The chat's roadmap row joined with its marks: no row at all means not started.
-        # Notes come in the same trip, as rows with a text and no state.
-        marks = (
-            select(
-                step_states.c.step_id,
-                step_states.c.state,
-                step_states.c.changed_at,
-                literal_column("NULL").label("text"),
-            )
-            .select_from(
-                chat_roadmaps.outerjoin(
-                    step_states,
-                    (step_states.c.chat_id == chat_roadmaps.c.chat_id)
-                    & (step_states.c.roadmap_id == chat_roadmaps.c.roadmap_id),
-                )
-            )
-            .where(chat_roadmaps.c.chat_id == chat, chat_roadmaps.c.roadmap_id == roadmap)
-        )
-        notes = select(step_notes.c.step_id, literal_column("NULL"), step_notes.c.changed_at, step_notes.c.text).where(
-            step_notes.c.chat_id == chat, step_notes.c.roadmap_id == roadmap
-        )
-        self._read_marks = union_all(marks, notes)
         self._use_roadmap = (
             update(chat_roadmaps)
             .where(chat_roadmaps.c.chat_id == chat, chat_roadmaps.c.roadmap_id == roadmap)
@@ -74,16 +62,15 @@ class ProgressStore:
             step_states.c.roadmap_id == roadmap,
             step_states.c.step_id.in_(bindparam("ids", expanding=True)),
         )
-        upsert = insert(step_states).values(
-            chat_id=chat,
-            roadmap_id=roadmap,
-            step_id=bindparam("s"),
-            state=bindparam("state"),
-            changed_at=bindparam("at"),
+        step, state, at = bindparam("s"), bindparam("state"), bindparam("at")
+        upsert = database.insert(step_states).values(
+            chat_id=chat, roadmap_id=roadmap, step_id=step, state=state, changed_at=at
         )
+        # Conditional: a step already in the state asked for keeps its row, and the day it got there.
         self._upsert_mark = upsert.on_conflict_do_update(
             index_elements=[step_states.c.chat_id, step_states.c.roadmap_id, step_states.c.step_id],
             set_={"state": upsert.excluded.state, "changed_at": upsert.excluded.changed_at},
+            where=step_states.c.state != upsert.excluded.state,
         )
 
     async def open_roadmap(self, chat_id: int, roadmap_id: str, now: dt.datetime) -> Opened:
@@ -95,14 +82,17 @@ class ProgressStore:
             used = await connection.execute(self._use_roadmap, {"c": chat_id, "r": roadmap_id, "at": now})
             # The common case is one statement; only a new roadmap needs starting.
             new_reminder = None if used.rowcount == 1 else await self._start(connection, chat_id, roadmap_id, now)
-            return Opened(await self._progress(connection, chat_id, roadmap_id), new_reminder)
+            return Opened(await read_progress(connection, chat_id, roadmap_id), new_reminder)
 
     async def set_step_state(
         self, chat_id: int, roadmap_id: str, step: Step, state: StepState, now: dt.datetime
     ) -> Changed:
-        """Set a step's state under its current id, dropping marks under its former ids."""
+        """Set a step's state under its current id, dropping marks under its former ids. A step
+        already in that state is left as it is, with the day it got there."""
         async with self.database.writing() as connection:
-            before = await self._progress(connection, chat_id, roadmap_id)
+            before = await read_progress(connection, chat_id, roadmap_id)
+            if before.state_of(step) is state:
+                return Changed(before, before)
             if not before.started:
                 await self._start(connection, chat_id, roadmap_id, now)
             stale_ids = [i for i in (step.ids if state is StepState.TODO else step.formerly) if i in before.marks]
@@ -120,8 +110,9 @@ class ProgressStore:
 
     async def set_note(self, chat_id: int, roadmap_id: str, step: Step, text: str | None, now: dt.datetime) -> Progress:
         """Keep a note on a step under its current id (None removes it); return the roadmap's progress."""
+        text = None if text is None else storable_text(text)
         async with self.database.writing() as connection:
-            before = await self._progress(connection, chat_id, roadmap_id)
+            before = await read_progress(connection, chat_id, roadmap_id)
             if not before.started:
                 await self._start(connection, chat_id, roadmap_id, now)
             await connection.execute(
@@ -145,7 +136,7 @@ class ProgressStore:
     async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
         """The chat's progress on one roadmap, notes included; empty if it never started it."""
         async with self.database.reading() as connection:
-            return await self._progress(connection, chat_id, roadmap_id)
+            return await read_progress(connection, chat_id, roadmap_id)
 
     async def progress_of_chat(self, chat_id: int, *, with_notes: bool = False) -> list[Progress]:
         """Every roadmap the chat started, the one used last first."""
@@ -155,41 +146,8 @@ class ProgressStore:
         self, chat_ids: Sequence[int], *, with_notes: bool = False
     ) -> dict[int, list[Progress]]:
         """Every roadmap each chat started, the one used last first, in one trip (two with notes)."""
-        query = select(
-            chat_roadmaps.c.chat_id,
-            chat_roadmaps.c.roadmap_id,
-            chat_roadmaps.c.last_activity_at,
-            step_states.c.step_id,
-            step_states.c.state,
-            step_states.c.changed_at,
-        ).select_from(
-            chat_roadmaps.outerjoin(
-                step_states,
-                (step_states.c.chat_id == chat_roadmaps.c.chat_id)
-                & (step_states.c.roadmap_id == chat_roadmaps.c.roadmap_id),
-            )
-        )
-        query = query.where(chat_roadmaps.c.chat_id.in_(chat_ids))
-        marks: dict[int, dict[str, dict[str, Mark]]] = {chat_id: {} for chat_id in chat_ids}
-        notes: dict[tuple[int, str], dict[str, Note]] = {}
-        used: dict[tuple[int, str], dt.datetime] = {}
         async with self.database.reading() as connection:
-            for chat_id, roadmap_id, opened_at, step_id, state, changed_at in await connection.execute(query):
-                roadmap_marks = marks[chat_id].setdefault(roadmap_id, {})
-                used[chat_id, roadmap_id] = max(used.get((chat_id, roadmap_id), opened_at), changed_at or opened_at)
-                if step_id is not None:
-                    roadmap_marks[step_id] = Mark(StepState(state), changed_at)
-            if with_notes:
-                rows = await connection.execute(select(step_notes).where(step_notes.c.chat_id.in_(chat_ids)))
-                for row in rows:
-                    notes.setdefault((row.chat_id, row.roadmap_id), {})[row.step_id] = Note(row.text, row.changed_at)
-        return {
-            chat_id: [
-                Progress(roadmap_id, by_roadmap[roadmap_id], notes=notes.get((chat_id, roadmap_id), {}))
-                for roadmap_id in sorted(by_roadmap, key=lambda r: (-used[chat_id, r].timestamp(), r))
-            ]
-            for chat_id, by_roadmap in marks.items()
-        }
+            return await read_chats_progress(connection, chat_ids, with_notes=with_notes)
 
     async def started_at(self, chat_id: int) -> dict[str, tuple[dt.datetime, dt.datetime]]:
         """When the chat started each of its roadmaps and last opened it."""
@@ -199,20 +157,39 @@ class ProgressStore:
         async with self.database.reading() as connection:
             return {roadmap_id: (started, used) for roadmap_id, started, used in await connection.execute(query)}
 
-    async def reset_roadmap(self, chat_id: int, roadmap_id: str) -> bool:
-        """Forget one roadmap of a chat (its marks and notes go with it); False if it was not started."""
-        async with self.database.writing() as connection:
-            gone = await connection.execute(
-                delete(chat_roadmaps).where(
-                    chat_roadmaps.c.chat_id == chat_id, chat_roadmaps.c.roadmap_id == roadmap_id
-                )
-            )
-        return gone.rowcount == 1
+    async def question_about_roadmap(self, chat_id: int, roadmap_id: str) -> str:
+        """What a question about one roadmap of a chat (start it over?) is asked about: its fingerprint."""
+        async with self.database.reading() as connection:
+            return fingerprint([await read_progress(connection, chat_id, roadmap_id)])
 
-    async def forget_chat(self, chat_id: int) -> None:
-        """Delete every row about a chat: its roadmaps, marks, notes, reminder and pending import."""
+    async def question_about_chat(self, chat_id: int) -> str:
+        """What a question about all of a chat's data (forget it?) is asked about."""
+        async with self.database.reading() as connection:
+            return await self._about_chat(connection, chat_id)
+
+    async def question_about_import(self, chat_id: int, roadmap_ids: Sequence[str]) -> str:
+        """What a question about importing the held file over these roadmaps is asked about."""
+        async with self.database.reading() as connection:
+            return await self._about_import(connection, chat_id, roadmap_ids)
+
+    async def reset_roadmap(self, chat_id: int, roadmap_id: str, about: str | None = None) -> Confirmed:
+        """Forget one roadmap of a chat (its marks and notes go with it), if it is still as the
+        question that `about` names saw it."""
         async with self.database.writing() as connection:
-            await connection.execute(delete(chats).where(chats.c.id == chat_id))
+            if about is not None and fingerprint([await read_progress(connection, chat_id, roadmap_id)]) != about:
+                return Confirmed.OUT_OF_DATE
+            this_roadmap = (chat_roadmaps.c.chat_id == chat_id) & (chat_roadmaps.c.roadmap_id == roadmap_id)
+            gone = await connection.execute(delete(chat_roadmaps).where(this_roadmap))
+        return Confirmed.DONE if gone.rowcount == 1 else Confirmed.NOTHING
+
+    async def forget_chat(self, chat_id: int, about: str | None = None) -> Confirmed:
+        """Delete every row about a chat (its roadmaps, marks, notes, reminder and pending import), if
+        it is still as the question that `about` names saw it."""
+        async with self.database.writing() as connection:
+            if about is not None and await self._about_chat(connection, chat_id) != about:
+                return Confirmed.OUT_OF_DATE
+            gone = await connection.execute(delete(chats).where(chats.c.id == chat_id))
+        return Confirmed.DONE if gone.rowcount == 1 else Confirmed.NOTHING
 
     async def hold_import(self, chat_id: int, payload: str, now: dt.datetime) -> None:
         """Keep an export file until the chat confirms it (one per chat; a newer one replaces it)."""
@@ -230,29 +207,35 @@ class ProgressStore:
 
     async def held_import(self, chat_id: int) -> str | None:
         """The export file the chat sent and has not confirmed yet (None if there is none)."""
-        query = select(pending_imports.c.payload).where(pending_imports.c.chat_id == chat_id)
         async with self.database.reading() as connection:
-            row = (await connection.execute(query)).first()
-        return None if row is None else str(row.payload)
+            return await self._held(connection, chat_id)
 
-    async def drop_import(self, chat_id: int) -> None:
-        """Forget the export file the chat sent, if any."""
+    async def drop_import(self, chat_id: int, file: str | None = None) -> None:
+        """Forget the export file the chat sent, if any (with `file`: only if it is that file)."""
         async with self.database.writing() as connection:
-            await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
+            held = await self._held(connection, chat_id)
+            if held is not None and (file is None or digest_of(held) == file):
+                await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
 
     async def replace_progress(
-        self, chat_id: int, saved: Sequence[SavedRoadmap], now: dt.datetime, *, settles_import: bool = False
-    ) -> None:
+        self, chat_id: int, saved: Sequence[SavedRoadmap], now: dt.datetime, *, confirming: str | None = None
+    ) -> Confirmed:
         """Put roadmaps back as an export file has them, replacing what the chat has on them.
 
-        `settles_import`: this is the held import, confirmed; it is dropped in the same
-        transaction, so a failure leaves both the progress and the waiting file as they were.
+        `confirming`: this is the held import, confirmed by a question that `about` named; it is
+        taken only if the file and the progress are as the question saw them, and the file is
+        dropped in the same transaction, so a failure leaves both as they were.
         """
         async with self.database.writing() as connection:
-            if settles_import:
+            if confirming is not None:
+                if await self._held(connection, chat_id) is None:
+                    return Confirmed.NOTHING
+                if await self._about_import(connection, chat_id, [r.roadmap_id for r in saved]) != confirming:
+                    return Confirmed.OUT_OF_DATE
                 await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
             for roadmap in saved:
                 await self._put_back(connection, chat_id, roadmap, now)
+        return Confirmed.DONE
 
     async def _put_back(
         self, connection: AsyncConnection, chat_id: int, roadmap: SavedRoadmap, now: dt.datetime
@@ -275,7 +258,7 @@ class ProgressStore:
             await connection.execute(step_states.insert(), rows)
         if roadmap.notes:
             rows = [
-                {**key, "step_id": step_id, "text": note.text, "changed_at": note.changed_at}
+                {**key, "step_id": step_id, "text": storable_text(note.text), "changed_at": note.changed_at}
                 for step_id, note in roadmap.notes.items()
             ]
             await connection.execute(step_notes.insert(), rows)
@@ -295,21 +278,20 @@ class ProgressStore:
             return None  # another update of this chat started it a moment ago
         return await turn_on_first_reminder(self.database, connection, chat_id, now)
 
-    async def _progress(self, connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
-        """Read the marks and notes of one roadmap of one chat."""
-        rows = (await connection.execute(self._read_marks, {"c": chat_id, "r": roadmap_id})).all()
-        marks, notes = {}, {}
-        for step_id, state, at, text in rows:
-            if text is not None:
-                notes[step_id] = Note(text, _utc(at))
-            elif step_id is not None:
-                marks[step_id] = Mark(StepState(state), _utc(at))
-        started = any(text is None for _, _, _, text in rows)
-        return Progress(roadmap_id, marks, started=started, notes=notes)
+    async def _held(self, connection: AsyncConnection, chat_id: int) -> str | None:
+        """The chat's held export file, read in the caller's transaction."""
+        query = select(pending_imports.c.payload).where(pending_imports.c.chat_id == chat_id)
+        row = (await connection.execute(query)).first()
+        return None if row is None else str(row.payload)
 
+    async def _about_chat(self, connection: AsyncConnection, chat_id: int) -> str:
+        """The fingerprint of all of a chat's progress, notes and held file."""
+        progresses = (await read_chats_progress(connection, [chat_id], with_notes=True))[chat_id]
+        held = await self._held(connection, chat_id)
+        return fingerprint(progresses, digest_of(held) if held is not None else "")
 
-def _utc(value: dt.datetime | str) -> dt.datetime:
-    """A time read through a UNION, which SQLite hands back as text."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    async def _about_import(self, connection: AsyncConnection, chat_id: int, roadmap_ids: Sequence[str]) -> str:
+        """The fingerprint of the held file and of the progress it would replace."""
+        progresses = [await read_progress(connection, chat_id, roadmap_id) for roadmap_id in roadmap_ids]
+        held = await self._held(connection, chat_id)
+        return fingerprint(progresses, digest_of(held) if held is not None else "")

@@ -9,13 +9,13 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Row, bindparam, case, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.chat_moves import move_chat
 from storage.database import Database
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
 from storage.schedule import DEFAULT_TIMEZONE, first_slot, same_moment_in
-from storage.tables import chats, reminders
+from storage.tables import reminders
 
 # Presence is written for this many chats per statement.
 PRESENCE_CHUNK = 500
@@ -183,13 +183,10 @@ class ReminderStore:
                 await connection.execute(_RECORD_NOT_SENT, not_sent_rows)
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
-        """Move a chat's data to its new id (a group that became a supergroup); False if the new id has data."""
-        try:
-            async with self.database.writing() as connection:
-                moved = await connection.execute(update(chats).where(chats.c.id == old_chat_id).values(id=new_chat_id))
-            return moved.rowcount == 1
-        except IntegrityError:
-            return False
+        """Move a chat's data to its new id (a group that became a supergroup), merging with what
+        the new id already has; False when the old id had nothing to move."""
+        async with self.database.writing() as connection:
+            return await move_chat(connection, old_chat_id, new_chat_id)
 
     async def _locked(self, connection: AsyncConnection, chat_id: int) -> Reminder | None:
         """The chat's reminder, read inside a write transaction (locked on PostgreSQL until it ends)."""

@@ -11,6 +11,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
 
 from bot.application import RoadmapBot, build_bot
 from roadmaps import Catalog, load_catalog
@@ -18,6 +19,25 @@ from storage import Storage, create_engine, upgrade
 from tests.databases import own_schema, reachable
 from tests.fakebotapi import FakeBotAPI, FakeRequest
 from tests.support import AppFactory, ChatSession, Clock, StorageFactory, settings_for_tests
+
+# Hypothesis: the same examples on every run (derandomized) unless asked to explore; a failure
+# prints its example and how to reproduce it. Fixtures are function-scoped on purpose: the fuzz
+# tests empty the database themselves at the start of every example.
+_QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "repeatable", derandomize=True, database=None, deadline=None, max_examples=60, suppress_health_check=_QUIET
+)
+settings.register_profile(
+    "explore",
+    derandomize=False,
+    database=None,
+    deadline=None,
+    max_examples=2000,
+    print_blob=True,
+    phases=list(Phase),
+    suppress_health_check=_QUIET,
+)
+settings.load_profile("repeatable")
 
 
 @pytest.fixture(scope="session")

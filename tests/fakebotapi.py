@@ -268,8 +268,10 @@ class FakeBotAPI:
         *,
         mime_type: str = "application/json",
         user_id: int | None = None,
+        reply_to: BotMessage | None = None,
     ) -> dict[str, Any]:
-        """An update with a file a person sent (the bot can getFile and download it)."""
+        """An update with a file a person sent, maybe as a reply to a bot message (the bot can
+        getFile and download it)."""
         file_id = f"file-{next(self._message_ids)}"
         with self._changed:
             self.files[f"documents/{file_id}"] = content
@@ -286,6 +288,8 @@ class FakeBotAPI:
                 "file_size": len(content),
             },
         }
+        if reply_to is not None:
+            message["reply_to_message"] = self._as_json(reply_to)
         return {"update_id": next(self._update_ids), "message": message}
 
     def my_chat_member_update(self, chat_id: int, old: str, new: str) -> dict[str, Any]:

@@ -15,22 +15,25 @@ inline queries, membership changes, files, and updates with no user or no chat.
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections import Counter
 from typing import Any
 
+import httpx
 from hypothesis import strategies as st
 from sqlalchemy import Table, select
 from telegram import Update
 
 from bot.application import RoadmapBot, build_bot
 from bot.limits import TelegramLimits
+from bot.web import SECRET_HEADER
 from handlers import BotContext, callback_data
 from roadmaps import Catalog, load_catalog
 from storage import StepState, Storage
 from storage.tables import metadata
 from tests.fakebotapi import BOT_USERNAME, FakeBotAPI, FakeRequest
-from tests.support import settings_for_tests
+from tests.support import WEBHOOK_SECRET, handle, settings_for_tests
 
 # Two people in private chats, a group and a supergroup.
 CHATS = (1001, 1002, -2003, -1000000000004)
@@ -149,16 +152,42 @@ class Updates:
         return st.builds(anonymous, st.sampled_from(CHATS[2:]), st.sampled_from(["/start", "/reset", "/forget", "x"]))
 
     def document(self) -> st.SearchStrategy[dict[str, Any]]:
-        """A file: bytes that are not JSON, JSON that is not an export, or an export for another version."""
-        content = st.one_of(
-            st.binary(max_size=300),
-            st.builds(lambda t: t.encode(), utf8_text(300)),
-            st.sampled_from([b"{}", b"[]", b'{"format": "roadmap-bot export"}', b'{"format": "roadmap-bot export", '
-                             b'"version": 99, "roadmaps": []}', b'{"roadmaps": [{"id": 1}]}', b"null"]),
+        """A file: bytes that are not JSON, JSON that is not an export, an export for another
+        version, or a hostile export (see `hostile_export`); sent alone or as a reply to the bot."""
+        content = weighted(
+            (1, st.binary(max_size=300)),
+            (1, st.builds(lambda t: t.encode(), utf8_text(300))),
+            (1, st.sampled_from([b"{}", b"[]", b'{"format": "roadmap-bot export"}', b'{"format": "roadmap-bot export", '
+                             b'"version": 99, "roadmaps": []}', b'{"roadmaps": [{"id": 1}]}', b"null"])),
+            (4, self.hostile_export()),
         )  # fmt: skip
-        name = st.sampled_from(["progress.json", "notes.md", "a.exe", "", "x" * 300])
+        name = st.sampled_from(["progress.json", "progress.json", "notes.md", "a.exe", "", "x" * 300])
         mime = st.sampled_from(["application/json", "text/markdown", "application/octet-stream"])
-        return st.builds(self._document, self.chats(), name, content, mime)
+        return st.builds(self._document, self.chats(), name, content, mime, st.booleans())
+
+    def hostile_export(self) -> st.SearchStrategy[bytes]:
+        """An export file with something wrong in it: a value swapped for any JSON (huge numbers,
+        5,000-character strings, dates out of range, deep nesting), long lists of roadmaps and
+        steps the bot does not have, or the file cut short."""
+        return weighted(
+            (3, st.builds(_swapped, st.builds(self._export, self.slugs), st.integers(0, 10**6), hostile_json())),
+            (1, st.builds(_nested, st.integers(50, 100_000))),
+            (1, st.builds(_many_unknown, st.integers(0, 300), st.integers(0, 300), st.integers(0, 5000))),
+            (1, st.builds(_cut, st.builds(self._export, self.slugs), st.integers(0, 10**6))),
+        )
+
+    def _export(self, step: str) -> bytes:
+        """A valid export of the first roadmap, with a step done and a note."""
+        roadmap = next(iter(self.catalog))
+        steps = [
+            {"id": roadmap.steps[0].id, "state": "done", "changed_at": "2026-11-02T00:00:00+00:00", "note": "n",
+             "note_changed_at": "2026-11-02T00:00:00+00:00"},
+            {"id": step, "state": "working", "changed_at": "2026-11-03T00:00:00+00:00"},
+        ]  # fmt: skip
+        started = {"started_at": "2026-11-01T00:00:00+00:00", "last_used_at": "2026-11-03T00:00:00+00:00"}
+        document = {"format": "roadmap-bot/progress", "version": 1, "exported_at": "2026-11-04T00:00:00+00:00",
+                    "roadmaps": [{"id": roadmap.id, "title": roadmap.title, **started, "steps": steps}]}  # fmt: skip
+        return json.dumps(document).encode()
 
     # --- other updates ----------------------------------------------------------------------
 
@@ -269,17 +298,97 @@ class Updates:
         }
         return {"update_id": self._next(), "my_chat_member" if about_the_bot else "chat_member": change}
 
-    def _document(self, chat: int, name: str, content: bytes, mime: str) -> dict[str, Any]:
-        update = self.api.document_update(chat, name, content, mime_type=mime)
+    def _document(self, chat: int, name: str, content: bytes, mime: str, to_the_bot: bool) -> dict[str, Any]:
+        known = self.api._last_sent.get(chat)
+        replied = self.api.messages.get((chat, known)) if to_the_bot and known else None
+        update = self.api.document_update(chat, name, content, mime_type=mime, reply_to=replied)
         update["message"]["chat"] = _chat(chat)
         return update
 
 
+# Stands for a number of 5,000 digits, which Python's json will not write: put in by `_dumps`.
+HUGE = "\ue000huge"
+
+
+def _dumps(value: Any) -> bytes:
+    """JSON bytes of a value, HUGE written as the 5,000-digit number it stands for."""
+    return json.dumps(value).encode().replace(b'"\\ue000huge"', b"9" * 5000)
+
+
+def hostile_json() -> st.SearchStrategy[Any]:
+    """JSON values an attacker would try: huge and odd numbers, long and odd strings, times out of
+    range, and lists and objects of them, a few levels deep."""
+    leaves = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.sampled_from([HUGE, -(10**40), 2**63, 2**70, 1e308, -0.0]),
+        st.floats(allow_nan=False),
+        utf8_text(50),
+        st.sampled_from(["x" * 5000, "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+14:00", "2026-13-45",
+                         "\x00", "<b>&amp;</b>", "done", "skipped", "working", "todo", ""]),
+    )  # fmt: skip
+    return st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(utf8_text(8), inner, max_size=4),
+        max_leaves=10,
+    )
+
+
+def _swapped(data: bytes, pick: int, value: Any) -> bytes:
+    """An export with one of its values, anywhere, replaced by `value`."""
+    document = json.loads(data)
+    places: list[tuple[Any, Any]] = []
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        keys = node.keys() if isinstance(node, dict) else range(len(node)) if isinstance(node, list) else []
+        for key in keys:
+            places.append((node, key))
+            stack.append(node[key])
+    node, key = places[pick % len(places)]
+    node[key] = value
+    return _dumps(document)
+
+
+def _cut(data: bytes, cut: int) -> bytes:
+    """A file cut short somewhere."""
+    return data[: cut % (len(data) + 1)]
+
+
+def _nested(depth: int) -> bytes:
+    return b'{"format": "roadmap-bot/progress", "version": 1, "roadmaps": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+def _many_unknown(roadmaps: int, steps: int, title: int) -> bytes:
+    """An export naming many roadmaps and steps the bot does not have, with long titles."""
+    unknown = [{"id": f"gone-{n}", "title": "T" * title, "steps": []} for n in range(roadmaps)]
+    gone = [{"id": f"gone-step-{n}", "state": "done", "changed_at": "2026-11-02T00:00:00+00:00"} for n in range(steps)]
+    seed = {"id": "backend-engineer-ai-era", "started_at": "2026-11-01T00:00:00+00:00", "steps": gone}
+    return json.dumps({"format": "roadmap-bot/progress", "version": 1, "roadmaps": [seed, *unknown]}).encode()
+
+
+def webhook_bodies(updates: Updates) -> st.SearchStrategy[bytes]:
+    """What could be posted to the webhook with the right secret: real updates, updates with a value
+    swapped for hostile JSON, any JSON, any bytes, deep nesting."""
+    real = updates.any().map(lambda update: json.dumps(update).encode())
+    return weighted(
+        (3, real),
+        (3, st.builds(_swapped, real, st.integers(0, 10**6), hostile_json())),
+        (1, hostile_json().map(_dumps)),
+        (1, st.binary(max_size=200)),
+        (1, st.integers(50, 100_000).map(lambda depth: b'{"update_id": 1, "x": ' + b"[" * depth + b"]" * depth + b"}")),
+    )
+
+
 def every_button(catalog: Catalog) -> list[str]:
-    """The data of every button the bot can make for a catalog, valid in any chat."""
+    """The data of every button the bot can make for a catalog, valid in any chat (questions asked
+    now, about a state no chat is in: their answers are out of date)."""
+    asked, about = int(time.time()), "0badc0de"
     actions: list[callback_data.Action] = [
-        callback_data.ShowCatalog(), callback_data.Noop(), callback_data.ForgetChat(),
-        callback_data.ConfirmImport(), callback_data.Cancel(), callback_data.ShowReminder(),
+        callback_data.ShowCatalog(), callback_data.Noop(), callback_data.ForgetChat(asked, about),
+        callback_data.ConfirmImport(asked, about), callback_data.Cancel(), callback_data.Cancel(about),
+        callback_data.ShowReminder(),
         callback_data.ShowTimezones(), callback_data.PauseReminders(), callback_data.ResumeReminders(),
         callback_data.SnoozeReminder(),
         *(callback_data.SetReminderDay(day) for day in range(7)),
@@ -289,7 +398,7 @@ def every_button(catalog: Catalog) -> list[str]:
     for roadmap in catalog:
         actions += [callback_data.ShowRoadmap(roadmap.id), callback_data.ShowRoadmap(roadmap.id, 1)]
         actions += [callback_data.ShowNextStep(roadmap.id), callback_data.AskReset(roadmap.id)]
-        actions += [callback_data.ResetRoadmap(roadmap.id)]
+        actions += [callback_data.ResetRoadmap(roadmap.id, asked, about)]
         for step in roadmap.steps:
             actions += [callback_data.ShowStep(roadmap.id, step.id), callback_data.RemoveNote(roadmap.id, step.id)]
             actions += [callback_data.SetStepState(roadmap.id, step.id, state) for state in StepState]
@@ -366,13 +475,30 @@ class FuzzRun:
             with self.api._changed:
                 self.api.open_queries.add(update["callback_query"]["id"])
         parsed = Update.de_json(update, self.app.application.bot)
-        await self.app.application.process_update(parsed)
+        await handle(self.app, update)
         await self.app.flush_presence()
-        after = await self.rows()
         self.counts[kind_of(update)] += 1
-        assert not self.errors, f"an error reached the error handler for {update}: {self.errors!r}"
-        assert not self.api.open_queries, f"callback query left unanswered: {update}"
-        own = parsed.effective_chat.id if parsed.effective_chat is not None else None
+        await self.check(update, before, parsed.effective_chat.id if parsed.effective_chat is not None else None)
+
+    async def post(self, client: httpx.AsyncClient, body: bytes) -> None:
+        """Post a body to the webhook with the right secret, as Telegram (or someone who stole the
+        secret) would, and check the invariants: an answer that is not a 500, and no error."""
+        before = await self.rows()
+        self.errors.clear()
+        self.api.open_queries.clear()
+        response = await client.post("/hooks/telegram", content=body, headers={SECRET_HEADER: WEBHOOK_SECRET})
+        assert response.status_code in (200, 400, 413), f"{response.status_code} for {body[:300]!r}"
+        self.api.open_queries.clear()  # a tap on a query Telegram never sent: nobody waits for it
+        await self.app.flush_presence()
+        self.counts[f"webhook {response.status_code}"] += 1
+        own = _chat_of(body) if response.status_code == 200 else None
+        await self.check(body[:300], before, own)
+
+    async def check(self, what: object, before: Rows, own: int | None) -> None:
+        """No error reached the error handler, no tap is left spinning, no other chat's rows changed."""
+        after = await self.rows()
+        assert not self.errors, f"an error reached the error handler for {what}: {self.errors!r}"
+        assert not self.api.open_queries, f"callback query left unanswered: {what}"
         for chat in before.keys() | after.keys():
             if chat != own:
                 assert before.get(chat) == after.get(chat), f"chat {chat}'s rows changed on an update from {own}"
@@ -389,6 +515,12 @@ class FuzzRun:
 
     def catalog(self) -> Catalog:
         return self.app.services.catalog
+
+
+def _chat_of(body: bytes) -> int | None:
+    """The chat of an update the webhook took (its rows may change)."""
+    update = Update.de_json(json.loads(body), None)
+    return update.effective_chat.id if update.effective_chat is not None else None
 
 
 def kind_of(update: dict[str, Any]) -> str:

@@ -83,10 +83,10 @@ class ChatSession:
         )
 
     async def process(self, update: dict[str, Any]) -> list[Call]:
-        """Handle one update, then write presence down as the bot's job does every few seconds."""
+        """Handle one update as the running bot does (through its update processor: the door, the
+        chat's turn, the timing), then write presence down as the bot's job does every few seconds."""
         before = len(self.api.calls)
-        application = self.app.application
-        await application.process_update(Update.de_json(update, application.bot))
+        await handle(self.app, update)
         await self.app.flush_presence()
         return self.api.calls[before:]
 
@@ -100,6 +100,14 @@ class ChatSession:
         return sorted(
             (m for (chat, _), m in self.api.messages.items() if chat == self.chat_id), key=lambda m: m.message_id
         )
+
+
+async def handle(app: RoadmapBot, update: dict[str, Any]) -> None:
+    """One update through the bot's update processor and its handlers, as polling and the webhook
+    hand it over."""
+    application = app.application
+    parsed = Update.de_json(update, application.bot)
+    await application.update_processor.process_update(parsed, application.process_update(parsed))
 
 
 def find_button(message: BotMessage, label: str) -> dict[str, Any]:
@@ -154,6 +162,15 @@ async def export_files(chat: ChatSession) -> tuple[str, bytes]:
 async def pass_at(app: RoadmapBot, moment: dt.datetime) -> str:
     """One nudge pass of the bot's own dispatcher as if now were `moment`; its report."""
     return str(await app.nudges.run_pass(moment))
+
+
+async def every_row(storage: Storage) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order: to compare before and after."""
+    rows = {}
+    async with storage.engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            rows[table.name] = sorted((tuple(row) for row in await connection.execute(select(table))), key=repr)
+    return rows
 
 
 async def reminder_of(storage: Storage, chat_id: int) -> Reminder:

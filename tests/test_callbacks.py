@@ -9,7 +9,11 @@ from hypothesis import strategies as st
 
 from handlers.callback_data import (
     MAX_CALLBACK_BYTES,
+    Cancel,
+    ConfirmImport,
+    ForgetChat,
     Noop,
+    ResetRoadmap,
     SetStepState,
     ShowCatalog,
     ShowNextStep,
@@ -18,16 +22,21 @@ from handlers.callback_data import (
     decode,
     encode,
 )
-from roadmaps import MAX_ID_PAIR_BYTES
+from roadmaps import MAX_ID_PAIR_BYTES, MAX_ROADMAP_ID_BYTES
 from storage import StepState
 
-ROADMAP = "r" * (MAX_ID_PAIR_BYTES - 1)
-STEP = "s"
+ROADMAP = "r" * MAX_ROADMAP_ID_BYTES
+STEP = "s" * (MAX_ID_PAIR_BYTES - MAX_ROADMAP_ID_BYTES)
+LATEST = 36**8 - 1  # the latest moment a question's button can name: the year 90,000 or so
 LONGEST = [
     ShowRoadmap(ROADMAP, 999),
     ShowNextStep(ROADMAP),
     ShowStep(ROADMAP[: MAX_ID_PAIR_BYTES // 2], "s" * (MAX_ID_PAIR_BYTES - MAX_ID_PAIR_BYTES // 2)),
     *(SetStepState(ROADMAP, STEP, state) for state in StepState),
+    ResetRoadmap(ROADMAP, LATEST, "ffffffff"),
+    ForgetChat(LATEST, "ffffffff"),
+    ConfirmImport(LATEST, "ffffffff"),
+    Cancel("ffffffff"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -124,3 +125,18 @@ def test_a_dry_run_on_a_database_never_migrated_says_what_to_do(tmp_path: Path) 
     )
     assert result.returncode == 0 and "run `roadmap-bot db upgrade` first" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_a_start_up_failure_is_logged_as_json_lines_when_asked_and_exits_1(tmp_path: Path) -> None:
+    result = roadmap_bot(
+        "run",
+        cwd=tmp_path,
+        TELEGRAM_BOT_TOKEN="123:abcdefghijklmnopqrstuvwxyz",
+        DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere",
+        LOG_FORMAT="json",
+    )
+    assert result.returncode == 1
+    records = [json.loads(line) for line in result.stderr.splitlines()]  # every line is one JSON object
+    [failure] = [r for r in records if r["level"] == "ERROR"]
+    assert failure["message"] == "roadmap-bot run stopped on an error"
+    assert "DatabaseUnavailable" in failure["exception"] and "abcdefghijklmnopqrstuvwxyz" not in result.stderr

@@ -14,6 +14,7 @@ from tests.support import (
     Clock,
     answers,
     export_files,
+    find_button,
     open_seed_step,
     rows_about,
     some_progress,
@@ -85,11 +86,12 @@ async def test_an_import_over_existing_progress_asks_first(chat: ChatSession, cl
     assert await storage.progress.progress_of(chat.chat_id, SEED_ID) == current
 
     await chat.process(chat.api.document_update(chat.chat_id, "progress.json", data))
+    replace = find_button(chat.last, "✅ Replace my progress")["callback_data"]
     calls = await chat.tap("✅ Replace my progress")
     assert answers(calls) == ["📥 Imported"]
     imported = await storage.progress.progress_of(chat.chat_id, SEED_ID)
     assert set(imported.marks) == {"typed-language-and-git", "http-rest-apis", "relational-databases-sql"}
-    calls = await chat.press("i")  # the same button again, from an older message
+    calls = await chat.press(replace)  # the same button again, from an older message
     assert answers(calls) == ["Nothing to import"] and "no longer waiting" in chat.last.text
 
 

@@ -123,7 +123,7 @@ async def test_a_database_failure_is_answered_and_the_bot_keeps_going(
         patch.setattr(storage.progress, "set_step_state", broken)
         calls = await chat.tap("✅ Mark done")
     assert answers(calls) == [NOT_SAVED]
-    assert [r for r in caplog.records if r.levelno == logging.ERROR and "error while handling update" in r.getMessage()]
+    assert [r for r in caplog.records if r.levelno == logging.ERROR and "OperationalError in" in r.getMessage()]
 
     calls = await chat.tap("✅ Mark done")
     assert answers(calls) == ["✅ Marked done"]

@@ -1,0 +1,90 @@
+"""How the tap flow reads progress: the statements, built once, and the rows made into Progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, bindparam, literal_column, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.progress import Mark, Note, Progress, StepState
+from storage.tables import chat_roadmaps, step_notes, step_states
+
+# The chat's roadmap row joined with its marks: no row at all means not started. Notes come in
+# the same trip, as rows with a text and no state.
+_CHAT, _ROADMAP = bindparam("c"), bindparam("r")
+_WITH_MARKS = chat_roadmaps.outerjoin(
+    step_states,
+    (step_states.c.chat_id == chat_roadmaps.c.chat_id) & (step_states.c.roadmap_id == chat_roadmaps.c.roadmap_id),
+)
+_MARKS = (
+    select(step_states.c.step_id, step_states.c.state, step_states.c.changed_at, literal_column("NULL").label("text"))
+    .select_from(_WITH_MARKS)
+    .where(chat_roadmaps.c.chat_id == _CHAT, chat_roadmaps.c.roadmap_id == _ROADMAP)
+)
+_NOTES = select(step_notes.c.step_id, literal_column("NULL"), step_notes.c.changed_at, step_notes.c.text).where(
+    step_notes.c.chat_id == _CHAT, step_notes.c.roadmap_id == _ROADMAP
+)
+READ_ONE_ROADMAP = union_all(_MARKS, _NOTES)
+
+
+async def read_progress(connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
+    """The marks and notes of one roadmap of one chat, in one trip."""
+    rows = (await connection.execute(READ_ONE_ROADMAP, {"c": chat_id, "r": roadmap_id})).all()
+    marks, notes = {}, {}
+    for step_id, state, at, text in rows:
+        if text is not None:
+            notes[step_id] = Note(text, _utc(at))
+        elif step_id is not None:
+            marks[step_id] = Mark(StepState(state), _utc(at))
+    started = any(text is None for _, _, _, text in rows)
+    return Progress(roadmap_id, marks, started=started, notes=notes)
+
+
+def chats_marks(chat_ids: Sequence[int]) -> Select[Any]:
+    """Every started roadmap of some chats, with its marks (a row of NULLs for a roadmap without any)."""
+    return (
+        select(
+            chat_roadmaps.c.chat_id,
+            chat_roadmaps.c.roadmap_id,
+            chat_roadmaps.c.last_activity_at,
+            step_states.c.step_id,
+            step_states.c.state,
+            step_states.c.changed_at,
+        )
+        .select_from(_WITH_MARKS)
+        .where(chat_roadmaps.c.chat_id.in_(chat_ids))
+    )
+
+
+async def read_chats_progress(
+    connection: AsyncConnection, chat_ids: Sequence[int], *, with_notes: bool
+) -> dict[int, list[Progress]]:
+    """Every roadmap each chat started, the one used last first, in one trip (two with notes)."""
+    marks: dict[int, dict[str, dict[str, Mark]]] = {chat_id: {} for chat_id in chat_ids}
+    notes: dict[tuple[int, str], dict[str, Note]] = {}
+    used: dict[tuple[int, str], dt.datetime] = {}
+    for chat_id, roadmap_id, opened_at, step_id, state, changed_at in await connection.execute(chats_marks(chat_ids)):
+        roadmap_marks = marks[chat_id].setdefault(roadmap_id, {})
+        used[chat_id, roadmap_id] = max(used.get((chat_id, roadmap_id), opened_at), changed_at or opened_at)
+        if step_id is not None and state is not None and changed_at is not None:
+            roadmap_marks[step_id] = Mark(StepState(state), changed_at)
+    if with_notes:
+        for row in await connection.execute(select(step_notes).where(step_notes.c.chat_id.in_(chat_ids))):
+            notes.setdefault((row.chat_id, row.roadmap_id), {})[row.step_id] = Note(row.text, row.changed_at)
+    return {
+        chat_id: [
+            Progress(roadmap_id, by_roadmap[roadmap_id], notes=notes.get((chat_id, roadmap_id), {}))
+            for roadmap_id in sorted(by_roadmap, key=lambda r: (-used[chat_id, r].timestamp(), r))
+        ]
+        for chat_id, by_roadmap in marks.items()
+    }
+
+
+def _utc(value: dt.datetime | str) -> dt.datetime:
+    """A time read through a UNION, which SQLite hands back as text."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
