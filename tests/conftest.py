@@ -1,4 +1,5 @@
-"""Fixtures: a migrated SQLite file per test, the real Application on a fake Bot API, a clock."""
+"""Fixtures: a migrated database per test (SQLite and PostgreSQL), one for `roadmap-bot` processes,
+the real Application on a fake Bot API, a clock."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -16,7 +18,7 @@ from hypothesis import HealthCheck, Phase, settings
 from bot.application import RoadmapBot, build_bot
 from roadmaps import Catalog, load_catalog
 from storage import Storage, create_engine, upgrade
-from tests.databases import own_schema, reachable
+from tests.databases import ProcessDatabase, own_schema, reachable, schema_for_processes
 from tests.fakebotapi import FakeBotAPI, FakeRequest
 from tests.support import AppFactory, ChatSession, Clock, StorageFactory, settings_for_tests
 
@@ -54,6 +56,14 @@ def postgres_reachable() -> bool:
     return reachable(POSTGRES_URL)
 
 
+def require_postgres() -> None:
+    """Skip a test's PostgreSQL run without a server, except in CI (CI=true), where that is a failure."""
+    if not postgres_reachable():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs PostgreSQL at {POSTGRES_URL}")
+        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}")
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def make_storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[StorageFactory]:
     """Storages on one fresh, migrated test database: a SQLite file, or a PostgreSQL schema of its own.
@@ -66,10 +76,7 @@ async def make_storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         if request.param == "sqlite":
             url, options = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", {}
         else:
-            if not postgres_reachable():
-                if os.environ.get("CI") == "true":
-                    pytest.fail(f"CI needs PostgreSQL at {POSTGRES_URL}")
-                pytest.skip(f"no PostgreSQL at {POSTGRES_URL}")
+            require_postgres()
             url, options = POSTGRES_URL, await stack.enter_async_context(own_schema(POSTGRES_URL, "test"))
 
         def make() -> Storage:
@@ -80,6 +87,31 @@ async def make_storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield make
         for storage in made:  # before the schema goes
             await storage.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """A fresh test database no migration has touched, for tests of the migrations themselves: a
+    SQLite file, or a PostgreSQL schema of its own; its URL and the engine options that reach it."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", {}
+        return
+    require_postgres()
+    async with own_schema(POSTGRES_URL, "test") as options:
+        yield POSTGRES_URL, options
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def process_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ProcessDatabase]:
+    """A database for real `roadmap-bot` processes, which migrate it themselves: a SQLite file in
+    the test's directory, or a PostgreSQL schema of its own that the DATABASE_URL alone reaches.
+    Without a PostgreSQL server the second run is skipped, except in CI (see `require_postgres`)."""
+    if request.param == "sqlite":
+        yield ProcessDatabase("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", tmp_path)
+        return
+    require_postgres()
+    with schema_for_processes(POSTGRES_URL, "process") as url:
+        yield ProcessDatabase("postgresql", url, tmp_path)
 
 
 @pytest.fixture

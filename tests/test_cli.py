@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from storage import head_revision
+from tests.databases import ProcessDatabase
 from tests.process import environment, roadmap_bot
 from tests.support import VALID_STEP
 
@@ -93,14 +93,13 @@ def test_run_without_a_token_says_how_to_get_one_and_fails(tmp_path: Path) -> No
     assert not list(tmp_path.iterdir()), "nothing was created"
 
 
-def test_db_upgrade_creates_the_schema_in_a_new_sqlite_file(tmp_path: Path) -> None:
-    database = tmp_path / "fresh.sqlite3"
-    result = roadmap_bot("db", "upgrade", cwd=tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{database}")
+def test_db_upgrade_creates_the_schema_in_a_new_database(process_database: ProcessDatabase) -> None:
+    database = process_database  # a new SQLite file, or an empty PostgreSQL schema the URL names
+    result = roadmap_bot("db", "upgrade", cwd=database.directory, DATABASE_URL=database.url)
     assert result.returncode == 0, result.stderr
     assert f"database is at revision {head_revision()}" in result.stdout
-    with sqlite3.connect(database) as connection:
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"alembic_version", "chats", "chat_roadmaps", "step_states", "reminders"} <= tables
+    assert {"alembic_version", "chats", "chat_roadmaps", "step_states", "reminders"} <= database.tables()
+    assert database.rows("SELECT version_num FROM alembic_version") == [(head_revision(),)]
 
 
 def test_python_dash_m_bot_is_the_same_command(tmp_path: Path) -> None:

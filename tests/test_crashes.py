@@ -1,16 +1,19 @@
 """Crashes and contention, with real processes: `roadmap-bot nudge` killed (SIGKILL) in the middle
 of a pass, `roadmap-bot run` killed between a tap and its reply, and the bot and a nudge pass
 writing one SQLite file at once. Every process talks HTTP to the fake Bot API and keeps its data
-in a real SQLite file, which the tests then read with the sqlite3 module.
+in a real database, which the tests then read back (tests/databases.py `ProcessDatabase`): the
+kills run on a SQLite file and on a PostgreSQL schema of its own; the two processes on one
+SQLite file are about SQLite only.
 
 The figures these tests measure (sends before a kill, nudges missed, kill outcomes, taps handled)
-are printed as `FIGURES ...` lines: `pytest tests/test_crashes.py -s` shows them.
+are printed as `FIGURES ...` lines: `pytest tests/test_crashes.py -s` shows them. The random kill
+moments come from a seed it prints; `CRASH_SEED=<seed>` repeats a run's moments.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import os
 import random
 import re
 import shutil
@@ -27,11 +30,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.nudges import BATCH, HOLD
 from handlers.error_views import SORRY
 from roadmaps import load_catalog
-from storage import Storage, create_engine
+from storage import Storage, upgrade
+from storage.tables import reminders
+from tests.databases import ProcessDatabase
 from tests.fakebotapi import BOT_ID, BotMessage, FakeBotAPI, FakeBotAPIServer
 from tests.process import ROADMAP_BOT, environment, roadmap_bot
 from tests.support import DUE, find_button, load_due_reminders
@@ -49,7 +55,8 @@ LONG = 60.0  # seconds any one wait may take on a slow, loaded machine before th
 
 class CrashableBotAPI(FakeBotAPI):
     """The fake Bot API, plus what a crash needs: requests of a dead process that had not reached
-    Telegram yet never arrive (`hang_up`), and the time and chat of every nudge delivered."""
+    Telegram yet never arrive (`hang_up`), nudges held from a count on until then (`hold_nudges`),
+    and the time and chat of every nudge delivered."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -57,11 +64,21 @@ class CrashableBotAPI(FakeBotAPI):
         self._began_in: dict[int, int] = {}
         self.dropped: list[str] = []
         self.nudges: list[tuple[float, int]] = []
+        self.held_after: int | None = None
+        self.held = 0
 
     def hang_up(self) -> None:
-        """The calling process is dead: its requests still on their way (a delayed one) are lost."""
+        """The calling process is dead: its requests still on their way (a delayed or held one) are lost."""
         with self._changed:
             self.generation += 1
+            self.held_after = None
+            self._changed.notify_all()
+
+    def hold_nudges(self, after: int) -> None:
+        """Once `after` nudges are delivered, hold every further one unanswered until `hang_up`
+        (which ends the hold): a pass cannot get past that count, so a kill lands in its middle."""
+        with self._changed:
+            self.held_after = after
 
     def take_delay(self, method: str) -> float:
         with self._changed:
@@ -74,12 +91,26 @@ class CrashableBotAPI(FakeBotAPI):
                 self.dropped.append(method)
                 return None
             if method != "getUpdates":  # (a long poll waits on the condition, so it runs unheld)
-                answer = super().handle(method, params)
                 text = str(params.get("text") or "")
+                if self._holds(method, text):
+                    self.held += 1
+                    self._changed.notify_all()
+                    generation = self.generation
+                    self._changed.wait_for(lambda: self.generation != generation, LONG)
+                    self.dropped.append(method)
+                    return None
+                answer = super().handle(method, params)
                 if method == "sendMessage" and answer is not None and answer[0] == 200 and text.startswith(NUDGE_START):
                     self.nudges.append((time.monotonic(), int(params["chat_id"])))
                 return answer
         return super().handle(method, params)
+
+    def _holds(self, method: str, text: str) -> bool:
+        """Whether this call is a nudge past the count to hold at."""
+        after = self.held_after
+        return (
+            after is not None and method == "sendMessage" and text.startswith(NUDGE_START) and len(self.nudges) >= after
+        )
 
     def nudge_counts(self, start: int = 0) -> Counter[int]:
         """Nudges delivered per chat, from the `start`-th nudge on."""
@@ -129,22 +160,24 @@ class Person:
         return message
 
 
-def settings(server: FakeBotAPIServer, database: Path, **more: str) -> dict[str, str]:
+def settings(server: FakeBotAPIServer, database: ProcessDatabase, **more: str) -> dict[str, str]:
     return {
         "TELEGRAM_BOT_TOKEN": server.token,
         "TELEGRAM_API_URL": server.url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "DATABASE_URL": database.url,
         "TELEGRAM_MESSAGES_PER_SECOND": RATE,
         **more,
     }
 
 
-def launch(server: FakeBotAPIServer, database: Path, log: Path, *args: str, **more: str) -> subprocess.Popen[bytes]:
+def launch(
+    server: FakeBotAPIServer, database: ProcessDatabase, log: Path, *args: str, **more: str
+) -> subprocess.Popen[bytes]:
     """Start `roadmap-bot ARGS`; its stdout and stderr go to `log`."""
     with log.open("ab") as out:
         return subprocess.Popen(
             [ROADMAP_BOT, *args],
-            cwd=database.parent,
+            cwd=database.directory,
             env=environment(**settings(server, database, **more)),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -163,7 +196,7 @@ def reaped(process: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]
 
 
 @contextmanager
-def polling_bot(server: FakeBotAPIServer, database: Path, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def polling_bot(server: FakeBotAPIServer, database: ProcessDatabase, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """`roadmap-bot run`, once it polls for updates; killed at the end if still alive."""
     api = server.api
     polls = len(api.calls_of("getUpdates"))
@@ -197,23 +230,14 @@ def clean(log: Path) -> str:
     return text
 
 
-# --- the database, read directly -------------------------------------------------------
+# --- the database, read back -----------------------------------------------------------
 
 
-def stored(when: dt.datetime) -> str:
-    """A UTC time as the bot's SQLite file stores it."""
-    return when.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def query(database: Path, sql: str, *parameters: Any) -> list[tuple[Any, ...]]:
-    with closing(sqlite3.connect(database)) as connection:
-        return connection.execute(sql, parameters).fetchall()
-
-
-def assert_whole(database: Path) -> None:
-    """The file is sound and no row hangs without its parent: every write landed whole or not at all."""
-    assert query(database, "PRAGMA integrity_check") == [("ok",)]
-    assert query(database, "PRAGMA foreign_key_check") == []
+def assert_whole(database: ProcessDatabase) -> None:
+    """The database is sound and no row hangs without its parent: every write landed whole or not at all."""
+    if database.dialect == "sqlite":  # PostgreSQL checks its pages and foreign keys itself
+        assert database.rows("PRAGMA integrity_check") == [("ok",)]
+        assert database.rows("PRAGMA foreign_key_check") == []
     orphans = {
         "step_states without chat_roadmaps": """
             SELECT s.chat_id FROM step_states s LEFT JOIN chat_roadmaps r
@@ -227,66 +251,66 @@ def assert_whole(database: Path) -> None:
             ON m.chat_id = r.chat_id WHERE m.chat_id IS NULL""",
     }
     for name, sql in orphans.items():
-        assert query(database, sql) == [], name
+        assert database.rows(sql) == [], name
 
 
-def rows_of_chat(database: Path, chat_id: int) -> tuple[int, int, int]:
+def rows_of_chat(database: ProcessDatabase, chat_id: int) -> tuple[int, int, int]:
     """How many chats, chat_roadmaps and reminders rows a chat has."""
-    [counts] = query(
-        database,
-        """SELECT (SELECT count(*) FROM chats WHERE id = ?), (SELECT count(*) FROM chat_roadmaps WHERE chat_id = ?),
-                  (SELECT count(*) FROM reminders WHERE chat_id = ?)""",
-        chat_id,
-        chat_id,
-        chat_id,
+    [counts] = database.rows(
+        """SELECT (SELECT count(*) FROM chats WHERE id = :chat),
+                  (SELECT count(*) FROM chat_roadmaps WHERE chat_id = :chat),
+                  (SELECT count(*) FROM reminders WHERE chat_id = :chat)""",
+        chat=chat_id,
     )
-    return counts
+    return counts[0], counts[1], counts[2]
 
 
-def state_of(database: Path, chat_id: int, step_id: str) -> str | None:
+def state_of(database: ProcessDatabase, chat_id: int, step_id: str) -> str | None:
     """A step's state as stored; None when it has no row (not started)."""
-    rows = query(
-        database,
-        "SELECT state FROM step_states WHERE chat_id = ? AND roadmap_id = ? AND step_id = ?",
-        chat_id,
-        SEED_ID,
-        step_id,
+    rows = database.rows(
+        "SELECT state FROM step_states WHERE chat_id = :chat AND roadmap_id = :roadmap AND step_id = :step",
+        chat=chat_id,
+        roadmap=SEED_ID,
+        step=step_id,
     )
     return rows[0][0] if rows else None
 
 
-def done_steps(database: Path, chat_id: int) -> set[str]:
-    rows = query(database, "SELECT step_id FROM step_states WHERE chat_id = ? AND state = 'done'", chat_id)
+def done_steps(database: ProcessDatabase, chat_id: int) -> set[str]:
+    rows = database.rows("SELECT step_id FROM step_states WHERE chat_id = :chat AND state = 'done'", chat=chat_id)
     return {step_id for (step_id,) in rows}
 
 
 # --- due reminders, loaded once per size and copied for each test ------------------------
 
+DueDatabase = Callable[[ProcessDatabase, int], None]
+
 
 @pytest.fixture(scope="module")
-def due_database(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path, int], Path]:
-    """A migrated SQLite file in a directory with `count` chats whose reminders are due by DUE."""
+def due_database(tmp_path_factory: pytest.TempPathFactory) -> DueDatabase:
+    """Fills a database with `count` chats whose reminders are due by DUE: a SQLite file is a copy
+    of one migrated by `roadmap-bot db upgrade` and loaded once per size; a PostgreSQL schema is
+    migrated and loaded for its test."""
     templates: dict[int, Path] = {}
 
-    async def load(path: Path, count: int) -> None:
-        storage = Storage(create_engine(f"sqlite+aiosqlite:///{path}"))
-        try:
-            await load_due_reminders(storage, count)
-        finally:
-            await storage.close()
+    async def load(storage: Storage, count: int) -> None:
+        await upgrade(storage.engine)
+        await load_due_reminders(storage, count)
 
-    def make(directory: Path, count: int) -> Path:
+    def make(database: ProcessDatabase, count: int) -> None:
+        if database.dialect != "sqlite":
+            database.run(lambda storage: load(storage, count))
+            return
         if count not in templates:
             template = tmp_path_factory.mktemp(f"due-{count}") / "bot.sqlite3"
-            upgraded = roadmap_bot("db", "upgrade", cwd=template.parent, DATABASE_URL=f"sqlite+aiosqlite:///{template}")
+            url = f"sqlite+aiosqlite:///{template}"
+            upgraded = roadmap_bot("db", "upgrade", cwd=template.parent, DATABASE_URL=url)
             assert upgraded.returncode == 0, upgraded.stderr
-            asyncio.run(load(template, count))
+            ProcessDatabase("sqlite", url, template.parent).run(lambda storage: load_due_reminders(storage, count))
             with closing(sqlite3.connect(template)) as connection:
                 connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             templates[count] = template
-        database = directory / "bot.sqlite3"
-        shutil.copyfile(templates[count], database)
-        return database
+        shutil.copyfile(templates[count], database.sqlite_file)
 
     return make
 
@@ -296,21 +320,30 @@ def due_database(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path, in
 CHATS = 1_000
 
 
-@pytest.mark.parametrize("kill_after", [150, 500, 850])
+# Kills in an early, the middle and a late batch on SQLite; PostgreSQL's claims in the middle one.
+@pytest.mark.parametrize(
+    ("process_database", "kill_after"),
+    [("sqlite", 150), ("sqlite", 500), ("sqlite", 850), ("postgresql", 500)],
+    indirect=["process_database"],
+)
 def test_a_nudge_pass_killed_midway_sends_no_chat_two_and_misses_at_most_the_batch_in_flight(
-    tmp_path: Path, due_database: Callable[[Path, int], Path], kill_after: int
+    tmp_path: Path, process_database: ProcessDatabase, due_database: DueDatabase, kill_after: int
 ) -> None:
-    database = due_database(tmp_path, CHATS)
+    database = process_database
+    due_database(database, CHATS)
     everyone = set(range(1, CHATS + 1))
     api = CrashableBotAPI()
     with OwnBotAPIServer(api) as server:
         killed_log = tmp_path / "killed.log"
+        api.hold_nudges(after=kill_after)  # the pass cannot finish before the kill
         with reaped(launch(server, database, killed_log, "nudge", "--at", DUE.isoformat())) as killed:
-            api.wait_for(lambda: len(api.nudges) >= kill_after, LONG)
-            sigkill(killed, api)
+            api.wait_for(lambda: len(api.nudges) >= kill_after and api.held > 0, LONG)
+            sigkill(killed, api)  # while the pass waits on its next nudge
         sent_before_kill = len(api.nudges)
-        assert kill_after <= sent_before_kill < CHATS, "killed in the middle of the pass"
-        clean(killed_log)
+        assert sent_before_kill == kill_after, "the kill landed with exactly the nudges delivered until the hold"
+        assert "nudge pass at" not in clean(killed_log), "the killed pass never reported an end"
+        [(recorded,)] = database.rows("SELECT count(*) FROM reminders WHERE last_sent_at IS NOT NULL")
+        assert recorded <= sent_before_kill < CHATS, "killed in the middle of the pass"
 
         # The same moment again, as the bot's next tick (or an operator) would run it.
         again = roadmap_bot("nudge", "--at", DUE.isoformat(), cwd=tmp_path, timeout=LONG, **settings(server, database))
@@ -324,11 +357,13 @@ def test_a_nudge_pass_killed_midway_sends_no_chat_two_and_misses_at_most_the_bat
         # The chats missed are among those of the batch the dead process had claimed and not
         # recorded: held a week after the claim, with no nudge on record (some of that batch
         # had their nudge delivered before the kill).
-        in_flight = query(database, "SELECT chat_id, due_at FROM reminders WHERE last_sent_at IS NULL")
+        in_flight = database.rows(
+            select(reminders.c.chat_id, reminders.c.due_at).where(reminders.c.last_sent_at.is_(None))
+        )
         assert len(in_flight) <= BATCH
         assert missed <= {chat for chat, _ in in_flight}
-        assert {due for _, due in in_flight} <= {stored(DUE + HOLD)}
-        assert query(database, "SELECT count(*) FROM reminders WHERE due_at <= ?", stored(DUE)) == [(0,)]
+        assert {due for _, due in in_flight} <= {DUE + HOLD}
+        assert database.rows(select(func.count()).select_from(reminders).where(reminders.c.due_at <= DUE)) == [(0,)]
 
         # A week after the claim every chat is due again, the missed ones included.
         week_on = len(api.nudges)
@@ -344,14 +379,14 @@ def test_a_nudge_pass_killed_midway_sends_no_chat_two_and_misses_at_most_the_bat
         assert set(second_week) == everyone
 
     # Nudges a chat left unanswered, as the database counts them, against those it was sent.
-    counted = dict(query(database, "SELECT chat_id, unanswered FROM reminders"))
+    counted = dict(database.rows("SELECT chat_id, unanswered FROM reminders"))
     received = api.nudge_counts()
     unanswered = Counter(f"{counted[chat]} counted / {received[chat]} sent" for chat in everyone)
     # A claim the dead process left is taken back: no chat counts a nudge it may never have had,
     # so none is nearer the pause than the nudges it really got.
     assert all(counted[chat] <= received[chat] for chat in everyone), unanswered
     print(
-        f"\nFIGURES nudge kill after {kill_after}: sent by the killed pass {sent_before_kill}, "
+        f"\nFIGURES nudge kill after {kill_after} ({database.dialect}): sent by the killed pass {sent_before_kill}, "
         f"requests in flight lost {len(api.dropped)}, batch in flight {len(in_flight)}, "
         f"of which delivered {len(in_flight) - len(missed)}, missed that week {len(missed)}, "
         f"duplicates {len(duplicates)}, sent by the second pass {sum(first_week.values()) - sent_before_kill}; "
@@ -366,9 +401,9 @@ CHAT = 4242
 
 
 def test_a_bot_killed_after_recording_a_tap_but_before_its_reply_keeps_the_tap_and_a_new_tap_shows_it(
-    tmp_path: Path,
+    tmp_path: Path, process_database: ProcessDatabase
 ) -> None:
-    api, database = CrashableBotAPI(), tmp_path / "bot.sqlite3"  # the bot migrates it itself
+    api, database = CrashableBotAPI(), process_database  # the bot migrates it itself
     logs = [tmp_path / "bot-1.log", tmp_path / "bot-2.log"]
     with OwnBotAPIServer(api) as server:
         person = Person(api, CHAT)
@@ -407,11 +442,13 @@ KILLS = 6
 
 
 def test_kills_at_random_moments_shortly_after_a_tap_leave_each_write_whole_and_a_retap_repairs_the_view(
-    tmp_path: Path,
+    tmp_path: Path, process_database: ProcessDatabase
 ) -> None:
-    seed = random.randrange(2**32)
+    """The moments come from a seed printed first (shown when the test fails); CRASH_SEED=<seed> repeats them."""
+    seed = int(os.environ.get("CRASH_SEED") or random.randrange(2**32))
+    print(f"CRASH_SEED={seed}")
     rng = random.Random(seed)
-    api, database = CrashableBotAPI(), tmp_path / "bot.sqlite3"
+    api, database = CrashableBotAPI(), process_database
     outcomes: list[str] = []
     processes: list[subprocess.Popen[bytes]] = []
 
@@ -483,7 +520,7 @@ def test_kills_at_random_moments_shortly_after_a_tap_leave_each_write_whole_and_
                 process.wait(timeout=30)
     assert len(outcomes) == KILLS
     assert [p.returncode for p in processes] == [-signal.SIGKILL] * KILLS + [0]
-    print(f"\nFIGURES random kills (seed {seed}): " + "; ".join(outcomes))
+    print(f"\nFIGURES random kills ({database.dialect}, seed {seed}): " + "; ".join(outcomes))
 
 
 # --- 3. The bot and a nudge pass on one SQLite file at once ------------------------------
@@ -539,9 +576,12 @@ class Walker(threading.Thread):
 
 
 def test_the_bot_taking_taps_and_a_nudge_pass_write_one_sqlite_file_at_once_without_locking_errors(
-    tmp_path: Path, due_database: Callable[[Path, int], Path]
+    tmp_path: Path, due_database: DueDatabase
 ) -> None:
-    database = due_database(tmp_path, DUE_CHATS)
+    """About SQLite only: two processes writing one file (WAL, the busy timeout, BEGIN IMMEDIATE).
+    Several nudge passes claiming at once on PostgreSQL are in tests/test_scale_out.py."""
+    database = ProcessDatabase("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}", tmp_path)
+    due_database(database, DUE_CHATS)
     api = CrashableBotAPI()
     bot_log, nudge_log = tmp_path / "bot.log", tmp_path / "nudge.log"
     stop = threading.Event()

@@ -1,5 +1,6 @@
 """End to end: the real `roadmap-bot run` process against a fake Bot API over HTTP, by polling
-and by webhook, restarted in between; `roadmap-bot nudge` beside it on the same database."""
+and by webhook, restarted in between; `roadmap-bot nudge` beside it on the same database. Each
+runs on a SQLite file and on a PostgreSQL schema of its own (see conftest's `process_database`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from handlers.guide_views import COMMANDS
+from tests.databases import ProcessDatabase
 from tests.fakebotapi import TOKEN, BotMessage, FakeBotAPI, FakeBotAPIServer
 from tests.process import ROADMAP_BOT, environment, roadmap_bot
 from tests.support import find_button
@@ -68,11 +70,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def bot_settings(server: FakeBotAPIServer, database: Path, mode: str, port: int, **more: str) -> dict[str, str]:
+def bot_settings(
+    server: FakeBotAPIServer, database: ProcessDatabase, mode: str, port: int, **more: str
+) -> dict[str, str]:
     settings = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_URL": server.url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "DATABASE_URL": database.url,
         **more,
     }
     if mode == "webhook":
@@ -80,9 +84,9 @@ def bot_settings(server: FakeBotAPIServer, database: Path, mode: str, port: int,
     return settings
 
 
-def nudge(server: FakeBotAPIServer, database: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def nudge(server: FakeBotAPIServer, database: ProcessDatabase, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `roadmap-bot nudge` once against the fake Bot API and the bot's database."""
-    return roadmap_bot("nudge", *args, cwd=database.parent, **bot_settings(server, database, "polling", 0))
+    return roadmap_bot("nudge", *args, cwd=database.directory, **bot_settings(server, database, "polling", 0))
 
 
 def get(port: int, path: str) -> tuple[int, str]:
@@ -95,14 +99,14 @@ def get(port: int, path: str) -> tuple[int, str]:
 
 @contextmanager
 def running_bot(
-    server: FakeBotAPIServer, database: Path, log: Path, mode: str, port: int, **more: str
+    server: FakeBotAPIServer, database: ProcessDatabase, log: Path, mode: str, port: int, **more: str
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start `roadmap-bot run`, wait until it takes updates, and stop it with SIGTERM at the end."""
     api = server.api
     ready_calls = len(api.calls_of("getUpdates" if mode == "polling" else "setWebhook"))
     env = environment(**bot_settings(server, database, mode, port, LOG_LEVEL="DEBUG", **more))
     with log.open("ab") as log_file:
-        process = subprocess.Popen([ROADMAP_BOT, "run"], cwd=database.parent, env=env, stderr=log_file)
+        process = subprocess.Popen([ROADMAP_BOT, "run"], cwd=database.directory, env=env, stderr=log_file)
     try:
         api.wait_for(lambda: len(api.calls_of("getUpdates" if mode == "polling" else "setWebhook")) > ready_calls, 30)
         if mode == "webhook":
@@ -129,8 +133,10 @@ def _listening(port: int) -> bool:
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
-def test_a_person_walks_a_roadmap_gets_a_nudge_and_the_progress_survives_a_restart(tmp_path: Path, mode: str) -> None:
-    api, database, log, port = FakeBotAPI(), tmp_path / "bot.sqlite3", tmp_path / "bot.log", free_port()
+def test_a_person_walks_a_roadmap_gets_a_nudge_and_the_progress_survives_a_restart(
+    tmp_path: Path, process_database: ProcessDatabase, mode: str
+) -> None:
+    api, database, log, port = FakeBotAPI(), process_database, tmp_path / "bot.log", free_port()
     with FakeBotAPIServer(api) as server:
         with running_bot(server, database, log, mode, port) as process:
             assert [c["command"] for c in api.commands] == [name for name, _ in COMMANDS]
@@ -160,7 +166,7 @@ def test_a_person_walks_a_roadmap_gets_a_nudge_and_the_progress_survives_a_resta
                 json.loads(exported.content)["roadmaps"][0]["steps"][0]["note"] == "Start with the Go tour & <generics>"
             )
 
-            # A week on, one pass of the scheduler, run beside the bot on the same SQLite file.
+            # A week on, one pass of the scheduler, run beside the bot on the same database.
             week_on = (dt.datetime.now(dt.UTC) + dt.timedelta(days=8)).isoformat()
             dry = nudge(server, database, "--at", week_on, "--dry-run")
             assert f"chat {CHAT}: Backend Engineer (AI era) → HTTP & REST APIs" in dry.stdout
@@ -180,6 +186,11 @@ def test_a_person_walks_a_roadmap_gets_a_nudge_and_the_progress_survives_a_resta
             assert "Backend Engineer (AI era)" in progress and "20% · 2 of 10 steps done" in progress
         assert process.returncode == 0, log.read_text()
 
+    # What the processes wrote is in the test's own database (a PostgreSQL schema only the URL names).
+    states = database.rows("SELECT step_id, state FROM step_states WHERE chat_id = :chat ORDER BY step_id", chat=CHAT)
+    assert states == [("http-rest-apis", "done"), ("typed-language-and-git", "done")]
+    notes = database.rows("SELECT text FROM step_notes WHERE chat_id = :chat", chat=CHAT)
+    assert notes == [("Start with the Go tour & <generics>",)]
     text = log.read_text()
     assert "stopped" in text
     assert "Traceback" not in text and " ERROR " not in text
@@ -188,8 +199,10 @@ def test_a_person_walks_a_roadmap_gets_a_nudge_and_the_progress_survives_a_resta
     assert api.open_queries == set()
 
 
-def test_the_webhook_refuses_updates_without_the_secret_and_serves_health_and_metrics(tmp_path: Path) -> None:
-    api, database, log, port = FakeBotAPI(), tmp_path / "bot.sqlite3", tmp_path / "bot.log", free_port()
+def test_the_webhook_refuses_updates_without_the_secret_and_serves_health_and_metrics(
+    tmp_path: Path, process_database: ProcessDatabase
+) -> None:
+    api, database, log, port = FakeBotAPI(), process_database, tmp_path / "bot.log", free_port()
     with FakeBotAPIServer(api) as server, running_bot(server, database, log, "webhook", port, LOG_FORMAT="json"):
         sends = len(api.calls_of("sendMessage"))
         assert api.post_to_webhook(api.message_update(CHAT, "/start"), secret=None) == 403
@@ -213,8 +226,8 @@ def test_the_webhook_refuses_updates_without_the_secret_and_serves_health_and_me
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
-def test_sigterm_lets_the_update_in_flight_finish(tmp_path: Path, mode: str) -> None:
-    api, database, log, port = FakeBotAPI(), tmp_path / "bot.sqlite3", tmp_path / "bot.log", free_port()
+def test_sigterm_lets_the_update_in_flight_finish(tmp_path: Path, process_database: ProcessDatabase, mode: str) -> None:
+    api, database, log, port = FakeBotAPI(), process_database, tmp_path / "bot.log", free_port()
     with FakeBotAPIServer(api) as server:
         with running_bot(server, database, log, mode, port) as process:
             api.delay("sendMessage", 1.5)  # Telegram is slow to take the reply

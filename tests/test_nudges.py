@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
 from telegram import Update
+from telegram.request import RequestData
 
 import bot.nudges
 from bot.application import RoadmapBot
 from bot.nudges import HOLD, MAX_FAILURES, RETRY_DELAY, NudgeDispatcher, plan_due_nudges
 from roadmaps import Catalog
 from storage import ReminderStatus, Storage
-from tests.fakebotapi import FakeBotAPI
+from tests.fakebotapi import FakeBotAPI, FakeRequest
 from tests.support import SEED, AppFactory, ChatSession, Clock, StorageFactory, answers, pass_at, reminder_of
 
 WEEK = dt.timedelta(days=7)
@@ -244,21 +246,39 @@ async def test_answering_the_third_nudge_keeps_reminders_on(
 
 
 async def test_an_answer_while_the_batch_is_still_sending_counts(
-    app: RoadmapBot,
-    api: FakeBotAPI,
+    app: RoadmapBot, api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     quick, slow = ChatSession(app, api, 1), ChatSession(app, api, 2)
     await start_seed(quick)
     await start_seed(slow)
-    api.delay("sendMessage", 0.0)  # chat 1's nudge arrives at once
-    api.delay("sendMessage", 0.3)  # chat 2's takes a while (rate limits, a slow network)
+    delivered, answered = asyncio.Event(), asyncio.Event()
+    send = FakeRequest.do_request
 
-    async def answer_at_once() -> None:
-        while not nudges_to(api, 1):  # noqa: ASYNC110 (the fake API has no asyncio event to wait on)
-            await asyncio.sleep(0.01)
-        await quick.tap("📖 Open")
+    async def chat_two_waits_for_the_answer(
+        request: FakeRequest, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        """Chat 1's nudge arrives at once; chat 2's only after chat 1 answered (rate limits, a slow network)."""
+        sending = url.endswith("/sendMessage") and request_data is not None
+        chat = str(request_data.parameters.get("chat_id")) if sending and request_data else None
+        if chat == "2":
+            await asyncio.wait_for(answered.wait(), 30)
+        answer = await send(request, url, method, request_data, **kwargs)
+        if chat == "1":
+            delivered.set()
+        return answer
 
-    await asyncio.gather(pass_at(app, FIRST_DUE), answer_at_once())
+    monkeypatch.setattr(FakeRequest, "do_request", chat_two_waits_for_the_answer)
+    before = len(api.calls)
+    passing = asyncio.create_task(pass_at(app, FIRST_DUE))
+    await asyncio.wait_for(delivered.wait(), 30)
+    tap = await quick.tap("📖 Open")
+    assert not passing.done(), "the answer came while the batch was still sending"
+    answered.set()
+    assert await passing == "2 sent"
+    [to_two] = [c for c in api.calls[before:] if c.method == "sendMessage" and c.params["chat_id"] == 2]
+    position = {id(call): i for i, call in enumerate(api.calls)}
+    assert position[id(tap[-1])] < position[id(to_two)], "chat 2's nudge went out after chat 1's answer"
+    monkeypatch.undo()
     for week in (1, 2):
         await pass_at(app, FIRST_DUE + week * WEEK)
     texts = nudges_to(api, 1)

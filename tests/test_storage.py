@@ -1,9 +1,9 @@
-"""Storage on a real SQLite file: the schema comes from migrations, progress is per chat."""
+"""Storage on a real SQLite file and PostgreSQL schema: the schema comes from migrations, progress is per chat."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -133,8 +133,9 @@ async def test_the_latest_mark_wins_when_old_and_new_ids_both_have_one(storage: 
     assert (await storage.progress.progress_of(1, "demo")).state_of(new) is StepState.DONE
 
 
-async def test_later_migrations_keep_the_rows_of_earlier_ones(tmp_path: Path) -> None:
-    storage = Storage(create_engine(f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}"))
+async def test_later_migrations_keep_the_rows_of_earlier_ones(empty_database: tuple[str, dict[str, Any]]) -> None:
+    url, options = empty_database
+    storage = Storage(create_engine(url, **options))
     try:
         await upgrade(storage.engine, "0002")  # a database from before the "working" state and notes
         roadmap = demo_roadmap()

@@ -58,9 +58,14 @@ async def test_a_failed_answer_does_not_leave_an_edit_behind_to_land_after_the_n
     card = chat.last.message_id
     api.fail("answerCallbackQuery", "Forbidden: bot was blocked by the user", error_code=403)
     api.delay("editMessageText", 0.3)
-    await chat.tap("✅ Mark done")  # the answer fails at once; the edit takes a while
-    await chat.press("u:backend-engineer-ai-era:typed-language-and-git", card)
-    await asyncio.sleep(0.5)  # time for any edit left running to land
+    tapped = await chat.tap("✅ Mark done")  # the answer fails at once; the edit takes a while
+    [failed] = [c for c in tapped if c.method == "answerCallbackQuery"]
+    [done] = [c for c in tapped if c.method == "editMessageText"]
+    assert not failed.ok and done.ok, "the slow edit landed before the tap's handling ended"
+    undone = await chat.press("u:backend-engineer-ai-era:typed-language-and-git", card)
+    [undo] = [c for c in undone if c.method == "editMessageText"]
+    assert api.begun.count("editMessageText") == len(api.calls_of("editMessageText")), "no edit is left running"
+    assert api.calls_of("editMessageText")[-2:] == [done, undo], "the edits landed in the order of the taps"
     assert (await storage.progress.progress_of(chat.chat_id, "backend-engineer-ai-era")).marks == {}
     assert "✅ Mark done" in api.messages[chat.chat_id, card].button_texts, "the card agrees with the database"
     api.open_queries.clear()  # the first tap's answer failed: Telegram stops that spinner itself
