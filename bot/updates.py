@@ -82,7 +82,7 @@ def within_telegrams_ids(update: object) -> bool:
     if not isinstance(update, Update):
         return True
     ids = [entity.id for entity in (update.effective_chat, update.effective_user, update.effective_sender) if entity]
-    return all(-MAX_TELEGRAM_ID <= entity_id <= MAX_TELEGRAM_ID for entity_id in ids)
+    return all(isinstance(entity_id, int) and -MAX_TELEGRAM_ID <= entity_id <= MAX_TELEGRAM_ID for entity_id in ids)
 
 
 def update_id_of(update: object) -> int | None:

@@ -17,6 +17,7 @@ from starlette.routing import Route
 from telegram import Update
 
 from bot.metrics import DATABASE_ERRORS
+from bot.update_shape import shaped_like_an_update
 from handlers import RoadmapApplication
 from storage import DatabaseError, Storage
 
@@ -59,8 +60,8 @@ def update_from(body: bytes, application: RoadmapApplication) -> Update:
         data = json.loads(body)
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise NotAnUpdate(f"not JSON: {type(error).__name__}") from error
-    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
-        raise NotAnUpdate("not an object with an update_id")
+    if not shaped_like_an_update(data):
+        raise NotAnUpdate("not shaped like an update")
     try:
         return Update.de_json(data, application.bot)
     except Exception as error:  # what PTB cannot read (a message that is a string, a date past 9999)

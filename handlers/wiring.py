@@ -38,8 +38,11 @@ class ChatButtons(CallbackQueryHandler[BotContext, Any]):
         super().__init__(traced(callback), pattern=accepts(*actions))
 
     def check_update(self, update: object) -> bool | object | None:
-        """A tap with no chat (on an inline message) is no feature's: the last handler answers it."""
-        return isinstance(update, Update) and update.effective_chat is not None and super().check_update(update)
+        """A tap with no chat (on an inline message) or no data (a game's button, which PTB lets
+        every pattern match) is no feature's: the last handler answers it."""
+        if not isinstance(update, Update) or update.effective_chat is None or update.callback_query is None:
+            return False
+        return bool(update.callback_query.data) and super().check_update(update)
 
 
 def command(name: str, callback: Callback) -> CommandHandler[BotContext, Any]:

@@ -78,7 +78,8 @@ async def test_any_other_refusal_of_a_note_cards_edit_is_an_error_and_the_person
         SORRY,
     ]
     [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert error.getMessage().startswith("error while handling update") and error.exc_info is not None
+    assert error.getMessage().startswith("BadRequest in note_from_reply while handling update")
+    assert error.exc_info is not None
     assert isinstance(error.exc_info[1], BadRequest) and "parse entities" in error.exc_info[1].message
     assert await notes_of(storage, chat.chat_id) == [("typed-language-and-git", NOTE)], "the note itself was saved"
 

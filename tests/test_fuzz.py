@@ -9,9 +9,11 @@ example and the seed to repeat it with `--hypothesis-seed=<seed>`).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete
@@ -22,6 +24,15 @@ from storage.tables import metadata
 from tests.fakebotapi import FakeBotAPI
 from tests.fuzzing import FuzzRun, Updates, fuzz_application, webhook_bodies
 from tests.support import webhook_client
+
+# What every example of this module fed, by kind: printed at the end (`pytest -s`) for the record.
+FED: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _say_what_was_fed() -> Iterator[None]:
+    yield
+    print(f"\nfuzzed {sum(FED.values())} updates and bodies: {dict(sorted(FED.items()))}")
 
 
 async def emptied(storage: Storage) -> None:
@@ -42,6 +53,7 @@ async def fresh_run(storage: Storage) -> AsyncIterator[FuzzRun]:
         await run.prepare()
         yield run
     finally:
+        FED.update(run.counts)
         await app.application.shutdown()
 
 

@@ -480,3 +480,50 @@ async def test_health_is_503_when_postgresql_cannot_be_reached(app: RoadmapBot) 
     finally:
         await gone.close()
     assert health.status_code == 503
+
+
+async def test_a_tap_without_data_a_games_button_is_answered_by_no_feature_but_politely(
+    chat: ChatSession, api: FakeBotAPI
+) -> None:
+    await chat.send("/start")
+    for update in (api.callback_update(chat.chat_id, ""), api.callback_update(chat.chat_id, "c")):
+        query = update["callback_query"]
+        query.pop("data")
+        query["game_short_name"] = "roadmap_quiz"
+        calls = await chat.process(update)
+        assert answers(calls) == ["This button is out of date. Send /roadmaps to start again."]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "update_id": 1,
+            "message": {"message_id": 1, "date": 1, "chat": {"id": 5, "type": "private"}, "text": {"a": 1}},
+        },
+        {"update_id": 2, "message": {"message_id": 1, "date": 1, "chat": {"id": "5", "type": "private"}, "text": "/x"}},
+        {
+            "update_id": 3,
+            "callback_query": {"id": 7, "from": {"id": 5, "is_bot": False, "first_name": "A"}, "chat_instance": "i"},
+        },
+        {"update_id": 4, "message": {"message_id": 1, "date": True, "chat": {"id": 5, "type": "private"}}},
+        {
+            "update_id": 5,
+            "message": {
+                "message_id": 1,
+                "date": 1,
+                "chat": {"id": 5, "type": "private"},
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": {"x": 1}}],
+            },
+        },
+    ],
+    ids=["text an object", "chat id a string", "query id a number", "date a boolean", "entity length an object"],
+)
+async def test_a_webhook_body_with_a_field_of_the_wrong_type_gets_400(
+    app: RoadmapBot, api: FakeBotAPI, body: dict[str, object]
+) -> None:
+    calls = len(api.calls)
+    async with webhook_client(app) as client:
+        response = await client.post("/hooks/telegram", json=body, headers={SECRET_HEADER: WEBHOOK_SECRET})
+    assert response.status_code == 400 and api.calls[calls:] == []
