@@ -83,14 +83,16 @@ def bulk_load_sqlite(path: Path, count: int, due: dt.datetime, spread: dt.timede
     step = spread / count if count else spread
     try:
         with connection:
-            connection.executemany("INSERT INTO chats VALUES (?, ?)", ((i, started) for i in range(1, count + 1)))
             connection.executemany(
-                "INSERT INTO chat_roadmaps VALUES (?, ?, ?, ?)",
+                "INSERT INTO chats (id, created_at) VALUES (?, ?)", ((i, started) for i in range(1, count + 1))
+            )
+            connection.executemany(
+                "INSERT INTO chat_roadmaps (chat_id, roadmap_id, started_at, last_activity_at) VALUES (?, ?, ?, ?)",
                 ((i, SEED, started, started) for i in range(1, count + 1)),
             )
             connection.executemany(
-                "INSERT INTO reminders (chat_id, status, weekday, hour, timezone, due_at, unanswered, failures)"
-                " VALUES (?, 'active', 4, 9, 'UTC', ?, 0, 0)",
+                "INSERT INTO reminders (chat_id, status, weekdays, hour, timezone, due_at, unanswered, failures)"
+                " VALUES (?, 'active', 16, 9, 'UTC', ?, 0, 0)",  # Fridays (bit 4) at 09:00
                 ((i, (due + step * i).strftime("%Y-%m-%d %H:%M:%S.%f")) for i in range(1, count + 1)),
             )
     finally:

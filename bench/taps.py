@@ -21,7 +21,7 @@ from bench.common import SEED, STARTED, fresh_storage, median, percentile, postg
 from bot.application import CONCURRENT_UPDATES, build_bot
 from handlers.step_views import render_step
 from roadmaps import load_catalog
-from storage import Progress
+from storage import Progress, StepState
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeRequest
 from tests.support import settings_for_tests
 
@@ -56,15 +56,17 @@ async def drive(app: Application, api: FakeBotAPI, messages: dict[int, int]) -> 
 async def ours(backend: str, chats: int) -> tuple[float, list[float], int]:
     """Taps through the real bot on a fresh database."""
     api = FakeBotAPI(check_html=False)
+    roadmap = load_catalog().get(SEED)
+    assert roadmap is not None
     async with fresh_storage(backend, scratch_dir()) as storage:
         app = build_bot(settings_for_tests(), load_catalog(), storage, request=FakeRequest(api)).application
         async with app:
             await app.start()  # its jobs too: presence is written every two seconds meanwhile
-            # Each chat has opened the seed roadmap (set up directly: new messages are paced
+            # Each chat has started the seed roadmap (set up directly: new messages are paced
             # at Telegram's 30 a second, and setting up is not what is measured).
-            messages = {}
+            messages, last = {}, roadmap.steps[-1]
             for chat_id in range(1, chats + 1):
-                await storage.progress.open_roadmap(chat_id, SEED, STARTED)
+                await storage.progress.set_step_state(chat_id, SEED, last, StepState.WORKING, STARTED)
                 messages[chat_id] = api.seed_message(chat_id, "the roadmap").message_id
             seconds, latencies = await drive(app, api, messages)
             await app.stop()

@@ -27,7 +27,7 @@ from handlers.nudge_views import render_nudge
 from handlers.screens import Screen
 from handlers.telegram_errors import Failure, classify
 from roadmaps import Catalog, Roadmap, Step
-from storage import NudgeOutcome, Progress, Reminder, ReminderStatus, Storage, done_since
+from storage import NudgeOutcome, Progress, Reminder, ReminderStatus, Storage, done_since, place_of
 from storage.isolation import write_isolating
 
 log = logging.getLogger(__name__)
@@ -74,24 +74,20 @@ class Pass:
 
 
 def plan_nudge(catalog: Catalog, reminder: Reminder, progresses: Sequence[Progress], now: dt.datetime) -> Nudge | None:
-    """The nudge a chat gets now, or None when every roadmap it started is finished (or gone).
+    """The nudge a chat gets now, or None when every roadmap it started is covered (or gone).
 
-    The roadmap used last leads; other unfinished ones are listed with their progress.
+    The roadmap in focus leads (the started one with the latest step change; if it has nothing
+    left to do, the next one that has); other unfinished started roadmaps are listed.
     """
-    unfinished = [
-        (roadmap, progress)
-        for progress in progresses
-        if (roadmap := catalog.get(progress.roadmap_id)) is not None and not progress.is_finished(roadmap)
-    ]
-    if not unfinished:
+    place = place_of(catalog, progresses, None)
+    if place.next is None:
         return None
-    (roadmap, progress), others = unfinished[0], unfinished[1:]
+    roadmap, progress, step = place.next
+    others = [(r, p) for r, p in place.started if r.id != roadmap.id and not p.is_covered(r)]
     since = reminder.last_sent_at or now - LATELY
     done_lately = done_since(progresses, since)
     pausing = reminder.unanswered + 1 >= BACK_OFF_AFTER
-    step = progress.next_step(roadmap)
-    assert step is not None
-    screen = render_nudge(roadmap, progress, others, done_lately, pausing, now)
+    screen = render_nudge(roadmap, progress, step, others, done_lately, pausing, now)
     return Nudge(reminder.chat_id, roadmap, step, screen, pausing)
 
 

@@ -21,7 +21,7 @@ from handlers.screens import (
     streak_line,
     with_note,
 )
-from roadmaps import Catalog
+from roadmaps import Catalog, Roadmap
 from storage import Progress, pace_of, started_roadmaps, weekly_streak
 
 MAX_PROGRESS_ENTRIES = 10
@@ -42,8 +42,9 @@ def catalog_buttons(catalog: Catalog, progresses: Mapping[str, Progress]) -> lis
 
 
 def by_roadmap(progresses: Sequence[Progress]) -> dict[str, Progress]:
-    """A chat's progresses by roadmap id, for the catalog's buttons."""
-    return {progress.roadmap_id: progress for progress in progresses}
+    """A chat's started roadmaps' progress by roadmap id, for the catalog's buttons (a roadmap
+    only looked at shows its size, not 0%)."""
+    return {progress.roadmap_id: progress for progress in progresses if progress.started}
 
 
 def render_welcome(catalog: Catalog, progresses: Sequence[Progress], note: str | None = None) -> Screen:
@@ -68,6 +69,13 @@ def render_catalog(catalog: Catalog, progresses: Sequence[Progress], note: str |
 def render_not_started(catalog: Catalog) -> Screen:
     """The catalog, for a command that needs a started roadmap when there is none."""
     return render_catalog(catalog, [], note=NOT_STARTED)
+
+
+def render_all_covered(catalog: Catalog, covered: Sequence[tuple[Roadmap, Progress]]) -> Screen:
+    """/next when every started roadmap is done or skipped: the catalog, to start another."""
+    titles = ", ".join(escape(roadmap.title) for roadmap, _ in covered)
+    note = f"Nothing is left to do on {titles}. Start another roadmap:"
+    return render_catalog(catalog, [progress for _, progress in covered], note=note)
 
 
 def render_unknown_roadmap_note(roadmap_id: str) -> str:

@@ -61,7 +61,7 @@ from handlers.export_format import (
 from handlers.replies import answer_tap, reply, show
 from handlers.screens import Screen
 from roadmaps import Roadmap
-from storage import Confirmed, digest_of, started_roadmaps
+from storage import Confirmed, digest_of, kept_roadmaps, started_roadmaps
 
 # The buttons this feature answers; every one is for a group's admins only.
 BUTTONS = (AskReset, ResetRoadmap, ForgetChat, ConfirmImport, Cancel)
@@ -76,7 +76,7 @@ async def export(update: Update, context: BotContext) -> None:
     assert chat is not None
     services = context.services
     progresses = await services.storage.progress.progress_of_chat(chat.id, with_notes=True)
-    if not started_roadmaps(services.catalog, progresses):
+    if not kept_roadmaps(services.catalog, progresses):
         await reply(update, render_nothing_to_export())
         return
     now, started = services.clock(), await services.storage.progress.started_at(chat.id)

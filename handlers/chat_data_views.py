@@ -125,7 +125,8 @@ def render_imported(plan: ImportPlan, catalog: Catalog) -> Screen:
 
 def render_import_gone() -> Screen:
     """A confirmation whose file is no longer held."""
-    return Screen("That import is no longer waiting. Send the file again to import it.")
+    text = "That import is no longer waiting. Send the file again to import it."
+    return Screen(text, keyboard([[button("📚 All roadmaps", ShowCatalog())]]))
 
 
 def render_import_now_invalid(reason: str) -> Screen:
@@ -134,8 +135,8 @@ def render_import_now_invalid(reason: str) -> Screen:
 
 
 def render_nothing_changed() -> Screen:
-    """The answer to Cancel."""
-    return Screen(NOTHING_CHANGED)
+    """The answer to Cancel: nothing changed, and a way on."""
+    return Screen(NOTHING_CHANGED, keyboard([[button("📚 All roadmaps", ShowCatalog())]]))
 
 
 def render_nothing_to_reset() -> str:
@@ -172,7 +173,7 @@ def render_reset(roadmap: Roadmap | None, *, was_started: bool) -> Screen:
     """After a confirmed reset (or one with nothing to reset)."""
     title = escape(roadmap.title) if roadmap else "That roadmap"
     if not was_started:
-        return Screen(f"{title} has nothing to reset.")
+        return Screen(f"{title} has nothing to reset.", keyboard([[button("📚 All roadmaps", ShowCatalog())]]))
     text = f"↩️ {title} is reset: every step is back to not started, and its notes are gone."
     return Screen(text, keyboard([[button("📚 All roadmaps", ShowCatalog())]]))
 
@@ -199,4 +200,5 @@ def render_question_out_of_date() -> Screen:
 
 def render_forgotten() -> Screen:
     """After /forget was confirmed."""
-    return Screen("🧹 Done: I no longer have anything about this chat. Send /start to begin afresh.")
+    text = "🧹 Done: I no longer have anything about this chat. Start afresh whenever you like."
+    return Screen(text, keyboard([[button("📚 All roadmaps", ShowCatalog())]]))

@@ -15,7 +15,7 @@ from typing import Any
 from handlers.note_views import MAX_NOTE
 from handlers.screens import progress_line
 from roadmaps import Catalog, Roadmap
-from storage import Mark, Note, Progress, SavedRoadmap, StepState, started_roadmaps, storable_text
+from storage import Mark, Note, Progress, SavedRoadmap, StepState, kept_roadmaps, storable_text
 
 FORMAT = "roadmap-bot/progress"
 VERSION = 1
@@ -53,7 +53,7 @@ class ImportPlan:
 def export_json(catalog: Catalog, progresses: Sequence[Progress], started: Started, now: dt.datetime) -> bytes:
     """Every started roadmap with every step's state, date and note, as JSON that /import reads."""
     roadmaps = []
-    for roadmap, progress in started_roadmaps(catalog, progresses):
+    for roadmap, progress in kept_roadmaps(catalog, progresses):
         opened, used = started.get(roadmap.id, (now, now))
         steps = []
         for step in roadmap.steps:
@@ -79,7 +79,7 @@ def export_json(catalog: Catalog, progresses: Sequence[Progress], started: Start
 def export_markdown(catalog: Catalog, progresses: Sequence[Progress], started: Started, now: dt.datetime) -> bytes:
     """Every started roadmap as a checklist: [x] done, [~] in progress, [-] skipped, with dates and notes."""
     lines = ["# Roadmap progress", "", f"Exported {now:%-d %B %Y} from the roadmap bot.", ""]
-    for roadmap, progress in started_roadmaps(catalog, progresses):
+    for roadmap, progress in kept_roadmaps(catalog, progresses):
         opened, _ = started.get(roadmap.id, (now, now))
         lines += [f"## {roadmap.title}", "", f"{progress_line(roadmap, progress)} · started {opened:%-d %b %Y}", ""]
         for number, step in enumerate(roadmap.steps, 1):

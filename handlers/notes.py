@@ -12,7 +12,7 @@ from handlers.replies import answer_tap, edit, reply, show
 from handlers.roadmap_views import ROADMAP_GONE, render_roadmap
 from handlers.step_views import NOTE_REMOVED, STEP_GONE, render_step
 from roadmaps import Roadmap, Step
-from storage import Progress, started_roadmaps, storable_text
+from storage import Progress, storable_text
 
 # The buttons this feature answers.
 BUTTONS = (RemoveNote,)
@@ -38,7 +38,8 @@ async def note_from_reply(update: Update, context: BotContext) -> None:
 
 
 async def note_command(update: Update, context: BotContext) -> None:
-    """/note <text>: a note on the current step (the one /next shows); the card comes back with it."""
+    """/note <text>: a note on the current step (the card last opened or changed); the card comes
+    back with it, and the answer names the step."""
     services, message = context.services, update.effective_message
     # The text after the command as typed, its lines kept (context.args would join words by spaces).
     parts = message.text.split(maxsplit=1) if message is not None and message.text else []
@@ -101,10 +102,5 @@ def step_of_card(card: Message, services: Services) -> tuple[Roadmap, Step] | No
 
 
 async def current_step(chat_id: int, services: Services) -> tuple[Roadmap, Step] | None:
-    """The next step of the roadmap used last, as /next shows it."""
-    started = started_roadmaps(services.catalog, await services.storage.progress.progress_of_chat(chat_id))
-    if not started:
-        return None
-    roadmap, progress = started[0]
-    step = progress.next_step(roadmap)
-    return (roadmap, step) if step else None
+    """The step of the card the chat last opened or changed."""
+    return (await services.storage.progress.place_of(chat_id, services.catalog)).current

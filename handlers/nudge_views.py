@@ -7,25 +7,25 @@ import functools
 from collections.abc import Sequence
 from html import escape
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.callback_data import PauseReminders, SetStepState, ShowStep, SnoozeReminder
+from handlers.actions import PauseReminders, SetStepState, ShowSnoozeChoices, ShowStep
+from handlers.reminder_views import snooze_buttons
 from handlers.screens import Screen, button, keyboard, pace_line, progress_block, progress_line, streak_line
-from roadmaps import Roadmap
+from roadmaps import Roadmap, Step
 from storage import Progress, StepState, pace_of, weekly_streak
 
 
 def render_nudge(
     roadmap: Roadmap,
     progress: Progress,
+    step: Step,
     others: Sequence[tuple[Roadmap, Progress]],
     done_lately: int,
     pausing: bool,
     now: dt.datetime,
 ) -> Screen:
-    """The weekly nudge: the next step of the roadmap used last, what happened lately, one-tap buttons."""
-    step = progress.next_step(roadmap)
-    assert step is not None, "finished roadmaps are never nudged"
+    """The nudge: the next step of the roadmap in focus, what happened lately, one-tap buttons."""
     lines = [
         f"⏰ <b>Your next step</b> in {escape(roadmap.title)}",
         "",
@@ -58,12 +58,20 @@ def render_nudge(
 @functools.lru_cache(maxsize=4096)
 def nudge_keyboard(roadmap_id: str, step_id: str) -> InlineKeyboardMarkup:
     """A nudge's buttons; the same for every chat whose next step this is, so built once."""
+    step_row = [
+        button("✅ Mark done", SetStepState(roadmap_id, step_id, StepState.DONE)),
+        button("📖 Open", ShowStep(roadmap_id, step_id)),
+    ]
+    return nudge_buttons(step_row)
+
+
+def nudge_buttons(step_row: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    """A nudge's buttons under its step's row: put it off, or stop reminders."""
     return keyboard(
-        [
-            [
-                button("✅ Mark done", SetStepState(roadmap_id, step_id, StepState.DONE)),
-                button("📖 Open", ShowStep(roadmap_id, step_id)),
-            ],
-            [button("⏰ Tomorrow", SnoozeReminder()), button("🔕 Stop reminders", PauseReminders())],
-        ]
+        [step_row, [button("⏰ Later…", ShowSnoozeChoices()), button("🔕 Stop reminders", PauseReminders())]]
     )
+
+
+def with_snooze_choices(step_row: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    """A nudge's buttons after ⏰ Later…: its step's row, then the ways to put it off."""
+    return keyboard([step_row, *snooze_buttons()])

@@ -1,67 +1,81 @@
-"""The weekly reminder: /remind, /timezone, and the buttons of their screens and of a nudge."""
+"""The reminder: /remind, /timezone, a shared location, and the buttons of their screens and of a
+nudge (put it off, stop reminders)."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
 
-from handlers.callback_data import (
+from handlers.actions import (
+    AskLocation,
     PauseReminders,
     ResumeReminders,
-    SetReminderDay,
+    SetNamedZone,
     SetReminderHour,
+    SetStepState,
     SetUtcOffset,
     ShowReminder,
+    ShowSnoozeChoices,
     ShowTimezones,
     SnoozeReminder,
-    decode,
+    ToggleReminderDay,
 )
+from handlers.callback_data import decode
 from handlers.context import BotContext, Services, chat_id_of
+from handlers.nudge_views import nudge_buttons, with_snooze_choices
 from handlers.reminder_views import (
+    HALF_HOUR_ZONES,
+    KEEP_ONE_DAY,
     PAUSED,
     RESUMED,
+    render_ask_location,
+    render_location_unknown,
+    render_location_zone,
     render_no_reminder,
+    render_not_now,
     render_remind,
     render_schedule_moved,
     render_snoozed,
     render_timezones,
     render_unknown_timezone,
 )
-from handlers.replies import answer_tap, reply, show
-from handlers.screens import Screen
+from handlers.replies import answer, answer_tap, edit_buttons, reply, show
 from storage import Reminder, ReminderStatus
-from storage.schedule import canonical_timezone, utc_offset_zone
+from storage.schedule import canonical_timezone, snoozed_until, utc_offset_zone, zone_at
 
 # The buttons this feature answers.
 BUTTONS = (
     ShowReminder,
     ShowTimezones,
-    SetReminderDay,
+    ToggleReminderDay,
     SetReminderHour,
     SetUtcOffset,
+    SetNamedZone,
+    AskLocation,
     PauseReminders,
     ResumeReminders,
+    ShowSnoozeChoices,
     SnoozeReminder,
 )
-SNOOZE = dt.timedelta(hours=24)
 
 
 async def remind(update: Update, context: BotContext) -> None:
-    """/remind: the weekly reminder's schedule, with buttons to change or pause it."""
+    """/remind: the reminder's schedule, with buttons to change, snooze or pause it."""
     reminder = await present_reminder(chat_id_of(update), context.services)
     await show(update, render_remind(reminder) if reminder else render_no_reminder())
 
 
 async def set_timezone(update: Update, context: BotContext) -> None:
-    """/timezone <IANA name>: reminders follow that zone; without a name, the offset buttons."""
+    """/timezone <zone, city or offset>: reminders follow it; without one, the zone buttons."""
     services, chat_id = context.services, chat_id_of(update)
     reminder = await present_reminder(chat_id, services)
     if reminder is None:
         await show(update, render_no_reminder())
         return
     if not context.args:
-        await show(update, render_timezones(reminder))
+        await show(update, render_timezones(reminder, can_share_location=in_private(update)))
         return
     name = " ".join(context.args)
     zone = canonical_timezone(name)
@@ -72,46 +86,109 @@ async def set_timezone(update: Update, context: BotContext) -> None:
     await show(update, render_remind(reminder) if reminder else render_no_reminder())
 
 
+async def shared_location(update: Update, context: BotContext) -> None:
+    """A location shared in a private chat: reminders follow the time zone it is in."""
+    message, services, chat_id = update.effective_message, context.services, chat_id_of(update)
+    if message is None or message.location is None:
+        return
+    zone = zone_at(message.location.latitude, message.location.longitude)
+    if zone is None:
+        await show(update, render_location_unknown())
+        return
+    if await present_reminder(chat_id, services) is None:
+        await show(update, render_no_reminder())
+        return
+    reminder = await services.storage.reminders.change_reminder(chat_id, services.clock(), timezone=zone)
+    await show(update, render_location_zone(zone))
+    if reminder is not None:
+        await show(update, render_remind(reminder))
+
+
+async def not_now(update: Update, context: BotContext) -> None:
+    """ "Not now" under the location keyboard: it goes away, nothing changes."""
+    await show(update, render_not_now())
+
+
 async def on_reminder_button(update: Update, context: BotContext) -> None:
     """A tap on /remind's screens or on a nudge's reminder buttons; the screen is edited in place."""
-    assert update.callback_query is not None
-    action = decode(update.callback_query.data)
+    query = update.callback_query
+    assert query is not None
+    action = decode(query.data)
     services, chat_id = context.services, chat_id_of(update)
     reminder = await present_reminder(chat_id, services)
-    note: str | None = None
-    if reminder is not None and not isinstance(action, ShowReminder | ShowTimezones):
-        reminder, note = await change(action, reminder, services)
     if reminder is None:
-        screen: Screen | None = render_no_reminder()
-    elif isinstance(action, SnoozeReminder):
-        screen = None  # the nudge stays as it is; the toast says when it comes again
-    elif isinstance(action, ShowTimezones):
-        screen = render_timezones(reminder)
-    else:
-        screen = render_remind(reminder)
-    await answer_tap(update, screen, note)
+        await answer_tap(update, render_no_reminder(), None)
+        return
+    match action:
+        case ShowSnoozeChoices():
+            await on_the_nudge(update, with_snooze_choices)
+        case AskLocation():
+            await answer(query)
+            if in_private(update):  # Telegram asks for a location in private chats only
+                await show(update, render_ask_location())
+        case ShowReminder():
+            await answer_tap(update, render_remind(reminder), None)
+        case ShowTimezones():
+            await answer_tap(update, render_timezones(reminder, can_share_location=in_private(update)), None)
+        case _:
+            changed, note = await change(action, reminder, services)
+            screen = render_remind(changed) if changed else render_no_reminder()
+            if isinstance(action, SnoozeReminder) and is_a_nudge(query.message):
+                await on_the_nudge(update, nudge_buttons, note)
+            else:
+                await answer_tap(update, screen, note)
 
 
 async def change(action: object, reminder: Reminder, services: Services) -> tuple[Reminder | None, str | None]:
     """Carry out a button that changes the reminder; the changed reminder and the toast."""
     change_reminder, chat_id, now = services.storage.reminders.change_reminder, reminder.chat_id, services.clock()
     match action:
-        case SetReminderDay(weekday):
-            changed = await change_reminder(chat_id, now, weekday=weekday)
+        case ToggleReminderDay(weekday):
+            days = reminder.weekdays ^ {weekday}
+            if not days:
+                return reminder, KEEP_ONE_DAY
+            changed = await change_reminder(chat_id, now, weekdays=days)
         case SetReminderHour(hour):
             changed = await change_reminder(chat_id, now, hour=hour)
         case SetUtcOffset(hours):
-            changed = await change_reminder(chat_id, now, timezone=utc_offset_zone(hours))
+            changed = await change_reminder(chat_id, now, timezone=utc_offset_zone(hours * 60))
+        case SetNamedZone(index) if index < len(HALF_HOUR_ZONES):
+            changed = await change_reminder(chat_id, now, timezone=HALF_HOUR_ZONES[index][1])
         case PauseReminders():
             return await change_reminder(chat_id, now, status=ReminderStatus.PAUSED), PAUSED
         case ResumeReminders():
             return await change_reminder(chat_id, now, status=ReminderStatus.ACTIVE), RESUMED
-        case SnoozeReminder():
-            changed = await change_reminder(chat_id, now, status=ReminderStatus.ACTIVE, due_at=now + SNOOZE)
+        case SnoozeReminder(choice):
+            until = snoozed_until(choice, now, reminder.timezone)
+            changed = await change_reminder(chat_id, now, status=ReminderStatus.ACTIVE, due_at=until)
             return changed, render_snoozed(changed) if changed else None
         case _:
-            raise AssertionError(f"not a reminder change: {action!r}")
+            return reminder, None
     return changed, render_schedule_moved(changed) if changed else None
+
+
+def first_row(message: object) -> list[InlineKeyboardButton]:
+    """The first row of a message's buttons (a nudge's: its step's Mark done and Open)."""
+    markup = message.reply_markup if isinstance(message, Message) else None
+    return list(markup.inline_keyboard[0]) if markup is not None and markup.inline_keyboard else []
+
+
+def is_a_nudge(message: object) -> bool:
+    """Whether a message is a nudge: its first button marks a step (the /remind screen's do not)."""
+    row = first_row(message)
+    data = row[0].callback_data if row else None
+    return isinstance(decode(data if isinstance(data, str) else None), SetStepState)
+
+
+async def on_the_nudge(
+    update: Update, buttons: Callable[[list[InlineKeyboardButton]], InlineKeyboardMarkup], note: str | None = None
+) -> None:
+    """Change a nudge's buttons below its step row (its text stays), and answer the tap."""
+    query = update.callback_query
+    assert query is not None
+    if row := first_row(query.message):
+        await edit_buttons(update, buttons(row))
+    await answer(query, note)
 
 
 async def present_reminder(chat_id: int, services: Services) -> Reminder | None:
@@ -119,3 +196,8 @@ async def present_reminder(chat_id: int, services: Services) -> Reminder | None:
     must show them back on if the chat's presence just woke them."""
     await services.presence.write(chat_id)
     return await services.storage.reminders.reminder_of(chat_id)
+
+
+def in_private(update: Update) -> bool:
+    """Whether the update comes from a private chat (where a location can be shared)."""
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from handlers.screens import Screen
@@ -17,9 +17,9 @@ log = logging.getLogger(__name__)
 async def show(update: Update, screen: Screen) -> None:
     """Edit the message a tapped button sits on, or send the screen as a new message."""
     query = update.callback_query
-    if query is not None and isinstance(query.message, Message):
+    if query is not None and isinstance(query.message, Message) and screen.edits_in_place:
         try:
-            await query.message.edit_text(screen.text, reply_markup=screen.keyboard)
+            await query.message.edit_text(screen.text, reply_markup=screen.keyboard)  # type: ignore[arg-type]
             return
         except BadRequest as error:
             failure = classify(error)
@@ -35,8 +35,21 @@ async def show(update: Update, screen: Screen) -> None:
 
 async def edit(message: Message, screen: Screen) -> None:
     """Change one of our messages in place; an unchanged or uneditable one is left as it is."""
+    assert screen.edits_in_place, "a keyboard under the input field comes with a new message"
     try:
-        await message.edit_text(screen.text, reply_markup=screen.keyboard)
+        await message.edit_text(screen.text, reply_markup=screen.keyboard)  # type: ignore[arg-type]
+    except BadRequest as error:
+        if classify(error) not in (Failure.NOT_MODIFIED, Failure.CANNOT_EDIT):
+            raise
+
+
+async def edit_buttons(update: Update, markup: InlineKeyboardMarkup) -> None:
+    """Change only the buttons of the message a tapped button sits on (its text stays as sent)."""
+    query = update.callback_query
+    if query is None or not isinstance(query.message, Message):
+        return
+    try:
+        await query.message.edit_reply_markup(markup)
     except BadRequest as error:
         if classify(error) not in (Failure.NOT_MODIFIED, Failure.CANNOT_EDIT):
             raise
@@ -59,10 +72,11 @@ async def answer_and_show(update: Update, query: CallbackQuery, note: str | None
             raise result
 
 
-async def answer(query: CallbackQuery, text: str | None = None) -> None:
-    """Answer a callback query (stops the button's spinner); a too-old query is not an error."""
+async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a callback query (stops the button's spinner; `alert`: the text as a pop-up to
+    dismiss); a too-old query is not an error."""
     try:
-        await query.answer(text)
+        await query.answer(text, show_alert=alert)
     except BadRequest as error:
         if classify(error) is not Failure.QUERY_TOO_OLD:
             raise

@@ -1,11 +1,23 @@
-"""Roadmaps and steps: the catalog, a roadmap, a step card and its marks, /next and /progress."""
+"""Roadmaps and steps: the catalog, a roadmap, a step card and its marks (done and on to the next
+in one tap), /next and /progress; the learner's place (storage.place) decides where they lead."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from handlers.callback_data import Noop, SetStepState, ShowCatalog, ShowNextStep, ShowRoadmap, ShowStep, decode
+from handlers.actions import (
+    DoneAndNext,
+    Noop,
+    SetStepState,
+    ShowCatalog,
+    ShowLegend,
+    ShowNextStep,
+    ShowRoadmap,
+    ShowStep,
+)
+from handlers.callback_data import decode
 from handlers.catalog_views import (
+    render_all_covered,
     render_catalog,
     render_not_started,
     render_progress,
@@ -14,15 +26,15 @@ from handlers.catalog_views import (
 )
 from handlers.context import BotContext, Services, chat_id_of
 from handlers.reminder_views import with_new_reminder
-from handlers.replies import answer_tap, show
+from handlers.replies import answer, answer_tap, show
 from handlers.roadmap_views import ROADMAP_GONE, render_roadmap
-from handlers.screens import Screen
-from handlers.step_views import FINISHED, STATE_CHANGED, STEP_GONE, render_step
+from handlers.screens import SIGNALS_POP_UP, Screen
+from handlers.step_views import COMPLETED, COVERED, STATE_CHANGED, STEP_GONE, render_done_toast, render_step
 from roadmaps import Roadmap, Step
-from storage import started_roadmaps
+from storage import Changed, StepState
 
 # The buttons this feature answers.
-BUTTONS = (ShowCatalog, ShowRoadmap, ShowStep, SetStepState, ShowNextStep, Noop)
+BUTTONS = (ShowCatalog, ShowRoadmap, ShowStep, SetStepState, DoneAndNext, ShowNextStep, ShowLegend, Noop)
 
 Result = tuple[Screen | None, str | None]
 
@@ -34,7 +46,8 @@ async def start(update: Update, context: BotContext) -> None:
     if context.args:
         roadmap = services.catalog.get(context.args[0])
         if roadmap is not None:
-            await show(update, await open_roadmap(chat_id, services, roadmap, context.bot.username))
+            progress = await services.storage.progress.progress_of(chat_id, roadmap.id)
+            await show(update, render_roadmap(roadmap, progress, bot_username=context.bot.username))
             return
         note = render_unknown_roadmap_note(context.args[0])
     progresses = await services.storage.progress.progress_of_chat(chat_id)
@@ -56,19 +69,18 @@ async def show_progress(update: Update, context: BotContext) -> None:
 
 
 async def show_next_step(update: Update, context: BotContext) -> None:
-    """/next: the card of the next unfinished step of the roadmap used last."""
-    services = context.services
-    progresses = await services.storage.progress.progress_of_chat(chat_id_of(update), with_notes=True)
-    started = started_roadmaps(services.catalog, progresses)  # roadmaps taken out of the catalog are passed over
-    if not started:
-        await show(update, render_not_started(services.catalog))
+    """/next: the card of the next step: the roadmap in focus's, or the next started one's."""
+    services, chat_id = context.services, chat_id_of(update)
+    place = await services.storage.progress.place_of(chat_id, services.catalog)
+    if place.next is None:
+        started = place.started
+        await show(
+            update, render_all_covered(services.catalog, started) if started else render_not_started(services.catalog)
+        )
         return
-    roadmap, progress = started[0]
-    step = progress.next_step(roadmap)
-    if step is None:
-        await show(update, render_roadmap(roadmap, progress, bot_username=context.bot.username))
-    else:
-        await show(update, render_step(roadmap, step, progress))
+    roadmap, _, step = place.next
+    progress = await services.storage.progress.open_step(chat_id, roadmap.id, step, services.clock())
+    await show(update, render_step(roadmap, step, progress))
 
 
 async def on_roadmap_button(update: Update, context: BotContext) -> None:
@@ -79,9 +91,12 @@ async def on_roadmap_button(update: Update, context: BotContext) -> None:
     match action:
         case Noop():
             screen, note = None, None
+        case ShowLegend():
+            await answer(update.callback_query, SIGNALS_POP_UP, alert=True)
+            return
         case ShowCatalog():
             screen, note = await catalog(chat_id, services), None
-        case ShowRoadmap() | ShowNextStep() | ShowStep() | SetStepState():
+        case ShowRoadmap() | ShowNextStep() | ShowStep() | SetStepState() | DoneAndNext():
             screen, note = await within_roadmap(action, chat_id, services, context.bot.username)
         case _:
             raise AssertionError(f"not a roadmap button: {action!r}")
@@ -89,31 +104,32 @@ async def on_roadmap_button(update: Update, context: BotContext) -> None:
 
 
 async def within_roadmap(
-    action: ShowRoadmap | ShowNextStep | ShowStep | SetStepState,
+    action: ShowRoadmap | ShowNextStep | ShowStep | SetStepState | DoneAndNext,
     chat_id: int,
     services: Services,
     bot_username: str | None,
 ) -> Result:
     """Buttons about a roadmap and its steps; ids that no longer exist get the current view."""
+    storage, now = services.storage.progress, services.clock()
     roadmap = services.catalog.get(action.roadmap_id)
     if roadmap is None:
         return await catalog(chat_id, services), ROADMAP_GONE
-    if isinstance(action, ShowRoadmap) and action.page is not None:
-        # Moving between pages only reads.
-        progress = await services.storage.progress.progress_of(chat_id, roadmap.id)
-        return render_roadmap(roadmap, progress, action.page, bot_username=bot_username), None
     if isinstance(action, ShowRoadmap | ShowNextStep):
-        return await open_roadmap(
-            chat_id, services, roadmap, bot_username, to_next_step=isinstance(action, ShowNextStep)
-        ), None
+        progress = await storage.progress_of(chat_id, roadmap.id)
+        next_step = progress.next_step(roadmap) if isinstance(action, ShowNextStep) else None
+        if next_step is None:
+            page = action.page if isinstance(action, ShowRoadmap) else None
+            return render_roadmap(roadmap, progress, page, bot_username=bot_username), None
+        return render_step(roadmap, next_step, await storage.open_step(chat_id, roadmap.id, next_step, now)), None
     step = roadmap.step(action.step_id)
     if step is None:
-        progress = await services.storage.progress.progress_of(chat_id, roadmap.id)
+        progress = await storage.progress_of(chat_id, roadmap.id)
         return render_roadmap(roadmap, progress, bot_username=bot_username), STEP_GONE
     if isinstance(action, SetStepState):
-        return await mark_step(chat_id, services, roadmap, step, action)
-    progress = await services.storage.progress.progress_of(chat_id, roadmap.id)
-    return render_step(roadmap, step, progress), None
+        return await mark_step(chat_id, services, roadmap, step, action.state)
+    if isinstance(action, DoneAndNext):
+        return await done_and_next(chat_id, services, roadmap, step)
+    return render_step(roadmap, step, await storage.open_step(chat_id, roadmap.id, step, now)), None
 
 
 async def catalog(chat_id: int, services: Services) -> Screen:
@@ -121,23 +137,42 @@ async def catalog(chat_id: int, services: Services) -> Screen:
     return render_catalog(services.catalog, await services.storage.progress.progress_of_chat(chat_id))
 
 
-async def open_roadmap(
-    chat_id: int, services: Services, roadmap: Roadmap, bot_username: str | None, *, to_next_step: bool = False
-) -> Screen:
-    """Opening a roadmap (or its next step) is using it: it becomes the roadmap used last, and the
-    chat's first roadmap turns the weekly reminder on."""
-    opened = await services.storage.progress.open_roadmap(chat_id, roadmap.id, services.clock())
-    step = opened.progress.next_step(roadmap)
-    if to_next_step and step is not None:
-        view = render_step(roadmap, step, opened.progress)
-    else:
-        view = render_roadmap(roadmap, opened.progress, bot_username=bot_username)
-    return with_new_reminder(view, opened.new_reminder)
+async def mark_step(chat_id: int, services: Services, roadmap: Roadmap, step: Step, state: StepState) -> Result:
+    """✅ Mark done, 🟡 Working on it, ⏭ Skip or ↩️ Undo on a card: the card shows the new state
+    (its note kept), and says so when it completed the roadmap or turned the reminder on."""
+    changed = await services.storage.progress.set_step_state(chat_id, roadmap.id, step, state, services.clock())
+    return await card_after(chat_id, changed, services, roadmap, step, STATE_CHANGED[state])
 
 
-async def mark_step(chat_id: int, services: Services, roadmap: Roadmap, step: Step, action: SetStepState) -> Result:
-    """✅ Mark done, 🟡 Working on it, ⏭ Skip or ↩️ Undo on a card: the card shows the new state."""
-    changed = await services.storage.progress.set_step_state(chat_id, roadmap.id, step, action.state, services.clock())
-    finished = changed.after.is_finished(roadmap) and not changed.before.is_finished(roadmap)
-    note = FINISHED if finished else STATE_CHANGED[action.state]
-    return render_step(roadmap, step, changed.after, celebrate=finished), note
+async def done_and_next(chat_id: int, services: Services, roadmap: Roadmap, step: Step) -> Result:
+    """✅ Done · next: mark the step done and open the next unfinished one in the same edit; when
+    none is left, the card of this one says where the roadmap stands."""
+    storage, now = services.storage.progress, services.clock()
+    changed = await storage.set_step_state(chat_id, roadmap.id, step, StepState.DONE, now)
+    onward = changed.after.next_step_after(roadmap, step)
+    if onward is None:
+        return await card_after(chat_id, changed, services, roadmap, step, STATE_CHANGED[StepState.DONE])
+    progress = await storage.open_step(chat_id, roadmap.id, onward, now)
+    screen = with_new_reminder(render_step(roadmap, onward, progress), changed.new_reminder)
+    return screen, render_done_toast(roadmap, step)
+
+
+async def card_after(
+    chat_id: int, changed: Changed, services: Services, roadmap: Roadmap, step: Step, note: str
+) -> Result:
+    """A card after its step changed: a celebration when this completed the roadmap."""
+    completed = changed.after.is_completed(roadmap) and not changed.before.is_completed(roadmap)
+    covered = changed.after.is_covered(roadmap) and not changed.before.is_covered(roadmap)
+    onward = await next_roadmap(chat_id, roadmap, services) if completed else None
+    card = render_step(roadmap, step, changed.after, celebrate=completed, next_roadmap=onward)
+    toast = COMPLETED if completed else COVERED if covered else note
+    return with_new_reminder(card, changed.new_reminder), toast
+
+
+async def next_roadmap(chat_id: int, completed: Roadmap, services: Services) -> Roadmap | None:
+    """Where a learner who completed a roadmap could go next: the first roadmap after it in the
+    catalog (going round) that they have not started; None when they started them all."""
+    started = {p.roadmap_id for p in await services.storage.progress.progress_of_chat(chat_id) if p.started}
+    roadmaps = list(services.catalog)
+    after = roadmaps.index(completed) + 1 if completed in roadmaps else 0
+    return next((r for r in roadmaps[after:] + roadmaps[:after] if r.id not in started), None)

@@ -1,4 +1,5 @@
-"""The roadmap view: summary, signals, progress, and a page of its steps as buttons. Pure functions."""
+"""The roadmap view: the roadmap as the seed page shows it (summary, signals, progress) on its
+first page, and its steps as buttons, a page at a time, sections as dividers. Pure functions."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton
 
-from handlers.callback_data import Noop, ShowCatalog, ShowRoadmap, ShowStep
+from handlers.actions import Noop, SendCard, ShowCatalog, ShowLegend, ShowRoadmap, ShowStep
 from handlers.screens import STATE_ICON, Screen, button, keyboard, progress_bar, progress_line, signals_line
 from handlers.sharing_views import share_link
 from roadmaps import SIGNALS_LEGEND, Roadmap, Step
@@ -16,28 +17,71 @@ STEPS_PER_PAGE = 8
 ROADMAP_GONE = "That roadmap is no longer available. Here are the ones I have."
 
 
+def pages_of(roadmap: Roadmap) -> list[tuple[Step, ...]]:
+    """The roadmap's steps, a page each: whole sections when every section fits on a page, packed
+    in order; else an even split (pages differ by one step at most, so no page of one)."""
+    sections: list[list[Step]] = []
+    for step in roadmap.steps:
+        if sections and step.section is not None and step.section == sections[-1][-1].section:
+            sections[-1].append(step)
+        else:
+            sections.append([step])
+    if all(step.section for step in roadmap.steps) and all(len(s) <= STEPS_PER_PAGE for s in sections):
+        pages: list[list[Step]] = []
+        for section in sections:
+            if pages and len(pages[-1]) + len(section) <= STEPS_PER_PAGE:
+                pages[-1] += section
+            else:
+                pages.append(list(section))
+        return [tuple(page) for page in pages]
+    count = -(-len(roadmap.steps) // STEPS_PER_PAGE)
+    size, bigger = divmod(len(roadmap.steps), count)
+    bounds = [0]
+    for page in range(count):
+        bounds.append(bounds[-1] + size + (1 if page < bigger else 0))
+    return [roadmap.steps[bounds[i] : bounds[i + 1]] for i in range(count)]
+
+
 def page_of(roadmap: Roadmap, step: Step) -> int:
     """The page of the roadmap view that lists a step."""
-    return (roadmap.number_of(step) - 1) // STEPS_PER_PAGE
+    return next(number for number, page in enumerate(pages_of(roadmap)) if step in page)
 
 
 def page_count(roadmap: Roadmap) -> int:
     """How many pages the roadmap view has."""
-    return -(-len(roadmap.steps) // STEPS_PER_PAGE)
+    return len(pages_of(roadmap))
 
 
 def render_roadmap(
     roadmap: Roadmap, progress: Progress, page: int | None = None, *, bot_username: str | None = None
 ) -> Screen:
-    """A roadmap: summary, signals, progress, a page of steps as buttons, and a share button."""
+    """A roadmap: on its first page what it is, how to read its signals and the progress; on every
+    page its steps as buttons under their sections; where it stands; share."""
+    pages = pages_of(roadmap)
     next_step = progress.next_step(roadmap)
-    pages = page_count(roadmap)
     if page is None:
         page = page_of(roadmap, next_step) if next_step else 0
-    page = min(max(page, 0), pages - 1)
-    shown = roadmap.steps[page * STEPS_PER_PAGE : (page + 1) * STEPS_PER_PAGE]
-    lines = [
-        f"🗺 <b>{escape(roadmap.title)}</b>",
+    page = min(max(page, 0), len(pages) - 1)
+    lines = roadmap_heading(roadmap, progress, first_page=page == 0)
+    lines += standing(roadmap, progress)
+    if len(pages) > 1:
+        first = roadmap.number_of(pages[page][0])
+        sections = list(dict.fromkeys(step.section for step in pages[page] if step.section))
+        where = f" · {escape(' · '.join(sections))}" if sections else ""
+        lines += ["", f"<i>Steps {first}–{first + len(pages[page]) - 1} of {len(roadmap.steps)}{where}</i>"]
+    rows = [*step_rows(roadmap, progress, pages[page]), paging_row(roadmap, page, len(pages))]
+    rows += [way_on(roadmap, progress), last_row(roadmap, progress, bot_username, first_page=page == 0)]
+    return Screen("\n".join(lines), keyboard(rows))
+
+
+def roadmap_heading(roadmap: Roadmap, progress: Progress, *, first_page: bool) -> list[str]:
+    """The seed page's top on the first page; on later pages the title and the progress only."""
+    title = f"🗺 <b>{escape(roadmap.title)}</b>"
+    bar = progress_bar(progress.done_count(roadmap), len(roadmap.steps))
+    if not first_page:
+        return [title, f"{bar} {progress_line(roadmap, progress)}"]
+    return [
+        title,
         escape(roadmap.summary),
         "",
         "<b>How to read the signals</b>",
@@ -45,31 +89,32 @@ def render_roadmap(
         f"<i>{SIGNALS_LEGEND}</i>",
         "",
         "<b>Roadmap progress</b>",
-        progress_bar(progress.done_count(roadmap), len(roadmap.steps)),
+        bar,
         progress_line(roadmap, progress),
     ]
-    if next_step is None:
-        lines += ["", "🎉 <b>Finished!</b> Every step is done or skipped."]
-    if pages > 1:
-        first = page * STEPS_PER_PAGE + 1
-        sections = list(dict.fromkeys(step.section for step in shown if step.section))
-        where = f" · {escape(' · '.join(sections))}" if sections else ""
-        lines += ["", f"<i>Steps {first}–{first + len(shown) - 1} of {len(roadmap.steps)}{where}</i>"]
-    step_rows = [
-        [
-            button(
-                f"{STATE_ICON[progress.state_of(step)]} {roadmap.number_of(step)}. {step.title}",
-                ShowStep(roadmap.id, step.id),
-            )
-        ]
-        for step in shown
-    ]
-    next_row = [button(f"👉 Next step: {next_step.title}", ShowStep(roadmap.id, next_step.id))] if next_step else []
-    last_row = [button("📚 All roadmaps", ShowCatalog())]
-    if bot_username:
-        last_row.append(InlineKeyboardButton("📤 Share", url=share_link(bot_username, roadmap)))
-    rows = [*step_rows, paging_row(roadmap, page, pages), next_row, last_row]
-    return Screen("\n".join(lines), keyboard(rows))
+
+
+def standing(roadmap: Roadmap, progress: Progress) -> list[str]:
+    """Completed (every step done), or covered (done or skipped: it says how many of each)."""
+    if progress.is_completed(roadmap):
+        return ["", "🎉 <b>Completed!</b> Every step is done."]
+    if progress.is_covered(roadmap):
+        done, skipped = progress.done_count(roadmap), len(progress.skipped_steps(roadmap))
+        return ["", f"Every step is done or skipped: {done} of {len(roadmap.steps)} done · {skipped} skipped."]
+    return []
+
+
+def step_rows(roadmap: Roadmap, progress: Progress, shown: tuple[Step, ...]) -> list[list[InlineKeyboardButton]]:
+    """A button per step, each section's name above its first step."""
+    rows: list[list[InlineKeyboardButton]] = []
+    section = None
+    for step in shown:
+        if step.section and step.section != section:
+            rows.append([button(f"— {step.section} —", Noop())])
+        section = step.section
+        label = f"{STATE_ICON[progress.state_of(step)]} {roadmap.number_of(step)}. {step.title}"
+        rows.append([button(label, ShowStep(roadmap.id, step.id))])
+    return rows
 
 
 def paging_row(roadmap: Roadmap, page: int, pages: int) -> list[InlineKeyboardButton]:
@@ -81,3 +126,24 @@ def paging_row(roadmap: Roadmap, page: int, pages: int) -> list[InlineKeyboardBu
         button(f"{page + 1}/{pages}", Noop()),
         button("▶", ShowRoadmap(roadmap.id, (page + 1) % pages)),
     ]
+
+
+def way_on(roadmap: Roadmap, progress: Progress) -> list[InlineKeyboardButton]:
+    """The next step; or, for a covered roadmap, its skipped steps; or, completed, its card."""
+    if (next_step := progress.next_step(roadmap)) is not None:
+        return [button(f"👉 Next step: {next_step.title}", ShowStep(roadmap.id, next_step.id))]
+    if skipped := progress.skipped_steps(roadmap):
+        return [button(f"⏭ Revisit the {len(skipped)} skipped", ShowStep(roadmap.id, skipped[0].id))]
+    return [button("📊 My card", SendCard(roadmap.id))] if progress.started else []
+
+
+def last_row(
+    roadmap: Roadmap, progress: Progress, bot_username: str | None, *, first_page: bool
+) -> list[InlineKeyboardButton]:
+    """All roadmaps, what the signals mean (on pages without the legend), share."""
+    row = [button("📚 All roadmaps", ShowCatalog())]
+    if not first_page:
+        row.append(button("ℹ️ Signals", ShowLegend()))
+    if bot_username:
+        row.append(InlineKeyboardButton("📤 Share", url=share_link(bot_username, roadmap)))
+    return row

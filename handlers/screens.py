@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from handlers.callback_data import Action, encode
-from roadmaps import Roadmap, Signals
+from roadmaps import SIGNALS_LEGEND, Roadmap, Signals
 from storage import Pace, Progress, StepState, percent, progress_line
 
 BAR_CELLS = 10
@@ -24,12 +24,22 @@ MAX_QUOTED = 64
 STATE_ICON = {StepState.DONE: "✅", StepState.SKIPPED: "⏭", StepState.WORKING: "🟡", StepState.TODO: "⬜"}
 
 
+# What the signals mean, as the ℹ️ button's pop-up says it (plain text, at most 200 characters).
+SIGNALS_POP_UP = SIGNALS_LEGEND
+
+
 @dataclass(frozen=True, slots=True)
 class Screen:
-    """What one bot message shows: HTML text and inline buttons."""
+    """What one bot message shows: HTML text and its buttons (inline ones, or, rarely, a keyboard
+    under the chat's input field, or the removal of one)."""
 
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
+
+    @property
+    def edits_in_place(self) -> bool:
+        """Whether this screen can replace a message's own (a keyboard under the input field cannot)."""
+        return self.keyboard is None or isinstance(self.keyboard, InlineKeyboardMarkup)
 
 
 def button(label: str, action: Action) -> InlineKeyboardButton:

@@ -7,9 +7,9 @@ import bisect
 import datetime as dt
 from html import escape
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.callback_data import RemoveNote, SetStepState, ShowRoadmap, ShowStep
+from handlers.actions import DoneAndNext, RemoveNote, SendCard, SetStepState, ShowCatalog, ShowRoadmap, ShowStep
 from handlers.roadmap_views import page_of
 from handlers.screens import MAX_MESSAGE, Screen, button, keyboard, progress_line, signals_line
 from roadmaps import Roadmap, Step
@@ -22,10 +22,13 @@ STATE_CHANGED = {
     StepState.TODO: "↩️ Undone",
     StepState.WORKING: "🟡 Working on it",
 }
-FINISHED = "🎉 Roadmap finished!"
+COMPLETED = "🎉 Roadmap completed!"
+COVERED = "Every step is done or skipped"
 NOTE_REMOVED = "🗑 Note removed"
 STEP_GONE = "That step is no longer in this roadmap. Here is the roadmap as it is now."
 
+# States with something left to do: their cards offer done-and-next.
+OPEN = (StepState.TODO, StepState.WORKING)
 # The buttons that change a step, by the state it is in.
 STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState], ...]] = {
     StepState.TODO: (
@@ -43,20 +46,32 @@ STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState], ...]] = {
 }
 
 
-def render_step(roadmap: Roadmap, step: Step, progress: Progress, *, celebrate: bool = False) -> Screen:
-    """A step card: what the step is, its signals, resources, state and the buttons to change it."""
+def render_step(
+    roadmap: Roadmap,
+    step: Step,
+    progress: Progress,
+    *,
+    celebrate: bool = False,
+    next_roadmap: Roadmap | None = None,
+) -> Screen:
+    """A step card: what the step is, its signals, resources, state and the buttons to change it.
+    `celebrate`: this tap completed the roadmap (every step done): say so, and offer the progress
+    card and the next roadmap."""
     text = step_text(roadmap, step, progress)
     if celebrate:
         text += (
-            f"\n\n🎉 <b>You finished {escape(roadmap.title)}!</b> "
-            "Every step is done or skipped. Pick another roadmap whenever you are ready."
+            f"\n\n🎉 <b>You completed {escape(roadmap.title)}!</b> Every step is done. "
+            "Keep the card, or start the next roadmap whenever you are ready."
         )
+    elif progress.is_covered(roadmap):
+        done, skipped = progress.done_count(roadmap), len(progress.skipped_steps(roadmap))
+        text += f"\n\nEvery step is done or skipped: {done} of {len(roadmap.steps)} done · {skipped} skipped."
     note = progress.note_of(step)
     if note is not None:
         text += note_block(note.text, room=MAX_MESSAGE - len(text))
     else:
         text += "\n\n<i>📝 Reply to this card to keep a note on this step.</i>"
-    return Screen(text, step_keyboard(roadmap, step, progress))
+    return Screen(text, step_keyboard(roadmap, step, progress, celebrate=celebrate, next_roadmap=next_roadmap))
 
 
 def step_text(roadmap: Roadmap, step: Step, progress: Progress) -> str:
@@ -74,10 +89,19 @@ def step_text(roadmap: Roadmap, step: Step, progress: Progress) -> str:
     return "\n".join(lines)
 
 
-def step_keyboard(roadmap: Roadmap, step: Step, progress: Progress) -> InlineKeyboardMarkup:
-    """The card's buttons: change the state, walk to the neighbours, remove the note, go back."""
+def step_keyboard(
+    roadmap: Roadmap,
+    step: Step,
+    progress: Progress,
+    *,
+    celebrate: bool = False,
+    next_roadmap: Roadmap | None = None,
+) -> InlineKeyboardMarkup:
+    """The card's buttons: done and on to the next step in one tap, change the state, walk to the
+    neighbours, a way on when the roadmap is completed or covered, remove the note, go back."""
     number = roadmap.number_of(step)
     state = progress.state_of(step)
+    one_tap = [button("✅ Done · next ▶", DoneAndNext(roadmap.id, step.id))] if state in OPEN else []
     change_row = [button(label, SetStepState(roadmap.id, step.id, target)) for label, target in STATE_BUTTONS[state]]
     before, after = roadmap.neighbours(step)
     neighbour_row = []
@@ -87,7 +111,23 @@ def step_keyboard(roadmap: Roadmap, step: Step, progress: Progress) -> InlineKey
         neighbour_row.append(button(f"Step {number + 1} ▶", ShowStep(roadmap.id, after.id)))
     note_row = [button("🗑 Remove note", RemoveNote(roadmap.id, step.id))] if progress.note_of(step) else []
     back_row = [button("🗺 Back to roadmap", ShowRoadmap(roadmap.id, page_of(roadmap, step)))]
-    return keyboard([change_row, neighbour_row, note_row, back_row])
+    return keyboard(
+        [one_tap, change_row, neighbour_row, *ways_on(roadmap, progress, celebrate, next_roadmap), note_row, back_row]
+    )
+
+
+def ways_on(
+    roadmap: Roadmap, progress: Progress, celebrate: bool, next_roadmap: Roadmap | None
+) -> list[list[InlineKeyboardButton]]:
+    """After completing a roadmap: its card and the next roadmap; a covered one: its skipped steps."""
+    if celebrate:
+        onward = ShowRoadmap(next_roadmap.id) if next_roadmap else ShowCatalog()
+        label = f"📚 Next: {next_roadmap.title}" if next_roadmap else "📚 All roadmaps"
+        return [[button("📊 My card", SendCard(roadmap.id)), button(label, onward)]]
+    skipped = progress.skipped_steps(roadmap)
+    if progress.is_covered(roadmap) and skipped:
+        return [[button(f"⏭ Revisit the {len(skipped)} skipped", ShowStep(roadmap.id, skipped[0].id))]]
+    return []
 
 
 def note_block(note: str, room: int) -> str:
@@ -111,3 +151,8 @@ def state_line(state: StepState, changed_at: dt.datetime | None) -> str:
     if state is StepState.WORKING:
         return f"State: 🟡 Working on it since{when.removeprefix(' on')}"
     return "State: ⬜ Not yet"
+
+
+def render_done_toast(roadmap: Roadmap, step: Step) -> str:
+    """The toast of ✅ Done · next: which step was marked, and how to take it back."""
+    return f"✅ Step {roadmap.number_of(step)} done. To undo: ◀ back to it, then ↩️ Undo."

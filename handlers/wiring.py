@@ -22,6 +22,7 @@ from handlers.chat_events import note_presence, on_migration, on_my_membership
 from handlers.context import BotContext, RoadmapApplication
 from handlers.errors import on_error
 from handlers.observe import traced
+from handlers.reminder_views import NOT_NOW
 
 # New messages only: an edited "/start" is not a second request.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
@@ -65,6 +66,8 @@ HANDLERS: tuple[BaseHandler[Any, BotContext, Any], ...] = (
     # Reminders
     command("remind", reminders.remind),
     command("timezone", reminders.set_timezone),
+    message(filters.LOCATION & filters.ChatType.PRIVATE, reminders.shared_location),
+    message(filters.Text([NOT_NOW]) & filters.ChatType.PRIVATE, reminders.not_now),
     ChatButtons(reminders.on_reminder_button, reminders.BUTTONS),
     # Notes
     command("note", notes.note_command),
@@ -72,6 +75,7 @@ HANDLERS: tuple[BaseHandler[Any, BotContext, Any], ...] = (
     ChatButtons(notes.on_note_button, notes.BUTTONS),
     # Sharing
     command("card", sharing.progress_card),
+    ChatButtons(sharing.on_share_button, sharing.BUTTONS),
     # The chat's data
     command("export", chat_data.export),
     command("import", chat_data.import_command),

@@ -9,6 +9,7 @@ from storage.database import Database, DatabaseUnavailable
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.momentum import Pace, done_since, pace_of, weekly_streak
+from storage.place import Place, place_of
 from storage.presence import Presence
 from storage.progress import (
     Confirmed,
@@ -18,12 +19,13 @@ from storage.progress import (
     SavedRoadmap,
     StepState,
     digest_of,
+    kept_roadmaps,
     percent,
     progress_line,
     started_roadmaps,
     storable_text,
 )
-from storage.progress_store import Changed, Opened, ProgressStore
+from storage.progress_store import Changed, ProgressStore
 from storage.reminder_store import ReminderStore
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
 
@@ -60,8 +62,8 @@ __all__ = [
     "Mark",
     "Note",
     "NudgeOutcome",
-    "Opened",
     "Pace",
+    "Place",
     "Presence",
     "Progress",
     "ProgressStore",
@@ -76,8 +78,10 @@ __all__ = [
     "digest_of",
     "done_since",
     "head_revision",
+    "kept_roadmaps",
     "pace_of",
     "percent",
+    "place_of",
     "progress_line",
     "started_roadmaps",
     "storable_text",

@@ -44,7 +44,7 @@ class Progress:
 
     roadmap_id: str
     marks: Mapping[str, Mark]
-    started: bool = field(default=True, compare=False)  # False: the chat never opened this roadmap
+    started: bool = field(default=True, compare=False)  # False: no step of it was ever marked
     notes: Mapping[str, Note] = field(default_factory=dict)
 
     def mark_of(self, step: Step) -> Mark | None:
@@ -78,14 +78,29 @@ class Progress:
 
     def next_step(self, roadmap: Roadmap) -> Step | None:
         """The step to take next: the first one in progress, else the first not started;
-        None when the roadmap is finished."""
+        None when the roadmap is covered (every step done or skipped)."""
         open_steps = [step for step in roadmap.steps if self.state_of(step) in (StepState.WORKING, StepState.TODO)]
         working = [step for step in open_steps if self.state_of(step) is StepState.WORKING]
         return (working or open_steps or [None])[0]
 
-    def is_finished(self, roadmap: Roadmap) -> bool:
-        """True when every step is done or skipped."""
+    def next_step_after(self, roadmap: Roadmap, step: Step) -> Step | None:
+        """The first unfinished step after this one in order, else the first before it; None when
+        every other step is done or skipped."""
+        position = roadmap.number_of(step) - 1
+        around = [*roadmap.steps[position + 1 :], *roadmap.steps[:position]]
+        return next((s for s in around if self.state_of(s) in (StepState.WORKING, StepState.TODO)), None)
+
+    def is_covered(self, roadmap: Roadmap) -> bool:
+        """True when every step is done or skipped: nothing is left to do, but it may not be complete."""
         return all(self.state_of(step) in (StepState.DONE, StepState.SKIPPED) for step in roadmap.steps)
+
+    def is_completed(self, roadmap: Roadmap) -> bool:
+        """True when every step is done."""
+        return all(self.state_of(step) is StepState.DONE for step in roadmap.steps)
+
+    def skipped_steps(self, roadmap: Roadmap) -> list[Step]:
+        """The steps skipped, in order: what a covered roadmap can revisit."""
+        return [step for step in roadmap.steps if self.state_of(step) is StepState.SKIPPED]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +154,9 @@ def digest_of(payload: str) -> str:
 
 
 def started_roadmaps(catalog: Catalog, progresses: Sequence[Progress]) -> list[tuple[Roadmap, Progress]]:
-    """The chat's roadmaps that the catalog still has, the one used last first."""
-    pairs = [(catalog.get(p.roadmap_id), p) for p in progresses]
+    """The chat's started roadmaps that the catalog still has, the one changed last first (a
+    roadmap only looked at, or with notes only, is not started)."""
+    pairs = [(catalog.get(p.roadmap_id), p) for p in progresses if p.started]
     return [(roadmap, progress) for roadmap, progress in pairs if roadmap is not None]
 
 
@@ -161,3 +177,9 @@ def progress_line(roadmap: Roadmap, progress: Progress) -> str:
     done = tally[StepState.DONE]
     extras = [f"{tally[state]} {word}" for state, word in EXTRA_COUNTS if tally[state]]
     return " · ".join([f"{percent(done, total)}% · {done} of {total} steps done", *extras])
+
+
+def kept_roadmaps(catalog: Catalog, progresses: Sequence[Progress]) -> list[tuple[Roadmap, Progress]]:
+    """The chat's roadmaps that hold anything (started, or with notes), as an export keeps them."""
+    pairs = [(catalog.get(p.roadmap_id), p) for p in progresses if p.started or p.notes]
+    return [(roadmap, progress) for roadmap, progress in pairs if roadmap is not None]

@@ -20,26 +20,33 @@ _WITH_MARKS = chat_roadmaps.outerjoin(
     (step_states.c.chat_id == chat_roadmaps.c.chat_id) & (step_states.c.roadmap_id == chat_roadmaps.c.roadmap_id),
 )
 _MARKS = (
-    select(step_states.c.step_id, step_states.c.state, step_states.c.changed_at, literal_column("NULL").label("text"))
+    select(
+        step_states.c.step_id,
+        step_states.c.state,
+        step_states.c.changed_at,
+        literal_column("NULL").label("text"),
+        chat_roadmaps.c.started_at,
+    )
     .select_from(_WITH_MARKS)
     .where(chat_roadmaps.c.chat_id == _CHAT, chat_roadmaps.c.roadmap_id == _ROADMAP)
 )
-_NOTES = select(step_notes.c.step_id, literal_column("NULL"), step_notes.c.changed_at, step_notes.c.text).where(
-    step_notes.c.chat_id == _CHAT, step_notes.c.roadmap_id == _ROADMAP
-)
+_NOTES = select(
+    step_notes.c.step_id, literal_column("NULL"), step_notes.c.changed_at, step_notes.c.text, literal_column("NULL")
+).where(step_notes.c.chat_id == _CHAT, step_notes.c.roadmap_id == _ROADMAP)
 READ_ONE_ROADMAP = union_all(_MARKS, _NOTES)
 
 
 async def read_progress(connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
     """The marks and notes of one roadmap of one chat, in one trip."""
     rows = (await connection.execute(READ_ONE_ROADMAP, {"c": chat_id, "r": roadmap_id})).all()
-    marks, notes = {}, {}
-    for step_id, state, at, text in rows:
+    marks, notes, started = {}, {}, False
+    for step_id, state, at, text, started_at in rows:
         if text is not None:
             notes[step_id] = Note(text, _utc(at))
-        elif step_id is not None:
+            continue
+        started = started or started_at is not None
+        if step_id is not None:
             marks[step_id] = Mark(StepState(state), _utc(at))
-    started = any(text is None for _, _, _, text in rows)
     return Progress(roadmap_id, marks, started=started, notes=notes)
 
 
@@ -50,6 +57,7 @@ def chats_marks(chat_ids: Sequence[int]) -> Select[Any]:
             chat_roadmaps.c.chat_id,
             chat_roadmaps.c.roadmap_id,
             chat_roadmaps.c.last_activity_at,
+            chat_roadmaps.c.started_at,
             step_states.c.step_id,
             step_states.c.state,
             step_states.c.changed_at,
@@ -62,13 +70,18 @@ def chats_marks(chat_ids: Sequence[int]) -> Select[Any]:
 async def read_chats_progress(
     connection: AsyncConnection, chat_ids: Sequence[int], *, with_notes: bool
 ) -> dict[int, list[Progress]]:
-    """Every roadmap each chat started, the one used last first, in one trip (two with notes)."""
+    """Every roadmap each chat has a row for (started, or with notes only), the one changed last
+    first, in one trip (two with notes)."""
     marks: dict[int, dict[str, dict[str, Mark]]] = {chat_id: {} for chat_id in chat_ids}
     notes: dict[tuple[int, str], dict[str, Note]] = {}
     used: dict[tuple[int, str], dt.datetime] = {}
-    for chat_id, roadmap_id, opened_at, step_id, state, changed_at in await connection.execute(chats_marks(chat_ids)):
+    started: set[tuple[int, str]] = set()
+    rows = await connection.execute(chats_marks(chat_ids))
+    for chat_id, roadmap_id, changed_last, started_at, step_id, state, changed_at in rows:
         roadmap_marks = marks[chat_id].setdefault(roadmap_id, {})
-        used[chat_id, roadmap_id] = max(used.get((chat_id, roadmap_id), opened_at), changed_at or opened_at)
+        used[chat_id, roadmap_id] = changed_last
+        if started_at is not None:
+            started.add((chat_id, roadmap_id))
         if step_id is not None and state is not None and changed_at is not None:
             roadmap_marks[step_id] = Mark(StepState(state), changed_at)
     if with_notes:
@@ -76,7 +89,12 @@ async def read_chats_progress(
             notes.setdefault((row.chat_id, row.roadmap_id), {})[row.step_id] = Note(row.text, row.changed_at)
     return {
         chat_id: [
-            Progress(roadmap_id, by_roadmap[roadmap_id], notes=notes.get((chat_id, roadmap_id), {}))
+            Progress(
+                roadmap_id,
+                by_roadmap[roadmap_id],
+                started=(chat_id, roadmap_id) in started,
+                notes=notes.get((chat_id, roadmap_id), {}),
+            )
             for roadmap_id in sorted(by_roadmap, key=lambda r: (-used[chat_id, r].timestamp(), r))
         ]
         for chat_id, by_roadmap in marks.items()

@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roadmaps import Step
+from roadmaps import Catalog, Step
 from storage.database import Database
+from storage.place import Place, place_of
 from storage.progress import (
     Confirmed,
     Mark,
@@ -31,17 +32,11 @@ from storage.tables import chat_roadmaps, chats, pending_imports, step_notes, st
 
 @dataclass(frozen=True, slots=True)
 class Changed:
-    """A chat's progress on a roadmap just before and just after one step changed."""
+    """A chat's progress on a roadmap just before and just after one step changed, and the weekly
+    reminder this change turned on (the chat's first started roadmap), if it did."""
 
     before: Progress
     after: Progress
-
-
-@dataclass(frozen=True, slots=True)
-class Opened:
-    """A roadmap a chat opened: its progress, and the reminder this opening turned on, if any."""
-
-    progress: Progress
     new_reminder: Reminder | None = None
 
 
@@ -52,10 +47,29 @@ class ProgressStore:
         self.database = database
         # The statements of every tap, built once (a tap is a few of them, so building counts).
         chat, roadmap = bindparam("c"), bindparam("r")
-        self._use_roadmap = (
-            update(chat_roadmaps)
-            .where(chat_roadmaps.c.chat_id == chat, chat_roadmaps.c.roadmap_id == roadmap)
-            .values(last_activity_at=bindparam("at"))
+        card = database.insert(chats).values(
+            id=chat, created_at=bindparam("at"), current_roadmap_id=roadmap, current_step_id=bindparam("s")
+        )
+        self._make_current_card = card.on_conflict_do_update(
+            index_elements=[chats.c.id],
+            set_={
+                "current_roadmap_id": card.excluded.current_roadmap_id,
+                "current_step_id": card.excluded.current_step_id,
+            },
+        )
+        kept = database.insert(chat_roadmaps).values(
+            chat_id=chat, roadmap_id=roadmap, started_at=None, last_activity_at=bindparam("at")
+        )
+        self._keep_roadmap = kept.on_conflict_do_nothing()
+        changed = database.insert(chat_roadmaps).values(
+            chat_id=chat, roadmap_id=roadmap, started_at=bindparam("at"), last_activity_at=bindparam("at")
+        )
+        self._change_roadmap = changed.on_conflict_do_update(
+            index_elements=[chat_roadmaps.c.chat_id, chat_roadmaps.c.roadmap_id],
+            set_={
+                "started_at": func.coalesce(chat_roadmaps.c.started_at, changed.excluded.started_at),
+                "last_activity_at": changed.excluded.last_activity_at,
+            },
         )
         self._forget_marks = delete(step_states).where(
             step_states.c.chat_id == chat,
@@ -73,28 +87,27 @@ class ProgressStore:
             where=step_states.c.state != upsert.excluded.state,
         )
 
-    async def open_roadmap(self, chat_id: int, roadmap_id: str, now: dt.datetime) -> Opened:
-        """Note that the chat uses this roadmap (starting it if new); return its progress.
-
-        A chat's first roadmap turns on its weekly reminder.
-        """
+    async def open_step(self, chat_id: int, roadmap_id: str, step: Step, now: dt.datetime) -> Progress:
+        """The chat opened a step's card: it becomes its current card; return the roadmap's progress."""
         async with self.database.writing() as connection:
-            used = await connection.execute(self._use_roadmap, {"c": chat_id, "r": roadmap_id, "at": now})
-            # The common case is one statement; only a new roadmap needs starting.
-            new_reminder = None if used.rowcount == 1 else await self._start(connection, chat_id, roadmap_id, now)
-            return Opened(await read_progress(connection, chat_id, roadmap_id), new_reminder)
+            await self._make_current(connection, chat_id, roadmap_id, step, now)
+            return await read_progress(connection, chat_id, roadmap_id)
 
     async def set_step_state(
         self, chat_id: int, roadmap_id: str, step: Step, state: StepState, now: dt.datetime
     ) -> Changed:
-        """Set a step's state under its current id, dropping marks under its former ids. A step
-        already in that state is left as it is, with the day it got there."""
+        """Set a step's state under its current id, dropping marks under its former ids; the card
+        becomes the chat's current one and the roadmap the latest changed (started, if it was not).
+        A step already in that state is left as it is, with the day it got there."""
         async with self.database.writing() as connection:
             before = await read_progress(connection, chat_id, roadmap_id)
             if before.state_of(step) is state:
                 return Changed(before, before)
-            if not before.started:
-                await self._start(connection, chat_id, roadmap_id, now)
+            await self._make_current(connection, chat_id, roadmap_id, step, now)
+            await self._changed(connection, chat_id, roadmap_id, now)
+            new_reminder = (
+                None if before.started else await turn_on_first_reminder(self.database, connection, chat_id, now)
+            )
             stale_ids = [i for i in (step.ids if state is StepState.TODO else step.formerly) if i in before.marks]
             if stale_ids:
                 await connection.execute(self._forget_marks, {"c": chat_id, "r": roadmap_id, "ids": stale_ids})
@@ -106,15 +119,15 @@ class ProgressStore:
         marks = {step_id: mark for step_id, mark in before.marks.items() if step_id not in step.ids}
         if state is not StepState.TODO:
             marks[step.id] = Mark(state, now)
-        return Changed(before, Progress(roadmap_id, marks, started=True, notes=before.notes))
+        return Changed(before, Progress(roadmap_id, marks, started=True, notes=before.notes), new_reminder)
 
     async def set_note(self, chat_id: int, roadmap_id: str, step: Step, text: str | None, now: dt.datetime) -> Progress:
         """Keep a note on a step under its current id (None removes it); return the roadmap's progress."""
         text = None if text is None else storable_text(text)
         async with self.database.writing() as connection:
             before = await read_progress(connection, chat_id, roadmap_id)
-            if not before.started:
-                await self._start(connection, chat_id, roadmap_id, now)
+            await self._make_current(connection, chat_id, roadmap_id, step, now)
+            await self._has_roadmap(connection, chat_id, roadmap_id, now)
             await connection.execute(
                 delete(step_notes).where(
                     step_notes.c.chat_id == chat_id,
@@ -131,7 +144,7 @@ class ProgressStore:
         notes = {step_id: note for step_id, note in before.notes.items() if step_id not in step.ids}
         if text is not None:
             notes[step.id] = Note(text, now)
-        return Progress(roadmap_id, before.marks, started=True, notes=notes)
+        return Progress(roadmap_id, before.marks, started=before.started, notes=notes)
 
     async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
         """The chat's progress on one roadmap, notes included; empty if it never started it."""
@@ -148,6 +161,15 @@ class ProgressStore:
         """Every roadmap each chat started, the one used last first, in one trip (two with notes)."""
         async with self.database.reading() as connection:
             return await read_chats_progress(connection, chat_ids, with_notes=with_notes)
+
+    async def place_of(self, chat_id: int, catalog: Catalog, *, with_notes: bool = False) -> Place:
+        """Where a chat is: its started roadmaps, the one in focus, its next step and current card."""
+        query = select(chats.c.current_roadmap_id, chats.c.current_step_id).where(chats.c.id == chat_id)
+        async with self.database.reading() as connection:
+            progresses = (await read_chats_progress(connection, [chat_id], with_notes=with_notes))[chat_id]
+            row = (await connection.execute(query)).first()
+        current = (row[0], row[1]) if row is not None and row[0] and row[1] else None
+        return place_of(catalog, progresses, current)
 
     async def started_at(self, chat_id: int) -> dict[str, tuple[dt.datetime, dt.datetime]]:
         """When the chat started each of its roadmaps and last opened it."""
@@ -263,20 +285,27 @@ class ProgressStore:
             ]
             await connection.execute(step_notes.insert(), rows)
 
-    async def _start(
-        self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime
-    ) -> Reminder | None:
-        """Start a roadmap for a chat (and the chat, and its reminder if this is its first roadmap)."""
-        insert = self.database.insert
-        await connection.execute(insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing())
-        started = await connection.execute(
-            insert(chat_roadmaps)
-            .values(chat_id=chat_id, roadmap_id=roadmap_id, started_at=now, last_activity_at=now)
-            .on_conflict_do_nothing()
+    async def _make_current(
+        self, connection: AsyncConnection, chat_id: int, roadmap_id: str, step: Step, now: dt.datetime
+    ) -> None:
+        """The chat (made if new) has this step's card in front of it now."""
+        await connection.execute(self._make_current_card, {"c": chat_id, "r": roadmap_id, "s": step.id, "at": now})
+
+    async def _has_roadmap(self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime) -> None:
+        """The chat's row for a roadmap exists (notes hang on it), started or not."""
+        await connection.execute(self._keep_roadmap, {"c": chat_id, "r": roadmap_id, "at": now})
+
+    async def _changed(self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime) -> None:
+        """A step of the roadmap changed now: it is started (if it was not) and the latest changed."""
+        await connection.execute(self._change_roadmap, {"c": chat_id, "r": roadmap_id, "at": now})
+
+    async def _start(self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime) -> None:
+        """Start a roadmap for a chat, as an import does (and the chat, and its reminder if it has none)."""
+        await connection.execute(
+            self.database.insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing()
         )
-        if started.rowcount == 0:
-            return None  # another update of this chat started it a moment ago
-        return await turn_on_first_reminder(self.database, connection, chat_id, now)
+        await self._changed(connection, chat_id, roadmap_id, now)
+        await turn_on_first_reminder(self.database, connection, chat_id, now)
 
     async def _held(self, connection: AsyncConnection, chat_id: int) -> str | None:
         """The chat's held export file, read in the caller's transaction."""

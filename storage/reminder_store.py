@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.chat_moves import move_chat
 from storage.database import Database
-from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
-from storage.schedule import DEFAULT_TIMEZONE, first_slot, same_moment_in
+from storage.reminders import NudgeOutcome, Reminder, ReminderStatus, bits_days, days_bits
+from storage.schedule import DEFAULT_TIMEZONE, first_slot
 from storage.tables import reminders
 
 # Presence is written for this many chats per statement.
@@ -38,23 +38,22 @@ class ReminderStore:
         chat_id: int,
         now: dt.datetime,
         *,
-        weekday: int | None = None,
+        weekdays: frozenset[int] | None = None,
         hour: int | None = None,
         timezone: str | None = None,
         status: ReminderStatus | None = None,
         due_at: dt.datetime | None = None,
     ) -> Reminder | None:
         """Change a chat's schedule or status; an active reminder is next due at its new slot
-        (or at `due_at`, a one-off time such as a snooze). Counts as the chat answering."""
+        (or at `due_at`, a one-off time such as a snooze). A new time zone keeps the local days and
+        hour. Counts as the chat answering."""
         async with self.database.writing() as connection:
             current = await self._locked(connection, chat_id)
             if current is None:
                 return None
-            if timezone and timezone != current.timezone and weekday is None and hour is None:
-                weekday, hour = same_moment_in(current.weekday, current.hour, current.timezone, timezone, now)
             changed = replace(
                 current,
-                weekday=current.weekday if weekday is None else weekday,
+                weekdays=weekdays or current.weekdays,
                 hour=current.hour if hour is None else hour,
                 timezone=timezone or current.timezone,
                 status=status or current.status,
@@ -64,7 +63,7 @@ class ReminderStore:
             active = changed.status is ReminderStatus.ACTIVE
             changed = replace(changed, due_at=(due_at or changed.next_due(now)) if active else None)
             values: dict[str, Any] = {
-                "weekday": changed.weekday,
+                "weekdays": days_bits(changed.weekdays),
                 "hour": changed.hour,
                 "timezone": changed.timezone,
                 "status": changed.status.value,
@@ -202,14 +201,14 @@ async def turn_on_first_reminder(
 ) -> Reminder | None:
     """A chat's first roadmap turns its weekly reminder on: on the weekday and at the hour it
     started, first due a week later. None when the chat already has one."""
-    weekday, hour, due_at = first_slot(now, DEFAULT_TIMEZONE)
-    reminder = Reminder(chat_id, ReminderStatus.ACTIVE, weekday, hour, DEFAULT_TIMEZONE, due_at)
+    weekdays, hour, due_at = first_slot(now, DEFAULT_TIMEZONE)
+    reminder = Reminder(chat_id, ReminderStatus.ACTIVE, weekdays, hour, DEFAULT_TIMEZONE, due_at)
     created = await connection.execute(
         database.insert(reminders)
         .values(
             chat_id=chat_id,
             status=reminder.status.value,
-            weekday=weekday,
+            weekdays=days_bits(weekdays),
             hour=hour,
             timezone=reminder.timezone,
             due_at=due_at,
@@ -263,7 +262,7 @@ def _reminder(row: Row[Any]) -> Reminder:
     return Reminder(
         chat_id=row.chat_id,
         status=ReminderStatus(row.status),
-        weekday=row.weekday,
+        weekdays=bits_days(row.weekdays),
         hour=row.hour,
         timezone=row.timezone,
         due_at=row.due_at,

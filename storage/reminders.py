@@ -25,7 +25,7 @@ class Reminder:
 
     chat_id: int
     status: ReminderStatus
-    weekday: int
+    weekdays: frozenset[int]  # Monday 0 ... Sunday 6; never empty
     hour: int
     timezone: str
     due_at: dt.datetime | None
@@ -35,12 +35,22 @@ class Reminder:
 
     def next_slot(self, after: dt.datetime) -> dt.datetime:
         """The first weekly slot strictly after `after` (right after a nudge went, or was given up)."""
-        return next_slot(self.weekday, self.hour, self.timezone, after)
+        return next_slot(self.weekdays, self.hour, self.timezone, after)
 
     def next_due(self, now: dt.datetime) -> dt.datetime:
         """The next slot after `now` that keeps the minimum gap after the last nudge (after a change
         of schedule, or when reminders come back on)."""
-        return next_due(self.weekday, self.hour, self.timezone, now, self.last_sent_at)
+        return next_due(self.weekdays, self.hour, self.timezone, now, self.last_sent_at)
+
+
+def days_bits(weekdays: frozenset[int]) -> int:
+    """Weekdays as stored: a bit a day, Monday 1, Tuesday 2, ... Sunday 64."""
+    return sum(1 << day for day in weekdays)
+
+
+def bits_days(bits: int) -> frozenset[int]:
+    """Weekdays from their stored bits."""
+    return frozenset(day for day in range(7) if bits & (1 << day))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,15 +1,28 @@
-"""Weekly slots in a chat's own time zone: pure functions over zoneinfo, tested across DST."""
+"""Weekly slots in a chat's own time zone: pure functions over zoneinfo, tested across DST.
+
+A time zone is stored as an IANA name (`Europe/Berlin`, `Etc/GMT-3`) or as a fixed offset
+written `UTC+05:30`; `zone()` turns either into a tzinfo.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import zoneinfo
+from collections.abc import Iterable
 
 DEFAULT_TIMEZONE = "UTC"
 WEEK = dt.timedelta(days=7)
-# A schedule change never puts the next nudge closer than this to the last one.
+# A schedule change never puts the next nudge closer than this to the last one: with one day a
+# week, moving the day or the hour right after a nudge brings no second one that week.
 MIN_GAP = dt.timedelta(days=6)
+# With several days a week, nudges may come a day apart, but not twice in one day.
+MIN_GAP_SEVERAL_DAYS = dt.timedelta(hours=20)
+# Offsets people can type: UTC+3, GMT-5, +05:30, UTC+5:45, −12 to +14.
+_OFFSET = re.compile(r"(?:utc|gmt)?\s*([+-−])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+_FIXED = re.compile(r"UTC([+-])(\d{2}):(\d{2})")
+MIN_OFFSET, MAX_OFFSET = dt.timedelta(hours=-12), dt.timedelta(hours=14)
 
 
 @functools.cache
@@ -18,55 +31,137 @@ def _names() -> dict[str, str]:
     return {name.lower(): name for name in zoneinfo.available_timezones()}
 
 
+@functools.cache
+def _places() -> dict[str, str]:
+    """Zones by the place they are named after, as people type it: `new york`, `berlin`,
+    `buenos aires` (the canonical area/place names win over the old aliases)."""
+    places: dict[str, str] = {}
+    for name in sorted(zoneinfo.available_timezones(), key=lambda n: (n.count("/") == 0, n.startswith("Etc/"), n)):
+        if "/" in name and not name.startswith("Etc/"):
+            places.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), name)
+    return places
+
+
 def canonical_timezone(name: str) -> str | None:
-    """The IANA spelling of a zone name typed in any case, or None if there is no such zone."""
-    return _names().get(name.strip().lower())
+    """The zone a person means by what they typed: an IANA name in any case, a place a zone is
+    named after (`New York`), or an offset (`UTC+3`, `GMT-5`, `+05:30`); None if none."""
+    typed = " ".join(name.split())
+    if typed.lower() in ("utc", "gmt", "z"):
+        return "UTC"
+    if found := _names().get(typed.lower()) or _places().get(typed.lower()):
+        return found
+    return fixed_offset_zone(typed)
 
 
-def utc_offset_zone(hours: int) -> str:
-    """The IANA zone for a fixed UTC offset (Etc/GMT zones count the other way round)."""
-    return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
+def fixed_offset_zone(typed: str) -> str | None:
+    """`UTC+05:30` for `+5:30`, `UTC+3`, `GMT+0300`; None unless it is an offset a place uses."""
+    match = _OFFSET.fullmatch(typed)
+    if match is None:
+        return None
+    sign = -1 if match[1] in "-−" else 1
+    hours, minutes = int(match[2]), int(match[3] or 0)
+    if minutes not in (0, 15, 30, 45):
+        return None
+    offset = sign * dt.timedelta(hours=hours, minutes=minutes)
+    return offset_zone(offset) if MIN_OFFSET <= offset <= MAX_OFFSET else None
+
+
+def offset_zone(offset: dt.timedelta) -> str:
+    """The stored name of a fixed offset: `UTC` or `UTC+05:30`."""
+    if not offset:
+        return "UTC"
+    sign = "-" if offset < dt.timedelta(0) else "+"
+    minutes = abs(offset) // dt.timedelta(minutes=1)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def utc_offset_zone(minutes: int) -> str:
+    """The zone of a fixed UTC offset given in minutes (a button's)."""
+    return offset_zone(dt.timedelta(minutes=minutes))
+
+
+@functools.cache
+def zone(name: str) -> dt.tzinfo:
+    """The tzinfo of a stored zone name."""
+    if match := _FIXED.fullmatch(name):
+        sign = -1 if match[1] == "-" else 1
+        return dt.timezone(sign * dt.timedelta(hours=int(match[2]), minutes=int(match[3])))
+    return zoneinfo.ZoneInfo(name)
 
 
 def zone_label(name: str) -> str:
-    """A zone as people read it: `Europe/Berlin`, or `UTC+3` for a fixed offset."""
+    """A zone as people read it: `Europe/Berlin`, or `UTC+3` and `UTC+5:30` for a fixed offset."""
     if name.startswith("Etc/GMT") and len(name) > len("Etc/GMT"):
         return f"UTC{-int(name[len('Etc/GMT') :]):+d}"
+    if match := _FIXED.fullmatch(name):
+        minutes = "" if match[3] == "00" else f":{match[3]}"
+        return f"UTC{match[1]}{int(match[2])}{minutes}"
     return name
 
 
-def next_slot(weekday: int, hour: int, timezone: str, after: dt.datetime) -> dt.datetime:
-    """The first time strictly after `after` that is `weekday` (Monday 0) at `hour`:00 local time, in UTC.
+def next_slot(weekdays: Iterable[int], hour: int, timezone: str, after: dt.datetime) -> dt.datetime:
+    """The first time strictly after `after` that is one of `weekdays` (Monday 0) at `hour`:00
+    local time, in UTC.
 
     A local hour that a daylight-saving change skips is read with the offset before the
     change (02:00 becomes 03:00); an hour that happens twice is its first occurrence.
     """
-    zone = zoneinfo.ZoneInfo(timezone)
-    local = after.astimezone(zone)
+    return min(_next_slot_on(weekday, hour, timezone, after) for weekday in weekdays)
+
+
+def _next_slot_on(weekday: int, hour: int, timezone: str, after: dt.datetime) -> dt.datetime:
+    tz = zone(timezone)
+    local = after.astimezone(tz)
     day = local.date() + dt.timedelta(days=(weekday - local.weekday()) % 7)
     while True:
-        slot = dt.datetime.combine(day, dt.time(hour), tzinfo=zone).astimezone(dt.UTC)
+        slot = dt.datetime.combine(day, dt.time(hour), tzinfo=tz).astimezone(dt.UTC)
         if slot > after:
             return slot
         day += WEEK
 
 
-def first_slot(started_at: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> tuple[int, int, dt.datetime]:
+def first_slot(started_at: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> tuple[frozenset[int], int, dt.datetime]:
     """The default schedule of a chat that starts now: its weekday and hour, first due a week on."""
-    local = started_at.astimezone(zoneinfo.ZoneInfo(timezone))
-    weekday, hour = local.weekday(), local.hour
-    return weekday, hour, next_slot(weekday, hour, timezone, started_at + dt.timedelta(days=6))
+    local = started_at.astimezone(zone(timezone))
+    weekdays, hour = frozenset({local.weekday()}), local.hour
+    return weekdays, hour, next_slot(weekdays, hour, timezone, started_at + dt.timedelta(days=6))
 
 
-def next_due(weekday: int, hour: int, timezone: str, now: dt.datetime, last_sent_at: dt.datetime | None) -> dt.datetime:
-    """The next slot after `now`, and at least MIN_GAP after the last nudge: moving the day or
-    the hour right after a nudge does not bring a second one that week."""
-    after = max(now, last_sent_at + MIN_GAP) if last_sent_at else now
-    return next_slot(weekday, hour, timezone, after)
+def next_due(
+    weekdays: Iterable[int], hour: int, timezone: str, now: dt.datetime, last_sent_at: dt.datetime | None
+) -> dt.datetime:
+    """The next slot after `now`, and at least the minimum gap after the last nudge: moving the
+    day or the hour right after a nudge does not bring a second one too soon."""
+    days = frozenset(weekdays)
+    gap = MIN_GAP if len(days) == 1 else MIN_GAP_SEVERAL_DAYS
+    after = max(now, last_sent_at + gap) if last_sent_at else now
+    return next_slot(days, hour, timezone, after)
 
 
-def same_moment_in(weekday: int, hour: int, timezone: str, new_timezone: str, now: dt.datetime) -> tuple[int, int]:
-    """The weekday and hour in `new_timezone` of the slot's next moment: a zone change keeps the
-    moment (the default slot is when the chat was known to be awake), the person then moves it."""
-    moment = next_slot(weekday, hour, timezone, now).astimezone(zoneinfo.ZoneInfo(new_timezone))
-    return moment.weekday(), moment.hour
+# The hour "this evening" means, local time.
+EVENING_HOUR = 19
+
+
+def snoozed_until(choice: str, now: dt.datetime, timezone: str) -> dt.datetime:
+    """When a nudge put off now comes again: in an `hour`, this `evening` (19:00 local; from 18:00
+    on, the next evening), `tomorrow` (a day on) or next `week` (seven days on)."""
+    if choice == "hour":
+        return now + dt.timedelta(hours=1)
+    if choice == "week":
+        return now + WEEK
+    if choice == "evening":
+        tz = zone(timezone)
+        local = now.astimezone(tz)
+        day = local.date() if local.hour < EVENING_HOUR - 1 else local.date() + dt.timedelta(days=1)
+        return dt.datetime.combine(day, dt.time(EVENING_HOUR), tzinfo=tz).astimezone(dt.UTC)
+    return now + dt.timedelta(days=1)
+
+
+def zone_at(latitude: float, longitude: float) -> str | None:
+    """The IANA zone of a place on earth (tzfpy's offline map); None at sea or off the map."""
+    from tzfpy import get_tz  # loaded on the first shared location, not at start
+
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    found = get_tz(longitude, latitude)
+    return canonical_timezone(found) if found else None

@@ -61,6 +61,9 @@ chats = Table(
     metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # The step card the chat last opened or changed: where /note without a reply goes.
+    Column("current_roadmap_id", ID, nullable=True),
+    Column("current_step_id", ID, nullable=True),
 )
 
 chat_roadmaps = Table(
@@ -73,8 +76,8 @@ chat_roadmaps = Table(
         primary_key=True,
     ),
     Column("roadmap_id", ID, primary_key=True),
-    Column("started_at", UtcDateTime, nullable=False),
-    Column("last_activity_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime, nullable=True),  # the first step change; none: only notes so far
+    Column("last_activity_at", UtcDateTime, nullable=False),  # the latest step change: the focus follows it
 )
 
 
@@ -122,7 +125,7 @@ reminders = Table(
         primary_key=True,
     ),
     Column("status", String(16), nullable=False),
-    Column("weekday", SmallInteger, nullable=False),
+    Column("weekdays", SmallInteger, nullable=False),  # a bit a day: Monday 1, Tuesday 2, ... Sunday 64
     Column("hour", SmallInteger, nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("due_at", UtcDateTime, nullable=True),
@@ -133,7 +136,7 @@ reminders = Table(
     Column("claimed_at", UtcDateTime, nullable=True),  # set by a claim, cleared when its outcome is recorded
     CheckConstraint("status IN ('active', 'paused', 'idle', 'blocked', 'gone')", name="known_status"),
     CheckConstraint("(status = 'active') = (due_at IS NOT NULL)", name="due_when_active"),
-    CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+    CheckConstraint("weekdays BETWEEN 1 AND 127", name="weekdays_range"),
     CheckConstraint("hour BETWEEN 0 AND 23", name="hour_range"),
     Index("ix_reminders_due_at_chat_id", "due_at", "chat_id"),
 )

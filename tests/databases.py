@@ -151,7 +151,7 @@ async def bulk_load(
                     {
                         "chat_id": i,
                         "status": "active",
-                        "weekday": 4,
+                        "weekdays": 1 << 4,  # Fridays
                         "hour": 9,
                         "timezone": "UTC",
                         "due_at": due + step * i,

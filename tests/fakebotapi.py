@@ -244,7 +244,7 @@ class FakeBotAPI:
             "from": self.me(),
             "text": stored.text if stored else "a message this bot never sent",
         }
-        if stored and stored.reply_markup:
+        if stored and stored.reply_markup and "inline_keyboard" in stored.reply_markup:
             message["reply_markup"] = stored.reply_markup
         query_id = str(next(self._query_ids))
         with self._changed:
@@ -290,6 +290,17 @@ class FakeBotAPI:
         }
         if reply_to is not None:
             message["reply_to_message"] = self._as_json(reply_to)
+        return {"update_id": next(self._update_ids), "message": message}
+
+    def location_update(self, chat_id: int, latitude: float, longitude: float) -> dict[str, Any]:
+        """An update with a location a person shared (from a request_location keyboard button)."""
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": _chat(chat_id),
+            "from": _user(abs(chat_id)),
+            "location": {"latitude": latitude, "longitude": longitude},
+        }
         return {"update_id": next(self._update_ids), "message": message}
 
     def my_chat_member_update(self, chat_id: int, old: str, new: str) -> dict[str, Any]:
@@ -531,6 +542,19 @@ class FakeBotAPI:
         message.edits += 1
         return self._as_json(message)
 
+    def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key not in self.messages:
+            raise _BadRequest("message to edit not found")
+        message = self.messages[key]
+        markup = params.get("reply_markup")
+        if message.reply_markup == markup:
+            raise _BadRequest("message is not modified: specified new message content and reply markup are the same")
+        _, _, markup = self._checked_content({"text": message.html, "reply_markup": markup})
+        message.reply_markup = markup
+        message.edits += 1
+        return self._as_json(message)
+
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
         query_id = str(params["callback_query_id"])
         if query_id not in self.open_queries:
@@ -571,7 +595,7 @@ class FakeBotAPI:
             "from": self.me(),
             "text": message.text,
         }
-        if message.reply_markup:
+        if message.reply_markup and "inline_keyboard" in message.reply_markup:  # as Telegram: inline ones only
             result["reply_markup"] = message.reply_markup
         return result
 

@@ -43,7 +43,10 @@ COMMANDS = (
     "export", "import", "reset", "forget", "help", "settings", "stop", "",
 )  # fmt: skip
 # Prefixes of every kind of button the codec knows, and some it does not.
-PREFIXES = ("c", "x", "r:", "n:", "s:", "d:", "k:", "u:", "w:", "e:", "m:", "m:d:", "m:h:", "m:o:", "q:", "y:")
+PREFIXES = (
+    "c", "x", "l", "r:", "n:", "s:", "d:", "k:", "u:", "w:", "a:", "e:", "g:",
+    "m:", "m:d:", "m:h:", "m:o:", "m:n:", "m:t:", "q:", "y:", "f:", "i:", "z:",
+)  # fmt: skip
 WORDS = ("f", "i", "z", "v", "p", "r", "t", "c", "x", "-", "0", "-0", "99", "999", "1000", ":", "::")
 
 Rows = dict[int | None, Counter[tuple[str, tuple[Any, ...]]]]
@@ -283,7 +286,7 @@ class Updates:
                 "from": self.api.me(),
                 "text": stored.text if stored else "a message this bot never sent",
             }
-            if stored and stored.reply_markup:
+            if stored and stored.reply_markup and "inline_keyboard" in stored.reply_markup:
                 query["message"]["reply_markup"] = stored.reply_markup
         return {"update_id": self._next(), "callback_query": query}
 
@@ -386,22 +389,25 @@ def every_button(catalog: Catalog) -> list[str]:
     now, about a state no chat is in: their answers are out of date)."""
     asked, about = int(time.time()), "0badc0de"
     actions: list[callback_data.Action] = [
-        callback_data.ShowCatalog(), callback_data.Noop(), callback_data.ForgetChat(asked, about),
-        callback_data.ConfirmImport(asked, about), callback_data.Cancel(), callback_data.Cancel(about),
-        callback_data.ShowReminder(),
+        callback_data.ShowCatalog(), callback_data.Noop(), callback_data.ShowLegend(),
+        callback_data.ForgetChat(asked, about), callback_data.ConfirmImport(asked, about),
+        callback_data.Cancel(), callback_data.Cancel(about), callback_data.ShowReminder(),
         callback_data.ShowTimezones(), callback_data.PauseReminders(), callback_data.ResumeReminders(),
-        callback_data.SnoozeReminder(),
-        *(callback_data.SetReminderDay(day) for day in range(7)),
+        callback_data.AskLocation(), callback_data.ShowSnoozeChoices(),
+        *(callback_data.SnoozeReminder(choice) for choice in ("hour", "evening", "tomorrow", "week")),
+        *(callback_data.ToggleReminderDay(day) for day in range(7)),
         *(callback_data.SetReminderHour(hour) for hour in range(0, 24, 5)),
         *(callback_data.SetUtcOffset(hours) for hours in (-12, 0, 3, 14)),
+        *(callback_data.SetNamedZone(index) for index in (0, 4, 7)),
     ]  # fmt: skip
     for roadmap in catalog:
         actions += [callback_data.ShowRoadmap(roadmap.id), callback_data.ShowRoadmap(roadmap.id, 1)]
         actions += [callback_data.ShowNextStep(roadmap.id), callback_data.AskReset(roadmap.id)]
-        actions += [callback_data.ResetRoadmap(roadmap.id, asked, about)]
+        actions += [callback_data.ResetRoadmap(roadmap.id, asked, about), callback_data.SendCard(roadmap.id)]
         for step in roadmap.steps:
             actions += [callback_data.ShowStep(roadmap.id, step.id), callback_data.RemoveNote(roadmap.id, step.id)]
             actions += [callback_data.SetStepState(roadmap.id, step.id, state) for state in StepState]
+            actions += [callback_data.DoneAndNext(roadmap.id, step.id)]
     return [callback_data.encode(action) for action in actions]
 
 

@@ -17,8 +17,8 @@ from telegram import Update
 from bot.application import RoadmapBot
 from bot.settings import Settings
 from bot.web import build_web_app
-from roadmaps import Catalog
-from storage import Reminder, Storage
+from roadmaps import Catalog, Roadmap
+from storage import Reminder, StepState, Storage
 from storage.tables import metadata
 from tests import databases
 from tests.databases import bulk_load
@@ -136,7 +136,8 @@ async def open_seed_step(chat: ChatSession, label: str) -> None:
 
 
 async def some_progress(chat: ChatSession, clock: Clock) -> None:
-    """Step 1 done, a note on it, step 2 in progress, step 3 skipped; a second roadmap opened."""
+    """Step 1 done, a note on it, step 2 in progress, step 3 skipped; a second roadmap started
+    (its first step in progress)."""
     await open_seed_step(chat, "1. A typed language + git")
     card = chat.last.message_id
     await chat.tap("✅ Mark done")
@@ -148,6 +149,8 @@ async def some_progress(chat: ChatSession, clock: Clock) -> None:
     await chat.tap("⏭ Skip", message_id=card)
     clock.advance(hours=1)
     await chat.send("/start frontend-engineer")
+    await chat.tap("1. HTML")
+    await chat.tap("🟡 Working on it")
 
 
 async def export_files(chat: ChatSession) -> tuple[str, bytes]:
@@ -162,6 +165,11 @@ async def export_files(chat: ChatSession) -> tuple[str, bytes]:
 async def pass_at(app: RoadmapBot, moment: dt.datetime) -> str:
     """One nudge pass of the bot's own dispatcher as if now were `moment`; its report."""
     return str(await app.nudges.run_pass(moment))
+
+
+async def start_roadmap(storage: Storage, chat_id: int, roadmap: Roadmap, now: dt.datetime) -> None:
+    """A chat starts a roadmap the way people do, by changing a step: its last one, in progress."""
+    await storage.progress.set_step_state(chat_id, roadmap.id, roadmap.steps[-1], StepState.WORKING, now)
 
 
 async def every_row(storage: Storage) -> dict[str, list[tuple[Any, ...]]]:

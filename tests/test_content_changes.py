@@ -53,7 +53,8 @@ async def test_a_new_version_keeps_progress_drops_removed_steps_and_answers_old_
     }
     for step_id, letter in marks.items():
         await before.press(f"{letter}:{SEED}:{step_id}", view)
-    await before.send("/note indexes first")  # the step in progress is the current one
+    await before.press(f"s:{SEED}:relational-databases-sql", view)  # its card: now the current one
+    await before.send("/note indexes first")
     sql_card = before.last.message_id
     await before.press(f"s:{SEED}:http-rest-apis", view)
     http_card = view

@@ -147,7 +147,7 @@ async def test_reset_starts_one_roadmap_over_and_leaves_the_others(
     assert "Start Backend Engineer (AI era) over?" in chat.last.text
     calls = await chat.tap("↩️ Yes, reset it")
     assert answers(calls) == ["↩️ Reset"]
-    assert (await rows_about(storage, chat.chat_id))["step_states"] == 0
+    assert (await rows_about(storage, chat.chat_id))["step_states"] == 1, "Frontend's step in progress stays"
     assert (await rows_about(storage, chat.chat_id))["step_notes"] == 0
     assert [p.roadmap_id for p in await storage.progress.progress_of_chat(chat.chat_id)] == ["frontend-engineer"]
     await chat.send("/start backend-engineer-ai-era")
@@ -162,9 +162,9 @@ async def test_forget_leaves_other_chats_alone(
     await some_progress(theirs, clock)
     await mine.send("/forget")
     await mine.tap("✖️ Cancel")
-    assert mine.last.text == "Nothing was changed."
-    assert (await rows_about(storage, 501))["step_states"] == 3
+    assert mine.last.text == "Nothing was changed." and mine.last.button_texts == ["📚 All roadmaps"]
+    assert (await rows_about(storage, 501))["step_states"] == 4
     await mine.send("/forget")
     await mine.tap("🧹 Yes, forget it all")
     assert set((await rows_about(storage, 501)).values()) == {0}
-    assert (await rows_about(storage, 502))["step_states"] == 3 and (await rows_about(storage, 502))["reminders"] == 1
+    assert (await rows_about(storage, 502))["step_states"] == 4 and (await rows_about(storage, 502))["reminders"] == 1

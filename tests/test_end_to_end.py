@@ -244,3 +244,24 @@ def test_sigterm_lets_the_update_in_flight_finish(tmp_path: Path, process_databa
                 delivery.join()
         [reply] = api.calls_of("sendMessage", CHAT)
         assert reply.ok and "Welcome" in reply.params["text"], "the reply went out before the process ended"
+
+
+def test_a_person_walks_a_roadmap_to_its_end_with_done_and_next_one_tap_a_step(
+    tmp_path: Path, process_database: ProcessDatabase
+) -> None:
+    api, database, log = FakeBotAPI(), process_database, tmp_path / "bot.log"
+    with FakeBotAPIServer(api) as server, running_bot(server, database, log, "polling", free_port()):
+        person = HttpChat(api, CHAT)
+        person.send("/start backend-engineer-ai-era")
+        card = person.tap("1. A typed language + git")
+        for number in range(1, 11):
+            assert f"Step {number} of 10" in card.text
+            taps = len(api.calls_of("answerCallbackQuery"))
+            card = person.tap("✅ Done · next ▶", on=card)
+            assert len(api.calls_of("answerCallbackQuery")) == taps + 1, "one tap a step"
+        assert "🎉 You completed Backend Engineer (AI era)!" in card.text
+        assert "100% · 10 of 10 steps done" in card.text
+        assert len([c for c in api.calls_of("sendMessage", CHAT)]) == 1, "the walk edited one message"
+    done = database.rows("SELECT count(*) FROM step_states WHERE chat_id = :chat AND state = 'done'", chat=CHAT)
+    assert done == [(10,)]
+    assert " ERROR " not in log.read_text() and "Traceback" not in log.read_text()

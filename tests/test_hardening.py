@@ -177,6 +177,7 @@ async def test_an_update_from_an_impossible_chat_id_is_turned_away_and_nudges_go
     app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, storage: Storage, caplog: pytest.LogCaptureFixture
 ) -> None:
     await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
     calls = len(api.calls)
     await handle(app, api.message_update(2**70, "/start"))
     await app.flush_presence()
@@ -189,6 +190,7 @@ async def test_one_poisoned_chat_in_presence_is_dropped_and_the_others_are_writt
     app: RoadmapBot, chat: ChatSession, storage: Storage, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
     await pass_at(app, dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC))
     assert (await reminder_of(storage, chat.chat_id)).unanswered == 1
     app.services.presence.note(2**70, clock())  # past the door: as if something let it in

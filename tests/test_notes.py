@@ -41,8 +41,8 @@ async def test_note_command_notes_the_current_step(chat: ChatSession) -> None:
     await chat.tap("✅ Mark done")
     await chat.send("/note Start with the Go tour")
     sent = chat.sent()
-    assert sent[-2].text.startswith("📝 Saved your note on “HTTP & REST APIs”")
-    assert "Step 2 of 10" in sent[-1].text and "Start with the Go tour" in sent[-1].text
+    assert sent[-2].text.startswith("📝 Saved your note on “A typed language + git”"), "the card just marked"
+    assert "Step 1 of 10" in sent[-1].text and "Start with the Go tour" in sent[-1].text
 
 
 async def test_a_note_too_long_is_refused_with_its_length_and_nothing_is_saved(

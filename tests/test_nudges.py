@@ -18,7 +18,17 @@ from bot.nudges import HOLD, MAX_FAILURES, RETRY_DELAY, NudgeDispatcher, plan_du
 from roadmaps import Catalog
 from storage import ReminderStatus, Storage
 from tests.fakebotapi import FakeBotAPI, FakeRequest
-from tests.support import SEED, AppFactory, ChatSession, Clock, StorageFactory, answers, pass_at, reminder_of
+from tests.support import (
+    SEED,
+    AppFactory,
+    ChatSession,
+    Clock,
+    StorageFactory,
+    answers,
+    pass_at,
+    reminder_of,
+    start_roadmap,
+)
 
 WEEK = dt.timedelta(days=7)
 FRIDAY_0930 = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)  # the clock fixture's start
@@ -43,17 +53,24 @@ async def start_seed(chat: ChatSession, *, mark_first_done: bool = True) -> None
         await chat.tap("✅ Mark done")
 
 
-async def test_the_first_roadmap_turns_on_a_weekly_reminder_and_says_so(chat: ChatSession, storage: Storage) -> None:
+async def test_the_first_step_marked_turns_on_a_weekly_reminder_and_says_so(
+    chat: ChatSession, storage: Storage
+) -> None:
     await chat.send("/start")
     await chat.tap(SEED)
+    await chat.tap("1. A typed language + git")
+    assert "I'll nudge you" not in chat.last.text and await storage.reminders.reminder_of(chat.chat_id) is None
+    await chat.tap("🟡 Working on it")
     assert (
         "⏰ I'll nudge you toward your next step every Friday at 09:00 (UTC), starting next week. "
-        "Send /remind to change the day and hour or to stop."
+        "Send /remind to change the days and hour or to stop."
     ) in chat.last.text
     reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.status is ReminderStatus.ACTIVE
     assert reminder.due_at == FIRST_DUE
     await chat.send("/start frontend-engineer")
+    await chat.tap("1. HTML")
+    await chat.tap("✅ Mark done")
     assert "I'll nudge you" not in chat.last.text, "said once, when the first roadmap starts"
     assert (await reminder_of(storage, chat.chat_id)).due_at == FIRST_DUE
 
@@ -76,7 +93,7 @@ async def test_a_week_on_one_nudge_names_the_next_step_and_its_button_marks_it_d
     assert "Status codes, idempotency, pagination, versioning." in nudge
     assert "10% · 1 of 10 steps done" in nudge
     assert "No steps done this week" in nudge
-    assert chat.last.button_texts == ["✅ Mark done", "📖 Open", "⏰ Tomorrow", "🔕 Stop reminders"]
+    assert chat.last.button_texts == ["✅ Mark done", "📖 Open", "⏰ Later…", "🔕 Stop reminders"]
 
     calls = await chat.tap("✅ Mark done")
     assert answers(calls) == ["✅ Marked done"]
@@ -125,7 +142,7 @@ async def test_finished_roadmaps_are_never_nudged(
         await chat.tap("⏭ Skip" if number % 2 else "✅ Mark done")
         if number < 10:
             await chat.tap(f"Step {number + 1} ▶")
-    assert "You finished" in chat.last.text
+    assert "Every step is done or skipped: 5 of 10 done · 5 skipped." in chat.last.text
     assert await pass_at(app, FIRST_DUE) == "1 with nothing to nudge"
     assert nudges_to(api, chat.chat_id) == []
     reminder = await storage.reminders.reminder_of(chat.chat_id)
@@ -157,8 +174,13 @@ async def test_tomorrow_snoozes_once_for_24_hours(
     await start_seed(chat)
     await pass_at(app, FIRST_DUE)
     clock.now = FIRST_DUE + dt.timedelta(hours=2)
-    calls = await chat.tap("⏰ Tomorrow")
+    nudge = chat.last.message_id
+    await chat.tap("⏰ Later…")
+    assert chat.last.button_texts == ["✅ Mark done", "📖 Open", "1 hour", "This evening", "Tomorrow", "Next week"]
+    calls = await chat.tap("Tomorrow")
     assert answers(calls) == ["⏰ I'll remind you again Sat 5 Dec, 11:00."]
+    assert chat.api.messages[(chat.chat_id, nudge)].button_texts[2:] == ["⏰ Later…", "🔕 Stop reminders"]
+    assert NUDGE_START.removesuffix("</b>").replace("<b>", "") in chat.api.messages[(chat.chat_id, nudge)].text
     assert await pass_at(app, clock.now + dt.timedelta(hours=23)) == "nothing due"
     assert await pass_at(app, clock.now + dt.timedelta(hours=24)) == "1 sent"
     assert len(nudges_to(api, chat.chat_id)) == 2
@@ -175,14 +197,14 @@ async def test_pause_and_resume(
 ) -> None:
     await start_seed(chat)
     await chat.send("/remind")
-    assert "Weekly reminders are on, every Friday at 09:00 (UTC).\nNext: Fri 4 Dec, 09:00." in chat.last.text
+    assert "Reminders are on, every Friday at 09:00 (UTC).\nNext: Fri 4 Dec, 09:00." in chat.last.text
     calls = await chat.tap("🔕 Pause reminders")
     assert answers(calls) == ["🔕 Reminders paused"]
-    assert "Weekly reminders are paused." in chat.last.text
+    assert "Reminders are paused." in chat.last.text
     assert await pass_at(app, FIRST_DUE + dt.timedelta(days=30)) == "nothing due"
 
     clock.now = FIRST_DUE + dt.timedelta(days=30)  # Sunday 3 January 2027
-    calls = await chat.tap("▶️ Resume reminders")
+    calls = await chat.tap("▶️ Resume")
     assert answers(calls) == ["⏰ Reminders on"]
     reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == dt.datetime(2027, 1, 8, 9, 0, tzinfo=dt.UTC)
@@ -199,7 +221,7 @@ async def test_stop_reminders_on_a_nudge_pauses_them(
     await pass_at(app, FIRST_DUE)
     calls = await chat.tap("🔕 Stop reminders")
     assert answers(calls) == ["🔕 Reminders paused"]
-    assert "▶️ Resume reminders" in chat.last.button_texts
+    assert "▶️ Resume" in chat.last.button_texts
     assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.PAUSED
 
 
@@ -225,7 +247,7 @@ async def test_three_unanswered_nudges_pause_reminders_and_the_third_says_so(
 
     clock.now = FIRST_DUE + 5 * week
     await chat.send("/remind")  # any word from the chat brings them back
-    assert "Weekly reminders are on" in chat.last.text
+    assert "Reminders are on" in chat.last.text
     assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.ACTIVE
 
 
@@ -285,7 +307,7 @@ async def test_an_answer_while_the_batch_is_still_sending_counts(
     assert len(texts) == 3 and "pause" not in texts[2], "the answer to the first nudge was counted"
 
 
-@pytest.mark.parametrize("change", ["/timezone America/New_York", "+1h", "Sa"])
+@pytest.mark.parametrize("change", ["/timezone America/New_York", "+1h", "Sa,• Fr"])
 async def test_moving_the_schedule_right_after_a_nudge_brings_no_second_one_that_week(
     app: RoadmapBot,
     chat: ChatSession,
@@ -302,18 +324,21 @@ async def test_moving_the_schedule_right_after_a_nudge_brings_no_second_one_that
         await chat.send(change)
     else:
         await chat.send("/remind")
-        await chat.tap(change)
+        for tap in change.split(","):  # Friday moved to Saturday: add it, take Friday away
+            await chat.tap(tap)
     assert await pass_at(app, FIRST_DUE + dt.timedelta(days=5)) == "nothing due"
     reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at is not None
     assert FIRST_DUE + dt.timedelta(days=6) <= reminder.due_at <= FIRST_DUE + dt.timedelta(days=13)
 
 
-async def test_a_time_zone_change_keeps_the_moment_of_the_reminder(chat: ChatSession, storage: Storage) -> None:
+async def test_a_time_zone_change_keeps_the_local_day_and_hour_of_the_reminder(
+    chat: ChatSession, storage: Storage
+) -> None:
     await start_seed(chat)  # Friday 09:30 UTC: reminders on Fridays at 09:00 UTC
     await chat.send("/timezone Asia/Tokyo")
-    assert "every Friday at 18:00 (Asia/Tokyo)" in chat.last.text
-    assert (await reminder_of(storage, chat.chat_id)).due_at == FIRST_DUE
+    assert "every Friday at 09:00 (Asia/Tokyo)" in chat.last.text
+    assert (await reminder_of(storage, chat.chat_id)).due_at == FIRST_DUE - dt.timedelta(hours=9)
 
 
 async def test_unblocking_does_not_undo_a_pause_the_chat_chose(
@@ -587,7 +612,7 @@ async def test_two_passes_at_once_send_each_nudge_once(
 ) -> None:
     app = await make_app(catalog)
     for chat_id in range(1, 41):
-        await start_seed(ChatSession(app, api, chat_id), mark_first_done=False)
+        await start_seed(ChatSession(app, api, chat_id))
     other = make_storage()  # a second process: its own engine and connections
     reports = await asyncio.gather(
         app.nudges.run_pass(FIRST_DUE),
@@ -659,8 +684,10 @@ async def test_a_pass_claims_bounded_batches_and_the_app_has_two_jobs_whatever_t
     storage: Storage,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    seed = catalog.get("backend-engineer-ai-era")
+    assert seed is not None
     for chat_id in range(1, 26):
-        await storage.progress.open_roadmap(chat_id, "backend-engineer-ai-era", FRIDAY_0930)
+        await start_roadmap(storage, chat_id, seed, FRIDAY_0930)
     sizes: list[int] = []
     claim = storage.reminders.claim_due_reminders
 
@@ -683,8 +710,10 @@ async def test_a_stopping_bot_finishes_the_batch_in_hand_and_leaves_the_rest_due
     catalog: Catalog,
     storage: Storage,
 ) -> None:
+    seed = catalog.get("backend-engineer-ai-era")
+    assert seed is not None
     for chat_id in range(1, 8):
-        await storage.progress.open_roadmap(chat_id, "backend-engineer-ai-era", FRIDAY_0930)
+        await start_roadmap(storage, chat_id, seed, FRIDAY_0930)
     batches = iter([True, True, False])  # asked before each batch; the bot stops during the second
     report = await NudgeDispatcher(app.application.bot, catalog, storage, batch=3).run_pass(
         FIRST_DUE, lambda: next(batches)
@@ -702,3 +731,66 @@ async def test_a_dry_run_says_who_would_get_what_and_changes_nothing(
     assert reminder.chat_id == chat.chat_id and nudge is not None and nudge.step.title == "HTTP & REST APIs"
     assert await storage.reminders.reminder_of(chat.chat_id) == before
     assert await plan_due_nudges(catalog, storage, FIRST_DUE - dt.timedelta(seconds=1)) == []
+
+
+async def test_two_weekdays_give_two_nudges_a_week(
+    app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, clock: Clock, storage: Storage
+) -> None:
+    await start_seed(chat)  # Friday 09:30 UTC: Fridays at 09:00
+    await chat.send("/remind")
+    calls = await chat.tap("Tu")
+    assert answers(calls) == ["⏰ Now every Tuesday and Friday at 09:00 (UTC)"]
+    week_later = FIRST_DUE + WEEK
+    sent = []
+    for moment in (FIRST_DUE - dt.timedelta(days=3), FIRST_DUE, week_later):
+        sent.append(await pass_at(app, moment))
+        await chat.send("thanks")  # an answer: no pause for being quiet
+    # Tuesday 1 December, Friday 4 December, then (Tuesday 8 December was in between) Friday 11.
+    assert sent == ["1 sent", "1 sent", "1 sent"]
+    assert (await reminder_of(storage, chat.chat_id)).due_at == week_later + dt.timedelta(days=4)
+    assert len(nudges_to(api, chat.chat_id)) == 3
+
+
+@pytest.mark.parametrize(
+    ("label", "comes_again"),
+    [
+        ("1 hour", FIRST_DUE + dt.timedelta(hours=1, minutes=5)),
+        ("This evening", dt.datetime(2026, 12, 4, 19, 0, tzinfo=dt.UTC)),
+        ("Tomorrow", FIRST_DUE + dt.timedelta(days=1, minutes=5)),
+        ("Next week", FIRST_DUE + dt.timedelta(days=7, minutes=5)),
+    ],
+)
+async def test_each_way_to_put_a_nudge_off_moves_the_next_one_as_it_says(
+    app: RoadmapBot,
+    chat: ChatSession,
+    api: FakeBotAPI,
+    clock: Clock,
+    storage: Storage,
+    label: str,
+    comes_again: dt.datetime,
+) -> None:
+    await start_seed(chat)
+    await pass_at(app, FIRST_DUE)
+    clock.now = FIRST_DUE + dt.timedelta(minutes=5)
+    await chat.tap("⏰ Later…")
+    await chat.tap(label)
+    assert (await reminder_of(storage, chat.chat_id)).due_at == comes_again
+    assert await pass_at(app, comes_again - dt.timedelta(minutes=1)) == "nothing due"
+    assert await pass_at(app, comes_again) == "1 sent"
+
+
+async def test_peeking_at_another_roadmap_changes_neither_the_nudge_nor_next_nor_progress(
+    app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, storage: Storage
+) -> None:
+    await start_seed(chat)
+    await chat.send("/start devops-platform-engineer")  # only looked at
+    await chat.tap("1. Linux fundamentals")  # a card opened, nothing marked
+    await chat.send("/roadmaps")
+    assert "DevOps & Platform Engineer · 25 steps" in chat.last.button_texts, "no 0% for a look"
+    await chat.send("/progress")
+    assert "DevOps" not in chat.last.text
+    await chat.send("/next")
+    assert "HTTP & REST APIs" in chat.last.text and SEED in chat.last.text
+    await pass_at(app, FIRST_DUE)
+    [nudge] = nudges_to(api, chat.chat_id)
+    assert f"in {SEED}" in nudge and "DevOps" not in nudge

@@ -66,6 +66,7 @@ async def test_the_relational_databases_card_carries_the_seed_text_and_signals(c
     assert "PostgreSQL tutorial" in text
     assert '<a href="https://www.postgresql.org/docs/current/tutorial.html">' in chat.last.html
     assert chat.last.button_texts == [
+        "✅ Done · next ▶",
         "✅ Mark done",
         "🟡 Working on it",
         "⏭ Skip",
@@ -107,7 +108,7 @@ async def test_working_on_a_step_shows_in_the_card_the_roadmap_and_next(chat: Ch
     assert answers(calls) == ["🟡 Working on it"]
     assert "State: 🟡 Working on it since 27 Nov 2026" in chat.last.text
     assert "0% · 0 of 10 steps done · 1 in progress" in chat.last.text
-    assert chat.last.button_texts[:3] == ["✅ Mark done", "↩️ Not started", "⏭ Skip"]
+    assert chat.last.button_texts[:4] == ["✅ Done · next ▶", "✅ Mark done", "↩️ Not started", "⏭ Skip"]
     await chat.tap("Back to roadmap")
     assert "🟡 3. Relational databases & SQL" in chat.last.button_texts
     assert "👉 Next step: Relational databases & SQL" in chat.last.button_texts, "the step in progress comes next"
@@ -131,46 +132,58 @@ async def test_previous_and_next_walk_the_steps_in_place(chat: ChatSession) -> N
     for number in range(2, 11):
         await chat.tap(f"Step {number} ▶")
         assert f"Step {number} of 10" in chat.last.text
-    assert not any("▶" in label for label in chat.last.button_texts)
+    assert not any(label.startswith("Step ") for label in chat.last.button_texts), "no step after the last"
     await chat.tap("◀ Step 9")
     assert "System design" in chat.last.text
     assert len(chat.sent()) == 1
 
 
-async def test_finishing_the_last_step_gets_a_celebration(chat: ChatSession) -> None:
+async def test_completing_the_last_step_gets_a_celebration_with_a_way_on(chat: ChatSession) -> None:
     await open_seed_step(chat, "1. A typed language + git")
     for number in range(1, 11):
         calls = await chat.tap("✅ Mark done")
         if number < 10:
-            assert "You finished" not in chat.last.text
+            assert "You completed" not in chat.last.text
             await chat.tap(f"Step {number + 1} ▶")
-    assert answers(calls) == ["🎉 Roadmap finished!"]
-    assert f"🎉 You finished {SEED}!" in chat.last.text
+    assert answers(calls) == ["🎉 Roadmap completed!"]
+    assert f"🎉 You completed {SEED}!" in chat.last.text
     assert "100% · 10 of 10 steps done" in chat.last.text
-    await chat.tap("Back to roadmap")
-    assert "▰▰▰▰▰▰▰▰▰▰\n100% · 10 of 10 steps done" in chat.last.text
-    assert "Finished!" in chat.last.text
+    assert chat.last.button_texts[2:4] == ["📊 My card", "📚 Next: DevOps & Platform Engineer"]
+    await chat.tap("Back to roadmap")  # the page of step 10: the title and the progress, no legend
+    assert "▰▰▰▰▰▰▰▰▰▰ 100% · 10 of 10 steps done" in chat.last.text
+    assert "Completed!" in chat.last.text
     assert not any(label.startswith("👉") for label in chat.last.button_texts)
+    assert "📊 My card" in chat.last.button_texts
 
 
-async def test_a_long_roadmap_pages_eight_steps_at_a_time_with_its_sections(
+async def test_a_long_roadmap_pages_by_section_with_dividers_and_no_page_of_one(
     chat: ChatSession, catalog: Catalog
 ) -> None:
     roadmap = catalog.get("devops-platform-engineer")
-    assert roadmap is not None and len(roadmap.steps) > 16
-    pages = -(-len(roadmap.steps) // 8)
+    assert roadmap is not None and len(roadmap.steps) == 25
     await chat.send("/start devops-platform-engineer")
-    step_buttons = [label for label in chat.last.button_texts if label.startswith("⬜")]
-    assert step_buttons == [f"⬜ {n}. {s.title}" for n, s in enumerate(roadmap.steps[:8], 1)]
-    assert f"1/{pages}" in chat.last.button_texts
-    assert f"Steps 1–8 of {len(roadmap.steps)} · {roadmap.steps[0].section}" in chat.last.text
+    first = chat.last
+    assert first.button_texts[0] == "— Foundations —"
+    step_buttons = [label for label in first.button_texts if label.startswith("⬜")]
+    assert step_buttons == [f"⬜ {n}. {s.title}" for n, s in enumerate(roadmap.steps[:5], 1)], "the first section"
+    assert "How to read the signals" in first.text and "ℹ️ Signals" not in first.button_texts
+    assert "Steps 1–5 of 25 · Foundations" in first.text and "1/4" in first.button_texts
 
+    seen = [len(step_buttons)]
+    for page in range(2, 5):
+        await chat.tap("▶")
+        assert f"{page}/4" in chat.last.button_texts
+        seen.append(len([label for label in chat.last.button_texts if label.startswith("⬜")]))
+        assert "How to read the signals" not in chat.last.text, "the legend is on the first page only"
+        assert chat.last.text.startswith("🗺 DevOps & Platform Engineer\n▱▱▱▱▱▱▱▱▱▱ 0% · 0 of 25 steps done")
+        calls = await chat.tap("ℹ️ Signals")
+        [pop_up] = [c for c in calls if c.method == "answerCallbackQuery"]
+        assert pop_up.params["show_alert"] and "Automation risk: how much of it AI tools" in pop_up.params["text"]
+    assert seen == [5, 8, 8, 4] and min(seen) > 1, "whole sections, no page of one"
     await chat.tap("▶")
-    assert f"2/{pages}" in chat.last.button_texts
-    assert f"⬜ 9. {roadmap.steps[8].title}" in chat.last.button_texts
-    assert f"Steps 9–16 of {len(roadmap.steps)}" in chat.last.text
+    assert "1/4" in chat.last.button_texts, "▶ on the last page goes round to the first"
     await chat.tap("◀")
-    await chat.tap("◀")
+    pages = 4
     assert f"{pages}/{pages}" in chat.last.button_texts, "◀ on the first page goes round to the last"
 
     calls = await chat.tap(f"{pages}/{pages}")
@@ -191,16 +204,24 @@ async def test_a_roadmap_opens_on_the_page_of_its_next_step(chat: ChatSession, c
     assert f"⬜ 10. {roadmap.steps[9].title}" in chat.last.button_texts, "page 2 holds step 10"
 
 
-async def test_finishing_by_skipping_celebrates_once(chat: ChatSession) -> None:
+async def test_a_roadmap_with_a_skip_is_covered_not_completed_and_offers_the_skipped_steps(chat: ChatSession) -> None:
     await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("⏭ Skip")
     for number in range(1, 10):
-        await chat.tap("✅ Mark done")
         await chat.tap(f"Step {number + 1} ▶")
-    calls = await chat.tap("⏭ Skip")
-    assert answers(calls) == ["🎉 Roadmap finished!"] and "🎉 You finished" in chat.last.text
+        calls = await chat.tap("✅ Mark done")
+    assert answers(calls) == ["Every step is done or skipped"]
+    assert "You completed" not in chat.last.text and "🎉" not in chat.last.text
+    assert "Every step is done or skipped: 9 of 10 done · 1 skipped." in chat.last.text
+    await chat.tap("Back to roadmap")
+    assert "90% · 9 of 10 steps done · 1 skipped" in chat.last.text and "Completed!" not in chat.last.text
+    await chat.tap("⏭ Revisit the 1 skipped")
+    assert "Step 1 of 10" in chat.last.text and "State: ⏭ Skipped" in chat.last.text
     calls = await chat.tap("✅ Mark done")
-    assert answers(calls) == ["✅ Marked done"], "already finished: no second celebration"
-    assert "You finished" not in chat.last.text and "100% · 10 of 10 steps done" in chat.last.text
+    assert answers(calls) == ["🎉 Roadmap completed!"] and "🎉 You completed" in chat.last.text
+    await chat.tap("↩️ Undo")
+    calls = await chat.tap("✅ Mark done")
+    assert answers(calls) == ["🎉 Roadmap completed!"], "completed again after an undo: said again"
 
 
 async def test_progress_lists_every_started_roadmap_and_next_opens_the_next_step(
@@ -215,20 +236,23 @@ async def test_progress_lists_every_started_roadmap_and_next_opens_the_next_step
     await chat.tap("✅ Mark done")
     clock.advance(minutes=5)
     await chat.send("/start frontend-engineer")
+    await chat.tap("1. HTML")
+    await chat.tap("🟡 Working on it")
     await chat.send("/progress")
     text = chat.last.text
-    assert text.index("Frontend Engineer") < text.index(SEED), "the roadmap used last comes first"
+    assert text.index("Frontend Engineer") < text.index(SEED), "the roadmap changed last comes first"
     assert text.startswith("📈 Your progress\n🔥 1 week in a row\n")
     assert (
         f"{SEED}\n▰▱▱▱▱▱▱▱▱▱ 10% · 1 of 10 steps done\n"
         "⏱ At 1 step a week you finish around 29 January 2027\nNext: HTTP & REST APIs"
     ) in text
-    assert "0% · 0 of 12 steps done" in text
+    assert "0% · 0 of 12 steps done · 1 in progress" in text
 
     clock.advance(minutes=5)
-    await chat.tap(SEED)
+    await chat.send("/roadmaps")
+    await chat.tap(SEED)  # only looking: the focus stays on Frontend
     await chat.send("/next")
-    assert "Step 2 of 10" in chat.last.text and "HTTP & REST APIs" in chat.last.text
+    assert "Frontend Engineer · Step 1 of 12" in chat.last.text
 
 
 async def test_catalog_buttons_show_how_far_a_started_roadmap_is(chat: ChatSession) -> None:

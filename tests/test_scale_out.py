@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 
 from telegram import Bot
+from telegram.request import RequestData
 
 from bot.nudges import NudgeDispatcher
 from roadmaps import Catalog
@@ -13,6 +14,29 @@ from tests.fakebotapi import TOKEN, FakeBotAPI, FakeRequest
 from tests.support import DUE, StorageFactory, load_due_reminders
 
 CHATS = 2_000
+BATCH = 50
+
+
+class HeldSends(FakeRequest):
+    """Holds every sendMessage until `needed` of them have begun, across all the bots sharing it.
+
+    A dispatcher has at most one batch in flight, so `needed` = 3 batches can only begin once
+    all three dispatchers have claimed one: that they all take part is made certain, not hoped for.
+    """
+
+    def __init__(self, api: FakeBotAPI, needed: int, opened: asyncio.Event, begun: list[int]) -> None:
+        super().__init__(api)
+        self.needed, self.opened, self.begun = needed, opened, begun
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, *args: object, **kwargs: object
+    ) -> tuple[int, bytes]:
+        if url.endswith("/sendMessage") and not self.opened.is_set():
+            self.begun.append(1)
+            if len(self.begun) >= self.needed:
+                self.opened.set()
+            await self.opened.wait()
+        return await super().do_request(url, method, request_data, *args, **kwargs)
 
 
 async def test_three_dispatchers_at_once_send_each_of_2000_due_nudges_exactly_once(
@@ -20,12 +44,13 @@ async def test_three_dispatchers_at_once_send_each_of_2000_due_nudges_exactly_on
 ) -> None:
     api = FakeBotAPI()
     await load_due_reminders(make_storage(), CHATS)
-    bots = [Bot(TOKEN, request=FakeRequest(api)) for _ in range(3)]
+    opened, begun = asyncio.Event(), list[int]()
+    bots = [Bot(TOKEN, request=HeldSends(api, 3 * BATCH, opened, begun)) for _ in range(3)]
     for bot in bots:
         await bot.initialize()
-    dispatchers = [NudgeDispatcher(bot, catalog, make_storage(), batch=50) for bot in bots]
+    dispatchers = [NudgeDispatcher(bot, catalog, make_storage(), batch=BATCH) for bot in bots]
 
-    reports = await asyncio.gather(*(d.run_pass(DUE) for d in dispatchers))
+    reports = await asyncio.wait_for(asyncio.gather(*(d.run_pass(DUE) for d in dispatchers)), 60)
 
     sends = Counter(c.params["chat_id"] for c in api.calls_of("sendMessage") if c.ok)
     assert sum(sends.values()) == CHATS

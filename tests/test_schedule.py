@@ -1,4 +1,5 @@
-"""Weekly slots in a chat's time zone, and /remind and /timezone moving them, across daylight saving."""
+"""Weekly slots in a chat's time zone, the zones people type or share, and /remind and /timezone
+moving them, across daylight saving."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import datetime as dt
 import pytest
 
 from storage import ReminderStatus, Storage
-from storage.schedule import canonical_timezone, first_slot, next_slot, utc_offset_zone, zone_label
-from tests.support import ChatSession, Clock, answers, reminder_of
+from storage.schedule import canonical_timezone, first_slot, next_slot, snoozed_until, utc_offset_zone, zone_label
+from tests.support import ChatSession, Clock, answers, open_seed_step, reminder_of
 
 UTC = dt.UTC
-SUNDAY, FRIDAY, TUESDAY = 6, 4, 1
+SUNDAY, FRIDAY, TUESDAY, MONDAY, THURSDAY = 6, 4, 1, 0, 3
 
 
 def at(*parts: int) -> dt.datetime:
@@ -33,45 +34,92 @@ def at(*parts: int) -> dt.datetime:
         (FRIDAY, 18, "America/New_York", at(2026, 10, 30, 22), at(2026, 11, 6, 23)),
         # A fixed offset never moves; the same instant is never its own next slot.
         (TUESDAY, 10, "Etc/GMT-3", at(2026, 11, 24, 7), at(2026, 12, 1, 7)),
+        (TUESDAY, 10, "UTC+05:30", at(2026, 11, 24, 4, 30), at(2026, 12, 1, 4, 30)),
         (TUESDAY, 10, "UTC", at(2026, 11, 24, 9, 59), at(2026, 11, 24, 10)),
     ],
 )
 def test_next_slot_is_the_local_weekday_and_hour_in_utc(
     weekday: int, hour: int, zone: str, after: dt.datetime, expected: dt.datetime
 ) -> None:
-    assert next_slot(weekday, hour, zone, after) == expected
+    assert next_slot({weekday}, hour, zone, after) == expected
+
+
+def test_with_two_days_the_next_slot_is_the_nearer_one() -> None:
+    monday_and_thursday = {MONDAY, THURSDAY}
+    assert next_slot(monday_and_thursday, 9, "UTC", at(2026, 11, 24, 12)) == at(2026, 11, 26, 9)  # Tue → Thu
+    assert next_slot(monday_and_thursday, 9, "UTC", at(2026, 11, 26, 9)) == at(2026, 11, 30, 9)  # Thu → Mon
 
 
 def test_a_new_chat_is_first_due_a_week_after_it_started_on_that_weekday_and_hour() -> None:
-    assert first_slot(at(2026, 11, 27, 9, 30)) == (FRIDAY, 9, at(2026, 12, 4, 9))
-    assert first_slot(at(2026, 11, 27, 9, 0)) == (FRIDAY, 9, at(2026, 12, 4, 9))
+    assert first_slot(at(2026, 11, 27, 9, 30)) == (frozenset({FRIDAY}), 9, at(2026, 12, 4, 9))
+    assert first_slot(at(2026, 11, 27, 9, 0)) == (frozenset({FRIDAY}), 9, at(2026, 12, 4, 9))
 
 
-def test_zone_names_and_offsets() -> None:
-    assert canonical_timezone("europe/BERLIN ") == "Europe/Berlin"
-    assert canonical_timezone("Mars/Olympus_Mons") is None
-    assert utc_offset_zone(3) == "Etc/GMT-3" and zone_label("Etc/GMT-3") == "UTC+3"
-    assert utc_offset_zone(-5) == "Etc/GMT+5" and zone_label("Etc/GMT+5") == "UTC-5"
-    assert utc_offset_zone(0) == "UTC" and zone_label("Europe/Berlin") == "Europe/Berlin"
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("europe/BERLIN ", "Europe/Berlin"),
+        ("berlin", "Europe/Berlin"),
+        ("New York", "America/New_York"),
+        ("new   york", "America/New_York"),
+        ("UTC+3", "UTC+03:00"),
+        ("utc+3", "UTC+03:00"),
+        ("GMT-5", "UTC-05:00"),
+        ("+05:30", "UTC+05:30"),
+        ("UTC+5:45", "UTC+05:45"),
+        ("−03:30", "UTC-03:30"),
+        ("UTC", "UTC"),
+        ("Etc/GMT-3", "Etc/GMT-3"),
+        ("Mars/Olympus_Mons", None),
+        ("UTC+15", None),
+        ("+05:20", None),
+        ("", None),
+    ],
+)
+def test_zones_people_type(typed: str, zone: str | None) -> None:
+    assert canonical_timezone(typed) == zone
+
+
+def test_offsets_as_people_read_them() -> None:
+    assert utc_offset_zone(180) == "UTC+03:00" and zone_label("UTC+03:00") == "UTC+3"
+    assert utc_offset_zone(-330) == "UTC-05:30" and zone_label("UTC-05:30") == "UTC-5:30"
+    assert utc_offset_zone(0) == "UTC" and zone_label("Etc/GMT-3") == "UTC+3"
+    assert zone_label("Europe/Berlin") == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("choice", "now", "expected"),
+    [
+        ("hour", at(2026, 11, 27, 9, 30), at(2026, 11, 27, 10, 30)),
+        ("evening", at(2026, 11, 27, 9, 30), at(2026, 11, 27, 18, 0)),  # 19:00 in Berlin (UTC+1)
+        ("evening", at(2026, 11, 27, 17, 30), at(2026, 11, 28, 18, 0)),  # 18:30 there: the next evening
+        ("tomorrow", at(2026, 11, 27, 9, 30), at(2026, 11, 28, 9, 30)),
+        ("week", at(2026, 11, 27, 9, 30), at(2026, 12, 4, 9, 30)),
+    ],
+)
+def test_each_snooze_choice_means_what_it_says(choice: str, now: dt.datetime, expected: dt.datetime) -> None:
+    assert snoozed_until(choice, now, "Europe/Berlin") == expected
 
 
 async def test_remind_and_timezone_move_the_next_due_time_across_a_dst_change(
     chat: ChatSession, clock: Clock, storage: Storage
 ) -> None:
     clock.now = at(2026, 10, 20, 10, 15)  # a Tuesday; Berlin is on summer time (UTC+2)
-    await chat.send("/start backend-engineer-ai-era")
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
     assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 27, 10)
 
-    await chat.send("/timezone europe/berlin")  # the same moment, now told in Berlin time
-    assert "every Tuesday at 11:00 (Europe/Berlin)" in chat.last.text
-    assert "Next: Tue 27 Oct, 11:00." in chat.last.text, "Berlin is back on winter time by then"
-    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 27, 10)
+    await chat.send("/timezone europe/berlin")  # the same local day and hour, now in Berlin
+    assert "every Tuesday at 10:00 (Europe/Berlin)" in chat.last.text
+    assert "Next: Tue 27 Oct, 10:00." in chat.last.text, "Berlin is back on winter time by then"
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 27, 9)
 
     calls = await chat.tap("Su")
-    assert answers(calls) == ["⏰ Now every Sunday at 11:00 (Europe/Berlin)"]
-    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 25, 10)
+    assert answers(calls) == ["⏰ Now every Tuesday and Sunday at 10:00 (Europe/Berlin)"]
+    await chat.tap("• Tu")
+    assert "every Sunday at 10:00 (Europe/Berlin)" in chat.last.text
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 25, 9)
     await chat.tap("09:00")
-    assert "every Sunday at 09:00 (Europe/Berlin)" in chat.last.text
     # 25 October 2026: Berlin leaves summer time at 03:00, so 09:00 is 08:00 UTC (a week before, 07:00).
     assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 25, 8)
     await chat.tap("+1h")
@@ -80,21 +128,66 @@ async def test_remind_and_timezone_move_the_next_due_time_across_a_dst_change(
     await chat.tap("Time zone")
     assert "Your time zone is Europe/Berlin" in chat.last.text
     calls = await chat.tap("UTC+3")
-    assert answers(calls) == ["⏰ Now every Sunday at 12:00 (UTC+3)"]
-    reminder = await storage.reminders.reminder_of(chat.chat_id)
-    assert reminder is not None and reminder.timezone == "Etc/GMT-3" and reminder.due_at == at(2026, 10, 25, 9)
+    assert answers(calls) == ["⏰ Now every Sunday at 10:00 (UTC+3)"], "a new zone keeps the local day and hour"
+    reminder = await reminder_of(storage, chat.chat_id)
+    assert reminder.timezone == "UTC+03:00" and reminder.due_at == at(2026, 10, 25, 7)
     assert reminder.status is ReminderStatus.ACTIVE
+
+
+async def test_a_zone_change_keeps_the_local_weekday_and_hour_across_summer_time(
+    chat: ChatSession, clock: Clock, storage: Storage
+) -> None:
+    clock.now = at(2026, 3, 20, 20, 0)  # a Friday, 21:00 in Berlin (winter time)
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    await chat.send("/timezone Europe/Berlin")
+    assert "every Friday at 20:00 (Europe/Berlin)" in chat.last.text, "the day and hour stay, now in Berlin"
+    await chat.tap("Su")
+    await chat.tap("• Fr")  # Sunday only, 20:00 Berlin
+    assert "every Sunday at 20:00 (Europe/Berlin)" in chat.last.text
+    await chat.send("/timezone New York")
+    assert "every Sunday at 20:00 (America/New_York)" in chat.last.text, "not Monday 01:00 as the moment would be"
+    # New York is on summer time from 8 March: 20:00 EDT is 00:00 UTC the next day.
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 3, 23, 0)
+
+
+@pytest.mark.parametrize(
+    ("typed", "label"),
+    [("UTC+3", "UTC+3"), ("GMT-5", "UTC-5"), ("+05:30", "UTC+5:30"), ("new york", "America/New_York")],
+)
+async def test_timezone_takes_the_forms_people_type(
+    chat: ChatSession, storage: Storage, typed: str, label: str
+) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    await chat.send(f"/timezone {typed}")
+    assert f"at 09:00 ({label})" in chat.last.text
+
+
+async def test_a_shared_location_sets_the_time_zone(chat: ChatSession, storage: Storage) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    await chat.send("/timezone")
+    calls = await chat.tap("📍 Use my location")
+    [asked] = [c for c in calls if c.method == "sendMessage"]
+    assert asked.params["reply_markup"]["keyboard"][0][0] == {"text": "📍 Send my location", "request_location": True}
+    await chat.process(chat.api.location_update(chat.chat_id, 35.68, 139.69))  # Tokyo
+    reminder = await reminder_of(storage, chat.chat_id)
+    assert reminder.timezone == "Asia/Tokyo" and reminder.hour == 9, "the local hour stays"
+    assert "every Friday at 09:00 (Asia/Tokyo)" in chat.last.text
 
 
 async def test_an_unknown_time_zone_gets_a_clear_answer_and_changes_nothing(
     chat: ChatSession, storage: Storage
 ) -> None:
     await chat.send("/timezone Europe/Berlin")
-    assert "Weekly reminders start when you open your first roadmap" in chat.last.text
-    await chat.send("/start backend-engineer-ai-era")
+    assert "Reminders start when you mark your first step" in chat.last.text
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
     before = await storage.reminders.reminder_of(chat.chat_id)
     await chat.send("/timezone Europe/Berln <b>")
-    assert chat.last.text.startswith("I don't know the time zone “Europe/Berln <b>”. Send an IANA name such as")
+    assert chat.last.text.startswith("I don't know the time zone “Europe/Berln <b>”. Send a zone, a city or")
     assert await storage.reminders.reminder_of(chat.chat_id) == before
     await chat.send("/timezone")
-    assert "Pick a UTC offset below" in chat.last.text
+    assert "Pick an offset or a place below" in chat.last.text
+    assert {"UTC-12", "UTC+14", "India UTC+5:30", "Newfoundland UTC−2:30"} & set(chat.last.button_texts)

@@ -24,7 +24,7 @@ from bot.application import RoadmapBot
 from bot.limits import TelegramLimits
 from bot.logs import REDACTED, configure_logging
 from bot.web import SECRET_HEADER as HEADER
-from handlers import callback_data
+from handlers import actions, callback_data
 from handlers.callback_data import Action, decode, encode
 from handlers.chat_data_views import ADMINS_ONLY, CHECK_FAILED
 from roadmaps import Catalog
@@ -118,7 +118,8 @@ async def test_every_table_says_which_chat_its_rows_belong_to(storage: Storage) 
 
 # Field names an action may have: ids of content and small numbers, never who or where.
 # `asked` is a moment and `about` a fingerprint of the chat's own state: neither names a chat.
-ACTION_FIELDS = {"roadmap_id", "step_id", "state", "page", "weekday", "hour", "hours", "asked", "about"}
+ACTION_FIELDS = {"roadmap_id", "step_id", "state", "page", "weekday", "hour", "hours", "index", "choice"}
+ACTION_FIELDS |= {"asked", "about"}
 NAMES_A_CHAT = re.compile(r"chat|user|from|sender|member|owner|peer", re.IGNORECASE)
 
 
@@ -127,8 +128,8 @@ def test_no_action_a_button_decodes_to_can_name_a_chat() -> None:
     kinds = set(get_args(Action))
     defined = {
         kind
-        for _, kind in inspect.getmembers(callback_data, inspect.isclass)
-        if dataclasses.is_dataclass(kind) and kind.__module__ == callback_data.__name__
+        for _, kind in inspect.getmembers(actions, inspect.isclass)
+        if dataclasses.is_dataclass(kind) and kind.__module__ == actions.__name__
     }
     assert kinds == defined, "every dataclass of the codec is an Action, and every Action is checked here"
     assert get_type_hints(decode)["return"] == Action | None, "decode returns only Actions"
@@ -140,7 +141,11 @@ def test_no_action_a_button_decodes_to_can_name_a_chat() -> None:
 
 # Actions the codec still decodes (a button of an older version may carry them) that no screen
 # shows any more; B could have such a button from before.
-NO_SCREEN_SHOWS = [callback_data.ShowNextStep(SEED_ID)]
+NO_SCREEN_SHOWS = [
+    callback_data.ShowNextStep(SEED_ID),
+    callback_data.ShowLegend(),
+    callback_data.SendCard(SEED_ID),
+]
 
 
 def callback_data_sent_to(api: FakeBotAPI, chat_id: int) -> list[str]:
@@ -159,7 +164,7 @@ async def show_every_kind_of_button(chat: ChatSession, clock: Clock, app: Roadma
     await some_progress(chat, clock)  # roadmaps, pages, steps, states, a note (Remove note)
     await chat.send("/remind")
     await chat.tap("🔕 Pause reminders")
-    await chat.tap("▶️ Resume reminders")
+    await chat.tap("▶️ Resume")
     await chat.tap("🌍 Time zone")
     clock.advance(days=8)
     await app.nudges.run_pass(clock())  # a nudge: Tomorrow, Stop reminders
@@ -398,6 +403,7 @@ async def hostile_conversation(chat: ChatSession) -> None:
     await chat.send(f"/start {DEEP_LINK}")
     await chat.send(f"/start {SEED_ID}")
     await chat.tap("1. A typed language + git")
+    await chat.tap("🟡 Working on it")
     await chat.send(f"/note {NOTE}")
     await chat.send(ODD_NOTE, reply_to=chat.last)
     await chat.send(f"/note {PLACEHOLDERS_NOTE}")

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from roadmaps import Level, Roadmap, Signals, Step
 from storage import Progress, StepState, Storage, create_engine, current_revision, head_revision, upgrade
-from storage.tables import chat_roadmaps, chats, metadata, reminders, step_states
+from storage.tables import chat_roadmaps, chats, metadata, step_states
+from tests.support import start_roadmap
 
 T0 = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 SIGNALS = Signals(Level.HIGH, Level.HIGH, Level.LOW)
@@ -88,12 +89,16 @@ async def test_times_come_back_as_utc_aware_datetimes(storage: Storage) -> None:
     assert mark is not None and mark.changed_at == T0 and mark.changed_at.tzinfo == dt.UTC
 
 
-async def test_roadmaps_of_a_chat_come_most_recently_used_first(storage: Storage) -> None:
-    await storage.progress.open_roadmap(1, "first", T0)
-    await storage.progress.open_roadmap(1, "second", T0 + dt.timedelta(minutes=1))
-    await storage.progress.open_roadmap(2, "other-chat", T0 + dt.timedelta(minutes=2))
+async def test_roadmaps_of_a_chat_come_the_one_changed_last_first(storage: Storage) -> None:
+    first, second, other = demo_roadmap(step("a")), demo_roadmap(step("a")), demo_roadmap(step("a"))
+    first, second, other = (
+        Roadmap(name, name, "", first.signals, first.steps) for name in ("first", "second", "other")
+    )
+    await start_roadmap(storage, 1, first, T0)
+    await start_roadmap(storage, 1, second, T0 + dt.timedelta(minutes=1))
+    await start_roadmap(storage, 2, other, T0 + dt.timedelta(minutes=2))
     assert [p.roadmap_id for p in await storage.progress.progress_of_chat(1)] == ["second", "first"]
-    await storage.progress.open_roadmap(1, "first", T0 + dt.timedelta(minutes=3))
+    await storage.progress.set_step_state(1, "first", first.steps[0], StepState.DONE, T0 + dt.timedelta(minutes=3))
     assert [p.roadmap_id for p in await storage.progress.progress_of_chat(1)] == ["first", "second"]
     async with storage.engine.connect() as connection:
         assert (await connection.execute(select(func.count()).select_from(chats))).scalar() == 2
@@ -152,9 +157,11 @@ async def test_later_migrations_keep_the_rows_of_earlier_ones(empty_database: tu
                 ],
             )
             await connection.execute(
-                reminders.insert().values(
-                    chat_id=1, status="active", weekday=4, hour=9, timezone="UTC", due_at=T0, unanswered=0, failures=0
-                )
+                text(
+                    "INSERT INTO reminders (chat_id, status, weekday, hour, timezone, due_at, unanswered, failures) "
+                    "VALUES (1, 'active', 4, 9, 'UTC', :due, 0, 0)"
+                ),
+                {"due": T0.replace(tzinfo=None) if storage.engine.dialect.name == "sqlite" else T0},
             )
         assert await upgrade(storage.engine) == head_revision()
         progress = await storage.progress.progress_of(1, "demo")
@@ -165,6 +172,8 @@ async def test_later_migrations_keep_the_rows_of_earlier_ones(empty_database: tu
         ]
         await storage.progress.set_step_state(1, "demo", roadmap.steps[2], StepState.WORKING, T0)
         assert (await storage.progress.progress_of(1, "demo")).next_step(roadmap) is roadmap.steps[2]
-        assert await storage.reminders.reminder_of(1) is not None, "the reminder made at 0002 is still there"
+        reminder = await storage.reminders.reminder_of(1)
+        assert reminder is not None, "the reminder made at 0002 is still there"
+        assert reminder.weekdays == {4} and reminder.hour == 9, "its one weekday became a set of one"
     finally:
         await storage.close()

@@ -88,7 +88,8 @@ async def test_the_catalog_lists_every_roadmap_with_its_progress_line(
         "percent": 0,
         "line": "0% · 0 of 25 steps done",
         "started": False,
-        "finished": False,
+        "covered": False,
+        "completed": False,
     }
 
 

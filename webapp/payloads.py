@@ -31,7 +31,8 @@ def progress_payload(roadmap: Roadmap, progress: Progress) -> Json:
         "percent": percent(tally[StepState.DONE], total),
         "line": progress_line(roadmap, progress),
         "started": progress.started,
-        "finished": progress.is_finished(roadmap),
+        "covered": progress.is_covered(roadmap),
+        "completed": progress.is_completed(roadmap),
     }
 
 
