@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, WebAppInfo
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
@@ -20,7 +20,16 @@ from bot.metrics import DATABASE_ERRORS
 from bot.nudges import NudgeDispatcher
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
-from handlers import COMMANDS, CONTEXT_TYPES, BotContext, RoadmapApplication, Services, install, register
+from handlers import (
+    COMMANDS,
+    CONTEXT_TYPES,
+    PAGE_MENU_TEXT,
+    BotContext,
+    RoadmapApplication,
+    Services,
+    install,
+    register,
+)
 from handlers.errors import OperatorAlerts
 from roadmaps import Catalog
 from storage import DatabaseError, Presence, Storage
@@ -75,10 +84,12 @@ def build_bot(
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     alerts = OperatorAlerts(settings.error_chat_id, clock) if settings.error_chat_id is not None else None
-    services = Services(catalog, storage, clock, Presence(storage.reminders), alerts)
+    services = Services(catalog, storage, clock, Presence(storage.reminders), alerts, settings.webapp_url)
 
     async def announce(application: RoadmapApplication) -> None:
         await announce_commands(application)
+        if settings.webapp_url:
+            await announce_page(application, settings.webapp_url)
 
     async def flush(application: RoadmapApplication) -> None:
         """The last presence, on the way out; a failure is logged, and the bot still stops cleanly."""
@@ -143,3 +154,12 @@ async def announce_commands(application: RoadmapApplication) -> None:
         await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     except TelegramError as error:
         log.warning("could not register the command menu: %s", error)
+
+
+async def announce_page(application: RoadmapApplication, url: str) -> None:
+    """Make the chat's menu button open the roadmap page (every private chat without its own
+    menu button); a failure here is logged, not fatal."""
+    try:
+        await application.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(PAGE_MENU_TEXT, WebAppInfo(url)))
+    except TelegramError as error:
+        log.warning("could not set the menu button to the roadmap page: %s", error)

@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from telegram import Update
 
@@ -18,11 +19,15 @@ from handlers import RoadmapApplication
 from roadmaps import Catalog
 from storage import Storage, create_engine, current_revision, head_revision, upgrade
 
+if TYPE_CHECKING:
+    import uvicorn
+
 log = logging.getLogger(__name__)
 
 
 async def serve(settings: Settings, catalog: Catalog) -> None:
-    """Apply migrations, then take updates (webhook if WEBHOOK_URL is set, else polling) until stopped."""
+    """Apply migrations, then take updates (webhook if WEBHOOK_URL is set, else polling) until
+    stopped; with WEBAPP_URL, polling serves PORT too (the page, /healthz, /metrics)."""
     storage = Storage(create_engine(settings.database_url))
     try:
         revision = await upgrade(storage.engine)
@@ -31,7 +36,7 @@ async def serve(settings: Settings, catalog: Catalog) -> None:
         if settings.webhook_url:
             await serve_webhook(bot, settings)
         else:
-            await poll(bot.application)
+            await poll(bot.application, web_server(bot, settings) if settings.webapp_url else None)
     finally:
         await storage.close()
 
@@ -53,41 +58,66 @@ async def running(application: RoadmapApplication) -> AsyncIterator[None]:
                 await application.post_stop(application)
 
 
-async def serve_webhook(bot: RoadmapBot, settings: Settings) -> None:
-    """Serve the webhook, /healthz and /metrics on PORT until SIGINT/SIGTERM.
+def web_server(bot: RoadmapBot, settings: Settings) -> uvicorn.Server:
+    """The web server on PORT: /healthz, /metrics, the webhook (if WEBHOOK_URL is set) and the
+    roadmap page under /app/ (if WEBAPP_URL is set)."""
+    import uvicorn  # the web stack loads only when it serves: plain polling starts faster without it
 
-    uvicorn stops taking requests and finishes those in flight; then the application stops,
-    which lets a running nudge pass finish its batch.
-    """
-    import uvicorn  # the web stack loads only in webhook mode: polling starts faster without it
+    from bot.web import build_web_app
+    from webapp.api import mount_webapp
 
-    from bot.web import build_web_app, webhook_path
-
-    assert settings.webhook_url is not None and settings.webhook_secret is not None
-    secret = settings.webhook_secret.get_secret_value()
-    application = bot.application
-    web = build_web_app(application, bot.services.storage, settings.webhook_url, secret)
-    server = uvicorn.Server(
-        uvicorn.Config(web, host="0.0.0.0", port=settings.port, log_config=None, lifespan="off", access_log=False)
+    services, secret = bot.services, settings.webhook_secret
+    page = None
+    if settings.webapp_url:
+        assert settings.token is not None
+        page = mount_webapp(services.catalog, services.storage.progress, settings.token, services.clock)
+    web = build_web_app(
+        bot.application,
+        services.storage,
+        settings.webhook_url,
+        secret.get_secret_value() if secret else None,
+        page=page,
     )
-    # uvicorn handles SIGTERM itself once it serves (and raises it again after: that lands here
-    # softly); a SIGTERM that comes while we are still starting must stop it too.
-    stopping = stopping_signal()
+    config = uvicorn.Config(web, host="0.0.0.0", port=settings.port, log_config=None, lifespan="off", access_log=False)
+    return uvicorn.Server(config)
+
+
+async def serve_until(server: uvicorn.Server, stopping: asyncio.Event) -> None:
+    """Serve until SIGINT/SIGTERM: uvicorn stops taking requests and finishes those in flight.
+
+    uvicorn handles SIGTERM itself once it serves (and raises it again after: that lands in
+    `stopping` softly); a SIGTERM that comes while we are still starting must stop it too."""
 
     async def stop_when_asked() -> None:
         await stopping.wait()
         server.should_exit = True
 
     watcher = asyncio.create_task(stop_when_asked())
+    try:
+        if not stopping.is_set():
+            await server.serve()
+    finally:
+        watcher.cancel()
+
+
+async def serve_webhook(bot: RoadmapBot, settings: Settings) -> None:
+    """Serve the webhook, /healthz and /metrics (and the page) on PORT until SIGINT/SIGTERM; then
+    the application stops, which lets a running nudge pass finish its batch."""
+    from bot.web import webhook_path
+
+    assert settings.webhook_url is not None and settings.webhook_secret is not None
+    server, stopping = web_server(bot, settings), stopping_signal()
+    application = bot.application
     async with running(application):
         # Every instance sets the same webhook; none deletes it on the way out, as others may still run.
         await application.bot.set_webhook(
-            settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES, max_connections=40
+            settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=Update.ALL_TYPES,
+            max_connections=40,
         )
         log.info("webhook at %s, listening on port %s", webhook_path(settings.webhook_url), settings.port)
-        if not stopping.is_set():
-            await server.serve()
-        watcher.cancel()
+        await serve_until(server, stopping)
         log.info("stopping: finishing the nudge batch in hand")
     log.info("stopped")
 
@@ -101,14 +131,19 @@ def stopping_signal() -> asyncio.Event:
     return stopping
 
 
-async def poll(application: RoadmapApplication) -> None:
-    """Poll until SIGINT/SIGTERM; in-flight updates finish before the process exits."""
+async def poll(application: RoadmapApplication, server: uvicorn.Server | None = None) -> None:
+    """Poll until SIGINT/SIGTERM, serving PORT meanwhile when given a server; in-flight updates
+    finish before the process exits."""
     stopping = stopping_signal()
     assert application.updater is not None, "polling needs the updater PTB builds by default"
     async with running(application):
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         log.info("polling as @%s", application.bot.username)
-        await stopping.wait()
+        if server is None:
+            await stopping.wait()
+        else:
+            log.info("serving the roadmap page, /healthz and /metrics on port %s", server.config.port)
+            await serve_until(server, stopping)
         log.info("stopping: finishing updates in flight")
         await application.updater.stop()
     log.info("stopped")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,9 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     port: int = 8080
+    # The Mini App's public HTTPS address (`https://<host>/app/`): the menu button and "Open as
+    # page" buttons lead there, and the bot serves the page on PORT (in polling mode too).
+    webapp_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     # A chat (the operator's) that gets a short summary of each error, at most one a minute.
@@ -46,6 +50,17 @@ class Settings(BaseSettings):
     def _no_trailing_slash(cls, value: str) -> str:
         """`http://host:8081/` and `http://host:8081` mean the same server."""
         return value.rstrip("/")
+
+    @field_validator("webapp_url")
+    @classmethod
+    def _https_page(cls, value: str | None) -> str | None:
+        """Telegram opens Mini Apps from HTTPS addresses only; the bot adds `?roadmap=` to it."""
+        if not value:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("WEBAPP_URL must be an https:// address without ?query or #fragment")
+        return value
 
     @field_validator("webhook_secret")
     @classmethod

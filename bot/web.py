@@ -1,6 +1,7 @@
-"""Webhook mode: a small ASGI app (Starlette) that takes Telegram's updates and answers
-/healthz and /metrics. PTB's own run_webhook serves only the webhook path; Starlette lets the
-health check and metrics live on the same port behind the same load balancer."""
+"""The bot's web server: a small ASGI app (Starlette) that answers /healthz and /metrics, takes
+Telegram's updates in webhook mode, and serves the roadmap page (webapp/) under /app/ when
+WEBAPP_URL is set. PTB's own run_webhook serves only the webhook path; Starlette lets the health
+check, the metrics and the page live on the same port behind the same load balancer."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from bot.metrics import DATABASE_ERRORS
@@ -68,12 +69,21 @@ def update_from(body: bytes, application: RoadmapApplication) -> Update:
         raise NotAnUpdate(f"unreadable: {type(error).__name__}") from error
 
 
-def build_web_app(application: RoadmapApplication, storage: Storage, webhook_url: str, secret: str) -> Starlette:
-    """The ASGI app: POST updates to the webhook path, GET /healthz and /metrics."""
+def build_web_app(
+    application: RoadmapApplication,
+    storage: Storage,
+    webhook_url: str | None,
+    secret: str | None,
+    *,
+    page: BaseRoute | None = None,
+) -> Starlette:
+    """The ASGI app: GET /healthz and /metrics; with a webhook, POST updates to its path; with
+    `page`, the roadmap page's routes."""
 
     async def telegram(request: Request) -> Response:
         """An update from Telegram, handled before we answer, so a crash makes Telegram send it again.
         Anything that is not an update gets 400 (413 when too big), never a 500 and never handling."""
+        assert secret is not None
         if not hmac.compare_digest(request.headers.get(SECRET_HEADER, "").encode(), secret.encode()):
             return Response("forbidden", status_code=403)
         try:
@@ -100,10 +110,9 @@ def build_web_app(application: RoadmapApplication, storage: Storage, webhook_url
         """Prometheus text format."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    return Starlette(
-        routes=[
-            Route(webhook_path(webhook_url), telegram, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", metrics, methods=["GET"]),
-        ]
-    )
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics, methods=["GET"])]
+    if webhook_url is not None:
+        routes.append(Route(webhook_path(webhook_url), telegram, methods=["POST"]))
+    if page is not None:
+        routes.append(page)
+    return Starlette(routes=routes)

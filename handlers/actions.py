@@ -65,6 +65,22 @@ class DoneAndNext:
 
 
 @dataclass(frozen=True, slots=True)
+class ShowStepMore:
+    """A step card with its longer parts (the practice task) shown."""
+
+    roadmap_id: str
+    step_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CountSharedTopic:
+    """Count a step done here because its topic was done in another roadmap (the date kept)."""
+
+    roadmap_id: str
+    step_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ShowLegend:
     """What the three signals mean, as a pop-up."""
 
@@ -208,6 +224,8 @@ Action = (
     | ShowStep
     | SetStepState
     | DoneAndNext
+    | ShowStepMore
+    | CountSharedTopic
     | ShowLegend
     | RemoveNote
     | SendCard

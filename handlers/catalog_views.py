@@ -22,7 +22,7 @@ from handlers.screens import (
     with_note,
 )
 from roadmaps import Catalog, Roadmap
-from storage import Progress, pace_of, started_roadmaps, weekly_streak
+from storage import Progress, countable_here, pace_of, started_roadmaps, weekly_streak
 
 MAX_PROGRESS_ENTRIES = 10
 NOT_STARTED = "You have not started a roadmap yet. Pick one:"
@@ -99,7 +99,19 @@ def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.da
         lines += ["", f"<b>{escape(roadmap.title)}</b>", progress_block(roadmap, progress)]
         if pace := pace_of(progress, roadmap, now):
             lines.append(pace_line(pace, now.date()))
-        lines.append(f"Next: {escape(next_step.title)}" if next_step else "🎉 Finished")
+        if next_step is not None:
+            lines.append(f"Next: {escape(next_step.title)}")
+        else:
+            lines.append("🎉 Completed" if progress.is_completed(roadmap) else "Every step is done or skipped")
+        if countable := countable_here(catalog, progresses, roadmap):
+            lines.append(countable_line(len(countable)))
         rows.append([button(roadmap.title, ShowRoadmap(roadmap.id))])
     rows.append([button("📚 All roadmaps", ShowCatalog())])
     return Screen("\n".join(lines), keyboard(rows))
+
+
+def countable_line(count: int) -> str:
+    """Steps of a roadmap whose topic was done in another one, waiting for a tap to count here."""
+    if count == 1:
+        return "🔗 1 step is done in another roadmap: open its card to count it here."
+    return f"🔗 {count} steps are done in another roadmap: open their cards to count them here."

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
+from handlers.screens import Links
 from roadmaps import Catalog
 from storage import Presence, Storage
 
@@ -29,6 +31,7 @@ class Services:
     clock: Callable[[], dt.datetime]
     presence: Presence
     alerts: OperatorAlerts | None = None  # error summaries for the operator's chat, if it has one
+    webapp_url: str | None = None  # the roadmap page (Mini App), when WEBAPP_URL is set
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -55,3 +58,22 @@ def chat_id_of(update: Update) -> int:
     """The chat an update belongs to; progress is the chat's, never the sender's."""
     assert update.effective_chat is not None, "handlers registered for chat updates only"
     return update.effective_chat.id
+
+
+@dataclass(frozen=True, slots=True)
+class InChat:
+    """Whom a handler answers: the chat (its progress is the chat's), the services, and where the
+    chat's link buttons may lead."""
+
+    chat_id: int
+    services: Services
+    links: Links
+
+
+def in_chat(update: Update, context: BotContext) -> InChat:
+    """The chat of an update; share links by the bot's username, and the page's button only in a
+    private chat and only when the page is served."""
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    links = Links(context.bot.username, context.services.webapp_url if private else None)
+    return InChat(chat_id_of(update), context.services, links)

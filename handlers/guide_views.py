@@ -22,6 +22,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("forget", "Delete everything about this chat"),
     ("help", "How this bot works"),
 )
+# The menu button's label when it opens the roadmap page (WEBAPP_URL set).
+PAGE_MENU_TEXT = "Roadmaps"
 OUT_OF_DATE = "This button is out of date. Send /roadmaps to start again."
 ONLY_IN_ITS_CHAT = "This button only works in the chat it was sent to."
 
@@ -33,10 +35,10 @@ def render_help() -> Screen:
         "🗺 <b>Roadmap bot</b> walks you through career roadmaps step by step and keeps your "
         "progress in this chat (a group shares one).\n\n"
         f"{commands}\n\n"
-        "Tap a step to read it, then ✅ Mark done, 🟡 Working on it or ⏭ Skip. "
-        "Reply to a step card to keep a note on it.\n\n"
-        "⏰ Once a week I nudge you toward your next step, on the weekday and hour you started "
-        "(UTC until you set /timezone)."
+        "Tap a step to read it, then ✅ Done · next ▶ (or Mark done, Working on it, Skip); "
+        "🛠 More ▾ shows a practice task. Reply to a step card to keep a note on it.\n\n"
+        "⏰ Once you mark a step, I nudge you weekly toward the next one, on the day and hour "
+        "you started (UTC until you set /timezone)."
     )
     return Screen(text)
 

@@ -6,11 +6,12 @@ from telegram import Message, Update
 
 from handlers.callback_data import RemoveNote, SetStepState, decode
 from handlers.catalog_views import render_catalog
-from handlers.context import BotContext, Services, chat_id_of
+from handlers.context import BotContext, Services, chat_id_of, in_chat
 from handlers.note_views import MAX_NOTE, render_note_needs_a_card, render_note_saved, render_note_too_long
 from handlers.replies import answer_tap, edit, reply, show
 from handlers.roadmap_views import ROADMAP_GONE, render_roadmap
-from handlers.step_views import NOTE_REMOVED, STEP_GONE, render_step
+from handlers.step_cards import step_card
+from handlers.step_views import NOTE_REMOVED, STEP_GONE
 from roadmaps import Roadmap, Step
 from storage import Progress, storable_text
 
@@ -34,7 +35,7 @@ async def note_from_reply(update: Update, context: BotContext) -> None:
     roadmap, step = found
     progress = await keep_note(update, services, roadmap, step, message.text)
     if progress is not None:
-        await edit(card, render_step(roadmap, step, progress))
+        await edit(card, await step_card(in_chat(update, context), roadmap, step, progress))
 
 
 async def note_command(update: Update, context: BotContext) -> None:
@@ -51,7 +52,7 @@ async def note_command(update: Update, context: BotContext) -> None:
     roadmap, step = current
     progress = await keep_note(update, services, roadmap, step, text)
     if progress is not None:
-        await show(update, render_step(roadmap, step, progress))
+        await show(update, await step_card(in_chat(update, context), roadmap, step, progress))
 
 
 async def on_note_button(update: Update, context: BotContext) -> None:
@@ -59,7 +60,8 @@ async def on_note_button(update: Update, context: BotContext) -> None:
     assert update.callback_query is not None
     action = decode(update.callback_query.data)
     assert isinstance(action, RemoveNote)
-    services, chat_id = context.services, chat_id_of(update)
+    chat = in_chat(update, context)
+    services, chat_id = chat.services, chat.chat_id
     roadmap = services.catalog.get(action.roadmap_id)
     step = roadmap.step(action.step_id) if roadmap else None
     if roadmap is None:
@@ -67,10 +69,10 @@ async def on_note_button(update: Update, context: BotContext) -> None:
         await answer_tap(update, render_catalog(services.catalog, progresses), ROADMAP_GONE)
     elif step is None:
         progress = await services.storage.progress.progress_of(chat_id, roadmap.id)
-        await answer_tap(update, render_roadmap(roadmap, progress, bot_username=context.bot.username), STEP_GONE)
+        await answer_tap(update, render_roadmap(roadmap, progress, links=chat.links), STEP_GONE)
     else:
         progress = await services.storage.progress.set_note(chat_id, roadmap.id, step, None, services.clock())
-        await answer_tap(update, render_step(roadmap, step, progress), NOTE_REMOVED)
+        await answer_tap(update, await step_card(chat, roadmap, step, progress), NOTE_REMOVED)
 
 
 async def keep_note(update: Update, services: Services, roadmap: Roadmap, step: Step, text: str) -> Progress | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from handlers.actions import (
+    CountSharedTopic,
     DoneAndNext,
     Noop,
     SetStepState,
@@ -14,6 +15,7 @@ from handlers.actions import (
     ShowNextStep,
     ShowRoadmap,
     ShowStep,
+    ShowStepMore,
 )
 from handlers.callback_data import decode
 from handlers.catalog_views import (
@@ -24,33 +26,55 @@ from handlers.catalog_views import (
     render_unknown_roadmap_note,
     render_welcome,
 )
-from handlers.context import BotContext, Services, chat_id_of
+from handlers.context import BotContext, InChat, chat_id_of, in_chat
 from handlers.reminder_views import with_new_reminder
 from handlers.replies import answer, answer_tap, show
 from handlers.roadmap_views import ROADMAP_GONE, render_roadmap
 from handlers.screens import SIGNALS_POP_UP, Screen
-from handlers.step_views import COMPLETED, COVERED, STATE_CHANGED, STEP_GONE, render_done_toast, render_step
+from handlers.step_cards import step_card, step_elsewhere
+from handlers.step_views import (
+    COMPLETED,
+    COVERED,
+    NOT_DONE_ELSEWHERE,
+    STATE_CHANGED,
+    STEP_GONE,
+    render_counted_toast,
+    render_done_toast,
+)
 from roadmaps import Roadmap, Step
 from storage import Changed, StepState
 
 # The buttons this feature answers.
-BUTTONS = (ShowCatalog, ShowRoadmap, ShowStep, SetStepState, DoneAndNext, ShowNextStep, ShowLegend, Noop)
+BUTTONS = (
+    ShowCatalog,
+    ShowRoadmap,
+    ShowStep,
+    ShowStepMore,
+    SetStepState,
+    DoneAndNext,
+    CountSharedTopic,
+    ShowNextStep,
+    ShowLegend,
+    Noop,
+)
+# The buttons about one step of a roadmap.
+StepAction = ShowStep | ShowStepMore | SetStepState | DoneAndNext | CountSharedTopic
 
 Result = tuple[Screen | None, str | None]
 
 
 async def start(update: Update, context: BotContext) -> None:
     """/start: the welcome and the catalog; /start <roadmap-id> (a deep link) opens that roadmap."""
-    services, chat_id = context.services, chat_id_of(update)
-    note = None
+    chat = in_chat(update, context)
+    services, note = chat.services, None
     if context.args:
         roadmap = services.catalog.get(context.args[0])
         if roadmap is not None:
-            progress = await services.storage.progress.progress_of(chat_id, roadmap.id)
-            await show(update, render_roadmap(roadmap, progress, bot_username=context.bot.username))
+            progress = await services.storage.progress.progress_of(chat.chat_id, roadmap.id)
+            await show(update, render_roadmap(roadmap, progress, links=chat.links))
             return
         note = render_unknown_roadmap_note(context.args[0])
-    progresses = await services.storage.progress.progress_of_chat(chat_id)
+    progresses = await services.storage.progress.progress_of_chat(chat.chat_id)
     await show(update, render_welcome(services.catalog, progresses, note))
 
 
@@ -70,8 +94,9 @@ async def show_progress(update: Update, context: BotContext) -> None:
 
 async def show_next_step(update: Update, context: BotContext) -> None:
     """/next: the card of the next step: the roadmap in focus's, or the next started one's."""
-    services, chat_id = context.services, chat_id_of(update)
-    place = await services.storage.progress.place_of(chat_id, services.catalog)
+    chat = in_chat(update, context)
+    services = chat.services
+    place = await services.storage.progress.place_of(chat.chat_id, services.catalog)
     if place.next is None:
         started = place.started
         await show(
@@ -79,15 +104,15 @@ async def show_next_step(update: Update, context: BotContext) -> None:
         )
         return
     roadmap, _, step = place.next
-    progress = await services.storage.progress.open_step(chat_id, roadmap.id, step, services.clock())
-    await show(update, render_step(roadmap, step, progress))
+    progress = await services.storage.progress.open_step(chat.chat_id, roadmap.id, step, services.clock())
+    await show(update, await step_card(chat, roadmap, step, progress))
 
 
 async def on_roadmap_button(update: Update, context: BotContext) -> None:
     """A tap on the catalog, a roadmap or a step card: one storage call, a view, an edit, an answer."""
     assert update.callback_query is not None
     action = decode(update.callback_query.data)
-    services, chat_id = context.services, chat_id_of(update)
+    chat = in_chat(update, context)
     match action:
         case Noop():
             screen, note = None, None
@@ -95,84 +120,114 @@ async def on_roadmap_button(update: Update, context: BotContext) -> None:
             await answer(update.callback_query, SIGNALS_POP_UP, alert=True)
             return
         case ShowCatalog():
-            screen, note = await catalog(chat_id, services), None
-        case ShowRoadmap() | ShowNextStep() | ShowStep() | SetStepState() | DoneAndNext():
-            screen, note = await within_roadmap(action, chat_id, services, context.bot.username)
+            screen, note = await catalog(chat), None
+        case (
+            ShowRoadmap()
+            | ShowNextStep()
+            | ShowStep()
+            | ShowStepMore()
+            | SetStepState()
+            | DoneAndNext()
+            | CountSharedTopic()
+        ):
+            screen, note = await within_roadmap(action, chat)
         case _:
             raise AssertionError(f"not a roadmap button: {action!r}")
     await answer_tap(update, screen, note)
 
 
-async def within_roadmap(
-    action: ShowRoadmap | ShowNextStep | ShowStep | SetStepState | DoneAndNext,
-    chat_id: int,
-    services: Services,
-    bot_username: str | None,
-) -> Result:
+async def within_roadmap(action: ShowRoadmap | ShowNextStep | StepAction, chat: InChat) -> Result:
     """Buttons about a roadmap and its steps; ids that no longer exist get the current view."""
+    services = chat.services
     storage, now = services.storage.progress, services.clock()
     roadmap = services.catalog.get(action.roadmap_id)
     if roadmap is None:
-        return await catalog(chat_id, services), ROADMAP_GONE
+        return await catalog(chat), ROADMAP_GONE
     if isinstance(action, ShowRoadmap | ShowNextStep):
-        progress = await storage.progress_of(chat_id, roadmap.id)
+        progress = await storage.progress_of(chat.chat_id, roadmap.id)
         next_step = progress.next_step(roadmap) if isinstance(action, ShowNextStep) else None
         if next_step is None:
             page = action.page if isinstance(action, ShowRoadmap) else None
-            return render_roadmap(roadmap, progress, page, bot_username=bot_username), None
-        return render_step(roadmap, next_step, await storage.open_step(chat_id, roadmap.id, next_step, now)), None
+            return render_roadmap(roadmap, progress, page, links=chat.links), None
+        progress = await storage.open_step(chat.chat_id, roadmap.id, next_step, now)
+        return await step_card(chat, roadmap, next_step, progress), None
     step = roadmap.step(action.step_id)
     if step is None:
-        progress = await storage.progress_of(chat_id, roadmap.id)
-        return render_roadmap(roadmap, progress, bot_username=bot_username), STEP_GONE
+        progress = await storage.progress_of(chat.chat_id, roadmap.id)
+        return render_roadmap(roadmap, progress, links=chat.links), STEP_GONE
+    return await on_step(action, chat, roadmap, step)
+
+
+async def on_step(action: StepAction, chat: InChat, roadmap: Roadmap, step: Step) -> Result:
+    """A button about one step that exists: open its card (with more or less of it), or change it."""
     if isinstance(action, SetStepState):
-        return await mark_step(chat_id, services, roadmap, step, action.state)
+        return await mark_step(chat, roadmap, step, action.state)
     if isinstance(action, DoneAndNext):
-        return await done_and_next(chat_id, services, roadmap, step)
-    return render_step(roadmap, step, await storage.open_step(chat_id, roadmap.id, step, now)), None
+        return await done_and_next(chat, roadmap, step)
+    if isinstance(action, CountSharedTopic):
+        return await count_shared_topic(chat, roadmap, step)
+    services = chat.services
+    progress = await services.storage.progress.open_step(chat.chat_id, roadmap.id, step, services.clock())
+    return await step_card(chat, roadmap, step, progress, more=isinstance(action, ShowStepMore)), None
 
 
-async def catalog(chat_id: int, services: Services) -> Screen:
+async def catalog(chat: InChat) -> Screen:
     """Every roadmap, started ones with their percentage."""
-    return render_catalog(services.catalog, await services.storage.progress.progress_of_chat(chat_id))
+    services = chat.services
+    return render_catalog(services.catalog, await services.storage.progress.progress_of_chat(chat.chat_id))
 
 
-async def mark_step(chat_id: int, services: Services, roadmap: Roadmap, step: Step, state: StepState) -> Result:
+async def mark_step(chat: InChat, roadmap: Roadmap, step: Step, state: StepState) -> Result:
     """✅ Mark done, 🟡 Working on it, ⏭ Skip or ↩️ Undo on a card: the card shows the new state
     (its note kept), and says so when it completed the roadmap or turned the reminder on."""
-    changed = await services.storage.progress.set_step_state(chat_id, roadmap.id, step, state, services.clock())
-    return await card_after(chat_id, changed, services, roadmap, step, STATE_CHANGED[state])
+    services = chat.services
+    changed = await services.storage.progress.set_step_state(chat.chat_id, roadmap.id, step, state, services.clock())
+    return await card_after(chat, changed, roadmap, step, STATE_CHANGED[state])
 
 
-async def done_and_next(chat_id: int, services: Services, roadmap: Roadmap, step: Step) -> Result:
+async def done_and_next(chat: InChat, roadmap: Roadmap, step: Step) -> Result:
     """✅ Done · next: mark the step done and open the next unfinished one in the same edit; when
     none is left, the card of this one says where the roadmap stands."""
-    storage, now = services.storage.progress, services.clock()
-    changed = await storage.set_step_state(chat_id, roadmap.id, step, StepState.DONE, now)
+    storage, now = chat.services.storage.progress, chat.services.clock()
+    changed = await storage.set_step_state(chat.chat_id, roadmap.id, step, StepState.DONE, now)
     onward = changed.after.next_step_after(roadmap, step)
     if onward is None:
-        return await card_after(chat_id, changed, services, roadmap, step, STATE_CHANGED[StepState.DONE])
-    progress = await storage.open_step(chat_id, roadmap.id, onward, now)
-    screen = with_new_reminder(render_step(roadmap, onward, progress), changed.new_reminder)
-    return screen, render_done_toast(roadmap, step)
+        return await card_after(chat, changed, roadmap, step, STATE_CHANGED[StepState.DONE])
+    progress = await storage.open_step(chat.chat_id, roadmap.id, onward, now)
+    card = await step_card(chat, roadmap, onward, progress)
+    return with_new_reminder(card, changed.new_reminder), render_done_toast(roadmap, step)
 
 
-async def card_after(
-    chat_id: int, changed: Changed, services: Services, roadmap: Roadmap, step: Step, note: str
-) -> Result:
+async def count_shared_topic(chat: InChat, roadmap: Roadmap, step: Step) -> Result:
+    """✅ Count it here: a step whose topic was done in another roadmap is marked done here, on the
+    day it was done there; when it no longer is (undone there, or done here already), the card
+    says so and changes nothing."""
+    storage, now = chat.services.storage.progress, chat.services.clock()
+    progress = await storage.progress_of(chat.chat_id, roadmap.id)
+    elsewhere = await step_elsewhere(chat, roadmap, step, progress)
+    if elsewhere is None:
+        progress = await storage.open_step(chat.chat_id, roadmap.id, step, now)
+        return await step_card(chat, roadmap, step, progress), NOT_DONE_ELSEWHERE
+    done_there = elsewhere.mark.changed_at
+    changed = await storage.set_step_state(chat.chat_id, roadmap.id, step, StepState.DONE, now, marked_at=done_there)
+    return await card_after(chat, changed, roadmap, step, render_counted_toast(elsewhere))
+
+
+async def card_after(chat: InChat, changed: Changed, roadmap: Roadmap, step: Step, note: str) -> Result:
     """A card after its step changed: a celebration when this completed the roadmap."""
     completed = changed.after.is_completed(roadmap) and not changed.before.is_completed(roadmap)
     covered = changed.after.is_covered(roadmap) and not changed.before.is_covered(roadmap)
-    onward = await next_roadmap(chat_id, roadmap, services) if completed else None
-    card = render_step(roadmap, step, changed.after, celebrate=completed, next_roadmap=onward)
+    onward = await next_roadmap(chat, roadmap) if completed else None
+    card = await step_card(chat, roadmap, step, changed.after, celebrate=completed, next_roadmap=onward)
     toast = COMPLETED if completed else COVERED if covered else note
     return with_new_reminder(card, changed.new_reminder), toast
 
 
-async def next_roadmap(chat_id: int, completed: Roadmap, services: Services) -> Roadmap | None:
+async def next_roadmap(chat: InChat, completed: Roadmap) -> Roadmap | None:
     """Where a learner who completed a roadmap could go next: the first roadmap after it in the
     catalog (going round) that they have not started; None when they started them all."""
-    started = {p.roadmap_id for p in await services.storage.progress.progress_of_chat(chat_id) if p.started}
-    roadmaps = list(services.catalog)
+    progresses = await chat.services.storage.progress.progress_of_chat(chat.chat_id)
+    started = {p.roadmap_id for p in progresses if p.started}
+    roadmaps = list(chat.services.catalog)
     after = roadmaps.index(completed) + 1 if completed in roadmaps else 0
     return next((r for r in roadmaps[after:] + roadmaps[:after] if r.id not in started), None)

@@ -8,7 +8,19 @@ from html import escape
 from telegram import InlineKeyboardButton
 
 from handlers.actions import Noop, SendCard, ShowCatalog, ShowLegend, ShowRoadmap, ShowStep
-from handlers.screens import STATE_ICON, Screen, button, keyboard, progress_bar, progress_line, signals_line
+from handlers.screens import (
+    NO_LINKS,
+    STATE_ICON,
+    Links,
+    Screen,
+    button,
+    effort_words,
+    keyboard,
+    page_button,
+    progress_bar,
+    progress_line,
+    signals_line,
+)
 from handlers.sharing_views import share_link
 from roadmaps import SIGNALS_LEGEND, Roadmap, Step
 from storage import Progress
@@ -52,11 +64,9 @@ def page_count(roadmap: Roadmap) -> int:
     return len(pages_of(roadmap))
 
 
-def render_roadmap(
-    roadmap: Roadmap, progress: Progress, page: int | None = None, *, bot_username: str | None = None
-) -> Screen:
+def render_roadmap(roadmap: Roadmap, progress: Progress, page: int | None = None, *, links: Links = NO_LINKS) -> Screen:
     """A roadmap: on its first page what it is, how to read its signals and the progress; on every
-    page its steps as buttons under their sections; where it stands; share."""
+    page its steps as buttons under their sections; where it stands; the page; share."""
     pages = pages_of(roadmap)
     next_step = progress.next_step(roadmap)
     if page is None:
@@ -70,7 +80,7 @@ def render_roadmap(
         where = f" · {escape(' · '.join(sections))}" if sections else ""
         lines += ["", f"<i>Steps {first}–{first + len(pages[page]) - 1} of {len(roadmap.steps)}{where}</i>"]
     rows = [*step_rows(roadmap, progress, pages[page]), paging_row(roadmap, page, len(pages))]
-    rows += [way_on(roadmap, progress), last_row(roadmap, progress, bot_username, first_page=page == 0)]
+    rows += [way_on(roadmap, progress), page_button(links, roadmap), last_row(roadmap, links, first_page=page == 0)]
     return Screen("\n".join(lines), keyboard(rows))
 
 
@@ -80,7 +90,7 @@ def roadmap_heading(roadmap: Roadmap, progress: Progress, *, first_page: bool) -
     bar = progress_bar(progress.done_count(roadmap), len(roadmap.steps))
     if not first_page:
         return [title, f"{bar} {progress_line(roadmap, progress)}"]
-    return [
+    lines = [
         title,
         escape(roadmap.summary),
         "",
@@ -92,6 +102,9 @@ def roadmap_heading(roadmap: Roadmap, progress: Progress, *, first_page: bool) -
         bar,
         progress_line(roadmap, progress),
     ]
+    if effort := progress.effort_left(roadmap):
+        lines.append(f"⏱ {effort_words(effort, left=True)}")
+    return lines
 
 
 def standing(roadmap: Roadmap, progress: Progress) -> list[str]:
@@ -137,13 +150,11 @@ def way_on(roadmap: Roadmap, progress: Progress) -> list[InlineKeyboardButton]:
     return [button("📊 My card", SendCard(roadmap.id))] if progress.started else []
 
 
-def last_row(
-    roadmap: Roadmap, progress: Progress, bot_username: str | None, *, first_page: bool
-) -> list[InlineKeyboardButton]:
+def last_row(roadmap: Roadmap, links: Links, *, first_page: bool) -> list[InlineKeyboardButton]:
     """All roadmaps, what the signals mean (on pages without the legend), share."""
     row = [button("📚 All roadmaps", ShowCatalog())]
     if not first_page:
         row.append(button("ℹ️ Signals", ShowLegend()))
-    if bot_username:
-        row.append(InlineKeyboardButton("📤 Share", url=share_link(bot_username, roadmap)))
+    if links.bot_username:
+        row.append(InlineKeyboardButton("📤 Share", url=share_link(links.bot_username, roadmap)))
     return row

@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, WebAppInfo
 
 from handlers.callback_data import Action, encode
-from roadmaps import SIGNALS_LEGEND, Roadmap, Signals
+from roadmaps import SIGNALS_LEGEND, Effort, Roadmap, Signals
 from storage import Pace, Progress, StepState, percent, progress_line
 
 BAR_CELLS = 10
@@ -42,6 +42,26 @@ class Screen:
         return self.keyboard is None or isinstance(self.keyboard, InlineKeyboardMarkup)
 
 
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Where a screen's link buttons may lead, in this chat: the bot's username (share links) and
+    the roadmap page's address (WEBAPP_URL; private chats only: Telegram refuses page buttons
+    elsewhere). None: no such button."""
+
+    bot_username: str | None = None
+    page_url: str | None = None
+
+
+NO_LINKS = Links()
+
+
+def page_button(links: Links, roadmap: Roadmap) -> list[InlineKeyboardButton]:
+    """🗺 Open as page: the roadmap on the Mini App, inside Telegram; nothing without a page."""
+    if links.page_url is None:
+        return []
+    return [InlineKeyboardButton("🗺 Open as page", web_app=WebAppInfo(f"{links.page_url}?roadmap={roadmap.id}"))]
+
+
 def button(label: str, action: Action) -> InlineKeyboardButton:
     """An inline button that asks for an action."""
     return InlineKeyboardButton(label, callback_data=encode(action))
@@ -66,6 +86,13 @@ def with_note(note: str | None, text: str) -> str:
 def signals_line(signals: Signals) -> str:
     """`Importance High · Market demand Medium · Automation risk Low`, as the seed page says it."""
     return " · ".join(f"{name} <b>{level}</b>" for name, level in signals.labelled())
+
+
+def effort_words(effort: Effort, *, left: bool = False) -> str:
+    """An effort range as people say it: "About 10–20 hours", "About 40–80 hours left"."""
+    hours = f"{effort.low}" if effort.low == effort.high else f"{effort.low}–{effort.high}"
+    unit = "hour" if effort.high == 1 else "hours"
+    return f"About {hours} {unit}{' left' if left else ''}"
 
 
 def progress_bar(done: int, total: int) -> str:

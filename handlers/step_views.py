@@ -9,11 +9,32 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.actions import DoneAndNext, RemoveNote, SendCard, SetStepState, ShowCatalog, ShowRoadmap, ShowStep
+from handlers.actions import (
+    CountSharedTopic,
+    DoneAndNext,
+    RemoveNote,
+    SendCard,
+    SetStepState,
+    ShowCatalog,
+    ShowRoadmap,
+    ShowStep,
+    ShowStepMore,
+)
 from handlers.roadmap_views import page_of
-from handlers.screens import MAX_MESSAGE, Screen, button, keyboard, progress_line, signals_line
+from handlers.screens import (
+    MAX_MESSAGE,
+    NO_LINKS,
+    Links,
+    Screen,
+    button,
+    effort_words,
+    keyboard,
+    page_button,
+    progress_line,
+    signals_line,
+)
 from roadmaps import Roadmap, Step
-from storage import Progress, StepState
+from storage import DoneElsewhere, Progress, StepState
 
 # What a tap on a state button says, in the toast.
 STATE_CHANGED = {
@@ -25,6 +46,7 @@ STATE_CHANGED = {
 COMPLETED = "🎉 Roadmap completed!"
 COVERED = "Every step is done or skipped"
 NOTE_REMOVED = "🗑 Note removed"
+NOT_DONE_ELSEWHERE = "That topic is not done in another roadmap: nothing to count."
 STEP_GONE = "That step is no longer in this roadmap. Here is the roadmap as it is now."
 
 # States with something left to do: their cards offer done-and-next.
@@ -53,11 +75,16 @@ def render_step(
     *,
     celebrate: bool = False,
     next_roadmap: Roadmap | None = None,
+    more: bool = False,
+    elsewhere: DoneElsewhere | None = None,
+    links: Links = NO_LINKS,
 ) -> Screen:
-    """A step card: what the step is, its signals, resources, state and the buttons to change it.
+    """A step card: what the step is and why it matters, its signals and effort, when it counts as
+    done, resources, state, and the buttons to change it. `more`: with its practice task.
+    `elsewhere`: its topic was done in another roadmap; say so, and offer to count it here.
     `celebrate`: this tap completed the roadmap (every step done): say so, and offer the progress
     card and the next roadmap."""
-    text = step_text(roadmap, step, progress)
+    text = step_text(roadmap, step, progress, more=more, elsewhere=elsewhere)
     if celebrate:
         text += (
             f"\n\n🎉 <b>You completed {escape(roadmap.title)}!</b> Every step is done. "
@@ -71,22 +98,50 @@ def render_step(
         text += note_block(note.text, room=MAX_MESSAGE - len(text))
     else:
         text += "\n\n<i>📝 Reply to this card to keep a note on this step.</i>"
-    return Screen(text, step_keyboard(roadmap, step, progress, celebrate=celebrate, next_roadmap=next_roadmap))
+    keys = step_keyboard(
+        roadmap, step, progress, celebrate=celebrate, next_roadmap=next_roadmap, more=more, elsewhere=elsewhere
+    )
+    if page := page_button(links, roadmap):
+        keys = InlineKeyboardMarkup([*keys.inline_keyboard, page])
+    return Screen(text, keys)
 
 
-def step_text(roadmap: Roadmap, step: Step, progress: Progress) -> str:
-    """The card's text up to its progress line: heading, what the step is, resources, state."""
+def step_text(
+    roadmap: Roadmap, step: Step, progress: Progress, *, more: bool = False, elsewhere: DoneElsewhere | None = None
+) -> str:
+    """The card's text up to its progress line: heading, what the step is and why, signals and
+    effort, when it is done, the practice task (with `more`), resources, state."""
     heading = f"🗺 {escape(roadmap.title)} · <b>Step {roadmap.number_of(step)} of {len(roadmap.steps)}</b>"
     if step.section:
         heading += f" · {escape(step.section)}"
-    lines = [heading, "", f"<b>{escape(step.title)}</b>", escape(step.summary), "", signals_line(step.signals)]
+    lines = [heading, "", f"<b>{escape(step.title)}</b>", escape(step.summary)]
+    if step.why:
+        lines.append(f"<i>Why it matters: {escape(step.why)}</i>")
+    lines += ["", signals_line(step.signals)]
+    if step.effort_hours:
+        lines.append(f"⏱ {effort_words(step.effort_hours)}")
+    if step.done_when:
+        lines += ["", "☑️ <b>Done when</b>", *(f"▫️ {escape(outcome)}" for outcome in step.done_when)]
+    if more and step.practice:
+        lines += ["", "🛠 <b>Practice</b>", escape(step.practice)]
     if step.resources:
         lines += ["", "📚 <b>Resources</b>"]
         lines += [f'• <a href="{escape(r.url, quote=True)}">{escape(r.title)}</a>' for r in step.resources]
     mark = progress.mark_of(step)
-    lines += ["", state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None)]
+    lines.append("")
+    if elsewhere is not None:
+        lines.append(done_elsewhere_line(elsewhere))
+    lines.append(state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None))
     lines.append(progress_line(roadmap, progress))
     return "\n".join(lines)
+
+
+def done_elsewhere_line(elsewhere: DoneElsewhere) -> str:
+    """Where the step's topic was done, and when; the card's button counts it here."""
+    return (
+        f"✅ Done in {escape(elsewhere.roadmap.title)} on {elsewhere.mark.changed_at:%-d %b %Y}"
+        " (“Count it here” marks it done here too)"
+    )
 
 
 def step_keyboard(
@@ -96,11 +151,15 @@ def step_keyboard(
     *,
     celebrate: bool = False,
     next_roadmap: Roadmap | None = None,
+    more: bool = False,
+    elsewhere: DoneElsewhere | None = None,
 ) -> InlineKeyboardMarkup:
-    """The card's buttons: done and on to the next step in one tap, change the state, walk to the
-    neighbours, a way on when the roadmap is completed or covered, remove the note, go back."""
+    """The card's buttons: count a topic done elsewhere, done and on to the next step in one tap,
+    change the state, walk to the neighbours, a way on when the roadmap is completed or covered,
+    remove the note, more or less of the card, go back."""
     number = roadmap.number_of(step)
     state = progress.state_of(step)
+    shared = [button("✅ Count it here", CountSharedTopic(roadmap.id, step.id))] if elsewhere else []
     one_tap = [button("✅ Done · next ▶", DoneAndNext(roadmap.id, step.id))] if state in OPEN else []
     change_row = [button(label, SetStepState(roadmap.id, step.id, target)) for label, target in STATE_BUTTONS[state]]
     before, after = roadmap.neighbours(step)
@@ -111,9 +170,11 @@ def step_keyboard(
         neighbour_row.append(button(f"Step {number + 1} ▶", ShowStep(roadmap.id, after.id)))
     note_row = [button("🗑 Remove note", RemoveNote(roadmap.id, step.id))] if progress.note_of(step) else []
     back_row = [button("🗺 Back to roadmap", ShowRoadmap(roadmap.id, page_of(roadmap, step)))]
-    return keyboard(
-        [one_tap, change_row, neighbour_row, *ways_on(roadmap, progress, celebrate, next_roadmap), note_row, back_row]
-    )
+    if step.practice:
+        toggle = ("Less ▴", ShowStep(roadmap.id, step.id)) if more else ("🛠 More ▾", ShowStepMore(roadmap.id, step.id))
+        back_row.insert(0, button(*toggle))
+    ways = ways_on(roadmap, progress, celebrate, next_roadmap)
+    return keyboard([shared, one_tap, change_row, neighbour_row, *ways, note_row, back_row])
 
 
 def ways_on(
@@ -156,3 +217,8 @@ def state_line(state: StepState, changed_at: dt.datetime | None) -> str:
 def render_done_toast(roadmap: Roadmap, step: Step) -> str:
     """The toast of ✅ Done · next: which step was marked, and how to take it back."""
     return f"✅ Step {roadmap.number_of(step)} done. To undo: ◀ back to it, then ↩️ Undo."
+
+
+def render_counted_toast(elsewhere: DoneElsewhere) -> str:
+    """The toast of ✅ Count it here: where it was done, and that it counts here now."""
+    return f"✅ Counted here: done in {elsewhere.roadmap.title} on {elsewhere.mark.changed_at:%-d %b %Y}"

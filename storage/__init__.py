@@ -28,6 +28,7 @@ from storage.progress import (
 from storage.progress_store import Changed, ProgressStore
 from storage.reminder_store import ReminderStore
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
+from storage.topics import DoneElsewhere, countable_here, done_elsewhere
 
 
 class Storage:
@@ -59,6 +60,7 @@ __all__ = [
     "Database",
     "DatabaseError",
     "DatabaseUnavailable",
+    "DoneElsewhere",
     "Mark",
     "Note",
     "NudgeOutcome",
@@ -73,9 +75,11 @@ __all__ = [
     "SavedRoadmap",
     "StepState",
     "Storage",
+    "countable_here",
     "create_engine",
     "current_revision",
     "digest_of",
+    "done_elsewhere",
     "done_since",
     "head_revision",
     "kept_roadmaps",

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from roadmaps import Catalog, Roadmap, Step
+from roadmaps import Catalog, Effort, Roadmap, Step
 
 
 class StepState(enum.Enum):
@@ -101,6 +101,18 @@ class Progress:
     def skipped_steps(self, roadmap: Roadmap) -> list[Step]:
         """The steps skipped, in order: what a covered roadmap can revisit."""
         return [step for step in roadmap.steps if self.state_of(step) is StepState.SKIPPED]
+
+    def effort_left(self, roadmap: Roadmap) -> Effort | None:
+        """The hours the steps still to do (not started or in progress) take, summed over those
+        with an estimate; None when none of them has one."""
+        efforts = [
+            step.effort_hours
+            for step in roadmap.steps
+            if step.effort_hours is not None and self.state_of(step) in (StepState.TODO, StepState.WORKING)
+        ]
+        if not efforts:
+            return None
+        return Effort(sum(effort.low for effort in efforts), sum(effort.high for effort in efforts))
 
 
 @dataclass(frozen=True, slots=True)

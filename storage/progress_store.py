@@ -94,11 +94,20 @@ class ProgressStore:
             return await read_progress(connection, chat_id, roadmap_id)
 
     async def set_step_state(
-        self, chat_id: int, roadmap_id: str, step: Step, state: StepState, now: dt.datetime
+        self,
+        chat_id: int,
+        roadmap_id: str,
+        step: Step,
+        state: StepState,
+        now: dt.datetime,
+        *,
+        marked_at: dt.datetime | None = None,
     ) -> Changed:
         """Set a step's state under its current id, dropping marks under its former ids; the card
         becomes the chat's current one and the roadmap the latest changed (started, if it was not).
-        A step already in that state is left as it is, with the day it got there."""
+        A step already in that state is left as it is, with the day it got there. `marked_at`: the
+        day the mark carries when it is not now (a topic done in another roadmap, counted here)."""
+        marked_at = marked_at or now
         async with self.database.writing() as connection:
             before = await read_progress(connection, chat_id, roadmap_id)
             if before.state_of(step) is state:
@@ -112,13 +121,13 @@ class ProgressStore:
             if stale_ids:
                 await connection.execute(self._forget_marks, {"c": chat_id, "r": roadmap_id, "ids": stale_ids})
             if state is not StepState.TODO:
-                row = {"c": chat_id, "r": roadmap_id, "s": step.id, "state": state.value, "at": now}
+                row = {"c": chat_id, "r": roadmap_id, "s": step.id, "state": state.value, "at": marked_at}
                 await connection.execute(self._upsert_mark, row)
         # The transaction read the marks and changed one step; the rest of the chat's updates
         # wait their turn (one chat's updates run one at a time), so "after" needs no second read.
         marks = {step_id: mark for step_id, mark in before.marks.items() if step_id not in step.ids}
         if state is not StepState.TODO:
-            marks[step.id] = Mark(state, now)
+            marks[step.id] = Mark(state, marked_at)
         return Changed(before, Progress(roadmap_id, marks, started=True, notes=before.notes), new_reminder)
 
     async def set_note(self, chat_id: int, roadmap_id: str, step: Step, text: str | None, now: dt.datetime) -> Progress:

@@ -46,7 +46,15 @@ ALLOWED_TAGS = {
 _BAD_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);)")
 _BAD_LT = re.compile(r"<(?!/?(?:" + "|".join(sorted(ALLOWED_TAGS, key=len, reverse=True)) + r")[\s>])")
 # Parameters PTB sends JSON-encoded when it posts a form.
-_JSON_PARAMS = {"reply_markup", "link_preview_options", "allowed_updates", "commands", "scope", "entities"}
+_JSON_PARAMS = {
+    "reply_markup",
+    "link_preview_options",
+    "allowed_updates",
+    "commands",
+    "scope",
+    "entities",
+    "menu_button",
+}
 _INT_PARAMS = {"chat_id", "message_id", "offset", "limit", "timeout", "user_id"}
 
 
@@ -163,6 +171,7 @@ class FakeBotAPI:
         self._sent_times: deque[float] = deque()
         self._last_sent: dict[int, int] = {}
         self.flooded = 0
+        self.menu_button: dict[str, Any] | None = None  # what setChatMenuButton set, for every chat
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -467,6 +476,13 @@ class FakeBotAPI:
         self.commands = list(params["commands"])
         return True
 
+    def _api_setChatMenuButton(self, params: dict[str, Any]) -> bool:
+        button = params.get("menu_button") or {"type": "default"}
+        if button.get("type") == "web_app":
+            _check_web_app(button.get("web_app") or {})
+        self.menu_button = button
+        return True
+
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         self._check_flood()
         chat_id = int(params["chat_id"])
@@ -550,7 +566,7 @@ class FakeBotAPI:
         markup = params.get("reply_markup")
         if message.reply_markup == markup:
             raise _BadRequest("message is not modified: specified new message content and reply markup are the same")
-        _, _, markup = self._checked_content({"text": message.html, "reply_markup": markup})
+        _, _, markup = self._checked_content({"text": message.html, "reply_markup": markup, "chat_id": message.chat_id})
         message.reply_markup = markup
         message.edits += 1
         return self._as_json(message)
@@ -563,6 +579,8 @@ class FakeBotAPI:
         return True
 
     def _checked_content(self, params: dict[str, Any]) -> tuple[str, str, dict[str, Any] | None]:
+        """The HTML, the text it shows and the buttons, checked as Telegram checks them (a page
+        button only in a private chat, with an HTTPS address)."""
         html = params.get("text") or ""
         if params.get("parse_mode") == "HTML" and self.check_html:
             try:
@@ -585,6 +603,10 @@ class FakeBotAPI:
             data = b.get("callback_data")
             if data is not None and not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA:
                 raise _BadRequest("BUTTON_DATA_INVALID")
+            if "web_app" in b:
+                if int(params.get("chat_id") or 0) <= 0:
+                    raise _BadRequest("BUTTON_TYPE_INVALID")
+                _check_web_app(b["web_app"])
         return html, text, markup
 
     def _as_json(self, message: BotMessage) -> dict[str, Any]:
@@ -606,6 +628,13 @@ class _BadRequest(Exception):
 
 class _Flooded(Exception):
     pass
+
+
+def _check_web_app(web_app: dict[str, Any]) -> None:
+    """A Mini App's address, as Telegram checks it: HTTPS only."""
+    url = str(web_app.get("url") or "")
+    if not url.startswith("https://"):
+        raise _BadRequest(f"inline keyboard button Web App URL '{url}' is invalid: Only HTTPS links are allowed")
 
 
 def _chat(chat_id: int) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import pytest
 from handlers.guide_views import COMMANDS
 from tests.databases import ProcessDatabase
 from tests.fakebotapi import TOKEN, BotMessage, FakeBotAPI, FakeBotAPIServer
+from tests.miniapp import authorization, init_data
 from tests.process import ROADMAP_BOT, environment, roadmap_bot
 from tests.support import find_button
 
@@ -109,10 +110,10 @@ def running_bot(
         process = subprocess.Popen([ROADMAP_BOT, "run"], cwd=database.directory, env=env, stderr=log_file)
     try:
         api.wait_for(lambda: len(api.calls_of("getUpdates" if mode == "polling" else "setWebhook")) > ready_calls, 30)
-        if mode == "webhook":
+        if mode == "webhook" or "WEBAPP_URL" in more:
             deadline = time.monotonic() + 30
             while not _listening(port):
-                assert time.monotonic() < deadline, "the webhook never listened"
+                assert time.monotonic() < deadline, "the web server never listened"
                 time.sleep(0.05)
         yield process
     finally:
@@ -265,3 +266,49 @@ def test_a_person_walks_a_roadmap_to_its_end_with_done_and_next_one_tap_a_step(
     done = database.rows("SELECT count(*) FROM step_states WHERE chat_id = :chat AND state = 'done'", chat=CHAT)
     assert done == [(10,)]
     assert " ERROR " not in log.read_text() and "Traceback" not in log.read_text()
+
+
+def put(port: int, path: str, body: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        json.dumps(body).encode(),
+        {"Content-Type": "application/json", **headers},
+        method="PUT",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_a_polling_bot_with_a_page_serves_it_and_a_mark_there_shows_in_the_chat(
+    tmp_path: Path, process_database: ProcessDatabase
+) -> None:
+    api, database, log, port = FakeBotAPI(), process_database, tmp_path / "bot.log", free_port()
+    page = "https://bot.example.org/app/"
+    with FakeBotAPIServer(api) as server:
+        with running_bot(server, database, log, "polling", port, WEBAPP_URL=page, PORT=str(port)) as process:
+            assert api.menu_button == {"type": "web_app", "text": "Roadmaps", "web_app": {"url": page}}
+            person = HttpChat(api, CHAT)
+            view = person.send("/start backend-engineer-ai-era")
+            [opener] = [b for row in view.buttons for b in row if "web_app" in b]
+            assert opener["web_app"]["url"] == f"{page}?roadmap=backend-engineer-ai-era"
+
+            assert get(port, "/healthz")[0] == 200
+            status, html = get(port, "/app/")
+            assert status == 200 and "app.js" in html
+            mark = "/app/api/roadmaps/backend-engineer-ai-era/steps/typed-language-and-git/state"
+            signed = init_data({"id": CHAT, "first_name": "Ada"}, signed_at=dt.datetime.now(dt.UTC))
+            assert put(port, mark, {"state": "done"}, authorization(signed))[0] == 200
+            assert put(port, mark, {"state": "skipped"}, authorization(signed + "0"))[0] == 401
+            assert "10% · 1 of 10 steps done" in person.send("/progress").text
+            metrics = get(port, "/metrics")[1]
+            assert 'roadmap_bot_webapp_requests_total{endpoint="mark",status="200"} 1.0' in metrics
+            assert 'roadmap_bot_webapp_auth_failures_total{reason="bad_hash"} 1.0' in metrics
+        assert process.returncode == 0, log.read_text()
+    states = database.rows("SELECT step_id, state FROM step_states WHERE chat_id = :chat", chat=CHAT)
+    assert states == [("typed-language-and-git", "done")]
+    text = log.read_text()
+    assert "serving the roadmap page" in text and "stopped" in text
+    assert "Traceback" not in text and " ERROR " not in text

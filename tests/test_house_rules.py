@@ -22,7 +22,7 @@ ALLOWED = {
     "storage": {"storage", "roadmaps", *DATABASE},
     "handlers": {"handlers", "storage", "roadmaps", "telegram"},
     "webapp": {"webapp", "storage", "roadmaps"},
-    "bot": {"bot", "handlers", "storage", "roadmaps", "telegram"},
+    "bot": {"bot", "handlers", "webapp", "storage", "roadmaps", "telegram"},
 }
 
 

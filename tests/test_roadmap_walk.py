@@ -72,6 +72,7 @@ async def test_the_relational_databases_card_carries_the_seed_text_and_signals(c
         "⏭ Skip",
         "◀ Step 2",
         "Step 4 ▶",
+        "🛠 More ▾",
         "🗺 Back to roadmap",
     ]
 

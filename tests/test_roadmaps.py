@@ -14,9 +14,7 @@ from roadmaps import (
     MAX_RESOURCES,
     Effort,
     Level,
-    Roadmap,
     RoadmapError,
-    Step,
     check_roadmaps,
     inspect_roadmaps,
     load_catalog,
@@ -120,21 +118,6 @@ def test_every_topic_is_shared_by_steps_of_at_least_two_roadmaps() -> None:
     assert backend is not None and devops is not None
     for topic in ("git", "http", "containers", "observability"):
         assert {roadmap.id for roadmap, _ in catalog.teaching(topic)} >= {backend.id, devops.id}, topic
-
-
-def first_screen(roadmap: Roadmap, step: Step) -> str:
-    """A generous stand-in for the top of a step card: heading, title, summary, signals, why and done_when."""
-    heading = f"🗺 {roadmap.title} · Step {len(roadmap.steps)} of {len(roadmap.steps)}"
-    if step.section:
-        heading += f" · {step.section}"
-    signals = " · ".join(f"{name} {level}" for name, level in step.signals.labelled())
-    lines = [heading, "", step.title, step.summary, "", signals, "", f"💡 Why it matters: {step.why}", ""]
-    return "\n".join([*lines, "✅ Done when", *(f"• {outcome}" for outcome in step.done_when)])
-
-
-def test_the_first_screen_of_every_built_in_step_card_fits_a_phone() -> None:
-    longest = max((first_screen(r, s) for r in load_catalog() for s in r.steps), key=len)
-    assert len(longest) < 1200, longest
 
 
 def test_only_the_seed_keeps_the_ai_writes_x_you_y_phrasing() -> None:

@@ -162,6 +162,10 @@ def callback_data_sent_to(api: FakeBotAPI, chat_id: int) -> list[str]:
 async def show_every_kind_of_button(chat: ChatSession, clock: Clock, app: RoadmapBot) -> None:
     """Walk a chat through every screen with buttons; leave a reset question and an import pending."""
     await some_progress(chat, clock)  # roadmaps, pages, steps, states, a note (Remove note)
+    await chat.send("/start devops-platform-engineer")
+    await chat.tap("HTTP")
+    await chat.tap("✅ Mark done")
+    await open_seed_step(chat, "2. HTTP")  # done in DevOps: Count it here
     await chat.send("/remind")
     await chat.tap("🔕 Pause reminders")
     await chat.tap("▶️ Resume")

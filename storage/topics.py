@@ -1,0 +1,44 @@
+"""Topics several roadmaps teach (`Step.topic`): a step whose topic a chat did in another roadmap
+can count here too, on the learner's say (never silently). Pure functions over progress."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from roadmaps import Catalog, Roadmap, Step
+from storage.progress import Mark, Progress, StepState
+
+
+@dataclass(frozen=True, slots=True)
+class DoneElsewhere:
+    """A step's topic, done in another roadmap: which one, as which step, and when."""
+
+    roadmap: Roadmap
+    step: Step
+    mark: Mark
+
+
+def done_elsewhere(
+    catalog: Catalog, progresses: Sequence[Progress], roadmap: Roadmap, step: Step
+) -> DoneElsewhere | None:
+    """Where this step's topic was first done in another roadmap; None when it has no topic, is
+    done here already, or no other roadmap has it done."""
+    if step.topic is None:
+        return None
+    by_roadmap = {progress.roadmap_id: progress for progress in progresses}
+    here = by_roadmap.get(roadmap.id)
+    if here is not None and here.state_of(step) is StepState.DONE:
+        return None
+    found = []
+    for other, same in catalog.teaching(step.topic):
+        progress = by_roadmap.get(other.id)
+        mark = progress.mark_of(same) if progress is not None and other.id != roadmap.id else None
+        if mark is not None and mark.state is StepState.DONE:
+            found.append(DoneElsewhere(other, same, mark))
+    return min(found, key=lambda done: done.mark.changed_at, default=None)
+
+
+def countable_here(catalog: Catalog, progresses: Sequence[Progress], roadmap: Roadmap) -> list[Step]:
+    """The roadmap's steps not done here whose topic was done in another roadmap, in order."""
+    return [step for step in roadmap.steps if done_elsewhere(catalog, progresses, roadmap, step) is not None]

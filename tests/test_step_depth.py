@@ -1,0 +1,148 @@
+"""Steps worth learning from, as a learner meets them: why, done-when and effort on the card, the
+practice task behind "More ▾", the effort left on the roadmap, and a topic shared by two roadmaps
+that counts in the second one after one tap (never silently)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+from sqlalchemy import select
+
+from handlers.step_views import NOT_DONE_ELSEWHERE, render_step
+from roadmaps import Catalog
+from storage import Mark, Note, Progress, StepState, Storage, tables
+from tests.support import SEED, SEED_ID, ChatSession, Clock, answers, open_seed_step
+
+DEVOPS = "DevOps & Platform Engineer"
+DEVOPS_ID = "devops-platform-engineer"
+TELEGRAM_LIMIT = 4096
+FIRST_SCREEN = 1200
+
+
+async def marks_of(storage: Storage, chat_id: int, roadmap_id: str) -> dict[str, tuple[str, dt.datetime]]:
+    """The chat's stored marks on a roadmap, read back from the database."""
+    states = tables.step_states
+    query = select(states.c.step_id, states.c.state, states.c.changed_at).where(
+        states.c.chat_id == chat_id, states.c.roadmap_id == roadmap_id
+    )
+    async with storage.engine.connect() as connection:
+        rows = (await connection.execute(query)).all()
+    return {step_id: (state, changed_at.replace(tzinfo=dt.UTC)) for step_id, state, changed_at in rows}
+
+
+async def mark_devops_http_done(chat: ChatSession) -> None:
+    """In the DevOps roadmap, open the HTTP step and mark it done."""
+    await chat.send(f"/start {DEVOPS_ID}")
+    await chat.tap("HTTP")
+    await chat.tap("✅ Mark done")
+
+
+async def test_the_card_says_why_when_it_is_done_and_how_long_and_keeps_the_practice_for_more(
+    chat: ChatSession, catalog: Catalog
+) -> None:
+    step = catalog.get(SEED_ID).steps[1]  # type: ignore[union-attr]
+    assert step.why and step.practice and step.done_when and step.effort_hours
+    await open_seed_step(chat, "2. HTTP")
+    card = chat.last
+    assert f"Why it matters: {step.why}" in card.text
+    assert f"⏱ About {step.effort_hours.low}–{step.effort_hours.high} hours" in card.text
+    assert all(f"▫️ {outcome}" in card.text for outcome in step.done_when)
+    assert step.practice not in card.text, "the practice task waits behind More"
+
+    await chat.tap("🛠 More ▾")
+    assert chat.last.message_id == card.message_id, "More edits the card in place"
+    assert f"🛠 Practice\n{step.practice}" in chat.last.text
+    assert "Less ▴" in chat.last.button_texts
+    await chat.tap("Less ▴")
+    assert step.practice not in chat.last.text and "🛠 More ▾" in chat.last.button_texts
+
+
+def test_every_card_fits_telegram_and_its_first_screen_a_phone(catalog: Catalog) -> None:
+    now = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
+    for roadmap in catalog:
+        for step in roadmap.steps:
+            plain = Progress(roadmap.id, {})
+            first = render_step(roadmap, step, plain)
+            noted = Progress(roadmap.id, {step.id: Mark(StepState.DONE, now)}, notes={step.id: Note("n" * 1000, now)})
+            full = render_step(roadmap, step, noted, more=True)
+            assert len(visible(first.text)) < FIRST_SCREEN, (roadmap.id, step.id, len(visible(first.text)))
+            assert len(visible(full.text).encode("utf-16-le")) // 2 <= TELEGRAM_LIMIT, (roadmap.id, step.id)
+
+
+async def test_the_longest_card_opens_and_expands_through_the_bot(chat: ChatSession, catalog: Catalog) -> None:
+    roadmap, step = max(
+        ((r, s) for r in catalog for s in r.steps),
+        key=lambda pair: len(visible(render_step(pair[0], pair[1], Progress(pair[0].id, {}), more=True).text)),
+    )
+    await chat.send(f"/start {roadmap.id}")
+    while step.title not in " ".join(chat.last.button_texts):
+        await chat.tap("▶")
+    await chat.tap(step.title)
+    assert len(chat.last.text) < FIRST_SCREEN
+    await chat.tap("🛠 More ▾")
+    assert step.practice and step.practice in chat.last.text  # the fake refuses a message over 4096
+
+
+async def test_the_roadmap_view_shows_the_effort_left_and_it_shrinks_as_steps_are_done(
+    chat: ChatSession, catalog: Catalog
+) -> None:
+    roadmap = catalog.get(SEED_ID)
+    assert roadmap is not None
+    low = sum(s.effort_hours.low for s in roadmap.steps if s.effort_hours)
+    high = sum(s.effort_hours.high for s in roadmap.steps if s.effort_hours)
+    await chat.send(f"/start {SEED_ID}")
+    assert f"⏱ About {low}–{high} hours left" in chat.last.text
+    first = roadmap.steps[0].effort_hours
+    assert first is not None
+    await chat.tap("1. ")
+    await chat.tap("✅ Mark done")
+    await chat.tap("🗺 Back to roadmap")
+    assert f"⏱ About {low - first.low}–{high - first.high} hours left" in chat.last.text
+
+
+async def test_a_topic_done_in_one_roadmap_shows_on_the_others_card_and_counts_there_after_one_tap(
+    chat: ChatSession, storage: Storage, clock: Clock
+) -> None:
+    await mark_devops_http_done(chat)
+    done_there = clock()
+    clock.advance(days=3)
+
+    await open_seed_step(chat, "2. HTTP")
+    assert f"✅ Done in {DEVOPS} on {done_there:%-d %b %Y}" in chat.last.text
+    assert "State: ⬜ Not yet" in chat.last.text
+    assert await marks_of(storage, chat.chat_id, SEED_ID) == {}, "never counted silently"
+    await open_seed_step(chat, "1. ")
+    await chat.tap("🟡 Working on it")  # the roadmap started: /progress lists it
+    await chat.send("/progress")
+    assert "🔗 1 step is done in another roadmap: open its card to count it here." in chat.last.text
+
+    await open_seed_step(chat, "2. HTTP")
+    calls = await chat.tap("✅ Count it here")
+    assert answers(calls) == [f"✅ Counted here: done in {DEVOPS} on {done_there:%-d %b %Y}"]
+    assert (await marks_of(storage, chat.chat_id, SEED_ID))["http-rest-apis"] == ("done", done_there)
+    assert f"State: ✅ Done on {done_there:%-d %b %Y}" in chat.last.text
+    assert "10% · 1 of 10 steps done" in chat.last.text
+    assert "✅ Count it here" not in chat.last.button_texts
+    await chat.send("/progress")
+    assert "🔗" not in chat.last.text.split(SEED, 1)[1].split(DEVOPS, 1)[0]
+
+
+async def test_a_stale_count_button_changes_nothing_and_says_why(chat: ChatSession, storage: Storage) -> None:
+    await mark_devops_http_done(chat)
+    await open_seed_step(chat, "2. HTTP")
+    card = chat.last.message_id
+    await chat.send(f"/start {DEVOPS_ID}")
+    await chat.tap("HTTP")
+    await chat.tap("↩️ Undo")
+
+    calls = await chat.tap("✅ Count it here", message_id=card)
+    assert answers(calls) == [NOT_DONE_ELSEWHERE]
+    assert await marks_of(storage, chat.chat_id, SEED_ID) == {}
+    assert "✅ Count it here" not in chat.api.messages[(chat.chat_id, card)].button_texts
+
+
+def visible(markup: str) -> str:
+    """What a person sees of a message's HTML: tags gone, entities read."""
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
