@@ -114,6 +114,7 @@ async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
     assert page["legend"] == SIGNALS_LEGEND
     assert page["progress"]["line"] == "0% · 0 of 10 steps done · 1 in progress"
     assert page["next_step"] == roadmap.steps[1].id
+    assert page["effort_left"] == {"low": 245, "high": 490}, "every step still to do, the one in progress too"
     assert len(page["steps"]) == 10
     first, second = page["steps"][:2]
     assert first == {
@@ -128,6 +129,10 @@ async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
             {"name": "Automation risk", "level": "Low", "value": "low"},
         ],
         "resources": [{"title": r.title, "url": r.url} for r in roadmap.steps[0].resources],
+        "why": roadmap.steps[0].why,
+        "done_when": list(roadmap.steps[0].done_when),
+        "practice": roadmap.steps[0].practice,
+        "effort_hours": {"low": 40, "high": 80},
         "state": "todo",
         "changed_at": None,
         "note": None,

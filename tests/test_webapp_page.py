@@ -87,6 +87,7 @@ return {
   summary: text(document.getElementById('roadmap-summary')),
   headings: [...view.querySelectorAll('.panel h2')].map(text),
   progress: text(document.getElementById('progress-line')),
+  effortLeft: text(document.getElementById('effort-left')),
   signals: text(document.getElementById('roadmap-signals')),
   legend: text(document.getElementById('signals-legend')),
   backLinks: [...view.querySelectorAll('a.back-link')].map(text),
@@ -95,6 +96,11 @@ return {
     title: text(card.querySelector('.step-title-text')),
     summary: text(card.querySelector('.step-summary')),
     signals: text(card.querySelector('.signals')),
+    why: text(card.querySelector('.step-why')),
+    effort: text(card.querySelector('.step-effort')),
+    doneWhen: [...card.querySelectorAll('.done-when li')].map(text),
+    practice: text(card.querySelector('.practice summary')),
+    practiceOpen: card.querySelector('.practice').open,
     resources: [...card.querySelectorAll('.resources a')].map((a) => [text(a), a.href]),
     state: text(card.querySelector('.step-state')),
     pressed: [...card.querySelectorAll('button[aria-pressed="true"]')].map(text),
@@ -276,11 +282,16 @@ async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
     assert [s["number"] for s in before["steps"]] == [str(n) for n in range(1, 11)]
     first = before["steps"][0]
     assert first["resources"][0] == ["Pro Git (the official Git book)", "https://git-scm.com/book/en/v2"]
+    step = catalog.roadmaps[0].steps[0]
+    assert first["why"] == f"Why it matters: {step.why}"
+    assert first["effort"] == "⏱ About 40–80 hours" and before["effortLeft"] == "⏱ About 245–490 hours left"
+    assert first["doneWhen"] == list(step.done_when)
+    assert first["practice"] == "Practice task" and first["practiceOpen"] is False, "the task waits to be opened"
     assert first["state"] == "State: ⬜ Not yet" and first["pressed"] == ["⬜ Not started"]
     assert first["buttons"] == ["✅ Done", "🟡 Working on it", "⏭ Skipped", "⬜ Not started"]
     assert seen["focus_on_open"] == "roadmap-title", "the new page's heading has the focus"
 
-    assert after["progress"] == "10% · 1 of 10 steps done"
+    assert after["progress"] == "10% · 1 of 10 steps done" and after["effortLeft"] == "⏱ About 205–410 hours left"
     assert after["steps"][0]["state"] == "State: ✅ Done on 27 Nov 2026"
     assert after["steps"][0]["pressed"] == ["✅ Done"]
     assert [s["state"] for s in after["steps"][1:]] == ["State: ⬜ Not yet"] * 9

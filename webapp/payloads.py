@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from roadmaps import SIGNALS_LEGEND, Catalog, Roadmap, Signals, Step
+from roadmaps import SIGNALS_LEGEND, Catalog, Effort, Roadmap, Signals, Step
 from storage import Progress, StepState, percent, progress_line
 
 Json = dict[str, Any]
@@ -36,6 +36,11 @@ def progress_payload(roadmap: Roadmap, progress: Progress) -> Json:
     }
 
 
+def effort_payload(effort: Effort | None) -> Json | None:
+    """An effort range in hours, low and high; None when there is no estimate."""
+    return {"low": effort.low, "high": effort.high} if effort else None
+
+
 def step_payload(roadmap: Roadmap, step: Step, progress: Progress) -> Json:
     """One step as a card shows it: its content, its state (and since when) and the chat's note."""
     mark, note = progress.mark_of(step), progress.note_of(step)
@@ -47,6 +52,10 @@ def step_payload(roadmap: Roadmap, step: Step, progress: Progress) -> Json:
         "section": step.section,
         "signals": signals_payload(step.signals),
         "resources": [{"title": resource.title, "url": resource.url} for resource in step.resources],
+        "why": step.why,
+        "done_when": list(step.done_when),
+        "practice": step.practice,
+        "effort_hours": effort_payload(step.effort_hours),
         "state": (mark.state if mark else StepState.TODO).value,
         "changed_at": mark.changed_at.isoformat() if mark else None,
         "note": note.text if note else None,
@@ -63,6 +72,7 @@ def roadmap_payload(roadmap: Roadmap, progress: Progress) -> Json:
         "signals": signals_payload(roadmap.signals),
         "legend": SIGNALS_LEGEND,
         "progress": progress_payload(roadmap, progress),
+        "effort_left": effort_payload(progress.effort_left(roadmap)),
         "next_step": next_step.id if next_step else None,
         "steps": [step_payload(roadmap, step, progress) for step in roadmap.steps],
     }

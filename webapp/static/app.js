@@ -252,6 +252,15 @@
     bar.value = progress.done;
     bar.setAttribute('aria-valuetext', progress.line);
     $('progress-line').textContent = progress.line;
+    const left = $('effort-left');
+    left.hidden = !data.effort_left;
+    left.textContent = data.effort_left ? effortWords(data.effort_left, ' left') : '';
+  }
+
+  // "About 10–20 hours", as the chat's card says it.
+  function effortWords(effort, suffix) {
+    const hours = effort.low === effort.high ? String(effort.low) : effort.low + '–' + effort.high;
+    return '⏱ About ' + hours + (effort.high === 1 ? ' hour' : ' hours') + suffix;
   }
 
   function stepCard(step) {
@@ -288,7 +297,20 @@
         ),
         step.section ? el('p', { class: 'step-section' }, step.section) : null,
         el('p', { class: 'step-summary' }, step.summary),
+        step.why ? el('p', { class: 'step-why' }, 'Why it matters: ' + step.why) : null,
         signalsList(step.signals, 'signals'),
+        step.effort_hours ? el('p', { class: 'step-effort' }, effortWords(step.effort_hours, '')) : null,
+        step.done_when.length
+          ? el(
+              'div',
+              { class: 'done-when' },
+              el('h4', {}, 'Done when'),
+              el('ul', {}, ...step.done_when.map((outcome) => el('li', {}, outcome))),
+            )
+          : null,
+        step.practice
+          ? el('details', { class: 'practice' }, el('summary', {}, 'Practice task'), el('p', {}, step.practice))
+          : null,
         resources,
         el('div', { class: 'note-slot' }),
         el('p', { class: 'step-state' }, stateLine(step)),
