@@ -530,4 +530,7 @@ def _chat_of(body: bytes) -> int | None:
 
 
 def kind_of(update: dict[str, Any]) -> str:
-    return next((key for key in update if key != "update_id"), "empty")
+    """The update's kind, for the record; a message with a file counts as a file (an import)."""
+    kind = next((key for key in update if key != "update_id"), "empty")
+    message = update.get(kind)
+    return "message with a file" if isinstance(message, dict) and "document" in message else kind

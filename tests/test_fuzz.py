@@ -16,11 +16,11 @@ from contextlib import asynccontextmanager
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from roadmaps import Catalog
 from storage import Storage
-from storage.tables import metadata
+from storage.tables import metadata, pending_imports
 from tests.fakebotapi import FakeBotAPI
 from tests.fuzzing import FuzzRun, Updates, fuzz_application, webhook_bodies
 from tests.support import webhook_client
@@ -66,6 +66,23 @@ async def test_no_update_crashes_leaves_a_tap_unanswered_or_touches_another_chat
         for update in data.draw(st.lists(updates.any(), min_size=1, max_size=4), label="updates"):
             await run.feed(update)
         assert not run.api.open_queries
+
+
+@given(data=st.data())
+async def test_no_import_file_crashes_changes_another_chat_or_leaves_a_question_unshown(
+    data: st.DataObject, storage: Storage, catalog: Catalog
+) -> None:
+    """Files on their own (in the mix above they are one update in twenty): hostile exports
+    above all; each answered, nothing of another chat touched, no file held without its question."""
+    async with fresh_run(storage) as run:
+        updates = Updates(run.api, catalog)
+        for update in data.draw(st.lists(updates.document(), min_size=1, max_size=3), label="files"):
+            await run.feed(update)
+            async with storage.engine.connect() as connection:
+                held = (await connection.execute(select(pending_imports.c.chat_id))).scalars().all()
+            for chat_id in held:
+                asked = [b["callback_data"] for row in run.api.last_message(chat_id).buttons for b in row]
+                assert any(data.startswith("i:") for data in asked), f"chat {chat_id} holds a file, unasked"
 
 
 @given(data=st.data())
