@@ -124,7 +124,8 @@ async def test_files_that_are_not_an_export_get_a_clear_answer_and_change_nothin
         ),
         (
             "a.json",
-            b'{"format": "roadmap-bot/progress", "version": 1, "roadmaps": [{"id": "gone", "steps": []}]}',
+            b'{"format": "roadmap-bot/progress", "version": 1, "roadmaps": '
+            b'[{"id": "gone", "started_at": "2026-11-01T00:00:00+00:00", "steps": []}]}',
             "no roadmap I know",
         ),
     ]
