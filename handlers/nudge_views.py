@@ -13,7 +13,7 @@ from handlers.actions import PauseReminders, SetStepState, ShowSnoozeChoices, Sh
 from handlers.reminder_views import snooze_buttons
 from handlers.screens import Screen, button, keyboard, pace_line, progress_block, progress_line, streak_line
 from roadmaps import Roadmap, Step
-from storage import Progress, StepState, pace_of, weekly_streak
+from storage import Momentum, Progress, StepState
 
 
 def render_nudge(
@@ -21,7 +21,7 @@ def render_nudge(
     progress: Progress,
     step: Step,
     others: Sequence[tuple[Roadmap, Progress]],
-    done_lately: int,
+    momentum: Momentum,
     pausing: bool,
     now: dt.datetime,
 ) -> Screen:
@@ -35,13 +35,13 @@ def render_nudge(
         "",
         progress_block(roadmap, progress),
     ]
-    if done_lately:
-        lines.append(f"✅ {done_lately} step{'s' if done_lately != 1 else ''} done this week. Keep it going!")
+    if done := momentum.done_lately:
+        lines.append(f"✅ {done} step{'s' if done != 1 else ''} done this week. Keep it going!")
     else:
         lines.append("No steps done this week; twenty minutes on this one is a fine start.")
-    if streak := streak_line(weekly_streak([progress, *(p for _, p in others)], now)):
+    if streak := streak_line(momentum.streak):
         lines.append(streak)
-    if pace := pace_of(progress, roadmap, now):
+    if pace := momentum.paces.get(roadmap.id):
         lines.append(pace_line(pace, now.date()))
     if others:
         lines += ["", "Also in progress:"]

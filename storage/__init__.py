@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.database import Database, DatabaseUnavailable
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.momentum import Pace, done_since, pace_of, weekly_streak
+from storage.momentum import Momentum, Pace, done_since, pace_of, weekly_streak
 from storage.place import Place, place_of
 from storage.presence import Presence
 from storage.progress import (
@@ -62,6 +62,7 @@ __all__ = [
     "DatabaseUnavailable",
     "DoneElsewhere",
     "Mark",
+    "Momentum",
     "Note",
     "NudgeOutcome",
     "Pace",

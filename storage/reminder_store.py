@@ -4,15 +4,18 @@ of them, presence (the chat answered), and a chat's move to a new id. Each metho
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, or_, select, update
+from sqlalchemy import Row, Select, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from roadmaps import Catalog
 from storage.chat_moves import move_chat
 from storage.database import Database
+from storage.momentum import Momentum
+from storage.momentum_reads import momentum_statement, read_momentum
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus, bits_days, days_bits
 from storage.schedule import DEFAULT_TIMEZONE, first_slot
 from storage.tables import reminders
@@ -26,6 +29,17 @@ class ReminderStore:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._momentum: tuple[Catalog, Select[Any]] | None = None  # the last catalog's statement
+
+    async def momentum_of_chats(
+        self, catalog: Catalog, chat_ids: Sequence[int], now: dt.datetime, lately: dt.datetime
+    ) -> dict[int, Momentum]:
+        """The momentum of a batch of chats, in one statement: steps done since each chat's last
+        nudge (since `lately`, before its first), its weekly streak, and each roadmap's pace."""
+        if self._momentum is None or self._momentum[0] is not catalog:
+            self._momentum = (catalog, momentum_statement(catalog, self.database.dialect))
+        async with self.database.reading() as connection:
+            return await read_momentum(connection, self._momentum[1], catalog, chat_ids, now, lately)
 
     async def reminder_of(self, chat_id: int) -> Reminder | None:
         """The chat's reminder, if it ever started a roadmap."""
