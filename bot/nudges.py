@@ -82,9 +82,9 @@ def plan_nudge(
     left to do, the next one that has); other unfinished started roadmaps are listed.
     """
     place = place_of(catalog, progresses, None)
-    if place.next is None:
+    if (next_up := place.next) is None:
         return None
-    roadmap, progress, step = place.next
+    roadmap, progress, step = next_up
     others = [(r, p) for r, p in place.started if r.id != roadmap.id and not p.is_covered(r)]
     pausing = reminder.unanswered + 1 >= BACK_OFF_AFTER
     screen = render_nudge(roadmap, progress, step, others, momentum, pausing, now)

@@ -11,7 +11,16 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.actions import PauseReminders, SetStepState, ShowSnoozeChoices, ShowStep
 from handlers.reminder_views import snooze_buttons
-from handlers.screens import Screen, button, keyboard, pace_line, progress_block, progress_line, streak_line
+from handlers.screens import (
+    Screen,
+    button,
+    keyboard,
+    pace_line,
+    progress_block,
+    progress_line,
+    shared_keyboard,
+    streak_line,
+)
 from roadmaps import Roadmap, Step
 from storage import Momentum, Progress, StepState
 
@@ -57,19 +66,23 @@ def render_nudge(
 
 @functools.lru_cache(maxsize=4096)
 def nudge_keyboard(roadmap_id: str, step_id: str) -> InlineKeyboardMarkup:
-    """A nudge's buttons; the same for every chat whose next step this is, so built once."""
+    """A nudge's buttons; the same for every chat whose next step this is, so built (and turned
+    into the Bot API's JSON) once."""
     step_row = [
         button("✅ Mark done", SetStepState(roadmap_id, step_id, StepState.DONE)),
         button("📖 Open", ShowStep(roadmap_id, step_id)),
     ]
-    return nudge_buttons(step_row)
+    return shared_keyboard(nudge_rows(step_row))
 
 
 def nudge_buttons(step_row: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
     """A nudge's buttons under its step's row: put it off, or stop reminders."""
-    return keyboard(
-        [step_row, [button("⏰ Later…", ShowSnoozeChoices()), button("🔕 Stop reminders", PauseReminders())]]
-    )
+    return keyboard(nudge_rows(step_row))
+
+
+def nudge_rows(step_row: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """The rows of a nudge's buttons: its step's row, then put it off or stop reminders."""
+    return [step_row, [button("⏰ Later…", ShowSnoozeChoices()), button("🔕 Stop reminders", PauseReminders())]]
 
 
 def with_snooze_choices(step_row: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:

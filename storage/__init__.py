@@ -24,6 +24,7 @@ from storage.progress import (
     progress_line,
     started_roadmaps,
     storable_text,
+    tally_line,
 )
 from storage.progress_store import Changed, ProgressStore
 from storage.reminder_store import ReminderStore
@@ -90,6 +91,7 @@ __all__ = [
     "progress_line",
     "started_roadmaps",
     "storable_text",
+    "tally_line",
     "upgrade",
     "weekly_streak",
 ]

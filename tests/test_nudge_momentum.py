@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from html import escape
 from typing import Any
 
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, insert, select, update
 
 from bot.application import RoadmapBot
 from bot.nudges import LATELY
@@ -20,17 +20,19 @@ from roadmaps import Catalog
 from storage import Momentum, StepState, Storage, done_since, pace_of, place_of, started_roadmaps, weekly_streak
 from storage.tables import reminders, step_states
 from tests.fakebotapi import FakeBotAPI
-from tests.support import pass_at, reminder_of
+from tests.support import pass_at, reminder_of, start_roadmap
 
 DAY = dt.timedelta(days=1)
+WEEK = dt.timedelta(days=7)
 STARTED = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)  # a Friday; the first nudges are due a week on
 DUE = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
 NUDGE_START = "⏰ <b>Your next step</b>"
 
 
 def nudges_to(api: FakeBotAPI, chat_id: int) -> list[str]:
-    """The texts of the nudges a chat was sent."""
-    return [c.params["text"] for c in api.calls_of("sendMessage", chat_id) if c.params["text"].startswith(NUDGE_START)]
+    """The texts of the nudges a chat was sent (and Telegram took)."""
+    calls = api.calls_of("sendMessage", chat_id)
+    return [c.params["text"] for c in calls if c.ok and c.params["text"].startswith(NUDGE_START)]
 
 
 @contextmanager
@@ -154,3 +156,25 @@ async def test_a_pass_reads_momentum_in_as_many_statements_for_thirty_chats_as_f
     assert len(reading_marks[0]) == len(reading_marks[1]) == 2, "progress and momentum: one read each a batch"
     assert len(three) == len(thirty), "no statement a chat"
     assert all(len(nudges_to(api, chat_id)) == 1 for chat_id in range(1, 34))
+
+
+async def test_a_batch_that_ends_several_ways_records_each_chat_as_its_nudge_ended(
+    app: RoadmapBot, api: FakeBotAPI, storage: Storage, catalog: Catalog
+) -> None:
+    for chat_id in range(1, 7):
+        await start_roadmap(storage, chat_id, catalog.roadmaps[0], STARTED)
+    api.fail("sendMessage", "Forbidden: bot was blocked by the user", error_code=403, times=2)
+    now = DUE + dt.timedelta(minutes=5)
+    assert await pass_at(app, now) == "2 blocked, 4 sent"
+    async with storage.engine.connect() as connection:
+        rows = {row.chat_id: row for row in await connection.execute(select(reminders))}
+    blocked = [chat_id for chat_id in rows if not nudges_to(api, chat_id)]
+    assert len(blocked) == 2
+    for chat_id, row in rows.items():
+        assert row.claimed_at is None, "every claim is over"
+        if chat_id in blocked:
+            assert (row.status, row.due_at, row.stopped_at, row.last_sent_at) == ("blocked", None, now, None)
+            assert row.unanswered == 0, "a nudge that never went is not unanswered"
+        else:
+            assert (row.status, row.due_at, row.stopped_at, row.last_sent_at) == ("active", DUE + WEEK, None, now)
+            assert row.unanswered == 1
