@@ -92,10 +92,10 @@ async def read_momentum(
     """Each chat's momentum now, in one trip (`statement`: the catalog's `momentum_statement`);
     steps done lately are those after its last nudge (after `lately`, before its first)."""
     params = {"chats": list(chat_ids), "lately": lately, "window": now - PACE_WINDOW}
-    chats: dict[int, _Chat] = {chat_id: _Chat() for chat_id in chat_ids}
+    chats: dict[int, _Chat] = {}  # chats with a step done or skipped; the others get an empty Momentum
     rows = await connection.execute(statement, params)
     for chat_id, roadmap_id, week, done, done_lately, recent, first_done, finished in rows:
-        chat = chats[chat_id]
+        chat = chats.get(chat_id) or chats.setdefault(chat_id, _Chat())
         if done:
             chat.weeks.add(week)
         chat.lately += done_lately
@@ -104,13 +104,12 @@ async def read_momentum(
         tally.finished += finished
         if first_done is not None and (tally.first_done is None or first_done < tally.first_done):
             tally.first_done = first_done
-    return {chat_id: _momentum(catalog, chat, now) for chat_id, chat in chats.items()}
+    nothing = Momentum()
+    return {chat_id: _momentum(catalog, chat, now) if (chat := chats.get(chat_id)) else nothing for chat_id in chat_ids}
 
 
 def _momentum(catalog: Catalog, chat: _Chat, now: dt.datetime) -> Momentum:
     """A chat's figures as its Momentum."""
-    if not chat.weeks and not chat.roadmaps:
-        return Momentum()
     paces: dict[str, Pace] = {}
     for roadmap_id, tally in chat.roadmaps.items():
         roadmap = catalog.get(roadmap_id)
