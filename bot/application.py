@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from telegram import BotCommand, LinkPreviewOptions, MenuButtonWebApp, WebAppInfo
+from telegram import BotCommand, MenuButtonWebApp, WebAppInfo
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
@@ -31,6 +31,7 @@ from handlers import (
     register,
 )
 from handlers.errors import OperatorAlerts
+from handlers.screens import SharedLinkPreview
 from roadmaps import Catalog
 from storage import DatabaseError, Presence, Storage
 
@@ -104,7 +105,7 @@ def build_bot(
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .context_types(CONTEXT_TYPES)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=SharedLinkPreview(is_disabled=True)))
         .rate_limiter(limits or TelegramLimits(settings.telegram_messages_per_second))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(announce)

@@ -27,7 +27,7 @@ from handlers.nudge_views import render_nudge
 from handlers.screens import Screen
 from handlers.telegram_errors import Failure, classify
 from roadmaps import Catalog, Roadmap, Step
-from storage import NudgeOutcome, Progress, Reminder, ReminderStatus, Storage, done_since, place_of
+from storage import Momentum, NudgeOutcome, Progress, Reminder, ReminderStatus, Storage, place_of
 from storage.isolation import write_isolating
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ HOLD = dt.timedelta(days=7)
 RETRY_DELAY = dt.timedelta(minutes=5)
 MAX_FAILURES = 12  # an hour of retries; then the nudge waits for the next weekly slot
 BACK_OFF_AFTER = 3  # nudges in a row without an answer; the last one says reminders pause
-LATELY = dt.timedelta(days=7)
+LATELY = dt.timedelta(days=7)  # before a chat's first nudge, steps done this long ago count as lately
 MOVED = "moved to a supergroup"
 
 
@@ -73,22 +73,30 @@ class Pass:
     report: PassReport
 
 
-def plan_nudge(catalog: Catalog, reminder: Reminder, progresses: Sequence[Progress], now: dt.datetime) -> Nudge | None:
+def plan_nudge(
+    catalog: Catalog, reminder: Reminder, progresses: Sequence[Progress], momentum: Momentum, now: dt.datetime
+) -> Nudge | None:
     """The nudge a chat gets now, or None when every roadmap it started is covered (or gone).
 
     The roadmap in focus leads (the started one with the latest step change; if it has nothing
     left to do, the next one that has); other unfinished started roadmaps are listed.
     """
     place = place_of(catalog, progresses, None)
-    if place.next is None:
+    if (next_up := place.next) is None:
         return None
-    roadmap, progress, step = place.next
+    roadmap, progress, step = next_up
     others = [(r, p) for r, p in place.started if r.id != roadmap.id and not p.is_covered(r)]
-    since = reminder.last_sent_at or now - LATELY
-    done_lately = done_since(progresses, since)
     pausing = reminder.unanswered + 1 >= BACK_OFF_AFTER
-    screen = render_nudge(roadmap, progress, step, others, done_lately, pausing, now)
+    screen = render_nudge(roadmap, progress, step, others, momentum, pausing, now)
     return Nudge(reminder.chat_id, roadmap, step, screen, pausing)
+
+
+async def read_batch(
+    catalog: Catalog, storage: Storage, chat_ids: list[int], now: dt.datetime
+) -> tuple[dict[int, list[Progress]], dict[int, Momentum]]:
+    """What a batch of nudges shows, for every chat of it at once: progress, then momentum."""
+    progresses = await storage.progress.progress_of_chats(chat_ids)
+    return progresses, await storage.reminders.momentum_of_chats(catalog, chat_ids, now, now - LATELY)
 
 
 async def plan_due_nudges(catalog: Catalog, storage: Storage, now: dt.datetime) -> list[tuple[Reminder, Nudge | None]]:
@@ -96,8 +104,8 @@ async def plan_due_nudges(catalog: Catalog, storage: Storage, now: dt.datetime) 
     planned: list[tuple[Reminder, Nudge | None]] = []
     after: int | None = None
     while due := await storage.reminders.due_reminders(now, BATCH, after_chat_id=after):
-        progresses = await storage.progress.progress_of_chats([r.chat_id for r in due])
-        planned += [(r, plan_nudge(catalog, r, progresses[r.chat_id], now)) for r in due]
+        progresses, momenta = await read_batch(catalog, storage, [r.chat_id for r in due], now)
+        planned += [(r, plan_nudge(catalog, r, progresses[r.chat_id], momenta[r.chat_id], now)) for r in due]
         after = due[-1].chat_id
     return planned
 
@@ -131,8 +139,10 @@ class NudgeDispatcher:
         report, reminders = run.report, self.storage.reminders
         while keep_going() and (claimed := await reminders.claim_due_reminders(now, self.batch, run.held)):
             before = report.counts.copy()
-            progresses = await self.storage.progress.progress_of_chats([r.chat_id for r in claimed])
-            outcomes = await asyncio.gather(*(self._deliver_safely(r, progresses[r.chat_id], run) for r in claimed))
+            progresses, momenta = await read_batch(self.catalog, self.storage, [r.chat_id for r in claimed], now)
+            outcomes = await asyncio.gather(
+                *(self._deliver_safely(r, progresses[r.chat_id], momenta[r.chat_id], run) for r in claimed)
+            )
             await write_isolating(outcomes, reminders.record_nudge_outcomes, "nudge outcomes")
             # Counted batch by batch, so a long pass shows on /metrics as it goes.
             for outcome, count in (report.counts - before).items():
@@ -142,15 +152,19 @@ class NudgeDispatcher:
         log.log(logging.INFO if report.counts else logging.DEBUG, "nudge pass at %s: %s", now.isoformat(), report)
         return report
 
-    async def _deliver_safely(self, reminder: Reminder, progresses: Sequence[Progress], run: Pass) -> NudgeOutcome:
+    async def _deliver_safely(
+        self, reminder: Reminder, progresses: Sequence[Progress], momentum: Momentum, run: Pass
+    ) -> NudgeOutcome:
         """_deliver; an unexpected error in one chat is logged and retried, and its batch is still recorded."""
         try:
-            return await self._deliver(reminder, progresses, run)
+            return await self._deliver(reminder, progresses, momentum, run)
         except Exception:
             log.exception("nudge to chat %s failed unexpectedly", reminder.chat_id)
             return after_failure(reminder, reminder.chat_id, run, "an unexpected error")
 
-    async def _deliver(self, reminder: Reminder, progresses: Sequence[Progress], run: Pass) -> NudgeOutcome:
+    async def _deliver(
+        self, reminder: Reminder, progresses: Sequence[Progress], momentum: Momentum, run: Pass
+    ) -> NudgeOutcome:
         """Send one chat its nudge and say what to record; Telegram's answers decide the outcome."""
         now = run.now
 
@@ -160,7 +174,7 @@ class NudgeDispatcher:
             return NudgeOutcome(chat_id, run.held, status, due_at, now if sent else None, at=now)
 
         chat_id = reminder.chat_id
-        nudge = plan_nudge(self.catalog, reminder, progresses, now)
+        nudge = plan_nudge(self.catalog, reminder, progresses, momentum, now)
         if nudge is None:
             return outcome("with nothing to nudge", ReminderStatus.ACTIVE)
         try:

@@ -11,9 +11,18 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.actions import PauseReminders, SetStepState, ShowSnoozeChoices, ShowStep
 from handlers.reminder_views import snooze_buttons
-from handlers.screens import Screen, button, keyboard, pace_line, progress_block, progress_line, streak_line
+from handlers.screens import (
+    Screen,
+    button,
+    keyboard,
+    pace_line,
+    progress_block,
+    progress_line,
+    shared_keyboard,
+    streak_line,
+)
 from roadmaps import Roadmap, Step
-from storage import Progress, StepState, pace_of, weekly_streak
+from storage import Momentum, Progress, StepState
 
 
 def render_nudge(
@@ -21,7 +30,7 @@ def render_nudge(
     progress: Progress,
     step: Step,
     others: Sequence[tuple[Roadmap, Progress]],
-    done_lately: int,
+    momentum: Momentum,
     pausing: bool,
     now: dt.datetime,
 ) -> Screen:
@@ -35,13 +44,13 @@ def render_nudge(
         "",
         progress_block(roadmap, progress),
     ]
-    if done_lately:
-        lines.append(f"✅ {done_lately} step{'s' if done_lately != 1 else ''} done this week. Keep it going!")
+    if done := momentum.done_lately:
+        lines.append(f"✅ {done} step{'s' if done != 1 else ''} done this week. Keep it going!")
     else:
         lines.append("No steps done this week; twenty minutes on this one is a fine start.")
-    if streak := streak_line(weekly_streak([progress, *(p for _, p in others)], now)):
+    if streak := streak_line(momentum.streak):
         lines.append(streak)
-    if pace := pace_of(progress, roadmap, now):
+    if pace := momentum.paces.get(roadmap.id):
         lines.append(pace_line(pace, now.date()))
     if others:
         lines += ["", "Also in progress:"]
@@ -57,19 +66,23 @@ def render_nudge(
 
 @functools.lru_cache(maxsize=4096)
 def nudge_keyboard(roadmap_id: str, step_id: str) -> InlineKeyboardMarkup:
-    """A nudge's buttons; the same for every chat whose next step this is, so built once."""
+    """A nudge's buttons; the same for every chat whose next step this is, so built (and turned
+    into the Bot API's JSON) once."""
     step_row = [
         button("✅ Mark done", SetStepState(roadmap_id, step_id, StepState.DONE)),
         button("📖 Open", ShowStep(roadmap_id, step_id)),
     ]
-    return nudge_buttons(step_row)
+    return shared_keyboard(nudge_rows(step_row))
 
 
 def nudge_buttons(step_row: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
     """A nudge's buttons under its step's row: put it off, or stop reminders."""
-    return keyboard(
-        [step_row, [button("⏰ Later…", ShowSnoozeChoices()), button("🔕 Stop reminders", PauseReminders())]]
-    )
+    return keyboard(nudge_rows(step_row))
+
+
+def nudge_rows(step_row: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """The rows of a nudge's buttons: its step's row, then put it off or stop reminders."""
+    return [step_row, [button("⏰ Later…", ShowSnoozeChoices()), button("🔕 Stop reminders", PauseReminders())]]
 
 
 def with_snooze_choices(step_row: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:

@@ -7,12 +7,22 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, WebAppInfo
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    TelegramObject,
+    WebAppInfo,
+)
 
 from handlers.callback_data import Action, encode
 from roadmaps import SIGNALS_LEGEND, Effort, Roadmap, Signals
-from storage import Pace, Progress, StepState, percent, progress_line
+from storage import Pace, Progress, StepState, percent, tally_line
+from storage import progress_line as progress_line  # the views import it from here
 
 BAR_CELLS = 10
 # Telegram's cap on a message's text; HTML is never shorter than the text it shows,
@@ -72,6 +82,40 @@ def keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
     return InlineKeyboardMarkup([list(row) for row in rows if row])
 
 
+class SentOften(TelegramObject):
+    """A Telegram object many messages carry, turned into the Bot API's JSON once rather than once
+    a message; like every Telegram object, it cannot change once made."""
+
+    __slots__ = ()
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        """The object as the Bot API takes it; worked out for the first message, then reused."""
+        if not recursive:
+            return super().to_dict(recursive=False)
+        as_json: dict[str, Any] | None = getattr(self, "_as_json", None)
+        if as_json is None:
+            as_json = super().to_dict()
+            object.__setattr__(self, "_as_json", as_json)
+        return dict(as_json)
+
+
+class SharedKeyboard(SentOften, InlineKeyboardMarkup):
+    """An inline keyboard many messages carry: a nudge's, the same for every chat at one step."""
+
+    __slots__ = ("_as_json",)
+
+
+class SharedLinkPreview(SentOften, LinkPreviewOptions):
+    """Link preview options every message carries (the bot's defaults)."""
+
+    __slots__ = ("_as_json",)
+
+
+def shared_keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> SharedKeyboard:
+    """A keyboard from rows (empty ones left out) that many messages will carry."""
+    return SharedKeyboard([list(row) for row in rows if row])
+
+
 def quoted(text: str, limit: int = MAX_QUOTED) -> str:
     """Something a person typed, cut to `limit` characters (with …) and escaped, to quote back."""
     shown = text if len(text) <= limit else text[: limit - 1] + "…"
@@ -108,7 +152,8 @@ def percent_done(roadmap: Roadmap, progress: Progress) -> int:
 
 def progress_block(roadmap: Roadmap, progress: Progress) -> str:
     """The bar, then the line: `▰▰▰▱▱▱▱▱▱▱ 30% · 3 of 10 steps done`."""
-    return f"{progress_bar(progress.done_count(roadmap), len(roadmap.steps))} {progress_line(roadmap, progress)}"
+    tally, total = progress.tally(roadmap), len(roadmap.steps)
+    return f"{progress_bar(tally[StepState.DONE], total)} {tally_line(tally, total)}"
 
 
 def streak_line(streak: int) -> str | None:

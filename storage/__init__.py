@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.database import Database, DatabaseUnavailable
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.momentum import Pace, done_since, pace_of, weekly_streak
+from storage.momentum import Momentum, Pace, done_since, pace_of, weekly_streak
 from storage.place import Place, place_of
 from storage.presence import Presence
 from storage.progress import (
@@ -24,6 +24,7 @@ from storage.progress import (
     progress_line,
     started_roadmaps,
     storable_text,
+    tally_line,
 )
 from storage.progress_store import Changed, ProgressStore
 from storage.reminder_store import ReminderStore
@@ -62,6 +63,7 @@ __all__ = [
     "DatabaseUnavailable",
     "DoneElsewhere",
     "Mark",
+    "Momentum",
     "Note",
     "NudgeOutcome",
     "Pace",
@@ -89,6 +91,7 @@ __all__ = [
     "progress_line",
     "started_roadmaps",
     "storable_text",
+    "tally_line",
     "upgrade",
     "weekly_streak",
 ]

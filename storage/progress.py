@@ -61,12 +61,12 @@ class Progress:
 
     def state_of(self, step: Step) -> StepState:
         """The step's state; TODO when it has no mark."""
-        mark = self.mark_of(step)
+        mark = self.mark_of(step) if step.formerly else self.marks.get(step.id)
         return StepState.TODO if mark is None else mark.state
 
     def tally(self, roadmap: Roadmap) -> Counter[StepState]:
         """How many of the roadmap's current steps are in each state (removed steps do not count)."""
-        return Counter(self.state_of(step) for step in roadmap.steps)
+        return Counter(map(self.state_of, roadmap.steps))
 
     def done_count(self, roadmap: Roadmap) -> int:
         """How many of the roadmap's current steps are done (removed steps do not count)."""
@@ -79,9 +79,14 @@ class Progress:
     def next_step(self, roadmap: Roadmap) -> Step | None:
         """The step to take next: the first one in progress, else the first not started;
         None when the roadmap is covered (every step done or skipped)."""
-        open_steps = [step for step in roadmap.steps if self.state_of(step) in (StepState.WORKING, StepState.TODO)]
-        working = [step for step in open_steps if self.state_of(step) is StepState.WORKING]
-        return (working or open_steps or [None])[0]
+        first_open = None
+        for step in roadmap.steps:
+            state = self.state_of(step)
+            if state is StepState.WORKING:
+                return step
+            if state is StepState.TODO and first_open is None:
+                first_open = step
+        return first_open
 
     def next_step_after(self, roadmap: Roadmap, step: Step) -> Step | None:
         """The first unfinished step after this one in order, else the first before it; None when
@@ -185,7 +190,11 @@ def progress_line(roadmap: Roadmap, progress: Progress) -> str:
     """`30% · 3 of 10 steps done`, the seed page's words, plus steps in progress or skipped if any.
 
     Plain text: the chat and the page both say it, so it is said here once."""
-    tally, total = progress.tally(roadmap), len(roadmap.steps)
+    return tally_line(progress.tally(roadmap), len(roadmap.steps))
+
+
+def tally_line(tally: Counter[StepState], total: int) -> str:
+    """The progress line from a roadmap's tally of states and its number of steps."""
     done = tally[StepState.DONE]
     extras = [f"{tally[state]} {word}" for state, word in EXTRA_COUNTS if tally[state]]
     return " · ".join([f"{percent(done, total)}% · {done} of {total} steps done", *extras])

@@ -4,18 +4,36 @@ of them, presence (the chat answered), and a chat's move to a new id. Each metho
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    String,
+    Update,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from roadmaps import Catalog
 from storage.chat_moves import move_chat
 from storage.database import Database
+from storage.momentum import Momentum
+from storage.momentum_reads import momentum_statement, read_momentum
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus, bits_days, days_bits
 from storage.schedule import DEFAULT_TIMEZONE, first_slot
-from storage.tables import reminders
+from storage.tables import UtcDateTime, reminders
 
 # Presence is written for this many chats per statement.
 PRESENCE_CHUNK = 500
@@ -26,6 +44,17 @@ class ReminderStore:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._momentum: tuple[Catalog, Select[Any]] | None = None  # the last catalog's statement
+
+    async def momentum_of_chats(
+        self, catalog: Catalog, chat_ids: Sequence[int], now: dt.datetime, lately: dt.datetime
+    ) -> dict[int, Momentum]:
+        """The momentum of a batch of chats, in one statement: steps done since each chat's last
+        nudge (since `lately`, before its first), its weekly streak, and each roadmap's pace."""
+        if self._momentum is None or self._momentum[0] is not catalog:
+            self._momentum = (catalog, momentum_statement(catalog, self.database.dialect))
+        async with self.database.reading() as connection:
+            return await read_momentum(connection, self._momentum[1], catalog, chat_ids, now, lately)
 
     async def reminder_of(self, chat_id: int) -> Reminder | None:
         """The chat's reminder, if it ever started a roadmap."""
@@ -165,21 +194,22 @@ class ReminderStore:
         )
         async with self.database.writing() as connection:
             rows = (await connection.execute(claim)).all()
-        return [replace(_reminder(row), unanswered=max(0, row.unanswered - 1)) for row in rows]
+        return [_reminder(row, unanswered=max(0, row.unanswered - 1)) for row in rows]
 
     async def record_nudge_outcomes(self, outcomes: Iterable[NudgeOutcome]) -> None:
         """Write what became of claimed nudges: the next due time and status, and who was sent one."""
-        outcomes = list(outcomes)
-        if not outcomes:
+        alike: dict[tuple[Any, ...], list[int]] = {}  # most of a batch ends alike: one statement for them
+        for o in outcomes:
+            alike.setdefault((o.claimed_due_at, o.status, o.due_at, o.failures, o.at, o.sent_at), []).append(o.chat_id)
+        if not alike:
             return
+        one_each = [_outcome_row(chat_ids[0], *same) for same, chat_ids in alike.items() if len(chat_ids) == 1]
         async with self.database.writing() as connection:
-            await connection.execute(_RECORD_SCHEDULE, [_schedule_row(o) for o in outcomes])
-            sent_rows = [{"b_chat_id": o.chat_id, "b_sent_at": o.sent_at} for o in outcomes if o.sent_at]
-            if sent_rows:
-                await connection.execute(_RECORD_SENT, sent_rows)
-            not_sent_rows = [{"b_chat_id": o.chat_id} for o in outcomes if not o.sent_at]
-            if not_sent_rows:
-                await connection.execute(_RECORD_NOT_SENT, not_sent_rows)
+            for same, chat_ids in alike.items():
+                if len(chat_ids) > 1:
+                    await connection.execute(_RECORD_ALIKE, _outcome_row(chat_ids, *same))
+            if one_each:
+                await connection.execute(_RECORD_OUTCOME, one_each)
 
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> bool:
         """Move a chat's data to its new id (a group that became a supergroup), merging with what
@@ -220,45 +250,72 @@ async def turn_on_first_reminder(
     return reminder if created.rowcount == 1 else None
 
 
-_RECORD_SCHEDULE = (
-    update(reminders)
-    .where(reminders.c.chat_id == bindparam("b_chat_id"), reminders.c.due_at == bindparam("b_claimed"))
-    .values(
-        status=bindparam("b_status"),
-        due_at=bindparam("b_due_at"),
-        failures=bindparam("b_failures"),
-        stopped_at=case(
-            (bindparam("b_status") == ReminderStatus.ACTIVE.value, reminders.c.stopped_at),
-            else_=bindparam("b_at"),
-        ),
+# What became of one claimed nudge, in one statement (run for a batch with executemany). The
+# schedule (status, due time, failures, when it stopped) changes only while the due time is still
+# the one the claim wrote: a chat that changed its settings meanwhile keeps its new ones. Whatever
+# the schedule, the claim is over, a nudge sent is dated, and one not sent is not counted as
+# unanswered. Every SET reads the row as it was before this UPDATE.
+_HELD = reminders.c.due_at == bindparam("b_claimed", type_=UtcDateTime)
+_STATUS, _SENT = bindparam("b_status", type_=String), bindparam("b_sent", type_=Boolean)
+
+
+def _record(chats: ColumnElement[bool]) -> Update:
+    """What became of claimed nudges that ended alike, for the chats `chats` picks, in one statement.
+
+    The schedule (status, due time, failures, when it stopped) changes only while the due time is
+    still the one the claim wrote: a chat that changed its settings meanwhile keeps its new ones.
+    Whatever the schedule, the claim is over, a nudge sent is dated, and one not sent is not
+    counted as unanswered. Every SET reads the row as it was before this UPDATE.
+    """
+    return (
+        update(reminders)
+        .where(chats)
+        .values(
+            status=case((_HELD, _STATUS), else_=reminders.c.status),
+            due_at=case((_HELD, bindparam("b_due_at", type_=UtcDateTime)), else_=reminders.c.due_at),
+            failures=case((_HELD, bindparam("b_failures", type_=Integer)), else_=reminders.c.failures),
+            stopped_at=case(
+                (_HELD & (ReminderStatus.ACTIVE.value != _STATUS), bindparam("b_at", type_=UtcDateTime)),
+                else_=reminders.c.stopped_at,
+            ),
+            last_sent_at=case((_SENT, bindparam("b_sent_at", type_=UtcDateTime)), else_=reminders.c.last_sent_at),
+            unanswered=case(
+                (_SENT, reminders.c.unanswered), (reminders.c.unanswered > 0, reminders.c.unanswered - 1), else_=0
+            ),
+            claimed_at=None,
+        )
     )
-)
-_RECORD_SENT = (
-    update(reminders)
-    .where(reminders.c.chat_id == bindparam("b_chat_id"))
-    .values(last_sent_at=bindparam("b_sent_at"), claimed_at=None)
-)
-_RECORD_NOT_SENT = (
-    update(reminders)
-    .where(reminders.c.chat_id == bindparam("b_chat_id"))
-    .values(unanswered=case((reminders.c.unanswered > 0, reminders.c.unanswered - 1), else_=0), claimed_at=None)
-)
 
 
-def _schedule_row(outcome: NudgeOutcome) -> dict[str, Any]:
-    """The parameters of _RECORD_SCHEDULE for one outcome."""
+# One chat a row (executemany), and several chats in one go.
+_RECORD_OUTCOME = _record(reminders.c.chat_id == bindparam("b_chat", type_=BigInteger))
+_RECORD_ALIKE = _record(reminders.c.chat_id.in_(bindparam("b_chat", expanding=True)))
+
+
+def _outcome_row(
+    chat: int | list[int],
+    claimed_due_at: dt.datetime,
+    status: ReminderStatus,
+    due_at: dt.datetime | None,
+    failures: int,
+    at: dt.datetime | None,
+    sent_at: dt.datetime | None,
+) -> dict[str, Any]:
+    """The parameters of _RECORD_OUTCOME (one chat) or _RECORD_ALIKE (several) for an outcome."""
     return {
-        "b_chat_id": outcome.chat_id,
-        "b_claimed": outcome.claimed_due_at,
-        "b_status": outcome.status.value,
-        "b_due_at": outcome.due_at,
-        "b_failures": outcome.failures,
-        "b_at": outcome.at,
+        "b_chat": chat,
+        "b_claimed": claimed_due_at,
+        "b_status": status.value,
+        "b_due_at": due_at,
+        "b_failures": failures,
+        "b_at": at,
+        "b_sent": sent_at is not None,
+        "b_sent_at": sent_at,
     }
 
 
-def _reminder(row: Row[Any]) -> Reminder:
-    """A reminders row as a Reminder."""
+def _reminder(row: Row[Any], *, unanswered: int | None = None) -> Reminder:
+    """A reminders row as a Reminder (with another count of unanswered nudges, if given)."""
     return Reminder(
         chat_id=row.chat_id,
         status=ReminderStatus(row.status),
@@ -266,7 +323,7 @@ def _reminder(row: Row[Any]) -> Reminder:
         hour=row.hour,
         timezone=row.timezone,
         due_at=row.due_at,
-        unanswered=row.unanswered,
+        unanswered=row.unanswered if unanswered is None else unanswered,
         last_sent_at=row.last_sent_at,
         failures=row.failures,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from dataclasses import dataclass
 
 from storage.schedule import next_due, next_slot
@@ -35,7 +36,7 @@ class Reminder:
 
     def next_slot(self, after: dt.datetime) -> dt.datetime:
         """The first weekly slot strictly after `after` (right after a nudge went, or was given up)."""
-        return next_slot(self.weekdays, self.hour, self.timezone, after)
+        return _slot_after(self.weekdays, self.hour, self.timezone, after)
 
     def next_due(self, now: dt.datetime) -> dt.datetime:
         """The next slot after `now` that keeps the minimum gap after the last nudge (after a change
@@ -43,11 +44,18 @@ class Reminder:
         return next_due(self.weekdays, self.hour, self.timezone, now, self.last_sent_at)
 
 
+@functools.lru_cache(maxsize=1024)
+def _slot_after(weekdays: frozenset[int], hour: int, timezone: str, after: dt.datetime) -> dt.datetime:
+    """next_slot, remembered: a nudge pass asks it with one `after` for many chats of one schedule."""
+    return next_slot(weekdays, hour, timezone, after)
+
+
 def days_bits(weekdays: frozenset[int]) -> int:
     """Weekdays as stored: a bit a day, Monday 1, Tuesday 2, ... Sunday 64."""
     return sum(1 << day for day in weekdays)
 
 
+@functools.cache  # 128 possible values, one per claimed reminder
 def bits_days(bits: int) -> frozenset[int]:
     """Weekdays from their stored bits."""
     return frozenset(day for day in range(7) if bits & (1 << day))
