@@ -7,7 +7,7 @@ from pathlib import Path
 from roadmaps import BUILTIN_DIR, Catalog, load_catalog
 from storage import Storage
 from tests.fakebotapi import FakeBotAPI
-from tests.support import SEED_ID, VALID_STEP, AppFactory, ChatSession, answers, open_seed_step
+from tests.support import SEED, SEED_ID, VALID_STEP, AppFactory, ChatSession, Clock, answers, open_seed_step
 
 
 async def test_a_reply_to_a_step_card_becomes_its_note_and_the_card_shows_it(
@@ -116,3 +116,16 @@ async def test_note_after_the_current_card_s_step_was_removed_asks_for_a_card(
     await chat.send("/note kept somewhere?")
     assert "reply to a step card" in chat.last.text
     assert (await storage.progress.progress_of(7, SEED_ID)).notes == {}
+
+
+async def test_a_roadmap_with_only_a_note_starts_with_its_first_mark(
+    chat: ChatSession, storage: Storage, clock: Clock
+) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.send("/note before starting")
+    assert await storage.progress.started_at(chat.chat_id) == {SEED_ID: (None, clock())}, "not started by a note"
+    clock.advance(hours=1)
+    await chat.tap("🟡 Working on it", message_id=chat.sent()[-1].message_id)
+    assert await storage.progress.started_at(chat.chat_id) == {SEED_ID: (clock(), clock())}
+    await chat.send("/progress")
+    assert SEED in chat.last.text and "1 in progress" in chat.last.text
