@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from bot.application import RoadmapBot, build_bot
+from handlers.callback_data import decode
 from roadmaps import Catalog, load_catalog
 from storage import Storage, create_engine, upgrade
 from tests.databases import ProcessDatabase, own_schema, reachable, schema_for_processes
@@ -169,6 +170,14 @@ def no_unexpected_errors(request: pytest.FixtureRequest, caplog: pytest.LogCaptu
     if request.node.get_closest_marker("logs_errors") is None:
         errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
         assert not errors, [r.getMessage() for r in errors]
+
+
+@pytest.fixture(autouse=True)
+def fresh_callback_codec() -> None:
+    """Every test decodes its buttons itself: the codec keeps its answers (functools.lru_cache), and
+    answers kept from an earlier test must not stand in for the code under test (mutation testing
+    swaps that code between tests, docs/testing.md)."""
+    decode.cache_clear()
 
 
 @pytest.fixture

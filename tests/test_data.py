@@ -13,6 +13,7 @@ from tests.support import (
     ChatSession,
     Clock,
     answers,
+    every_row,
     export_files,
     find_button,
     open_seed_step,
@@ -169,3 +170,78 @@ async def test_forget_leaves_other_chats_alone(
     await mine.tap("🧹 Yes, forget it all")
     assert set((await rows_about(storage, 501)).values()) == {0}
     assert (await rows_about(storage, 502))["step_states"] == 4 and (await rows_about(storage, 502))["reminders"] == 1
+
+
+async def test_an_import_puts_back_when_each_roadmap_was_started_and_last_used(
+    chat: ChatSession, storage: Storage
+) -> None:
+    data = {
+        "format": "roadmap-bot/progress",
+        "version": 1,
+        "roadmaps": [
+            {
+                "id": SEED_ID,
+                "started_at": "2026-10-01T08:00:00+00:00",
+                "last_used_at": "2026-10-20T08:00:00+00:00",
+                "steps": [{"id": "observability", "state": "done", "changed_at": "2026-10-05T08:00:00+00:00"}],
+            }
+        ],
+    }
+    await chat.process(chat.api.document_update(chat.chat_id, "progress.json", json.dumps(data).encode()))
+    assert chat.last.text.startswith("📥 Imported.")
+    started = await storage.progress.started_at(chat.chat_id)
+    assert {k: (a.isoformat(), b.isoformat()) for k, (a, b) in started.items()} == {
+        SEED_ID: ("2026-10-01T08:00:00+00:00", "2026-10-20T08:00:00+00:00")
+    }
+    await chat.send("/progress")
+    assert SEED in chat.last.text and "10% · 1 of 10 steps done" in chat.last.text, "started, so listed"
+    markdown, _ = await export_files(chat)
+    assert "10% · 1 of 10 steps done · started 1 Oct 2026" in markdown
+
+
+async def test_a_reset_question_about_a_roadmap_never_started_says_there_was_nothing_to_reset(
+    chat: ChatSession, storage: Storage
+) -> None:
+    await chat.send("/start")
+    await chat.press("q:frontend-engineer", chat.last.message_id)  # a question about a roadmap never started
+    assert "Start Frontend Engineer over?" in chat.last.text
+    calls = await chat.tap("↩️ Yes, reset it")
+    assert answers(calls) == ["Nothing to reset"]
+    assert set((await rows_about(storage, chat.chat_id)).values()) == {0}
+
+
+async def test_cancelling_an_older_import_question_keeps_the_newer_file_waiting(
+    chat: ChatSession, clock: Clock, storage: Storage
+) -> None:
+    await some_progress(chat, clock)
+    _, data = await export_files(chat)
+    await chat.process(chat.api.document_update(chat.chat_id, "a.json", data))
+    older = chat.last.message_id
+    newer_file = data.replace(b'"version": 1', b'"version": 1, "copy": 2', 1)  # another file, as valid
+    await chat.process(chat.api.document_update(chat.chat_id, "b.json", newer_file))
+    newer = chat.last.message_id
+    calls = await chat.tap("✖️ Cancel", message_id=older)
+    assert answers(calls) == ["Cancelled"]
+    assert len((await every_row(storage))["pending_imports"]) == 1, "the newer file still waits"
+    calls = await chat.tap("✅ Replace my progress", message_id=newer)
+    assert answers(calls) == ["📥 Imported"]
+    assert (await every_row(storage))["pending_imports"] == []
+
+
+async def test_a_forget_question_is_out_of_date_after_a_new_note_or_a_file_waiting(
+    chat: ChatSession, clock: Clock, storage: Storage
+) -> None:
+    await some_progress(chat, clock)
+    _, data = await export_files(chat)
+    for change in ("a note", "a file"):
+        await chat.send("/forget")
+        question = chat.last.message_id
+        if change == "a note":
+            await open_seed_step(chat, "1. A typed language + git")
+            await chat.send("/note a second thought")
+        else:
+            await chat.process(chat.api.document_update(chat.chat_id, "a.json", data))
+        before = await every_row(storage)
+        calls = await chat.tap("🧹 Yes, forget it all", message_id=question)
+        assert answers(calls) == ["This question is out of date"], change
+        assert await every_row(storage) == before, f"nothing forgotten after {change}"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from roadmaps import BUILTIN_DIR, Catalog, load_catalog
 from storage import Storage
-from tests.support import SEED_ID, ChatSession, answers, open_seed_step
+from tests.fakebotapi import FakeBotAPI
+from tests.support import SEED, SEED_ID, VALID_STEP, AppFactory, ChatSession, Clock, answers, open_seed_step
 
 
 async def test_a_reply_to_a_step_card_becomes_its_note_and_the_card_shows_it(
@@ -61,3 +65,71 @@ async def test_a_reply_to_another_bot_message_says_how_to_keep_a_note(chat: Chat
     await chat.send("/help")
     await chat.send("what is this?", reply_to=chat.last)
     assert chat.last.text.startswith("To keep a note, reply to a step card")
+
+
+async def test_a_note_replaces_only_its_own_step_s_note_and_the_card_keeps_the_step_s_state(
+    chat: ChatSession, storage: Storage
+) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    await chat.send("/note Go tour")
+    card = chat.sent()[-1]
+    assert "State: ✅ Done" in card.text and "Go tour" in card.text, "the card after a note still says done"
+    await chat.tap("Step 2 ▶", message_id=card.message_id)
+    await chat.send("/note RFC 9110")
+    await chat.send("/note RFC 9110, sections 8 and 9")
+    progress = await storage.progress.progress_of(chat.chat_id, SEED_ID)
+    assert {step_id: note.text for step_id, note in progress.notes.items()} == {
+        "typed-language-and-git": "Go tour",
+        "http-rest-apis": "RFC 9110, sections 8 and 9",
+    }
+
+
+async def test_notes_on_steps_of_the_same_id_in_two_roadmaps_are_kept_apart(
+    make_app: AppFactory, api: FakeBotAPI, storage: Storage, tmp_path: Path
+) -> None:
+    signals = "signals: {importance: high, market_demand: high, automation_risk: low}\n"
+    for name in ("alpha", "beta"):
+        header = f"id: {name}\ntitle: {name.title()}\nsummary: A roadmap.\n{signals}steps:\n"
+        (tmp_path / f"{name}.yaml").write_text(header + VALID_STEP, encoding="utf-8")
+    chat = ChatSession(await make_app(load_catalog(tmp_path)), api, 7)
+    for name in ("alpha", "beta"):
+        await chat.send(f"/start {name}")
+        await chat.tap("1. First")
+        await chat.send(f"/note about {name}")
+    notes = {}
+    for name in ("alpha", "beta"):
+        progress = await storage.progress.progress_of(7, name)
+        notes[name] = {step_id: note.text for step_id, note in progress.notes.items()}
+    assert notes == {"alpha": {"first": "about alpha"}, "beta": {"first": "about beta"}}
+
+
+async def test_note_after_the_current_card_s_step_was_removed_asks_for_a_card(
+    make_app: AppFactory, api: FakeBotAPI, catalog: Catalog, storage: Storage, tmp_path: Path
+) -> None:
+    chat = ChatSession(await make_app(catalog), api, 7)
+    await open_seed_step(chat, "2. HTTP & REST APIs")
+    text = (BUILTIN_DIR / f"{SEED_ID}.yaml").read_text(encoding="utf-8")
+    text = text[: text.index("  - id: http-rest-apis")] + text[text.index("  - id: relational-databases-sql") :]
+    (tmp_path / f"{SEED_ID}.yaml").write_text(text, encoding="utf-8")
+    chat = ChatSession(await make_app(load_catalog(tmp_path)), api, 7)
+    await chat.send("/note kept somewhere?")
+    assert "reply to a step card" in chat.last.text
+    assert (await storage.progress.progress_of(7, SEED_ID)).notes == {}
+
+
+async def test_a_roadmap_with_only_a_note_starts_with_its_first_mark(
+    chat: ChatSession, storage: Storage, clock: Clock
+) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.send("/note before starting")
+    assert await storage.progress.started_at(chat.chat_id) == {SEED_ID: (None, clock())}, "not started by a note"
+    await chat.send("/progress")
+    assert "You have not started a roadmap yet" in chat.last.text
+    clock.advance(hours=1)
+    await chat.send(f"/start {SEED_ID}")
+    await chat.tap("1. A typed language + git")
+    await chat.tap("🟡 Working on it")
+    assert await storage.progress.started_at(chat.chat_id) == {SEED_ID: (clock(), clock())}
+    await chat.send("/progress")
+    assert SEED in chat.last.text and "1 in progress" in chat.last.text

@@ -12,7 +12,7 @@ from roadmaps import BUILTIN_DIR, Catalog, load_catalog
 from storage import Storage
 from storage.tables import chat_roadmaps, chats, step_states
 from tests.fakebotapi import BOT_USERNAME, FakeBotAPI
-from tests.support import SEED, AppFactory, ChatSession, Clock, answers, open_seed_step
+from tests.support import SEED, SEED_ID, AppFactory, ChatSession, Clock, answers, open_seed_step
 
 
 async def row_counts(storage: Storage) -> tuple[int, int, int]:
@@ -321,3 +321,39 @@ async def test_content_changes_keep_progress_of_renamed_steps_and_answer_old_but
     assert answers(calls) == ["That step is no longer in this roadmap. Here is the roadmap as it is now."]
     assert "11% · 1 of 9 steps done" in chat.last.text, "the renamed step kept its progress"
     assert "✅ 1. A typed language + git" in chat.last.button_texts
+
+
+SEED_STEPS = [step.id for step in load_catalog().get(SEED_ID).steps]  # type: ignore[union-attr]
+
+
+async def test_done_and_next_on_the_last_step_goes_back_to_the_one_step_left_before_it(
+    chat: ChatSession, storage: Storage
+) -> None:
+    await chat.send(f"/start {SEED_ID}")
+    for step_id in SEED_STEPS[:8]:
+        await chat.press(f"d:{SEED_ID}:{step_id}", chat.last.message_id)
+    await chat.press(f"s:{SEED_ID}:{SEED_STEPS[9]}", chat.last.message_id)
+    await chat.tap("✅ Done · next ▶")
+    assert "Step 9 of 10" in chat.last.text, "the one step left, though it comes before"
+    async with storage.engine.connect() as connection:
+        done = set((await connection.execute(select(step_states.c.step_id))).scalars())
+    assert done == set(SEED_STEPS) - {SEED_STEPS[8]}
+
+
+async def test_marking_a_step_of_a_completed_roadmap_done_again_does_not_celebrate_again(chat: ChatSession) -> None:
+    await chat.send(f"/start {SEED_ID}")
+    for step_id in SEED_STEPS:
+        calls = await chat.press(f"d:{SEED_ID}:{step_id}", chat.last.message_id)
+    assert answers(calls) == ["🎉 Roadmap completed!"]
+    calls = await chat.press(f"d:{SEED_ID}:{SEED_STEPS[-1]}", chat.last.message_id)  # an old card's button
+    assert answers(calls) == ["✅ Marked done"]
+    assert "You completed" not in chat.last.text and "100% · 10 of 10 steps done" in chat.last.text
+
+
+async def test_the_first_mark_turns_the_weekly_nudge_on_and_says_so_once(chat: ChatSession, storage: Storage) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("🟡 Working on it")
+    assert "⏰ I'll nudge you toward your next step" in chat.last.text
+    assert await storage.reminders.reminder_of(chat.chat_id) is not None
+    await chat.tap("✅ Mark done")
+    assert "⏰" not in chat.last.text

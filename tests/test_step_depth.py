@@ -146,3 +146,21 @@ async def test_a_stale_count_button_changes_nothing_and_says_why(chat: ChatSessi
 def visible(markup: str) -> str:
     """What a person sees of a message's HTML: tags gone, entities read."""
     return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+async def test_a_topic_done_in_two_other_roadmaps_counts_from_the_earlier(
+    chat: ChatSession, storage: Storage, clock: Clock
+) -> None:
+    await chat.send("/start llm-engineer")
+    await chat.press("d:llm-engineer:llm-observability", chat.last.message_id)
+    first = clock()
+    clock.advance(days=2)
+    await chat.send(f"/start {DEVOPS_ID}")
+    await chat.press(f"d:{DEVOPS_ID}:logs-and-traces", chat.last.message_id)  # first in the catalog, done later
+    clock.advance(days=1)
+
+    await open_seed_step(chat, "7. Observability")
+    assert f"✅ Done in AI Engineer (LLM apps) on {first:%-d %b %Y}" in chat.last.text
+    calls = await chat.tap("✅ Count it here")
+    assert answers(calls) == [f"✅ Counted here: done in AI Engineer (LLM apps) on {first:%-d %b %Y}"]
+    assert (await marks_of(storage, chat.chat_id, SEED_ID))["observability"] == ("done", first)
