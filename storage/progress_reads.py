@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, literal_column, select, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, literal_column, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.progress import Mark, Note, Progress, StepState
@@ -14,31 +14,68 @@ from storage.tables import chat_roadmaps, step_notes, step_states
 
 # The chat's roadmap row joined with its marks: no row at all means not started. Notes come in
 # the same trip, as rows with a text and no state.
-_CHAT, _ROADMAP = bindparam("c"), bindparam("r")
 _WITH_MARKS = chat_roadmaps.outerjoin(
     step_states,
     (step_states.c.chat_id == chat_roadmaps.c.chat_id) & (step_states.c.roadmap_id == chat_roadmaps.c.roadmap_id),
 )
-_MARKS = (
-    select(
+
+
+def _marks_and_notes(*, whose: bool, which: Callable[[Any, Any], ColumnElement[bool]]) -> CompoundSelect[Any]:
+    """Marks (with the roadmap's start) and notes of the (chat, roadmap) pairs `which` picks, led by
+    the pair's own columns if `whose`."""
+    marks_key, notes_key = (
+        (chat_roadmaps.c.chat_id, chat_roadmaps.c.roadmap_id),
+        (step_notes.c.chat_id, step_notes.c.roadmap_id),
+    )
+    marks = select(
+        *(marks_key if whose else ()),
         step_states.c.step_id,
         step_states.c.state,
         step_states.c.changed_at,
         literal_column("NULL").label("text"),
         chat_roadmaps.c.started_at,
+    ).select_from(_WITH_MARKS)
+    notes = select(
+        *(notes_key if whose else ()),
+        step_notes.c.step_id,
+        literal_column("NULL"),
+        step_notes.c.changed_at,
+        step_notes.c.text,
+        literal_column("NULL"),
     )
-    .select_from(_WITH_MARKS)
-    .where(chat_roadmaps.c.chat_id == _CHAT, chat_roadmaps.c.roadmap_id == _ROADMAP)
+    return union_all(marks.where(which(*marks_key)), notes.where(which(*notes_key)))
+
+
+READ_ONE_ROADMAP = _marks_and_notes(
+    whose=False, which=lambda chat, roadmap: (chat == bindparam("c")) & (roadmap == bindparam("r"))
 )
-_NOTES = select(
-    step_notes.c.step_id, literal_column("NULL"), step_notes.c.changed_at, step_notes.c.text, literal_column("NULL")
-).where(step_notes.c.chat_id == _CHAT, step_notes.c.roadmap_id == _ROADMAP)
-READ_ONE_ROADMAP = union_all(_MARKS, _NOTES)
+# The same for several (chat, roadmap) pairs at once, each row saying whose it is.
+READ_ROADMAPS = _marks_and_notes(
+    whose=True, which=lambda chat, roadmap: tuple_(chat, roadmap).in_(bindparam("pairs", expanding=True))
+)
+
+Pair = tuple[int, str]
 
 
 async def read_progress(connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
     """The marks and notes of one roadmap of one chat, in one trip."""
     rows = (await connection.execute(READ_ONE_ROADMAP, {"c": chat_id, "r": roadmap_id})).all()
+    return _progress(roadmap_id, rows)
+
+
+async def read_progresses(connection: AsyncConnection, pairs: Sequence[Pair]) -> dict[Pair, Progress]:
+    """The marks and notes of some (chat, roadmap) pairs, in one trip."""
+    if len(pairs) == 1:
+        (chat_id, roadmap_id), *_ = pairs
+        return {pairs[0]: await read_progress(connection, chat_id, roadmap_id)}
+    rows_of: dict[Pair, list[Any]] = {pair: [] for pair in pairs}
+    for chat_id, roadmap_id, *row in await connection.execute(READ_ROADMAPS, {"pairs": list(pairs)}):
+        rows_of[chat_id, roadmap_id].append(row)
+    return {(chat_id, roadmap_id): _progress(roadmap_id, rows) for (chat_id, roadmap_id), rows in rows_of.items()}
+
+
+def _progress(roadmap_id: str, rows: Sequence[Any]) -> Progress:
+    """Rows of READ_ONE_ROADMAP made into a Progress."""
     marks, notes, started = {}, {}, False
     for step_id, state, at, text, started_at in rows:
         if text is not None:
