@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, literal_column, select, tuple_, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, bindparam, literal_column, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.progress import Mark, Note, Progress, StepState
@@ -87,21 +87,20 @@ def _progress(roadmap_id: str, rows: Sequence[Any]) -> Progress:
     return Progress(roadmap_id, marks, started=started, notes=notes)
 
 
-def chats_marks(chat_ids: Sequence[int]) -> Select[Any]:
-    """Every started roadmap of some chats, with its marks (a row of NULLs for a roadmap without any)."""
-    return (
-        select(
-            chat_roadmaps.c.chat_id,
-            chat_roadmaps.c.roadmap_id,
-            chat_roadmaps.c.last_activity_at,
-            chat_roadmaps.c.started_at,
-            step_states.c.step_id,
-            step_states.c.state,
-            step_states.c.changed_at,
-        )
-        .select_from(_WITH_MARKS)
-        .where(chat_roadmaps.c.chat_id.in_(chat_ids))
+# Every started roadmap of some chats, with its marks (a row of NULLs for a roadmap without any).
+_CHATS_MARKS = (
+    select(
+        chat_roadmaps.c.chat_id,
+        chat_roadmaps.c.roadmap_id,
+        chat_roadmaps.c.last_activity_at,
+        chat_roadmaps.c.started_at,
+        step_states.c.step_id,
+        step_states.c.state,
+        step_states.c.changed_at,
     )
+    .select_from(_WITH_MARKS)
+    .where(chat_roadmaps.c.chat_id.in_(bindparam("chats", expanding=True)))
+)
 
 
 async def read_chats_progress(
@@ -113,7 +112,7 @@ async def read_chats_progress(
     notes: dict[tuple[int, str], dict[str, Note]] = {}
     used: dict[tuple[int, str], dt.datetime] = {}
     started: set[tuple[int, str]] = set()
-    rows = await connection.execute(chats_marks(chat_ids))
+    rows = await connection.execute(_CHATS_MARKS, {"chats": list(chat_ids)})
     for chat_id, roadmap_id, changed_last, started_at, step_id, state, changed_at in rows:
         roadmap_marks = marks[chat_id].setdefault(roadmap_id, {})
         used[chat_id, roadmap_id] = changed_last
