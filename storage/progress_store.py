@@ -41,6 +41,11 @@ from storage.tap_batches import (
 )
 
 
+def _chat(call: TapCall | ReadChat) -> int:
+    """What the tap flow's calls are kept in order by: the chat."""
+    return call.chat_id
+
+
 class ProgressStore:
     """Progress per chat over the shared Database; the tap flow's calls are served in batches (see
     storage.batching)."""
@@ -48,10 +53,8 @@ class ProgressStore:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._writes = ProgressWrites.of(database)
-        self._taps: Batcher[TapCall, TapAnswer] = Batcher(partial(serve_taps, database, self._writes), together=True)
-        self._chat_reads: Batcher[ReadChat, list[Progress]] = Batcher(
-            partial(serve_chat_reads, database), together=True
-        )
+        self._taps: Batcher[TapCall, TapAnswer] = Batcher(partial(serve_taps, database, self._writes), _chat)
+        self._chat_reads: Batcher[ReadChat, list[Progress]] = Batcher(partial(serve_chat_reads, database), _chat)
 
     def batched(self, together: bool) -> None:
         """Serve the tap flow's calls in batches (the default), or each alone as it comes."""

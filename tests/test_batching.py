@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import event, select
 
 from roadmaps import Level, Roadmap, Signals, Step
 from storage import Changed, StepState, Storage
+from storage.batching import Batcher
 from storage.tables import chat_roadmaps, chats, reminders, step_states
 from tests.support import StorageFactory
 
@@ -174,3 +175,24 @@ async def test_calls_answer_the_same_with_or_without_batches(make_storage: Stora
     )
     assert [sorted(c.after.marks) for c in changes] == [[f"step-{c % 3 + 1}"] for c in range(1, 7)]
     assert len(await marks(storage)) == 6
+
+
+async def test_a_chats_call_made_while_its_batch_is_served_waits_for_the_next() -> None:
+    batches: list[list[tuple[str, int]]] = []
+    entered, release = asyncio.Queue[None](), asyncio.Event()
+
+    async def serve(calls: Sequence[tuple[str, int]]) -> list[int]:
+        batches.append(list(calls))
+        entered.put_nowait(None)
+        await release.wait()
+        return [n for _, n in calls]
+
+    batcher: Batcher[tuple[str, int], int] = Batcher(serve, key=lambda call: call[0])
+    first = asyncio.create_task(batcher(("chat 1", 1)))
+    await entered.get()  # a lone call goes out on its own
+    again, other = asyncio.create_task(batcher(("chat 1", 2))), asyncio.create_task(batcher(("chat 2", 3)))
+    await entered.get()  # a second batch goes out meanwhile, without chat 1's call
+    assert batches == [[("chat 1", 1)], [("chat 2", 3)]]
+    release.set()
+    assert await asyncio.gather(first, again, other) == [1, 2, 3]
+    assert batches[2:] == [[("chat 1", 2)]]
