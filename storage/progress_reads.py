@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, CompoundSelect, bindparam, literal_column, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -55,6 +55,7 @@ READ_ROADMAPS = _marks_and_notes(
 )
 
 Pair = tuple[int, str]
+T = TypeVar("T")
 
 
 async def read_progress(connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
@@ -69,9 +70,17 @@ async def read_progresses(connection: AsyncConnection, pairs: Sequence[Pair]) ->
         (chat_id, roadmap_id), *_ = pairs
         return {pairs[0]: await read_progress(connection, chat_id, roadmap_id)}
     rows_of: dict[Pair, list[Any]] = {pair: [] for pair in pairs}
-    for chat_id, roadmap_id, *row in await connection.execute(READ_ROADMAPS, {"pairs": list(pairs)}):
+    for chat_id, roadmap_id, *row in await connection.execute(READ_ROADMAPS, {"pairs": padded(pairs)}):
         rows_of[chat_id, roadmap_id].append(row)
     return {(chat_id, roadmap_id): _progress(roadmap_id, rows) for (chat_id, roadmap_id), rows in rows_of.items()}
+
+
+def padded(values: Sequence[T]) -> list[T]:
+    """The values of an IN list, the last repeated up to the next power of two: a batch's reads
+    then come in a few spellings, not one per size, and the database parses and plans each once
+    (PostgreSQL keeps prepared statements by their text, SQLite its compiled ones)."""
+    size = 1 << max(0, len(values) - 1).bit_length()
+    return [*values, *values[-1:] * (size - len(values))]
 
 
 def _progress(roadmap_id: str, rows: Sequence[Any]) -> Progress:
@@ -112,7 +121,7 @@ async def read_chats_progress(
     notes: dict[tuple[int, str], dict[str, Note]] = {}
     used: dict[tuple[int, str], dt.datetime] = {}
     started: set[tuple[int, str]] = set()
-    rows = await connection.execute(_CHATS_MARKS, {"chats": list(chat_ids)})
+    rows = await connection.execute(_CHATS_MARKS, {"chats": padded(chat_ids)})
     for chat_id, roadmap_id, changed_last, started_at, step_id, state, changed_at in rows:
         roadmap_marks = marks[chat_id].setdefault(roadmap_id, {})
         used[chat_id, roadmap_id] = changed_last
