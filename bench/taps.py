@@ -1,9 +1,14 @@
 """taps: button taps of many chats through the whole bot, against the framework's floor.
 
 Both sides run python-telegram-bot's Application on the same in-process fake transport with
-64 updates in flight. The floor's handler only answers the query and edits the message (with
-a step card rendered once, so both sides send messages of the same size); ours decodes the
-button, writes and reads the database, renders the view and does the same two calls.
+64 updates in flight, in a process whose garbage collector is tuned as the bot's own
+(bot.collector). The floor's handler only answers the query and edits the message (with a step
+card rendered once, so both sides send messages of the same size); ours decodes the button,
+writes and reads the database, renders the view and does the same two calls.
+
+Then a lone user: the same taps one at a time (1 in flight), with storage's calls served in
+batches (as always) and each alone, the path without batches; their ratio shows what batching
+costs a tap when the bot is idle.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, 
 
 from bench.common import SEED, STARTED, fresh_storage, median, percentile, postgres_reachable, scratch_dir, summary
 from bot.application import CONCURRENT_UPDATES, build_bot
+from bot.collector import tune_collector
 from handlers.step_views import render_step
 from roadmaps import load_catalog
 from storage import Progress, StepState
@@ -34,8 +40,15 @@ TAPS = (
 )
 
 
-async def drive(app: Application, api: FakeBotAPI, messages: dict[int, int]) -> tuple[float, list[float]]:  # type: ignore[type-arg]
-    """Push every tap of every chat through the app's update processor; return (seconds, latencies)."""
+async def drive(
+    app: Application,  # type: ignore[type-arg]
+    api: FakeBotAPI,
+    messages: dict[int, int],
+    *,
+    lone: bool = False,
+) -> tuple[float, list[float]]:
+    """Push every tap of every chat through the app's update processor, all at once (or one after
+    another when `lone`); return (seconds, latencies)."""
     updates = [
         Update.de_json(api.callback_update(chat_id, data, message_id=message_id), app.bot)
         for data in TAPS
@@ -49,16 +62,22 @@ async def drive(app: Application, api: FakeBotAPI, messages: dict[int, int]) -> 
         latencies.append(time.perf_counter() - started)
 
     started = time.perf_counter()
-    await asyncio.gather(*(app.update_processor.process_update(u, timed(u)) for u in updates))
+    if lone:
+        for update in updates:
+            await app.update_processor.process_update(update, timed(update))
+    else:
+        await asyncio.gather(*(app.update_processor.process_update(u, timed(u)) for u in updates))
     return time.perf_counter() - started, latencies
 
 
-async def ours(backend: str, chats: int) -> tuple[float, list[float], int]:
-    """Taps through the real bot on a fresh database."""
+async def ours(backend: str, chats: int, *, lone: bool = False, batched: bool = True) -> tuple[float, list[float], int]:
+    """Taps through the real bot on a fresh database; `lone`: one at a time; `batched`: whether
+    storage serves its calls in batches."""
     api = FakeBotAPI(check_html=False)
     roadmap = load_catalog().get(SEED)
     assert roadmap is not None
     async with fresh_storage(backend, scratch_dir()) as storage:
+        storage.progress.batched(batched)
         app = build_bot(settings_for_tests(), load_catalog(), storage, request=FakeRequest(api)).application
         async with app:
             await app.start()  # its jobs too: presence is written every two seconds meanwhile
@@ -68,7 +87,7 @@ async def ours(backend: str, chats: int) -> tuple[float, list[float], int]:
             for chat_id in range(1, chats + 1):
                 await storage.progress.set_step_state(chat_id, SEED, last, StepState.WORKING, STARTED)
                 messages[chat_id] = api.seed_message(chat_id, "the roadmap").message_id
-            seconds, latencies = await drive(app, api, messages)
+            seconds, latencies = await drive(app, api, messages, lone=lone)
             await app.stop()
     return seconds, latencies, len(api.open_queries)
 
@@ -129,6 +148,20 @@ def report(backend: str, chats: int, rounds: int, run: Callable[[], Awaitable[An
     return figures
 
 
+def lone_ratio(backend: str, chats: int, rounds: int) -> float:
+    """Rounds of taps one at a time, without batches then with; the median of their speed ratios."""
+    ratios = []
+    for round_ in range(rounds):  # each side first in every other round: neither always warms up
+        sides = [False, True] if round_ % 2 == 0 else [True, False]
+        seconds = {side: asyncio.run(ours(backend, chats, lone=True, batched=side))[0] for side in sides}
+        ratios.append(seconds[False] / seconds[True])
+    print(
+        f"{backend}: a lone user, {chats * len(TAPS)} taps one at a time, {rounds} rounds: batched against "
+        f"each call alone, ratios {', '.join(f'{r:.2f}' for r in ratios)}; median {median(ratios):.2f}"
+    )
+    return median(ratios)
+
+
 def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(prog="python -m bench taps")
     parser.add_argument("--quick", action="store_true", help="a tiny run, to check the benchmark still works")
@@ -136,6 +169,8 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     chats, rounds = (20, 1) if args.quick else (args.chats, args.rounds)
+    lone_chats = 5 if args.quick else 250
+    tune_collector()
 
     async def both(backend: str) -> tuple[tuple[float, list[float], int], tuple[float, list[float], int]]:
         return await floor(chats), await ours(backend, chats)
@@ -145,11 +180,19 @@ def main(argv: list[str] | None = None) -> str:
         "ratio": figures["ratio"],
         "taps_per_s": figures["taps_per_s"],
         "floor_taps_per_s": figures["floor_taps_per_s"],
+        "p50_ms": figures["p50_ms"],
         "p99_ms": figures["p99_ms"],
+        "lone_ratio": lone_ratio("sqlite", lone_chats, rounds),
     }
     if postgres_reachable():
         pg = report("postgresql", chats, rounds, lambda: both("postgresql"))
-        line |= {"pg_ratio": pg["ratio"], "pg_taps_per_s": pg["taps_per_s"], "pg_p99_ms": pg["p99_ms"]}
+        line |= {
+            "pg_ratio": pg["ratio"],
+            "pg_taps_per_s": pg["taps_per_s"],
+            "pg_p50_ms": pg["p50_ms"],
+            "pg_p99_ms": pg["p99_ms"],
+            "pg_lone_ratio": lone_ratio("postgresql", lone_chats, rounds),
+        }
     else:
         print("postgresql: not reachable, skipped")
     line["unanswered"] = figures["unanswered"]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from telegram import Update
 
 from bot.application import RoadmapBot, build_bot
+from bot.collector import tune_collector
 from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
 from handlers import RoadmapApplication
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 async def serve(settings: Settings, catalog: Catalog) -> None:
     """Apply migrations, then take updates (webhook if WEBHOOK_URL is set, else polling) until
     stopped; with WEBAPP_URL, polling serves PORT too (the page, /healthz, /metrics)."""
+    tune_collector()
     storage = Storage(create_engine(settings.database_url))
     try:
         revision = await upgrade(storage.engine)

@@ -159,6 +159,7 @@ FORMATS: tuple[Format, ...] = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # a card's buttons are spelled on every tap, the same each time
 def encode(action: Action) -> str:
     """The callback data for an action; raises ValueError if it would not fit in 64 bytes."""
     spelling = next((f for f in FORMATS if f.encodes(action)), None)

@@ -4,6 +4,7 @@ views share (signals, the progress bar and line). Pure functions."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -72,6 +73,7 @@ def page_button(links: Links, roadmap: Roadmap) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton("🗺 Open as page", web_app=WebAppInfo(f"{links.page_url}?roadmap={roadmap.id}"))]
 
 
+@functools.lru_cache(maxsize=8192)  # buttons are immutable, and a card shows the same ones tap after tap
 def button(label: str, action: Action) -> InlineKeyboardButton:
     """An inline button that asks for an action."""
     return InlineKeyboardButton(label, callback_data=encode(action))

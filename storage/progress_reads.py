@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, literal_column, select, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, bindparam, literal_column, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.progress import Mark, Note, Progress, StepState
@@ -14,31 +14,77 @@ from storage.tables import chat_roadmaps, step_notes, step_states
 
 # The chat's roadmap row joined with its marks: no row at all means not started. Notes come in
 # the same trip, as rows with a text and no state.
-_CHAT, _ROADMAP = bindparam("c"), bindparam("r")
 _WITH_MARKS = chat_roadmaps.outerjoin(
     step_states,
     (step_states.c.chat_id == chat_roadmaps.c.chat_id) & (step_states.c.roadmap_id == chat_roadmaps.c.roadmap_id),
 )
-_MARKS = (
-    select(
+
+
+def _marks_and_notes(*, whose: bool, which: Callable[[Any, Any], ColumnElement[bool]]) -> CompoundSelect[Any]:
+    """Marks (with the roadmap's start) and notes of the (chat, roadmap) pairs `which` picks, led by
+    the pair's own columns if `whose`."""
+    marks_key, notes_key = (
+        (chat_roadmaps.c.chat_id, chat_roadmaps.c.roadmap_id),
+        (step_notes.c.chat_id, step_notes.c.roadmap_id),
+    )
+    marks = select(
+        *(marks_key if whose else ()),
         step_states.c.step_id,
         step_states.c.state,
         step_states.c.changed_at,
         literal_column("NULL").label("text"),
         chat_roadmaps.c.started_at,
+    ).select_from(_WITH_MARKS)
+    notes = select(
+        *(notes_key if whose else ()),
+        step_notes.c.step_id,
+        literal_column("NULL"),
+        step_notes.c.changed_at,
+        step_notes.c.text,
+        literal_column("NULL"),
     )
-    .select_from(_WITH_MARKS)
-    .where(chat_roadmaps.c.chat_id == _CHAT, chat_roadmaps.c.roadmap_id == _ROADMAP)
+    return union_all(marks.where(which(*marks_key)), notes.where(which(*notes_key)))
+
+
+READ_ONE_ROADMAP = _marks_and_notes(
+    whose=False, which=lambda chat, roadmap: (chat == bindparam("c")) & (roadmap == bindparam("r"))
 )
-_NOTES = select(
-    step_notes.c.step_id, literal_column("NULL"), step_notes.c.changed_at, step_notes.c.text, literal_column("NULL")
-).where(step_notes.c.chat_id == _CHAT, step_notes.c.roadmap_id == _ROADMAP)
-READ_ONE_ROADMAP = union_all(_MARKS, _NOTES)
+# The same for several (chat, roadmap) pairs at once, each row saying whose it is.
+READ_ROADMAPS = _marks_and_notes(
+    whose=True, which=lambda chat, roadmap: tuple_(chat, roadmap).in_(bindparam("pairs", expanding=True))
+)
+
+Pair = tuple[int, str]
+T = TypeVar("T")
 
 
 async def read_progress(connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
     """The marks and notes of one roadmap of one chat, in one trip."""
     rows = (await connection.execute(READ_ONE_ROADMAP, {"c": chat_id, "r": roadmap_id})).all()
+    return _progress(roadmap_id, rows)
+
+
+async def read_progresses(connection: AsyncConnection, pairs: Sequence[Pair]) -> dict[Pair, Progress]:
+    """The marks and notes of some (chat, roadmap) pairs, in one trip."""
+    if len(pairs) == 1:
+        (chat_id, roadmap_id), *_ = pairs
+        return {pairs[0]: await read_progress(connection, chat_id, roadmap_id)}
+    rows_of: dict[Pair, list[Any]] = {pair: [] for pair in pairs}
+    for chat_id, roadmap_id, *row in await connection.execute(READ_ROADMAPS, {"pairs": padded(pairs)}):
+        rows_of[chat_id, roadmap_id].append(row)
+    return {(chat_id, roadmap_id): _progress(roadmap_id, rows) for (chat_id, roadmap_id), rows in rows_of.items()}
+
+
+def padded(values: Sequence[T]) -> list[T]:
+    """The values of an IN list, the last repeated up to the next power of two: a batch's reads
+    then come in a few spellings, not one per size, and the database parses and plans each once
+    (PostgreSQL keeps prepared statements by their text, SQLite its compiled ones)."""
+    size = 1 << max(0, len(values) - 1).bit_length()
+    return [*values, *values[-1:] * (size - len(values))]
+
+
+def _progress(roadmap_id: str, rows: Sequence[Any]) -> Progress:
+    """Rows of READ_ONE_ROADMAP made into a Progress."""
     marks, notes, started = {}, {}, False
     for step_id, state, at, text, started_at in rows:
         if text is not None:
@@ -50,21 +96,20 @@ async def read_progress(connection: AsyncConnection, chat_id: int, roadmap_id: s
     return Progress(roadmap_id, marks, started=started, notes=notes)
 
 
-def chats_marks(chat_ids: Sequence[int]) -> Select[Any]:
-    """Every started roadmap of some chats, with its marks (a row of NULLs for a roadmap without any)."""
-    return (
-        select(
-            chat_roadmaps.c.chat_id,
-            chat_roadmaps.c.roadmap_id,
-            chat_roadmaps.c.last_activity_at,
-            chat_roadmaps.c.started_at,
-            step_states.c.step_id,
-            step_states.c.state,
-            step_states.c.changed_at,
-        )
-        .select_from(_WITH_MARKS)
-        .where(chat_roadmaps.c.chat_id.in_(chat_ids))
+# Every started roadmap of some chats, with its marks (a row of NULLs for a roadmap without any).
+_CHATS_MARKS = (
+    select(
+        chat_roadmaps.c.chat_id,
+        chat_roadmaps.c.roadmap_id,
+        chat_roadmaps.c.last_activity_at,
+        chat_roadmaps.c.started_at,
+        step_states.c.step_id,
+        step_states.c.state,
+        step_states.c.changed_at,
     )
+    .select_from(_WITH_MARKS)
+    .where(chat_roadmaps.c.chat_id.in_(bindparam("chats", expanding=True)))
+)
 
 
 async def read_chats_progress(
@@ -76,7 +121,7 @@ async def read_chats_progress(
     notes: dict[tuple[int, str], dict[str, Note]] = {}
     used: dict[tuple[int, str], dt.datetime] = {}
     started: set[tuple[int, str]] = set()
-    rows = await connection.execute(chats_marks(chat_ids))
+    rows = await connection.execute(_CHATS_MARKS, {"chats": padded(chat_ids)})
     for chat_id, roadmap_id, changed_last, started_at, step_id, state, changed_at in rows:
         roadmap_marks = marks[chat_id].setdefault(roadmap_id, {})
         used[chat_id, roadmap_id] = changed_last

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import partial
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from roadmaps import Catalog, Step
+from storage.batching import Batcher
 from storage.database import Database
 from storage.place import Place, place_of
 from storage.progress import (
     Confirmed,
-    Mark,
     Note,
     Progress,
     SavedRoadmap,
@@ -25,73 +25,46 @@ from storage.progress import (
     storable_text,
 )
 from storage.progress_reads import read_chats_progress, read_progress
+from storage.progress_writes import ProgressWrites
 from storage.reminder_store import turn_on_first_reminder
-from storage.reminders import Reminder
 from storage.tables import chat_roadmaps, chats, pending_imports, step_notes, step_states
+from storage.tap_batches import (
+    Changed,
+    OpenStep,
+    ReadChat,
+    ReadProgress,
+    SetStepState,
+    TapAnswer,
+    TapCall,
+    serve_chat_reads,
+    serve_taps,
+)
 
 
-@dataclass(frozen=True, slots=True)
-class Changed:
-    """A chat's progress on a roadmap just before and just after one step changed, and the weekly
-    reminder this change turned on (the chat's first started roadmap), if it did."""
-
-    before: Progress
-    after: Progress
-    new_reminder: Reminder | None = None
+def _chat(call: TapCall | ReadChat) -> int:
+    """What the tap flow's calls are kept in order by: the chat."""
+    return call.chat_id
 
 
 class ProgressStore:
-    """Progress per chat over the shared Database."""
+    """Progress per chat over the shared Database; the tap flow's calls are served in batches (see
+    storage.batching)."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        # The statements of every tap, built once (a tap is a few of them, so building counts).
-        chat, roadmap = bindparam("c"), bindparam("r")
-        card = database.insert(chats).values(
-            id=chat, created_at=bindparam("at"), current_roadmap_id=roadmap, current_step_id=bindparam("s")
-        )
-        self._make_current_card = card.on_conflict_do_update(
-            index_elements=[chats.c.id],
-            set_={
-                "current_roadmap_id": card.excluded.current_roadmap_id,
-                "current_step_id": card.excluded.current_step_id,
-            },
-        )
-        kept = database.insert(chat_roadmaps).values(
-            chat_id=chat, roadmap_id=roadmap, started_at=None, last_activity_at=bindparam("at")
-        )
-        self._keep_roadmap = kept.on_conflict_do_nothing()
-        changed = database.insert(chat_roadmaps).values(
-            chat_id=chat, roadmap_id=roadmap, started_at=bindparam("at"), last_activity_at=bindparam("at")
-        )
-        self._change_roadmap = changed.on_conflict_do_update(
-            index_elements=[chat_roadmaps.c.chat_id, chat_roadmaps.c.roadmap_id],
-            set_={
-                "started_at": func.coalesce(chat_roadmaps.c.started_at, changed.excluded.started_at),
-                "last_activity_at": changed.excluded.last_activity_at,
-            },
-        )
-        self._forget_marks = delete(step_states).where(
-            step_states.c.chat_id == chat,
-            step_states.c.roadmap_id == roadmap,
-            step_states.c.step_id.in_(bindparam("ids", expanding=True)),
-        )
-        step, state, at = bindparam("s"), bindparam("state"), bindparam("at")
-        upsert = database.insert(step_states).values(
-            chat_id=chat, roadmap_id=roadmap, step_id=step, state=state, changed_at=at
-        )
-        # Conditional: a step already in the state asked for keeps its row, and the day it got there.
-        self._upsert_mark = upsert.on_conflict_do_update(
-            index_elements=[step_states.c.chat_id, step_states.c.roadmap_id, step_states.c.step_id],
-            set_={"state": upsert.excluded.state, "changed_at": upsert.excluded.changed_at},
-            where=step_states.c.state != upsert.excluded.state,
-        )
+        self._writes = ProgressWrites.of(database)
+        self._taps: Batcher[TapCall, TapAnswer] = Batcher(partial(serve_taps, database, self._writes), _chat)
+        self._chat_reads: Batcher[ReadChat, list[Progress]] = Batcher(partial(serve_chat_reads, database), _chat)
+
+    def batched(self, together: bool) -> None:
+        """Serve the tap flow's calls in batches (the default), or each alone as it comes."""
+        self._taps.together = self._chat_reads.together = together
 
     async def open_step(self, chat_id: int, roadmap_id: str, step: Step, now: dt.datetime) -> Progress:
         """The chat opened a step's card: it becomes its current card; return the roadmap's progress."""
-        async with self.database.writing() as connection:
-            await self._make_current(connection, chat_id, roadmap_id, step, now)
-            return await read_progress(connection, chat_id, roadmap_id)
+        progress = await self._taps(OpenStep(chat_id, roadmap_id, step, now))
+        assert isinstance(progress, Progress)
+        return progress
 
     async def set_step_state(
         self,
@@ -107,28 +80,9 @@ class ProgressStore:
         becomes the chat's current one and the roadmap the latest changed (started, if it was not).
         A step already in that state is left as it is, with the day it got there. `marked_at`: the
         day the mark carries when it is not now (a topic done in another roadmap, counted here)."""
-        marked_at = marked_at or now
-        async with self.database.writing() as connection:
-            before = await read_progress(connection, chat_id, roadmap_id)
-            if before.state_of(step) is state:
-                return Changed(before, before)
-            await self._make_current(connection, chat_id, roadmap_id, step, now)
-            await self._changed(connection, chat_id, roadmap_id, now)
-            new_reminder = (
-                None if before.started else await turn_on_first_reminder(self.database, connection, chat_id, now)
-            )
-            stale_ids = [i for i in (step.ids if state is StepState.TODO else step.formerly) if i in before.marks]
-            if stale_ids:
-                await connection.execute(self._forget_marks, {"c": chat_id, "r": roadmap_id, "ids": stale_ids})
-            if state is not StepState.TODO:
-                row = {"c": chat_id, "r": roadmap_id, "s": step.id, "state": state.value, "at": marked_at}
-                await connection.execute(self._upsert_mark, row)
-        # The transaction read the marks and changed one step; the rest of the chat's updates
-        # wait their turn (one chat's updates run one at a time), so "after" needs no second read.
-        marks = {step_id: mark for step_id, mark in before.marks.items() if step_id not in step.ids}
-        if state is not StepState.TODO:
-            marks[step.id] = Mark(state, marked_at)
-        return Changed(before, Progress(roadmap_id, marks, started=True, notes=before.notes), new_reminder)
+        changed = await self._taps(SetStepState(chat_id, roadmap_id, step, state, now, marked_at or now))
+        assert isinstance(changed, Changed)
+        return changed
 
     async def set_note(self, chat_id: int, roadmap_id: str, step: Step, text: str | None, now: dt.datetime) -> Progress:
         """Keep a note on a step under its current id (None removes it); return the roadmap's progress."""
@@ -157,12 +111,13 @@ class ProgressStore:
 
     async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
         """The chat's progress on one roadmap, notes included; empty if it never started it."""
-        async with self.database.reading() as connection:
-            return await read_progress(connection, chat_id, roadmap_id)
+        progress = await self._taps(ReadProgress(chat_id, roadmap_id))
+        assert isinstance(progress, Progress)
+        return progress
 
     async def progress_of_chat(self, chat_id: int, *, with_notes: bool = False) -> list[Progress]:
         """Every roadmap the chat started, the one used last first."""
-        return (await self.progress_of_chats([chat_id], with_notes=with_notes))[chat_id]
+        return await self._chat_reads(ReadChat(chat_id, with_notes))
 
     async def progress_of_chats(
         self, chat_ids: Sequence[int], *, with_notes: bool = False
@@ -298,22 +253,19 @@ class ProgressStore:
         self, connection: AsyncConnection, chat_id: int, roadmap_id: str, step: Step, now: dt.datetime
     ) -> None:
         """The chat (made if new) has this step's card in front of it now."""
-        await connection.execute(self._make_current_card, {"c": chat_id, "r": roadmap_id, "s": step.id, "at": now})
+        await connection.execute(self._writes.make_current, {"c": chat_id, "r": roadmap_id, "s": step.id, "at": now})
 
     async def _has_roadmap(self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime) -> None:
         """The chat's row for a roadmap exists (notes hang on it), started or not."""
-        await connection.execute(self._keep_roadmap, {"c": chat_id, "r": roadmap_id, "at": now})
-
-    async def _changed(self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime) -> None:
-        """A step of the roadmap changed now: it is started (if it was not) and the latest changed."""
-        await connection.execute(self._change_roadmap, {"c": chat_id, "r": roadmap_id, "at": now})
+        await connection.execute(self._writes.keep_roadmap, {"c": chat_id, "r": roadmap_id, "at": now})
 
     async def _start(self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime) -> None:
         """Start a roadmap for a chat, as an import does (and the chat, and its reminder if it has none)."""
         await connection.execute(
             self.database.insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing()
         )
-        await self._changed(connection, chat_id, roadmap_id, now)
+        started = {"c": chat_id, "r": roadmap_id, "started": now, "at": now}
+        await connection.execute(self._writes.change_roadmap, started)
         await turn_on_first_reminder(self.database, connection, chat_id, now)
 
     async def _held(self, connection: AsyncConnection, chat_id: int) -> str | None:

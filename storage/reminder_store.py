@@ -231,23 +231,33 @@ async def turn_on_first_reminder(
 ) -> Reminder | None:
     """A chat's first roadmap turns its weekly reminder on: on the weekday and at the hour it
     started, first due a week later. None when the chat already has one."""
-    weekdays, hour, due_at = first_slot(now, DEFAULT_TIMEZONE)
-    reminder = Reminder(chat_id, ReminderStatus.ACTIVE, weekdays, hour, DEFAULT_TIMEZONE, due_at)
-    created = await connection.execute(
-        database.insert(reminders)
-        .values(
-            chat_id=chat_id,
-            status=reminder.status.value,
-            weekdays=days_bits(weekdays),
-            hour=hour,
-            timezone=reminder.timezone,
-            due_at=due_at,
-            unanswered=0,
-            failures=0,
-        )
-        .on_conflict_do_nothing()
-    )
-    return reminder if created.rowcount == 1 else None
+    return (await turn_on_first_reminders(database, connection, {chat_id: now})).get(chat_id)
+
+
+async def turn_on_first_reminders(
+    database: Database, connection: AsyncConnection, started: Mapping[int, dt.datetime]
+) -> dict[int, Reminder]:
+    """turn_on_first_reminder for several chats (each with when it started) in one statement;
+    the reminders turned on, by chat (none for a chat that already had one)."""
+    wanted = {}
+    for chat_id in sorted(started):
+        weekdays, hour, due_at = first_slot(started[chat_id], DEFAULT_TIMEZONE)
+        wanted[chat_id] = Reminder(chat_id, ReminderStatus.ACTIVE, weekdays, hour, DEFAULT_TIMEZONE, due_at)
+    rows = [
+        {
+            "chat_id": r.chat_id,
+            "status": r.status.value,
+            "weekdays": days_bits(r.weekdays),
+            "hour": r.hour,
+            "timezone": r.timezone,
+            "due_at": r.due_at,
+            "unanswered": 0,
+            "failures": 0,
+        }
+        for r in wanted.values()
+    ]
+    insert = database.insert(reminders).values(rows).on_conflict_do_nothing().returning(reminders.c.chat_id)
+    return {chat_id: wanted[chat_id] for (chat_id,) in await connection.execute(insert)}
 
 
 # What became of one claimed nudge, in one statement (run for a batch with executemany). The

@@ -1,0 +1,178 @@
+"""The tap flow's calls served as one batch: reading a chat's progress on a roadmap, opening a
+step's card, setting a step's state. A batch costs one read of every (chat, roadmap) it names and,
+when it changes anything, one transaction of multi-row writes, whatever its size.
+
+The calls are played in order over what the read found, so a chat's second call in a batch sees
+its first; then only the net change is written: one row per chat, per chat's roadmap and per mark,
+each written by a conditional upsert (or a delete) that leaves alone what another instance on the
+same database did meanwhile. Nothing is kept from one batch to the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from roadmaps import Step
+from storage.database import Database
+from storage.progress import Mark, Progress, StepState
+from storage.progress_reads import Pair, read_chats_progress, read_progresses
+from storage.progress_writes import ProgressWrites
+from storage.reminder_store import turn_on_first_reminders
+from storage.reminders import Reminder
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A chat's progress on a roadmap just before and just after one step changed, and the weekly
+    reminder this change turned on (the chat's first started roadmap), if it did."""
+
+    before: Progress
+    after: Progress
+    new_reminder: Reminder | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadProgress:
+    """The chat's progress on one roadmap."""
+
+    chat_id: int
+    roadmap_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenStep:
+    """The chat opened a step's card: it becomes its current card."""
+
+    chat_id: int
+    roadmap_id: str
+    step: Step
+    now: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SetStepState:
+    """A step's state is set under its current id, its marks under former ids dropped; `marked_at`
+    is the day the mark carries."""
+
+    chat_id: int
+    roadmap_id: str
+    step: Step
+    state: StepState
+    now: dt.datetime
+    marked_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReadChat:
+    """Every roadmap the chat has a row for, the one changed last first; notes only if asked for."""
+
+    chat_id: int
+    with_notes: bool = False
+
+
+TapCall = ReadProgress | OpenStep | SetStepState
+TapAnswer = Progress | Changed
+
+
+@dataclass
+class _NetChange:
+    """What a batch's calls change, one entry per row, the latest call's winning."""
+
+    cards: dict[int, tuple[str, str, dt.datetime]] = field(default_factory=dict)  # chat: roadmap, step, first at
+    roadmaps: dict[Pair, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)  # first and last change
+    first_starts: dict[int, dt.datetime] = field(default_factory=dict)  # chat: when it started a roadmap
+    reminded: dict[int, list[int]] = field(default_factory=dict)  # chat: the calls that may have turned one on
+
+
+async def serve_taps(database: Database, writes: ProgressWrites, calls: Sequence[TapCall]) -> list[TapAnswer]:
+    """Answer the calls in order: one read, and one write transaction if any call writes."""
+    pairs = list(dict.fromkeys((call.chat_id, call.roadmap_id) for call in calls))
+    if all(isinstance(call, ReadProgress) for call in calls):
+        async with database.reading() as connection:
+            read = await read_progresses(connection, pairs)
+        return [read[call.chat_id, call.roadmap_id] for call in calls]
+    async with database.writing() as connection:
+        read = await read_progresses(connection, pairs)
+        progresses, net = dict(read), _NetChange()
+        answers = [_play(call, progresses, net, i) for i, call in enumerate(calls)]
+        await _write(connection, database, writes, read, progresses, net)
+        if net.first_starts:
+            new = await turn_on_first_reminders(database, connection, net.first_starts)
+            for chat_id, reminder in new.items():
+                first = net.reminded[chat_id][0]
+                answers[first] = Changed(answers[first].before, answers[first].after, reminder)  # type: ignore[union-attr]
+    return answers
+
+
+async def serve_chat_reads(database: Database, calls: Sequence[ReadChat]) -> list[list[Progress]]:
+    """Answer reads of whole chats in one read (two if any asks for notes)."""
+    chat_ids, with_notes = list(dict.fromkeys(call.chat_id for call in calls)), any(c.with_notes for c in calls)
+    async with database.reading() as connection:
+        read = await read_chats_progress(connection, chat_ids, with_notes=with_notes)
+    return [
+        read[call.chat_id] if call.with_notes or not with_notes else [replace(p, notes={}) for p in read[call.chat_id]]
+        for call in calls
+    ]
+
+
+def _play(call: TapCall, progresses: dict[Pair, Progress], net: _NetChange, index: int) -> TapAnswer:
+    """One call over the progress as the calls before it left it; its answer."""
+    pair = (call.chat_id, call.roadmap_id)
+    before = progresses[pair]
+    if isinstance(call, ReadProgress):
+        return before
+    if isinstance(call, SetStepState) and before.state_of(call.step) is call.state:
+        return Changed(before, before)
+    created = net.cards.get(call.chat_id, (None, None, call.now))[2]
+    net.cards[call.chat_id] = (call.roadmap_id, call.step.id, created)
+    if isinstance(call, OpenStep):
+        return before
+    first_change = net.roadmaps.get(pair, (call.now, call.now))[0]
+    net.roadmaps[pair] = (first_change, call.now)
+    if not before.started:
+        net.first_starts.setdefault(call.chat_id, call.now)
+        net.reminded.setdefault(call.chat_id, []).append(index)
+    marks = {step_id: mark for step_id, mark in before.marks.items() if step_id not in call.step.ids}
+    if call.state is not StepState.TODO:
+        marks[call.step.id] = Mark(call.state, call.marked_at)
+    progresses[pair] = Progress(call.roadmap_id, marks, started=True, notes=before.notes)
+    return Changed(before, progresses[pair])
+
+
+async def _write(
+    connection: AsyncConnection,
+    database: Database,
+    writes: ProgressWrites,
+    read: dict[Pair, Progress],
+    played: dict[Pair, Progress],
+    net: _NetChange,
+) -> None:
+    """The net change, a statement per kind of row, rows in key order (so that two instances
+    writing the same rows take their locks in the same order)."""
+    cards = [{"c": c, "r": r, "s": s, "at": at} for c, (r, s, at) in sorted(net.cards.items())]
+    await _execute(connection, writes.make_current, cards)
+    changed = [{"c": c, "r": r, "started": first, "at": last} for (c, r), (first, last) in sorted(net.roadmaps.items())]
+    await _execute(connection, writes.change_roadmap, changed)
+    gone, marked = [], []
+    for pair in sorted(net.roadmaps):
+        was, now = read[pair].marks, played[pair].marks
+        for step_id in sorted(was.keys() | now.keys()):
+            if was.get(step_id) == now.get(step_id):
+                continue
+            key = {"c": pair[0], "r": pair[1], "s": step_id}
+            if step_id in was and (step_id not in now or now[step_id].state is was[step_id].state):
+                gone.append(key)  # removed, or marked again after an undo in this batch: a new day
+            if step_id in now:
+                marked.append(key | {"state": now[step_id].state.value, "at": now[step_id].changed_at})
+    await _execute(connection, writes.forget_mark, gone)
+    await _execute(connection, writes.upsert_mark, marked)
+
+
+async def _execute(connection: AsyncConnection, statement: object, rows: list[dict[str, object]]) -> None:
+    """One statement for every row (one executemany), or none when there are no rows."""
+    if rows:
+        await connection.execute(statement, rows[0] if len(rows) == 1 else rows)  # type: ignore[call-overload]

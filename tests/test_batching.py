@@ -1,0 +1,198 @@
+"""Taps served in batches (storage.batching): calls made together share statements, yet each caller
+gets its own answer or failure, a chat's calls apply in order, and instances sharing a database
+end as if their calls had run one after another."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from roadmaps import Level, Roadmap, Signals, Step
+from storage import Changed, StepState, Storage
+from storage.batching import Batcher
+from storage.tables import chat_roadmaps, chats, reminders, step_states
+from tests.support import StorageFactory
+
+T0 = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+SIGNALS = Signals(Level.HIGH, Level.LOW, Level.LOW)
+STEPS = tuple(Step(f"step-{n}", f"Step {n}", "Text.", SIGNALS) for n in range(1, 7))
+ROADMAP = Roadmap("batch", "Batch", "Steps tapped together.", SIGNALS, STEPS)
+BAD_CHAT = 2**63  # outside a 64-bit integer: no database takes it
+
+
+def at(minutes: int) -> dt.datetime:
+    return T0 + dt.timedelta(minutes=minutes)
+
+
+async def marks(storage: Storage) -> dict[tuple[int, str], tuple[str, dt.datetime]]:
+    """Every mark in the database: (chat, step): (state, day)."""
+    query = select(step_states.c.chat_id, step_states.c.step_id, step_states.c.state, step_states.c.changed_at)
+    async with storage.engine.connect() as connection:
+        return {(c, s): (state, when) for c, s, state, when in await connection.execute(query)}
+
+
+async def rows_of(storage: Storage, *columns: Any) -> set[tuple[Any, ...]]:
+    async with storage.engine.connect() as connection:
+        return {tuple(row) for row in await connection.execute(select(*columns))}
+
+
+@contextmanager
+def counted(storage: Storage) -> Iterator[Counter[str]]:
+    """Count the statements the engine sends (by their first word) and the commits."""
+    seen: Counter[str] = Counter()
+
+    def statement(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
+        seen[sql.split(None, 1)[0].upper()] += 1
+
+    def commit(conn: Any) -> None:
+        seen["COMMIT"] += 1
+
+    engine = storage.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+
+async def test_taps_made_together_cost_one_read_and_one_write_transaction(storage: Storage) -> None:
+    chat_ids = range(1, 17)
+    with counted(storage) as seen:
+        changes = await asyncio.gather(
+            *(storage.progress.set_step_state(c, ROADMAP.id, STEPS[0], StepState.DONE, at(c)) for c in chat_ids)
+        )
+    assert seen["SELECT"] == 1
+    assert seen["COMMIT"] == 1
+    # chats, their roadmaps, the marks, the first reminders: one statement each, for all 16
+    assert seen["INSERT"] <= 4 and seen["UPDATE"] == 0
+    assert await marks(storage) == {(c, "step-1"): ("done", at(c)) for c in chat_ids}
+    assert await rows_of(storage, reminders.c.chat_id) == {(c,) for c in chat_ids}
+    assert all(isinstance(c, Changed) and c.new_reminder is not None for c in changes)
+
+    with counted(storage) as seen:
+        progresses = await asyncio.gather(*(storage.progress.progress_of(c, ROADMAP.id) for c in chat_ids))
+    assert seen == Counter({"SELECT": 1})
+    assert [p.state_of(STEPS[0]) for p in progresses] == [StepState.DONE] * 16
+
+
+async def test_a_call_that_cannot_be_written_fails_alone(storage: Storage) -> None:
+    progress = storage.progress
+    calls = [progress.set_step_state(c, ROADMAP.id, STEPS[1], StepState.WORKING, at(c)) for c in (1, 2, 3)]
+    calls.insert(1, progress.set_step_state(BAD_CHAT, ROADMAP.id, STEPS[1], StepState.WORKING, at(0)))
+    calls.append(progress.open_step(4, ROADMAP.id, STEPS[2], at(4)))
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+
+    assert isinstance(outcomes[1], Exception)
+    assert not any(isinstance(outcome, BaseException) for i, outcome in enumerate(outcomes) if i != 1)
+    assert await marks(storage) == {(c, "step-2"): ("working", at(c)) for c in (1, 2, 3)}
+    assert await rows_of(storage, chats.c.id, chats.c.current_step_id) == {
+        (1, "step-2"),
+        (2, "step-2"),
+        (3, "step-2"),
+        (4, "step-3"),
+    }
+
+
+async def test_one_chats_calls_in_one_batch_apply_in_order(storage: Storage) -> None:
+    progress, roadmap = storage.progress, ROADMAP.id
+    await progress.set_step_state(7, roadmap, STEPS[0], StepState.DONE, at(0))
+    with counted(storage) as seen:
+        _, undone, again, working, opened, read = await asyncio.gather(
+            progress.set_step_state(7, roadmap, STEPS[1], StepState.DONE, at(1)),
+            progress.set_step_state(7, roadmap, STEPS[0], StepState.TODO, at(2)),
+            progress.set_step_state(7, roadmap, STEPS[0], StepState.DONE, at(3)),
+            progress.set_step_state(7, roadmap, STEPS[1], StepState.WORKING, at(4)),
+            progress.open_step(7, roadmap, STEPS[5], at(5)),
+            progress.progress_of(7, roadmap),
+        )
+    assert seen["COMMIT"] == 1  # one batch
+
+    # each call saw the ones before it
+    assert undone.before.state_of(STEPS[1]) is StepState.DONE
+    assert again.before.state_of(STEPS[0]) is StepState.TODO
+    assert working.before.state_of(STEPS[1]) is StepState.DONE
+    assert opened.state_of(STEPS[1]) is StepState.WORKING
+    # and the database holds what the last of them left: step 1 done again, on its new day
+    assert await marks(storage) == {(7, "step-1"): ("done", at(3)), (7, "step-2"): ("working", at(4))}
+    assert await rows_of(storage, chats.c.id, chats.c.current_step_id) == {(7, "step-6")}
+    assert await rows_of(storage, chat_roadmaps.c.started_at, chat_roadmaps.c.last_activity_at) == {(at(0), at(4))}
+    assert read.marks == (await progress.progress_of(7, roadmap)).marks
+
+
+async def test_a_step_marked_again_in_its_state_keeps_its_day_within_a_batch(storage: Storage) -> None:
+    progress = storage.progress
+    await progress.set_step_state(8, ROADMAP.id, STEPS[0], StepState.SKIPPED, at(0))
+    kept, *_ = await asyncio.gather(
+        progress.set_step_state(8, ROADMAP.id, STEPS[0], StepState.SKIPPED, at(1)),
+        progress.set_step_state(9, ROADMAP.id, STEPS[0], StepState.SKIPPED, at(1)),
+    )
+    assert kept.before == kept.after
+    assert await marks(storage) == {(8, "step-1"): ("skipped", at(0)), (9, "step-1"): ("skipped", at(1))}
+
+
+async def test_two_instances_on_one_database_end_as_some_serial_order(make_storage: StorageFactory) -> None:
+    first, second = make_storage(), make_storage()
+    chat_ids = range(1, 9)
+
+    async def tap(storage: Storage, chat_id: int, own: Step, minute: int) -> None:
+        """A chat's taps on one instance, one after another: its own step toggled, then the shared one."""
+        for n, state in enumerate((StepState.WORKING, StepState.DONE, StepState.TODO, StepState.SKIPPED)):
+            await storage.progress.open_step(chat_id, ROADMAP.id, own, at(minute + n))
+            await storage.progress.set_step_state(chat_id, ROADMAP.id, own, state, at(minute + n))
+        await storage.progress.set_step_state(chat_id, ROADMAP.id, STEPS[5], StepState.DONE, at(minute + 9))
+
+    await asyncio.gather(
+        *(tap(first, c, STEPS[0], 0) for c in chat_ids),
+        *(tap(second, c, STEPS[1], 20) for c in chat_ids),
+    )
+
+    found = await marks(first)
+    for c in chat_ids:
+        assert found[c, "step-1"] == ("skipped", at(3))
+        assert found[c, "step-2"] == ("skipped", at(23))
+        # both marked the shared step done: whichever came first keeps its day, as in a serial order
+        assert found[c, "step-6"] in {("done", at(9)), ("done", at(29))}
+    assert len(found) == 3 * len(chat_ids)
+    assert await rows_of(first, reminders.c.chat_id) == {(c,) for c in chat_ids}
+    assert len(await rows_of(second, chat_roadmaps.c.chat_id, chat_roadmaps.c.roadmap_id)) == len(chat_ids)
+
+
+@pytest.mark.parametrize("batched", [True, False])
+async def test_calls_answer_the_same_with_or_without_batches(make_storage: StorageFactory, batched: bool) -> None:
+    storage = make_storage()
+    storage.progress.batched(batched)
+    changes = await asyncio.gather(
+        *(storage.progress.set_step_state(c, ROADMAP.id, STEPS[c % 3], StepState.DONE, at(c)) for c in range(1, 7))
+    )
+    assert [sorted(c.after.marks) for c in changes] == [[f"step-{c % 3 + 1}"] for c in range(1, 7)]
+    assert len(await marks(storage)) == 6
+
+
+async def test_a_chats_call_made_while_its_batch_is_served_waits_for_the_next() -> None:
+    batches: list[list[tuple[str, int]]] = []
+    entered, release = asyncio.Queue[None](), asyncio.Event()
+
+    async def serve(calls: Sequence[tuple[str, int]]) -> list[int]:
+        batches.append(list(calls))
+        entered.put_nowait(None)
+        await release.wait()
+        return [n for _, n in calls]
+
+    batcher: Batcher[tuple[str, int], int] = Batcher(serve, key=lambda call: call[0])
+    first = asyncio.create_task(batcher(("chat 1", 1)))
+    await entered.get()  # a lone call goes out on its own
+    again, other = asyncio.create_task(batcher(("chat 1", 2))), asyncio.create_task(batcher(("chat 2", 3)))
+    await entered.get()  # a second batch goes out meanwhile, without chat 1's call
+    assert batches == [[("chat 1", 1)], [("chat 2", 3)]]
+    release.set()
+    assert await asyncio.gather(first, again, other) == [1, 2, 3]
+    assert batches[2:] == [[("chat 1", 2)]]
