@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from handlers.actions import (
@@ -193,8 +193,3 @@ def accepts(*kinds: type) -> Callable[[object], bool]:
         return isinstance(data, str) and isinstance(decode(data), kinds)
 
     return matches
-
-
-def field_names(action: type) -> set[str]:
-    """The fields an action carries (for the check that none names a chat)."""
-    return {f.name for f in fields(action)}

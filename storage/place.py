@@ -37,10 +37,6 @@ class Place:
                 return roadmap, progress, step
         return None
 
-    def progress_of(self, roadmap: Roadmap) -> Progress | None:
-        """The chat's progress on a roadmap it started."""
-        return next((progress for started, progress in self.started if started.id == roadmap.id), None)
-
 
 def place_of(catalog: Catalog, progresses: Sequence[Progress], current: tuple[str, str] | None) -> Place:
     """The place of a chat, from its progress and the ids of its current card (gone ids: none)."""

@@ -85,7 +85,7 @@ class _NetChange:
     cards: dict[int, tuple[str, str, dt.datetime]] = field(default_factory=dict)  # chat: roadmap, step, first at
     roadmaps: dict[Pair, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)  # first and last change
     first_starts: dict[int, dt.datetime] = field(default_factory=dict)  # chat: when it started a roadmap
-    reminded: dict[int, list[int]] = field(default_factory=dict)  # chat: the calls that may have turned one on
+    reminded: dict[int, int] = field(default_factory=dict)  # chat: its first call that may have turned one on
 
 
 async def serve_taps(database: Database, writes: ProgressWrites, calls: Sequence[TapCall]) -> list[TapAnswer]:
@@ -103,7 +103,7 @@ async def serve_taps(database: Database, writes: ProgressWrites, calls: Sequence
         if net.first_starts:
             new = await turn_on_first_reminders(database, connection, net.first_starts)
             for chat_id, reminder in new.items():
-                first = net.reminded[chat_id][0]
+                first = net.reminded[chat_id]
                 answers[first] = Changed(answers[first].before, answers[first].after, reminder)  # type: ignore[union-attr]
     return answers
 
@@ -135,7 +135,7 @@ def _play(call: TapCall, progresses: dict[Pair, Progress], net: _NetChange, inde
     net.roadmaps[pair] = (first_change, call.now)
     if not before.started:
         net.first_starts.setdefault(call.chat_id, call.now)
-        net.reminded.setdefault(call.chat_id, []).append(index)
+        net.reminded.setdefault(call.chat_id, index)
     marks = {step_id: mark for step_id, mark in before.marks.items() if step_id not in call.step.ids}
     if call.state is not StepState.TODO:
         marks[call.step.id] = Mark(call.state, call.marked_at)
