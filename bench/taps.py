@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
-from bench.common import SEED, STARTED, fresh_storage, median, percentile, postgres_reachable, scratch_dir, summary
+from bench.common import SEED, fresh_storage, median, percentile, postgres_reachable, scratch_dir, summary
 from bot.application import CONCURRENT_UPDATES, build_bot
 from bot.collector import tune_collector
 from handlers.step_views import render_step
@@ -82,10 +83,11 @@ async def ours(backend: str, chats: int, *, lone: bool = False, batched: bool = 
         async with app:
             await app.start()  # its jobs too: presence is written every two seconds meanwhile
             # Each chat has started the seed roadmap (set up directly: new messages are paced
-            # at Telegram's 30 a second, and setting up is not what is measured).
-            messages, last = {}, roadmap.steps[-1]
+            # at Telegram's 30 a second, and setting up is not what is measured), just now, so
+            # that its first nudge is a week away: the taps are measured, not a nudge pass.
+            messages, last, now = {}, roadmap.steps[-1], dt.datetime.now(dt.UTC)
             for chat_id in range(1, chats + 1):
-                await storage.progress.set_step_state(chat_id, SEED, last, StepState.WORKING, STARTED)
+                await storage.progress.set_step_state(chat_id, SEED, last, StepState.WORKING, now)
                 messages[chat_id] = api.seed_message(chat_id, "the roadmap").message_id
             seconds, latencies = await drive(app, api, messages, lone=lone)
             await app.stop()

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
+from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
 from telegram.error import BadRequest
+from telegram.warnings import PTBUserWarning
 
 from handlers.screens import Screen
 from handlers.telegram_errors import Failure, classify
 
 log = logging.getLogger(__name__)
+
+# Edits go through Bot.do_api_request, which sends the same call as Message.edit_text but hands
+# back Telegram's answer as it came: edit_text parses it into a Message, a fifth of a tap's CPU
+# (docs/performance.md), and nothing reads it. python-telegram-bot warns that a method exists for
+# the call; here that is known and meant.
+warnings.filterwarnings("ignore", r"Please use 'Bot\.editMessage(Text|ReplyMarkup)'", PTBUserWarning)
 
 
 async def show(update: Update, screen: Screen) -> None:
@@ -19,7 +29,7 @@ async def show(update: Update, screen: Screen) -> None:
     query = update.callback_query
     if query is not None and isinstance(query.message, Message) and screen.edits_in_place:
         try:
-            await query.message.edit_text(screen.text, reply_markup=screen.keyboard)  # type: ignore[arg-type]
+            await _edit_text(query.message, screen)
             return
         except BadRequest as error:
             failure = classify(error)
@@ -37,10 +47,28 @@ async def edit(message: Message, screen: Screen) -> None:
     """Change one of our messages in place; an unchanged or uneditable one is left as it is."""
     assert screen.edits_in_place, "a keyboard under the input field comes with a new message"
     try:
-        await message.edit_text(screen.text, reply_markup=screen.keyboard)  # type: ignore[arg-type]
+        await _edit_text(message, screen)
     except BadRequest as error:
         if classify(error) not in (Failure.NOT_MODIFIED, Failure.CANNOT_EDIT):
             raise
+
+
+async def _edit_text(message: Message, screen: Screen) -> None:
+    """Put the screen's text and buttons in place of the message's (no buttons: none left)."""
+    fields: dict[str, Any] = {"text": screen.text, "parse_mode": ParseMode.HTML}
+    if screen.keyboard is not None:
+        fields["reply_markup"] = screen.keyboard
+    defaults = message.get_bot().defaults  # type: ignore[attr-defined]
+    if defaults is not None and defaults.link_preview_options is not None:
+        fields["link_preview_options"] = defaults.link_preview_options.to_dict()
+    await _edit(message, "editMessageText", **fields)
+
+
+async def _edit(message: Message, method: str, **fields: Any) -> None:
+    """One of Telegram's edit calls on the message, its answer left unread."""
+    await message.get_bot().do_api_request(
+        method, {"chat_id": message.chat_id, "message_id": message.message_id, **fields}
+    )
 
 
 async def edit_buttons(update: Update, markup: InlineKeyboardMarkup) -> None:
@@ -49,7 +77,7 @@ async def edit_buttons(update: Update, markup: InlineKeyboardMarkup) -> None:
     if query is None or not isinstance(query.message, Message):
         return
     try:
-        await query.message.edit_reply_markup(markup)
+        await _edit(query.message, "editMessageReplyMarkup", reply_markup=markup)
     except BadRequest as error:
         if classify(error) not in (Failure.NOT_MODIFIED, Failure.CANNOT_EDIT):
             raise

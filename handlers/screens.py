@@ -73,12 +73,6 @@ def page_button(links: Links, roadmap: Roadmap) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton("🗺 Open as page", web_app=WebAppInfo(f"{links.page_url}?roadmap={roadmap.id}"))]
 
 
-@functools.lru_cache(maxsize=8192)  # buttons are immutable, and a card shows the same ones tap after tap
-def button(label: str, action: Action) -> InlineKeyboardButton:
-    """An inline button that asks for an action."""
-    return InlineKeyboardButton(label, callback_data=encode(action))
-
-
 def keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
     """A keyboard from rows, leaving out empty ones."""
     return InlineKeyboardMarkup([list(row) for row in rows if row])
@@ -111,6 +105,18 @@ class SharedLinkPreview(SentOften, LinkPreviewOptions):
     """Link preview options every message carries (the bot's defaults)."""
 
     __slots__ = ("_as_json",)
+
+
+class SharedButton(SentOften, InlineKeyboardButton):
+    """A button many messages carry: the same label and action on card after card."""
+
+    __slots__ = ("_as_json",)
+
+
+@functools.lru_cache(maxsize=8192)  # buttons are immutable, and a card shows the same ones tap after tap
+def button(label: str, action: Action) -> SharedButton:
+    """An inline button that asks for an action (its JSON worked out once, like the button)."""
+    return SharedButton(label, callback_data=encode(action))
 
 
 def shared_keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> SharedKeyboard:

@@ -97,15 +97,15 @@ def docstrings(tree: ast.AST) -> set[int]:
 
 
 def developer_text(tree: ast.AST) -> set[int]:
-    """The ids of every node inside a log call, an assert or a raise: words for developers."""
+    """The ids of every node inside a log call, a warnings call, an assert or a raise: words for
+    developers."""
     found: set[int] = set()
     for node in ast.walk(tree):
         is_log = (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
-            and node.func.attr in LOG_METHODS
             and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == "log"
+            and (node.func.value.id == "warnings" or (node.func.value.id == "log" and node.func.attr in LOG_METHODS))
         )
         if is_log or isinstance(node, ast.Assert | ast.Raise):
             found |= {id(inner) for inner in ast.walk(node)}
@@ -136,6 +136,7 @@ def test_the_check_for_message_text_finds_it() -> None:
     assert message_text_in("def f(t):\n    return Screen(t)") == ["line 2: Screen(...)"]
     assert message_text_in('def f(n):\n    return f"{n} steps"') == ["line 2: an f-string"]
     quiet = '"""A docstring, with words."""\nlog.info("a %s line", x)\nassert x, "why not"\nKEY = "services"'
+    quiet += '\nwarnings.filterwarnings("ignore", "Please use it", UserWarning)'
     assert message_text_in(quiet) == []
 
 
