@@ -75,7 +75,12 @@ def page_button(links: Links, roadmap: Roadmap) -> list[InlineKeyboardButton]:
 
 def keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
     """A keyboard from rows, leaving out empty ones."""
-    return InlineKeyboardMarkup([list(row) for row in rows if row])
+    return InlineKeyboardMarkup(_filled(rows))
+
+
+def _filled(rows: Iterable[Sequence[InlineKeyboardButton]]) -> list[list[InlineKeyboardButton]]:
+    """The rows that have buttons."""
+    return [list(row) for row in rows if row]
 
 
 class SentOften(TelegramObject):
@@ -121,7 +126,7 @@ def button(label: str, action: Action) -> SharedButton:
 
 def shared_keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> SharedKeyboard:
     """A keyboard from rows (empty ones left out) that many messages will carry."""
-    return SharedKeyboard([list(row) for row in rows if row])
+    return SharedKeyboard(_filled(rows))
 
 
 def quoted(text: str, limit: int = MAX_QUOTED) -> str:
