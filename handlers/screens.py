@@ -106,10 +106,13 @@ class SharedKeyboard(SentOften, InlineKeyboardMarkup):
     __slots__ = ("_as_json",)
 
 
-class SharedLinkPreview(SentOften, LinkPreviewOptions):
-    """Link preview options every message carries (the bot's defaults)."""
+class SharedLinkPreview(LinkPreviewOptions, SentOften):
+    """Link preview options every message carries (the bot's defaults).
 
-    __slots__ = ("_as_json",)
+    No slots of its own, and LinkPreviewOptions first: python-telegram-bot merges options a call
+    passes with the defaults field by field, over `__slots__` of the defaults' object
+    (ExtBot._merge_lpo_defaults), so that must name LinkPreviewOptions' fields; the JSON kept
+    lives in the instance's `__dict__`, which the Bot API's JSON leaves out (a private name)."""
 
 
 class SharedButton(SentOften, InlineKeyboardButton):

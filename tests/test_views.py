@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from telegram import LinkPreviewOptions
 
 from handlers.catalog_views import render_catalog, render_progress
 from handlers.roadmap_views import render_roadmap
@@ -15,6 +16,7 @@ from roadmaps import MAX_ID_PAIR_BYTES, Catalog, Level, Resource, Roadmap, Signa
 from roadmaps.limits import MAX_RESOURCES, MAX_STEPS, MAX_SUMMARY, MAX_TITLE, MAX_URL
 from storage import Mark, Note, Progress, StepState
 from tests.fakebotapi import MAX_CALLBACK_DATA, FakeBotAPI, html_to_text
+from bot.application import RoadmapBot
 from tests.support import AppFactory, ChatSession
 
 SIGNALS = Signals(Level.HIGH, Level.MEDIUM, Level.LOW)
@@ -98,3 +100,19 @@ async def test_content_is_escaped_everywhere_it_is_shown(
     await chat.tap("✅ Mark done")
     await chat.send("/progress")
     assert NASTY in chat.last.text
+
+
+async def test_a_message_with_its_own_link_preview_options_keeps_the_bots_defaults_for_the_rest(
+    app: RoadmapBot, api: FakeBotAPI
+) -> None:
+    """The bot's default link preview options (turned to JSON once, handlers/screens.py) still
+    merge with options a call passes itself, as python-telegram-bot's defaults promise."""
+    await app.application.bot.send_message(
+        1001, "https://example.org", link_preview_options=LinkPreviewOptions(url="https://example.org/a")
+    )
+    await app.application.bot.send_message(1001, "plain")
+    sent = [call.params.get("link_preview_options") for call in api.calls_of("sendMessage", 1001)]
+    assert [json.loads(options) if isinstance(options, str) else options for options in sent] == [
+        {"is_disabled": True, "url": "https://example.org/a"},
+        {"is_disabled": True},
+    ]
