@@ -55,6 +55,11 @@ async def running(application: RoadmapApplication) -> AsyncIterator[None]:
         try:
             yield
         finally:
+            # No job starts once stopping begins. PTB's JobQueue.stop waits for the jobs running
+            # then, and APScheduler cancels any that starts during that wait (a nudge pass cut in
+            # the middle of its batch, logged as an error).
+            assert application.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+            application.job_queue.scheduler.pause()
             await application.stop()
             if application.post_stop:
                 await application.post_stop(application)

@@ -4,6 +4,8 @@ refuse, and the bot's two repeating jobs run as the job queue runs them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from telegram import Update
 from telegram.error import BadRequest
 
 from bot.application import RoadmapBot
+from bot.runner import running
+from handlers.context import BotContext
 from handlers.error_views import SORRY
 from handlers.export_format import MAX_IMPORT_BYTES
 from storage import ReminderStatus, Storage
@@ -214,3 +218,37 @@ async def test_the_jobs_the_queue_runs_send_a_due_nudge_and_write_presence(
     finally:
         await application.stop()
     assert SEED_ID in {p.roadmap_id for p in await storage.progress.progress_of_chat(chat.chat_id)}
+
+
+async def test_a_stopping_bot_lets_the_running_job_finish_and_starts_no_other(app: RoadmapBot) -> None:
+    """A job that comes due while the bot stops (presence written beside a nudge pass that is
+    finishing its batch) does not start: started, it would be cut off by the scheduler's end."""
+    application = app.application
+    assert application.job_queue is not None
+    ran: list[str] = []
+    long_running, other_started, release = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def long_job(context: BotContext) -> None:  # a nudge pass with a batch in hand
+        ran.append("long started")
+        long_running.set()
+        await release.wait()
+        ran.append("long finished")
+
+    async def other_job(context: BotContext) -> None:
+        ran.append("other started")
+        other_started.set()
+        await asyncio.sleep(1)
+        ran.append("other finished")
+
+    async def release_when_the_other_starts_or_soon() -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(other_started.wait(), 0.5)
+        release.set()
+
+    async with running(application):
+        application.job_queue.run_once(long_job, when=0)
+        await long_running.wait()
+        application.job_queue.run_once(other_job, when=0.05)  # due while the bot stops
+        releasing = asyncio.create_task(release_when_the_other_starts_or_soon())
+    await releasing
+    assert ran == ["long started", "long finished"]
