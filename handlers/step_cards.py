@@ -15,8 +15,7 @@ from storage import DoneElsewhere, Progress, StepState, done_elsewhere
 async def step_elsewhere(chat: InChat, roadmap: Roadmap, step: Step, progress: Progress) -> DoneElsewhere | None:
     """Where the step's topic was done in another roadmap of this chat, if it was and is not done here."""
     services = chat.services
-    shared = step.topic is not None and len(services.catalog.teaching(step.topic)) > 1
-    if not shared or progress.state_of(step) is StepState.DONE:
+    if not services.catalog.shares_topic(step) or progress.state_of(step) is StepState.DONE:
         return None
     progresses = await services.storage.progress.progress_of_chat(chat.chat_id)
     return done_elsewhere(services.catalog, progresses, roadmap, step)

@@ -72,7 +72,7 @@ def warnings_of(catalog: Catalog, files: Mapping[str, str] | None = None) -> lis
                     f"{where}.effort_hours",
                     f"[{effort.low}, {effort.high}] is not a range; write [low, high] with low below high",
                 )
-            if step.topic is not None and len(catalog.teaching(step.topic)) < 2:
+            if step.topic is not None and not catalog.shares_topic(step):
                 warn(
                     f"{where}.topic",
                     f"no other step in the catalog has topic {step.topic!r}; "

@@ -155,6 +155,10 @@ class Catalog:
         """Every (roadmap, step) that teaches this topic, in catalog order; empty if none."""
         return self._by_topic.get(topic, ())
 
+    def shares_topic(self, step: Step) -> bool:
+        """Whether another step in the catalog teaches this step's topic."""
+        return step.topic is not None and len(self.teaching(step.topic)) > 1
+
     def __iter__(self) -> Iterator[Roadmap]:
         return iter(self.roadmaps)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from telegram import LinkPreviewOptions
 
+from bot.application import RoadmapBot
 from handlers.catalog_views import render_catalog, render_progress
 from handlers.roadmap_views import render_roadmap
 from handlers.step_views import render_step
@@ -16,7 +17,6 @@ from roadmaps import MAX_ID_PAIR_BYTES, Catalog, Level, Resource, Roadmap, Signa
 from roadmaps.limits import MAX_RESOURCES, MAX_STEPS, MAX_SUMMARY, MAX_TITLE, MAX_URL
 from storage import Mark, Note, Progress, StepState
 from tests.fakebotapi import MAX_CALLBACK_DATA, FakeBotAPI, html_to_text
-from bot.application import RoadmapBot
 from tests.support import AppFactory, ChatSession
 
 SIGNALS = Signals(Level.HIGH, Level.MEDIUM, Level.LOW)

@@ -30,6 +30,8 @@ from webapp.api import CONTENT_SECURITY_POLICY, STATIC_DIR
 SEED = "backend-engineer-ai-era"
 FIRST = "typed-language-and-git"
 STATE_URL = f"/app/api/roadmaps/{SEED}/steps/{FIRST}/state"
+COUNT_URL = f"/app/api/roadmaps/{SEED}/steps/{FIRST}/count-here"
+DEVOPS = "devops-platform-engineer"
 OTHER_BOT = "987654321:ANOTHER-bot-token-abcdefghijklmnopq"
 
 
@@ -136,6 +138,7 @@ async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
         "state": "todo",
         "changed_at": None,
         "note": None,
+        "elsewhere": None,
     }
     assert (second["number"], second["state"], second["note"]) == (2, "working", "RFC 9110 <b>first</b>")
     assert second["changed_at"] == clock().isoformat()
@@ -205,6 +208,100 @@ async def test_chat_and_page_share_one_progress(
     assert response.json()["progress"]["line"] == "20% · 2 of 10 steps done"
     await chat.send("/progress")
     assert "20% · 2 of 10 steps done" in chat.last.text
+
+
+async def test_a_topic_done_in_another_roadmap_shows_on_its_step_and_counts_here_on_that_day(
+    client: httpx.AsyncClient, auth: dict[str, str], storage: Storage, clock: Clock
+) -> None:
+    done_there = clock()
+    response = await client.put(
+        f"/app/api/roadmaps/{DEVOPS}/steps/git-workflows/state", json={"state": "done"}, headers=auth
+    )
+    assert response.status_code == 200
+    clock.advance(days=3)
+    auth = authorization(init_data(signed_at=clock()))  # the page opened again, three days on
+
+    page = (await client.get(f"/app/api/roadmaps/{SEED}", headers=auth)).json()
+    shown = {step["id"]: step["elsewhere"] for step in page["steps"] if step["elsewhere"]}
+    assert shown == {
+        FIRST: {
+            "roadmap_id": DEVOPS,
+            "roadmap": "DevOps & Platform Engineer",
+            "step_number": 4,
+            "step": "Git workflows",
+            "done_at": done_there.isoformat(),
+        }
+    }
+    assert page["steps"][0]["state"] == "todo", "shown, never counted on its own"
+
+    # A mark of another step answers with the topic still shown where it was.
+    marked = await client.put(
+        f"/app/api/roadmaps/{SEED}/steps/observability/state", json={"state": "working"}, headers=auth
+    )
+    assert marked.json()["steps"][0]["elsewhere"] == shown[FIRST]
+
+    before = metric("roadmap_bot_webapp_requests_total", endpoint="count_here", status="200")
+    counted = await client.post(COUNT_URL, headers=auth)
+    assert counted.status_code == 200
+    first = counted.json()["steps"][0]
+    assert (first["state"], first["changed_at"], first["elsewhere"]) == ("done", done_there.isoformat(), None)
+    assert counted.json()["progress"]["line"] == "10% · 1 of 10 steps done · 1 in progress"
+    assert metric("roadmap_bot_webapp_requests_total", endpoint="count_here", status="200") == before + 1
+    marks = {(r[1], r[2]): (r[3], r[4]) for r in (await rows(storage))["step_states"]}
+    assert marks[SEED, FIRST] == ("done", done_there), "done here on the day it was done there"
+    assert marks[DEVOPS, "git-workflows"] == ("done", done_there)
+
+    # Counted already, or undone there: nothing to count, and nothing changes.
+    again = await client.post(COUNT_URL, headers=auth)
+    assert again.status_code == 409 and "nothing to count" in again.json()["error"]
+    await client.put(f"/app/api/roadmaps/{SEED}/steps/{FIRST}/state", json={"state": "todo"}, headers=auth)
+    await client.put(f"/app/api/roadmaps/{DEVOPS}/steps/git-workflows/state", json={"state": "todo"}, headers=auth)
+    before_rows = await rows(storage)
+    undone = await client.post(COUNT_URL, headers=auth)
+    assert undone.status_code == 409 and "nothing to count" in undone.json()["error"]
+    assert await rows(storage) == before_rows
+
+
+async def test_the_page_and_the_chat_count_the_same_topic_the_same_way(
+    client: httpx.AsyncClient, auth: dict[str, str], chat: ChatSession, clock: Clock
+) -> None:
+    done_there = clock()
+    await chat.send(f"/start {DEVOPS}")
+    await chat.tap("4. Git workflows")
+    await chat.tap("✅ Mark done")
+    clock.advance(days=2)
+    auth = authorization(init_data(signed_at=clock()))
+    await chat.send(f"/start {SEED}")
+    await chat.tap("1. A typed language + git")
+    assert "✅ Done in DevOps &amp; Platform Engineer on 27 Nov 2026" in chat.last.html
+    page = (await client.get(f"/app/api/roadmaps/{SEED}", headers=auth)).json()
+    assert page["steps"][0]["elsewhere"]["done_at"] == done_there.isoformat()
+
+    await client.post(COUNT_URL, headers=auth)
+    await chat.send("/progress")
+    assert "10% · 1 of 10 steps done" in chat.last.text
+    await chat.send(f"/start {SEED}")
+    await chat.tap("1. A typed language + git")
+    assert "Done in DevOps" not in chat.last.text and "✅ Count it here" not in chat.last.button_texts
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "message"),
+    [
+        (f"/app/api/roadmaps/{SEED}/steps/http-rest-apis/count-here", 409, "nothing to count"),
+        (f"/app/api/roadmaps/{SEED}/steps/testing-and-ci/count-here", 409, "nothing to count"),
+        (f"/app/api/roadmaps/{SEED}/steps/no-such-step/count-here", 404, "no such step"),
+        ("/app/api/roadmaps/no-such-roadmap/steps/x/count-here", 404, "no such roadmap"),
+    ],
+)
+async def test_counting_a_step_with_nothing_done_elsewhere_is_refused(
+    client: httpx.AsyncClient, auth: dict[str, str], storage: Storage, path: str, status: int, message: str
+) -> None:
+    before = await rows(storage)
+    response = await client.post(path, headers=auth)
+    assert (response.status_code, response.headers["content-type"]) == (status, "application/json")
+    assert message in response.json()["error"]
+    assert await rows(storage) == before
 
 
 def forged(clock: Clock) -> dict[str, str | None]:
@@ -315,13 +412,26 @@ class Unreachable:
         raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
 
     async def set_step_state(
-        self, chat_id: int, roadmap_id: str, step: Step, state: StepState, now: dt.datetime
+        self,
+        chat_id: int,
+        roadmap_id: str,
+        step: Step,
+        state: StepState,
+        now: dt.datetime,
+        *,
+        marked_at: dt.datetime | None = None,
     ) -> Changed:
         raise OperationalError("INSERT", {}, ConnectionRefusedError("connection refused"))
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [("GET", "/app/api/roadmaps"), ("GET", f"/app/api/roadmaps/{SEED}"), ("PUT", STATE_URL)]
+    ("method", "path"),
+    [
+        ("GET", "/app/api/roadmaps"),
+        ("GET", f"/app/api/roadmaps/{SEED}"),
+        ("PUT", STATE_URL),
+        ("POST", COUNT_URL),
+    ],
 )
 async def test_a_database_that_does_not_answer_is_a_503(
     catalog: Catalog, clock: Clock, auth: dict[str, str], method: str, path: str

@@ -5,6 +5,7 @@ and a mark made there is the chat's progress too."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from roadmaps import Catalog
-from storage import Storage
+from storage import StepState, Storage
 from storage.tables import step_states
 from tests.miniapp import USER, chromium, chromium_or_skip, init_data, served_app, telegram_stub, uvicorn_serving
 from tests.support import ChatSession, Clock
@@ -23,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = "Backend Engineer (AI era)"
 SEED_ID = "backend-engineer-ai-era"
 FIRST_STEP = "A typed language + git"
+DEVOPS_ID = "devops-platform-engineer"
+DONE_THERE = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)  # three days before the tests' clock
 
 # The seed page (seeds/backend-engineer-ai-era.txt), word for word: each step's title, text and signals.
 SEED_STEPS = [
@@ -251,6 +254,54 @@ def use_with_keyboard_on_a_small_phone(phone: Phone) -> dict[str, Any]:
     return seen
 
 
+def count_a_topic_done_elsewhere(phone: Phone, screenshot: Path) -> dict[str, Any]:
+    """Open the seed roadmap with Observability done in another roadmap: its card says where and
+    when; ✅ Count it here marks it done here on that day."""
+    driver = phone.driver
+    phone.console()  # forget what the browser said before this page
+    phone.open(f"?roadmap={SEED_ID}")
+    wait_for(driver, "return !document.getElementById('roadmap-view').hidden")
+    card = driver.find_element("css selector", "#step-observability")
+    seen: dict[str, Any] = {
+        "cards": driver.execute_script(
+            "return [...document.querySelectorAll('.elsewhere-slot')].filter((s) => s.innerText).length"
+        ),
+        "shown": card.find_element("css selector", ".elsewhere-slot").text,
+    }
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", card)
+    driver.save_screenshot(str(screenshot))
+    card.find_element("css selector", ".count-button").click()
+    wait_for(driver, "return arguments[0].dataset.state === 'done'", card)
+    seen["state"] = card.find_element("css selector", ".step-state").text
+    seen["slot_after"] = card.find_element("css selector", ".elsewhere-slot").text
+    seen["focus"] = driver.execute_script("return document.activeElement.dataset.state")
+    seen["announced"] = wait_for(driver, "return document.getElementById('announcer').textContent")
+    seen["progress"] = driver.find_element("css selector", "#progress-line").text
+    seen["console"] = phone.console()
+    return seen
+
+
+def open_the_step_whose_topic_is_done_elsewhere(phone: Phone) -> None:
+    phone.open(f"?roadmap={SEED_ID}")
+    wait_for(phone.driver, "return document.querySelector('#step-http-rest-apis .count-button')")
+
+
+def count_after_it_was_undone_there(phone: Phone) -> dict[str, Any]:
+    """The page was opened before the other roadmap's step was undone in the chat: the count is
+    refused in words, and the card shows the step as it is now."""
+    driver = phone.driver
+    card = driver.find_element("css selector", "#step-http-rest-apis")
+    card.find_element("css selector", ".count-button").click()
+    problem = wait_for(driver, "const p = document.getElementById('problem'); return !p.hidden && p.innerText")
+    wait_for(driver, "return !arguments[0].querySelector('.elsewhere-slot').innerText", card)
+    return {
+        "problem": problem,
+        "state": card.find_element("css selector", ".step-state").text,
+        "focus": driver.execute_script("return document.activeElement.dataset.state"),
+        "console": phone.console(),
+    }
+
+
 @pytest.mark.parametrize("make_storage", ["sqlite"], indirect=True)  # one browser run; the API tests cover both
 async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
     chat: ChatSession, storage: Storage, catalog: Catalog, clock: Clock, tmp_path: Path
@@ -263,6 +314,18 @@ async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
             seen = await asyncio.to_thread(walk_the_seed_roadmap, phone, len(catalog))
             backgrounds = await asyncio.to_thread(take_screenshots, phone, ROOT / "docs")
             small = await asyncio.to_thread(use_with_keyboard_on_a_small_phone, phone)
+            devops = catalog.get(DEVOPS_ID)
+            assert devops is not None
+            for step_id in ("logs-and-traces", "networking-dns-tls-http"):
+                done = devops.step(step_id)
+                assert done is not None
+                await storage.progress.set_step_state(USER["id"], DEVOPS_ID, done, StepState.DONE, DONE_THERE)
+            counted = await asyncio.to_thread(count_a_topic_done_elsewhere, phone, tmp_path / "elsewhere.png")
+            await asyncio.to_thread(open_the_step_whose_topic_is_done_elsewhere, phone)
+            networking = devops.step("networking-dns-tls-http")
+            assert networking is not None
+            await storage.progress.set_step_state(USER["id"], DEVOPS_ID, networking, StepState.TODO, clock())
+            stale = await asyncio.to_thread(count_after_it_was_undone_there, phone)
 
     before, after = seen["before"], seen["after"]
     assert before["title"] == SEED
@@ -312,11 +375,13 @@ async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
 
     async with storage.engine.connect() as connection:
         rows = (await connection.execute(select(step_states))).all()
-    assert [(r.chat_id, r.roadmap_id, r.step_id, r.state, r.changed_at) for r in rows] == [
-        (USER["id"], SEED_ID, "typed-language-and-git", "done", clock())
+    assert sorted((r.chat_id, r.roadmap_id, r.step_id, r.state, r.changed_at) for r in rows) == [
+        (USER["id"], SEED_ID, "observability", "done", DONE_THERE),
+        (USER["id"], SEED_ID, "typed-language-and-git", "done", clock()),
+        (USER["id"], DEVOPS_ID, "logs-and-traces", "done", DONE_THERE),
     ]
     await chat.send("/progress")
-    assert f"{SEED}\n▰▱▱▱▱▱▱▱▱▱ 10% · 1 of 10 steps done" in chat.last.text
+    assert f"{SEED}\n▰▰▱▱▱▱▱▱▱▱ 20% · 2 of 10 steps done" in chat.last.text, "the page's mark and its count"
 
     assert small["page_width"] <= 360, "fits a 360-px-wide phone"
     assert small["working"] == "10% · 1 of 10 steps done · 1 in progress"
@@ -324,6 +389,22 @@ async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
     assert small["focus_ring"] == "solid", "the focused button shows it"
     assert small["console"] == []
     assert small["gone"] == "That roadmap is not here any more; here are the ones there are."
+
+    assert counted["cards"] == 2, "Observability and HTTP & REST APIs: done in DevOps, not counted here"
+    assert counted["shown"] == (
+        "✅ Done in DevOps & Platform Engineer on 24 Nov 2026 (step 19, Logs & traces)\n✅ Count it here"
+    )
+    assert counted["state"] == "State: ✅ Done on 24 Nov 2026", "counted on the day it was done there"
+    assert counted["slot_after"] == "" and counted["focus"] == "done"
+    assert counted["announced"] == "Observability: counted here, done on 24 Nov 2026. 20% · 2 of 10 steps done"
+    assert counted["progress"] == "20% · 2 of 10 steps done"
+    assert counted["console"] == []
+    assert stale["problem"] == "this step's topic is not done in another roadmap: nothing to count here"
+    assert stale["state"] == "State: ⬜ Not yet" and stale["focus"] == "done"
+    [refused] = stale["console"]  # the browser notes the 409; no script error beside it
+    assert refused.endswith(
+        "/count-here - Failed to load resource: the server responded with a status of 409 (Conflict)"
+    )
 
     assert backgrounds["light"] != backgrounds["dark"], "the page follows Telegram's theme"
     for scheme in ("light", "dark"):

@@ -6,6 +6,8 @@ Mounted by the composition root under `/app` (see `mount_webapp`):
     GET  /app/api/roadmaps                                the catalog, each roadmap with the user's progress
     GET  /app/api/roadmaps/{roadmap_id}                   one roadmap: every step with its state and note
     PUT  /app/api/roadmaps/{roadmap_id}/steps/{step_id}/state   {"state": "done"} -> the roadmap as it is now
+    POST /app/api/roadmaps/{roadmap_id}/steps/{step_id}/count-here   a step whose topic was done in
+         another roadmap, done here on that day -> the roadmap as it is now (409 when it was not)
 
 API calls carry `Authorization: tma <Telegram.WebApp.initData>`. The user comes from that and
 nothing else, and the progress is that of the user's private chat with the bot (chat id == user id).
@@ -32,10 +34,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roadmaps import Catalog, Roadmap, Step
-from storage import Changed, DatabaseError, Progress, StepState
+from storage import Changed, DatabaseError, DoneElsewhere, Progress, StepState, done_elsewhere
 from webapp.init_data import InitDataError, WebAppUser, verify_init_data
 from webapp.metrics import AUTH_FAILURES, REQUESTS
-from webapp.payloads import catalog_payload, roadmap_payload
+from webapp.payloads import Json, catalog_payload, roadmap_payload
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +84,16 @@ class ProgressAccess(Protocol):
         ...
 
     async def set_step_state(
-        self, chat_id: int, roadmap_id: str, step: Step, state: StepState, now: dt.datetime
+        self,
+        chat_id: int,
+        roadmap_id: str,
+        step: Step,
+        state: StepState,
+        now: dt.datetime,
+        *,
+        marked_at: dt.datetime | None = None,
     ) -> Changed:
-        """Set a step's state, as a tap on the step card does."""
+        """Set a step's state, as a tap on the step card does (`marked_at`: on an earlier day)."""
         ...
 
 
@@ -109,6 +118,7 @@ def build_webapp(catalog: Catalog, progress: ProgressAccess, bot_token: str, clo
         Route("/roadmaps", api.roadmaps, methods=["GET"]),
         Route("/roadmaps/{roadmap_id}", api.roadmap, methods=["GET"]),
         Route("/roadmaps/{roadmap_id}/steps/{step_id}/state", api.mark, methods=["PUT"]),
+        Route("/roadmaps/{roadmap_id}/steps/{step_id}/count-here", api.count_here, methods=["POST"]),
     ]
     json_errors = {ApiError: api_error, DatabaseError: database_error, HTTPException: json_http_error}
     return Starlette(
@@ -136,18 +146,52 @@ class PageApi:
         """One roadmap with every step, its state and the user's note on it."""
         user = self.user_of(request)
         found = self.roadmap_named(request)
-        return JSONResponse(roadmap_payload(found, await self.progress.progress_of(user.id, found.id)))
+        progress = await self.progress.progress_of(user.id, found.id)
+        return JSONResponse(await self.page_of(user.id, found, progress))
 
     async def mark(self, request: Request) -> Response:
         """Set a step's state through the call a tap makes; answer with the roadmap as it is now."""
         user = self.user_of(request)
         found = self.roadmap_named(request)
-        step = found.step(request.path_params["step_id"])
-        if step is None:
-            raise ApiError(404, "this roadmap has no such step")
+        step = self.step_named(request, found)
         state = await state_in(request)
         changed = await self.progress.set_step_state(user.id, found.id, step, state, self.clock())
-        return JSONResponse(roadmap_payload(found, changed.after))
+        return JSONResponse(await self.page_of(user.id, found, changed.after))
+
+    async def count_here(self, request: Request) -> Response:
+        """✅ Count it here, as the chat's card has it: a step whose topic was done in another
+        roadmap is marked done here on the day it was done there; 409 when it no longer is."""
+        user = self.user_of(request)
+        found = self.roadmap_named(request)
+        step = self.step_named(request, found)
+        progress = await self.progress.progress_of(user.id, found.id)
+        elsewhere = (await self.topics_done_elsewhere(user.id, found, progress)).get(step.id)
+        if elsewhere is None:
+            raise ApiError(409, "this step's topic is not done in another roadmap: nothing to count here")
+        changed = await self.progress.set_step_state(
+            user.id, found.id, step, StepState.DONE, self.clock(), marked_at=elsewhere.mark.changed_at
+        )
+        return JSONResponse(await self.page_of(user.id, found, changed.after))
+
+    async def page_of(self, chat_id: int, roadmap: Roadmap, progress: Progress) -> Json:
+        """The roadmap as the page shows it, with the topics done in the chat's other roadmaps."""
+        return roadmap_payload(roadmap, progress, await self.topics_done_elsewhere(chat_id, roadmap, progress))
+
+    async def topics_done_elsewhere(
+        self, chat_id: int, roadmap: Roadmap, progress: Progress
+    ) -> dict[str, DoneElsewhere]:
+        """By step id, the steps not done here whose topic was done in another roadmap of the chat;
+        the other roadmaps are read only when some step here shares its topic and is not done."""
+        catalog = self.catalog
+        open_shared = [
+            s for s in roadmap.steps if catalog.shares_topic(s) and progress.state_of(s) is not StepState.DONE
+        ]
+        if not open_shared:
+            return {}
+        others = [p for p in await self.progress.progress_of_chat(chat_id) if p.roadmap_id != roadmap.id]
+        progresses = [*others, progress]
+        found = {step.id: done_elsewhere(catalog, progresses, roadmap, step) for step in open_shared}
+        return {step_id: elsewhere for step_id, elsewhere in found.items() if elsewhere is not None}
 
     def user_of(self, request: Request) -> WebAppUser:
         """The Telegram user whose initData signs this request; 401 for anything less."""
@@ -168,6 +212,14 @@ class PageApi:
         if found is None:
             raise ApiError(404, "there is no such roadmap")
         return found
+
+    @staticmethod
+    def step_named(request: Request, roadmap: Roadmap) -> Step:
+        """The step of the roadmap the path names; 404 when it has none by that id."""
+        step = roadmap.step(request.path_params["step_id"])
+        if step is None:
+            raise ApiError(404, "this roadmap has no such step")
+        return step
 
 
 async def state_in(request: Request) -> StepState:
@@ -224,6 +276,7 @@ ENDPOINTS = (
     (re.compile(r"/api/roadmaps"), "catalog"),
     (re.compile(r"/api/roadmaps/[^/]+"), "roadmap"),
     (re.compile(r"/api/roadmaps/[^/]+/steps/[^/]+/state"), "mark"),
+    (re.compile(r"/api/roadmaps/[^/]+/steps/[^/]+/count-here"), "count_here"),
     (re.compile(r"/api/.*"), "other"),
 )
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from roadmaps import SIGNALS_LEGEND, Catalog, Effort, Roadmap, Signals, Step
-from storage import Progress, StepState, percent, progress_line
+from storage import DoneElsewhere, Progress, StepState, percent, progress_line
 
 Json = dict[str, Any]
 
@@ -41,8 +42,22 @@ def effort_payload(effort: Effort | None) -> Json | None:
     return {"low": effort.low, "high": effort.high} if effort else None
 
 
-def step_payload(roadmap: Roadmap, step: Step, progress: Progress) -> Json:
-    """One step as a card shows it: its content, its state (and since when) and the chat's note."""
+def elsewhere_payload(elsewhere: DoneElsewhere | None) -> Json | None:
+    """Where a step's topic was done in another roadmap, and when; None when it was not."""
+    if elsewhere is None:
+        return None
+    return {
+        "roadmap_id": elsewhere.roadmap.id,
+        "roadmap": elsewhere.roadmap.title,
+        "step_number": elsewhere.roadmap.number_of(elsewhere.step),
+        "step": elsewhere.step.title,
+        "done_at": elsewhere.mark.changed_at.isoformat(),
+    }
+
+
+def step_payload(roadmap: Roadmap, step: Step, progress: Progress, elsewhere: DoneElsewhere | None = None) -> Json:
+    """One step as a card shows it: its content, its state (and since when), the chat's note, and
+    where its topic was done in another roadmap (`elsewhere`), which the card offers to count here."""
     mark, note = progress.mark_of(step), progress.note_of(step)
     return {
         "id": step.id,
@@ -59,11 +74,15 @@ def step_payload(roadmap: Roadmap, step: Step, progress: Progress) -> Json:
         "state": (mark.state if mark else StepState.TODO).value,
         "changed_at": mark.changed_at.isoformat() if mark else None,
         "note": note.text if note else None,
+        "elsewhere": elsewhere_payload(elsewhere),
     }
 
 
-def roadmap_payload(roadmap: Roadmap, progress: Progress) -> Json:
-    """A roadmap as the seed page shows it: every step at once, with the chat's progress."""
+def roadmap_payload(
+    roadmap: Roadmap, progress: Progress, elsewhere: Mapping[str, DoneElsewhere] = MappingProxyType({})
+) -> Json:
+    """A roadmap as the seed page shows it: every step at once, with the chat's progress;
+    `elsewhere`: by step id, the steps whose topic was done in another roadmap."""
     next_step = progress.next_step(roadmap)
     return {
         "id": roadmap.id,
@@ -74,7 +93,7 @@ def roadmap_payload(roadmap: Roadmap, progress: Progress) -> Json:
         "progress": progress_payload(roadmap, progress),
         "effort_left": effort_payload(progress.effort_left(roadmap)),
         "next_step": next_step.id if next_step else None,
-        "steps": [step_payload(roadmap, step, progress) for step in roadmap.steps],
+        "steps": [step_payload(roadmap, step, progress, elsewhere.get(step.id)) for step in roadmap.steps],
     }
 
 

@@ -68,9 +68,8 @@
 
   async function api(path, options) {
     const headers = { Accept: 'application/json', Authorization: 'tma ' + initData };
-    const init = { method: 'GET', headers, cache: 'no-store', credentials: 'omit' };
+    const init = { method: (options && options.method) || 'GET', headers, cache: 'no-store', credentials: 'omit' };
     if (options && options.body !== undefined) {
-      init.method = options.method;
       init.body = JSON.stringify(options.body);
       headers['Content-Type'] = 'application/json';
     }
@@ -94,6 +93,10 @@
 
   function roadmapPath(roadmapId) {
     return 'roadmaps/' + encodeURIComponent(roadmapId);
+  }
+
+  function stepPath(roadmapId, stepId) {
+    return roadmapPath(roadmapId) + '/steps/' + encodeURIComponent(stepId);
   }
 
   // --- small DOM helpers ---------------------------------------------------------------------
@@ -313,6 +316,7 @@
           : null,
         resources,
         el('div', { class: 'note-slot' }),
+        el('div', { class: 'elsewhere-slot' }),
         el('p', { class: 'step-state' }, stateLine(step)),
         buttons,
       ),
@@ -359,34 +363,69 @@
       const label = el('p', { class: 'note-label' }, '📝 Your note');
       slot.append(el('blockquote', { class: 'note' }, label, el('p', { class: 'note-text' }, step.note)));
     }
+    const elsewhere = card.querySelector('.elsewhere-slot');
+    elsewhere.replaceChildren();
+    if (step.elsewhere) elsewhere.append(...elsewhereParts(step));
   }
 
-  async function mark(stepId, choice, button) {
+  /** A topic done in another roadmap, as the chat's card says it, and its button to count it here. */
+  function elsewhereParts(step) {
+    const other = step.elsewhere;
+    const line = el(
+      'p',
+      { class: 'elsewhere' },
+      '✅ Done in ' + other.roadmap + ' on ' + day(other.done_at),
+      el('span', { class: 'elsewhere-step' }, ' (step ' + other.step_number + ', ' + other.step + ')'),
+    );
+    const button = el(
+      'button',
+      { type: 'button', class: 'count-button' },
+      el('span', { 'aria-hidden': 'true' }, '✅'),
+      ' Count it here',
+    );
+    button.addEventListener('click', () =>
+      change(step.id, button, '/count-here', { method: 'POST' }, 'counted here, done on ' + day(other.done_at)),
+    );
+    return [line, button];
+  }
+
+  function mark(stepId, choice, button) {
+    const step = current && current.steps.find((candidate) => candidate.id === stepId);
+    if (!step || step.state === choice.state) return;
+    change(stepId, button, '/state', { method: 'PUT', body: { state: choice.state } }, choice.label);
+  }
+
+  /** Send one change of a step; show the roadmap the API answers with, or the problem. A 409 means
+   * the page was behind (the step changed in the chat): it shows the roadmap as it is now. */
+  async function change(stepId, button, path, request, words) {
     if (pending || !current) return;
     const step = current.steps.find((candidate) => candidate.id === stepId);
-    if (!step || step.state === choice.state) return;
+    if (!step) return;
     pending = true;
     const card = $('step-' + stepId);
     card.setAttribute('aria-busy', 'true');
     try {
-      const data = await api(roadmapPath(current.id) + '/steps/' + encodeURIComponent(stepId) + '/state', {
-        method: 'PUT',
-        body: { state: choice.state },
-      });
+      const data = await api(stepPath(current.id, stepId) + path, request);
       clearProblem();
-      current = data;
-      data.steps.forEach(updateStep);
-      showProgress(data);
+      show(data);
       haptic('success');
-      announce(step.title + ': ' + choice.label + '. ' + data.progress.line);
+      announce(step.title + ': ' + words + '. ' + data.progress.line);
     } catch (error) {
       haptic('error');
       showProblem(error);
+      if (error.status === 409) await api(roadmapPath(current.id)).then(show, () => undefined);
     } finally {
       pending = false;
       card.removeAttribute('aria-busy');
-      button.focus();
+      // The button pressed keeps the focus; a count button is gone once counted: its card's Done takes it.
+      (button.isConnected ? button : card.querySelector('.state-button[data-state="done"]')).focus();
     }
+  }
+
+  function show(data) {
+    current = data;
+    data.steps.forEach(updateStep);
+    showProgress(data);
   }
 
   // --- start ---------------------------------------------------------------------------------
