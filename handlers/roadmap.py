@@ -35,14 +35,13 @@ from handlers.step_cards import step_card, step_elsewhere
 from handlers.step_views import (
     COMPLETED,
     COVERED,
-    NOT_DONE_ELSEWHERE,
     STATE_CHANGED,
     STEP_GONE,
     render_counted_toast,
     render_done_toast,
 )
 from roadmaps import Roadmap, Step
-from storage import Changed, StepState
+from storage import NOTHING_TO_COUNT, Changed, StepState
 
 # The buttons this feature answers.
 BUTTONS = (
@@ -207,7 +206,7 @@ async def count_shared_topic(chat: InChat, roadmap: Roadmap, step: Step) -> Resu
     elsewhere = await step_elsewhere(chat, roadmap, step, progress)
     if elsewhere is None:
         progress = await storage.open_step(chat.chat_id, roadmap.id, step, now)
-        return await step_card(chat, roadmap, step, progress), NOT_DONE_ELSEWHERE
+        return await step_card(chat, roadmap, step, progress), NOTHING_TO_COUNT
     done_there = elsewhere.mark.changed_at
     changed = await storage.set_step_state(chat.chat_id, roadmap.id, step, StepState.DONE, now, marked_at=done_there)
     return await card_after(chat, changed, roadmap, step, render_counted_toast(elsewhere))

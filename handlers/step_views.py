@@ -46,7 +46,6 @@ STATE_CHANGED = {
 COMPLETED = "🎉 Roadmap completed!"
 COVERED = "Every step is done or skipped"
 NOTE_REMOVED = "🗑 Note removed"
-NOT_DONE_ELSEWHERE = "That topic is not done in another roadmap: nothing to count."
 STEP_GONE = "That step is no longer in this roadmap. Here is the roadmap as it is now."
 
 # States with something left to do: their cards offer done-and-next.

@@ -29,7 +29,7 @@ from storage.progress import (
 from storage.progress_store import Changed, ProgressStore
 from storage.reminder_store import ReminderStore
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
-from storage.topics import DoneElsewhere, countable_here, done_elsewhere
+from storage.topics import NOTHING_TO_COUNT, DoneElsewhere, countable_here, done_elsewhere
 
 
 class Storage:
@@ -56,6 +56,7 @@ class Storage:
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "NOTHING_TO_COUNT",
     "Changed",
     "Confirmed",
     "Database",

@@ -10,9 +10,9 @@ import re
 
 from sqlalchemy import select
 
-from handlers.step_views import NOT_DONE_ELSEWHERE, render_step
+from handlers.step_views import render_step
 from roadmaps import Catalog
-from storage import Mark, Note, Progress, StepState, Storage, tables
+from storage import NOTHING_TO_COUNT, Mark, Note, Progress, StepState, Storage, tables
 from tests.support import SEED, SEED_ID, ChatSession, Clock, answers, open_seed_step
 
 DEVOPS = "DevOps & Platform Engineer"
@@ -138,7 +138,7 @@ async def test_a_stale_count_button_changes_nothing_and_says_why(chat: ChatSessi
     await chat.tap("↩️ Undo")
 
     calls = await chat.tap("✅ Count it here", message_id=card)
-    assert answers(calls) == [NOT_DONE_ELSEWHERE]
+    assert answers(calls) == [NOTHING_TO_COUNT]
     assert await marks_of(storage, chat.chat_id, SEED_ID) == {}
     assert "✅ Count it here" not in chat.api.messages[(chat.chat_id, card)].button_texts
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from roadmaps import Catalog
-from storage import StepState, Storage
+from storage import NOTHING_TO_COUNT, StepState, Storage
 from storage.tables import step_states
 from tests.miniapp import USER, chromium, chromium_or_skip, init_data, served_app, telegram_stub, uvicorn_serving
 from tests.support import ChatSession, Clock
@@ -282,6 +282,7 @@ def count_a_topic_done_elsewhere(phone: Phone, screenshot: Path) -> dict[str, An
 
 
 def open_the_step_whose_topic_is_done_elsewhere(phone: Phone) -> None:
+    """Open the seed roadmap and wait for HTTP & REST APIs to offer ✅ Count it here."""
     phone.open(f"?roadmap={SEED_ID}")
     wait_for(phone.driver, "return document.querySelector('#step-http-rest-apis .count-button')")
 
@@ -396,10 +397,12 @@ async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
     )
     assert counted["state"] == "State: ✅ Done on 24 Nov 2026", "counted on the day it was done there"
     assert counted["slot_after"] == "" and counted["focus"] == "done"
-    assert counted["announced"] == "Observability: counted here, done on 24 Nov 2026. 20% · 2 of 10 steps done"
+    assert counted["announced"] == (
+        "Observability: counted here: done in DevOps & Platform Engineer on 24 Nov 2026. 20% · 2 of 10 steps done"
+    )
     assert counted["progress"] == "20% · 2 of 10 steps done"
     assert counted["console"] == []
-    assert stale["problem"] == "this step's topic is not done in another roadmap: nothing to count here"
+    assert stale["problem"] == NOTHING_TO_COUNT
     assert stale["state"] == "State: ⬜ Not yet" and stale["focus"] == "done"
     [refused] = stale["console"]  # the browser notes the 409; no script error beside it
     assert refused.endswith(

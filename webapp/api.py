@@ -34,7 +34,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roadmaps import Catalog, Roadmap, Step
-from storage import Changed, DatabaseError, DoneElsewhere, Progress, StepState, done_elsewhere
+from storage import NOTHING_TO_COUNT, Changed, DatabaseError, Progress, StepState, done_elsewhere
 from webapp.init_data import InitDataError, WebAppUser, verify_init_data
 from webapp.metrics import AUTH_FAILURES, REQUESTS
 from webapp.payloads import Json, catalog_payload, roadmap_payload
@@ -165,33 +165,35 @@ class PageApi:
         found = self.roadmap_named(request)
         step = self.step_named(request, found)
         progress = await self.progress.progress_of(user.id, found.id)
-        elsewhere = (await self.topics_done_elsewhere(user.id, found, progress)).get(step.id)
+        others = await self.other_roadmaps(user.id, found, progress)
+        elsewhere = done_elsewhere(self.catalog, [*others, progress], found, step)
         if elsewhere is None:
-            raise ApiError(409, "this step's topic is not done in another roadmap: nothing to count here")
+            raise ApiError(409, NOTHING_TO_COUNT)
         changed = await self.progress.set_step_state(
             user.id, found.id, step, StepState.DONE, self.clock(), marked_at=elsewhere.mark.changed_at
         )
-        return JSONResponse(await self.page_of(user.id, found, changed.after))
+        return JSONResponse(self.payload(found, changed.after, others))
 
     async def page_of(self, chat_id: int, roadmap: Roadmap, progress: Progress) -> Json:
         """The roadmap as the page shows it, with the topics done in the chat's other roadmaps."""
-        return roadmap_payload(roadmap, progress, await self.topics_done_elsewhere(chat_id, roadmap, progress))
+        return self.payload(roadmap, progress, await self.other_roadmaps(chat_id, roadmap, progress))
 
-    async def topics_done_elsewhere(
-        self, chat_id: int, roadmap: Roadmap, progress: Progress
-    ) -> dict[str, DoneElsewhere]:
-        """By step id, the steps not done here whose topic was done in another roadmap of the chat;
-        the other roadmaps are read only when some step here shares its topic and is not done."""
-        catalog = self.catalog
-        open_shared = [
-            s for s in roadmap.steps if catalog.shares_topic(s) and progress.state_of(s) is not StepState.DONE
-        ]
-        if not open_shared:
-            return {}
-        others = [p for p in await self.progress.progress_of_chat(chat_id) if p.roadmap_id != roadmap.id]
+    async def other_roadmaps(self, chat_id: int, roadmap: Roadmap, progress: Progress) -> list[Progress]:
+        """The chat's progress on its other roadmaps, read only when a step here shares its topic
+        with another roadmap and is not done here (nothing else on the page needs them)."""
+        if not any(self.catalog.shares_topic(s) and progress.state_of(s) is not StepState.DONE for s in roadmap.steps):
+            return []
+        return [other for other in await self.progress.progress_of_chat(chat_id) if other.roadmap_id != roadmap.id]
+
+    def payload(self, roadmap: Roadmap, progress: Progress, others: list[Progress]) -> Json:
+        """The roadmap's JSON, each step with where its topic was done in one of `others`."""
         progresses = [*others, progress]
-        found = {step.id: done_elsewhere(catalog, progresses, roadmap, step) for step in open_shared}
-        return {step_id: elsewhere for step_id, elsewhere in found.items() if elsewhere is not None}
+        elsewhere = {
+            step.id: found
+            for step in roadmap.steps
+            if (found := done_elsewhere(self.catalog, progresses, roadmap, step)) is not None
+        }
+        return roadmap_payload(roadmap, progress, elsewhere)
 
     def user_of(self, request: Request) -> WebAppUser:
         """The Telegram user whose initData signs this request; 401 for anything less."""

@@ -95,6 +95,7 @@
     return 'roadmaps/' + encodeURIComponent(roadmapId);
   }
 
+  /** The API path of one step, below which its changes go. */
   function stepPath(roadmapId, stepId) {
     return roadmapPath(roadmapId) + '/steps/' + encodeURIComponent(stepId);
   }
@@ -383,45 +384,56 @@
       el('span', { 'aria-hidden': 'true' }, '✅'),
       ' Count it here',
     );
-    button.addEventListener('click', () =>
-      change(step.id, button, '/count-here', { method: 'POST' }, 'counted here, done on ' + day(other.done_at)),
-    );
+    // The chat's toast, with the day the answer gives (the one counted, whatever the page showed).
+    const words = (counted) => 'counted here: done in ' + other.roadmap + ' on ' + day(counted.changed_at);
+    button.addEventListener('click', () => change(step.id, button, '/count-here', { method: 'POST' }, words));
     return [line, button];
   }
 
+  /** Set a step's state from one of its four buttons (pressing the one already pressed does nothing). */
   function mark(stepId, choice, button) {
     const step = current && current.steps.find((candidate) => candidate.id === stepId);
     if (!step || step.state === choice.state) return;
-    change(stepId, button, '/state', { method: 'PUT', body: { state: choice.state } }, choice.label);
+    change(stepId, button, '/state', { method: 'PUT', body: { state: choice.state } }, () => choice.label);
   }
 
   /** Send one change of a step; show the roadmap the API answers with, or the problem. A 409 means
-   * the page was behind (the step changed in the chat): it shows the roadmap as it is now. */
+   * the page was behind (the step changed in the chat): it shows the roadmap as it is now. Answers
+   * that come after the person left this roadmap change nothing on screen. `words(step)`: what
+   * was done, for the screen reader, from the step as the answer has it. */
   async function change(stepId, button, path, request, words) {
     if (pending || !current) return;
+    const roadmapId = current.id;
     const step = current.steps.find((candidate) => candidate.id === stepId);
     if (!step) return;
+    const stillHere = () => current !== null && current.id === roadmapId;
     pending = true;
     const card = $('step-' + stepId);
     card.setAttribute('aria-busy', 'true');
     try {
-      const data = await api(stepPath(current.id, stepId) + path, request);
+      const data = await api(stepPath(roadmapId, stepId) + path, request);
+      if (!stillHere()) return;
       clearProblem();
       show(data);
       haptic('success');
-      announce(step.title + ': ' + words + '. ' + data.progress.line);
+      const changed = data.steps.find((candidate) => candidate.id === stepId) || step;
+      announce(step.title + ': ' + words(changed) + '. ' + data.progress.line);
     } catch (error) {
       haptic('error');
       showProblem(error);
-      if (error.status === 409) await api(roadmapPath(current.id)).then(show, () => undefined);
+      if (error.status === 409 && stillHere()) {
+        const now = await api(roadmapPath(roadmapId)).catch(() => null);
+        if (now && stillHere()) show(now);
+      }
     } finally {
       pending = false;
       card.removeAttribute('aria-busy');
       // The button pressed keeps the focus; a count button is gone once counted: its card's Done takes it.
-      (button.isConnected ? button : card.querySelector('.state-button[data-state="done"]')).focus();
+      if (stillHere()) (button.isConnected ? button : card.querySelector('.state-button[data-state="done"]')).focus();
     }
   }
 
+  /** Put a roadmap the API answered with on screen: every card's state, note and count, and the progress. */
   function show(data) {
     current = data;
     data.steps.forEach(updateStep);
