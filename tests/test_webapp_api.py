@@ -25,11 +25,14 @@ from tests.fakebotapi import TOKEN
 from tests.miniapp import USER, authorization, client_for, init_data, served_app
 from tests.support import ChatSession, Clock
 from webapp import ProgressAccess, build_webapp, payloads
-from webapp.api import CONTENT_SECURITY_POLICY, STATIC_DIR
+from webapp.api import CONTENT_SECURITY_POLICY, MAX_BODY, STATIC_DIR
 
 SEED = "backend-engineer-ai-era"
 FIRST = "typed-language-and-git"
 STATE_URL = f"/app/api/roadmaps/{SEED}/steps/{FIRST}/state"
+NO_ROADMAP, NO_STEP = "there is no such roadmap", "this roadmap has no such step"
+ONE_OF = 'send {"state": …} with one of: todo, working, done, skipped'
+TOO_BIG = "a mark is at most 1024 bytes"
 COUNT_URL = f"/app/api/roadmaps/{SEED}/steps/{FIRST}/count-here"
 DEVOPS = "devops-platform-engineer"
 OTHER_BOT = "987654321:ANOTHER-bot-token-abcdefghijklmnopq"
@@ -79,7 +82,10 @@ async def test_the_catalog_lists_every_roadmap_with_its_progress_line(
     response = await client.get("/app/api/roadmaps", headers=auth)
     assert response.status_code == 200
     listed = response.json()["roadmaps"]
-    assert [(r["id"], r["title"], r["steps"]) for r in listed] == [(r.id, r.title, len(r.steps)) for r in catalog]
+    assert [(r["id"], r["title"], r["summary"], r["steps"]) for r in listed] == [
+        (r.id, r.title, r.summary, len(r.steps)) for r in catalog
+    ]
+    assert (listed[0]["progress"]["done"], listed[0]["progress"]["percent"]) == (3, 30)
     assert listed[0]["progress"]["line"] == "30% · 3 of 10 steps done"
     assert listed[0]["progress"]["started"] is True
     assert listed[1]["progress"] == {
@@ -106,7 +112,7 @@ async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
     response = await client.get(f"/app/api/roadmaps/{SEED}", headers=auth)
     assert response.status_code == 200
     page = response.json()
-    assert page["title"] == "Backend Engineer (AI era)"
+    assert (page["id"], page["title"]) == (SEED, "Backend Engineer (AI era)")
     assert page["summary"].startswith("From language fundamentals to AI-augmented services")
     assert [(s["name"], s["level"]) for s in page["signals"]] == [
         ("Importance", "High"),
@@ -239,12 +245,18 @@ async def test_a_topic_done_in_another_roadmap_shows_on_its_step_and_counts_here
         f"/app/api/roadmaps/{SEED}/steps/observability/state", json={"state": "working"}, headers=auth
     )
     assert marked.json()["steps"][0]["elsewhere"] == shown[FIRST]
+    # HTTP done in DevOps too: counting git leaves HTTP's shown in the answer.
+    response = await client.put(
+        f"/app/api/roadmaps/{DEVOPS}/steps/networking-dns-tls-http/state", json={"state": "done"}, headers=auth
+    )
+    assert response.status_code == 200
 
     before = metric("roadmap_bot_webapp_requests_total", endpoint="count_here", status="200")
     counted = await client.post(COUNT_URL, headers=auth)
     assert counted.status_code == 200
-    first = counted.json()["steps"][0]
+    first, second = counted.json()["steps"][:2]
     assert (first["state"], first["changed_at"], first["elsewhere"]) == ("done", done_there.isoformat(), None)
+    assert second["elsewhere"]["step"] == "Networking: DNS, TCP, TLS, HTTP" and second["state"] == "todo"
     assert counted.json()["progress"]["line"] == "10% · 1 of 10 steps done · 1 in progress"
     assert metric("roadmap_bot_webapp_requests_total", endpoint="count_here", status="200") == before + 1
     marks = {(r[1], r[2]): (r[3], r[4]) for r in (await rows(storage))["step_states"]}
@@ -304,18 +316,26 @@ async def test_counting_a_step_with_nothing_done_elsewhere_is_refused(
     assert await rows(storage) == before
 
 
-def forged(clock: Clock) -> dict[str, str | None]:
-    """Authorization headers that must not prove anyone."""
+NOT_SIGNED = ("bad_hash", "initData is not signed for this bot")
+
+
+def forged(clock: Clock) -> dict[str, tuple[str | None, str, str]]:
+    """Authorization headers that must not prove anyone: the header, the reason counted and the words."""
     good = init_data(signed_at=clock())
+    missing = ("missing", "send Telegram.WebApp.initData as 'Authorization: tma …'")
     return {
-        "missing": None,
-        "empty": "",
-        "other scheme": f"Bearer {good}",
-        "no init data": "tma ",
-        "one byte changed": f"tma {good.replace('%22id%22%3A1001', '%22id%22%3A1002')}",
-        "expired": f"tma {init_data(signed_at=clock() - dt.timedelta(days=1, seconds=1))}",
-        "another bot": f"tma {init_data(signed_at=clock(), bot_token=OTHER_BOT)}",
-        "no hash": f"tma {good.rsplit('&hash=', 1)[0]}",
+        "missing": (None, *missing),
+        "empty": ("", *missing),
+        "other scheme": (f"Bearer {good}", "malformed", "the Authorization scheme must be tma"),
+        "no init data": ("tma ", "missing", "no initData"),
+        "one byte changed": (f"tma {good.replace('%22id%22%3A1001', '%22id%22%3A1002')}", *NOT_SIGNED),
+        "expired": (
+            f"tma {init_data(signed_at=clock() - dt.timedelta(days=1, seconds=1))}",
+            "expired",
+            "initData has expired; reopen the page from the bot",
+        ),
+        "another bot": (f"tma {init_data(signed_at=clock(), bot_token=OTHER_BOT)}", *NOT_SIGNED),
+        "no hash": (f"tma {good.rsplit('&hash=', 1)[0]}", "no_hash", "initData has no hash"),
     }
 
 
@@ -334,9 +354,9 @@ async def test_without_valid_init_data_nothing_is_read_or_changed(
     git = devops.step("git-workflows")
     assert git is not None
     await storage.progress.set_step_state(USER["id"], DEVOPS, git, StepState.DONE, clock())  # a count would write
-    header = forged(clock)[case]
+    header, reason, words = forged(clock)[case]
     headers = {} if header is None else {"Authorization": header}
-    before, failures = await rows(storage), sum(_auth_failures().values())
+    before, failures = await rows(storage), _auth_failures()
 
     answers = [
         await client.get("/app/api/roadmaps", headers=headers),
@@ -351,10 +371,21 @@ async def test_without_valid_init_data_nothing_is_read_or_changed(
     for answer in answers:
         assert answer.status_code == 401, answer.text
         assert answer.headers["www-authenticate"] == "tma"
-        assert set(answer.json()) == {"error"} and "skipped" not in answer.text
+        assert answer.json() == {"error": words}
         assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert await rows(storage) == before
-    assert sum(_auth_failures().values()) == failures + len(answers)
+    counted = _auth_failures()
+    assert counted.pop(reason) == failures.pop(reason, 0) + len(answers), f"counted as {reason}"
+    assert counted == failures, "and under no other reason"
+
+
+@pytest.mark.parametrize("header", ["TMA {}", "Tma {}", "tma  {}", "tma {} "])
+async def test_the_scheme_is_read_as_http_reads_it(client: httpx.AsyncClient, clock: Clock, header: str) -> None:
+    """Any case of the scheme, and spaces around the credentials, as HTTP allows."""
+    response = await client.get(
+        "/app/api/roadmaps", headers={"Authorization": header.format(init_data(signed_at=clock()))}
+    )
+    assert response.status_code == 200, response.text
 
 
 def _auth_failures() -> dict[str, float]:
@@ -370,18 +401,19 @@ def _auth_failures() -> dict[str, float]:
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "message"),
     [
-        ("GET", "/app/api/roadmaps/no-such-roadmap", None, 404, "no such roadmap"),
-        ("PUT", "/app/api/roadmaps/no-such-roadmap/steps/x/state", b'{"state": "done"}', 404, "no such roadmap"),
-        ("PUT", f"/app/api/roadmaps/{SEED}/steps/no-such-step/state", b'{"state": "done"}', 404, "no such step"),
+        ("GET", "/app/api/roadmaps/no-such-roadmap", None, 404, NO_ROADMAP),
+        ("PUT", "/app/api/roadmaps/no-such-roadmap/steps/x/state", b'{"state": "done"}', 404, NO_ROADMAP),
+        ("PUT", f"/app/api/roadmaps/{SEED}/steps/no-such-step/state", b'{"state": "done"}', 404, NO_STEP),
         ("PUT", STATE_URL, b'{"state": "finished"}', 422, "state must be one of: todo, working, done, skipped"),
-        ("PUT", STATE_URL, b'{"state": 1}', 422, "one of"),
-        ("PUT", STATE_URL, b'["done"]', 422, "one of"),
-        ("PUT", STATE_URL, b"{not json", 400, "not valid JSON"),
-        ("PUT", STATE_URL, b"\xff\xfe", 400, "not valid JSON"),
-        ("PUT", STATE_URL, b'{"state": "done", "pad": "' + b"x" * 2000 + b'"}', 413, "at most 1024 bytes"),
+        ("PUT", STATE_URL, b'{"state": 1}', 422, ONE_OF),
+        ("PUT", STATE_URL, b'["done"]', 422, ONE_OF),
+        ("PUT", STATE_URL, b"{not json", 400, "the body is not valid JSON"),
+        ("PUT", STATE_URL, b"\xff\xfe", 400, "the body is not valid JSON"),
+        ("PUT", STATE_URL, b'{"state": "done", "pad": "' + b"x" * 2000 + b'"}', 413, TOO_BIG),
         ("GET", STATE_URL, None, 405, "Method Not Allowed"),
         ("GET", COUNT_URL, None, 405, "Method Not Allowed"),
         ("POST", f"/app/api/roadmaps/{SEED}", b"{}", 405, "Method Not Allowed"),
+        ("POST", "/app/api/roadmaps", b"{}", 405, "Method Not Allowed"),
         ("GET", "/app/api/nothing/here", None, 404, "Not Found"),
     ],
 )
@@ -399,14 +431,51 @@ async def test_bad_input_gets_a_clear_4xx_and_changes_nothing(
     headers = {**auth, "Content-Type": "application/json"}
     response = await client.request(method, path, content=body, headers=headers)
     assert (response.status_code, response.headers["content-type"]) == (status, "application/json")
-    assert message in response.json()["error"]
+    assert response.json() == {"error": message}
     assert response.headers["cache-control"] == "no-store"
+    assert "www-authenticate" not in response.headers, "only a 401 says how to authenticate"
+    if status == 405:
+        allowed = {"state": {"PUT"}, "count-here": {"POST"}}.get(path.rsplit("/", 1)[1], {"GET", "HEAD"})
+        assert set(response.headers["allow"].split(", ")) == allowed, "a 405 names the methods allowed"
     assert await rows(storage) == before
 
 
-async def test_a_mark_must_be_json(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
-    response = await client.put(STATE_URL, content=b"state=done", headers={**auth, "Content-Type": "text/plain"})
-    assert response.status_code == 415 and "application/json" in response.json()["error"]
+@pytest.mark.parametrize("content_type", ["text/plain", None])
+async def test_a_mark_must_be_json(client: httpx.AsyncClient, auth: dict[str, str], content_type: str | None) -> None:
+    headers = auth if content_type is None else {**auth, "Content-Type": content_type}
+    response = await client.put(STATE_URL, content=b'{"state": "done"}', headers=headers)
+    assert response.status_code == 415 and response.json() == {"error": "send the mark as application/json"}
+
+
+def padded_mark(size: int) -> bytes:
+    """A valid mark (done) padded with an unknown field to exactly `size` bytes."""
+    bare = b'{"state": "done", "pad": ""}'
+    return bare[:-2] + b"x" * (size - len(bare)) + b'"}'
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+async def test_a_mark_is_at_most_max_body_bytes_however_it_is_sent(
+    client: httpx.AsyncClient, auth: dict[str, str], storage: Storage, declared: bool
+) -> None:
+    """Up to MAX_BODY bytes a mark is read; one byte more is refused, whether the request says its
+    length or streams its body in chunks without saying it."""
+
+    def sent(body: bytes) -> bytes | AsyncIterator[bytes]:
+        if declared:
+            return body
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, len(body), 100):
+                yield body[start : start + 100]
+
+        return chunks()
+
+    headers = {**auth, "Content-Type": "application/json"}
+    too_big = await client.put(STATE_URL, content=sent(padded_mark(MAX_BODY + 1)), headers=headers)
+    assert (too_big.status_code, too_big.json()) == (413, {"error": TOO_BIG})
+    assert (await rows(storage))["step_states"] == []
+    just_fits = await client.put(STATE_URL, content=sent(padded_mark(MAX_BODY)), headers=headers)
+    assert just_fits.status_code == 200 and just_fits.json()["steps"][0]["state"] == "done"
 
 
 class Unreachable:
@@ -441,13 +510,37 @@ class Unreachable:
     ],
 )
 async def test_a_database_that_does_not_answer_is_a_503(
-    catalog: Catalog, clock: Clock, auth: dict[str, str], method: str, path: str
+    catalog: Catalog, clock: Clock, auth: dict[str, str], method: str, path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     unreachable: ProgressAccess = Unreachable()
     app = Starlette(routes=[Mount("/app", app=build_webapp(catalog, unreachable, TOKEN, clock))])
     async with client_for(app) as client:
         response = await client.request(method, path, json={"state": "done"}, headers=auth)
-    assert response.status_code == 503 and "try again" in response.json()["error"]
+    assert response.status_code == 503
+    assert response.json() == {"error": "the database is not answering; try again in a moment"}
+    [logged] = [r for r in caplog.records if r.name == "webapp.api"]
+    said = logged.getMessage()
+    assert said.startswith("mini app: database error: ") and "connection refused" in said, said
+
+
+class Broken(Unreachable):
+    """Progress access that fails in a way nothing expects."""
+
+    async def progress_of_chat(self, chat_id: int) -> list[Progress]:
+        raise RuntimeError("a bug")
+
+
+async def test_an_unexpected_error_is_a_500_and_counted_as_one(
+    catalog: Catalog, clock: Clock, auth: dict[str, str]
+) -> None:
+    broken: ProgressAccess = Broken()
+    app = Starlette(routes=[Mount("/app", app=build_webapp(catalog, broken, TOKEN, clock))])
+    before = metric("roadmap_bot_webapp_requests_total", endpoint="catalog", status="500")
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
+        response = await client.get("/app/api/roadmaps", headers=auth)
+    assert response.status_code == 500
+    assert metric("roadmap_bot_webapp_requests_total", endpoint="catalog", status="500") == before + 1
 
 
 async def test_the_page_and_its_headers(client: httpx.AsyncClient) -> None:

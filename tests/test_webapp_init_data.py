@@ -12,7 +12,14 @@ import pytest
 
 from tests.fakebotapi import TOKEN
 from tests.miniapp import USER, fields_for, init_data, sign
-from webapp.init_data import InitDataError, WebAppUser, data_check_string, verify_init_data
+from webapp.init_data import (
+    MAX_FIELDS,
+    MAX_LENGTH,
+    InitDataError,
+    WebAppUser,
+    data_check_string,
+    verify_init_data,
+)
 
 NOW = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)
 OTHER_BOT = "987654321:ANOTHER-bot-token-abcdefghijklmnopq"
@@ -112,3 +119,102 @@ def test_a_signed_auth_date_must_be_a_number() -> None:
     assert refused(urlencode({**fields, "hash": sign(fields)})) == "malformed"
     del fields["auth_date"]
     assert refused(urlencode({**fields, "hash": sign(fields)})) == "malformed"
+
+
+def signed(fields: dict[str, str]) -> str:
+    """initData of exactly these fields, signed for the tests' bot."""
+    return urlencode({**fields, "hash": sign(fields)})
+
+
+def with_user(user: object) -> str:
+    """Signed initData whose `user` field is this JSON value."""
+    return signed(fields_for({}, NOW) | {"user": json.dumps(user)})
+
+
+def with_auth_date(value: str) -> str:
+    """Signed initData dated with this `auth_date` text."""
+    return signed({**fields_for(USER, NOW), "auth_date": value})
+
+
+ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+NO_VALID_ID = ("no_user", "initData's user has no valid id")
+NO_DATE = ("malformed", "initData has no valid auth_date")
+
+# Every way initData is refused: the reason counted in the metrics and the words the API answers with.
+REFUSALS = {
+    "empty": (lambda: "", ("missing", "no initData")),
+    "too long": (lambda: "x=" + "a" * 5000, ("malformed", "initData is too long")),
+    "empty pair": (lambda: "a=1&&b=2", ("malformed", "initData is not a query string")),
+    "repeated field": (lambda: init_data(signed_at=NOW) + "&user=x", ("malformed", "initData repeats a field")),
+    "no hash": (lambda: urlencode(fields_for(USER, NOW)), ("no_hash", "initData has no hash")),
+    "bad hash": (
+        lambda: init_data(signed_at=NOW, bot_token=OTHER_BOT),
+        ("bad_hash", "initData is not signed for this bot"),
+    ),
+    "date in words": (lambda: with_auth_date("yesterday"), NO_DATE),
+    "date too big": (lambda: with_auth_date("9" * 30), NO_DATE),
+    "date in other digits": (
+        lambda: with_auth_date(str(int(NOW.timestamp())).translate(ARABIC_INDIC_DIGITS)),
+        NO_DATE,
+    ),
+    "expired": (
+        lambda: init_data(signed_at=NOW - dt.timedelta(days=2)),
+        ("expired", "initData has expired; reopen the page from the bot"),
+    ),
+    "from the future": (
+        lambda: init_data(signed_at=NOW + dt.timedelta(minutes=6)),
+        ("malformed", "initData is dated in the future"),
+    ),
+    "no user": (lambda: signed({"auth_date": str(int(NOW.timestamp()))}), ("no_user", "initData names no user")),
+    "user not JSON": (
+        lambda: signed(fields_for({}, NOW) | {"user": "{"}),
+        ("no_user", "initData's user is not JSON"),
+    ),
+    "user a list": (lambda: with_user([1001]), ("no_user", "initData's user is not an object")),
+    "user id 0": (lambda: with_user({"id": 0, "first_name": "Ada"}), NO_VALID_ID),
+    "user id negative": (lambda: with_user({"id": -1001, "first_name": "Ada"}), NO_VALID_ID),
+    "user id true": (lambda: with_user({"id": True, "first_name": "Ada"}), NO_VALID_ID),
+    "user id text": (lambda: with_user({"id": "1001", "first_name": "Ada"}), NO_VALID_ID),
+    "no first name": (lambda: with_user({"id": 1001}), ("no_user", "initData's user has no first name")),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_each_refusal_says_why(case: str) -> None:
+    make, (reason, words) = REFUSALS[case]
+    with pytest.raises(InitDataError) as caught:
+        verify_init_data(make(), TOKEN, NOW)
+    assert (caught.value.reason, str(caught.value)) == (reason, words)
+
+
+def test_the_edges_of_what_is_taken() -> None:
+    """Each limit holds at its edge: what sits on it is taken, one more is refused."""
+    assert verify_init_data(with_user({"id": 1, "first_name": "A"}), TOKEN, NOW).id == 1, "the smallest id"
+
+    skew = dt.timedelta(minutes=5)
+    assert verify_init_data(init_data(signed_at=NOW + skew), TOKEN, NOW).id == 1001, "five minutes ahead"
+    with pytest.raises(InitDataError, match="in the future"):
+        verify_init_data(init_data(signed_at=NOW + skew + dt.timedelta(seconds=1)), TOKEN, NOW)
+
+    base = fields_for(USER, NOW)
+    filler = MAX_LENGTH - len(signed({**base, "pad": ""}))
+    assert len(signed({**base, "pad": "p" * filler})) == MAX_LENGTH
+    assert verify_init_data(signed({**base, "pad": "p" * filler}), TOKEN, NOW).id == 1001, "as long as can be"
+    with pytest.raises(InitDataError, match="too long"):
+        verify_init_data(signed({**base, "pad": "p" * (filler + 1)}), TOKEN, NOW)
+
+    extra = MAX_FIELDS - len(base) - 1  # the hash is a field too
+    most = {**base, **{f"f{n}": "1" for n in range(extra)}}
+    assert verify_init_data(signed(most), TOKEN, NOW).id == 1001, "as many fields as can be"
+    with pytest.raises(InitDataError, match="not a query string"):
+        verify_init_data(signed({**most, "one_more": "1"}), TOKEN, NOW)
+
+
+def test_a_blank_field_is_part_of_what_was_signed() -> None:
+    # Telegram signs every field it sends, blank ones too: dropping one would break the check.
+    assert verify_init_data(signed(fields_for(USER, NOW, start_param="")), TOKEN, NOW).id == 1001
+
+
+def test_optional_user_fields_that_are_not_text_are_left_out() -> None:
+    user = verify_init_data(with_user({"id": 7, "first_name": "Bo", "username": 5, "last_name": None}), TOKEN, NOW)
+    assert user == WebAppUser(id=7, first_name="Bo")
