@@ -440,6 +440,28 @@ async def test_bad_input_gets_a_clear_4xx_and_changes_nothing(
     assert await rows(storage) == before
 
 
+async def test_a_mark_may_name_its_charset(client: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    headers = {**auth, "Content-Type": "application/json; charset=utf-8"}
+    response = await client.put(STATE_URL, content=b'{"state": "done"}', headers=headers)
+    assert response.status_code == 200 and response.json()["steps"][0]["state"] == "done"
+
+
+async def test_a_body_declared_too_big_is_refused_before_it_is_read(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    read: list[int] = []
+
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            read.append(1)
+            yield b" " * 1000
+
+    headers = {**auth, "Content-Type": "application/json", "Content-Length": str(10 * 1024 * 1024)}
+    response = await client.put(STATE_URL, content=endless(), headers=headers)
+    assert (response.status_code, response.json()) == (413, {"error": TOO_BIG})
+    assert len(read) <= 1, "refused on the declared length, not after reading ten megabytes"
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", None])
 async def test_a_mark_must_be_json(client: httpx.AsyncClient, auth: dict[str, str], content_type: str | None) -> None:
     headers = auth if content_type is None else {**auth, "Content-Type": content_type}
@@ -611,3 +633,22 @@ def test_the_page_speaks_the_chats_words(catalog: Catalog, marks: dict[int, Step
     chat_view = render_roadmap(roadmap, progress).text
     assert f"\n{page['progress']['line']}\n" in chat_view + "\n", "the page's line is the chat's"
     assert f"<i>{page['legend']}</i>" in chat_view, "and so is its legend"
+
+
+async def test_a_websocket_knocking_is_closed_not_crashed(catalog: Catalog, storage: Storage, clock: Clock) -> None:
+    """The page speaks plain HTTP; a WebSocket upgrade to any of its paths is closed politely."""
+    app = served_app(catalog, storage, clock)
+    sent: list[tuple[str, str]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    for path in ("/app/api/roadmaps", "/app/"):
+        scope = {"type": "websocket", "path": path, "raw_path": path.encode(), "query_string": b"", "headers": []}
+        scope |= {"scheme": "ws", "root_path": "", "subprotocols": [], "asgi": {"version": "3.0"}}
+
+        async def send(message: dict[str, Any], path: str = path) -> None:
+            sent.append((path, message["type"]))
+
+        await app(scope, receive, send)
+    assert sent == [("/app/api/roadmaps", "websocket.close"), ("/app/", "websocket.close")]
