@@ -24,6 +24,7 @@ from telegram.error import ChatMigrated, TelegramError
 
 from bot.metrics import NUDGES, NUDGES_DUE
 from handlers.nudge_views import render_nudge
+from handlers.replies import send_unread
 from handlers.screens import Screen
 from handlers.telegram_errors import Failure, classify
 from roadmaps import Catalog, Roadmap, Step
@@ -208,4 +209,4 @@ class NudgeDispatcher:
         return moved.new_chat_id
 
     async def _send(self, chat_id: int, screen: Screen) -> None:
-        await self.bot.send_message(chat_id, screen.text, reply_markup=screen.keyboard)
+        await send_unread(self.bot, chat_id, screen)

@@ -7,7 +7,7 @@ import logging
 import warnings
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.warnings import PTBUserWarning
@@ -17,11 +17,12 @@ from handlers.telegram_errors import Failure, classify
 
 log = logging.getLogger(__name__)
 
-# Edits go through Bot.do_api_request, which sends the same call as Message.edit_text but hands
-# back Telegram's answer as it came: edit_text parses it into a Message, a fifth of a tap's CPU
-# (docs/performance.md), and nothing reads it. python-telegram-bot warns that a method exists for
-# the call; here that is known and meant.
-warnings.filterwarnings("ignore", r"Please use 'Bot\.editMessage(Text|ReplyMarkup)'", PTBUserWarning)
+# Edits (and the nudge's message) go through Bot.do_api_request, which sends the same call as
+# Message.edit_text (Bot.send_message) but hands back Telegram's answer as it came: those parse it
+# into a Message, a fifth of a tap's CPU and a third of a nudge pass's (docs/performance.md), and
+# nothing reads it. python-telegram-bot warns that a method exists for the call; here that is
+# known and meant.
+warnings.filterwarnings("ignore", r"Please use 'Bot\.(editMessage(Text|ReplyMarkup)|sendMessage)'", PTBUserWarning)
 
 
 async def show(update: Update, screen: Screen) -> None:
@@ -55,13 +56,24 @@ async def edit(message: Message, screen: Screen) -> None:
 
 async def _edit_text(message: Message, screen: Screen) -> None:
     """Put the screen's text and buttons in place of the message's (no buttons: none left)."""
+    await _edit(message, "editMessageText", **_text_fields(message.get_bot(), screen))
+
+
+async def send_unread(bot: Bot, chat_id: int, screen: Screen) -> None:
+    """Send the screen as a new message, Telegram's answer left unread (the nudge reads nothing of it)."""
+    await bot.do_api_request("sendMessage", {"chat_id": chat_id, **_text_fields(bot, screen)})
+
+
+def _text_fields(bot: Bot, screen: Screen) -> dict[str, Any]:
+    """A message's text and buttons as the Bot API takes them, with the bot's defaults for HTML
+    and link previews (do_api_request applies no defaults itself)."""
     fields: dict[str, Any] = {"text": screen.text, "parse_mode": ParseMode.HTML}
     if screen.keyboard is not None:
         fields["reply_markup"] = screen.keyboard
-    defaults = message.get_bot().defaults  # type: ignore[attr-defined]
+    defaults = bot.defaults  # type: ignore[attr-defined]
     if defaults is not None and defaults.link_preview_options is not None:
         fields["link_preview_options"] = defaults.link_preview_options.to_dict()
-    await _edit(message, "editMessageText", **fields)
+    return fields
 
 
 async def _edit(message: Message, method: str, **fields: Any) -> None:
