@@ -70,7 +70,7 @@ def _text_fields(bot: Bot, screen: Screen) -> dict[str, Any]:
     fields: dict[str, Any] = {"text": screen.text, "parse_mode": ParseMode.HTML}
     if screen.keyboard is not None:
         fields["reply_markup"] = screen.keyboard
-    defaults = bot.defaults  # type: ignore[attr-defined]
+    defaults = getattr(bot, "defaults", None)  # an ExtBot's; a plain Bot has none
     if defaults is not None and defaults.link_preview_options is not None:
         fields["link_preview_options"] = defaults.link_preview_options.to_dict()
     return fields
