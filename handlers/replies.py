@@ -9,7 +9,7 @@ from typing import Any
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, EndPointNotFound, InvalidToken
 from telegram.warnings import PTBUserWarning
 
 from handlers.screens import Screen
@@ -61,7 +61,19 @@ async def _edit_text(message: Message, screen: Screen) -> None:
 
 async def send_unread(bot: Bot, chat_id: int, screen: Screen) -> None:
     """Send the screen as a new message, Telegram's answer left unread (the nudge reads nothing of it)."""
-    await bot.do_api_request("sendMessage", {"chat_id": chat_id, **_text_fields(bot, screen)})
+    await _unread(bot, "sendMessage", {"chat_id": chat_id, **_text_fields(bot, screen)})
+
+
+async def _unread(bot: Bot, method: str, fields: dict[str, Any]) -> None:
+    """One Bot API call through do_api_request, its answer left unread. do_api_request reads
+    Telegram's 401/404 (a token Telegram refuses) as a method it does not know; these methods
+    exist, so the token's own error is raised, as the named methods would."""
+    try:
+        await bot.do_api_request(method, fields)
+    except EndPointNotFound as error:
+        if isinstance(error.__cause__, InvalidToken):
+            raise error.__cause__ from None
+        raise
 
 
 def _text_fields(bot: Bot, screen: Screen) -> dict[str, Any]:
@@ -78,9 +90,7 @@ def _text_fields(bot: Bot, screen: Screen) -> dict[str, Any]:
 
 async def _edit(message: Message, method: str, **fields: Any) -> None:
     """One of Telegram's edit calls on the message, its answer left unread."""
-    await message.get_bot().do_api_request(
-        method, {"chat_id": message.chat_id, "message_id": message.message_id, **fields}
-    )
+    await _unread(message.get_bot(), method, {"chat_id": message.chat_id, "message_id": message.message_id, **fields})
 
 
 async def edit_buttons(update: Update, markup: InlineKeyboardMarkup) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import logging
 from typing import Any
 
 import pytest
@@ -90,6 +92,10 @@ async def test_a_week_on_one_nudge_names_the_next_step_and_its_button_marks_it_d
     assert await pass_at(app, clock.now) == "1 sent"
     [nudge] = nudges_to(api, chat.chat_id)
     assert f"in {SEED}" in nudge and "<b>HTTP &amp; REST APIs</b>" in nudge
+    sent = api.calls_of("sendMessage", chat.chat_id)[-1].params
+    assert sent["parse_mode"] == "HTML", "the nudge is HTML, as every message"
+    preview = sent["link_preview_options"]
+    assert (json.loads(preview) if isinstance(preview, str) else preview) == {"is_disabled": True}
     assert "Status codes, idempotency, pagination, versioning." in nudge
     assert "10% · 1 of 10 steps done" in nudge
     assert "No steps done this week" in nudge
@@ -590,6 +596,17 @@ async def test_timeouts_and_server_errors_keep_the_slot_and_retry_later(
     assert len(nudges_to(api, chat.chat_id)) == 1
     reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.failures == 0 and reminder.due_at == FIRST_DUE + dt.timedelta(days=7)
+
+
+@pytest.mark.logs_errors
+async def test_a_token_telegram_refuses_is_logged_as_such(
+    app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start_seed(chat)
+    api.fail("sendMessage", "Unauthorized", error_code=401)
+    assert await pass_at(app, FIRST_DUE) == "1 failed"
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "bot.nudges" and r.levelno == logging.ERROR]
+    assert logged == f"nudge to chat {chat.chat_id} failed: Unauthorized", "the token, not an unknown method"
 
 
 @pytest.mark.logs_errors
