@@ -267,6 +267,7 @@ def count_a_topic_done_elsewhere(phone: Phone, screenshot: Path) -> dict[str, An
             "return [...document.querySelectorAll('.elsewhere-slot')].filter((s) => s.innerText).length"
         ),
         "shown": card.find_element("css selector", ".elsewhere-slot").text,
+        "summary": driver.find_element("css selector", "#countable").text,
     }
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", card)
     driver.save_screenshot(str(screenshot))
@@ -277,6 +278,7 @@ def count_a_topic_done_elsewhere(phone: Phone, screenshot: Path) -> dict[str, An
     seen["focus"] = driver.execute_script("return document.activeElement.dataset.state")
     seen["announced"] = wait_for(driver, "return document.getElementById('announcer').textContent")
     seen["progress"] = driver.find_element("css selector", "#progress-line").text
+    seen["summary_after"] = driver.find_element("css selector", "#countable").text
     seen["console"] = phone.console()
     return seen
 
@@ -297,6 +299,7 @@ def count_after_it_was_undone_there(phone: Phone) -> dict[str, Any]:
     wait_for(driver, "return !arguments[0].querySelector('.elsewhere-slot').innerText", card)
     return {
         "problem": problem,
+        "summary": driver.find_element("css selector", "#countable").text,
         "state": card.find_element("css selector", ".step-state").text,
         "focus": driver.execute_script("return document.activeElement.dataset.state"),
         "console": phone.console(),
@@ -401,9 +404,12 @@ async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
         "Observability: counted here: done in DevOps & Platform Engineer on 24 Nov 2026. 20% · 2 of 10 steps done"
     )
     assert counted["progress"] == "20% · 2 of 10 steps done"
+    assert counted["summary"] == "🔗 2 steps are done in another roadmap: their cards below can count them here."
+    assert counted["summary_after"] == "🔗 1 step is done in another roadmap: its card below can count it here."
     assert counted["console"] == []
     assert stale["problem"] == NOTHING_TO_COUNT
     assert stale["state"] == "State: ⬜ Not yet" and stale["focus"] == "done"
+    assert stale["summary"] == "", "nothing left to count: the line goes"
     [refused] = stale["console"]  # the browser notes the 409; no script error beside it
     assert refused.endswith(
         "/count-here - Failed to load resource: the server responded with a status of 409 (Conflict)"

@@ -259,6 +259,16 @@
     const left = $('effort-left');
     left.hidden = !data.effort_left;
     left.textContent = data.effort_left ? effortWords(data.effort_left, ' left') : '';
+    const countable = data.steps.filter((step) => step.elsewhere).length;
+    $('countable').hidden = countable === 0;
+    $('countable').textContent = countableWords(countable);
+  }
+
+  // As /progress says it in the chat (handlers/catalog_views.py), pointing at the cards below.
+  function countableWords(count) {
+    if (count === 0) return '';
+    if (count === 1) return '🔗 1 step is done in another roadmap: its card below can count it here.';
+    return '🔗 ' + count + ' steps are done in another roadmap: their cards below can count them here.';
   }
 
   // "About 10–20 hours", as the chat's card says it.
