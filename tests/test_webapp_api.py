@@ -15,7 +15,9 @@ from prometheus_client import REGISTRY, generate_latest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
+from starlette.responses import Response
 from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
 from handlers.roadmap_views import render_roadmap
 from roadmaps import SIGNALS_LEGEND, Catalog, Step
@@ -633,6 +635,23 @@ def test_the_page_speaks_the_chats_words(catalog: Catalog, marks: dict[int, Step
     chat_view = render_roadmap(roadmap, progress).text
     assert f"\n{page['progress']['line']}\n" in chat_view + "\n", "the page's line is the chat's"
     assert f"<i>{page['legend']}</i>" in chat_view, "and so is its legend"
+
+
+async def test_a_page_file_that_cannot_be_read_is_a_500_with_the_security_headers(
+    catalog: Catalog, storage: Storage, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unreadable(*args: object) -> Response:
+        raise PermissionError("app.js")
+
+    monkeypatch.setattr(StaticFiles, "get_response", unreadable)
+    before = metric("roadmap_bot_webapp_requests_total", endpoint="page", status="500")
+    transport = httpx.ASGITransport(app=served_app(catalog, storage, clock), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bot") as broken:
+        response = await broken.get("/app/app.js")
+    assert response.status_code == 500
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert metric("roadmap_bot_webapp_requests_total", endpoint="page", status="500") == before + 1
 
 
 async def test_a_websocket_knocking_is_closed_not_crashed(catalog: Catalog, storage: Storage, clock: Clock) -> None:

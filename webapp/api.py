@@ -121,10 +121,13 @@ def build_webapp(catalog: Catalog, progress: ProgressAccess, bot_token: str, clo
         Route("/roadmaps/{roadmap_id}/steps/{step_id}/count-here", api.count_here, methods=["POST"]),
     ]
     json_errors = {ApiError: api_error, DatabaseError: database_error, HTTPException: json_http_error}
+    # Each part is an app of its own, which answers even an unexpected error with a 500 that
+    # passes PageHeaders (its security headers, its count) like every other answer.
+    files = Starlette(routes=[Mount("/", app=StaticFiles(directory=STATIC_DIR, html=True))])
     return Starlette(
         routes=[
             Mount("/api", app=Starlette(routes=routes, exception_handlers=json_errors)),
-            Mount("/", app=StaticFiles(directory=STATIC_DIR, html=True)),
+            Mount("/", app=files),
         ],
         middleware=[Middleware(PageHeaders)],
     )
