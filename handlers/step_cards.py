@@ -9,13 +9,13 @@ from handlers.context import InChat
 from handlers.screens import Screen
 from handlers.step_views import render_step
 from roadmaps import Roadmap, Step
-from storage import DoneElsewhere, Progress, StepState, done_elsewhere
+from storage import DoneElsewhere, Progress, done_elsewhere, needs_other_roadmaps
 
 
 async def step_elsewhere(chat: InChat, roadmap: Roadmap, step: Step, progress: Progress) -> DoneElsewhere | None:
     """Where the step's topic was done in another roadmap of this chat, if it was and is not done here."""
     services = chat.services
-    if not services.catalog.shares_topic(step) or progress.state_of(step) is StepState.DONE:
+    if not needs_other_roadmaps(services.catalog, progress, [step]):
         return None
     progresses = await services.storage.progress.progress_of_chat(chat.chat_id)
     return done_elsewhere(services.catalog, progresses, roadmap, step)

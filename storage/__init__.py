@@ -29,7 +29,7 @@ from storage.progress import (
 from storage.progress_store import Changed, ProgressStore
 from storage.reminder_store import ReminderStore
 from storage.reminders import NudgeOutcome, Reminder, ReminderStatus
-from storage.topics import NOTHING_TO_COUNT, DoneElsewhere, countable_here, done_elsewhere
+from storage.topics import NOTHING_TO_COUNT, DoneElsewhere, countable_here, done_elsewhere, needs_other_roadmaps
 
 
 class Storage:
@@ -86,6 +86,7 @@ __all__ = [
     "done_since",
     "head_revision",
     "kept_roadmaps",
+    "needs_other_roadmaps",
     "pace_of",
     "percent",
     "place_of",

@@ -42,6 +42,14 @@ def done_elsewhere(
     return min(found, key=lambda done: done.mark.changed_at, default=None)
 
 
-def countable_here(catalog: Catalog, progresses: Sequence[Progress], roadmap: Roadmap) -> list[Step]:
-    """The roadmap's steps not done here whose topic was done in another roadmap, in order."""
-    return [step for step in roadmap.steps if done_elsewhere(catalog, progresses, roadmap, step) is not None]
+def countable_here(catalog: Catalog, progresses: Sequence[Progress], roadmap: Roadmap) -> dict[str, DoneElsewhere]:
+    """The roadmap's steps not done here whose topic was done in another roadmap, by step id in
+    the roadmap's order, with where each was done."""
+    found = {step.id: done_elsewhere(catalog, progresses, roadmap, step) for step in roadmap.steps}
+    return {step_id: elsewhere for step_id, elsewhere in found.items() if elsewhere is not None}
+
+
+def needs_other_roadmaps(catalog: Catalog, progress: Progress, steps: Sequence[Step]) -> bool:
+    """Whether another roadmap's progress could count for any of these steps: one shares its topic
+    with another roadmap and is not done here. Callers read the other roadmaps only then."""
+    return any(catalog.shares_topic(step) and progress.state_of(step) is not StepState.DONE for step in steps)

@@ -34,7 +34,16 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from roadmaps import Catalog, Roadmap, Step
-from storage import NOTHING_TO_COUNT, Changed, DatabaseError, Progress, StepState, done_elsewhere
+from storage import (
+    NOTHING_TO_COUNT,
+    Changed,
+    DatabaseError,
+    Progress,
+    StepState,
+    countable_here,
+    done_elsewhere,
+    needs_other_roadmaps,
+)
 from webapp.init_data import InitDataError, WebAppUser, verify_init_data
 from webapp.metrics import AUTH_FAILURES, REQUESTS
 from webapp.payloads import Json, catalog_payload, roadmap_payload
@@ -184,19 +193,13 @@ class PageApi:
     async def other_roadmaps(self, chat_id: int, roadmap: Roadmap, progress: Progress) -> list[Progress]:
         """The chat's progress on its other roadmaps, read only when a step here shares its topic
         with another roadmap and is not done here (nothing else on the page needs them)."""
-        if not any(self.catalog.shares_topic(s) and progress.state_of(s) is not StepState.DONE for s in roadmap.steps):
+        if not needs_other_roadmaps(self.catalog, progress, roadmap.steps):
             return []
         return [other for other in await self.progress.progress_of_chat(chat_id) if other.roadmap_id != roadmap.id]
 
     def payload(self, roadmap: Roadmap, progress: Progress, others: list[Progress]) -> Json:
         """The roadmap's JSON, each step with where its topic was done in one of `others`."""
-        progresses = [*others, progress]
-        elsewhere = {
-            step.id: found
-            for step in roadmap.steps
-            if (found := done_elsewhere(self.catalog, progresses, roadmap, step)) is not None
-        }
-        return roadmap_payload(roadmap, progress, elsewhere)
+        return roadmap_payload(roadmap, progress, countable_here(self.catalog, [*others, progress], roadmap))
 
     def user_of(self, request: Request) -> WebAppUser:
         """The Telegram user whose initData signs this request; 401 for anything less."""
