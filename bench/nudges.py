@@ -61,7 +61,7 @@ async def measure(chats: int, due: int, idle_passes: int) -> dict[str, float]:
         busy_s = time.perf_counter() - started
         rates.append(report.counts["sent"] / busy_s)
         sent += report.counts["sent"]
-        left += await storage.reminders.count_due_reminders(busy_at)
+        left += await storage.nudges.count_due_reminders(busy_at)
         print(f"a pass with {due:,} due: {report} in {busy_s:.2f} s = {rates[-1]:,.0f} nudges/s")
     sends = transport.sent
     duplicates = sum(n > 1 for n in sends.values())

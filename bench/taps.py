@@ -27,8 +27,8 @@ from bench.common import SEED, fresh_storage, median, percentile, postgres_reach
 from bot.application import CONCURRENT_UPDATES, build_bot
 from bot.collector import tune_collector
 from handlers.step_views import render_step
+from progress import Progress, StepState
 from roadmaps import load_catalog
-from storage import Progress, StepState
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeRequest
 from tests.support import settings_for_tests
 

@@ -85,7 +85,7 @@ def build_bot(
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     alerts = OperatorAlerts(settings.error_chat_id, clock) if settings.error_chat_id is not None else None
-    services = Services(catalog, storage, clock, Presence(storage.reminders), alerts, settings.webapp_url)
+    services = Services(catalog, storage, clock, Presence(storage.chats), alerts, settings.webapp_url)
 
     async def announce(application: RoadmapApplication) -> None:
         await announce_commands(application)

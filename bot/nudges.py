@@ -27,30 +27,26 @@ from handlers.nudge_views import render_nudge
 from handlers.replies import send_unread
 from handlers.screens import Screen
 from handlers.telegram_errors import Failure, classify
-from roadmaps import Catalog, Roadmap, Step
-from storage import Momentum, NudgeOutcome, Progress, Reminder, ReminderStatus, Storage, place_of
+from progress import Momentum, NudgeOutcome, Progress, Reminder, ReminderStatus
+from progress.nudges import LATELY, MAX_FAILURES, RETRY_DELAY, NudgePlan, after_failure, plan_nudge
+from roadmaps import Catalog
+from storage import Storage
 from storage.isolation import write_isolating
 
 log = logging.getLogger(__name__)
 
 BATCH = 100
 HOLD = dt.timedelta(days=7)
-RETRY_DELAY = dt.timedelta(minutes=5)
-MAX_FAILURES = 12  # an hour of retries; then the nudge waits for the next weekly slot
-BACK_OFF_AFTER = 3  # nudges in a row without an answer; the last one says reminders pause
-LATELY = dt.timedelta(days=7)  # before a chat's first nudge, steps done this long ago count as lately
 MOVED = "moved to a supergroup"
 
 
 @dataclass(frozen=True, slots=True)
 class Nudge:
-    """What one chat gets now: the lead roadmap's next step, as a message."""
+    """What one chat gets now: its plan, as a message."""
 
     chat_id: int
-    roadmap: Roadmap
-    step: Step
+    plan: NudgePlan
     screen: Screen
-    pausing: bool
 
 
 @dataclass
@@ -74,22 +70,14 @@ class Pass:
     report: PassReport
 
 
-def plan_nudge(
+def nudge_for(
     catalog: Catalog, reminder: Reminder, progresses: Sequence[Progress], momentum: Momentum, now: dt.datetime
 ) -> Nudge | None:
-    """The nudge a chat gets now, or None when every roadmap it started is covered (or gone).
-
-    The roadmap in focus leads (the started one with the latest step change; if it has nothing
-    left to do, the next one that has); other unfinished started roadmaps are listed.
-    """
-    place = place_of(catalog, progresses, None)
-    if (next_up := place.next) is None:
+    """The nudge a chat gets now, as a message; None when every roadmap it started is covered."""
+    plan = plan_nudge(catalog, reminder, progresses)
+    if plan is None:
         return None
-    roadmap, progress, step = next_up
-    others = [(r, p) for r, p in place.started if r.id != roadmap.id and not p.is_covered(r)]
-    pausing = reminder.unanswered + 1 >= BACK_OFF_AFTER
-    screen = render_nudge(roadmap, progress, step, others, momentum, pausing, now)
-    return Nudge(reminder.chat_id, roadmap, step, screen, pausing)
+    return Nudge(reminder.chat_id, plan, render_nudge(plan, momentum, now))
 
 
 async def read_batch(
@@ -97,31 +85,30 @@ async def read_batch(
 ) -> tuple[dict[int, list[Progress]], dict[int, Momentum]]:
     """What a batch of nudges shows, for every chat of it at once: progress, then momentum."""
     progresses = await storage.progress.progress_of_chats(chat_ids)
-    return progresses, await storage.reminders.momentum_of_chats(catalog, chat_ids, now, now - LATELY)
+    return progresses, await storage.nudges.momentum_of_chats(catalog, chat_ids, now, now - LATELY)
 
 
 async def plan_due_nudges(catalog: Catalog, storage: Storage, now: dt.datetime) -> list[tuple[Reminder, Nudge | None]]:
     """Every reminder due by `now` and the nudge it would send, claiming nothing (a dry run)."""
     planned: list[tuple[Reminder, Nudge | None]] = []
     after: int | None = None
-    while due := await storage.reminders.due_reminders(now, BATCH, after_chat_id=after):
+    while due := await storage.nudges.due_reminders(now, BATCH, after_chat_id=after):
         progresses, momenta = await read_batch(catalog, storage, [r.chat_id for r in due], now)
-        planned += [(r, plan_nudge(catalog, r, progresses[r.chat_id], momenta[r.chat_id], now)) for r in due]
+        planned += [(r, nudge_for(catalog, r, progresses[r.chat_id], momenta[r.chat_id], now)) for r in due]
         after = due[-1].chat_id
     return planned
 
 
-def after_failure(reminder: Reminder, chat_id: int, run: Pass, why: str) -> NudgeOutcome:
-    """A nudge that failed: tried again in RETRY_DELAY, or, after MAX_FAILURES in a row, left for
-    the next weekly slot."""
-    failures, now = reminder.failures + 1, run.now
-    if failures >= MAX_FAILURES:
-        log.warning("nudge to chat %s failed %d times (%s): waiting for the next slot", chat_id, failures, why)
+def retry_later(reminder: Reminder, chat_id: int, run: Pass, why: str) -> NudgeOutcome:
+    """A nudge that failed, to be tried again (or left for the next slot), logged and counted."""
+    outcome = after_failure(reminder, chat_id, run.now, run.held)
+    if outcome.failures == 0:
+        log.warning("nudge to chat %s failed %d times (%s): waiting for the next slot", chat_id, MAX_FAILURES, why)
         run.report.counts["given up"] += 1
-        return NudgeOutcome(chat_id, run.held, ReminderStatus.ACTIVE, reminder.next_slot(now), at=now)
-    log.info("nudge to chat %s failed (%s): retrying in %s", chat_id, why, RETRY_DELAY)
-    run.report.counts["to retry"] += 1
-    return NudgeOutcome(chat_id, run.held, ReminderStatus.ACTIVE, now + RETRY_DELAY, failures=failures, at=now)
+    else:
+        log.info("nudge to chat %s failed (%s): retrying in %s", chat_id, why, RETRY_DELAY)
+        run.report.counts["to retry"] += 1
+    return outcome
 
 
 class NudgeDispatcher:
@@ -137,19 +124,19 @@ class NudgeDispatcher:
         leaves the rest due for the next pass, in this process or another.
         """
         run = Pass(now, now + HOLD, PassReport())
-        report, reminders = run.report, self.storage.reminders
-        while keep_going() and (claimed := await reminders.claim_due_reminders(now, self.batch, run.held)):
+        report, nudges = run.report, self.storage.nudges
+        while keep_going() and (claimed := await nudges.claim_due_reminders(now, self.batch, run.held)):
             before = report.counts.copy()
             progresses, momenta = await read_batch(self.catalog, self.storage, [r.chat_id for r in claimed], now)
             outcomes = await asyncio.gather(
                 *(self._deliver_safely(r, progresses[r.chat_id], momenta[r.chat_id], run) for r in claimed)
             )
-            await write_isolating(outcomes, reminders.record_nudge_outcomes, "nudge outcomes")
+            await write_isolating(outcomes, nudges.record_nudge_outcomes, "nudge outcomes")
             # Counted batch by batch, so a long pass shows on /metrics as it goes.
             for outcome, count in (report.counts - before).items():
                 if outcome != MOVED:  # an extra note on a nudge counted as sent
                     NUDGES.labels(outcome).inc(count)
-        NUDGES_DUE.set(await reminders.count_due_reminders(now))
+        NUDGES_DUE.set(await nudges.count_due_reminders(now))
         log.log(logging.INFO if report.counts else logging.DEBUG, "nudge pass at %s: %s", now.isoformat(), report)
         return report
 
@@ -161,7 +148,7 @@ class NudgeDispatcher:
             return await self._deliver(reminder, progresses, momentum, run)
         except Exception:
             log.exception("nudge to chat %s failed unexpectedly", reminder.chat_id)
-            return after_failure(reminder, reminder.chat_id, run, "an unexpected error")
+            return retry_later(reminder, reminder.chat_id, run, "an unexpected error")
 
     async def _deliver(
         self, reminder: Reminder, progresses: Sequence[Progress], momentum: Momentum, run: Pass
@@ -175,7 +162,7 @@ class NudgeDispatcher:
             return NudgeOutcome(chat_id, run.held, status, due_at, now if sent else None, at=now)
 
         chat_id = reminder.chat_id
-        nudge = plan_nudge(self.catalog, reminder, progresses, momentum, now)
+        nudge = nudge_for(self.catalog, reminder, progresses, momentum, now)
         if nudge is None:
             return outcome("with nothing to nudge", ReminderStatus.ACTIVE)
         try:
@@ -193,19 +180,19 @@ class NudgeDispatcher:
             if failure in (Failure.CHAT_GONE, Failure.MIGRATED):
                 return outcome("gone", ReminderStatus.GONE)
             if failure in (Failure.TRANSIENT, Failure.RETRY_AFTER):
-                return after_failure(reminder, chat_id, run, repr(error))
+                return retry_later(reminder, chat_id, run, repr(error))
             if failure is Failure.OTHER:
                 log.error("nudge to chat %s failed: %s", chat_id, error)
                 return outcome("failed", ReminderStatus.ACTIVE)
             log.error("nudge to chat %s refused: %s", chat_id, error.message)
             return outcome("refused", ReminderStatus.ACTIVE)
-        if nudge.pausing:
+        if nudge.plan.pausing:
             return outcome("sent, then paused", ReminderStatus.IDLE, sent=True)
         return outcome("sent", ReminderStatus.ACTIVE, sent=True)
 
     async def _move(self, chat_id: int, moved: ChatMigrated) -> int:
         """A group became a supergroup: its data moves (or merges) to the new id, which is returned."""
-        await self.storage.reminders.move_chat(chat_id, moved.new_chat_id)
+        await self.storage.chats.move_chat(chat_id, moved.new_chat_id)
         return moved.new_chat_id
 
     async def _send(self, chat_id: int, screen: Screen) -> None:

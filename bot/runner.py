@@ -185,7 +185,7 @@ async def dry_run_nudges(settings: Settings, catalog: Catalog, now: dt.datetime)
         if nudge is None:
             lines.append(f"chat {reminder.chat_id}: nothing to nudge (every roadmap it started is finished)")
         else:
-            pausing = " (the last before pausing)" if nudge.pausing else ""
-            lines.append(f"chat {reminder.chat_id}: {nudge.roadmap.title} → {nudge.step.title}{pausing}")
+            pausing = " (the last before pausing)" if nudge.plan.pausing else ""
+            lines.append(f"chat {reminder.chat_id}: {nudge.plan.roadmap.title} → {nudge.plan.step.title}{pausing}")
     lines.append(f"{len(planned)} chat(s) due at {now.isoformat()}; dry run, nothing sent")
     return lines

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage import StepState
+from progress import StepState
 
 # --- roadmaps and steps ------------------------------------------------------------------------
 

@@ -46,7 +46,7 @@ from handlers.actions import (
     SnoozeReminder,
     ToggleReminderDay,
 )
-from storage import StepState
+from progress import StepState
 
 MAX_CALLBACK_BYTES = 64
 UTC_OFFSETS = range(-12, 15)

@@ -8,8 +8,8 @@ import re
 from PIL import Image, ImageDraw, ImageFont
 
 from handlers.screens import percent
+from progress import Progress
 from roadmaps import Roadmap
-from storage import Progress
 
 WIDTH, HEIGHT = 1200, 630  # the size link previews and social cards use
 SCALE = 2  # drawn twice as large, then scaled down, for smooth curves and text

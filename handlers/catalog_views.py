@@ -21,8 +21,8 @@ from handlers.screens import (
     streak_line,
     with_note,
 )
+from progress import Progress, countable_here, pace_of, started_roadmaps, weekly_streak
 from roadmaps import Catalog, Roadmap
-from storage import Progress, countable_here, pace_of, started_roadmaps, weekly_streak
 
 MAX_PROGRESS_ENTRIES = 10
 NOT_STARTED = "You have not started a roadmap yet. Pick one:"

@@ -60,8 +60,8 @@ from handlers.export_format import (
 )
 from handlers.replies import answer_tap, reply, show
 from handlers.screens import Screen
+from progress import Confirmed, digest_of, kept_roadmaps, started_roadmaps
 from roadmaps import Roadmap
-from storage import Confirmed, digest_of, kept_roadmaps, started_roadmaps
 
 # The buttons this feature answers; every one is for a group's admins only.
 BUTTONS = (AskReset, ResetRoadmap, ForgetChat, ConfirmImport, Cancel)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import ChatMember, Update
 
 from handlers.context import BotContext
-from storage import ReminderStatus
+from progress import ReminderStatus
 
 
 async def note_presence(update: Update, context: BotContext) -> None:
@@ -27,7 +27,7 @@ async def on_my_membership(update: Update, context: BotContext) -> None:
         services.presence.forget(chat.id)
         await services.storage.reminders.stop_reminders(chat.id, ReminderStatus.BLOCKED, services.clock())
     else:
-        await services.storage.reminders.note_presence({chat.id: services.clock()})
+        await services.storage.chats.note_presence({chat.id: services.clock()})
 
 
 async def on_migration(update: Update, context: BotContext) -> None:
@@ -35,8 +35,8 @@ async def on_migration(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    reminders = context.services.storage.reminders
+    chats = context.services.storage.chats
     if message.migrate_to_chat_id:
-        await reminders.move_chat(message.chat.id, message.migrate_to_chat_id)
+        await chats.move_chat(message.chat.id, message.migrate_to_chat_id)
     elif message.migrate_from_chat_id:
-        await reminders.move_chat(message.migrate_from_chat_id, message.chat.id)
+        await chats.move_chat(message.migrate_from_chat_id, message.chat.id)

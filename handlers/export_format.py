@@ -14,8 +14,8 @@ from typing import Any
 
 from handlers.note_views import MAX_NOTE
 from handlers.screens import progress_line
+from progress import Mark, Note, Progress, SavedRoadmap, StepState, kept_roadmaps, storable_text
 from roadmaps import Catalog, Roadmap
-from storage import Mark, Note, Progress, SavedRoadmap, StepState, kept_roadmaps, storable_text
 
 FORMAT = "roadmap-bot/progress"
 VERSION = 1

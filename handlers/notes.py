@@ -12,8 +12,8 @@ from handlers.replies import answer_tap, edit, reply, show
 from handlers.roadmap_views import ROADMAP_GONE, render_roadmap
 from handlers.step_cards import step_card
 from handlers.step_views import NOTE_REMOVED, STEP_GONE
+from progress import Progress, storable_text
 from roadmaps import Roadmap, Step
-from storage import Progress, storable_text
 
 # The buttons this feature answers.
 BUTTONS = (RemoveNote,)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -21,20 +20,13 @@ from handlers.screens import (
     shared_keyboard,
     streak_line,
 )
-from roadmaps import Roadmap, Step
-from storage import Momentum, Progress, StepState
+from progress import Momentum, StepState
+from progress.nudges import NudgePlan
 
 
-def render_nudge(
-    roadmap: Roadmap,
-    progress: Progress,
-    step: Step,
-    others: Sequence[tuple[Roadmap, Progress]],
-    momentum: Momentum,
-    pausing: bool,
-    now: dt.datetime,
-) -> Screen:
-    """The nudge: the next step of the roadmap in focus, what happened lately, one-tap buttons."""
+def render_nudge(plan: NudgePlan, momentum: Momentum, now: dt.datetime) -> Screen:
+    """The nudge: the next step of the roadmap in focus, what happened since the last one, one-tap buttons."""
+    roadmap, progress, step, others = plan.roadmap, plan.progress, plan.step, plan.others
     lines = [
         f"⏰ <b>Your next step</b> in {escape(roadmap.title)}",
         "",
@@ -55,7 +47,7 @@ def render_nudge(
     if others:
         lines += ["", "Also in progress:"]
         lines += [f"• {escape(other.title)} · {progress_line(other, p)}" for other, p in others]
-    if pausing:
+    if plan.pausing:
         lines += [
             "",
             "😴 You have been busy lately, so I'll pause these reminders after this one. "

@@ -24,8 +24,8 @@ from handlers.actions import (
 )
 from handlers.callback_data import NAMED_ZONES, UTC_OFFSETS
 from handlers.screens import Screen, button, keyboard, quoted
-from storage import Reminder, ReminderStatus
-from storage.schedule import zone, zone_label
+from progress import Reminder, ReminderStatus
+from progress.schedule import zone, zone_label
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HOUR_PRESETS = (7, 9, 12, 18, 20)

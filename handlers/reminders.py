@@ -42,8 +42,8 @@ from handlers.reminder_views import (
     render_unknown_timezone,
 )
 from handlers.replies import answer, answer_tap, edit_buttons, reply, show
-from storage import Reminder, ReminderStatus
-from storage.schedule import canonical_timezone, snoozed_until, utc_offset_zone, zone_at
+from progress import Reminder, ReminderStatus
+from progress.schedule import canonical_timezone, snoozed_until, utc_offset_zone, zone_at
 
 # The buttons this feature answers.
 BUTTONS = (

@@ -40,8 +40,8 @@ from handlers.step_views import (
     render_counted_toast,
     render_done_toast,
 )
+from progress import NOTHING_TO_COUNT, Changed, StepState
 from roadmaps import Roadmap, Step
-from storage import NOTHING_TO_COUNT, Changed, StepState
 
 # The buttons this feature answers.
 BUTTONS = (

@@ -22,8 +22,8 @@ from handlers.screens import (
     signals_line,
 )
 from handlers.sharing_views import share_link
+from progress import Progress
 from roadmaps import SIGNALS_LEGEND, Roadmap, Step
-from storage import Progress
 
 STEPS_PER_PAGE = 8
 ROADMAP_GONE = "That roadmap is no longer available. Here are the ones I have."

@@ -21,9 +21,9 @@ from telegram import (
 )
 
 from handlers.callback_data import Action, encode
+from progress import Pace, Progress, StepState, percent, tally_line
+from progress import progress_line as progress_line  # the views import it from here
 from roadmaps import SIGNALS_LEGEND, Effort, Roadmap, Signals
-from storage import Pace, Progress, StepState, percent, tally_line
-from storage import progress_line as progress_line  # the views import it from here
 
 BAR_CELLS = 10
 # Telegram's cap on a message's text; HTML is never shorter than the text it shows,

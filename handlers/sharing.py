@@ -10,8 +10,8 @@ from handlers.callback_data import decode
 from handlers.context import BotContext, Services, chat_id_of
 from handlers.replies import answer, show
 from handlers.sharing_views import CARD_SENT, card_caption, card_footer, render_card_choices, render_no_card
+from progress import Progress, started_roadmaps, weekly_streak
 from roadmaps import Roadmap
-from storage import Progress, started_roadmaps, weekly_streak
 
 # The buttons this feature answers.
 BUTTONS = (SendCard,)

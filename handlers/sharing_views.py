@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from handlers.actions import SendCard, ShowCatalog
 from handlers.catalog_views import catalog_buttons
 from handlers.screens import Screen, button, keyboard, progress_line, quoted
+from progress import Progress
 from roadmaps import Catalog, Roadmap
-from storage import Progress
 
 CARD_SENT = "📊 Here is your card"
 

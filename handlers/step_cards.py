@@ -8,8 +8,8 @@ from typing import Any
 from handlers.context import InChat
 from handlers.screens import Screen
 from handlers.step_views import render_step
+from progress import DoneElsewhere, Progress, done_elsewhere, needs_other_roadmaps
 from roadmaps import Roadmap, Step
-from storage import DoneElsewhere, Progress, done_elsewhere, needs_other_roadmaps
 
 
 async def step_elsewhere(chat: InChat, roadmap: Roadmap, step: Step, progress: Progress) -> DoneElsewhere | None:

@@ -33,8 +33,8 @@ from handlers.screens import (
     progress_line,
     signals_line,
 )
+from progress import DoneElsewhere, Progress, StepState
 from roadmaps import Roadmap, Step
-from storage import DoneElsewhere, Progress, StepState
 
 # What a tap on a state button says, in the toast.
 STATE_CHANGED = {

@@ -20,9 +20,9 @@ from sqlalchemy import Date, Select, bindparam, cast, func, select, tuple_, type
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
+from progress.model import StepState
+from progress.momentum import PACE_WINDOW, Momentum, Pace, pace_from, streak_of
 from roadmaps import Catalog
-from storage.momentum import PACE_WINDOW, Momentum, Pace, pace_from, streak_of
-from storage.progress import StepState
 from storage.tables import UtcDateTime, reminders, step_states
 
 _CHATS = bindparam("chats", expanding=True)

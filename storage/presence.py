@@ -5,20 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from storage.chat_store import ChatStore
 from storage.isolation import write_isolating
-from storage.reminder_store import ReminderStore
 
 
 class Presence:
-    """A write-behind buffer in front of `ReminderStore.note_presence`.
+    """A write-behind buffer in front of `ChatStore.note_presence`.
 
     Every update counts as a chat being there (its nudges answered, its reminders back on);
     writing that on every update would cost a database round trip per tap, so the bot
     writes these every few seconds and before each nudge pass instead.
     """
 
-    def __init__(self, reminders: ReminderStore) -> None:
-        self._reminders = reminders
+    def __init__(self, chats: ChatStore) -> None:
+        self._chats = chats
         self._seen: dict[int, dt.datetime] = {}
 
     def note(self, chat_id: int, at: dt.datetime) -> None:
@@ -50,7 +50,7 @@ class Presence:
             seen = {} if at is None else {chat_id: at}
 
         async def write_some(chats: Sequence[tuple[int, dt.datetime]]) -> None:
-            await self._reminders.note_presence(dict(chats))
+            await self._chats.note_presence(dict(chats))
 
         try:
             await write_isolating(list(seen.items()), write_some, "chats heard from")

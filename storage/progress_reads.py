@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, CompoundSelect, bindparam, literal_column, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.progress import Mark, Note, Progress, StepState
+from progress.model import Mark, Note, Progress, StepState
 from storage.tables import chat_roadmaps, step_notes, step_states
 
 # The chat's roadmap row joined with its marks: no row at all means not started. Notes come in

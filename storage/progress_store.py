@@ -10,11 +10,7 @@ from functools import partial
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from roadmaps import Catalog, Step
-from storage.batching import Batcher
-from storage.database import Database
-from storage.place import Place, place_of
-from storage.progress import (
+from progress.model import (
     Confirmed,
     Note,
     Progress,
@@ -24,6 +20,10 @@ from storage.progress import (
     fingerprint,
     storable_text,
 )
+from progress.place import Place, place_from
+from roadmaps import Catalog, Step
+from storage.batching import Batcher
+from storage.database import Database
 from storage.progress_reads import read_chats_progress, read_progress
 from storage.progress_writes import ProgressWrites
 from storage.reminder_store import turn_on_first_reminder
@@ -133,7 +133,7 @@ class ProgressStore:
             progresses = (await read_chats_progress(connection, [chat_id], with_notes=with_notes))[chat_id]
             row = (await connection.execute(query)).first()
         current = (row[0], row[1]) if row is not None and row[0] and row[1] else None
-        return place_of(catalog, progresses, current)
+        return place_from(catalog, progresses, current)
 
     async def started_at(self, chat_id: int) -> dict[str, tuple[dt.datetime, dt.datetime]]:
         """When the chat started each of its roadmaps and last opened it."""

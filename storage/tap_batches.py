@@ -16,23 +16,13 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from progress.changes import Changed
+from progress.model import Mark, Progress, StepState
 from roadmaps import Step
 from storage.database import Database
-from storage.progress import Mark, Progress, StepState
 from storage.progress_reads import Pair, read_chats_progress, read_progresses
 from storage.progress_writes import ProgressWrites
 from storage.reminder_store import turn_on_first_reminders
-from storage.reminders import Reminder
-
-
-@dataclass(frozen=True, slots=True)
-class Changed:
-    """A chat's progress on a roadmap just before and just after one step changed, and the weekly
-    reminder this change turned on (the chat's first started roadmap), if it did."""
-
-    before: Progress
-    after: Progress
-    new_reminder: Reminder | None = None
 
 
 @dataclass(frozen=True, slots=True)

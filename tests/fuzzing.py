@@ -29,8 +29,9 @@ from bot.application import RoadmapBot, build_bot
 from bot.limits import TelegramLimits
 from bot.web import SECRET_HEADER
 from handlers import BotContext, callback_data
+from progress import StepState
 from roadmaps import Catalog, load_catalog
-from storage import StepState, Storage
+from storage import Storage
 from storage.tables import metadata
 from tests.fakebotapi import BOT_USERNAME, FakeBotAPI, FakeRequest
 from tests.support import WEBHOOK_SECRET, handle, settings_for_tests

@@ -17,8 +17,9 @@ from telegram import Update
 from bot.application import RoadmapBot
 from bot.settings import Settings
 from bot.web import build_web_app
+from progress import Reminder, StepState
 from roadmaps import Catalog, Roadmap
-from storage import Reminder, StepState, Storage
+from storage import Storage
 from storage.tables import metadata
 from tests import databases
 from tests.databases import bulk_load

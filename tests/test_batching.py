@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
+from progress import Changed, StepState
 from roadmaps import Level, Roadmap, Signals, Step
-from storage import Changed, StepState, Storage
+from storage import Storage
 from storage.batching import Batcher
 from storage.tables import chat_roadmaps, chats, reminders, step_states
 from tests.support import StorageFactory

@@ -22,8 +22,8 @@ from handlers.callback_data import (
     decode,
     encode,
 )
+from progress import StepState
 from roadmaps import MAX_ID_PAIR_BYTES, MAX_ROADMAP_ID_BYTES
-from storage import StepState
 
 ROADMAP = "r" * MAX_ROADMAP_ID_BYTES
 STEP = "s" * (MAX_ID_PAIR_BYTES - MAX_ROADMAP_ID_BYTES)

@@ -11,8 +11,9 @@ from telegram import Update
 
 from bot.application import RoadmapBot
 from handlers.step_views import OPEN, STATE_BUTTONS, STATE_CHANGED
+from progress import StepState
 from roadmaps import Catalog
-from storage import StepState, Storage
+from storage import Storage
 from tests.fakebotapi import FakeBotAPI
 from tests.support import ChatSession
 

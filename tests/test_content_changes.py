@@ -9,8 +9,9 @@ from typing import Any
 
 import yaml
 
+from progress import StepState
 from roadmaps import BUILTIN_DIR, Catalog, load_catalog
-from storage import StepState, Storage
+from storage import Storage
 from tests.fakebotapi import FakeBotAPI
 from tests.support import AppFactory, ChatSession, answers
 

@@ -20,7 +20,8 @@ from bot.runner import running
 from handlers.context import BotContext
 from handlers.error_views import SORRY
 from handlers.export_format import MAX_IMPORT_BYTES
-from storage import ReminderStatus, Storage
+from progress import ReminderStatus
+from storage import Storage
 from storage.tables import step_notes
 from tests.fakebotapi import FakeBotAPI
 from tests.process import roadmap_bot

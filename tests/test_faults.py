@@ -14,9 +14,11 @@ from sqlalchemy import select
 
 from bot.application import RoadmapBot, build_bot
 from bot.limits import TelegramLimits
-from bot.nudges import MAX_FAILURES, RETRY_DELAY, NudgeDispatcher
+from bot.nudges import NudgeDispatcher
+from progress import StepState
+from progress.nudges import MAX_FAILURES, RETRY_DELAY
 from roadmaps import Catalog
-from storage import StepState, Storage
+from storage import Storage
 from storage.tables import reminders
 from tests.chaos import (
     BLOCKED,

@@ -381,7 +381,7 @@ async def test_a_final_presence_flush_that_fails_still_stops_cleanly(
         raise DatabaseUnavailable("the database cannot be reached")
 
     app.services.presence.note(chat.chat_id, dt.datetime.now(dt.UTC))
-    monkeypatch.setattr(storage.reminders, "note_presence", broken)
+    monkeypatch.setattr(storage.chats, "note_presence", broken)
     application = app.application
     assert application.post_stop is not None
     await application.post_stop(application)  # what `run` calls after stopping: it must not raise

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from storage import StepState, Storage
+from progress import StepState
+from storage import Storage
 from tests.support import SEED, SEED_ID, ChatSession, Clock, answers, open_seed_step
 
 

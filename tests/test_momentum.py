@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from progress import Progress, StepState, pace_of, weekly_streak
+from progress.model import Mark
 from roadmaps import Level, Roadmap, Signals, Step
-from storage import Progress, StepState, pace_of, weekly_streak
-from storage.progress import Mark
 
 SIGNALS = Signals(Level.HIGH, Level.HIGH, Level.LOW)
 ROADMAP = Roadmap(

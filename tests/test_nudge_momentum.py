@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import event, insert, select, update
 
 from bot.application import RoadmapBot
-from bot.nudges import LATELY
 from handlers.screens import pace_line, streak_line
+from progress import Momentum, StepState, done_since, pace_of, place_from, started_roadmaps, weekly_streak
+from progress.nudges import LATELY
 from roadmaps import Catalog
-from storage import Momentum, StepState, Storage, done_since, pace_of, place_of, started_roadmaps, weekly_streak
+from storage import Storage
 from storage.tables import reminders, step_states
 from tests.fakebotapi import FakeBotAPI
 from tests.support import pass_at, reminder_of, start_roadmap
@@ -92,7 +93,7 @@ async def test_the_batch_read_gives_each_chat_the_momentum_its_own_marks_give(
     chat_ids = range(1, 41)
     await learners(storage, catalog, chat_ids, STARTED, seed=18)
     now = DUE + dt.timedelta(minutes=5)
-    batch = await storage.reminders.momentum_of_chats(catalog, list(chat_ids), now, now - LATELY)
+    batch = await storage.nudges.momentum_of_chats(catalog, list(chat_ids), now, now - LATELY)
     for chat_id in chat_ids:
         assert batch[chat_id] == await own_momentum(storage, catalog, chat_id, now), f"chat {chat_id}"
     assert sum(bool(m.streak) for m in batch.values()) > 10 and sum(bool(m.paces) for m in batch.values()) > 10
@@ -110,7 +111,7 @@ async def test_each_nudge_of_a_pass_says_what_its_chat_did_lately(
     for chat_id in chat_ids:
         [text] = nudges_to(api, chat_id)
         momentum = expected[chat_id]
-        place = place_of(catalog, await storage.progress.progress_of_chat(chat_id), None)
+        place = place_from(catalog, await storage.progress.progress_of_chat(chat_id), None)
         assert place.next is not None
         lead = place.next[0]
         done = momentum.done_lately

@@ -16,9 +16,11 @@ from telegram.request import RequestData
 
 import bot.nudges
 from bot.application import RoadmapBot
-from bot.nudges import HOLD, MAX_FAILURES, RETRY_DELAY, NudgeDispatcher, plan_due_nudges
+from bot.nudges import HOLD, NudgeDispatcher, plan_due_nudges
+from progress import ReminderStatus
+from progress.nudges import MAX_FAILURES, RETRY_DELAY
 from roadmaps import Catalog
-from storage import ReminderStatus, Storage
+from storage import Storage
 from tests.fakebotapi import FakeBotAPI, FakeRequest
 from tests.support import (
     SEED,
@@ -425,9 +427,9 @@ async def test_news_of_a_chat_from_before_it_blocked_the_bot_does_not_bring_remi
     seen_earlier = clock.now  # another instance heard from the chat here, and writes it late
     clock.advance(seconds=1)
     await chat.process(api.my_chat_member_update(chat.chat_id, "member", "kicked"))
-    await storage.reminders.note_presence({chat.chat_id: seen_earlier})
+    await storage.chats.note_presence({chat.chat_id: seen_earlier})
     assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.BLOCKED
-    await storage.reminders.note_presence({chat.chat_id: clock.now + dt.timedelta(seconds=1)})
+    await storage.chats.note_presence({chat.chat_id: clock.now + dt.timedelta(seconds=1)})
     assert (await reminder_of(storage, chat.chat_id)).status is ReminderStatus.ACTIVE
 
 
@@ -447,7 +449,7 @@ async def test_presence_that_could_not_be_written_is_written_on_the_next_flush(
         async def locked(*args: object) -> None:
             raise OperationalError("UPDATE reminders", {}, Exception("database is locked"))
 
-        patch.setattr(storage.reminders, "note_presence", locked)
+        patch.setattr(storage.chats, "note_presence", locked)
         with pytest.raises(OperationalError):
             await app.flush_presence()
     await app.flush_presence()
@@ -536,7 +538,7 @@ async def test_one_chat_failing_unexpectedly_loses_nothing_of_its_batch(
     async def locked(*args: object) -> bool:
         raise OperationalError("UPDATE chats", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(storage.reminders, "move_chat", locked)
+    monkeypatch.setattr(storage.chats, "move_chat", locked)
     assert await pass_at(app, FIRST_DUE) == "1 sent, 1 to retry"
     reminder = await storage.reminders.reminder_of(5)
     assert reminder is not None and reminder.last_sent_at == FIRST_DUE and reminder.due_at == FIRST_DUE + WEEK
@@ -647,7 +649,7 @@ async def test_a_crash_between_claim_and_send_never_sends_twice(
     storage: Storage,
 ) -> None:
     await start_seed(chat)
-    [claimed] = await storage.reminders.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)
+    [claimed] = await storage.nudges.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)
     assert claimed.chat_id == chat.chat_id  # ...and the process dies here, before sending
     assert await pass_at(app, FIRST_DUE + dt.timedelta(days=6)) == "nothing due"
     assert await pass_at(app, FIRST_DUE + HOLD) == "1 sent", "the chat is nudged again a week after the claim"
@@ -661,7 +663,7 @@ async def test_a_claim_a_dead_process_left_behind_does_not_count_toward_the_paus
     storage: Storage,
 ) -> None:
     await start_seed(chat)
-    await storage.reminders.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)  # the process dies here
+    await storage.nudges.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)  # the process dies here
     sent = [await pass_at(app, FIRST_DUE + HOLD + n * WEEK) for n in range(3)]
     assert sent == ["1 sent", "1 sent", "1 sent, then paused"], "three nudges sent before the pause, as always"
     assert len(nudges_to(api, chat.chat_id)) == 3
@@ -673,7 +675,7 @@ async def test_an_answer_forgives_a_claim_a_dead_process_left_behind_and_the_nex
     storage: Storage,
 ) -> None:
     await start_seed(chat)
-    await storage.reminders.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)  # the process dies here
+    await storage.nudges.claim_due_reminders(FIRST_DUE, 100, FIRST_DUE + HOLD)  # the process dies here
     await chat.send("/progress")
     assert [await pass_at(app, FIRST_DUE + HOLD + n * WEEK) for n in range(3)][-1] == "1 sent, then paused"
 
@@ -706,14 +708,14 @@ async def test_a_pass_claims_bounded_batches_and_the_app_has_two_jobs_whatever_t
     for chat_id in range(1, 26):
         await start_roadmap(storage, chat_id, seed, FRIDAY_0930)
     sizes: list[int] = []
-    claim = storage.reminders.claim_due_reminders
+    claim = storage.nudges.claim_due_reminders
 
     async def spy(*args: object, **kwargs: object) -> object:
         claimed = await claim(*args, **kwargs)  # type: ignore[arg-type]
         sizes.append(len(claimed))
         return claimed
 
-    monkeypatch.setattr(storage.reminders, "claim_due_reminders", spy)
+    monkeypatch.setattr(storage.nudges, "claim_due_reminders", spy)
     report = await NudgeDispatcher(app.application.bot, catalog, storage, batch=10).run_pass(FIRST_DUE)
     assert report.counts["sent"] == 25
     assert sizes == [10, 10, 5, 0]
@@ -736,7 +738,7 @@ async def test_a_stopping_bot_finishes_the_batch_in_hand_and_leaves_the_rest_due
         FIRST_DUE, lambda: next(batches)
     )
     assert report.counts["sent"] == 6
-    assert [r.chat_id for r in await storage.reminders.due_reminders(FIRST_DUE, 100)] == [7], "the rest stays due"
+    assert [r.chat_id for r in await storage.nudges.due_reminders(FIRST_DUE, 100)] == [7], "the rest stays due"
 
 
 async def test_a_dry_run_says_who_would_get_what_and_changes_nothing(
@@ -745,7 +747,7 @@ async def test_a_dry_run_says_who_would_get_what_and_changes_nothing(
     await start_seed(chat)
     before = await storage.reminders.reminder_of(chat.chat_id)
     [(reminder, nudge)] = await plan_due_nudges(catalog, storage, FIRST_DUE)
-    assert reminder.chat_id == chat.chat_id and nudge is not None and nudge.step.title == "HTTP & REST APIs"
+    assert reminder.chat_id == chat.chat_id and nudge is not None and nudge.plan.step.title == "HTTP & REST APIs"
     assert await storage.reminders.reminder_of(chat.chat_id) == before
     assert await plan_due_nudges(catalog, storage, FIRST_DUE - dt.timedelta(seconds=1)) == []
 

@@ -58,6 +58,6 @@ async def test_three_dispatchers_at_once_send_each_of_2000_due_nudges_exactly_on
     assert max(sends.values()) == 1, "no chat got two"
     assert sum(r.counts["sent"] for r in reports) == CHATS
     assert all(r.counts["sent"] > 0 for r in reports), "all three took part"
-    assert await make_storage().reminders.due_reminders(DUE, 10) == []
+    assert await make_storage().nudges.due_reminders(DUE, 10) == []
     for bot in bots:
         await bot.shutdown()

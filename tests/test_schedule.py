@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
-from storage import ReminderStatus, Storage
-from storage.schedule import canonical_timezone, first_slot, next_slot, snoozed_until, utc_offset_zone, zone_label
+from progress import ReminderStatus
+from progress.schedule import canonical_timezone, first_slot, next_slot, snoozed_until, utc_offset_zone, zone_label
+from storage import Storage
 from tests.support import ChatSession, Clock, answers, open_seed_step, reminder_of
 
 UTC = dt.UTC

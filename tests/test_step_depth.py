@@ -11,8 +11,9 @@ import re
 from sqlalchemy import select
 
 from handlers.step_views import render_step
+from progress import NOTHING_TO_COUNT, Mark, Note, Progress, StepState
 from roadmaps import Catalog
-from storage import NOTHING_TO_COUNT, Mark, Note, Progress, StepState, Storage, tables
+from storage import Storage, tables
 from tests.support import SEED, SEED_ID, ChatSession, Clock, answers, open_seed_step
 
 DEVOPS = "DevOps & Platform Engineer"

@@ -10,8 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 
+from progress import Progress, StepState
 from roadmaps import Level, Roadmap, Signals, Step
-from storage import Progress, StepState, Storage, create_engine, current_revision, head_revision, upgrade
+from storage import Storage, create_engine, current_revision, head_revision, upgrade
 from storage.tables import chat_roadmaps, chats, metadata, step_states
 from tests.support import start_roadmap
 

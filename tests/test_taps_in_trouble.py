@@ -13,7 +13,8 @@ from telegram import Update
 
 from bot.application import RoadmapBot
 from handlers.error_views import NOT_SAVED
-from storage import StepState, Storage
+from progress import StepState
+from storage import Storage
 from storage.tables import chat_roadmaps, chats, step_states
 from tests.fakebotapi import FakeBotAPI
 from tests.support import SEED, ChatSession, answers, find_button, open_seed_step

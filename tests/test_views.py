@@ -13,9 +13,9 @@ from bot.application import RoadmapBot
 from handlers.catalog_views import render_catalog, render_progress
 from handlers.roadmap_views import render_roadmap
 from handlers.step_views import render_step
+from progress import Mark, Note, Progress, StepState
 from roadmaps import MAX_ID_PAIR_BYTES, Catalog, Level, Resource, Roadmap, Signals, Step, load_catalog
 from roadmaps.limits import MAX_RESOURCES, MAX_STEPS, MAX_SUMMARY, MAX_TITLE, MAX_URL
-from storage import Mark, Note, Progress, StepState
 from tests.fakebotapi import MAX_CALLBACK_DATA, FakeBotAPI, html_to_text
 from tests.support import AppFactory, ChatSession
 

@@ -20,8 +20,9 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from handlers.roadmap_views import render_roadmap
+from progress import NOTHING_TO_COUNT, Changed, Mark, Progress, StepState
 from roadmaps import SIGNALS_LEGEND, Catalog, Step
-from storage import NOTHING_TO_COUNT, Changed, Mark, Progress, ProgressStore, StepState, Storage
+from storage import ProgressStore, Storage
 from storage.tables import chat_roadmaps, chats, reminders, step_notes, step_states
 from tests.fakebotapi import TOKEN
 from tests.miniapp import USER, authorization, client_for, init_data, served_app

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from progress import NOTHING_TO_COUNT, StepState
 from roadmaps import Catalog
-from storage import NOTHING_TO_COUNT, StepState, Storage
+from storage import Storage
 from storage.tables import step_states
 from tests.miniapp import USER, chromium, chromium_or_skip, init_data, served_app, telegram_stub, uvicorn_serving
 from tests.support import ChatSession, Clock

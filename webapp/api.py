@@ -33,17 +33,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from roadmaps import Catalog, Roadmap, Step
-from storage import (
+from progress import (
     NOTHING_TO_COUNT,
     Changed,
-    DatabaseError,
     Progress,
     StepState,
     countable_here,
     done_elsewhere,
     needs_other_roadmaps,
 )
+from roadmaps import Catalog, Roadmap, Step
+from storage import DatabaseError
 from webapp.init_data import InitDataError, WebAppUser, verify_init_data
 from webapp.metrics import AUTH_FAILURES, REQUESTS
 from webapp.payloads import Json, catalog_payload, roadmap_payload

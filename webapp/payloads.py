@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from progress import DoneElsewhere, Progress, StepState, percent, progress_line
 from roadmaps import SIGNALS_LEGEND, Catalog, Effort, Roadmap, Signals, Step
-from storage import DoneElsewhere, Progress, StepState, percent, progress_line
 
 Json = dict[str, Any]
 

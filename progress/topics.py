@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from progress.model import Mark, Progress, StepState
 from roadmaps import Catalog, Roadmap, Step
-from storage.progress import Mark, Progress, StepState
 
 # What a learner is told when ✅ Count it here finds nothing to count, in the chat and on the page.
 NOTHING_TO_COUNT = "Nothing to count: that topic is not done in another roadmap, or this step is done here already."

@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from progress.model import Progress, StepState
+from progress.schedule import WEEK
 from roadmaps import Roadmap
-from storage.progress import Progress, StepState
-from storage.schedule import WEEK
 
 PACE_WINDOW = dt.timedelta(weeks=4)
 

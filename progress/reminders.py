@@ -7,7 +7,7 @@ import enum
 import functools
 from dataclasses import dataclass
 
-from storage.schedule import next_due, next_slot
+from progress.schedule import next_due, next_slot
 
 
 class ReminderStatus(enum.Enum):
@@ -48,17 +48,6 @@ class Reminder:
 def _slot_after(weekdays: frozenset[int], hour: int, timezone: str, after: dt.datetime) -> dt.datetime:
     """next_slot, remembered: a nudge pass asks it with one `after` for many chats of one schedule."""
     return next_slot(weekdays, hour, timezone, after)
-
-
-def days_bits(weekdays: frozenset[int]) -> int:
-    """Weekdays as stored: a bit a day, Monday 1, Tuesday 2, ... Sunday 64."""
-    return sum(1 << day for day in weekdays)
-
-
-@functools.cache  # 128 possible values, one per claimed reminder
-def bits_days(bits: int) -> frozenset[int]:
-    """Weekdays from their stored bits."""
-    return frozenset(day for day in range(7) if bits & (1 << day))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from progress.model import Progress, started_roadmaps
 from roadmaps import Catalog, Roadmap, Step
-from storage.progress import Progress, started_roadmaps
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class Place:
         return None
 
 
-def place_of(catalog: Catalog, progresses: Sequence[Progress], current: tuple[str, str] | None) -> Place:
+def place_from(catalog: Catalog, progresses: Sequence[Progress], current: tuple[str, str] | None) -> Place:
     """The place of a chat, from its progress and the ids of its current card (gone ids: none)."""
     card = None
     if current is not None and (roadmap := catalog.get(current[0])) is not None:

@@ -1,0 +1,58 @@
+"""The learner's rules: step states, progress and its tallies, the learner's place, shared topics,
+momentum, the slot rule and snoozes, the nudge plan. Pure functions over values: no SQL, no
+Telegram, no I/O, no words."""
+
+from progress.changes import Changed
+from progress.model import (
+    Confirmed,
+    Mark,
+    Note,
+    Progress,
+    SavedRoadmap,
+    StepState,
+    digest_of,
+    fingerprint,
+    kept_roadmaps,
+    percent,
+    progress_line,
+    started_roadmaps,
+    storable_text,
+    tally_line,
+)
+from progress.momentum import Momentum, Pace, done_since, pace_of, weekly_streak
+from progress.place import Place, place_from
+from progress.reminders import NudgeOutcome, Reminder, ReminderStatus
+from progress.topics import NOTHING_TO_COUNT, DoneElsewhere, countable_here, done_elsewhere, needs_other_roadmaps
+
+__all__ = [
+    "NOTHING_TO_COUNT",
+    "Changed",
+    "Confirmed",
+    "DoneElsewhere",
+    "Mark",
+    "Momentum",
+    "Note",
+    "NudgeOutcome",
+    "Pace",
+    "Place",
+    "Progress",
+    "Reminder",
+    "ReminderStatus",
+    "SavedRoadmap",
+    "StepState",
+    "countable_here",
+    "digest_of",
+    "done_elsewhere",
+    "done_since",
+    "fingerprint",
+    "kept_roadmaps",
+    "needs_other_roadmaps",
+    "pace_of",
+    "percent",
+    "place_from",
+    "progress_line",
+    "started_roadmaps",
+    "storable_text",
+    "tally_line",
+    "weekly_streak",
+]

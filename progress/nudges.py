@@ -1,0 +1,53 @@
+"""The nudge plan: what a chat is nudged toward now, when reminders pause, and when a failed
+nudge is tried again. Pure functions over a chat's reminder and progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from progress.model import Progress
+from progress.place import place_from
+from progress.reminders import NudgeOutcome, Reminder, ReminderStatus
+from roadmaps import Catalog, Roadmap, Step
+
+RETRY_DELAY = dt.timedelta(minutes=5)
+MAX_FAILURES = 12  # an hour of retries; then the nudge waits for the next weekly slot
+BACK_OFF_AFTER = 3  # nudges in a row without an answer; the last one says reminders pause
+LATELY = dt.timedelta(days=7)  # before a chat's first nudge, steps done this long ago count as lately
+
+
+@dataclass(frozen=True, slots=True)
+class NudgePlan:
+    """What one chat is nudged toward now: the lead roadmap's next step, the other unfinished
+    started roadmaps, and whether this nudge is the one after which reminders pause."""
+
+    roadmap: Roadmap
+    progress: Progress
+    step: Step
+    others: Sequence[tuple[Roadmap, Progress]]
+    pausing: bool
+
+
+def plan_nudge(catalog: Catalog, reminder: Reminder, progresses: Sequence[Progress]) -> NudgePlan | None:
+    """The nudge a chat gets now, or None when every roadmap it started is covered (or gone).
+
+    The roadmap in focus leads (the started one with the latest step change; if it has nothing
+    left to do, the next one that has); other unfinished started roadmaps are listed.
+    """
+    place = place_from(catalog, progresses, None)
+    if (next_up := place.next) is None:
+        return None
+    roadmap, progress, step = next_up
+    others = [(r, p) for r, p in place.started if r.id != roadmap.id and not p.is_covered(r)]
+    return NudgePlan(roadmap, progress, step, others, pausing=reminder.unanswered + 1 >= BACK_OFF_AFTER)
+
+
+def after_failure(reminder: Reminder, chat_id: int, now: dt.datetime, claimed_due_at: dt.datetime) -> NudgeOutcome:
+    """A nudge to `chat_id` (the reminder's chat, or where it moved) that failed: tried again in
+    RETRY_DELAY, or, after MAX_FAILURES in a row, left for the next weekly slot (`failures` 0 then)."""
+    failures = reminder.failures + 1
+    if failures >= MAX_FAILURES:
+        return NudgeOutcome(chat_id, claimed_due_at, ReminderStatus.ACTIVE, reminder.next_slot(now), at=now)
+    return NudgeOutcome(chat_id, claimed_due_at, ReminderStatus.ACTIVE, now + RETRY_DELAY, failures=failures, at=now)

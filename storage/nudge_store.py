@@ -1,0 +1,172 @@
+"""The nudge flow's queries: the reminders due, claiming them, the momentum of a claimed batch, and
+recording what became of each nudge. Each method is one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Update,
+    bindparam,
+    case,
+    func,
+    select,
+    update,
+)
+
+from progress.momentum import Momentum
+from progress.reminders import NudgeOutcome, Reminder, ReminderStatus
+from roadmaps import Catalog
+from storage.database import Database
+from storage.momentum_reads import momentum_statement, read_momentum
+from storage.reminder_rows import reminder_of_row
+from storage.tables import UtcDateTime, reminders
+
+
+class NudgeStore:
+    """Due reminders over the shared Database: the database is the schedule."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._momentum: tuple[Catalog, Select[Any]] | None = None  # the last catalog's statement
+
+    async def momentum_of_chats(
+        self, catalog: Catalog, chat_ids: Sequence[int], now: dt.datetime, lately: dt.datetime
+    ) -> dict[int, Momentum]:
+        """The momentum of a batch of chats, in one statement: steps done since each chat's last
+        nudge (since `lately`, before its first), its weekly streak, and each roadmap's pace."""
+        if self._momentum is None or self._momentum[0] is not catalog:
+            self._momentum = (catalog, momentum_statement(catalog, self.database.dialect))
+        async with self.database.reading() as connection:
+            return await read_momentum(connection, self._momentum[1], catalog, chat_ids, now, lately)
+
+    async def due_reminders(self, now: dt.datetime, limit: int, after_chat_id: int | None = None) -> list[Reminder]:
+        """Reminders due by `now`, without claiming them (for a dry run), in chat order."""
+        query = select(reminders).where(reminders.c.due_at <= now).order_by(reminders.c.chat_id).limit(limit)
+        if after_chat_id is not None:
+            query = query.where(reminders.c.chat_id > after_chat_id)
+        async with self.database.reading() as connection:
+            return [reminder_of_row(row) for row in await connection.execute(query)]
+
+    async def count_due_reminders(self, now: dt.datetime) -> int:
+        """How many reminders are due by `now` and not claimed (the backlog)."""
+        async with self.database.reading() as connection:
+            query = select(func.count()).select_from(reminders).where(reminders.c.due_at <= now)
+            return int((await connection.execute(query)).scalar_one())
+
+    async def claim_due_reminders(self, now: dt.datetime, limit: int, hold_until: dt.datetime) -> list[Reminder]:
+        """Claim up to `limit` reminders due by `now`, earliest first, by moving their due time to `hold_until`.
+
+        One UPDATE both picks and moves the rows, and it re-checks `due_at <= now` itself: on
+        SQLite writers are serialized, so a row another tick or process already moved no longer
+        matches (compare-and-set); on PostgreSQL the picked rows are locked, SKIP LOCKED, so
+        concurrent claims take different rows. A claimed row is due again only at `hold_until`:
+        if the process dies before it records the outcome, the chat is not nudged twice.
+        The claim also counts the nudge as unanswered (recording takes it back if none was
+        sent), so an answer that comes while the batch is still sending is not overwritten.
+        A claim whose outcome was never recorded (its process died; `claimed_at` is still set)
+        is taken back here: its nudge may not have gone out, so it is not counted.
+        Returns the claimed reminders as they were before the claim.
+        """
+        picked = (
+            select(reminders.c.chat_id)
+            .where(reminders.c.due_at <= now)
+            .order_by(reminders.c.due_at, reminders.c.chat_id)
+            .limit(limit)
+        )
+        if self.database.dialect == "postgresql":
+            picked = picked.with_for_update(skip_locked=True)
+        claim = (
+            update(reminders)
+            .where(reminders.c.chat_id.in_(picked.scalar_subquery()), reminders.c.due_at <= now)
+            .values(
+                due_at=hold_until,
+                claimed_at=now,
+                unanswered=reminders.c.unanswered + case((reminders.c.claimed_at.is_(None), 1), else_=0),
+            )
+            .returning(*reminders.c)
+        )
+        async with self.database.writing() as connection:
+            rows = (await connection.execute(claim)).all()
+        return [reminder_of_row(row, unanswered=max(0, row.unanswered - 1)) for row in rows]
+
+    async def record_nudge_outcomes(self, outcomes: Iterable[NudgeOutcome]) -> None:
+        """Write what became of claimed nudges: the next due time and status, and who was sent one."""
+        alike: dict[tuple[Any, ...], list[int]] = {}  # most of a batch ends alike: one statement for them
+        for o in outcomes:
+            alike.setdefault((o.claimed_due_at, o.status, o.due_at, o.failures, o.at, o.sent_at), []).append(o.chat_id)
+        if not alike:
+            return
+        one_each = [_outcome_row(chat_ids[0], same) for same, chat_ids in alike.items() if len(chat_ids) == 1]
+        async with self.database.writing() as connection:
+            for same, chat_ids in alike.items():
+                if len(chat_ids) > 1:
+                    await connection.execute(_RECORD_ALIKE, _outcome_row(chat_ids, same))
+            if one_each:
+                await connection.execute(_RECORD_OUTCOME, one_each)
+
+
+# What became of one claimed nudge, in one statement (run for a batch with executemany). The
+# schedule (status, due time, failures, when it stopped) changes only while the due time is still
+# the one the claim wrote: a chat that changed its settings meanwhile keeps its new ones. Whatever
+# the schedule, the claim is over, a nudge sent is dated, and one not sent is not counted as
+# unanswered. Every SET reads the row as it was before this UPDATE.
+_HELD = reminders.c.due_at == bindparam("b_claimed", type_=UtcDateTime)
+_STATUS, _SENT = bindparam("b_status", type_=String), bindparam("b_sent", type_=Boolean)
+
+
+def _record(chats: ColumnElement[bool]) -> Update:
+    """What became of claimed nudges that ended alike, for the chats `chats` picks, in one statement.
+
+    The schedule (status, due time, failures, when it stopped) changes only while the due time is
+    still the one the claim wrote: a chat that changed its settings meanwhile keeps its new ones.
+    Whatever the schedule, the claim is over, a nudge sent is dated, and one not sent is not
+    counted as unanswered. Every SET reads the row as it was before this UPDATE.
+    """
+    return (
+        update(reminders)
+        .where(chats)
+        .values(
+            status=case((_HELD, _STATUS), else_=reminders.c.status),
+            due_at=case((_HELD, bindparam("b_due_at", type_=UtcDateTime)), else_=reminders.c.due_at),
+            failures=case((_HELD, bindparam("b_failures", type_=Integer)), else_=reminders.c.failures),
+            stopped_at=case(
+                (_HELD & (ReminderStatus.ACTIVE.value != _STATUS), bindparam("b_at", type_=UtcDateTime)),
+                else_=reminders.c.stopped_at,
+            ),
+            last_sent_at=case((_SENT, bindparam("b_sent_at", type_=UtcDateTime)), else_=reminders.c.last_sent_at),
+            unanswered=case(
+                (_SENT, reminders.c.unanswered), (reminders.c.unanswered > 0, reminders.c.unanswered - 1), else_=0
+            ),
+            claimed_at=None,
+        )
+    )
+
+
+# One chat a row (executemany), and several chats in one go.
+_RECORD_OUTCOME = _record(reminders.c.chat_id == bindparam("b_chat", type_=BigInteger))
+_RECORD_ALIKE = _record(reminders.c.chat_id.in_(bindparam("b_chat", expanding=True)))
+
+
+def _outcome_row(chat: int | list[int], same: tuple[Any, ...]) -> dict[str, Any]:
+    """The parameters of _RECORD_OUTCOME (one chat) or _RECORD_ALIKE (several) for outcomes alike
+    in `same` (claimed due time, status, due time, failures, when, when sent)."""
+    claimed_due_at, status, due_at, failures, at, sent_at = same
+    return {
+        "b_chat": chat,
+        "b_claimed": claimed_due_at,
+        "b_status": status.value,
+        "b_due_at": due_at,
+        "b_failures": failures,
+        "b_at": at,
+        "b_sent": sent_at is not None,
+        "b_sent_at": sent_at,
+    }

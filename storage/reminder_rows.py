@@ -1,0 +1,36 @@
+"""The reminders table's rows as the rules' Reminder, and its weekdays as stored."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from sqlalchemy import Row
+
+from progress.reminders import Reminder, ReminderStatus
+
+
+def days_bits(weekdays: frozenset[int]) -> int:
+    """Weekdays as stored: a bit a day, Monday 1, Tuesday 2, ... Sunday 64."""
+    return sum(1 << day for day in weekdays)
+
+
+@functools.cache  # 128 possible values, one per claimed reminder
+def bits_days(bits: int) -> frozenset[int]:
+    """Weekdays from their stored bits."""
+    return frozenset(day for day in range(7) if bits & (1 << day))
+
+
+def reminder_of_row(row: Row[Any], *, unanswered: int | None = None) -> Reminder:
+    """A reminders row as a Reminder (with another count of unanswered nudges, if given)."""
+    return Reminder(
+        chat_id=row.chat_id,
+        status=ReminderStatus(row.status),
+        weekdays=bits_days(row.weekdays),
+        hour=row.hour,
+        timezone=row.timezone,
+        due_at=row.due_at,
+        unanswered=row.unanswered if unanswered is None else unanswered,
+        last_sent_at=row.last_sent_at,
+        failures=row.failures,
+    )
