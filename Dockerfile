@@ -11,6 +11,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
+COPY i18n ./i18n
 COPY progress ./progress
 COPY storage ./storage
 COPY roadmaps ./roadmaps

@@ -31,16 +31,18 @@ from handlers.reminder_views import with_new_reminder
 from handlers.replies import answer, answer_tap, show
 from handlers.roadmap_views import ROADMAP_GONE, render_roadmap
 from handlers.screens import SIGNALS_POP_UP, Screen
-from handlers.step_cards import step_card, step_elsewhere
+from handlers.step_cards import step_card
 from handlers.step_views import (
     COMPLETED,
     COVERED,
     STATE_CHANGED,
     STEP_GONE,
+    CardOptions,
     render_counted_toast,
     render_done_toast,
 )
-from progress import NOTHING_TO_COUNT, Changed, StepState
+from i18n.shared_views import NOTHING_TO_COUNT
+from progress import Changed, StepState
 from roadmaps import Roadmap, Step
 
 # The buttons this feature answers.
@@ -167,7 +169,7 @@ async def on_step(action: StepAction, chat: InChat, roadmap: Roadmap, step: Step
         return await count_shared_topic(chat, roadmap, step)
     services = chat.services
     progress = await services.storage.progress.open_step(chat.chat_id, roadmap.id, step, services.clock())
-    return await step_card(chat, roadmap, step, progress, more=isinstance(action, ShowStepMore)), None
+    return await step_card(chat, roadmap, step, progress, CardOptions(more=isinstance(action, ShowStepMore))), None
 
 
 async def catalog(chat: InChat) -> Screen:
@@ -201,15 +203,12 @@ async def count_shared_topic(chat: InChat, roadmap: Roadmap, step: Step) -> Resu
     """✅ Count it here: a step whose topic was done in another roadmap is marked done here, on the
     day it was done there; when it no longer is (undone there, or done here already), the card
     says so and changes nothing."""
-    storage, now = chat.services.storage.progress, chat.services.clock()
-    progress = await storage.progress_of(chat.chat_id, roadmap.id)
-    elsewhere = await step_elsewhere(chat, roadmap, step, progress)
-    if elsewhere is None:
-        progress = await storage.open_step(chat.chat_id, roadmap.id, step, now)
+    services, now = chat.services, chat.services.clock()
+    counted = await services.storage.progress.count_here(chat.chat_id, services.catalog, roadmap, step, now)
+    if counted.elsewhere is None or counted.changed is None:
+        progress = await services.storage.progress.open_step(chat.chat_id, roadmap.id, step, now)
         return await step_card(chat, roadmap, step, progress), NOTHING_TO_COUNT
-    done_there = elsewhere.mark.changed_at
-    changed = await storage.set_step_state(chat.chat_id, roadmap.id, step, StepState.DONE, now, marked_at=done_there)
-    return await card_after(chat, changed, roadmap, step, render_counted_toast(elsewhere))
+    return await card_after(chat, counted.changed, roadmap, step, render_counted_toast(counted.elsewhere))
 
 
 async def card_after(chat: InChat, changed: Changed, roadmap: Roadmap, step: Step, note: str) -> Result:
@@ -217,7 +216,7 @@ async def card_after(chat: InChat, changed: Changed, roadmap: Roadmap, step: Ste
     completed = changed.after.is_completed(roadmap) and not changed.before.is_completed(roadmap)
     covered = changed.after.is_covered(roadmap) and not changed.before.is_covered(roadmap)
     onward = await next_roadmap(chat, roadmap) if completed else None
-    card = await step_card(chat, roadmap, step, changed.after, celebrate=completed, next_roadmap=onward)
+    card = await step_card(chat, roadmap, step, changed.after, CardOptions(celebrate=completed, next_roadmap=onward))
     toast = COMPLETED if completed else COVERED if covered else note
     return with_new_reminder(card, changed.new_reminder), toast
 

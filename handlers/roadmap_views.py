@@ -22,8 +22,9 @@ from handlers.screens import (
     signals_line,
 )
 from handlers.sharing_views import share_link
+from i18n.shared_views import SIGNALS_LEGEND
 from progress import Progress
-from roadmaps import SIGNALS_LEGEND, Roadmap, Step
+from roadmaps import Roadmap, Step
 
 STEPS_PER_PAGE = 8
 ROADMAP_GONE = "That roadmap is no longer available. Here are the ones I have."

@@ -21,9 +21,10 @@ from telegram import (
 )
 
 from handlers.callback_data import Action, encode
-from progress import Pace, Progress, StepState, percent, tally_line
-from progress import progress_line as progress_line  # the views import it from here
-from roadmaps import SIGNALS_LEGEND, Effort, Roadmap, Signals
+from i18n.shared_views import SIGNALS_LEGEND, labelled_signals, tally_line
+from i18n.shared_views import progress_line as progress_line  # the views import it from here
+from progress import Pace, Progress, StepState, percent
+from roadmaps import Effort, Roadmap, Signals
 
 BAR_CELLS = 10
 # Telegram's cap on a message's text; HTML is never shorter than the text it shows,
@@ -145,7 +146,7 @@ def with_note(note: str | None, text: str) -> str:
 
 def signals_line(signals: Signals) -> str:
     """`Importance High · Market demand Medium · Automation risk Low`, as the seed page says it."""
-    return " · ".join(f"{name} <b>{level}</b>" for name, level in signals.labelled())
+    return " · ".join(f"{name} <b>{level}</b>" for name, level in labelled_signals(signals))
 
 
 def effort_words(effort: Effort, *, left: bool = False) -> str:

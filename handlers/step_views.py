@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from dataclasses import dataclass, replace
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -67,24 +68,36 @@ STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState], ...]] = {
 }
 
 
-def render_step(
-    roadmap: Roadmap,
-    step: Step,
-    progress: Progress,
-    *,
-    celebrate: bool = False,
-    next_roadmap: Roadmap | None = None,
-    more: bool = False,
-    elsewhere: DoneElsewhere | None = None,
-    links: Links = NO_LINKS,
-) -> Screen:
+@dataclass(frozen=True, slots=True)
+class CardOptions:
+    """How a step card shows beyond its step and progress.
+
+    - `more`: with its practice task;
+    - `elsewhere`: its topic was done in another roadmap: say so, and offer to count it here;
+    - `celebrate`: this tap completed the roadmap (every step done): say so, and offer the progress
+      card and the next roadmap (`next_roadmap`, if there is one not started);
+    - `links`: where the chat's link buttons may lead (the page's button).
+    """
+
+    celebrate: bool = False
+    next_roadmap: Roadmap | None = None
+    more: bool = False
+    elsewhere: DoneElsewhere | None = None
+    links: Links = NO_LINKS
+
+    def in_chat(self, elsewhere: DoneElsewhere | None, links: Links) -> CardOptions:
+        """These options, with what the chat adds: the topic done elsewhere and the chat's links."""
+        return replace(self, elsewhere=elsewhere, links=links)
+
+
+PLAIN = CardOptions()
+
+
+def render_step(roadmap: Roadmap, step: Step, progress: Progress, options: CardOptions = PLAIN) -> Screen:
     """A step card: what the step is and why it matters, its signals and effort, when it counts as
-    done, resources, state, and the buttons to change it. `more`: with its practice task.
-    `elsewhere`: its topic was done in another roadmap; say so, and offer to count it here.
-    `celebrate`: this tap completed the roadmap (every step done): say so, and offer the progress
-    card and the next roadmap."""
-    text = step_text(roadmap, step, progress, more=more, elsewhere=elsewhere)
-    if celebrate:
+    done, resources, state, and the buttons to change it (`options`: see CardOptions)."""
+    text = step_text(roadmap, step, progress, options)
+    if options.celebrate:
         text += (
             f"\n\n🎉 <b>You completed {escape(roadmap.title)}!</b> Every step is done. "
             "Keep the card, or start the next roadmap whenever you are ready."
@@ -97,17 +110,13 @@ def render_step(
         text += note_block(note.text, room=MAX_MESSAGE - len(text))
     else:
         text += "\n\n<i>📝 Reply to this card to keep a note on this step.</i>"
-    keys = step_keyboard(
-        roadmap, step, progress, celebrate=celebrate, next_roadmap=next_roadmap, more=more, elsewhere=elsewhere
-    )
-    if page := page_button(links, roadmap):
+    keys = step_keyboard(roadmap, step, progress, options)
+    if page := page_button(options.links, roadmap):
         keys = InlineKeyboardMarkup([*keys.inline_keyboard, page])
     return Screen(text, keys)
 
 
-def step_text(
-    roadmap: Roadmap, step: Step, progress: Progress, *, more: bool = False, elsewhere: DoneElsewhere | None = None
-) -> str:
+def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOptions = PLAIN) -> str:
     """The card's text up to its progress line: heading, what the step is and why, signals and
     effort, when it is done, the practice task (with `more`), resources, state."""
     heading = f"🗺 {escape(roadmap.title)} · <b>Step {roadmap.number_of(step)} of {len(roadmap.steps)}</b>"
@@ -121,15 +130,15 @@ def step_text(
         lines.append(f"⏱ {effort_words(step.effort_hours)}")
     if step.done_when:
         lines += ["", "☑️ <b>Done when</b>", *(f"▫️ {escape(outcome)}" for outcome in step.done_when)]
-    if more and step.practice:
+    if options.more and step.practice:
         lines += ["", "🛠 <b>Practice</b>", escape(step.practice)]
     if step.resources:
         lines += ["", "📚 <b>Resources</b>"]
         lines += [f'• <a href="{escape(r.url, quote=True)}">{escape(r.title)}</a>' for r in step.resources]
     mark = progress.mark_of(step)
     lines.append("")
-    if elsewhere is not None:
-        lines.append(done_elsewhere_line(elsewhere))
+    if options.elsewhere is not None:
+        lines.append(done_elsewhere_line(options.elsewhere))
     lines.append(state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None))
     lines.append(progress_line(roadmap, progress))
     return "\n".join(lines)
@@ -144,21 +153,14 @@ def done_elsewhere_line(elsewhere: DoneElsewhere) -> str:
 
 
 def step_keyboard(
-    roadmap: Roadmap,
-    step: Step,
-    progress: Progress,
-    *,
-    celebrate: bool = False,
-    next_roadmap: Roadmap | None = None,
-    more: bool = False,
-    elsewhere: DoneElsewhere | None = None,
+    roadmap: Roadmap, step: Step, progress: Progress, options: CardOptions = PLAIN
 ) -> InlineKeyboardMarkup:
     """The card's buttons: count a topic done elsewhere, done and on to the next step in one tap,
     change the state, walk to the neighbours, a way on when the roadmap is completed or covered,
     remove the note, more or less of the card, go back."""
     number = roadmap.number_of(step)
     state = progress.state_of(step)
-    shared = [button("✅ Count it here", CountSharedTopic(roadmap.id, step.id))] if elsewhere else []
+    shared = [button("✅ Count it here", CountSharedTopic(roadmap.id, step.id))] if options.elsewhere else []
     one_tap = [button("✅ Done · next ▶", DoneAndNext(roadmap.id, step.id))] if state in OPEN else []
     change_row = [button(label, SetStepState(roadmap.id, step.id, target)) for label, target in STATE_BUTTONS[state]]
     before, after = roadmap.neighbours(step)
@@ -170,9 +172,13 @@ def step_keyboard(
     note_row = [button("🗑 Remove note", RemoveNote(roadmap.id, step.id))] if progress.note_of(step) else []
     back_row = [button("🗺 Back to roadmap", ShowRoadmap(roadmap.id, page_of(roadmap, step)))]
     if step.practice:
-        toggle = ("Less ▴", ShowStep(roadmap.id, step.id)) if more else ("🛠 More ▾", ShowStepMore(roadmap.id, step.id))
+        toggle = (
+            ("Less ▴", ShowStep(roadmap.id, step.id))
+            if options.more
+            else ("🛠 More ▾", ShowStepMore(roadmap.id, step.id))
+        )
         back_row.insert(0, button(*toggle))
-    ways = ways_on(roadmap, progress, celebrate, next_roadmap)
+    ways = ways_on(roadmap, progress, options.celebrate, options.next_roadmap)
     return keyboard([shared, one_tap, change_row, neighbour_row, *ways, note_row, back_row])
 
 

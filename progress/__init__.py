@@ -14,20 +14,18 @@ from progress.model import (
     fingerprint,
     kept_roadmaps,
     percent,
-    progress_line,
     started_roadmaps,
     storable_text,
-    tally_line,
 )
 from progress.momentum import Momentum, Pace, done_since, pace_of, weekly_streak
 from progress.place import Place, place_from
 from progress.reminders import NudgeOutcome, Reminder, ReminderStatus
-from progress.topics import NOTHING_TO_COUNT, DoneElsewhere, countable_here, done_elsewhere, needs_other_roadmaps
+from progress.topics import Counted, DoneElsewhere, countable_here, done_elsewhere, needs_other_roadmaps
 
 __all__ = [
-    "NOTHING_TO_COUNT",
     "Changed",
     "Confirmed",
+    "Counted",
     "DoneElsewhere",
     "Mark",
     "Momentum",
@@ -50,9 +48,7 @@ __all__ = [
     "pace_of",
     "percent",
     "place_from",
-    "progress_line",
     "started_roadmaps",
     "storable_text",
-    "tally_line",
     "weekly_streak",
 ]

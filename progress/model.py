@@ -177,27 +177,9 @@ def started_roadmaps(catalog: Catalog, progresses: Sequence[Progress]) -> list[t
     return [(roadmap, progress) for roadmap, progress in pairs if roadmap is not None]
 
 
-# Steps counted after the done ones in a progress line, in this order.
-EXTRA_COUNTS = ((StepState.WORKING, "in progress"), (StepState.SKIPPED, "skipped"))
-
-
 def percent(done: int, total: int) -> int:
     """Whole percent of steps done, rounded down so that 100% means every step."""
     return done * 100 // total if total else 0
-
-
-def progress_line(roadmap: Roadmap, progress: Progress) -> str:
-    """`30% · 3 of 10 steps done`, the seed page's words, plus steps in progress or skipped if any.
-
-    Plain text: the chat and the page both say it, so it is said here once."""
-    return tally_line(progress.tally(roadmap), len(roadmap.steps))
-
-
-def tally_line(tally: Counter[StepState], total: int) -> str:
-    """The progress line from a roadmap's tally of states and its number of steps."""
-    done = tally[StepState.DONE]
-    extras = [f"{tally[state]} {word}" for state, word in EXTRA_COUNTS if tally[state]]
-    return " · ".join([f"{percent(done, total)}% · {done} of {total} steps done", *extras])
 
 
 def kept_roadmaps(catalog: Catalog, progresses: Sequence[Progress]) -> list[tuple[Roadmap, Progress]]:

@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from progress.changes import Changed
 from progress.model import Mark, Progress, StepState
 from roadmaps import Catalog, Roadmap, Step
-
-# What a learner is told when ✅ Count it here finds nothing to count, in the chat and on the page.
-NOTHING_TO_COUNT = "Nothing to count: that topic is not done in another roadmap, or this step is done here already."
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +18,16 @@ class DoneElsewhere:
     roadmap: Roadmap
     step: Step
     mark: Mark
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What ✅ Count it here did: where the topic was done (None: nothing to count, nothing changed),
+    the change it made, and the chat's other roadmaps it read."""
+
+    elsewhere: DoneElsewhere | None
+    changed: Changed | None
+    others: Sequence[Progress]
 
 
 def done_elsewhere(

@@ -2,7 +2,7 @@
 
 from roadmaps.limits import MAX_ID_PAIR_BYTES, MAX_RESOURCES, MAX_ROADMAP_ID_BYTES
 from roadmaps.loader import BUILTIN_DIR, check_roadmaps, inspect_roadmaps, load_catalog, warnings_of
-from roadmaps.model import SIGNALS_LEGEND, Catalog, Effort, Level, Resource, Roadmap, Signals, Step
+from roadmaps.model import Catalog, Effort, Level, Resource, Roadmap, Signals, Step
 from roadmaps.problems import Inspection, Problem, RoadmapError, Severity
 
 __all__ = [
@@ -10,7 +10,6 @@ __all__ = [
     "MAX_ID_PAIR_BYTES",
     "MAX_RESOURCES",
     "MAX_ROADMAP_ID_BYTES",
-    "SIGNALS_LEGEND",
     "Catalog",
     "Effort",
     "Inspection",

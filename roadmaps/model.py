@@ -15,18 +15,6 @@ class Level(enum.Enum):
     MEDIUM = "medium"
     HIGH = "high"
 
-    @property
-    def label(self) -> str:
-        """The word shown to people: Low, Medium, High."""
-        return self.value.capitalize()
-
-
-# What the three signals mean, in the words every view of a roadmap shows under them.
-SIGNALS_LEGEND = (
-    "Importance: how central it is to the job. Market demand: how often employers ask for it. "
-    "Automation risk: how much of it AI tools already do."
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Signals:
@@ -35,14 +23,6 @@ class Signals:
     importance: Level
     market_demand: Level
     automation_risk: Level
-
-    def labelled(self) -> tuple[tuple[str, str], ...]:
-        """Pairs of (signal name, level word) in the seed page's order."""
-        return (
-            ("Importance", self.importance.label),
-            ("Market demand", self.market_demand.label),
-            ("Automation risk", self.automation_risk.label),
-        )
 
 
 @dataclass(frozen=True, slots=True)

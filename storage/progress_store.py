@@ -21,7 +21,8 @@ from progress.model import (
     storable_text,
 )
 from progress.place import Place, place_from
-from roadmaps import Catalog, Step
+from progress.topics import Counted, done_elsewhere, needs_other_roadmaps
+from roadmaps import Catalog, Roadmap, Step
 from storage.batching import Batcher
 from storage.database import Database
 from storage.progress_reads import read_chats_progress, read_progress
@@ -83,6 +84,30 @@ class ProgressStore:
         changed = await self._taps(SetStepState(chat_id, roadmap_id, step, state, now, marked_at or now))
         assert isinstance(changed, Changed)
         return changed
+
+    async def count_here(
+        self, chat_id: int, catalog: Catalog, roadmap: Roadmap, step: Step, now: dt.datetime
+    ) -> Counted:
+        """✅ Count it here: a step whose topic was done in another roadmap of the chat is marked done
+        here, on the day it was done there; when it no longer is (undone there, or done here
+        already), nothing changes. The chat and the page both ask this."""
+        progress = await self.progress_of(chat_id, roadmap.id)
+        others = await self.other_roadmaps(chat_id, catalog, progress, [step])
+        elsewhere = done_elsewhere(catalog, [*others, progress], roadmap, step)
+        if elsewhere is None:
+            return Counted(None, None, others)
+        done_there = elsewhere.mark.changed_at
+        changed = await self.set_step_state(chat_id, roadmap.id, step, StepState.DONE, now, marked_at=done_there)
+        return Counted(elsewhere, changed, others)
+
+    async def other_roadmaps(
+        self, chat_id: int, catalog: Catalog, progress: Progress, steps: Sequence[Step]
+    ) -> list[Progress]:
+        """The chat's progress on its roadmaps other than `progress`'s, read only when one of `steps`
+        shares its topic with another roadmap and is not done here (nothing else needs them)."""
+        if not needs_other_roadmaps(catalog, progress, steps):
+            return []
+        return [other for other in await self.progress_of_chat(chat_id) if other.roadmap_id != progress.roadmap_id]
 
     async def set_note(self, chat_id: int, roadmap_id: str, step: Step, text: str | None, now: dt.datetime) -> Progress:
         """Keep a note on a step under its current id (None removes it); return the roadmap's progress."""

@@ -13,17 +13,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-ROOMS = ("roadmaps", "progress", "storage", "handlers", "webapp", "bot")
+ROOMS = ("roadmaps", "progress", "i18n", "storage", "handlers", "webapp", "bot")
 DATABASE = {"sqlalchemy", "alembic", "aiosqlite", "asyncpg"}
 # What each room may import of ours, of Telegram and of the database; everything may read
 # roadmaps, and only storage speaks to the database.
 ALLOWED = {
     "roadmaps": {"roadmaps"},
     "progress": {"progress", "roadmaps"},
+    "i18n": {"i18n", "progress", "roadmaps"},
     "storage": {"storage", "progress", "roadmaps", *DATABASE},
-    "handlers": {"handlers", "storage", "progress", "roadmaps", "telegram"},
-    "webapp": {"webapp", "storage", "progress", "roadmaps"},
-    "bot": {"bot", "handlers", "webapp", "storage", "progress", "roadmaps", "telegram"},
+    "handlers": {"handlers", "i18n", "storage", "progress", "roadmaps", "telegram"},
+    "webapp": {"webapp", "i18n", "storage", "progress", "roadmaps"},
+    "bot": {"bot", "handlers", "webapp", "i18n", "storage", "progress", "roadmaps", "telegram"},
 }
 
 

@@ -10,8 +10,9 @@ import re
 
 from sqlalchemy import select
 
-from handlers.step_views import render_step
-from progress import NOTHING_TO_COUNT, Mark, Note, Progress, StepState
+from handlers.step_views import CardOptions, render_step
+from i18n.shared_views import NOTHING_TO_COUNT
+from progress import Mark, Note, Progress, StepState
 from roadmaps import Catalog
 from storage import Storage, tables
 from tests.support import SEED, SEED_ID, ChatSession, Clock, answers, open_seed_step
@@ -67,7 +68,7 @@ def test_every_card_fits_telegram_and_its_first_screen_a_phone(catalog: Catalog)
             plain = Progress(roadmap.id, {})
             first = render_step(roadmap, step, plain)
             noted = Progress(roadmap.id, {step.id: Mark(StepState.DONE, now)}, notes={step.id: Note("n" * 1000, now)})
-            full = render_step(roadmap, step, noted, more=True)
+            full = render_step(roadmap, step, noted, CardOptions(more=True))
             assert len(visible(first.text)) < FIRST_SCREEN, (roadmap.id, step.id, len(visible(first.text)))
             assert len(visible(full.text).encode("utf-16-le")) // 2 <= TELEGRAM_LIMIT, (roadmap.id, step.id)
 
@@ -75,7 +76,9 @@ def test_every_card_fits_telegram_and_its_first_screen_a_phone(catalog: Catalog)
 async def test_the_longest_card_opens_and_expands_through_the_bot(chat: ChatSession, catalog: Catalog) -> None:
     roadmap, step = max(
         ((r, s) for r in catalog for s in r.steps),
-        key=lambda pair: len(visible(render_step(pair[0], pair[1], Progress(pair[0].id, {}), more=True).text)),
+        key=lambda pair: len(
+            visible(render_step(pair[0], pair[1], Progress(pair[0].id, {}), CardOptions(more=True)).text)
+        ),
     )
     await chat.send(f"/start {roadmap.id}")
     while step.title not in " ".join(chat.last.button_texts):

@@ -12,7 +12,7 @@ from telegram import LinkPreviewOptions
 from bot.application import RoadmapBot
 from handlers.catalog_views import render_catalog, render_progress
 from handlers.roadmap_views import render_roadmap
-from handlers.step_views import render_step
+from handlers.step_views import CardOptions, render_step
 from progress import Mark, Note, Progress, StepState
 from roadmaps import MAX_ID_PAIR_BYTES, Catalog, Level, Resource, Roadmap, Signals, Step, load_catalog
 from roadmaps.limits import MAX_RESOURCES, MAX_STEPS, MAX_SUMMARY, MAX_TITLE, MAX_URL
@@ -50,8 +50,8 @@ def test_every_screen_fits_telegram_at_the_content_limits() -> None:
     catalog = Catalog(tuple(biggest_roadmap(n) for n in range(12)))
     noted = Progress(roadmap.id, done.marks, notes={roadmap.steps[-1].id: Note("<&>" * 333, dt.datetime.now(dt.UTC))})
     screens = [
-        render_step(roadmap, roadmap.steps[-1], done, celebrate=True),
-        render_step(roadmap, roadmap.steps[-1], noted, celebrate=True),
+        render_step(roadmap, roadmap.steps[-1], done, CardOptions(celebrate=True)),
+        render_step(roadmap, roadmap.steps[-1], noted, CardOptions(celebrate=True)),
         render_roadmap(roadmap, done, page=24),
         render_catalog(catalog, [], note="x" * 200),
         render_progress(catalog, [Progress(r.id, {}) for r in catalog], dt.datetime.now(dt.UTC)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -20,8 +20,9 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from handlers.roadmap_views import render_roadmap
-from progress import NOTHING_TO_COUNT, Changed, Mark, Progress, StepState
-from roadmaps import SIGNALS_LEGEND, Catalog, Step
+from i18n.shared_views import NOTHING_TO_COUNT, SIGNALS_LEGEND
+from progress import Mark, Progress, StepState
+from roadmaps import Catalog
 from storage import ProgressStore, Storage
 from storage.tables import chat_roadmaps, chats, reminders, step_notes, step_states
 from tests.fakebotapi import TOKEN
@@ -66,7 +67,7 @@ def metric(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-@pytest.mark.parametrize("name", ["progress_of", "progress_of_chat", "set_step_state"])
+@pytest.mark.parametrize("name", ["progress_of", "progress_of_chat", "set_step_state", "count_here", "other_roadmaps"])
 def test_storage_is_the_progress_access_the_page_needs(name: str) -> None:
     wanted = inspect.signature(getattr(ProgressAccess, name)).parameters
     offered = inspect.signature(getattr(ProgressStore, name)).parameters
@@ -504,25 +505,13 @@ async def test_a_mark_is_at_most_max_body_bytes_however_it_is_sent(
 
 
 class Unreachable:
-    """Progress access whose database does not answer."""
+    """Progress access whose database does not answer: every call is refused, whatever it is."""
 
-    async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
-        raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        async def refused(*args: object, **kwargs: object) -> Any:
+            raise OperationalError(name, {}, ConnectionRefusedError("connection refused"))
 
-    async def progress_of_chat(self, chat_id: int) -> list[Progress]:
-        raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
-
-    async def set_step_state(
-        self,
-        chat_id: int,
-        roadmap_id: str,
-        step: Step,
-        state: StepState,
-        now: dt.datetime,
-        *,
-        marked_at: dt.datetime | None = None,
-    ) -> Changed:
-        raise OperationalError("INSERT", {}, ConnectionRefusedError("connection refused"))
+        return refused
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from progress import NOTHING_TO_COUNT, StepState
+from i18n.shared_views import NOTHING_TO_COUNT
+from progress import StepState
 from roadmaps import Catalog
 from storage import Storage
 from storage.tables import step_states

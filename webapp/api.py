@@ -19,7 +19,7 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,15 +33,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from progress import (
-    NOTHING_TO_COUNT,
-    Changed,
-    Progress,
-    StepState,
-    countable_here,
-    done_elsewhere,
-    needs_other_roadmaps,
-)
+from i18n.shared_views import NOTHING_TO_COUNT
+from progress import Changed, Counted, Progress, StepState, countable_here
 from roadmaps import Catalog, Roadmap, Step
 from storage import DatabaseError
 from webapp.init_data import InitDataError, WebAppUser, verify_init_data
@@ -103,6 +96,18 @@ class ProgressAccess(Protocol):
         marked_at: dt.datetime | None = None,
     ) -> Changed:
         """Set a step's state, as a tap on the step card does (`marked_at`: on an earlier day)."""
+        ...
+
+    async def count_here(
+        self, chat_id: int, catalog: Catalog, roadmap: Roadmap, step: Step, now: dt.datetime
+    ) -> Counted:
+        """✅ Count it here, as a tap on the step card does."""
+        ...
+
+    async def other_roadmaps(
+        self, chat_id: int, catalog: Catalog, progress: Progress, steps: Sequence[Step]
+    ) -> list[Progress]:
+        """The chat's other roadmaps, when one of `steps` could count from them."""
         ...
 
 
@@ -176,26 +181,15 @@ class PageApi:
         user = self.user_of(request)
         found = self.roadmap_named(request)
         step = self.step_named(request, found)
-        progress = await self.progress.progress_of(user.id, found.id)
-        others = await self.other_roadmaps(user.id, found, progress)
-        elsewhere = done_elsewhere(self.catalog, [*others, progress], found, step)
-        if elsewhere is None:
+        counted = await self.progress.count_here(user.id, self.catalog, found, step, self.clock())
+        if counted.changed is None:
             raise ApiError(409, NOTHING_TO_COUNT)
-        changed = await self.progress.set_step_state(
-            user.id, found.id, step, StepState.DONE, self.clock(), marked_at=elsewhere.mark.changed_at
-        )
-        return JSONResponse(self.payload(found, changed.after, others))
+        return JSONResponse(self.payload(found, counted.changed.after, counted.others))
 
     async def page_of(self, chat_id: int, roadmap: Roadmap, progress: Progress) -> Json:
         """The roadmap as the page shows it, with the topics done in the chat's other roadmaps."""
-        return self.payload(roadmap, progress, await self.other_roadmaps(chat_id, roadmap, progress))
-
-    async def other_roadmaps(self, chat_id: int, roadmap: Roadmap, progress: Progress) -> list[Progress]:
-        """The chat's progress on its other roadmaps, read only when a step here shares its topic
-        with another roadmap and is not done here (nothing else on the page needs them)."""
-        if not needs_other_roadmaps(self.catalog, progress, roadmap.steps):
-            return []
-        return [other for other in await self.progress.progress_of_chat(chat_id) if other.roadmap_id != roadmap.id]
+        others = await self.progress.other_roadmaps(chat_id, self.catalog, progress, roadmap.steps)
+        return self.payload(roadmap, progress, others)
 
     def payload(self, roadmap: Roadmap, progress: Progress, others: list[Progress]) -> Json:
         """The roadmap's JSON, each step with where its topic was done in one of `others`."""

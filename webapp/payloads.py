@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from progress import DoneElsewhere, Progress, StepState, percent, progress_line
-from roadmaps import SIGNALS_LEGEND, Catalog, Effort, Roadmap, Signals, Step
+from i18n.shared_views import SIGNALS_LEGEND, labelled_signals, progress_line
+from progress import DoneElsewhere, Progress, StepState, percent
+from roadmaps import Catalog, Effort, Roadmap, Signals, Step
 
 Json = dict[str, Any]
 
@@ -17,7 +18,7 @@ def signals_payload(signals: Signals) -> list[Json]:
     levels = (signals.importance, signals.market_demand, signals.automation_risk)
     return [
         {"name": name, "level": word, "value": level.value}
-        for (name, word), level in zip(signals.labelled(), levels, strict=True)
+        for (name, word), level in zip(labelled_signals(signals), levels, strict=True)
     ]
 
 
