@@ -43,6 +43,15 @@ settings.register_profile(
 settings.load_profile("repeatable")
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """--update-screenshots: the one way a run writes into the repository, asked for by a person."""
+    parser.addoption(
+        "--update-screenshots",
+        action="store_true",
+        help="copy the Mini App pictures the browser test takes (in its temporary folder) to docs/ once it passes",
+    )
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog()

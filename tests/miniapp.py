@@ -175,20 +175,27 @@ def telegram_stub(data: str, user: Mapping[str, Any], scheme: str, start_param: 
     }
 
 
-def chromium_or_skip() -> None:
-    """Skip without a browser, unless in CI, where a missing browser is a failure."""
+def browser_required(config: pytest.Config) -> bool:
+    """Whether a missing browser fails the test instead of skipping it: in CI, and when a person asked
+    for the pictures (--update-screenshots), who would otherwise get none without being told."""
+    return os.environ.get("CI") == "true" or bool(config.getoption("update_screenshots"))
+
+
+def chromium_or_skip(required: bool) -> None:
+    """Skip without a browser, unless it is required, where a missing browser is a failure."""
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
         reason = f"no browser: {', '.join(missing)} missing (apt-get install chromium chromium-driver)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI needs a browser for the Mini App test: {reason}")
+        if required:
+            pytest.fail(f"the Mini App test needs a browser here (CI or --update-screenshots): {reason}")
         pytest.skip(reason)
 
 
 @contextmanager
-def chromium(profile: Path, width: int = 390, height: int = 844) -> Iterator[Any]:
+def chromium(profile: Path, required: bool, width: int = 390, height: int = 844) -> Iterator[Any]:
     """Headless Chromium through the system's ChromeDriver (Selenium Manager never downloads anything),
-    phone-sized, with the browser's console kept for the test to read."""
+    phone-sized, with the browser's console kept for the test to read; one that will not start skips
+    the test unless it is required."""
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
@@ -216,7 +223,7 @@ def chromium(profile: Path, width: int = 390, height: int = 844) -> Iterator[Any
     try:
         driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     except WebDriverException as error:
-        if os.environ.get("CI") == "true":
+        if required:
             raise
         pytest.skip(f"Chromium would not start: {error.msg}")
     try:
