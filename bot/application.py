@@ -25,13 +25,13 @@ from handlers import (
     CONTEXT_TYPES,
     PAGE_MENU_TEXT,
     BotContext,
+    OperatorAlerts,
     RoadmapApplication,
     Services,
+    SharedLinkPreview,
     install,
     register,
 )
-from handlers.errors import OperatorAlerts
-from handlers.screens import SharedLinkPreview
 from roadmaps import Catalog
 from storage import DatabaseError, Presence, Storage
 
@@ -85,7 +85,9 @@ def build_bot(
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     alerts = OperatorAlerts(settings.error_chat_id, clock) if settings.error_chat_id is not None else None
-    services = Services(catalog, storage, clock, Presence(storage.chats), alerts, settings.webapp_url)
+    services = Services(
+        catalog, storage, clock, Presence(storage.chats), alerts, settings.webapp_url, settings.bot_name
+    )
 
     async def announce(application: RoadmapApplication) -> None:
         await announce_commands(application)

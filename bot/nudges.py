@@ -23,10 +23,7 @@ from telegram import Bot
 from telegram.error import ChatMigrated, TelegramError
 
 from bot.metrics import NUDGES, NUDGES_DUE
-from handlers.nudge_views import render_nudge
-from handlers.replies import send_unread
-from handlers.screens import Screen
-from handlers.telegram_errors import Failure, classify
+from handlers import Failure, Screen, classify, render_nudge, send_unread
 from progress import Momentum, NudgeOutcome, Progress, Reminder, ReminderStatus
 from progress.nudges import LATELY, MAX_FAILURES, RETRY_DELAY, NudgePlan, after_failure, plan_nudge
 from roadmaps import Catalog

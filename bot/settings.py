@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers import DEFAULT_BOT_NAME
 from storage import DEFAULT_DATABASE_URL
 
 TELEGRAM_API_URL = "https://api.telegram.org"
@@ -36,6 +37,8 @@ class Settings(BaseSettings):
     error_chat_id: int | None = None
     # Telegram allows about 30 messages a second; paid broadcasts raise that to 1000.
     telegram_messages_per_second: float = Field(default=MESSAGES_PER_SECOND, gt=0, le=1000)
+    # The name the bot calls itself in /help, on the progress card and in the export.
+    bot_name: str = Field(default=DEFAULT_BOT_NAME, min_length=1, max_length=64)
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

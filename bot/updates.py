@@ -16,7 +16,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot.logs import UPDATE_FIELDS
 from bot.metrics import HANDLER_SECONDS, UPDATES
-from handlers.observe import HANDLED_BY, update_kind
+from handlers import HANDLED_BY, update_kind
 
 log = logging.getLogger(__name__)
 

@@ -1,16 +1,33 @@
-"""The conversation: handlers by feature, each beside its pure views, the callback-data codec, and the wiring."""
+"""The conversation: handlers by feature, each beside its pure views, the callback-data codec, and
+the wiring. What the composition root (bot/) uses is named here; the modules stay the room's own."""
 
+from handlers.alerts import OperatorAlerts
 from handlers.context import CONTEXT_TYPES, BotContext, RoadmapApplication, Services, install
-from handlers.guide_views import COMMANDS, PAGE_MENU_TEXT
+from handlers.guide_views import COMMANDS, DEFAULT_BOT_NAME, PAGE_MENU_TEXT
+from handlers.nudge_views import render_nudge
+from handlers.observe import HANDLED_BY, update_kind
+from handlers.replies import send_unread
+from handlers.screens import Screen, SharedLinkPreview
+from handlers.telegram_errors import Failure, classify
 from handlers.wiring import register
 
 __all__ = [
     "COMMANDS",
     "CONTEXT_TYPES",
+    "DEFAULT_BOT_NAME",
+    "HANDLED_BY",
     "PAGE_MENU_TEXT",
     "BotContext",
+    "Failure",
+    "OperatorAlerts",
     "RoadmapApplication",
+    "Screen",
     "Services",
+    "SharedLinkPreview",
+    "classify",
     "install",
     "register",
+    "render_nudge",
+    "send_unread",
+    "update_kind",
 ]

@@ -1,15 +1,17 @@
-"""The progress card: a PNG of one roadmap's progress, to keep or to share (/card)."""
+"""The progress card: a PNG of one roadmap's progress, to keep or to share (/card), drawn from
+words a view chose (`CardText`)."""
 
 from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
-from handlers.screens import percent
-from progress import Progress
-from roadmaps import Roadmap
+if TYPE_CHECKING:
+    from handlers.sharing_views import CardText
+
 
 WIDTH, HEIGHT = 1200, 630  # the size link previews and social cards use
 SCALE = 2  # drawn twice as large, then scaled down, for smooth curves and text
@@ -39,10 +41,9 @@ def fit_lines(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, wid
     return [line.replace("\u00a0", " ") for line in lines]
 
 
-def render_progress_card(roadmap: Roadmap, progress: Progress, streak: int, footer: str) -> bytes:
+def render_progress_card(card: CardText) -> bytes:
     """A 1200×630 PNG: a ring with the share of steps done, the roadmap, the count, the streak, the next step."""
-    done, total = progress.done_count(roadmap), len(roadmap.steps)
-    share = done / total if total else 0.0
+    share = card.share
     image = Image.new("RGB", (WIDTH * SCALE, HEIGHT * SCALE), BACKGROUND)
     draw = ImageDraw.Draw(image)
 
@@ -56,25 +57,23 @@ def render_progress_card(roadmap: Roadmap, progress: Progress, streak: int, foot
     draw.ellipse(box, outline=TRACK, width=34 * SCALE)
     if share > 0:
         draw.arc(box, start=-90, end=-90 + 360 * share, fill=ACCENT, width=34 * SCALE)
-    draw.text(at(280, 300), f"{percent(done, total)}%", font=_font(84), fill=TEXT, anchor="mm")
-    draw.text(at(280, 372), "done", font=_font(30), fill=MUTED, anchor="mm")
+    draw.text(at(280, 300), card.percent, font=_font(84), fill=TEXT, anchor="mm")
+    draw.text(at(280, 372), card.done, font=_font(30), fill=MUTED, anchor="mm")
 
     left, y = 520, 110
-    for line in fit_lines(roadmap.title, _font(56), (WIDTH - 90 - left) * SCALE)[:2]:
+    for line in fit_lines(card.title, _font(56), (WIDTH - 90 - left) * SCALE)[:2]:
         draw.text(at(left, y), line, font=_font(56), fill=TEXT)
         y += 68
     y += 22
-    draw.text(at(left, y), f"{done} of {total} steps done", font=_font(40), fill=ACCENT)
+    draw.text(at(left, y), card.count, font=_font(40), fill=ACCENT)
     y += 64
-    if streak:
-        draw.text(at(left, y), f"{streak} week{'s' if streak != 1 else ''} in a row", font=_font(34), fill=TEXT)
+    if card.streak:
+        draw.text(at(left, y), card.streak, font=_font(34), fill=TEXT)
         y += 56
-    next_step = progress.next_step(roadmap)
-    label = f"Next: {next_step.title}" if next_step else "Finished: every step done or skipped"
-    for line in fit_lines(label, _font(30), (WIDTH - 90 - left) * SCALE)[:2]:
+    for line in fit_lines(card.next, _font(30), (WIDTH - 90 - left) * SCALE)[:2]:
         draw.text(at(left, y), line, font=_font(30), fill=MUTED)
         y += 42
-    draw.text(at(left, HEIGHT - 110), footer, font=_font(26), fill=MUTED)
+    draw.text(at(left, HEIGHT - 110), card.footer, font=_font(26), fill=MUTED)
 
     output = io.BytesIO()
     image.resize((WIDTH, HEIGHT), Image.Resampling.LANCZOS).save(output, format="PNG", optimize=True)

@@ -9,18 +9,8 @@ from html import escape
 from telegram import InlineKeyboardButton
 
 from handlers.callback_data import ShowCatalog, ShowRoadmap
-from handlers.screens import (
-    MAX_MESSAGE,
-    Screen,
-    button,
-    keyboard,
-    pace_line,
-    percent_done,
-    progress_block,
-    quoted,
-    streak_line,
-    with_note,
-)
+from handlers.line_views import pace_line, percent_done, progress_block, streak_line
+from handlers.screens import MAX_MESSAGE, Screen, button, keyboard, quoted, with_note
 from progress import Progress, countable_here, pace_of, started_roadmaps, weekly_streak
 from roadmaps import Catalog, Roadmap
 

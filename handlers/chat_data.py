@@ -50,14 +50,8 @@ from handlers.chat_data_views import (
     render_roadmap_gone,
 )
 from handlers.context import BotContext, Services, chat_id_of
-from handlers.export_format import (
-    MAX_IMPORT_BYTES,
-    ImportPlan,
-    ImportProblem,
-    export_json,
-    export_markdown,
-    read_export,
-)
+from handlers.export_format import MAX_IMPORT_BYTES, ImportPlan, ImportProblem, read_export
+from handlers.export_views import export_json, export_markdown
 from handlers.replies import answer_tap, reply, show
 from handlers.screens import Screen
 from progress import Confirmed, digest_of, kept_roadmaps, started_roadmaps
@@ -80,7 +74,7 @@ async def export(update: Update, context: BotContext) -> None:
         await reply(update, render_nothing_to_export())
         return
     now, started = services.clock(), await services.storage.progress.started_at(chat.id)
-    markdown = export_markdown(services.catalog, progresses, started, now)
+    markdown = export_markdown(services.catalog, progresses, started, now, services.bot_name)
     await chat.send_document(markdown, filename=export_file_name(now, "md"), caption=markdown_caption())
     json_file = export_json(services.catalog, progresses, started, now)
     await chat.send_document(json_file, filename=export_file_name(now, "json"), caption=json_caption())
@@ -115,7 +109,7 @@ async def receive_file(update: Update, context: BotContext) -> None:
     try:
         plan = read_export(data, services.catalog)
     except ImportProblem as problem:
-        await reply(update, render_cannot_import(str(problem)))
+        await reply(update, render_cannot_import(problem))
         return
     if not plan.roadmaps:
         await reply(update, render_no_known_roadmap())
@@ -254,7 +248,7 @@ async def import_confirmed(chat_id: int, services: Services, about: str) -> tupl
         plan = read_export(payload.encode(), services.catalog)
     except ImportProblem as problem:  # the content changed since the file was checked
         await services.storage.progress.drop_import(chat_id, digest_of(payload))
-        return render_import_now_invalid(str(problem)), NOT_IMPORTED
+        return render_import_now_invalid(problem), NOT_IMPORTED
     outcome = await services.storage.progress.replace_progress(
         chat_id, plan.roadmaps, services.clock(), confirming=about
     )

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from html import escape
 
 from handlers.callback_data import AskReset, Cancel, ConfirmImport, ForgetChat, ResetRoadmap, ShowCatalog
-from handlers.export_format import ImportPlan
+from handlers.export_format import ImportPlan, ImportProblem
 from handlers.screens import Screen, button, keyboard, quoted
 from roadmaps import Catalog, Roadmap
 
@@ -73,9 +73,37 @@ def render_download_failed(reason: str) -> str:
     return f"I could not download that file ({quoted(reason, 200)}). {NOTHING_CHANGED}"
 
 
-def render_cannot_import(reason: str, *, any_more: bool = False) -> str:
+# Why a file cannot be imported, by ImportProblem's reason; `{where}` is a place in the file, such
+# as `roadmaps[0].steps[3]`.
+IMPORT_PROBLEMS = {
+    "not_an_export": "it is not a progress export from this bot (send the .json file /export made)",
+    "version": "it has version {found}; this bot reads version {wanted}",
+    "no_roadmaps": "roadmaps: missing, or not a list",
+    "too_many_roadmaps": "it has {count:,} roadmaps; an export has at most {limit}",
+    "not_a_roadmap": "{where}: not a roadmap with an id",
+    "too_big": "the file is {size:,} bytes; an export is never over {limit:,}",
+    "not_json": "it is not JSON ({error})",
+    "too_deep": "it is nested deeper than an export ever is (at most {limit} levels)",
+    "long_number": "it has a number of {digits:,} digits; an export has none over {limit}",
+    "not_a_number": "it has {text}, which is not a number an export has",
+    "bad_steps": "{where}.steps: missing, not a list, or over {limit} steps",
+    "not_a_step": "{where}: not a step with an id",
+    "bad_state": "{where}.state: unknown state {state}",
+    "bad_note": "{where}.note: not a note of 1 to {limit:,} characters",
+    "bad_time": "{where}: not an ISO-8601 time ({value})",
+    "time_out_of_range": "{where}: {value} is not a time between {earliest} and {latest}",
+}
+
+
+def import_problem_words(problem: ImportProblem) -> str:
+    """Why a file cannot be imported, in words."""
+    return IMPORT_PROBLEMS[problem.reason].format(**problem.details)
+
+
+def render_cannot_import(problem: ImportProblem, *, any_more: bool = False) -> str:
     """A file that is not an importable export (`any_more`: it was, when it was sent)."""
-    return f"I can't import that file{' any more' if any_more else ''}: {quoted(reason, 300)}. {NOTHING_CHANGED}"
+    reason = quoted(import_problem_words(problem), 300)
+    return f"I can't import that file{' any more' if any_more else ''}: {reason}. {NOTHING_CHANGED}"
 
 
 def render_no_known_roadmap() -> str:
@@ -129,9 +157,9 @@ def render_import_gone() -> Screen:
     return Screen(text, keyboard([[button("📚 All roadmaps", ShowCatalog())]]))
 
 
-def render_import_now_invalid(reason: str) -> Screen:
+def render_import_now_invalid(problem: ImportProblem) -> Screen:
     """A held file that stopped being importable before it was confirmed (the content changed)."""
-    return Screen(render_cannot_import(reason, any_more=True))
+    return Screen(render_cannot_import(problem, any_more=True))
 
 
 def render_nothing_changed() -> Screen:

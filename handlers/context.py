@@ -5,18 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
+from handlers.alerts import OperatorAlerts
+from handlers.guide_views import DEFAULT_BOT_NAME
 from handlers.screens import Links
 from roadmaps import Catalog
 from storage import Presence, Storage
-
-if TYPE_CHECKING:
-    from handlers.errors import OperatorAlerts
 
 _SERVICES = "services"
 
@@ -32,6 +31,7 @@ class Services:
     presence: Presence
     alerts: OperatorAlerts | None = None  # error summaries for the operator's chat, if it has one
     webapp_url: str | None = None  # the roadmap page (Mini App), when WEBAPP_URL is set
+    bot_name: str = DEFAULT_BOT_NAME  # what the bot calls itself (BOT_NAME)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from handlers.errors import Failure
+from handlers.observe import FailedUpdate
 
 SORRY = "Sorry, something went wrong on my side. Please try again."
 NOT_SAVED = "Sorry, I could not save that just now, so nothing was changed. Please try again."
 
 
-def render_alert(failure: Failure, held_back: int) -> str:
+def render_alert(failure: FailedUpdate, held_back: int) -> str:
     """The operator's summary of a failure: what identifies it, nothing a person wrote."""
     more = f"\n(and {held_back} more since the last one)" if held_back else ""
     return (

@@ -13,69 +13,19 @@ names. The operator's chat (ERROR_CHAT_ID) gets the same facts, at most once a m
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from telegram import Bot, Update
+from telegram import Update
 from telegram.error import TelegramError
 
 from handlers.context import BotContext
-from handlers.error_views import NOT_SAVED, SORRY, render_alert
-from handlers.observe import HANDLED_BY, update_kind
+from handlers.error_views import NOT_SAVED, SORRY
+from handlers.observe import failure_of
 from handlers.replies import answer, reply
 from handlers.telegram_errors import is_weather
 from storage import DatabaseError
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Failure:
-    """What identifies a failed update, and nothing that a person wrote."""
-
-    update_id: int | None
-    chat_id: int | None
-    kind: str
-    handler: str
-    error: str  # the exception's type, not its message (which may carry values)
-
-
-def failure_of(update: object, error: BaseException | None) -> Failure:
-    """The facts of a failed update."""
-    handled_by = HANDLED_BY.get()
-    return Failure(
-        update_id=update.update_id if isinstance(update, Update) else None,
-        chat_id=update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None,
-        kind=update_kind(update),
-        handler=handled_by[-1] if handled_by else "none",
-        error=type(error).__name__,
-    )
-
-
-@dataclass
-class OperatorAlerts:
-    """Short error summaries for the operator's chat, at most one a `gap`; the rest are counted
-    and said with the next."""
-
-    chat_id: int
-    clock: Callable[[], dt.datetime]
-    gap: dt.timedelta = dt.timedelta(minutes=1)
-    _last: dt.datetime | None = None
-    _held_back: int = field(default=0)
-
-    async def tell(self, bot: Bot, failure: Failure) -> None:
-        """Send a summary of a failure, unless one went out less than a `gap` ago."""
-        now = self.clock()
-        if self._last is not None and now - self._last < self.gap:
-            self._held_back += 1
-            return
-        self._last, held_back, self._held_back = now, self._held_back, 0
-        try:
-            await bot.send_message(self.chat_id, render_alert(failure, held_back))
-        except TelegramError as error:
-            log.warning("could not tell the operator's chat about an error: %r", error)
 
 
 async def on_error(update: object, context: BotContext) -> None:

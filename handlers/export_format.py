@@ -1,20 +1,16 @@
-"""Export and import: a chat's progress as a Markdown checklist and as JSON, and the JSON read back.
-
-Pure functions: content and progress in, bytes out; bytes in, a plan to put back or a clear
-reason why not.
-"""
+"""The export file's format, and a file read back: bytes in, a plan to put back or the reason why
+not (an `ImportProblem`, which the chat's views put in words). Pure functions."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from handlers.note_views import MAX_NOTE
-from handlers.screens import progress_line
-from progress import Mark, Note, Progress, SavedRoadmap, StepState, kept_roadmaps, storable_text
+from progress import Mark, Note, SavedRoadmap, StepState, storable_text
 from roadmaps import Catalog, Roadmap
 
 FORMAT = "roadmap-bot/progress"
@@ -30,15 +26,18 @@ MAX_TIME_TEXT = 40
 MAX_SHOWN = 40  # characters of a value quoted back
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
-CHECKBOX = {StepState.DONE: "[x]", StepState.SKIPPED: "[-]", StepState.WORKING: "[~]", StepState.TODO: "[ ]"}
-STATE_WORDS = {StepState.DONE: "done", StepState.SKIPPED: "skipped", StepState.WORKING: "in progress since"}
 
 # When each roadmap was started and last opened, by roadmap id.
 Started = Mapping[str, tuple[dt.datetime, dt.datetime]]
 
 
 class ImportProblem(ValueError):
-    """A file that cannot be imported; the message says why, in words for the person."""
+    """A file that cannot be imported: why (`reason`, a key of the words the chat's views have for
+    it) and the values those words name (`details`)."""
+
+    def __init__(self, reason: str, **details: object) -> None:
+        super().__init__(reason, details)
+        self.reason, self.details = reason, details
 
 
 @dataclass(slots=True)
@@ -50,67 +49,23 @@ class ImportPlan:
     unknown_steps: int
 
 
-def export_json(catalog: Catalog, progresses: Sequence[Progress], started: Started, now: dt.datetime) -> bytes:
-    """Every started roadmap with every step's state, date and note, as JSON that /import reads."""
-    roadmaps = []
-    for roadmap, progress in kept_roadmaps(catalog, progresses):
-        opened, used = started.get(roadmap.id, (now, now))
-        steps = []
-        for step in roadmap.steps:
-            entry: dict[str, Any] = {"id": step.id, "title": step.title, "state": progress.state_of(step).value}
-            if (mark := progress.mark_of(step)) is not None:
-                entry["changed_at"] = mark.changed_at.isoformat()
-            if (note := progress.note_of(step)) is not None:
-                entry |= {"note": note.text, "note_changed_at": note.changed_at.isoformat()}
-            steps.append(entry)
-        roadmaps.append(
-            {
-                "id": roadmap.id,
-                "title": roadmap.title,
-                "started_at": opened.isoformat(),
-                "last_used_at": used.isoformat(),
-                "steps": steps,
-            }
-        )
-    document = {"format": FORMAT, "version": VERSION, "exported_at": now.isoformat(), "roadmaps": roadmaps}
-    return json.dumps(document, ensure_ascii=False, indent=2).encode()
-
-
-def export_markdown(catalog: Catalog, progresses: Sequence[Progress], started: Started, now: dt.datetime) -> bytes:
-    """Every started roadmap as a checklist: [x] done, [~] in progress, [-] skipped, with dates and notes."""
-    lines = ["# Roadmap progress", "", f"Exported {now:%-d %B %Y} from the roadmap bot.", ""]
-    for roadmap, progress in kept_roadmaps(catalog, progresses):
-        opened, _ = started.get(roadmap.id, (now, now))
-        lines += [f"## {roadmap.title}", "", f"{progress_line(roadmap, progress)} · started {opened:%-d %b %Y}", ""]
-        for number, step in enumerate(roadmap.steps, 1):
-            mark, note = progress.mark_of(step), progress.note_of(step)
-            line = f"- {CHECKBOX[progress.state_of(step)]} {number}. {step.title}"
-            if mark is not None:
-                line += f" ({STATE_WORDS[mark.state]} {mark.changed_at:%-d %b %Y})"
-            lines.append(line)
-            if note is not None:
-                lines += [f"  > {text}" for text in note.text.splitlines() or [""]]
-        lines.append("")
-    return "\n".join(lines).encode()
-
-
 def read_export(data: bytes, catalog: Catalog) -> ImportPlan:
     """The plan an export file makes, or ImportProblem saying what is wrong with it."""
     document = _parsed(data)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ImportProblem("it is not a progress export from this bot (send the .json file /export made)")
+        raise ImportProblem("not_an_export")
     if document.get("version") != VERSION:
-        raise ImportProblem(f"it has version {_shown(document.get('version'))}; this bot reads version {VERSION}")
+        raise ImportProblem("version", found=_shown(document.get("version")), wanted=VERSION)
     roadmaps = document.get("roadmaps")
     if not isinstance(roadmaps, list):
-        raise ImportProblem("roadmaps: missing, or not a list")
+        raise ImportProblem("no_roadmaps")
     if len(roadmaps) > MAX_IMPORT_ROADMAPS:
-        raise ImportProblem(f"it has {len(roadmaps):,} roadmaps; an export has at most {MAX_IMPORT_ROADMAPS}")
+        raise ImportProblem("too_many_roadmaps", count=len(roadmaps), limit=MAX_IMPORT_ROADMAPS)
     plan = ImportPlan([], [], 0)
     for number, entry in enumerate(roadmaps):
         where = f"roadmaps[{number}]"
         if not isinstance(entry, dict) or not _is_id(entry.get("id")):
-            raise ImportProblem(f"{where}: not a roadmap with an id")
+            raise ImportProblem("not_a_roadmap", where=where)
         roadmap = catalog.get(entry["id"])
         if roadmap is None:
             title = entry.get("title")
@@ -123,34 +78,32 @@ def read_export(data: bytes, catalog: Catalog) -> ImportPlan:
 def _parsed(data: bytes) -> Any:
     """The JSON of a file within the limits an export keeps: size, nesting, numbers."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise ImportProblem(f"the file is {len(data):,} bytes; an export is never over {MAX_IMPORT_BYTES:,}")
+        raise ImportProblem("too_big", size=len(data), limit=MAX_IMPORT_BYTES)
     try:
         document = json.loads(data.decode("utf-8"), parse_int=_small_int, parse_float=_small_float, parse_constant=_no)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ImportProblem(f"it is not JSON ({_shown(str(error))})") from error
+        raise ImportProblem("not_json", error=_shown(str(error))) from error
     except RecursionError as error:
-        raise ImportProblem(
-            f"it is nested deeper than an export ever is (at most {MAX_IMPORT_DEPTH} levels)"
-        ) from error
+        raise ImportProblem("too_deep", limit=MAX_IMPORT_DEPTH) from error
     if _depth(document) > MAX_IMPORT_DEPTH:
-        raise ImportProblem(f"it is nested deeper than an export ever is (at most {MAX_IMPORT_DEPTH} levels)")
+        raise ImportProblem("too_deep", limit=MAX_IMPORT_DEPTH)
     return document
 
 
 def _small_int(text: str) -> int:
     if len(text) > MAX_NUMBER_DIGITS:
-        raise ImportProblem(f"it has a number of {len(text):,} digits; an export has none over {MAX_NUMBER_DIGITS}")
+        raise ImportProblem("long_number", digits=len(text), limit=MAX_NUMBER_DIGITS)
     return int(text)
 
 
 def _small_float(text: str) -> float:
     if len(text) > MAX_NUMBER_DIGITS:
-        raise ImportProblem(f"it has a number of {len(text):,} digits; an export has none over {MAX_NUMBER_DIGITS}")
+        raise ImportProblem("long_number", digits=len(text), limit=MAX_NUMBER_DIGITS)
     return float(text)
 
 
 def _no(text: str) -> None:
-    raise ImportProblem(f"it has {text}, which is not a number an export has")
+    raise ImportProblem("not_a_number", text=text)
 
 
 def _depth(document: Any) -> int:
@@ -169,13 +122,13 @@ def _saved_roadmap(roadmap: Roadmap, entry: dict[str, Any], where: str, plan: Im
     """One roadmap of an export file, its steps resolved to the current ids (former ids too)."""
     steps = entry.get("steps")
     if not isinstance(steps, list) or len(steps) > MAX_IMPORT_STEPS:
-        raise ImportProblem(f"{where}.steps: missing, not a list, or over {MAX_IMPORT_STEPS} steps")
+        raise ImportProblem("bad_steps", where=where, limit=MAX_IMPORT_STEPS)
     marks: dict[str, Mark] = {}
     notes: dict[str, Note] = {}
     for number, item in enumerate(steps):
         at = f"{where}.steps[{number}]"
         if not isinstance(item, dict) or not _is_id(item.get("id")):
-            raise ImportProblem(f"{at}: not a step with an id")
+            raise ImportProblem("not_a_step", where=at)
         step = roadmap.step(item["id"])
         if step is None:
             plan.unknown_steps += 1
@@ -183,7 +136,7 @@ def _saved_roadmap(roadmap: Roadmap, entry: dict[str, Any], where: str, plan: Im
         try:
             state = StepState(item.get("state", "todo"))
         except (TypeError, ValueError) as error:
-            raise ImportProblem(f"{at}.state: unknown state {_shown(item.get('state'))}") from error
+            raise ImportProblem("bad_state", where=at, state=_shown(item.get("state"))) from error
         if state is not StepState.TODO:
             marks[step.id] = Mark(state, _moment(item.get("changed_at"), f"{at}.changed_at"))
         if "note" in item:
@@ -199,7 +152,7 @@ def _note(value: Any, at: str) -> str:
     """A note of the file, as it will be kept."""
     text = storable_text(value).strip() if isinstance(value, str) else ""
     if not text or len(text) > MAX_NOTE:
-        raise ImportProblem(f"{at}.note: not a note of 1 to {MAX_NOTE:,} characters")
+        raise ImportProblem("bad_note", where=at, limit=MAX_NOTE)
     return text
 
 
@@ -211,9 +164,11 @@ def _moment(value: Any, where: str) -> dt.datetime:
         moment = dt.datetime.fromisoformat(value)
         moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
     except (TypeError, ValueError, OverflowError) as error:
-        raise ImportProblem(f"{where}: not an ISO-8601 time ({_shown(value)})") from error
+        raise ImportProblem("bad_time", where=where, value=_shown(value)) from error
     if not EARLIEST <= moment <= LATEST:
-        raise ImportProblem(f"{where}: {_shown(value)} is not a time between {EARLIEST.year} and {LATEST.year}")
+        raise ImportProblem(
+            "time_out_of_range", where=where, value=_shown(value), earliest=EARLIEST.year, latest=LATEST.year
+        )
     return moment
 
 

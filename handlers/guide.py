@@ -12,7 +12,7 @@ from handlers.replies import answer, reply, show
 
 async def show_help(update: Update, context: BotContext) -> None:
     """/help: what the bot does and its commands."""
-    await show(update, render_help())
+    await show(update, render_help(context.services.bot_name))
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:

@@ -22,17 +22,19 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("forget", "Delete everything about this chat"),
     ("help", "How this bot works"),
 )
+# What the bot calls itself unless BOT_NAME says otherwise.
+DEFAULT_BOT_NAME = "Roadmap bot"
 # The menu button's label when it opens the roadmap page (WEBAPP_URL set).
 PAGE_MENU_TEXT = "Roadmaps"
 OUT_OF_DATE = "This button is out of date. Send /roadmaps to start again."
 ONLY_IN_ITS_CHAT = "This button only works in the chat it was sent to."
 
 
-def render_help() -> Screen:
+def render_help(bot_name: str) -> Screen:
     """/help: what the bot does and every command it answers."""
     commands = "\n".join(f"/{name} · {escape(description)}" for name, description in COMMANDS)
     text = (
-        "🗺 <b>Roadmap bot</b> walks you through career roadmaps step by step and keeps your "
+        f"🗺 <b>{escape(bot_name)}</b> walks you through career roadmaps step by step and keeps your "
         "progress in this chat (a group shares one).\n\n"
         f"{commands}\n\n"
         "Tap a step to read it, then ✅ Done · next ▶ (or Mark done, Working on it, Skip); "

@@ -9,17 +9,9 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.actions import PauseReminders, SetStepState, ShowSnoozeChoices, ShowStep
+from handlers.line_views import pace_line, progress_block, progress_line, streak_line
 from handlers.reminder_views import snooze_buttons
-from handlers.screens import (
-    Screen,
-    button,
-    keyboard,
-    pace_line,
-    progress_block,
-    progress_line,
-    shared_keyboard,
-    streak_line,
-)
+from handlers.screens import Screen, button, keyboard, shared_keyboard
 from progress import Momentum, StepState
 from progress.nudges import NudgePlan
 
@@ -36,10 +28,11 @@ def render_nudge(plan: NudgePlan, momentum: Momentum, now: dt.datetime) -> Scree
         "",
         progress_block(roadmap, progress),
     ]
+    since = "since my last reminder" if plan.after_a_nudge else "in the last seven days"
     if done := momentum.done_lately:
-        lines.append(f"✅ {done} step{'s' if done != 1 else ''} done this week. Keep it going!")
+        lines.append(f"✅ {done} step{'s' if done != 1 else ''} done {since}. Keep it going!")
     else:
-        lines.append("No steps done this week; twenty minutes on this one is a fine start.")
+        lines.append(f"No steps done {since}; twenty minutes on this one is a fine start.")
     if streak := streak_line(momentum.streak):
         lines.append(streak)
     if pace := momentum.paces.get(roadmap.id):

@@ -1,10 +1,12 @@
-"""Which handler answered an update, for the logs and metrics the composition root keeps."""
+"""Which handler answered an update, and what identifies a failed one, for the logs, the metrics
+and the operator's alerts."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from telegram import Update
@@ -33,3 +35,26 @@ def update_kind(update: object) -> str:
     if not isinstance(update, Update):
         return "other"
     return next((kind for kind in Update.ALL_TYPES if getattr(update, kind, None) is not None), "other")
+
+
+@dataclass(frozen=True, slots=True)
+class FailedUpdate:
+    """What identifies a failed update, and nothing that a person wrote."""
+
+    update_id: int | None
+    chat_id: int | None
+    kind: str
+    handler: str
+    error: str  # the exception's type, not its message (which may carry values)
+
+
+def failure_of(update: object, error: BaseException | None) -> FailedUpdate:
+    """The facts of a failed update."""
+    handled_by = HANDLED_BY.get()
+    return FailedUpdate(
+        update_id=update.update_id if isinstance(update, Update) else None,
+        chat_id=update.effective_chat.id if isinstance(update, Update) and update.effective_chat else None,
+        kind=update_kind(update),
+        handler=handled_by[-1] if handled_by else "none",
+        error=type(error).__name__,
+    )

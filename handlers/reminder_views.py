@@ -24,6 +24,7 @@ from handlers.actions import (
 )
 from handlers.callback_data import NAMED_ZONES, UTC_OFFSETS
 from handlers.screens import Screen, button, keyboard, quoted
+from i18n.formats import weekday_and_time
 from progress import Reminder, ReminderStatus
 from progress.schedule import zone, zone_label
 
@@ -61,7 +62,7 @@ def describe_schedule(reminder: Reminder) -> str:
 
 def local_time(moment: dt.datetime, timezone: str) -> str:
     """`Fri 4 Dec, 09:00` in the chat's own time zone."""
-    return f"{moment.astimezone(zone(timezone)):%a %-d %b, %H:%M}"
+    return weekday_and_time(moment.astimezone(zone(timezone)))
 
 
 def render_reminder_started(reminder: Reminder) -> str:

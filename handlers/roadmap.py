@@ -27,10 +27,11 @@ from handlers.catalog_views import (
     render_welcome,
 )
 from handlers.context import BotContext, InChat, chat_id_of, in_chat
+from handlers.line_views import SIGNALS_POP_UP
 from handlers.reminder_views import with_new_reminder
 from handlers.replies import answer, answer_tap, show
 from handlers.roadmap_views import ROADMAP_GONE, render_roadmap
-from handlers.screens import SIGNALS_POP_UP, Screen
+from handlers.screens import Screen
 from handlers.step_cards import step_card
 from handlers.step_views import (
     COMPLETED,

@@ -8,19 +8,8 @@ from html import escape
 from telegram import InlineKeyboardButton
 
 from handlers.actions import Noop, SendCard, ShowCatalog, ShowLegend, ShowRoadmap, ShowStep
-from handlers.screens import (
-    NO_LINKS,
-    STATE_ICON,
-    Links,
-    Screen,
-    button,
-    effort_words,
-    keyboard,
-    page_button,
-    progress_bar,
-    progress_line,
-    signals_line,
-)
+from handlers.line_views import STATE_ICON, effort_words, page_button, progress_bar, progress_line, signals_line
+from handlers.screens import NO_LINKS, Links, Screen, button, keyboard
 from handlers.sharing_views import share_link
 from i18n.shared_views import SIGNALS_LEGEND
 from progress import Progress

@@ -1,9 +1,8 @@
-"""What views are made of: a Screen (HTML text and buttons), buttons, and the lines several
-views share (signals, the progress bar and line). Pure functions."""
+"""What views are made of: a Screen (HTML text and buttons), buttons and keyboards (those many
+messages carry made into JSON once), and quoting what a person typed. No words of its own."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,27 +16,15 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     TelegramObject,
-    WebAppInfo,
 )
 
 from handlers.callback_data import Action, encode
-from i18n.shared_views import SIGNALS_LEGEND, labelled_signals, tally_line
-from i18n.shared_views import progress_line as progress_line  # the views import it from here
-from progress import Pace, Progress, StepState, percent
-from roadmaps import Effort, Roadmap, Signals
 
-BAR_CELLS = 10
 # Telegram's cap on a message's text; HTML is never shorter than the text it shows,
 # so an HTML string within the cap is a message within the cap.
 MAX_MESSAGE = 4096
 # Longest stretch of something a person typed that is quoted back in a one-line answer.
 MAX_QUOTED = 64
-
-STATE_ICON = {StepState.DONE: "✅", StepState.SKIPPED: "⏭", StepState.WORKING: "🟡", StepState.TODO: "⬜"}
-
-
-# What the signals mean, as the ℹ️ button's pop-up says it (plain text, at most 200 characters).
-SIGNALS_POP_UP = SIGNALS_LEGEND
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +52,6 @@ class Links:
 
 
 NO_LINKS = Links()
-
-
-def page_button(links: Links, roadmap: Roadmap) -> list[InlineKeyboardButton]:
-    """🗺 Open as page: the roadmap on the Mini App, inside Telegram; nothing without a page."""
-    if links.page_url is None:
-        return []
-    return [InlineKeyboardButton("🗺 Open as page", web_app=WebAppInfo(f"{links.page_url}?roadmap={roadmap.id}"))]
 
 
 def keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
@@ -142,47 +122,3 @@ def quoted(text: str, limit: int = MAX_QUOTED) -> str:
 def with_note(note: str | None, text: str) -> str:
     """Put a one-line note (already HTML) above a message."""
     return f"{note}\n\n{text}" if note else text
-
-
-def signals_line(signals: Signals) -> str:
-    """`Importance High · Market demand Medium · Automation risk Low`, as the seed page says it."""
-    return " · ".join(f"{name} <b>{level}</b>" for name, level in labelled_signals(signals))
-
-
-def effort_words(effort: Effort, *, left: bool = False) -> str:
-    """An effort range as people say it: "About 10–20 hours", "About 40–80 hours left"."""
-    hours = f"{effort.low}" if effort.low == effort.high else f"{effort.low}–{effort.high}"
-    unit = "hour" if effort.high == 1 else "hours"
-    return f"About {hours} {unit}{' left' if left else ''}"
-
-
-def progress_bar(done: int, total: int) -> str:
-    """Ten cells, filled in proportion to the steps done."""
-    filled = done * BAR_CELLS // total if total else 0
-    return "▰" * filled + "▱" * (BAR_CELLS - filled)
-
-
-def percent_done(roadmap: Roadmap, progress: Progress) -> int:
-    """Whole percent of a roadmap's steps done."""
-    return percent(progress.done_count(roadmap), len(roadmap.steps))
-
-
-def progress_block(roadmap: Roadmap, progress: Progress) -> str:
-    """The bar, then the line: `▰▰▰▱▱▱▱▱▱▱ 30% · 3 of 10 steps done`."""
-    tally, total = progress.tally(roadmap), len(roadmap.steps)
-    return f"{progress_bar(tally[StepState.DONE], total)} {tally_line(tally, total)}"
-
-
-def streak_line(streak: int) -> str | None:
-    """`🔥 3 weeks in a row`, or nothing without a streak."""
-    if not streak:
-        return None
-    return f"🔥 {streak} week{'s' if streak != 1 else ''} in a row"
-
-
-def pace_line(pace: Pace, today: dt.date) -> str:
-    """`⏱ At 1.5 steps a week you finish around 12 March` (the year too, when it is not this one)."""
-    rate = f"{pace.steps_per_week:.1f}".removesuffix(".0")
-    unit = "step" if rate == "1" else "steps"
-    day = f"{pace.finish_on:%-d %B}" + (f" {pace.finish_on.year}" if pace.finish_on.year != today.year else "")
-    return f"⏱ At {rate} {unit} a week you finish around {day}"

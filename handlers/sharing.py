@@ -9,7 +9,14 @@ from handlers.actions import SendCard
 from handlers.callback_data import decode
 from handlers.context import BotContext, Services, chat_id_of
 from handlers.replies import answer, show
-from handlers.sharing_views import CARD_SENT, card_caption, card_footer, render_card_choices, render_no_card
+from handlers.sharing_views import (
+    CARD_SENT,
+    card_caption,
+    card_footer,
+    card_text,
+    render_card_choices,
+    render_no_card,
+)
 from progress import Progress, started_roadmaps, weekly_streak
 from roadmaps import Roadmap
 
@@ -62,6 +69,7 @@ async def send_card(
     from handlers.card_picture import render_progress_card  # Pillow loads on the first card, not at start
 
     streak = weekly_streak(all_of, services.clock())
-    png = render_progress_card(roadmap, progress, streak, card_footer(context.bot.username))
+    footer = card_footer(services.bot_name, context.bot.username)
+    png = render_progress_card(card_text(roadmap, progress, streak, footer))
     assert update.effective_chat is not None
     await update.effective_chat.send_photo(png, caption=card_caption(roadmap, progress), filename="progress.png")

@@ -4,16 +4,32 @@ card. Pure functions."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlencode
 
 from handlers.actions import SendCard, ShowCatalog
 from handlers.catalog_views import catalog_buttons
-from handlers.screens import Screen, button, keyboard, progress_line, quoted
+from handlers.line_views import percent, progress_line
+from handlers.screens import Screen, button, keyboard, quoted
 from progress import Progress
 from roadmaps import Catalog, Roadmap
 
 CARD_SENT = "📊 Here is your card"
+
+
+@dataclass(frozen=True, slots=True)
+class CardText:
+    """What a progress card says, line by line, and the share of its ring filled."""
+
+    share: float  # 0 to 1
+    percent: str  # `30%`, in the ring
+    done: str  # under it
+    title: str
+    count: str  # `3 of 10 steps done`
+    streak: str | None
+    next: str
+    footer: str
 
 
 def share_link(bot_username: str, roadmap: Roadmap) -> str:
@@ -27,9 +43,25 @@ def card_caption(roadmap: Roadmap, progress: Progress) -> str:
     return f"📊 <b>{escape(roadmap.title)}</b> · {progress_line(roadmap, progress)}"
 
 
-def card_footer(bot_username: str | None) -> str:
+def card_text(roadmap: Roadmap, progress: Progress, streak: int, footer: str) -> CardText:
+    """What the progress card of a roadmap says: the share done, the count, the streak, the next step."""
+    done, total = progress.done_count(roadmap), len(roadmap.steps)
+    next_step = progress.next_step(roadmap)
+    return CardText(
+        share=done / total if total else 0.0,
+        percent=f"{percent(done, total)}%",
+        done="done",
+        title=roadmap.title,
+        count=f"{done} of {total} steps done",
+        streak=f"{streak} week{'s' if streak != 1 else ''} in a row" if streak else None,
+        next=f"Next: {next_step.title}" if next_step else "Finished: every step done or skipped",
+        footer=footer,
+    )
+
+
+def card_footer(bot_name: str, bot_username: str | None) -> str:
     """The line at the bottom of a progress card."""
-    return f"Roadmap bot · @{bot_username}"
+    return f"{bot_name} · @{bot_username}" if bot_username else bot_name
 
 
 def render_no_card(catalog: Catalog) -> Screen:

@@ -21,19 +21,10 @@ from handlers.actions import (
     ShowStep,
     ShowStepMore,
 )
+from handlers.line_views import effort_words, page_button, progress_line, signals_line
 from handlers.roadmap_views import page_of
-from handlers.screens import (
-    MAX_MESSAGE,
-    NO_LINKS,
-    Links,
-    Screen,
-    button,
-    effort_words,
-    keyboard,
-    page_button,
-    progress_line,
-    signals_line,
-)
+from handlers.screens import MAX_MESSAGE, NO_LINKS, Links, Screen, button, keyboard
+from i18n.formats import day
 from progress import DoneElsewhere, Progress, StepState
 from roadmaps import Roadmap, Step
 
@@ -147,7 +138,7 @@ def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOpt
 def done_elsewhere_line(elsewhere: DoneElsewhere) -> str:
     """Where the step's topic was done, and when; the card's button counts it here."""
     return (
-        f"✅ Done in {escape(elsewhere.roadmap.title)} on {elsewhere.mark.changed_at:%-d %b %Y}"
+        f"✅ Done in {escape(elsewhere.roadmap.title)} on {day(elsewhere.mark.changed_at)}"
         " (“Count it here” marks it done here too)"
     )
 
@@ -209,7 +200,7 @@ def note_block(note: str, room: int) -> str:
 
 def state_line(state: StepState, changed_at: dt.datetime | None) -> str:
     """The card's state line, with the date of the change."""
-    when = f" on {changed_at:%-d %b %Y}" if changed_at else ""
+    when = f" on {day(changed_at)}" if changed_at else ""
     if state is StepState.DONE:
         return f"State: ✅ Done{when}"
     if state is StepState.SKIPPED:
@@ -226,4 +217,4 @@ def render_done_toast(roadmap: Roadmap, step: Step) -> str:
 
 def render_counted_toast(elsewhere: DoneElsewhere) -> str:
     """The toast of ✅ Count it here: where it was done, and that it counts here now."""
-    return f"✅ Counted here: done in {elsewhere.roadmap.title} on {elsewhere.mark.changed_at:%-d %b %Y}"
+    return f"✅ Counted here: done in {elsewhere.roadmap.title} on {day(elsewhere.mark.changed_at)}"

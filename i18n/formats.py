@@ -19,9 +19,13 @@ def locale_of(name: str) -> Locale:
     return Locale.parse(name)
 
 
-@functools.lru_cache(maxsize=4096)  # a card shows the same few days tap after tap
 def day(moment: dt.date, locale: str = SOURCE_LOCALE) -> str:
-    """A day with its year: `3 Nov 2026`."""
+    """A day with its year: `3 Nov 2026` (a moment's day in UTC)."""
+    return _day(moment.astimezone(dt.UTC).date() if isinstance(moment, dt.datetime) else moment, locale)
+
+
+@functools.lru_cache(maxsize=4096)  # a card shows the same few days tap after tap
+def _day(moment: dt.date, locale: str) -> str:
     return format_date(moment, "d MMM y", locale=locale_of(locale))
 
 

@@ -147,7 +147,7 @@ class Confirmed(enum.Enum):
 
     DONE = "done"
     NOTHING = "nothing"  # there was nothing to do (already reset, no file waiting)
-    OUT_OF_DATE = "out of date"  # what it was asked about changed since: nothing was done
+    OUT_OF_DATE = "out_of_date"  # what it was asked about changed since: nothing was done
 
 
 def fingerprint(progresses: Iterable[Progress], *extra: str) -> str:

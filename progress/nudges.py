@@ -21,13 +21,15 @@ LATELY = dt.timedelta(days=7)  # before a chat's first nudge, steps done this lo
 @dataclass(frozen=True, slots=True)
 class NudgePlan:
     """What one chat is nudged toward now: the lead roadmap's next step, the other unfinished
-    started roadmaps, and whether this nudge is the one after which reminders pause."""
+    started roadmaps, whether this nudge is the one after which reminders pause, and whether the
+    chat had one before (steps done lately count from it; before the first, over LATELY)."""
 
     roadmap: Roadmap
     progress: Progress
     step: Step
     others: Sequence[tuple[Roadmap, Progress]]
     pausing: bool
+    after_a_nudge: bool
 
 
 def plan_nudge(catalog: Catalog, reminder: Reminder, progresses: Sequence[Progress]) -> NudgePlan | None:
@@ -41,7 +43,8 @@ def plan_nudge(catalog: Catalog, reminder: Reminder, progresses: Sequence[Progre
         return None
     roadmap, progress, step = next_up
     others = [(r, p) for r, p in place.started if r.id != roadmap.id and not p.is_covered(r)]
-    return NudgePlan(roadmap, progress, step, others, pausing=reminder.unanswered + 1 >= BACK_OFF_AFTER)
+    pausing = reminder.unanswered + 1 >= BACK_OFF_AFTER
+    return NudgePlan(roadmap, progress, step, others, pausing, after_a_nudge=reminder.last_sent_at is not None)
 
 
 def after_failure(reminder: Reminder, chat_id: int, now: dt.datetime, claimed_due_at: dt.datetime) -> NudgeOutcome:

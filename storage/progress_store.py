@@ -34,7 +34,7 @@ from storage.tap_batches import (
     OpenStep,
     ReadChat,
     ReadProgress,
-    SetStepState,
+    SetStateCall,
     TapAnswer,
     TapCall,
     serve_chat_reads,
@@ -81,7 +81,7 @@ class ProgressStore:
         becomes the chat's current one and the roadmap the latest changed (started, if it was not).
         A step already in that state is left as it is, with the day it got there. `marked_at`: the
         day the mark carries when it is not now (a topic done in another roadmap, counted here)."""
-        changed = await self._taps(SetStepState(chat_id, roadmap_id, step, state, now, marked_at or now))
+        changed = await self._taps(SetStateCall(chat_id, roadmap_id, step, state, now, marked_at or now))
         assert isinstance(changed, Changed)
         return changed
 

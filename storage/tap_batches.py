@@ -44,7 +44,7 @@ class OpenStep:
 
 
 @dataclass(frozen=True, slots=True)
-class SetStepState:
+class SetStateCall:
     """A step's state is set under its current id, its marks under former ids dropped; `marked_at`
     is the day the mark carries."""
 
@@ -64,7 +64,7 @@ class ReadChat:
     with_notes: bool = False
 
 
-TapCall = ReadProgress | OpenStep | SetStepState
+TapCall = ReadProgress | OpenStep | SetStateCall
 TapAnswer = Progress | Changed
 
 
@@ -115,7 +115,7 @@ def _play(call: TapCall, progresses: dict[Pair, Progress], net: _NetChange, inde
     before = progresses[pair]
     if isinstance(call, ReadProgress):
         return before
-    if isinstance(call, SetStepState) and before.state_of(call.step) is call.state:
+    if isinstance(call, SetStateCall) and before.state_of(call.step) is call.state:
         return Changed(before, before)
     created = net.cards.get(call.chat_id, (None, None, call.now))[2]
     net.cards[call.chat_id] = (call.roadmap_id, call.step.id, created)

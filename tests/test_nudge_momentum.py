@@ -1,4 +1,4 @@
-"""What a nudge says beyond the step (steps done this week, the streak, the pace), read for a whole
+"""What a nudge says beyond the step (steps done since the last nudge, the streak, the pace), read for a whole
 batch of chats at once: the same figures as each chat's own, and statements that do not grow with
 the number of chats."""
 
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import event, insert, select, update
 
 from bot.application import RoadmapBot
-from handlers.screens import pace_line, streak_line
+from handlers.line_views import pace_line, streak_line
 from progress import Momentum, StepState, done_since, pace_of, place_from, started_roadmaps, weekly_streak
 from progress.nudges import LATELY
 from roadmaps import Catalog
@@ -107,6 +107,8 @@ async def test_each_nudge_of_a_pass_says_what_its_chat_did_lately(
     await learners(storage, catalog, chat_ids, STARTED, seed=4)
     now = DUE + dt.timedelta(minutes=5)
     expected = {chat_id: await own_momentum(storage, catalog, chat_id, now) for chat_id in chat_ids}
+    nudged_before = {chat_id: (await reminder_of(storage, chat_id)).last_sent_at is not None for chat_id in chat_ids}
+    assert 0 < sum(nudged_before.values()) < len(chat_ids), "both kinds of chat are in the pass"
     assert await pass_at(app, now) == "30 sent"
     for chat_id in chat_ids:
         [text] = nudges_to(api, chat_id)
@@ -114,10 +116,11 @@ async def test_each_nudge_of_a_pass_says_what_its_chat_did_lately(
         place = place_from(catalog, await storage.progress.progress_of_chat(chat_id), None)
         assert place.next is not None
         lead = place.next[0]
-        done = momentum.done_lately
-        assert (
-            f"✅ {done} step{'s' if done != 1 else ''} done this week" if done else "No steps done this week"
-        ) in text
+        done, since = (
+            momentum.done_lately,
+            "since my last reminder" if nudged_before[chat_id] else "in the last seven days",
+        )
+        assert (f"✅ {done} step{'s' if done != 1 else ''} done {since}" if done else f"No steps done {since}") in text
         streak = streak_line(momentum.streak)
         assert (streak in text) if streak else ("🔥" not in text), f"chat {chat_id}"
         pace = momentum.paces.get(lead.id)
@@ -137,7 +140,9 @@ async def test_a_nudge_says_the_steps_done_the_streak_and_the_pace(
     assert await pass_at(app, now) == "1 sent"
     [text] = nudges_to(api, 7)
     assert f"<b>{escape(seed.steps[5].title)}</b>" in text
-    assert "No steps done this week" in text, "the last step was done eight days before the nudge, less 25 minutes"
+    assert "No steps done in the last seven days" in text, (
+        "the last step was done eight days before the nudge, less 25 minutes"
+    )
     # Weeks of 23 Nov (3 days before), 16 Nov and 9 Nov (two steps): this week has none yet.
     assert "🔥 3 weeks in a row" in text
     # Four steps in the 23 days since the first: 1.2 a week; five steps left: about four weeks.

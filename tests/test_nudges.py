@@ -100,7 +100,7 @@ async def test_a_week_on_one_nudge_names_the_next_step_and_its_button_marks_it_d
     assert (json.loads(preview) if isinstance(preview, str) else preview) == {"is_disabled": True}
     assert "Status codes, idempotency, pagination, versioning." in nudge
     assert "10% · 1 of 10 steps done" in nudge
-    assert "No steps done this week" in nudge
+    assert "No steps done in the last seven days" in nudge, "the first nudge looks back a week"
     assert chat.last.button_texts == ["✅ Mark done", "📖 Open", "⏰ Later…", "🔕 Stop reminders"]
 
     calls = await chat.tap("✅ Mark done")
@@ -132,7 +132,7 @@ async def test_the_nudge_counts_steps_done_since_the_last_one_and_lists_other_ro
     await pass_at(app, FIRST_DUE + dt.timedelta(days=7))
     nudge = nudges_to(api, chat.chat_id)[-1]
     assert "in Frontend Engineer" in nudge, "the roadmap used last leads"
-    assert "✅ 2 steps done this week" in nudge
+    assert "✅ 2 steps done since my last reminder" in nudge
     assert "🔥 2 weeks in a row" in nudge  # the week of 23 Nov and the week of 30 Nov
     assert "⏱ At 2 steps a week you finish around" in nudge
     assert f"Also in progress:\n• {SEED} · 10% · 1 of 10 steps done" in nudge

@@ -33,13 +33,25 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from i18n.shared_views import NOTHING_TO_COUNT
 from progress import Changed, Counted, Progress, StepState, countable_here
 from roadmaps import Catalog, Roadmap, Step
 from storage import DatabaseError
+from webapp.api_views import (
+    DATABASE_DOWN,
+    NO_SUCH_ROADMAP,
+    NO_SUCH_STEP,
+    NOT_JSON,
+    NOT_JSON_TYPE,
+    NOTHING_TO_COUNT,
+    no_state_words,
+    too_big_words,
+    unknown_state_words,
+)
 from webapp.init_data import InitDataError, WebAppUser, verify_init_data
 from webapp.metrics import AUTH_FAILURES, REQUESTS
 from webapp.payloads import Json, catalog_payload, roadmap_payload
+from webapp.security import CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY
+from webapp.security import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -47,29 +59,6 @@ PATH = "/app"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY = 1024  # bytes; a mark is `{"state": "working"}`
 AUTH_SCHEME = "tma"
-
-# The one script origin besides our own: Telegram's telegram-web-app.js, as Telegram documents it.
-TELEGRAM_SCRIPT_ORIGIN = "https://telegram.org"
-# Telegram's web clients show a Mini App in an iframe; the phone and desktop apps use a web view.
-TELEGRAM_WEB_CLIENTS = ("https://web.telegram.org", "https://webk.telegram.org", "https://webz.telegram.org")
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'none'",
-        f"script-src 'self' {TELEGRAM_SCRIPT_ORIGIN}",
-        "style-src 'self'",
-        "img-src 'self'",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'none'",
-        f"frame-ancestors {' '.join(TELEGRAM_WEB_CLIENTS)}",
-    ]
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
-}
 
 Clock = Callable[[], dt.datetime]
 
@@ -212,7 +201,7 @@ class PageApi:
         """The roadmap the path names; 404 when the catalog has none by that id."""
         found = self.catalog.get(request.path_params["roadmap_id"])
         if found is None:
-            raise ApiError(404, "there is no such roadmap")
+            raise ApiError(404, NO_SUCH_ROADMAP)
         return found
 
     @staticmethod
@@ -220,38 +209,38 @@ class PageApi:
         """The step of the roadmap the path names; 404 when it has none by that id."""
         step = roadmap.step(request.path_params["step_id"])
         if step is None:
-            raise ApiError(404, "this roadmap has no such step")
+            raise ApiError(404, NO_SUCH_STEP)
         return step
 
 
 async def state_in(request: Request) -> StepState:
     """The state a mark asks for: a JSON object `{"state": "done" | "working" | "skipped" | "todo"}`."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        raise ApiError(415, "send the mark as application/json")
+        raise ApiError(415, NOT_JSON_TYPE)
     body = await body_of(request)
     try:
         data: Any = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
-        raise ApiError(400, "the body is not valid JSON") from error
+        raise ApiError(400, NOT_JSON) from error
     choices = ", ".join(state.value for state in StepState)
     if not isinstance(data, dict) or not isinstance(data.get("state"), str):
-        raise ApiError(422, f'send {{"state": …}} with one of: {choices}')
+        raise ApiError(422, no_state_words(choices))
     try:
         return StepState(data["state"])
     except ValueError as error:
-        raise ApiError(422, f"state must be one of: {choices}") from error
+        raise ApiError(422, unknown_state_words(choices)) from error
 
 
 async def body_of(request: Request) -> bytes:
     """The request body, refused with 413 past MAX_BODY bytes (without reading further)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
-        raise ApiError(413, f"a mark is at most {MAX_BODY} bytes")
+        raise ApiError(413, too_big_words(MAX_BODY))
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY:
-            raise ApiError(413, f"a mark is at most {MAX_BODY} bytes")
+            raise ApiError(413, too_big_words(MAX_BODY))
     return body
 
 
@@ -265,7 +254,7 @@ async def api_error(request: Request, error: Exception) -> Response:
 async def database_error(request: Request, error: Exception) -> Response:
     """The database did not answer: 503, so the page can say to try again."""
     log.warning("mini app: database error: %s", error)
-    return JSONResponse({"error": "the database is not answering; try again in a moment"}, status_code=503)
+    return JSONResponse({"error": DATABASE_DOWN}, status_code=503)
 
 
 async def json_http_error(request: Request, error: Exception) -> Response:

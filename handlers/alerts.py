@@ -1,0 +1,41 @@
+"""The operator's error alerts: a short summary of each failed update for ERROR_CHAT_ID, at most
+one a minute, with what identifies it and nothing a person wrote."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from handlers.error_views import render_alert
+from handlers.observe import FailedUpdate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OperatorAlerts:
+    """Short error summaries for the operator's chat, at most one a `gap`; the rest are counted
+    and said with the next."""
+
+    chat_id: int
+    clock: Callable[[], dt.datetime]
+    gap: dt.timedelta = dt.timedelta(minutes=1)
+    _last: dt.datetime | None = None
+    _held_back: int = field(default=0)
+
+    async def tell(self, bot: Bot, failure: FailedUpdate) -> None:
+        """Send a summary of a failure, unless one went out less than a `gap` ago."""
+        now = self.clock()
+        if self._last is not None and now - self._last < self.gap:
+            self._held_back += 1
+            return
+        self._last, held_back, self._held_back = now, self._held_back, 0
+        try:
+            await bot.send_message(self.chat_id, render_alert(failure, held_back))
+        except TelegramError as error:
+            log.warning("could not tell the operator's chat about an error: %r", error)
