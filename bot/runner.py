@@ -77,7 +77,9 @@ def web_server(bot: RoadmapBot, settings: Settings) -> uvicorn.Server:
     page = None
     if settings.webapp_url:
         assert settings.token is not None
-        page = mount_webapp(services.catalog, services.storage.progress, settings.token, services.clock)
+        page = mount_webapp(
+            services.catalog, services.storage.progress, settings.token, services.clock, services.presence.note
+        )
     web = build_web_app(
         bot.application,
         services.storage,

@@ -73,7 +73,7 @@ async def export(update: Update, context: BotContext) -> None:
     if not kept_roadmaps(services.catalog, progresses):
         await reply(update, render_nothing_to_export())
         return
-    now, started = services.clock(), await services.storage.progress.started_at(chat.id)
+    now, started = services.clock(), await services.storage.chat_data.started_at(chat.id)
     markdown = export_markdown(services.catalog, progresses, started, now, services.bot_name)
     await chat.send_document(markdown, filename=export_file_name(now, "md"), caption=markdown_caption())
     json_file = export_json(services.catalog, progresses, started, now)
@@ -107,7 +107,7 @@ async def receive_file(update: Update, context: BotContext) -> None:
         await reply(update, render_download_failed(str(error)))
         return
     try:
-        plan = read_export(data, services.catalog)
+        plan = read_export(data, services.catalog, services.clock())
     except ImportProblem as problem:
         await reply(update, render_cannot_import(problem))
         return
@@ -138,19 +138,19 @@ async def ask_before_importing(
 ) -> None:
     """Hold the file and ask; a question is shown for every held file, or nothing stays held."""
     chat_id, now = chat_id_of(update), services.clock()
-    await services.storage.progress.hold_import(chat_id, payload, now)
+    await services.storage.chat_data.hold_import(chat_id, payload, now)
     try:
-        about = await services.storage.progress.question_about_import(chat_id, [r.roadmap_id for r in plan.roadmaps])
+        about = await services.storage.chat_data.question_about_import(chat_id, [r.roadmap_id for r in plan.roadmaps])
         question = render_import_question(plan, services.catalog, replaced, asked_at(now), about, digest_of(payload))
         await show(update, question)
     except BaseException:
-        await services.storage.progress.drop_import(chat_id, digest_of(payload))
+        await services.storage.chat_data.drop_import(chat_id, digest_of(payload))
         raise
 
 
 async def apply_import(chat_id: int, services: Services, plan: ImportPlan) -> Screen:
     """Put the plan's roadmaps back (no question was needed); the screen says what came in."""
-    await services.storage.progress.replace_progress(chat_id, plan.roadmaps, services.clock())
+    await services.storage.chat_data.replace_progress(chat_id, plan.roadmaps, services.clock())
     return render_imported(plan, services.catalog)
 
 
@@ -171,7 +171,7 @@ async def forget(update: Update, context: BotContext) -> None:
     if not await may_change_shared_progress(update, context):
         return
     services = context.services
-    about = await services.storage.progress.question_about_chat(chat_id_of(update))
+    about = await services.storage.chat_data.question_about_chat(chat_id_of(update))
     await show(update, render_ask_forget(asked_at(services.clock()), about))
 
 
@@ -195,7 +195,7 @@ async def on_chat_data_button(update: Update, context: BotContext) -> None:
             screen, note = await import_confirmed(chat_id, services, about)
         case Cancel(file):
             if file is not None:
-                await services.storage.progress.drop_import(chat_id, file)
+                await services.storage.chat_data.drop_import(chat_id, file)
             screen, note = render_nothing_changed(), CANCELLED
         case _:
             raise AssertionError(f"not a chat data button: {action!r}")
@@ -218,13 +218,13 @@ async def ask_reset(chat_id: int, services: Services, roadmap_id: str) -> Screen
     roadmap = services.catalog.get(roadmap_id)
     if roadmap is None:
         return render_roadmap_gone()
-    about = await services.storage.progress.question_about_roadmap(chat_id, roadmap_id)
+    about = await services.storage.chat_data.question_about_roadmap(chat_id, roadmap_id)
     return render_ask_reset(roadmap, asked_at(services.clock()), about)
 
 
 async def reset_confirmed(chat_id: int, services: Services, roadmap_id: str, about: str) -> tuple[Screen, str]:
     """Yes, reset it: only if the roadmap is still as the question saw it."""
-    outcome = await services.storage.progress.reset_roadmap(chat_id, roadmap_id, about)
+    outcome = await services.storage.chat_data.reset_roadmap(chat_id, roadmap_id, about)
     if outcome is Confirmed.OUT_OF_DATE:
         return render_question_out_of_date(), QUESTION_OUT_OF_DATE
     done = outcome is Confirmed.DONE
@@ -233,7 +233,7 @@ async def reset_confirmed(chat_id: int, services: Services, roadmap_id: str, abo
 
 async def forget_confirmed(chat_id: int, services: Services, about: str) -> tuple[Screen, str]:
     """Yes, forget it all: only if the chat's data is still as the question saw it."""
-    if await services.storage.progress.forget_chat(chat_id, about) is Confirmed.OUT_OF_DATE:
+    if await services.storage.chat_data.forget_chat(chat_id, about) is Confirmed.OUT_OF_DATE:
         return render_question_out_of_date(), QUESTION_OUT_OF_DATE
     services.presence.forget(chat_id)
     return render_forgotten(), FORGOTTEN
@@ -241,15 +241,15 @@ async def forget_confirmed(chat_id: int, services: Services, about: str) -> tupl
 
 async def import_confirmed(chat_id: int, services: Services, about: str) -> tuple[Screen, str]:
     """Yes, replace my progress: only with the file the question was about, over the progress it saw."""
-    payload = await services.storage.progress.held_import(chat_id)
+    payload = await services.storage.chat_data.held_import(chat_id)
     if payload is None:
         return render_import_gone(), NOTHING_TO_IMPORT
     try:
-        plan = read_export(payload.encode(), services.catalog)
+        plan = read_export(payload.encode(), services.catalog, services.clock())
     except ImportProblem as problem:  # the content changed since the file was checked
-        await services.storage.progress.drop_import(chat_id, digest_of(payload))
+        await services.storage.chat_data.drop_import(chat_id, digest_of(payload))
         return render_import_now_invalid(problem), NOT_IMPORTED
-    outcome = await services.storage.progress.replace_progress(
+    outcome = await services.storage.chat_data.replace_progress(
         chat_id, plan.roadmaps, services.clock(), confirming=about
     )
     if outcome is Confirmed.OUT_OF_DATE:

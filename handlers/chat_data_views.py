@@ -91,7 +91,9 @@ IMPORT_PROBLEMS = {
     "bad_state": "{where}.state: unknown state {state}",
     "bad_note": "{where}.note: not a note of 1 to {limit:,} characters",
     "bad_time": "{where}: not an ISO-8601 time ({value})",
-    "time_out_of_range": "{where}: {value} is not a time between {earliest} and {latest}",
+    "time_too_early": "{where}: {value} is before {earliest}, before any export",
+    "time_in_future": "{where}: {value} is in the future",
+    "repeated_roadmap": "{where}: {roadmap} is in the file twice",
 }
 
 

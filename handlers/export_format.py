@@ -25,10 +25,11 @@ MAX_ID = 64
 MAX_TIME_TEXT = 40
 MAX_SHOWN = 40  # characters of a value quoted back
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+# A time in a file may be this far ahead of ours (the exporting bot's clock); no further.
+CLOCK_SKEW = dt.timedelta(minutes=10)
 
-# When each roadmap was started and last opened, by roadmap id.
-Started = Mapping[str, tuple[dt.datetime, dt.datetime]]
+# When each roadmap was started (None: notes only, never started) and last opened, by roadmap id.
+Started = Mapping[str, tuple[dt.datetime | None, dt.datetime]]
 
 
 class ImportProblem(ValueError):
@@ -49,8 +50,9 @@ class ImportPlan:
     unknown_steps: int
 
 
-def read_export(data: bytes, catalog: Catalog) -> ImportPlan:
-    """The plan an export file makes, or ImportProblem saying what is wrong with it."""
+def read_export(data: bytes, catalog: Catalog, now: dt.datetime) -> ImportPlan:
+    """The plan an export file makes, or ImportProblem saying what is wrong with it: each roadmap at
+    most once, every time in it between EARLIEST and now (give or take CLOCK_SKEW)."""
     document = _parsed(data)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ImportProblem("not_an_export")
@@ -61,17 +63,20 @@ def read_export(data: bytes, catalog: Catalog) -> ImportPlan:
         raise ImportProblem("no_roadmaps")
     if len(roadmaps) > MAX_IMPORT_ROADMAPS:
         raise ImportProblem("too_many_roadmaps", count=len(roadmaps), limit=MAX_IMPORT_ROADMAPS)
-    plan = ImportPlan([], [], 0)
+    plan, seen = ImportPlan([], [], 0), set()
     for number, entry in enumerate(roadmaps):
         where = f"roadmaps[{number}]"
         if not isinstance(entry, dict) or not _is_id(entry.get("id")):
             raise ImportProblem("not_a_roadmap", where=where)
+        if entry["id"] in seen:
+            raise ImportProblem("repeated_roadmap", where=where, roadmap=_shown(entry["id"]))
+        seen.add(entry["id"])
         roadmap = catalog.get(entry["id"])
         if roadmap is None:
             title = entry.get("title")
             plan.unknown_roadmaps.append(title if isinstance(title, str) and title.strip() else entry["id"])
             continue
-        plan.roadmaps.append(_saved_roadmap(roadmap, entry, where, plan))
+        plan.roadmaps.append(_saved_roadmap(roadmap, entry, where, plan, now + CLOCK_SKEW))
     return plan
 
 
@@ -118,7 +123,9 @@ def _depth(document: Any) -> int:
     return deepest
 
 
-def _saved_roadmap(roadmap: Roadmap, entry: dict[str, Any], where: str, plan: ImportPlan) -> SavedRoadmap:
+def _saved_roadmap(
+    roadmap: Roadmap, entry: dict[str, Any], where: str, plan: ImportPlan, latest: dt.datetime
+) -> SavedRoadmap:
     """One roadmap of an export file, its steps resolved to the current ids (former ids too)."""
     steps = entry.get("steps")
     if not isinstance(steps, list) or len(steps) > MAX_IMPORT_STEPS:
@@ -138,13 +145,14 @@ def _saved_roadmap(roadmap: Roadmap, entry: dict[str, Any], where: str, plan: Im
         except (TypeError, ValueError) as error:
             raise ImportProblem("bad_state", where=at, state=_shown(item.get("state"))) from error
         if state is not StepState.TODO:
-            marks[step.id] = Mark(state, _moment(item.get("changed_at"), f"{at}.changed_at"))
+            marks[step.id] = Mark(state, _moment(item.get("changed_at"), f"{at}.changed_at", latest))
         if "note" in item:
             notes[step.id] = Note(
-                _note(item["note"], at), _moment(item.get("note_changed_at"), f"{at}.note_changed_at")
+                _note(item["note"], at), _moment(item.get("note_changed_at"), f"{at}.note_changed_at", latest)
             )
-    started = _moment(entry.get("started_at"), f"{where}.started_at")
-    used = _moment(entry.get("last_used_at", entry.get("started_at")), f"{where}.last_used_at")
+    # A roadmap with notes only was never started: its start is null.
+    started = None if entry.get("started_at") is None else _moment(entry["started_at"], f"{where}.started_at", latest)
+    used = _moment(entry.get("last_used_at", entry.get("started_at")), f"{where}.last_used_at", latest)
     return SavedRoadmap(roadmap.id, started, used, marks, notes)
 
 
@@ -156,8 +164,8 @@ def _note(value: Any, at: str) -> str:
     return text
 
 
-def _moment(value: Any, where: str) -> dt.datetime:
-    """An ISO-8601 time of the file, as UTC, within the years an export can speak of."""
+def _moment(value: Any, where: str, latest: dt.datetime) -> dt.datetime:
+    """An ISO-8601 time of the file, as UTC, from EARLIEST to `latest` (now, give or take a clock's skew)."""
     try:
         if not isinstance(value, str) or len(value) > MAX_TIME_TEXT:
             raise ValueError("not a time")
@@ -165,10 +173,10 @@ def _moment(value: Any, where: str) -> dt.datetime:
         moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
     except (TypeError, ValueError, OverflowError) as error:
         raise ImportProblem("bad_time", where=where, value=_shown(value)) from error
-    if not EARLIEST <= moment <= LATEST:
-        raise ImportProblem(
-            "time_out_of_range", where=where, value=_shown(value), earliest=EARLIEST.year, latest=LATEST.year
-        )
+    if moment < EARLIEST:
+        raise ImportProblem("time_too_early", where=where, value=_shown(value), earliest=EARLIEST.year)
+    if moment > latest:
+        raise ImportProblem("time_in_future", where=where, value=_shown(value))
     return moment
 
 

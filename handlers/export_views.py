@@ -35,7 +35,7 @@ def export_json(catalog: Catalog, progresses: Sequence[Progress], started: Start
             {
                 "id": roadmap.id,
                 "title": roadmap.title,
-                "started_at": opened.isoformat(),
+                "started_at": opened.isoformat() if opened else None,
                 "last_used_at": used.isoformat(),
                 "steps": steps,
             }
@@ -51,7 +51,8 @@ def export_markdown(
     lines = ["# Roadmap progress", "", f"Exported {day_of_month_and_year(now)} from {bot_name}.", ""]
     for roadmap, progress in kept_roadmaps(catalog, progresses):
         opened, _ = started.get(roadmap.id, (now, now))
-        lines += [f"## {roadmap.title}", "", f"{progress_line(roadmap, progress)} · started {day(opened)}", ""]
+        begun = f" · started {day(opened)}" if opened else " · not started yet (notes only)"
+        lines += [f"## {roadmap.title}", "", f"{progress_line(roadmap, progress)}{begun}", ""]
         for number, step in enumerate(roadmap.steps, 1):
             mark, note = progress.mark_of(step), progress.note_of(step)
             line = f"- {CHECKBOX[progress.state_of(step)]} {number}. {step.title}"

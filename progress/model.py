@@ -125,7 +125,7 @@ class SavedRoadmap:
     """One roadmap's progress as an export file carries it: to be put back as it was."""
 
     roadmap_id: str
-    started_at: dt.datetime
+    started_at: dt.datetime | None  # None: never started (notes only)
     last_activity_at: dt.datetime
     marks: Mapping[str, Mark]
     notes: Mapping[str, Note]

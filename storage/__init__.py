@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.chat_data_store import ChatDataStore
 from storage.chat_store import ChatStore
 from storage.database import Database, DatabaseUnavailable
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
@@ -17,7 +18,8 @@ from storage.reminder_store import ReminderStore
 
 class Storage:
     """Everything the bot keeps, over one engine: the tap flow's progress, each chat's reminder, the
-    nudge flow's claims, and the chats themselves (presence, moves)."""
+    nudge flow's claims, the chats themselves (presence, moves), and a chat's data as a whole
+    (export dates, reset, forget, imports)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.database = Database(engine)
@@ -25,6 +27,7 @@ class Storage:
         self.reminders = ReminderStore(self.database)
         self.nudges = NudgeStore(self.database)
         self.chats = ChatStore(self.database)
+        self.chat_data = ChatDataStore(self.database)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -42,6 +45,7 @@ class Storage:
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "ChatDataStore",
     "ChatStore",
     "Database",
     "DatabaseError",

@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = logging.getLogger(__name__)
+
+Result = TypeVar("Result")
+# PostgreSQL's "try again" errors: a serialization failure and a detected deadlock. The
+# transaction that got one was rolled back whole, so running it again is safe.
+TRY_AGAIN = frozenset({"40001", "40P01"})
+ATTEMPTS = 5
+
+
+def must_try_again(error: BaseException) -> bool:
+    """Whether a database error says the transaction lost a race and may simply run again."""
+    orig = getattr(error, "orig", None)
+    return any(getattr(cause, "sqlstate", None) in TRY_AGAIN for cause in (orig, getattr(orig, "__cause__", None)))
 
 
 class DatabaseUnavailable(SQLAlchemyError):
@@ -64,6 +80,22 @@ class Database:
             # out the busy timeout. IMMEDIATE takes the write lock first.
             await connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield connection
+
+    async def write_retrying(self, work: Callable[[AsyncConnection], Awaitable[Result]]) -> Result:
+        """`work` in a write transaction; one that loses a race (a deadlock, a serialization
+        failure) is rolled back and run again, up to ATTEMPTS times, before the error goes up."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                async with self.writing() as connection:
+                    return await work(connection)
+            except DBAPIError as error:
+                if attempt == ATTEMPTS or not must_try_again(error):
+                    raise
+                log.info(
+                    "a write lost a race (%s); trying again (%d of %d)", type(error.orig).__name__, attempt, ATTEMPTS
+                )
+                await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def ping(self) -> None:
         """Raise DatabaseError unless the database answers a trivial query."""

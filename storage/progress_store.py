@@ -7,17 +7,13 @@ import datetime as dt
 from collections.abc import Sequence
 from functools import partial
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from progress.model import (
-    Confirmed,
     Note,
     Progress,
-    SavedRoadmap,
     StepState,
-    digest_of,
-    fingerprint,
     storable_text,
 )
 from progress.place import Place, place_from
@@ -27,8 +23,7 @@ from storage.batching import Batcher
 from storage.database import Database
 from storage.progress_reads import read_chats_progress, read_progress
 from storage.progress_writes import ProgressWrites
-from storage.reminder_store import turn_on_first_reminder
-from storage.tables import chat_roadmaps, chats, pending_imports, step_notes, step_states
+from storage.tables import chats, step_notes
 from storage.tap_batches import (
     Changed,
     OpenStep,
@@ -160,120 +155,6 @@ class ProgressStore:
         current = (row[0], row[1]) if row is not None and row[0] and row[1] else None
         return place_from(catalog, progresses, current)
 
-    async def started_at(self, chat_id: int) -> dict[str, tuple[dt.datetime, dt.datetime]]:
-        """When the chat started each of its roadmaps and last opened it."""
-        query = select(chat_roadmaps.c.roadmap_id, chat_roadmaps.c.started_at, chat_roadmaps.c.last_activity_at).where(
-            chat_roadmaps.c.chat_id == chat_id
-        )
-        async with self.database.reading() as connection:
-            return {roadmap_id: (started, used) for roadmap_id, started, used in await connection.execute(query)}
-
-    async def question_about_roadmap(self, chat_id: int, roadmap_id: str) -> str:
-        """What a question about one roadmap of a chat (start it over?) is asked about: its fingerprint."""
-        async with self.database.reading() as connection:
-            return fingerprint([await read_progress(connection, chat_id, roadmap_id)])
-
-    async def question_about_chat(self, chat_id: int) -> str:
-        """What a question about all of a chat's data (forget it?) is asked about."""
-        async with self.database.reading() as connection:
-            return await self._about_chat(connection, chat_id)
-
-    async def question_about_import(self, chat_id: int, roadmap_ids: Sequence[str]) -> str:
-        """What a question about importing the held file over these roadmaps is asked about."""
-        async with self.database.reading() as connection:
-            return await self._about_import(connection, chat_id, roadmap_ids)
-
-    async def reset_roadmap(self, chat_id: int, roadmap_id: str, about: str | None = None) -> Confirmed:
-        """Forget one roadmap of a chat (its marks and notes go with it), if it is still as the
-        question that `about` names saw it."""
-        async with self.database.writing() as connection:
-            if about is not None and fingerprint([await read_progress(connection, chat_id, roadmap_id)]) != about:
-                return Confirmed.OUT_OF_DATE
-            this_roadmap = (chat_roadmaps.c.chat_id == chat_id) & (chat_roadmaps.c.roadmap_id == roadmap_id)
-            gone = await connection.execute(delete(chat_roadmaps).where(this_roadmap))
-        return Confirmed.DONE if gone.rowcount == 1 else Confirmed.NOTHING
-
-    async def forget_chat(self, chat_id: int, about: str | None = None) -> Confirmed:
-        """Delete every row about a chat (its roadmaps, marks, notes, reminder and pending import), if
-        it is still as the question that `about` names saw it."""
-        async with self.database.writing() as connection:
-            if about is not None and await self._about_chat(connection, chat_id) != about:
-                return Confirmed.OUT_OF_DATE
-            gone = await connection.execute(delete(chats).where(chats.c.id == chat_id))
-        return Confirmed.DONE if gone.rowcount == 1 else Confirmed.NOTHING
-
-    async def hold_import(self, chat_id: int, payload: str, now: dt.datetime) -> None:
-        """Keep an export file until the chat confirms it (one per chat; a newer one replaces it)."""
-        async with self.database.writing() as connection:
-            await connection.execute(
-                self.database.insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing()
-            )
-            held = self.database.insert(pending_imports).values(chat_id=chat_id, payload=payload, created_at=now)
-            await connection.execute(
-                held.on_conflict_do_update(
-                    index_elements=[pending_imports.c.chat_id],
-                    set_={"payload": held.excluded.payload, "created_at": held.excluded.created_at},
-                )
-            )
-
-    async def held_import(self, chat_id: int) -> str | None:
-        """The export file the chat sent and has not confirmed yet (None if there is none)."""
-        async with self.database.reading() as connection:
-            return await self._held(connection, chat_id)
-
-    async def drop_import(self, chat_id: int, file: str | None = None) -> None:
-        """Forget the export file the chat sent, if any (with `file`: only if it is that file)."""
-        async with self.database.writing() as connection:
-            held = await self._held(connection, chat_id)
-            if held is not None and (file is None or digest_of(held) == file):
-                await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
-
-    async def replace_progress(
-        self, chat_id: int, saved: Sequence[SavedRoadmap], now: dt.datetime, *, confirming: str | None = None
-    ) -> Confirmed:
-        """Put roadmaps back as an export file has them, replacing what the chat has on them.
-
-        `confirming`: this is the held import, confirmed by a question that `about` named; it is
-        taken only if the file and the progress are as the question saw them, and the file is
-        dropped in the same transaction, so a failure leaves both as they were.
-        """
-        async with self.database.writing() as connection:
-            if confirming is not None:
-                if await self._held(connection, chat_id) is None:
-                    return Confirmed.NOTHING
-                if await self._about_import(connection, chat_id, [r.roadmap_id for r in saved]) != confirming:
-                    return Confirmed.OUT_OF_DATE
-                await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
-            for roadmap in saved:
-                await self._put_back(connection, chat_id, roadmap, now)
-        return Confirmed.DONE
-
-    async def _put_back(
-        self, connection: AsyncConnection, chat_id: int, roadmap: SavedRoadmap, now: dt.datetime
-    ) -> None:
-        """One roadmap of an export, replacing the chat's, in the caller's transaction."""
-        this_roadmap = (chat_roadmaps.c.chat_id == chat_id) & (chat_roadmaps.c.roadmap_id == roadmap.roadmap_id)
-        await connection.execute(delete(chat_roadmaps).where(this_roadmap))
-        await self._start(connection, chat_id, roadmap.roadmap_id, now)
-        await connection.execute(
-            update(chat_roadmaps)
-            .where(this_roadmap)
-            .values(started_at=roadmap.started_at, last_activity_at=roadmap.last_activity_at)
-        )
-        key = {"chat_id": chat_id, "roadmap_id": roadmap.roadmap_id}
-        if roadmap.marks:
-            rows = [
-                {**key, "step_id": step_id, "state": mark.state.value, "changed_at": mark.changed_at}
-                for step_id, mark in roadmap.marks.items()
-            ]
-            await connection.execute(step_states.insert(), rows)
-        if roadmap.notes:
-            rows = [
-                {**key, "step_id": step_id, "text": storable_text(note.text), "changed_at": note.changed_at}
-                for step_id, note in roadmap.notes.items()
-            ]
-            await connection.execute(step_notes.insert(), rows)
-
     async def _make_current(
         self, connection: AsyncConnection, chat_id: int, roadmap_id: str, step: Step, now: dt.datetime
     ) -> None:
@@ -283,30 +164,3 @@ class ProgressStore:
     async def _has_roadmap(self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime) -> None:
         """The chat's row for a roadmap exists (notes hang on it), started or not."""
         await connection.execute(self._writes.keep_roadmap, {"c": chat_id, "r": roadmap_id, "at": now})
-
-    async def _start(self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime) -> None:
-        """Start a roadmap for a chat, as an import does (and the chat, and its reminder if it has none)."""
-        await connection.execute(
-            self.database.insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing()
-        )
-        started = {"c": chat_id, "r": roadmap_id, "started": now, "at": now}
-        await connection.execute(self._writes.change_roadmap, started)
-        await turn_on_first_reminder(self.database, connection, chat_id, now)
-
-    async def _held(self, connection: AsyncConnection, chat_id: int) -> str | None:
-        """The chat's held export file, read in the caller's transaction."""
-        query = select(pending_imports.c.payload).where(pending_imports.c.chat_id == chat_id)
-        row = (await connection.execute(query)).first()
-        return None if row is None else str(row.payload)
-
-    async def _about_chat(self, connection: AsyncConnection, chat_id: int) -> str:
-        """The fingerprint of all of a chat's progress, notes and held file."""
-        progresses = (await read_chats_progress(connection, [chat_id], with_notes=True))[chat_id]
-        held = await self._held(connection, chat_id)
-        return fingerprint(progresses, digest_of(held) if held is not None else "")
-
-    async def _about_import(self, connection: AsyncConnection, chat_id: int, roadmap_ids: Sequence[str]) -> str:
-        """The fingerprint of the held file and of the progress it would replace."""
-        progresses = [await read_progress(connection, chat_id, roadmap_id) for roadmap_id in roadmap_ids]
-        held = await self._held(connection, chat_id)
-        return fingerprint(progresses, digest_of(held) if held is not None else "")

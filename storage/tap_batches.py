@@ -85,7 +85,10 @@ async def serve_taps(database: Database, writes: ProgressWrites, calls: Sequence
         async with database.reading() as connection:
             read = await read_progresses(connection, pairs)
         return [read[call.chat_id, call.roadmap_id] for call in calls]
-    async with database.writing() as connection:
+
+    async def play_and_write(connection: AsyncConnection) -> list[TapAnswer]:
+        """The calls played over one read, and their net change written, in one transaction (run
+        again whole if it loses a race with another instance's, or with a confirmation)."""
         read = await read_progresses(connection, pairs)
         progresses, net = dict(read), _NetChange()
         answers = [_play(call, progresses, net, i) for i, call in enumerate(calls)]
@@ -95,7 +98,9 @@ async def serve_taps(database: Database, writes: ProgressWrites, calls: Sequence
             for chat_id, reminder in new.items():
                 first = net.reminded[chat_id]
                 answers[first] = Changed(answers[first].before, answers[first].after, reminder)  # type: ignore[union-attr]
-    return answers
+        return answers
+
+    return await database.write_retrying(play_and_write)
 
 
 async def serve_chat_reads(database: Database, calls: Sequence[ReadChat]) -> list[list[Progress]]:

@@ -189,7 +189,7 @@ async def test_an_import_puts_back_when_each_roadmap_was_started_and_last_used(
     }
     await chat.process(chat.api.document_update(chat.chat_id, "progress.json", json.dumps(data).encode()))
     assert chat.last.text.startswith("📥 Imported.")
-    started = await storage.progress.started_at(chat.chat_id)
+    started = await storage.chat_data.started_at(chat.chat_id)
     assert {k: (a.isoformat(), b.isoformat()) for k, (a, b) in started.items()} == {
         SEED_ID: ("2026-10-01T08:00:00+00:00", "2026-10-20T08:00:00+00:00")
     }

@@ -115,12 +115,12 @@ async def test_an_import_whose_file_cannot_be_downloaded_says_so_and_holds_nothi
     assert [c.method for c in calls if c.method == "getFile"] == ["getFile"]
     text = chat.last.text
     assert text.startswith("I could not download that file (") and text.endswith(f"). {NOTHING_CHANGED}"), text
-    assert await storage.progress.held_import(chat.chat_id) is None, "nothing is held"
+    assert await storage.chat_data.held_import(chat.chat_id) is None, "nothing is held"
     assert await rows_about(storage, chat.chat_id) == before
 
     await chat.process(api.document_update(chat.chat_id, "progress.json", data))  # the same file, fetched
     assert chat.last.text.startswith("📥 This file has:"), "with the file in hand, the bot asks"
-    assert await storage.progress.held_import(chat.chat_id) is not None
+    assert await storage.chat_data.held_import(chat.chat_id) is not None
 
 
 async def test_a_file_too_big_to_be_an_export_is_refused_before_any_download(
@@ -134,7 +134,7 @@ async def test_a_file_too_big_to_be_an_export_is_refused_before_any_download(
     assert chat.last.text == f"That file is too big to be an export (over 1,000,000 bytes). {NOTHING_CHANGED}"
     assert [c.method for c in calls] == ["sendMessage"], "no getFile, no download"
     assert api.calls_of("getFile") == []
-    assert await storage.progress.held_import(chat.chat_id) is None
+    assert await storage.chat_data.held_import(chat.chat_id) is None
     assert await rows_about(storage, chat.chat_id) == before
 
     update = api.document_update(chat.chat_id, "progress.json", data)

@@ -123,13 +123,13 @@ async def test_a_roadmap_with_only_a_note_starts_with_its_first_mark(
 ) -> None:
     await open_seed_step(chat, "1. A typed language + git")
     await chat.send("/note before starting")
-    assert await storage.progress.started_at(chat.chat_id) == {SEED_ID: (None, clock())}, "not started by a note"
+    assert await storage.chat_data.started_at(chat.chat_id) == {SEED_ID: (None, clock())}, "not started by a note"
     await chat.send("/progress")
     assert "You have not started a roadmap yet" in chat.last.text
     clock.advance(hours=1)
     await chat.send(f"/start {SEED_ID}")
     await chat.tap("1. A typed language + git")
     await chat.tap("🟡 Working on it")
-    assert await storage.progress.started_at(chat.chat_id) == {SEED_ID: (clock(), clock())}
+    assert await storage.chat_data.started_at(chat.chat_id) == {SEED_ID: (clock(), clock())}
     await chat.send("/progress")
     assert SEED in chat.last.text and "1 in progress" in chat.last.text

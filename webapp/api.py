@@ -61,6 +61,8 @@ MAX_BODY = 1024  # bytes; a mark is `{"state": "working"}`
 AUTH_SCHEME = "tma"
 
 Clock = Callable[[], dt.datetime]
+# Told of every signed call: the person (a chat id) was heard from, at that time (presence).
+Heard = Callable[[int, dt.datetime], None]
 
 
 class ProgressAccess(Protocol):
@@ -109,14 +111,19 @@ class ApiError(Exception):
         self.message = message
 
 
-def mount_webapp(catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock) -> Mount:
+def mount_webapp(
+    catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock, heard: Heard | None = None
+) -> Mount:
     """The Mini App mounted at `/app`, to add to the bot's web server's routes."""
-    return Mount(PATH, app=build_webapp(catalog, progress, bot_token, clock), name="webapp")
+    return Mount(PATH, app=build_webapp(catalog, progress, bot_token, clock, heard), name="webapp")
 
 
-def build_webapp(catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock) -> Starlette:
-    """The Mini App's ASGI app: the page at `/` and the API under `/api/`, to be mounted at `/app`."""
-    api = PageApi(catalog, progress, bot_token, clock)
+def build_webapp(
+    catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock, heard: Heard | None = None
+) -> Starlette:
+    """The Mini App's ASGI app: the page at `/` and the API under `/api/`, to be mounted at `/app`;
+    `heard` is told of every call initData signs (the person was there, as a message says)."""
+    api = PageApi(catalog, progress, bot_token, clock, heard)
     routes = [
         Route("/roadmaps", api.roadmaps, methods=["GET"]),
         Route("/roadmaps/{roadmap_id}", api.roadmap, methods=["GET"]),
@@ -139,8 +146,11 @@ def build_webapp(catalog: Catalog, progress: ProgressAccess, bot_token: str, clo
 class PageApi:
     """The API's endpoints: every one finds its user in initData first, then reads or marks."""
 
-    def __init__(self, catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock) -> None:
+    def __init__(
+        self, catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock, heard: Heard | None
+    ) -> None:
         self.catalog, self.progress, self.bot_token, self.clock = catalog, progress, bot_token, clock
+        self.heard = heard
 
     async def roadmaps(self, request: Request) -> Response:
         """Every roadmap with the user's progress line."""
@@ -192,10 +202,13 @@ class PageApi:
                 raise InitDataError("missing", f"send Telegram.WebApp.initData as 'Authorization: {AUTH_SCHEME} …'")
             if scheme.lower() != AUTH_SCHEME:
                 raise InitDataError("malformed", f"the Authorization scheme must be {AUTH_SCHEME}")
-            return verify_init_data(credentials.strip(), self.bot_token, self.clock())
+            user = verify_init_data(credentials.strip(), self.bot_token, self.clock())
         except InitDataError as error:
             AUTH_FAILURES.labels(error.reason).inc()
             raise ApiError(401, str(error)) from error
+        if self.heard is not None:
+            self.heard(user.id, self.clock())
+        return user
 
     def roadmap_named(self, request: Request) -> Roadmap:
         """The roadmap the path names; 404 when the catalog has none by that id."""
