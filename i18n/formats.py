@@ -7,49 +7,98 @@ import datetime as dt
 import functools
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.dates import format_skeleton
+from babel.numbers import format_decimal, format_percent
 
-SOURCE_LOCALE = "en"
+from i18n.catalogs import language
+
+# Languages whose digits are not 0-9: Babel gives their separators but the Latin digits.
+DIGITS = {"fa": str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")}
+
+
+def local_digits(text: str, name: str) -> str:
+    """Text with a language's own digits (Persian: ۰-۹), as its readers write numbers."""
+    table = DIGITS.get(name)
+    return text.translate(table) if table else text
+
+
+# English dates as the bot has always written them: `3 Nov 2026`, not `Nov 3, 2026`.
+FORMATTED_AS = {"en": "en_GB"}
 
 
 @functools.lru_cache(maxsize=64)
 def locale_of(name: str) -> Locale:
-    """The Babel locale of a name such as `en`, `ru` or `pt_BR`."""
-    return Locale.parse(name)
+    """The Babel locale a language's dates and numbers are written in (`en` as `en_GB`)."""
+    return Locale.parse(FORMATTED_AS.get(name, name))
 
 
-def day(moment: dt.date, locale: str = SOURCE_LOCALE) -> str:
+def _skeleton(skeleton: str, moment: dt.date, name: str) -> str:
+    """A date in the language's own order and words for a CLDR skeleton (`yMMMd`), its digits its own."""
+    return local_digits(format_skeleton(skeleton, moment, locale=locale_of(name)), name)
+
+
+def day(moment: dt.date) -> str:
     """A day with its year: `3 Nov 2026` (a moment's day in UTC)."""
-    return _day(moment.astimezone(dt.UTC).date() if isinstance(moment, dt.datetime) else moment, locale)
+    return _day(moment.astimezone(dt.UTC).date() if isinstance(moment, dt.datetime) else moment, language())
 
 
 @functools.lru_cache(maxsize=4096)  # a card shows the same few days tap after tap
-def _day(moment: dt.date, locale: str) -> str:
-    return format_date(moment, "d MMM y", locale=locale_of(locale))
+def _day(moment: dt.date, name: str) -> str:
+    return _skeleton("yMMMd", moment, name)
 
 
-@functools.lru_cache(maxsize=1024)
-def day_of_month(moment: dt.date, locale: str = SOURCE_LOCALE) -> str:
-    """A day and its month in full, without the year: `12 March`."""
-    return format_date(moment, "d MMMM", locale=locale_of(locale))
+def day_of_month(moment: dt.date) -> str:
+    """A day and its month in full, without the year: `12 March` (`12 марта`)."""
+    return _skeleton("MMMMd", moment, language())
 
 
-def day_of_month_and_year(moment: dt.date, locale: str = SOURCE_LOCALE) -> str:
+def day_of_month_and_year(moment: dt.date) -> str:
     """A day and its month in full, with the year: `12 March 2027`."""
-    return format_date(moment, "d MMMM y", locale=locale_of(locale))
+    return _skeleton("yMMMMd", moment, language())
 
 
-def weekday_and_time(moment: dt.datetime, locale: str = SOURCE_LOCALE) -> str:
+def weekday_and_time(moment: dt.datetime) -> str:
     """A local moment within the coming week: `Fri 4 Dec, 19:00`."""
-    return format_datetime(moment, "EEE d MMM, HH:mm", tzinfo=moment.tzinfo, locale=locale_of(locale))
+    name = language()
+    glue = str(locale_of(name).datetime_formats["medium"])
+    return glue.format(_skeleton("Hm", moment, name), _skeleton("MMMEd", moment, name))
 
 
-def number(value: float, locale: str = SOURCE_LOCALE, *, decimals: int = 1) -> str:
-    """A number as the locale writes it, with at most `decimals` digits after the point: `1.5`, `2`."""
-    return format_decimal(round(value, decimals), format="#,##0." + "#" * decimals, locale=locale_of(locale))
+def weekday_name(weekday: int, width: str = "wide") -> str:
+    """A weekday (Monday 0) as the language names it: `Friday`, or `Fri` with width `abbreviated`."""
+    return locale_of(language()).days["format"][width][weekday]
 
 
-def plural_form(count: int, locale: str = SOURCE_LOCALE) -> str:
-    """The CLDR plural category of a count in a locale: `one`, `few`, `many` or `other`."""
-    return locale_of(locale).plural_form(count)
+def time_of_day(hour: int, minute: int = 0) -> str:
+    """An hour of the day on the 24-hour clock, as the language writes digits: `09:00`."""
+    return f"{number(hour, decimals=0, width=2)}:{number(minute, decimals=0, width=2)}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value: float, name: str, decimals: int, width: int) -> str:
+    pattern = "0" * width + ("." + "#" * decimals if decimals else "")
+    shown = format_decimal(round(value, decimals), format=pattern, locale=locale_of(name), numbering_system="default")
+    return local_digits(shown, name)
+
+
+def number(value: float, *, decimals: int = 1, width: int = 1) -> str:
+    """A number as the language writes it (its digits too), with at most `decimals` digits after
+    the point and at least `width` before it: `1.5`, `2`, `09`."""
+    return _number(value, language(), decimals, width)
+
+
+def count(value: int) -> str:
+    """A whole number as the language writes it, with its grouping: `1,024`, `۱٬۰۲۴`."""
+    name = language()
+    return local_digits(format_decimal(value, locale=locale_of(name), numbering_system="default"), name)
+
+
+def percent(value: int) -> str:
+    """A whole percent as the language writes it: `30%`, `30 %`, `۳۰٪`."""
+    name = language()
+    return local_digits(format_percent(value / 100, locale=locale_of(name), numbering_system="default"), name)
+
+
+def plural_form(value: int) -> str:
+    """The CLDR plural category of a count in the language spoken: `one`, `few`, `many` or `other`."""
+    return locale_of(language()).plural_form(value)
