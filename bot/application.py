@@ -21,7 +21,6 @@ from bot.nudges import NudgeDispatcher
 from bot.settings import Settings
 from bot.updates import PerChatUpdateProcessor
 from handlers import (
-    COMMANDS,
     CONTEXT_TYPES,
     PAGE_MENU_TEXT,
     BotContext,
@@ -29,9 +28,13 @@ from handlers import (
     RoadmapApplication,
     Services,
     SharedLinkPreview,
+    bot_description,
+    bot_short_description,
+    command_menu,
     install,
     register,
 )
+from i18n.catalogs import LANGUAGES, SOURCE, speaking, telegram_code
 from roadmaps import Catalog
 from storage import DatabaseError, Presence, Storage
 
@@ -59,8 +62,9 @@ class RoadmapBot:
     nudges: NudgeDispatcher
 
     async def flush_presence(self) -> None:
-        """Write down the chats heard from since the last flush."""
+        """Write down the chats heard from since the last flush, and the languages their apps use."""
         await self.services.presence.write()
+        await self.services.storage.languages.write_seen()
 
     async def nudge_pass(self) -> None:
         """One pass of the nudge scheduler now; answers to the last nudges count before new ones go
@@ -90,16 +94,9 @@ def build_bot(
     )
 
     async def announce(application: RoadmapApplication) -> None:
-        await announce_commands(application)
+        await announce_commands(application, settings.bot_name)
         if settings.webapp_url:
             await announce_page(application, settings.webapp_url)
-
-    async def flush(application: RoadmapApplication) -> None:
-        """The last presence, on the way out; a failure is logged, and the bot still stops cleanly."""
-        try:
-            await services.presence.write()
-        except Exception as error:
-            log.warning("could not write the last presence while stopping: %s", type(error).__name__)
 
     builder = (
         ApplicationBuilder()
@@ -111,7 +108,7 @@ def build_bot(
         .rate_limiter(limits or TelegramLimits(settings.telegram_messages_per_second))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(announce)
-        .post_stop(flush)
+        .post_stop(lambda application: write_last_presence(services))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -122,6 +119,16 @@ def build_bot(
     bot = RoadmapBot(application, services, NudgeDispatcher(application.bot, catalog, storage))
     schedule_jobs(bot)
     return bot
+
+
+async def write_last_presence(services: Services) -> None:
+    """The last presence (and the languages seen), on the way out; a failure is logged, and the bot
+    still stops cleanly."""
+    try:
+        await services.presence.write()
+        await services.storage.languages.write_seen()
+    except Exception as error:
+        log.warning("could not write the last presence while stopping: %s", type(error).__name__)
 
 
 async def count_database_errors(update: object, context: BotContext) -> None:
@@ -151,12 +158,22 @@ def schedule_jobs(bot: RoadmapBot) -> None:
     )
 
 
-async def announce_commands(application: RoadmapApplication) -> None:
-    """Register the command menu with Telegram; a failure here is logged, not fatal."""
-    try:
-        await application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
-    except TelegramError as error:
-        log.warning("could not register the command menu: %s", error)
+async def announce_commands(application: RoadmapApplication, bot_name: str) -> None:
+    """Register the command menu and the bot's descriptions with Telegram, in every language the
+    bot speaks (Telegram shows each person the one of their app's language, English otherwise);
+    a failure here is logged, not fatal."""
+    bot = application.bot
+    for spoken in LANGUAGES:
+        code = None if spoken == SOURCE else telegram_code(spoken)
+        with speaking(spoken):
+            commands = [BotCommand(name, text) for name, text in command_menu()]
+            description, short = bot_description(bot_name), bot_short_description(bot_name)
+        try:
+            await bot.set_my_commands(commands, language_code=code)
+            await bot.set_my_description(description, language_code=code)
+            await bot.set_my_short_description(short, language_code=code)
+        except TelegramError as error:
+            log.warning("could not register the command menu and descriptions (%s): %s", spoken, error)
 
 
 async def announce_page(application: RoadmapApplication, url: str) -> None:

@@ -3,7 +3,14 @@ the wiring. What the composition root (bot/) uses is named here; the modules sta
 
 from handlers.alerts import OperatorAlerts
 from handlers.context import CONTEXT_TYPES, BotContext, RoadmapApplication, Services, install
-from handlers.guide_views import COMMANDS, DEFAULT_BOT_NAME, PAGE_MENU_TEXT
+from handlers.guide_views import (
+    COMMANDS,
+    DEFAULT_BOT_NAME,
+    PAGE_MENU_TEXT,
+    bot_description,
+    bot_short_description,
+    command_menu,
+)
 from handlers.nudge_views import render_nudge
 from handlers.observe import HANDLED_BY, update_kind
 from handlers.replies import send_unread
@@ -24,7 +31,10 @@ __all__ = [
     "Screen",
     "Services",
     "SharedLinkPreview",
+    "bot_description",
+    "bot_short_description",
     "classify",
+    "command_menu",
     "install",
     "register",
     "render_nudge",

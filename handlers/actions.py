@@ -171,6 +171,21 @@ class SnoozeReminder:
     choice: str = "tomorrow"
 
 
+# --- the chat's language ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseLanguage:
+    """Speak one of the bot's languages in this chat (by its place in i18n.catalogs.LANGUAGES)."""
+
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class FollowAppLanguage:
+    """Speak whatever language the person's Telegram app uses (a private chat's default)."""
+
+
 # --- the chat's data: questions that name what they confirm -------------------------------------
 # A confirmation names the question it answers: when it was asked (`asked`, seconds since the
 # epoch) and a fingerprint of what it was asked about (`about`, eight hex digits), so an old or
@@ -240,6 +255,8 @@ Action = (
     | ResumeReminders
     | ShowSnoozeChoices
     | SnoozeReminder
+    | ChooseLanguage
+    | FollowAppLanguage
     | AskReset
     | ResetRoadmap
     | ForgetChat

@@ -236,6 +236,7 @@ async def forget_confirmed(chat_id: int, services: Services, about: str) -> tupl
     if await services.storage.chat_data.forget_chat(chat_id, about) is Confirmed.OUT_OF_DATE:
         return render_question_out_of_date(), QUESTION_OUT_OF_DATE
     services.presence.forget(chat_id)
+    services.storage.languages.forget(chat_id)
     return render_forgotten(), FORGOTTEN
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import ChatMember, Update
 
 from handlers.context import BotContext
+from handlers.languages import first_language_of_group
 from progress import ReminderStatus
 
 
@@ -28,6 +29,7 @@ async def on_my_membership(update: Update, context: BotContext) -> None:
         await services.storage.reminders.stop_reminders(chat.id, ReminderStatus.BLOCKED, services.clock())
     else:
         await services.storage.chats.note_presence({chat.id: services.clock()})
+        await first_language_of_group(update, services.storage.languages, services.clock())
 
 
 async def on_migration(update: Update, context: BotContext) -> None:

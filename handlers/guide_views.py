@@ -20,6 +20,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("import", "Bring back an export: send its JSON file"),
     ("reset", "Start a roadmap over"),
     ("forget", "Delete everything about this chat"),
+    ("language", "The language I speak here"),
     ("help", "How this bot works"),
 )
 # What the bot calls itself unless BOT_NAME says otherwise.
@@ -28,6 +29,24 @@ DEFAULT_BOT_NAME = "Roadmap bot"
 PAGE_MENU_TEXT = "Roadmaps"
 OUT_OF_DATE = "This button is out of date. Send /roadmaps to start again."
 ONLY_IN_ITS_CHAT = "This button only works in the chat it was sent to."
+
+
+def command_menu() -> list[tuple[str, str]]:
+    """The commands and their descriptions in the language being spoken, for Telegram's menu."""
+    return list(COMMANDS)
+
+
+def bot_description(bot_name: str) -> str:
+    """What Telegram shows in an empty chat with the bot (at most 512 characters)."""
+    return (
+        f"🗺 {bot_name} walks you through career roadmaps one step at a time: read what each step is "
+        "and why it matters, mark it done, and get a weekly nudge toward the next one."
+    )
+
+
+def bot_short_description(bot_name: str) -> str:
+    """What Telegram shows on the bot's profile and in shared links (at most 120 characters)."""
+    return "Career roadmaps, one step at a time, with a weekly nudge."
 
 
 def render_help(bot_name: str) -> Screen:

@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import chat_data, guide, notes, reminders, roadmap, sharing
+from handlers import chat_data, guide, languages, notes, reminders, roadmap, sharing
 from handlers.callback_data import accepts
 from handlers.chat_events import note_presence, on_migration, on_my_membership
 from handlers.context import BotContext, RoadmapApplication
@@ -26,7 +26,8 @@ from handlers.reminder_views import NOT_NOW
 
 # New messages only: an edited "/start" is not a second request.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
-# Runs before the handlers below, for every update.
+# Run before the handlers below, for every update: first the language it is answered in, then presence.
+LANGUAGE_FIRST = -2
 BEFORE_ALL = -1
 
 Callback = Callable[[Update, BotContext], Awaitable[Any]]
@@ -83,6 +84,9 @@ HANDLERS: tuple[BaseHandler[Any, BotContext, Any], ...] = (
     command("forget", chat_data.forget),
     message(filters.Document.ALL, chat_data.receive_file),
     ChatButtons(chat_data.on_chat_data_button, chat_data.BUTTONS),
+    # The chat's language
+    command("language", languages.language_command),
+    ChatButtons(languages.on_language_button, languages.BUTTONS),
     # The chat itself: membership, a move to a supergroup
     ChatMemberHandler(traced(on_my_membership), ChatMemberHandler.MY_CHAT_MEMBER),
     MessageHandler(filters.StatusUpdate.MIGRATE, traced(on_migration)),
@@ -96,6 +100,7 @@ HANDLERS: tuple[BaseHandler[Any, BotContext, Any], ...] = (
 
 def register(application: RoadmapApplication) -> None:
     """Add every handler and the error handler to an application."""
+    application.add_handler(TypeHandler(Update, languages.speak_the_chats_language), group=LANGUAGE_FIRST)
     application.add_handler(TypeHandler(Update, note_presence), group=BEFORE_ALL)
     application.add_handlers(HANDLERS)
     application.add_error_handler(on_error)

@@ -98,6 +98,11 @@ def supported(code: str | None) -> str:
     return next((name for name in LANGUAGES if name.split("_")[0] == main), SOURCE)
 
 
+def telegram_code(name: str) -> str:
+    """The two-letter code Telegram gives a language (its `language_code` is ISO 639-1): `pt` for `pt_BR`."""
+    return name.split("_")[0]
+
+
 def is_right_to_left(name: str) -> bool:
     """Whether a language is written right to left."""
     return name in RIGHT_TO_LEFT

@@ -9,6 +9,7 @@ from storage.chat_data_store import ChatDataStore
 from storage.chat_store import ChatStore
 from storage.database import Database, DatabaseUnavailable
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
+from storage.languages import ChatLanguage, Languages
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.nudge_store import NudgeStore
 from storage.presence import Presence
@@ -19,7 +20,7 @@ from storage.reminder_store import ReminderStore
 class Storage:
     """Everything the bot keeps, over one engine: the tap flow's progress, each chat's reminder, the
     nudge flow's claims, the chats themselves (presence, moves), and a chat's data as a whole
-    (export dates, reset, forget, imports)."""
+    (export dates, reset, forget, imports), and the language each chat is spoken to in."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.database = Database(engine)
@@ -28,6 +29,7 @@ class Storage:
         self.nudges = NudgeStore(self.database)
         self.chats = ChatStore(self.database)
         self.chat_data = ChatDataStore(self.database)
+        self.languages = Languages(self.database)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -46,10 +48,12 @@ class Storage:
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "ChatDataStore",
+    "ChatLanguage",
     "ChatStore",
     "Database",
     "DatabaseError",
     "DatabaseUnavailable",
+    "Languages",
     "NudgeStore",
     "Presence",
     "ProgressStore",

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 
@@ -64,6 +66,10 @@ chats = Table(
     # The step card the chat last opened or changed: where /note without a reply goes.
     Column("current_roadmap_id", ID, nullable=True),
     Column("current_step_id", ID, nullable=True),
+    # The language the chat is spoken to in: chosen (/language, or a group's when the bot joined), or
+    # else the one its person's app used last (private chats); a nudge speaks it.
+    Column("language", String(8), nullable=True),
+    Column("language_chosen", Boolean, nullable=False, server_default=false()),
 )
 
 chat_roadmaps = Table(

@@ -153,7 +153,11 @@ class FakeBotAPI:
     username: str = BOT_USERNAME
     calls: list[Call] = field(default_factory=list)
     messages: dict[tuple[int, int], BotMessage] = field(default_factory=dict)
-    commands: list[dict[str, Any]] = field(default_factory=list)
+    commands: list[dict[str, Any]] = field(default_factory=list)  # the default menu (no scope, no language)
+    # Every command menu set, by scope and language code; the bot's descriptions, by language code.
+    command_menus: dict[tuple[str, str | None], list[dict[str, Any]]] = field(default_factory=dict)
+    descriptions: dict[str | None, str] = field(default_factory=dict)
+    short_descriptions: dict[str | None, str] = field(default_factory=dict)
     webhook: dict[str, Any] | None = None
     begun: list[str] = field(default_factory=list)
     documents: list[SentDocument] = field(default_factory=list)
@@ -473,7 +477,26 @@ class FakeBotAPI:
         return True
 
     def _api_setMyCommands(self, params: dict[str, Any]) -> bool:
-        self.commands = list(params["commands"])
+        menu = list(params["commands"])
+        self.command_menus[_menu_key(params)] = menu
+        if _menu_key(params) == ("default", None):
+            self.commands = menu
+        return True
+
+    def _api_deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        self.command_menus.pop(_menu_key(params), None)
+        return True
+
+    def _api_setMyDescription(self, params: dict[str, Any]) -> bool:
+        if len(params.get("description") or "") > 512:
+            raise _BadRequest("description is too long")
+        self.descriptions[params.get("language_code")] = params.get("description") or ""
+        return True
+
+    def _api_setMyShortDescription(self, params: dict[str, Any]) -> bool:
+        if len(params.get("short_description") or "") > 120:
+            raise _BadRequest("short description is too long")
+        self.short_descriptions[params.get("language_code")] = params.get("short_description") or ""
         return True
 
     def _api_setChatMenuButton(self, params: dict[str, Any]) -> bool:
@@ -800,3 +823,11 @@ def _decode_params(headers: Any, body: bytes) -> dict[str, Any]:
     for key in _INT_PARAMS & params.keys():
         params[key] = int(params[key])
     return params
+
+
+def _menu_key(params: dict[str, Any]) -> tuple[str, str | None]:
+    """Which command menu a call names: its scope (`default`, or `chat:<id>`) and language code."""
+    scope = params.get("scope")
+    scope = scope or {"type": "default"}
+    where = f"chat:{scope['chat_id']}" if scope.get("type") == "chat" else str(scope.get("type", "default"))
+    return where, params.get("language_code") or None

@@ -177,6 +177,9 @@ async def show_every_kind_of_button(chat: ChatSession, clock: Clock, app: Roadma
     await chat.send("/forget")
     _, data = await export_files(chat)
     await chat.process(chat.api.document_update(chat.chat_id, "progress.json", data))  # held: Replace
+    await chat.send("/language")
+    await chat.tap("Español")
+    await chat.tap("📱")  # back to the app's language
 
 
 async def test_any_button_of_another_chat_pressed_here_changes_only_this_chat(

@@ -1,0 +1,115 @@
+"""The language each chat is spoken to in, as stored (`chats.language`, `chats.language_chosen`),
+read through a small cache: an update asks it before its handler runs, and most updates come from
+chats asked about a moment ago. A language chosen on another instance is seen here within AGE."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select, update
+
+from storage.database import Database
+from storage.tables import chats
+
+AGE = 60.0  # seconds a cached language is trusted
+MOST = 100_000  # chats cached at once; the oldest go first
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLanguage:
+    """What is stored of a chat's language: the language (None: nothing yet) and whether it was chosen."""
+
+    language: str | None = None
+    chosen: bool = False
+
+
+UNKNOWN = ChatLanguage()
+
+
+class Languages:
+    """Chats' languages over the shared Database, cached; the ones their people's apps use are
+    written in bulk (with presence), the ones they choose at once."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._cached: dict[int, tuple[float, ChatLanguage]] = {}
+        self._seen: dict[int, str] = {}
+
+    async def of(self, chat_id: int) -> ChatLanguage:
+        """A chat's stored language, from the cache while it is fresh."""
+        cached = self._cached.get(chat_id)
+        if cached is not None and time.monotonic() - cached[0] < AGE:
+            return cached[1]
+        found = (await self.of_chats([chat_id])).get(chat_id, UNKNOWN)
+        self._keep(chat_id, found)
+        return found
+
+    async def of_chats(self, chat_ids: Iterable[int]) -> dict[int, ChatLanguage]:
+        """Several chats' stored languages in one read (a nudge batch's); chats without a row are left out."""
+        query = select(chats.c.id, chats.c.language, chats.c.language_chosen).where(chats.c.id.in_(list(chat_ids)))
+        async with self.database.reading() as connection:
+            rows = await connection.execute(query)
+            return {chat_id: ChatLanguage(language, bool(chosen)) for chat_id, language, chosen in rows}
+
+    async def choose(self, chat_id: int, language: str, now: dt.datetime) -> None:
+        """The chat chose a language (a group's admins, or the bot joining a group): kept, and said from now on."""
+        await self._store(chat_id, language, chosen=True, now=now)
+
+    async def _store(self, chat_id: int, language: str, *, chosen: bool, now: dt.datetime) -> None:
+        """Keep a chat's language now (its row made if it has none)."""
+        values = {"id": chat_id, "created_at": now, "language": language, "language_chosen": chosen}
+        insert = self.database.insert(chats).values(values)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[chats.c.id], set_={"language": language, "language_chosen": chosen}
+        )
+        async with self.database.writing() as connection:
+            await connection.execute(upsert)
+        self._seen.pop(chat_id, None)
+        self._keep(chat_id, ChatLanguage(language, chosen=chosen))
+
+    async def follow_app(self, chat_id: int, language: str, now: dt.datetime) -> None:
+        """A private chat goes back to its app's language (`language`, what the app says now)."""
+        await self._store(chat_id, language, chosen=False, now=now)
+
+    def seen(self, chat_id: int, language: str) -> None:
+        """A chat's person's app speaks `language`: kept at the next write, unless the chat chose one."""
+        self._seen[chat_id] = language
+
+    async def write_seen(self) -> None:
+        """Write down the languages seen since the last write, one statement a language; a chat with
+        no row yet is seen again on its next update."""
+        seen, self._seen = self._seen, {}
+        by_language: dict[str, list[int]] = {}
+        for chat_id, language in seen.items():
+            by_language.setdefault(language, []).append(chat_id)
+        try:
+            async with self.database.writing() as connection:
+                for language, chat_ids in sorted(by_language.items()):
+                    statement = (
+                        update(chats)
+                        .where(and_(chats.c.id.in_(chat_ids), chats.c.language_chosen.is_(False)))
+                        .values(language=language)
+                        .returning(chats.c.id)
+                    )
+                    for (chat_id,) in await connection.execute(statement):
+                        self._keep(chat_id, ChatLanguage(language))
+        except BaseException:
+            for chat_id, language in seen.items():
+                self._seen.setdefault(chat_id, language)
+            raise
+
+    def forget(self, chat_id: int) -> None:
+        """Drop what is known of a chat (it was forgotten)."""
+        self._cached.pop(chat_id, None)
+        self._seen.pop(chat_id, None)
+
+    def _keep(self, chat_id: int, found: ChatLanguage) -> None:
+        """Cache a chat's language, making room by dropping the oldest entries."""
+        if len(self._cached) >= MOST:
+            for oldest in list(self._cached)[: MOST // 10]:
+                del self._cached[oldest]
+        self._cached.pop(chat_id, None)
+        self._cached[chat_id] = (time.monotonic(), found)
