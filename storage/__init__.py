@@ -6,7 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.database import Database, DatabaseUnavailable
-from storage.engine import DEFAULT_DATABASE_URL, create_engine
+from storage.engine import DEFAULT_DATABASE_URL, DatabaseClocks, create_engine
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.momentum import Momentum, Pace, done_since, pace_of, weekly_streak
 from storage.place import Place, place_of
@@ -60,6 +60,7 @@ __all__ = [
     "Changed",
     "Confirmed",
     "Database",
+    "DatabaseClocks",
     "DatabaseError",
     "DatabaseUnavailable",
     "DoneElsewhere",
