@@ -205,8 +205,8 @@ async def load_due_reminders(storage: Storage, count: int) -> None:
     await bulk_load(storage, count, DUE - dt.timedelta(minutes=10), dt.timedelta(minutes=10))
 
 
-def webhook_client(app: RoadmapBot, storage: Storage | None = None) -> httpx.AsyncClient:
+def webhook_client(app: RoadmapBot, storage: Storage | None = None, **options: Any) -> httpx.AsyncClient:
     """An HTTP client for the bot's webhook app, served in process (its health check on `storage`,
-    the bot's own unless said)."""
-    web = build_web_app(app.application, storage or app.services.storage, WEBHOOK_URL, WEBHOOK_SECRET)
+    the bot's own unless said; `options` for build_web_app, e.g. a metrics token)."""
+    web = build_web_app(app.application, storage or app.services.storage, WEBHOOK_URL, WEBHOOK_SECRET, **options)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://bot")
