@@ -7,6 +7,8 @@ stays on its public address. Measured figures are printed as `FIGURES ...` lines
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +20,7 @@ import pytest
 from sqlalchemy import make_url
 
 from bot.connections import BODY_TIMEOUT, HEAD_TIMEOUT, KEEP_ALIVE_TIMEOUT
+from bot.runner import EXIT_MARGIN, FORCED_EXIT
 from bot.settings import DATABASE_TIMEOUT, MAX_CONNECTIONS, SHUTDOWN_TIMEOUT
 from bot.web import HEALTH_TIMEOUT
 from handlers.error_views import NOT_SAVED
@@ -343,3 +346,25 @@ def test_the_page_s_redirect_stays_on_its_public_address_and_every_answer_has_th
         assert "location" not in headers or headers["location"].startswith(PAGE), path
         assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY, path
         assert (headers["x-content-type-options"], headers["referrer-policy"]) == ("nosniff", "no-referrer"), path
+
+
+STOPPING_FOR_EVER = """
+import logging, sys, threading, time
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+from bot.runner import leave_after
+print(time.time(), flush=True)
+leave_after({bound})
+threading.Event().wait()  # something stopping waits for, that never comes
+"""
+
+
+def test_stopping_that_outlasts_its_bound_is_cut_short_at_the_bound() -> None:
+    bound = 3.0
+    script = STOPPING_FOR_EVER.format(bound=bound)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    took = time.time() - float(result.stdout.split()[0])
+    assert result.returncode == FORCED_EXIT, result.stderr
+    assert bound - EXIT_MARGIN <= took < bound, took
+    assert "WARNING bot.runner: still stopping 3 s after the signal: leaving what still runs and exiting" in (
+        result.stderr
+    )

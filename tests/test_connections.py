@@ -8,6 +8,8 @@ import asyncio
 import errno
 import logging
 import socket
+import subprocess
+import sys
 import time
 from asyncio.constants import ACCEPT_RETRY_DELAY
 from collections.abc import AsyncIterator
@@ -22,6 +24,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.connections import Connections
+from bot.logs import OncePer
 from bot.servers import COULD_NOT_ACCEPT, quiet_down, serve_until, web_server
 from webapp.headers import CONTENT_SECURITY_POLICY
 
@@ -260,3 +263,60 @@ async def test_accept_errors_are_counted_and_logged_once_per_ten_seconds(caplog:
     assert REGISTRY.get_sample_value("roadmap_bot_http_accept_errors_total") == errors + BACKLOG
     assert len(lines) == 1 and lines[0].levelno == logging.WARNING and not lines[0].exc_info
     assert not [r for r in caplog.records if "socket.accept()" in r.getMessage()]
+
+
+def test_a_kind_of_line_is_let_through_once_per_period_and_the_next_says_how_many_were_held() -> None:
+    now = [0.0]
+    once = OncePer(10, kinds=["noisy %s"], clock=lambda: now[0])
+    logger = logging.getLogger("tests.once_per")
+    records: list[logging.LogRecord] = []
+    logger.addFilter(once)
+    logger.addHandler(keep := KeepRecords(records))
+    logger.propagate = False
+    try:
+        for second in range(25):
+            now[0] = float(second)
+            logger.warning("noisy %s", second)
+            logger.warning("quiet %s", second)
+    finally:
+        logger.removeHandler(keep)
+        logger.removeFilter(once)
+    noisy = [r.getMessage() for r in records if r.getMessage().startswith("noisy")]
+    assert noisy == [
+        "noisy 0",
+        "noisy 10 (and 9 more like it before this)",
+        "noisy 20 (and 9 more like it before this)",
+    ]
+    assert len([r for r in records if r.getMessage().startswith("quiet")]) == 25, "other kinds are let through"
+
+
+class KeepRecords(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__()
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+LIMITS = """
+import logging, resource, sys
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+resource.setrlimit(resource.RLIMIT_NOFILE, ({soft}, {hard}))
+from bot.servers import connections_within_file_limit
+print(connections_within_file_limit({wanted}), resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+"""
+
+
+@pytest.mark.parametrize(
+    ("soft", "hard", "served", "limit"),
+    [(1024, 1024, 512, 1024), (256, 4096, 512, 940), (600, 600, 172, 600)],
+    ids=["fits", "raised", "lowered"],
+)
+def test_the_cap_is_kept_within_the_process_s_file_limit(soft: int, hard: int, served: int, limit: int) -> None:
+    script = LIMITS.format(soft=soft, hard=hard, wanted=512)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(served), str(limit)]
+    warned = "MAX_CONNECTIONS is 512, but the process may open only 600 files: serving at most 172" in result.stderr
+    assert warned is (served < 512)

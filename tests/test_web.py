@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from bot.application import RoadmapBot
-from bot.web import metrics_app, webhook_path
+from bot.web import HEALTH_TIMEOUT, Health, metrics_app, webhook_path
 from roadmaps import Catalog
 from storage import Storage, create_engine
 from tests.fakebotapi import FakeBotAPI
@@ -88,3 +90,34 @@ async def test_health_is_503_when_the_database_is_unreachable(
 
 def _errors() -> float:
     return REGISTRY.get_sample_value("roadmap_bot_database_errors_total") or 0.0
+
+
+class Silent(Storage):
+    """A storage whose database never answers a ping; counts the pings asked."""
+
+    def __init__(self, storage: Storage) -> None:
+        super().__init__(storage.engine)
+        self.pings = 0
+
+    async def ping(self) -> None:
+        self.pings += 1
+        await asyncio.Event().wait()
+
+
+async def test_healthz_answers_503_within_its_clock_and_probes_share_one_check(app: RoadmapBot) -> None:
+    silent = Silent(app.services.storage)
+    health = Health(silent, timeout=0.2)
+    async with webhook_client(app, silent, health=health) as client:
+        started = time.monotonic()
+        answers = await asyncio.gather(*(client.get("/healthz") for _ in range(5)))
+        took = time.monotonic() - started
+    assert health._check is not None
+    health._check.cancel()
+    assert [a.status_code for a in answers] == [503] * 5
+    assert answers[0].json() == {"status": "unavailable", "database": "unreachable"}
+    assert took < 0.2 + 1, "no probe waited longer than the health clock"
+    assert silent.pings == 1, "five probes during one check share it: the database is asked once"
+
+
+async def test_the_default_health_clock_is_a_few_seconds() -> None:
+    assert 1 <= HEALTH_TIMEOUT <= 5
