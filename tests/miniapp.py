@@ -149,6 +149,7 @@ TELEGRAM_STUB = """
     onEvent: record("onEvent"),
     offEvent: record("offEvent"),
     openLink: record("openLink"),
+    close: record("close"),
     HapticFeedback: {notificationOccurred: record("haptic")},
     BackButton: {
       isVisible: false,
