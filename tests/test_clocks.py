@@ -240,6 +240,8 @@ def test_idle_connections_cannot_starve_the_rest_and_each_is_closed_by_its_clock
 
         more = [connect(bot.port) for _ in range(1_000)]
         bot.wait_for_metric('roadmap_bot_http_connections{server="public",state="idle"}', MAX_CONNECTIONS)
+        made_room = bot.metric('roadmap_bot_http_connections_closed_total{reason="evicted"}') - evicted
+        assert bot.metric('roadmap_bot_http_connections_closed_total{reason="refused"}') == 0
         exited_after = bot.sigterm()
         closed_at_exit = wait_closed(more, LATE)
         text = assert_no_tracebacks(bot)
@@ -263,7 +265,8 @@ def test_idle_connections_cannot_starve_the_rest_and_each_is_closed_by_its_clock
         f"{refused:.0f} refused, all closed after {all_closed:.1f} s; meanwhile "
         + ", ".join(f"{what} in {took * 1000:.0f} ms" for what, took in served.items())
         + f"; a kept-alive connection closed after {kept_alive:.1f} s; SIGTERM with 1,000 idle connections "
-        f"exited after {exited_after:.2f} s (bound {SHUTDOWN_TIMEOUT:g} s)"
+        f"({MAX_CONNECTIONS} held, {made_room:.0f} closed to make room, 0 refused) exited after {exited_after:.2f} s "
+        f"(bound {SHUTDOWN_TIMEOUT:g} s)"
     )
 
 
