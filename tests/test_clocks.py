@@ -371,3 +371,6 @@ def test_stopping_that_outlasts_its_bound_is_cut_short_at_the_bound() -> None:
     assert "WARNING bot.runner: still stopping 3 s after the signal: leaving what still runs and exiting" in (
         result.stderr
     )
+    print(
+        f"\nFIGURES a stopping that never ends, bound {bound:g} s: exit status {result.returncode} after {took:.2f} s"
+    )
