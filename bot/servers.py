@@ -21,7 +21,8 @@ from starlette.types import ASGIApp
 from bot.connections import KEEP_ALIVE_TIMEOUT, Connections, protocol_for
 from bot.logs import OncePer
 from bot.metrics import ACCEPT_ERRORS, OPEN_CONNECTIONS
-from bot.web import HEALTH_FAILED
+from bot.web import CLIENT_GONE, HEALTH_FAILED
+from webapp.api import CLIENT_GONE_LINE
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,14 @@ def connections_within_file_limit(wanted: int) -> int:
 
 def quiet_down(loop: asyncio.AbstractEventLoop) -> None:
     """Lines a stranger can cause, at a bounded rate: our connections' news, uvicorn's warnings
-    about malformed requests, and asyncio's accept errors (counted, one warning per LOG_PERIOD)."""
-    noisy = (("bot.connections", None), ("uvicorn.error", NOISY_UVICORN_LINES), ("bot.web", [HEALTH_FAILED]))
+    about malformed requests, requests whose body never came whole, the health check's failures (a
+    probe a second in an outage), and asyncio's accept errors (counted, one warning per LOG_PERIOD)."""
+    noisy = (
+        ("bot.connections", None),
+        ("uvicorn.error", NOISY_UVICORN_LINES),
+        ("bot.web", [HEALTH_FAILED, CLIENT_GONE]),
+        ("webapp.api", [CLIENT_GONE_LINE]),
+    )
     for name, kinds in noisy:
         logger = logging.getLogger(name)
         if not any(isinstance(f, OncePer) for f in logger.filters):

@@ -25,7 +25,7 @@ from bot.update_shape import shaped_like_an_update
 from handlers import RoadmapApplication
 from storage import DatabaseError, Storage
 from webapp import PATH
-from webapp.api import CLIENT_GONE, app_of
+from webapp.api import CLIENT_GONE_STATUS, app_of
 from webapp.headers import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ MAX_UPDATE_BYTES = 1_000_000
 # Seconds /healthz waits for the database before it answers 503.
 HEALTH_TIMEOUT = 3.0
 HEALTH_FAILED = "health check: the database did not answer: %s"
+CLIENT_GONE = "a %s request's body did not arrive whole (the client went away or was too slow); nothing was done"
 
 
 def webhook_path(webhook_url: str) -> str:
@@ -160,8 +161,8 @@ def to_the_page(page_url: str) -> BaseRoute:
 async def client_gone(request: Request, error: Exception) -> Response:
     """The request's body never came whole (the client hung up, or was too slow): nothing was
     done; logged as news, not as an error, and what is answered is never sent."""
-    log.info("a %s request's body did not arrive whole (the client went away); nothing was done", request.method)
-    return Response(status_code=CLIENT_GONE)
+    log.info(CLIENT_GONE, request.method)
+    return Response(status_code=CLIENT_GONE_STATUS)
 
 
 def build_web_app(

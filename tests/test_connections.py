@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from asyncio.constants import ACCEPT_RETRY_DELAY
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,12 +25,11 @@ from starlette.routing import Route
 
 from bot.connections import Connections
 from bot.logs import OncePer
-from bot.servers import COULD_NOT_ACCEPT, quiet_down, serve_until, web_server
+from bot.servers import BACKLOG, COULD_NOT_ACCEPT, quiet_down, serve_until, web_server
 from webapp.headers import CONTENT_SECURITY_POLICY
 
 CLOCK = 0.3  # seconds: the head's and the body's clocks here
 LATE = 5.0  # seconds after which anything that should have happened is late
-BACKLOG = 2048  # uvicorn's listen backlog, as the bot's servers have it
 
 
 class Echo:
@@ -232,14 +231,25 @@ class OutOfFiles(socket.socket):
         return super().accept()
 
 
+@pytest.fixture
+def filters_put_back() -> Iterator[None]:
+    """quiet_down holds back lines for the process's life; a test's other tests hear them again."""
+    names = ("bot.connections", "bot.servers", "bot.web", "uvicorn.error", "webapp.api")
+    kept = {name: logging.getLogger(name).filters[:] for name in names}
+    yield
+    for name, filters in kept.items():
+        logging.getLogger(name).filters[:] = filters
+
+
+@pytest.mark.usefixtures("filters_put_back")
 async def test_accept_errors_are_counted_and_logged_once_per_ten_seconds(caplog: pytest.LogCaptureFixture) -> None:
     loop = asyncio.get_running_loop()
     previous = loop.get_exception_handler()
     quiet_down(loop)
     listener = OutOfFiles(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
-    # asyncio tries up to `backlog` accepts a turn: one turn of 2,048 failures, each of which has
-    # asyncio try again a second later (ACCEPT_RETRY_DELAY); the retries accept the connection.
+    # asyncio tries up to `backlog` accepts a turn: one turn of failures (128, the bot's backlog),
+    # each of which has asyncio try again a second later (ACCEPT_RETRY_DELAY); the retries accept.
     listener.failures = BACKLOG
     accepted = asyncio.Event()
 

@@ -57,7 +57,10 @@ MAX_BODY = 1024  # bytes; a mark is `{"state": "working"}`
 AUTH_SCHEME = "tma"
 # nginx's "client closed request": what a request whose body never came whole is counted as. It
 # is never sent (nobody is there to read it), and it is not a 500: nothing went wrong here.
-CLIENT_GONE = 499
+CLIENT_GONE_STATUS = 499
+CLIENT_GONE_LINE = (
+    "mini app: a %s request's body did not arrive whole (the client went away or was too slow); nothing was done"
+)
 
 __all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS"]
 
@@ -296,10 +299,8 @@ async def database_error(request: Request, error: Exception) -> Response:
 async def client_gone(request: Request, error: Exception) -> Response:
     """The request's body never came whole: the client hung up, or was too slow and the server
     closed it. Nothing was read or changed; counted as 499, logged as news, not as an error."""
-    log.info(
-        "mini app: a %s request's body did not arrive whole (the client went away); nothing was done", request.method
-    )
-    return Response(status_code=CLIENT_GONE)
+    log.info(CLIENT_GONE_LINE, request.method)
+    return Response(status_code=CLIENT_GONE_STATUS)
 
 
 async def json_http_error(request: Request, error: Exception) -> Response:
