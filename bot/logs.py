@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Collection, Iterable
 from contextvars import ContextVar
 from typing import Any
 from urllib.parse import quote
@@ -46,6 +47,33 @@ class PrivateBotApiCalls(logging.Filter):
                     endpoint,
                 ),
             )
+        return True
+
+
+class OncePer(logging.Filter):
+    """For lines a stranger can cause at will (a connection refused, a request timed out, a socket
+    not accepted): one of each kind (its message template) per `period` seconds, the rest counted
+    and the count said by the next one let through. `kinds`: the templates it holds back (all if None)."""
+
+    def __init__(
+        self, period: float, kinds: Collection[str] | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__()
+        self.period, self.kinds, self.clock = period, kinds, clock
+        self._seen: dict[str, tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        kind = str(record.msg)
+        if self.kinds is not None and kind not in self.kinds:
+            return True
+        now = self.clock()
+        last, held = self._seen.get(kind, (None, 0))
+        if last is not None and now - last < self.period:
+            self._seen[kind] = (last, held + 1)
+            return False
+        self._seen[kind] = (now, 0)
+        if held:
+            record.msg, record.args = f"{record.getMessage()} (and {held} more like it before this)", None
         return True
 
 

@@ -16,3 +16,17 @@ NUDGES_DUE = Gauge("roadmap_bot_nudges_due", "Reminders due but not yet claimed,
 DATABASE_ERRORS = Counter(
     "roadmap_bot_database_errors_total", "Database errors seen by handlers, passes and health checks."
 )
+CONNECTIONS_CLOSED = Counter(
+    "roadmap_bot_http_connections_closed_total",
+    "Connections the web server closed on its own, by reason: evicted (idle, to make room), refused "
+    "(no room), head_timeout, body_timeout, stopping.",
+    ["reason"],
+)
+OPEN_CONNECTIONS = Gauge(
+    "roadmap_bot_http_connections",
+    "Connections open now, by server (public, metrics) and state (idle: no request in progress; busy).",
+    ["server", "state"],
+)
+ACCEPT_ERRORS = Counter(
+    "roadmap_bot_http_accept_errors_total", "Connections the web server could not accept (out of file descriptors)."
+)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import signal
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -18,29 +20,48 @@ from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
 from handlers import RoadmapApplication
 from roadmaps import Catalog
-from storage import Storage, create_engine, current_revision, head_revision, upgrade
+from storage import DatabaseClocks, Storage, create_engine, current_revision, head_revision, upgrade
 
 if TYPE_CHECKING:
-    import uvicorn
+    from starlette.types import ASGIApp
+
+    from bot.servers import Server
 
 log = logging.getLogger(__name__)
+
+# The process's exit status when stopping outlasted SHUTDOWN_TIMEOUT and the process left anyway.
+FORCED_EXIT = 3
+# Seconds of SHUTDOWN_TIMEOUT kept for the exit itself (the interpreter's end, the last log lines).
+EXIT_MARGIN = 1.0
 
 
 async def serve(settings: Settings, catalog: Catalog) -> None:
     """Apply migrations, then take updates (webhook if WEBHOOK_URL is set, else polling) until
-    stopped; with WEBAPP_URL, polling serves PORT too (the page, /healthz, /metrics)."""
+    stopped; PORT is served when it has something to serve (the webhook, the page, /metrics to a
+    METRICS_TOKEN), METRICS_PORT when it is set, in either mode."""
     tune_collector()
-    storage = Storage(create_engine(settings.database_url))
+    log.info("database ready at revision %s", await migrate(settings))
+    storage = Storage(create_engine(settings.database_url, DatabaseClocks.every(settings.database_timeout)))
     try:
-        revision = await upgrade(storage.engine)
-        log.info("database ready at revision %s", revision)
         bot = build_bot(settings, catalog, storage)
+        servers = web_servers(bot, settings)
         if settings.webhook_url:
-            await serve_webhook(bot, settings)
+            await serve_webhook(bot, settings, servers)
         else:
-            await poll(bot.application, web_server(bot, settings) if settings.webapp_url else None)
+            await poll(bot.application, settings, servers)
     finally:
         await storage.close()
+
+
+async def migrate(settings: Settings) -> str | None:
+    """Bring the database to the newest schema, on an engine of its own: a migration's statements
+    may take long, and instances starting together wait their turn on a lock, so only connecting
+    has a clock here."""
+    engine = create_engine(settings.database_url, DatabaseClocks(connect=settings.database_timeout))
+    try:
+        return await upgrade(engine)
+    finally:
+        await engine.dispose()
 
 
 @asynccontextmanager
@@ -65,57 +86,58 @@ async def running(application: RoadmapApplication) -> AsyncIterator[None]:
                 await application.post_stop(application)
 
 
-def web_server(bot: RoadmapBot, settings: Settings) -> uvicorn.Server:
-    """The web server on PORT: /healthz, /metrics, the webhook (if WEBHOOK_URL is set) and the
-    roadmap page under /app/ (if WEBAPP_URL is set)."""
-    import uvicorn  # the web stack loads only when it serves: plain polling starts faster without it
+def web_servers(bot: RoadmapBot, settings: Settings) -> list[Server]:
+    """The web servers to run: PORT (/healthz, the webhook, the page, /metrics to a token's
+    bearer) when it has something to serve, METRICS_PORT (/metrics) when set. A server stopping
+    gives its requests in flight half of SHUTDOWN_TIMEOUT."""
+    # The web stack loads only when it serves: plain polling starts faster without it.
+    from bot.connections import Connections
+    from bot.servers import METRICS_CONNECTIONS, connections_within_file_limit, quiet_down, web_server
+    from bot.web import metrics_app
 
-    from bot.web import build_web_app
-    from webapp.api import mount_webapp
+    drain, servers = settings.shutdown_timeout / 2, []
+    if settings.webhook_url or settings.webapp_url or settings.metrics_token:
+        room = Connections(connections_within_file_limit(settings.max_connections))
+        servers.append(web_server(public_app(bot, settings), settings.port, room, drain))
+    if settings.metrics_port is not None:
+        room = Connections(METRICS_CONNECTIONS, name="metrics")
+        servers.append(web_server(metrics_app(), settings.metrics_port, room, drain))
+    if servers:
+        quiet_down(asyncio.get_running_loop())
+    return servers
 
-    services, secret = bot.services, settings.webhook_secret
+
+def public_app(bot: RoadmapBot, settings: Settings) -> ASGIApp:
+    """The app on PORT: /healthz, the webhook (if WEBHOOK_URL is set), the roadmap page under /app/
+    (if WEBAPP_URL is set), /metrics (if METRICS_TOKEN is set)."""
+    from bot.web import WebParts, build_web_app
+    from webapp import PageRules, mount_webapp
+
+    services, secret, token = bot.services, settings.webhook_secret, settings.metrics_token
     page = None
     if settings.webapp_url:
         assert settings.token is not None
+        rules = PageRules(dt.timedelta(seconds=settings.init_data_max_age), settings.webapp_calls_per_minute)
         page = mount_webapp(
-            services.catalog, services.storage.progress, settings.token, services.clock, services.presence.note
+            services.catalog, services.storage.progress, settings.token, services.clock, rules, services.presence.note
         )
-    web = build_web_app(
+    return build_web_app(
         bot.application,
         services.storage,
         settings.webhook_url,
         secret.get_secret_value() if secret else None,
-        page=page,
+        WebParts(page, settings.webapp_url, token.get_secret_value() if token else None),
     )
-    config = uvicorn.Config(web, host="0.0.0.0", port=settings.port, log_config=None, lifespan="off", access_log=False)
-    return uvicorn.Server(config)
 
 
-async def serve_until(server: uvicorn.Server, stopping: asyncio.Event) -> None:
-    """Serve until SIGINT/SIGTERM: uvicorn stops taking requests and finishes those in flight.
-
-    uvicorn handles SIGTERM itself once it serves (and raises it again after: that lands in
-    `stopping` softly); a SIGTERM that comes while we are still starting must stop it too."""
-
-    async def stop_when_asked() -> None:
-        await stopping.wait()
-        server.should_exit = True
-
-    watcher = asyncio.create_task(stop_when_asked())
-    try:
-        if not stopping.is_set():
-            await server.serve()
-    finally:
-        watcher.cancel()
-
-
-async def serve_webhook(bot: RoadmapBot, settings: Settings) -> None:
-    """Serve the webhook, /healthz and /metrics (and the page) on PORT until SIGINT/SIGTERM; then
-    the application stops, which lets a running nudge pass finish its batch."""
+async def serve_webhook(bot: RoadmapBot, settings: Settings, servers: list[Server]) -> None:
+    """Serve the webhook and the rest of PORT (and METRICS_PORT) until SIGINT/SIGTERM; then the
+    application stops, which lets a running nudge pass finish its batch."""
+    from bot.servers import serve_until
     from bot.web import webhook_path
 
     assert settings.webhook_url is not None and settings.webhook_secret is not None
-    server, stopping = web_server(bot, settings), stopping_signal()
+    stopping = stopping_signal(settings.shutdown_timeout)
     application = bot.application
     async with running(application):
         # Every instance sets the same webhook; none deletes it on the way out, as others may still run.
@@ -126,33 +148,61 @@ async def serve_webhook(bot: RoadmapBot, settings: Settings) -> None:
             max_connections=40,
         )
         log.info("webhook at %s, listening on port %s", webhook_path(settings.webhook_url), settings.port)
-        await serve_until(server, stopping)
+        await serve_until(servers, stopping)
         log.info("stopping: finishing the nudge batch in hand")
     log.info("stopped")
 
 
-def stopping_signal() -> asyncio.Event:
-    """An event set by SIGINT or SIGTERM."""
+def stopping_signal(bound: float) -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM; the first also starts the clock that ends the process
+    `bound` seconds later, whatever is still running then."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        if not stopping.is_set():
+            log.info("stopping: the process exits within %g s", bound)
+            leave_after(bound)
+        stopping.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
+        loop.add_signal_handler(signum, stop)
     return stopping
 
 
-async def poll(application: RoadmapApplication, server: uvicorn.Server | None = None) -> None:
-    """Poll until SIGINT/SIGTERM, serving PORT meanwhile when given a server; in-flight updates
-    finish before the process exits."""
-    stopping = stopping_signal()
+def leave_after(bound: float) -> threading.Timer:
+    """The last resort of stopping: `bound` seconds after the signal (less a margin for the exit
+    itself), the process exits, in a thread of its own so that nothing it waits for can hold it.
+    What is still running then is left as a SIGKILL leaves it: safely (README, "Stopping")."""
+
+    def leave() -> None:
+        log.warning("still stopping %g s after the signal: leaving what still runs and exiting", bound)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        os._exit(FORCED_EXIT)
+
+    timer = threading.Timer(max(bound - EXIT_MARGIN, EXIT_MARGIN), leave)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+async def poll(application: RoadmapApplication, settings: Settings, servers: Sequence[Server] = ()) -> None:
+    """Poll until SIGINT/SIGTERM, serving the web servers meanwhile; in-flight updates finish
+    before the process exits."""
+    from bot.servers import serve_until
+
+    stopping = stopping_signal(settings.shutdown_timeout)
     assert application.updater is not None, "polling needs the updater PTB builds by default"
     async with running(application):
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         log.info("polling as @%s", application.bot.username)
-        if server is None:
+        if not servers:
             await stopping.wait()
         else:
-            log.info("serving the roadmap page, /healthz and /metrics on port %s", server.config.port)
-            await serve_until(server, stopping)
+            if settings.webapp_url:
+                log.info("serving the roadmap page and /healthz on port %s", settings.port)
+            await serve_until(servers, stopping)
         log.info("stopping: finishing updates in flight")
         await application.updater.stop()
     log.info("stopped")
@@ -160,9 +210,9 @@ async def poll(application: RoadmapApplication, server: uvicorn.Server | None = 
 
 async def run_nudge_pass(settings: Settings, catalog: Catalog, now: dt.datetime) -> PassReport:
     """One nudge pass as if the time were `now`, through the same Application the bot builds."""
-    storage = Storage(create_engine(settings.database_url))
+    await migrate(settings)
+    storage = Storage(create_engine(settings.database_url, DatabaseClocks.every(settings.database_timeout)))
     try:
-        await upgrade(storage.engine)
         bot = build_bot(settings, catalog, storage)
         async with bot.application:
             return await bot.nudges.run_pass(now)

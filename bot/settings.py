@@ -15,6 +15,16 @@ from storage import DEFAULT_DATABASE_URL
 TELEGRAM_API_URL = "https://api.telegram.org"
 # Messages a second overall, a little under Telegram's 30 so that timing jitter never crosses it.
 MESSAGES_PER_SECOND = 29
+# Seconds from SIGTERM to the process's end: under the 30 s most platforms wait before SIGKILL.
+SHUTDOWN_TIMEOUT = 20.0
+# Seconds any one database wait may take: a connection, a statement, a free pooled connection.
+DATABASE_TIMEOUT = 5.0
+# Web connections open at once, well within the common limit of 1,024 open files.
+MAX_CONNECTIONS = 512
+# The page's rules (webapp/ has the same defaults; importing it here would load the web stack for
+# every command): initData at most an hour old (see webapp/init_data.py), 60 calls a minute a person.
+INIT_DATA_MAX_AGE = 3600
+WEBAPP_CALLS_PER_MINUTE = 60
 
 
 class Settings(BaseSettings):
@@ -39,6 +49,17 @@ class Settings(BaseSettings):
     telegram_messages_per_second: float = Field(default=MESSAGES_PER_SECOND, gt=0, le=1000)
     # The name the bot calls itself in /help, on the progress card and in the export.
     bot_name: str = Field(default=DEFAULT_BOT_NAME, min_length=1, max_length=64)
+    # /metrics: on a port of its own (kept off the load balancer), and/or on PORT to the bearer of
+    # a token; with neither, it is not served.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_token: SecretStr | None = None
+    # The page's API: how old Telegram's initData may be, in seconds; calls a person may make a minute.
+    init_data_max_age: int = Field(default=INIT_DATA_MAX_AGE, ge=60, le=86_400)
+    webapp_calls_per_minute: int = Field(default=WEBAPP_CALLS_PER_MINUTE, ge=1, le=6_000)
+    # The clocks: web connections open at once, seconds from SIGTERM to exit, seconds a database wait may take.
+    max_connections: int = Field(default=MAX_CONNECTIONS, ge=16, le=100_000)
+    shutdown_timeout: float = Field(default=SHUTDOWN_TIMEOUT, ge=2, le=300)
+    database_timeout: float = Field(default=DATABASE_TIMEOUT, gt=0, le=300)
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod
@@ -73,11 +94,26 @@ class Settings(BaseSettings):
             raise ValueError("WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _a_token_worth_its_name(cls, value: SecretStr | None) -> SecretStr | None:
+        """A bearer token is a password: long enough not to be guessed, and one word of a header."""
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9._~+/=-]{24,256}", value.get_secret_value()):
+            raise ValueError("METRICS_TOKEN must be 24 to 256 characters of A-Z, a-z, 0-9 and ._~+/=-")
+        return value
+
     @model_validator(mode="after")
     def _webhook_needs_a_secret(self) -> Settings:
         """A webhook without a secret would take updates from anyone who finds the URL."""
         if self.webhook_url and not self.webhook_secret:
             raise ValueError("WEBHOOK_URL is set, so WEBHOOK_SECRET must be set too")
+        return self
+
+    @model_validator(mode="after")
+    def _metrics_port_of_its_own(self) -> Settings:
+        """Metrics on PORT would be public: METRICS_PORT must be another port."""
+        if self.metrics_port is not None and self.metrics_port == self.port:
+            raise ValueError("METRICS_PORT must differ from PORT (use METRICS_TOKEN to serve metrics on PORT)")
         return self
 
     @property
@@ -87,4 +123,5 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret setting in clear, for the log scrubber to remove."""
-        return [secret.get_secret_value() for secret in (self.telegram_bot_token, self.webhook_secret) if secret]
+        secrets = (self.telegram_bot_token, self.webhook_secret, self.metrics_token)
+        return [secret.get_secret_value() for secret in secrets if secret]

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.chat_data_store import ChatDataStore
 from storage.chat_store import ChatStore
 from storage.database import Database, DatabaseUnavailable
-from storage.engine import DEFAULT_DATABASE_URL, create_engine
+from storage.engine import DEFAULT_DATABASE_URL, DatabaseClocks, create_engine
 from storage.languages import ChatLanguage, Languages
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.nudge_store import NudgeStore
@@ -51,6 +51,7 @@ __all__ = [
     "ChatLanguage",
     "ChatStore",
     "Database",
+    "DatabaseClocks",
     "DatabaseError",
     "DatabaseUnavailable",
     "Languages",

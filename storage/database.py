@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +34,20 @@ def must_try_again(error: BaseException) -> bool:
 class DatabaseUnavailable(SQLAlchemyError):
     """The database server could not be reached: refused, timed out, or gone mid-way.
 
-    asyncpg raises these as OSError, outside SQLAlchemy's own errors; here they become one of
-    ours, so that every caller that handles a database error handles this one too."""
+    asyncpg raises these as OSError (its timeouts too), outside SQLAlchemy's own errors; here they
+    become one of ours, so that every caller that handles a database error handles this one too."""
 
 
 @asynccontextmanager
 async def reachable() -> AsyncIterator[None]:
-    """Turn a driver's connection failure (an OSError) into DatabaseUnavailable."""
+    """Turn a driver's connection failure or timeout (an OSError), or no pooled connection free in
+    time, into DatabaseUnavailable."""
     try:
         yield
     except OSError as error:
-        raise DatabaseUnavailable(f"the database cannot be reached: {error}") from error
+        raise DatabaseUnavailable(f"the database cannot be reached: {error!r}") from error
+    except PoolTimeout as error:
+        raise DatabaseUnavailable("no database connection came free in time") from error
 
 
 class Database:
@@ -55,13 +60,16 @@ class Database:
         # steps of up to 100 ms: queueing this process's writers here instead keeps taps quick.
         # (Other processes on the same file still meet SQLite's busy timeout.)
         self._one_writer = asyncio.Lock() if self.dialect == "sqlite" else None
+        # Waiting for that turn is waiting for a connection: it gets the pool's clock.
+        self._patience = engine.pool.timeout() if isinstance(engine.pool, QueuePool) else None
+        self._unanswered = False  # whether the last thing asked went unanswered (see close)
         # INSERT with ON CONFLICT, in the dialect's own flavour.
         self.insert: Any = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads: on PostgreSQL without BEGIN and ROLLBACK round trips around them."""
-        async with reachable(), self.engine.connect() as connection:
+        async with self._answering(), self.engine.connect() as connection:
             if self.dialect == "postgresql":
                 await connection.execution_options(isolation_level="AUTOCOMMIT")
             yield connection
@@ -70,10 +78,10 @@ class Database:
     async def writing(self) -> AsyncIterator[AsyncConnection]:
         """A write transaction, committed at the end; on SQLite, one of this process's at a time."""
         if self._one_writer is None:
-            async with reachable(), self.engine.begin() as connection:
+            async with self._answering(), self.engine.begin() as connection:
                 yield connection
             return
-        async with reachable(), self._one_writer, self.engine.begin() as connection:
+        async with self._answering(), self._writers_turn(self._one_writer), self.engine.begin() as connection:
             # The sqlite3 module would open the transaction only at the first write, so a read
             # before it would see a snapshot another process can change before the write; and a
             # deferred transaction that must upgrade to a writer fails at once instead of waiting
@@ -97,11 +105,50 @@ class Database:
                 await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
+    @asynccontextmanager
+    async def _answering(self) -> AsyncIterator[None]:
+        """`reachable()`, noting whether the database answered."""
+        try:
+            async with reachable():
+                yield
+        except DatabaseUnavailable:
+            self._unanswered = True
+            raise
+        self._unanswered = False
+
+    @asynccontextmanager
+    async def _writers_turn(self, turn: asyncio.Lock) -> AsyncIterator[None]:
+        """This process's turn to write, waited for no longer than a pooled connection is: writers
+        queued behind a write lock held elsewhere fail in turn instead of waiting in line."""
+        try:
+            async with asyncio.timeout(self._patience):
+                await turn.acquire()
+        except TimeoutError as error:
+            raise DatabaseUnavailable("no turn to write came in time: the database is busy") from error
+        try:
+            yield
+        finally:
+            turn.release()
+
     async def ping(self) -> None:
-        """Raise DatabaseError unless the database answers a trivial query."""
+        """Raise DatabaseError unless the database answers a trivial query; on SQLite, unless this
+        process could write now (another process may hold the write lock, which reads never meet)."""
+        if self._one_writer is not None:
+            async with self.writing():
+                return
         async with self.reading() as connection:
             await connection.execute(select(1))
 
     async def close(self) -> None:
-        """Release every pooled connection."""
-        await self.engine.dispose()
+        """Release every pooled connection, saying goodbye to the database; to one that did not
+        answer the last thing asked, or does not answer the goodbye within the pool's clock, the
+        connections are left to end with the process."""
+        if self._unanswered:
+            log.warning("the database did not answer lately: its connections are left to end with the process")
+            await self.engine.dispose(close=False)
+            return
+        try:
+            async with asyncio.timeout(self._patience):
+                await self.engine.dispose()
+        except TimeoutError:
+            log.warning("the database did not answer while its connections were closed; they are left")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import aiosqlite
@@ -12,21 +14,50 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///roadmap-bot.sqlite3"
 
-# Milliseconds a writer waits for another writer (the bot, a `nudge` run) before SQLite gives up.
+# Milliseconds a writer waits for another writer (the bot, a `nudge` run) before SQLite gives up,
+# unless the engine's clocks say otherwise.
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
-def create_engine(url: str = DEFAULT_DATABASE_URL, **options: Any) -> AsyncEngine:
-    """An AsyncEngine for the URL; SQLite gets WAL, a busy timeout, foreign keys and quicker cursors."""
+@dataclass(frozen=True, slots=True)
+class DatabaseClocks:
+    """Seconds the database may keep us waiting: to open a connection, for one statement (on
+    SQLite, for another process's write lock: the busy timeout), and for a pooled connection to come
+    free (on SQLite also for this process's turn to write). None leaves a wait to the driver:
+    asyncpg waits 60 s to connect and for ever for a statement, SQLAlchemy 30 s for the pool."""
+
+    connect: float | None = None
+    statement: float | None = None
+    pool: float | None = None
+
+    @classmethod
+    def every(cls, seconds: float) -> DatabaseClocks:
+        """The same clock for every wait."""
+        return cls(connect=seconds, statement=seconds, pool=seconds)
+
+
+def create_engine(url: str = DEFAULT_DATABASE_URL, clocks: DatabaseClocks | None = None, **options: Any) -> AsyncEngine:
+    """An AsyncEngine for the URL, its waits on `clocks`; SQLite gets WAL, a busy timeout, foreign
+    keys and quicker cursors."""
     parsed = make_url(url)
+    clocks = clocks or DatabaseClocks()
     if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "aiosqlite" and not parsed.query:
         path = parsed.database or ":memory:"
         options.setdefault("async_creator", lambda: OneTripConnection.to(path))
+    if parsed.get_driver_name() == "asyncpg":
+        # asyncpg's own clocks: `timeout` to connect, `command_timeout` for each statement (and for
+        # closing a connection); on a timeout it cancels the statement and drops the connection.
+        waits = {"timeout": clocks.connect, "command_timeout": clocks.statement}
+        driver = {name: seconds for name, seconds in waits.items() if seconds is not None}
+        options["connect_args"] = {**driver, **options.get("connect_args", {})}
+    if clocks.pool is not None:
+        options.setdefault("pool_timeout", clocks.pool)
     # Errors and logs show statements without their values: the values are what people typed.
     options.setdefault("hide_parameters", True)
     engine = create_async_engine(url, **options)
     if parsed.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        busy = SQLITE_BUSY_TIMEOUT_MS if clocks.statement is None else round(clocks.statement * 1000)
+        event.listen(engine.sync_engine, "connect", partial(_configure_sqlite, busy))
     return engine
 
 
@@ -119,11 +150,11 @@ class OneTripConnection(aiosqlite.Connection):
             await super().rollback()
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
     """Per-connection pragmas; WAL lets readers and one writer work at once."""
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")

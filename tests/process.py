@@ -7,10 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.settings import Settings
+
 ROADMAP_BOT = str(Path(sys.executable).with_name("roadmap-bot"))
 
-# Settings an operator's shell might carry that must not leak into a test.
-_SETTINGS = ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "TELEGRAM_API_URL", "WEBHOOK_URL", "WEBHOOK_SECRET", "PORT")
+# Settings an operator's shell might carry that must not leak into a test: every one there is.
+_SETTINGS = tuple(name.upper() for name in Settings.model_fields)
 
 
 def environment(**settings: str) -> dict[str, str]:

@@ -16,7 +16,7 @@ from telegram import Update
 
 from bot.application import RoadmapBot
 from bot.settings import Settings
-from bot.web import build_web_app
+from bot.web import WebParts, build_web_app
 from progress import Reminder, StepState
 from roadmaps import Catalog, Roadmap
 from storage import Storage
@@ -206,8 +206,10 @@ async def load_due_reminders(storage: Storage, count: int) -> None:
     await bulk_load(storage, count, DUE - dt.timedelta(minutes=10), dt.timedelta(minutes=10))
 
 
-def webhook_client(app: RoadmapBot, storage: Storage | None = None) -> httpx.AsyncClient:
+def webhook_client(app: RoadmapBot, storage: Storage | None = None, **options: Any) -> httpx.AsyncClient:
     """An HTTP client for the bot's webhook app, served in process (its health check on `storage`,
-    the bot's own unless said)."""
-    web = build_web_app(app.application, storage or app.services.storage, WEBHOOK_URL, WEBHOOK_SECRET)
+    the bot's own unless said; `options` for build_web_app, e.g. a metrics token)."""
+    web = build_web_app(
+        app.application, storage or app.services.storage, WEBHOOK_URL, WEBHOOK_SECRET, WebParts(**options)
+    )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://bot")

@@ -66,9 +66,19 @@ class HttpChat:
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free now, all different."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [int(probe.getsockname()[1]) for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 def bot_settings(
@@ -203,8 +213,11 @@ def test_a_person_walks_a_roadmap_gets_a_nudge_and_the_progress_survives_a_resta
 def test_the_webhook_refuses_updates_without_the_secret_and_serves_health_and_metrics(
     tmp_path: Path, process_database: ProcessDatabase
 ) -> None:
-    api, database, log, port = FakeBotAPI(), process_database, tmp_path / "bot.log", free_port()
-    with FakeBotAPIServer(api) as server, running_bot(server, database, log, "webhook", port, LOG_FORMAT="json"):
+    api, database, log, port, metrics_port = FakeBotAPI(), process_database, tmp_path / "bot.log", *free_ports(2)
+    with (
+        FakeBotAPIServer(api) as server,
+        running_bot(server, database, log, "webhook", port, LOG_FORMAT="json", METRICS_PORT=str(metrics_port)),
+    ):
         sends = len(api.calls_of("sendMessage"))
         assert api.post_to_webhook(api.message_update(CHAT, "/start"), secret=None) == 403
         assert api.post_to_webhook(api.message_update(CHAT, "/start"), secret="wrong-secret") == 403
@@ -212,7 +225,8 @@ def test_the_webhook_refuses_updates_without_the_secret_and_serves_health_and_me
 
         HttpChat(api, CHAT).send("/start")
         assert get(port, "/healthz") == (200, '{"status":"ok","database":"ok"}')
-        status, metrics = get(port, "/metrics")
+        assert get(port, "/metrics")[0] == 404, "no metrics on the public port"
+        status, metrics = get(metrics_port, "/metrics")
         assert status == 200
         assert 'roadmap_bot_updates_total{type="message"} 1.0' in metrics
         assert 'roadmap_bot_handler_seconds_count{handler="start"} 1.0' in metrics
@@ -285,10 +299,11 @@ def put(port: int, path: str, body: dict[str, str], headers: dict[str, str]) -> 
 def test_a_polling_bot_with_a_page_serves_it_and_a_mark_there_shows_in_the_chat(
     tmp_path: Path, process_database: ProcessDatabase
 ) -> None:
-    api, database, log, port = FakeBotAPI(), process_database, tmp_path / "bot.log", free_port()
+    api, database, log, (port, metrics_port) = FakeBotAPI(), process_database, tmp_path / "bot.log", free_ports(2)
     page = "https://bot.example.org/app/"
+    settings = {"WEBAPP_URL": page, "PORT": str(port), "METRICS_PORT": str(metrics_port)}
     with FakeBotAPIServer(api) as server:
-        with running_bot(server, database, log, "polling", port, WEBAPP_URL=page, PORT=str(port)) as process:
+        with running_bot(server, database, log, "polling", port, **settings) as process:
             assert api.menu_button == {"type": "web_app", "text": "Roadmaps", "web_app": {"url": page}}
             person = HttpChat(api, CHAT)
             view = person.send("/start backend-engineer-ai-era")
@@ -303,7 +318,7 @@ def test_a_polling_bot_with_a_page_serves_it_and_a_mark_there_shows_in_the_chat(
             assert put(port, mark, {"state": "done"}, authorization(signed))[0] == 200
             assert put(port, mark, {"state": "skipped"}, authorization(signed + "0"))[0] == 401
             assert "10% · 1 of 10 steps done" in person.send("/progress").text
-            metrics = get(port, "/metrics")[1]
+            metrics = get(metrics_port, "/metrics")[1]
             assert 'roadmap_bot_webapp_requests_total{endpoint="mark",status="200"} 1.0' in metrics
             assert 'roadmap_bot_webapp_auth_failures_total{reason="bad_hash"} 1.0' in metrics
         assert process.returncode == 0, log.read_text()

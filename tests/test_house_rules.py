@@ -79,16 +79,19 @@ FORMATTING = {"i18n/formats.py"}
 # What the views build screens and buttons with (no words of its own).
 BUILDING_BLOCKS = {"handlers/screens.py"}
 # Words for the operator, not the learner: the command line and `try`, logs and metrics, the pass
-# report, the webhook's refusals, roadmap validation, initData's refusals (the page says its own).
+# report, the web server's answers to HTTP clients (the webhook's refusals, its clocks), roadmap
+# validation, initData's refusals (the page says its own).
 OPERATOR_TEXT = {
     "roadmaps/loader.py",
     "roadmaps/problems.py",
     "roadmaps/reader.py",
     "bot/cli.py",
+    "bot/connections.py",
     "bot/logs.py",
     "bot/metrics.py",
     "bot/nudges.py",
     "bot/runner.py",
+    "bot/servers.py",
     "bot/terminal.py",
     "bot/web.py",
     "webapp/init_data.py",
@@ -96,7 +99,7 @@ OPERATOR_TEXT = {
 }
 # Not text for people: Telegram's own words, matched in its errors; the callback data of buttons;
 # the page's security headers.
-NOT_FOR_PEOPLE = {"handlers/telegram_errors.py", "handlers/callback_data.py", "webapp/security.py"}
+NOT_FOR_PEOPLE = {"handlers/telegram_errors.py", "handlers/callback_data.py", "webapp/headers.py"}
 MAKES_SCREENS = {"Screen", "InlineKeyboardButton", "InlineKeyboardMarkup", "KeyboardButton", "button", "keyboard"}
 LOG_METHODS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
 # Calls whose strings are SQL: SQLAlchemy's text and constraints, a driver's execute, SQL functions.

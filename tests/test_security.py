@@ -466,7 +466,7 @@ async def test_every_statement_binds_what_people_typed(
 SQL_SINKS = {"text", "literal_column", "exec_driver_sql", "execute", "executemany", "executescript"}
 # SQL assembled from code, reviewed: fixed statements with a module constant in them.
 REVIEWED = {
-    ("storage/engine.py", "f'PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}'"),
+    ("storage/engine.py", "f'PRAGMA busy_timeout = {int(busy_timeout_ms)}'"),
     ("storage/migrate.py", "f'SELECT pg_advisory_xact_lock({MIGRATION_LOCK})'"),
 }
 

@@ -375,7 +375,7 @@ async def test_without_valid_init_data_nothing_is_read_or_changed(
     for answer in answers:
         assert answer.status_code == 401, answer.text
         assert answer.headers["www-authenticate"] == "tma"
-        assert answer.json() == {"error": words}
+        assert answer.json() == {"error": words, "reason": reason}
         assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert await rows(storage) == before
     counted = _auth_failures()

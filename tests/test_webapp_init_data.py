@@ -44,7 +44,7 @@ def test_a_known_vector_by_hand() -> None:
 
 
 def test_valid_init_data_names_its_user() -> None:
-    user = verify_init_data(init_data(signed_at=NOW - dt.timedelta(hours=3)), TOKEN, NOW)
+    user = verify_init_data(init_data(signed_at=NOW - dt.timedelta(minutes=50)), TOKEN, NOW)
     assert user == WebAppUser(id=1001, first_name="Ada", last_name="Lovelace", username="ada", language_code="en")
 
 
@@ -71,11 +71,19 @@ def test_another_bots_init_data_is_refused() -> None:
 
 
 def test_expired_init_data_is_refused() -> None:
-    day = dt.timedelta(days=1)
-    assert verify_init_data(init_data(signed_at=NOW - day), TOKEN, NOW).id == 1001, "a day old is still good"
-    assert refused(init_data(signed_at=NOW - day - dt.timedelta(seconds=1))) == "expired"
-    assert refused(init_data(signed_at=NOW - 30 * day)) == "expired"
+    hour, second = dt.timedelta(hours=1), dt.timedelta(seconds=1)
+    assert verify_init_data(init_data(signed_at=NOW - hour), TOKEN, NOW).id == 1001, "an hour old is still good"
+    assert refused(init_data(signed_at=NOW - hour - second)) == "expired"
+    assert refused(init_data(signed_at=NOW - dt.timedelta(days=30))) == "expired"
     assert refused(init_data(signed_at=NOW + dt.timedelta(hours=1))) == "malformed", "from the future"
+
+
+def test_how_old_init_data_may_be_is_the_callers_to_say() -> None:
+    day = dt.timedelta(days=1)
+    assert verify_init_data(init_data(signed_at=NOW - day), TOKEN, NOW, max_age=day).id == 1001
+    with pytest.raises(InitDataError) as caught:
+        verify_init_data(init_data(signed_at=NOW - day), TOKEN, NOW, max_age=day - dt.timedelta(seconds=1))
+    assert caught.value.reason == "expired"
 
 
 def test_missing_hash_is_refused() -> None:

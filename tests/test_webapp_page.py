@@ -31,6 +31,7 @@ from tests.miniapp import (
     uvicorn_serving,
 )
 from tests.support import ChatSession, Clock
+from webapp import PageRules
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "Backend Engineer (AI era)"
@@ -437,3 +438,72 @@ async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
     if pytestconfig.getoption("update_screenshots"):  # a person asked; only a passing run gets there
         for picture in pictures:
             shutil.copyfile(picture, ROOT / "docs" / picture.name)
+
+
+def read_the_refusal(phone: Phone) -> dict[str, Any]:
+    """Open the page with initData signed two hours ago: what the page says, and what its button does."""
+    driver = phone.driver
+    phone.console()
+    phone.open("")
+    wait_for(driver, "return !document.getElementById('problem').hidden")
+    seen: dict[str, Any] = {
+        "said": driver.find_element("css selector", "#problem .problem-text").text,
+        "button": driver.find_element("css selector", "#problem .reopen-button").text,
+    }
+    driver.find_element("css selector", "#problem .reopen-button").click()
+    seen["telegram"] = wait_for(
+        driver, "const c = Telegram.WebApp.__calls; return c.some((x) => x[0] === 'close') && c"
+    )
+    seen["console"] = phone.console()
+    return seen
+
+
+def mark_too_often(phone: Phone) -> dict[str, Any]:
+    """Open the seed roadmap (one call), mark its first step done (two), then its second (three: past
+    the person's calls): what the page says, and the second step's state."""
+    driver = phone.driver
+    phone.console()
+    phone.open(f"?roadmap={SEED_ID}")
+    wait_for(driver, "return !document.getElementById('roadmap-view').hidden")
+    first, second = driver.find_elements("css selector", "#steps > li.step")[:2]
+    done = first.find_element("css selector", 'button[data-state="done"]')
+    done.click()
+    wait_for(driver, "return arguments[0].getAttribute('aria-pressed') === 'true'", done)
+    second.find_element("css selector", 'button[data-state="working"]').click()
+    wait_for(driver, "return !document.getElementById('problem').hidden")
+    return {
+        "said": driver.find_element("css selector", "#problem .problem-text").text,
+        "button": driver.find_element("css selector", "#problem .reopen-button").text,
+        "state": second.find_element("css selector", ".step-state").text,
+        "console": phone.console(),
+    }
+
+
+@pytest.mark.parametrize("make_storage", ["sqlite"], indirect=True)
+async def test_a_refused_call_is_said_in_words_with_a_way_back_to_the_chat(
+    storage: Storage, catalog: Catalog, clock: Clock, tmp_path: Path
+) -> None:
+    chromium_or_skip()
+    rules = PageRules(calls_per_minute=2)
+    async with uvicorn_serving(served_app(catalog, storage, clock, rules)) as base_url:
+        with chromium(tmp_path / "profile") as driver:
+            old = init_data(signed_at=clock() - dt.timedelta(hours=2))
+            expired = await asyncio.to_thread(read_the_refusal, Phone(driver, base_url, old))
+            busy = await asyncio.to_thread(mark_too_often, Phone(driver, base_url, init_data(signed_at=clock())))
+
+    assert expired["said"] == (
+        "This page has been open too long for the bot to be sure it is you. Reopen it from the chat to carry on."
+    )
+    assert expired["button"] == "Back to the chat"
+    assert ["close"] in expired["telegram"], "the button closes the page: the chat's menu button opens it afresh"
+    assert [line.rsplit(" - ", 1)[1] for line in expired["console"]] == [
+        "Failed to load resource: the server responded with a status of 401 (Unauthorized)"
+    ]
+    assert busy["said"] == (
+        "That was a lot of changes at once. Wait 30 seconds and try again, or reopen the page from the chat."
+    )
+    assert busy["button"] == "Back to the chat"
+    assert busy["state"] == "State: ⬜ Not yet", "the refused mark changed nothing"
+    assert [line.rsplit(" - ", 1)[1] for line in busy["console"]] == [
+        "Failed to load resource: the server responded with a status of 429 (Too Many Requests)"
+    ]

@@ -18,20 +18,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from progress import Changed, Counted, Progress, StepState, countable_here
 from roadmaps import Catalog, Roadmap, Step
@@ -45,13 +44,14 @@ from webapp.api_views import (
     NOTHING_TO_COUNT,
     no_state_words,
     too_big_words,
+    too_many_calls_words,
     unknown_state_words,
 )
-from webapp.init_data import InitDataError, WebAppUser, verify_init_data
-from webapp.metrics import AUTH_FAILURES, REQUESTS
+from webapp.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, PageHeaders
+from webapp.init_data import MAX_AGE, InitDataError, WebAppUser, verify_init_data
+from webapp.limits import CALLS_PER_MINUTE, CallsPerPerson
+from webapp.metrics import AUTH_FAILURES, CLIENT_GONE_LINE
 from webapp.payloads import Json, catalog_payload, roadmap_payload
-from webapp.security import CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY
-from webapp.security import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +59,11 @@ PATH = "/app"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY = 1024  # bytes; a mark is `{"state": "working"}`
 AUTH_SCHEME = "tma"
+# nginx's "client closed request": what a request whose body never came whole is counted as. It
+# is never sent (nobody is there to read it), and it is not a 500: nothing went wrong here.
+CLIENT_GONE_STATUS = 499
+
+__all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS"]
 
 Clock = Callable[[], dt.datetime]
 # Told of every signed call: the person (a chat id) was heard from, at that time (presence).
@@ -103,54 +108,90 @@ class ProgressAccess(Protocol):
 
 
 class ApiError(Exception):
-    """A request the API refuses, with the status and the message the page gets as JSON."""
+    """A request the API refuses, with the status and the message the page gets as JSON (and
+    `more` fields beside it: why a 401, how long to wait after a 429)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, **more: str | int) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.more = more
+
+
+@dataclass(frozen=True, slots=True)
+class PageRules:
+    """What the operator decides about the API: how old initData may be (INIT_DATA_MAX_AGE) and
+    how many calls one person may make a minute (WEBAPP_CALLS_PER_MINUTE)."""
+
+    init_data_max_age: dt.timedelta = MAX_AGE
+    calls_per_minute: int = CALLS_PER_MINUTE
 
 
 def mount_webapp(
-    catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock, heard: Heard | None = None
+    catalog: Catalog,
+    progress: ProgressAccess,
+    bot_token: str,
+    clock: Clock,
+    rules: PageRules | None = None,
+    heard: Heard | None = None,
 ) -> Mount:
     """The Mini App mounted at `/app`, to add to the bot's web server's routes."""
-    return Mount(PATH, app=build_webapp(catalog, progress, bot_token, clock, heard), name="webapp")
+    return Mount(PATH, app=build_webapp(catalog, progress, bot_token, clock, rules, heard), name="webapp")
 
 
 def build_webapp(
-    catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock, heard: Heard | None = None
+    catalog: Catalog,
+    progress: ProgressAccess,
+    bot_token: str,
+    clock: Clock,
+    rules: PageRules | None = None,
+    heard: Heard | None = None,
 ) -> Starlette:
     """The Mini App's ASGI app: the page at `/` and the API under `/api/`, to be mounted at `/app`;
     `heard` is told of every call initData signs (the person was there, as a message says)."""
-    api = PageApi(catalog, progress, bot_token, clock, heard)
+    api = PageApi(catalog, progress, bot_token, clock, rules or PageRules(), heard)
     routes = [
         Route("/roadmaps", api.roadmaps, methods=["GET"]),
         Route("/roadmaps/{roadmap_id}", api.roadmap, methods=["GET"]),
         Route("/roadmaps/{roadmap_id}/steps/{step_id}/state", api.mark, methods=["PUT"]),
         Route("/roadmaps/{roadmap_id}/steps/{step_id}/count-here", api.count_here, methods=["POST"]),
     ]
-    json_errors = {ApiError: api_error, DatabaseError: database_error, HTTPException: json_http_error}
+    json_errors = {
+        ApiError: api_error,
+        DatabaseError: database_error,
+        HTTPException: json_http_error,
+        ClientDisconnect: client_gone,
+    }
     # Each part is an app of its own, which answers even an unexpected error with a 500 that
     # passes PageHeaders (its security headers, its count) like every other answer.
-    files = Starlette(routes=[Mount("/", app=StaticFiles(directory=STATIC_DIR, html=True))])
-    return Starlette(
-        routes=[
-            Mount("/api", app=Starlette(routes=routes, exception_handlers=json_errors)),
-            Mount("/", app=files),
-        ],
-        middleware=[Middleware(PageHeaders)],
-    )
+    files = app_of([Mount("/", app=StaticFiles(directory=STATIC_DIR, html=True))])
+    api_app = app_of(routes, exception_handlers=json_errors)
+    return app_of([Mount("/api", app=api_app), Mount("/", app=files)], middleware=[Middleware(PageHeaders)])
+
+
+def app_of(routes: Sequence[BaseRoute], **options: Any) -> Starlette:
+    """A Starlette app that never redirects to add or drop a trailing slash: such a redirect is
+    built from the request's Host header and scheme, which a client chooses (and behind a proxy
+    is plain http)."""
+    app = Starlette(routes=routes, **options)
+    app.router.redirect_slashes = False
+    return app
 
 
 class PageApi:
     """The API's endpoints: every one finds its user in initData first, then reads or marks."""
 
     def __init__(
-        self, catalog: Catalog, progress: ProgressAccess, bot_token: str, clock: Clock, heard: Heard | None
+        self,
+        catalog: Catalog,
+        progress: ProgressAccess,
+        bot_token: str,
+        clock: Clock,
+        rules: PageRules,
+        heard: Heard | None,
     ) -> None:
         self.catalog, self.progress, self.bot_token, self.clock = catalog, progress, bot_token, clock
-        self.heard = heard
+        self.rules, self.calls, self.heard = rules, CallsPerPerson(rules.calls_per_minute), heard
 
     async def roadmaps(self, request: Request) -> Response:
         """Every roadmap with the user's progress line."""
@@ -195,19 +236,25 @@ class PageApi:
         return roadmap_payload(roadmap, progress, countable_here(self.catalog, [*others, progress], roadmap))
 
     def user_of(self, request: Request) -> WebAppUser:
-        """The Telegram user whose initData signs this request; 401 for anything less."""
+        """The Telegram user whose initData signs this request, if they have calls left this
+        minute; 401 for anything less (with its reason), 429 past their calls."""
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        now = self.clock()
         try:
             if not scheme:
                 raise InitDataError("missing", f"send Telegram.WebApp.initData as 'Authorization: {AUTH_SCHEME} …'")
             if scheme.lower() != AUTH_SCHEME:
                 raise InitDataError("malformed", f"the Authorization scheme must be {AUTH_SCHEME}")
-            user = verify_init_data(credentials.strip(), self.bot_token, self.clock())
+            user = verify_init_data(credentials.strip(), self.bot_token, now, self.rules.init_data_max_age)
         except InitDataError as error:
             AUTH_FAILURES.labels(error.reason).inc()
-            raise ApiError(401, str(error)) from error
+            raise ApiError(401, str(error), reason=error.reason) from error
         if self.heard is not None:
-            self.heard(user.id, self.clock())
+            self.heard(user.id, now)
+        wait = self.calls.wait_for(user.id, now)
+        if wait > 0:
+            seconds = math.ceil(wait)
+            raise ApiError(429, too_many_calls_words(seconds), retry_after=seconds)
         return user
 
     def roadmap_named(self, request: Request) -> Roadmap:
@@ -258,10 +305,12 @@ async def body_of(request: Request) -> bytes:
 
 
 async def api_error(request: Request, error: Exception) -> Response:
-    """A refused request as JSON; 401s say how to authenticate."""
+    """A refused request as JSON; 401s say how to authenticate, 429s when to come back."""
     assert isinstance(error, ApiError)
-    headers = {"WWW-Authenticate": AUTH_SCHEME} if error.status == 401 else None
-    return JSONResponse({"error": error.message}, status_code=error.status, headers=headers)
+    headers = {"WWW-Authenticate": AUTH_SCHEME} if error.status == 401 else {}
+    if "retry_after" in error.more:
+        headers["Retry-After"] = str(error.more["retry_after"])
+    return JSONResponse({"error": error.message, **error.more}, status_code=error.status, headers=headers or None)
 
 
 async def database_error(request: Request, error: Exception) -> Response:
@@ -270,58 +319,14 @@ async def database_error(request: Request, error: Exception) -> Response:
     return JSONResponse({"error": DATABASE_DOWN}, status_code=503)
 
 
+async def client_gone(request: Request, error: Exception) -> Response:
+    """The request's body never came whole: the client hung up, or was too slow and the server
+    closed it. Nothing was read or changed; counted as 499, logged as news, not as an error."""
+    log.info(CLIENT_GONE_LINE, request.method)
+    return Response(status_code=CLIENT_GONE_STATUS)
+
+
 async def json_http_error(request: Request, error: Exception) -> Response:
     """Starlette's own 404 and 405 under /api/, as JSON like every other API answer."""
     assert isinstance(error, HTTPException)
     return JSONResponse({"error": error.detail}, status_code=error.status_code, headers=error.headers)
-
-
-ENDPOINTS = (
-    (re.compile(r"/api/roadmaps"), "catalog"),
-    (re.compile(r"/api/roadmaps/[^/]+"), "roadmap"),
-    (re.compile(r"/api/roadmaps/[^/]+/steps/[^/]+/state"), "mark"),
-    (re.compile(r"/api/roadmaps/[^/]+/steps/[^/]+/count-here"), "count_here"),
-    (re.compile(r"/api/.*"), "other"),
-)
-
-
-def endpoint_of(path: str) -> str:
-    """The metrics label of a path: one of a few fixed words, whatever the path says."""
-    return next((name for pattern, name in ENDPOINTS if pattern.fullmatch(path)), "page")
-
-
-def route_path(scope: Scope) -> str:
-    """The path inside the mount: `/api/roadmaps` for `/app/api/roadmaps`."""
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    return (path[len(root) :] or "/") if root and path.startswith(root) else path
-
-
-class PageHeaders:
-    """Every response gets the security headers and is counted; API answers are never cached."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = route_path(scope)
-        status = 500  # unless a response starts
-
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
-                # The page's files are revalidated (their ETag), so a new version shows at once.
-                headers["Cache-Control"] = "no-store" if path.startswith("/api/") else "no-cache"
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_headers)
-        finally:
-            REQUESTS.labels(endpoint_of(path), str(status)).inc()

@@ -25,3 +25,8 @@ def unknown_state_words(choices: str) -> str:
 def too_big_words(limit: int) -> str:
     """A mark longer than a mark ever is."""
     return f"a mark is at most {limit} bytes"
+
+
+def too_many_calls_words(seconds: int) -> str:
+    """A person who made more calls than a minute allows."""
+    return f"too many calls at once: wait {seconds} s and try again"

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-MAX_AGE = dt.timedelta(days=1)
+# How old initData may be, unless INIT_DATA_MAX_AGE says otherwise. Telegram signs it when the page
+# opens; an hour covers a session of reading and marking, and initData that leaks (a log, a shared
+# link of the in-app browser) stops proving anyone within the hour. A page left open longer asks
+# to be reopened from the chat, which signs it afresh.
+MAX_AGE = dt.timedelta(hours=1)
 # Telegram's clock and ours may differ a little; data dated further ahead than this is refused.
 MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_LENGTH = 4096  # characters; Telegram's initData is well under 1 KB

@@ -14,3 +14,8 @@ AUTH_FAILURES = Counter(
     "API requests refused for their initData, by reason (missing, malformed, no_hash, bad_hash, expired, no_user).",
     ["reason"],
 )
+
+# What is logged (at INFO) of a request whose body never came whole.
+CLIENT_GONE_LINE = (
+    "mini app: a %s request's body did not arrive whole (the client went away or was too slow); nothing was done"
+)

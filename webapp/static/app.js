@@ -59,10 +59,13 @@
 
   // --- the API -------------------------------------------------------------------------------
 
+  /** A call the API refused: its status and words, and why (`reason` of a 401, `retryAfter` seconds of a 429). */
   class Problem extends Error {
-    constructor(status, message) {
+    constructor(status, message, details) {
       super(message);
       this.status = status;
+      this.reason = details && typeof details.reason === 'string' ? details.reason : null;
+      this.retryAfter = details && Number.isInteger(details.retry_after) ? details.retry_after : null;
     }
   }
 
@@ -86,7 +89,7 @@
       data = null;
     }
     if (!response.ok) {
-      throw new Problem(response.status, (data && data.error) || 'Something went wrong (' + response.status + ').');
+      throw new Problem(response.status, (data && data.error) || 'Something went wrong (' + response.status + ').', data);
     }
     return data;
   }
@@ -134,19 +137,45 @@
     }, 50);
   }
 
+  /** What to tell the person about a refused call, and whether reopening the page from the chat helps. */
+  function problemWords(error) {
+    const text = error && error.message ? error.message : String(error);
+    if (error && error.status === 401 && error.reason === 'expired') {
+      return {
+        text: 'This page has been open too long for the bot to be sure it is you. Reopen it from the chat to carry on.',
+        reopen: true,
+      };
+    }
+    if (error && error.status === 401) {
+      return { text: 'This page could not confirm who you are. Reopen it from the chat with the bot.', reopen: true };
+    }
+    if (error && error.status === 429) {
+      const wait = error.retryAfter ? error.retryAfter + (error.retryAfter === 1 ? ' second' : ' seconds') : 'a moment';
+      return {
+        text: 'That was a lot of changes at once. Wait ' + wait + ' and try again, or reopen the page from the chat.',
+        reopen: true,
+      };
+    }
+    return { text, reopen: false };
+  }
+
   function showProblem(error) {
     const box = $('problem');
-    let text = error && error.message ? error.message : String(error);
-    if (error && error.status === 401) {
-      text = 'This page could not confirm who you are: close it and open it again from the bot.';
+    const words = problemWords(error);
+    const parts = [el('p', { class: 'problem-text' }, words.text)];
+    // Closing the page puts the person back in the chat, where its menu button opens it afresh.
+    if (words.reopen && tg && typeof tg.close === 'function') {
+      const back = el('button', { type: 'button', class: 'reopen-button' }, 'Back to the chat');
+      back.addEventListener('click', () => call('close'));
+      parts.push(back);
     }
-    box.textContent = text;
+    box.replaceChildren(...parts);
     box.hidden = false;
   }
 
   function clearProblem() {
     $('problem').hidden = true;
-    $('problem').textContent = '';
+    $('problem').replaceChildren();
   }
 
   function signalsList(signals, className) {
