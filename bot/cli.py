@@ -181,4 +181,6 @@ def check_content(args: argparse.Namespace, settings: Settings) -> int:
     catalog = inspection.catalog
     steps = sum(len(roadmap.steps) for roadmap in catalog)
     print(f"{len(catalog)} roadmaps, {steps} steps: all valid{warned}")
+    for language, (given, total) in inspection.coverage.items():
+        print(f"{language}: {given} of {total} texts translated ({given * 100 // total}%), the rest in English")
     return 0

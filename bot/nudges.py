@@ -24,9 +24,11 @@ from telegram.error import ChatMigrated, TelegramError
 
 from bot.metrics import NUDGES, NUDGES_DUE
 from handlers import Failure, Screen, classify, render_nudge, send_unread
+from i18n.catalogs import SOURCE, speaking
 from progress import Momentum, NudgeOutcome, Progress, Reminder, ReminderStatus
 from progress.nudges import LATELY, MAX_FAILURES, RETRY_DELAY, NudgePlan, after_failure, plan_nudge
 from roadmaps import Catalog
+from storage import UNKNOWN_LANGUAGE as UNKNOWN
 from storage import Storage
 from storage.isolation import write_isolating
 
@@ -67,22 +69,33 @@ class Pass:
     report: PassReport
 
 
-def nudge_for(
-    catalog: Catalog, reminder: Reminder, progresses: Sequence[Progress], momentum: Momentum, now: dt.datetime
-) -> Nudge | None:
-    """The nudge a chat gets now, as a message; None when every roadmap it started is covered."""
-    plan = plan_nudge(catalog, reminder, progresses)
-    if plan is None:
-        return None
-    return Nudge(reminder.chat_id, plan, render_nudge(plan, momentum, now))
+@dataclass(frozen=True, slots=True)
+class ChatRead:
+    """What one chat's nudge is made from: its progress, its momentum, and its language."""
+
+    progresses: Sequence[Progress]
+    momentum: Momentum
+    language: str
 
 
-async def read_batch(
-    catalog: Catalog, storage: Storage, chat_ids: list[int], now: dt.datetime
-) -> tuple[dict[int, list[Progress]], dict[int, Momentum]]:
-    """What a batch of nudges shows, for every chat of it at once: progress, then momentum."""
+def nudge_for(catalog: Catalog, reminder: Reminder, read: ChatRead, now: dt.datetime) -> Nudge | None:
+    """The nudge a chat gets now, as a message in its language; None when every roadmap it
+    started is covered."""
+    with speaking(read.language):
+        translated = catalog.in_language(read.language)
+        plan = plan_nudge(translated, reminder, read.progresses)
+        return None if plan is None else Nudge(reminder.chat_id, plan, render_nudge(plan, read.momentum, now))
+
+
+async def read_batch(catalog: Catalog, storage: Storage, chat_ids: list[int], now: dt.datetime) -> dict[int, ChatRead]:
+    """What a batch of nudges shows, for every chat of it at once: progress, momentum, languages."""
     progresses = await storage.progress.progress_of_chats(chat_ids)
-    return progresses, await storage.nudges.momentum_of_chats(catalog, chat_ids, now, now - LATELY)
+    momenta = await storage.nudges.momentum_of_chats(catalog, chat_ids, now, now - LATELY)
+    languages = await storage.languages.of_chats(chat_ids)
+    return {
+        chat_id: ChatRead(progresses[chat_id], momenta[chat_id], languages.get(chat_id, UNKNOWN).language or SOURCE)
+        for chat_id in chat_ids
+    }
 
 
 async def plan_due_nudges(catalog: Catalog, storage: Storage, now: dt.datetime) -> list[tuple[Reminder, Nudge | None]]:
@@ -90,8 +103,8 @@ async def plan_due_nudges(catalog: Catalog, storage: Storage, now: dt.datetime) 
     planned: list[tuple[Reminder, Nudge | None]] = []
     after: int | None = None
     while due := await storage.nudges.due_reminders(now, BATCH, after_chat_id=after):
-        progresses, momenta = await read_batch(catalog, storage, [r.chat_id for r in due], now)
-        planned += [(r, nudge_for(catalog, r, progresses[r.chat_id], momenta[r.chat_id], now)) for r in due]
+        reads = await read_batch(catalog, storage, [r.chat_id for r in due], now)
+        planned += [(r, nudge_for(catalog, r, reads[r.chat_id], now)) for r in due]
         after = due[-1].chat_id
     return planned
 
@@ -124,10 +137,8 @@ class NudgeDispatcher:
         report, nudges = run.report, self.storage.nudges
         while keep_going() and (claimed := await nudges.claim_due_reminders(now, self.batch, run.held)):
             before = report.counts.copy()
-            progresses, momenta = await read_batch(self.catalog, self.storage, [r.chat_id for r in claimed], now)
-            outcomes = await asyncio.gather(
-                *(self._deliver_safely(r, progresses[r.chat_id], momenta[r.chat_id], run) for r in claimed)
-            )
+            reads = await read_batch(self.catalog, self.storage, [r.chat_id for r in claimed], now)
+            outcomes = await asyncio.gather(*(self._deliver_safely(r, reads[r.chat_id], run) for r in claimed))
             await write_isolating(outcomes, nudges.record_nudge_outcomes, "nudge outcomes")
             # Counted batch by batch, so a long pass shows on /metrics as it goes.
             for outcome, count in (report.counts - before).items():
@@ -137,19 +148,15 @@ class NudgeDispatcher:
         log.log(logging.INFO if report.counts else logging.DEBUG, "nudge pass at %s: %s", now.isoformat(), report)
         return report
 
-    async def _deliver_safely(
-        self, reminder: Reminder, progresses: Sequence[Progress], momentum: Momentum, run: Pass
-    ) -> NudgeOutcome:
+    async def _deliver_safely(self, reminder: Reminder, read: ChatRead, run: Pass) -> NudgeOutcome:
         """_deliver; an unexpected error in one chat is logged and retried, and its batch is still recorded."""
         try:
-            return await self._deliver(reminder, progresses, momentum, run)
+            return await self._deliver(reminder, read, run)
         except Exception:
             log.exception("nudge to chat %s failed unexpectedly", reminder.chat_id)
             return retry_later(reminder, reminder.chat_id, run, "an unexpected error")
 
-    async def _deliver(
-        self, reminder: Reminder, progresses: Sequence[Progress], momentum: Momentum, run: Pass
-    ) -> NudgeOutcome:
+    async def _deliver(self, reminder: Reminder, read: ChatRead, run: Pass) -> NudgeOutcome:
         """Send one chat its nudge and say what to record; Telegram's answers decide the outcome."""
         now = run.now
 
@@ -159,7 +166,7 @@ class NudgeDispatcher:
             return NudgeOutcome(chat_id, run.held, status, due_at, now if sent else None, at=now)
 
         chat_id = reminder.chat_id
-        nudge = nudge_for(self.catalog, reminder, progresses, momentum, now)
+        nudge = nudge_for(self.catalog, reminder, read, now)
         if nudge is None:
             return outcome("with nothing to nudge", ReminderStatus.ACTIVE)
         try:

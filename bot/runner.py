@@ -119,7 +119,7 @@ def public_app(bot: RoadmapBot, settings: Settings) -> ASGIApp:
         assert settings.token is not None
         rules = PageRules(dt.timedelta(seconds=settings.init_data_max_age), settings.webapp_calls_per_minute)
         page = mount_webapp(
-            services.catalog, services.storage.progress, settings.token, services.clock, rules, services.presence.note
+            services.content, services.storage.progress, settings.token, services.clock, rules, services.presence.note
         )
     return build_web_app(
         bot.application,

@@ -14,6 +14,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 from handlers.alerts import OperatorAlerts
 from handlers.guide_views import DEFAULT_BOT_NAME
 from handlers.screens import Links
+from i18n.catalogs import language
 from roadmaps import Catalog
 from storage import Presence, Storage
 
@@ -25,13 +26,18 @@ class Services:
     """The catalog, the storage, the clock (injectable, so tests never sleep), presence, and the
     operator's error alerts."""
 
-    catalog: Catalog
+    content: Catalog  # in English, with its translations; `catalog` is it in the language spoken
     storage: Storage
     clock: Callable[[], dt.datetime]
     presence: Presence
     alerts: OperatorAlerts | None = None  # error summaries for the operator's chat, if it has one
     webapp_url: str | None = None  # the roadmap page (Mini App), when WEBAPP_URL is set
     bot_name: str = DEFAULT_BOT_NAME  # what the bot calls itself (BOT_NAME)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The roadmaps in the language being spoken (English where a translation gives no text)."""
+        return self.content.in_language(language())
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

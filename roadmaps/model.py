@@ -105,9 +105,11 @@ class Roadmap:
 
 @dataclass(frozen=True, slots=True)
 class Catalog:
-    """Every roadmap the bot serves, in display order."""
+    """Every roadmap the bot serves, in display order; `translations`: the same catalog in other
+    languages, by language (its texts translated where a translation gives them, the rest English)."""
 
     roadmaps: tuple[Roadmap, ...]
+    translations: Mapping[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
     _by_id: Mapping[str, Roadmap] = field(init=False, repr=False, compare=False)
     _by_topic: Mapping[str, tuple[tuple[Roadmap, Step], ...]] = field(init=False, repr=False, compare=False)
 
@@ -121,6 +123,10 @@ class Catalog:
         object.__setattr__(
             self, "_by_topic", MappingProxyType({topic: tuple(pairs) for topic, pairs in by_topic.items()})
         )
+
+    def in_language(self, language: str) -> Catalog:
+        """This catalog in a language: its translation if it has one, else itself (English)."""
+        return self.translations.get(language, self)
 
     def get(self, roadmap_id: str) -> Roadmap | None:
         """The roadmap with this id, if there is one."""

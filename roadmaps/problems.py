@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from roadmaps.model import Catalog
 
@@ -41,6 +42,8 @@ class Inspection:
     catalog: Catalog
     errors: tuple[Problem, ...]
     warnings: tuple[Problem, ...]
+    # By language: how many of the catalog's texts its translations give, of how many there are.
+    coverage: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class RoadmapError(Exception):

@@ -9,6 +9,7 @@ from storage.chat_data_store import ChatDataStore
 from storage.chat_store import ChatStore
 from storage.database import Database, DatabaseUnavailable
 from storage.engine import DEFAULT_DATABASE_URL, DatabaseClocks, create_engine
+from storage.languages import UNKNOWN as UNKNOWN_LANGUAGE
 from storage.languages import ChatLanguage, Languages
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.nudge_store import NudgeStore
@@ -47,6 +48,7 @@ class Storage:
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "UNKNOWN_LANGUAGE",
     "ChatDataStore",
     "ChatLanguage",
     "ChatStore",
