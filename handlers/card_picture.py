@@ -3,8 +3,10 @@ words a view chose (`CardText`)."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
@@ -23,9 +25,25 @@ TEXT = (241, 245, 249)
 MUTED = (148, 163, 184)
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    """Pillow's own scalable font (no system fonts needed)."""
-    return ImageFont.load_default(size=size * SCALE)
+FONTS = Path(__file__).resolve().parent / "fonts"
+# Noto Sans for Latin and Cyrillic; DejaVu Sans for a line with Arabic script (Persian), which it
+# covers together with Latin, so a Persian line with an English name in it is one run, shaped and
+# ordered right to left by Pillow's Raqm layout (FriBiDi, HarfBuzz).
+LATIN_AND_CYRILLIC = {False: "NotoSans-Regular.ttf", True: "NotoSans-Bold.ttf"}
+WITH_ARABIC_SCRIPT = {False: "DejaVuSans.ttf", True: "DejaVuSans-Bold.ttf"}
+ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+@functools.cache
+def _font(size: int, bold: bool = False, arabic: bool = False) -> ImageFont.FreeTypeFont:
+    """A shipped font at a size (drawn at SCALE), for a line with Arabic script or without."""
+    name = (WITH_ARABIC_SCRIPT if arabic else LATIN_AND_CYRILLIC)[bold]
+    return ImageFont.truetype(str(FONTS / name), size * SCALE, layout_engine=ImageFont.Layout.RAQM)
+
+
+def font_for(text: str, size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    """The font a line is drawn in: one that has every script in it."""
+    return _font(size, bold, ARABIC_SCRIPT.search(text) is not None)
 
 
 def fit_lines(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float) -> list[str]:
@@ -41,40 +59,62 @@ def fit_lines(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, wid
     return [line.replace("\u00a0", " ") for line in lines]
 
 
-def render_progress_card(card: CardText) -> bytes:
-    """A 1200×630 PNG: a ring with the share of steps done, the roadmap, the count, the streak, the next step."""
-    share = card.share
-    image = Image.new("RGB", (WIDTH * SCALE, HEIGHT * SCALE), BACKGROUND)
-    draw = ImageDraw.Draw(image)
+class Canvas:
+    """The card being drawn, at SCALE; in a right-to-left language, mirrored: the ring on the right,
+    the words flush right."""
 
-    def at(*xy: float) -> list[float]:
-        return [v * SCALE for v in xy]
+    def __init__(self, right_to_left: bool) -> None:
+        self.image = Image.new("RGB", (WIDTH * SCALE, HEIGHT * SCALE), BACKGROUND)
+        self.draw = ImageDraw.Draw(self.image)
+        self.right_to_left = right_to_left
 
-    draw.rounded_rectangle(at(40, 40, WIDTH - 40, HEIGHT - 40), radius=36 * SCALE, fill=PANEL)
+    def at(self, x: float, y: float) -> tuple[float, float]:
+        """A point of the left-to-right layout, mirrored for right to left, at SCALE."""
+        return ((WIDTH - x if self.right_to_left else x) * SCALE, y * SCALE)
 
-    # The ring: a track, and an arc from twelve o'clock for the share done.
-    box = at(100, 135, 460, 495)
+    def box(self, left: float, top: float, right: float, bottom: float) -> list[float]:
+        """A box of the left-to-right layout, mirrored for right to left, at SCALE."""
+        (x0, y0), (x1, y1) = self.at(left, top), self.at(right, bottom)
+        return [min(x0, x1), y0, max(x0, x1), y1]
+
+    def words(self, x: float, y: float, text: str, size: int, fill: tuple[int, int, int]) -> None:
+        """A line starting at (x, y): flush left, or flush right in a right-to-left language."""
+        anchor = "ra" if self.right_to_left else "la"
+        direction = "rtl" if self.right_to_left else "ltr"
+        self.draw.text(self.at(x, y), text, font=font_for(text, size), fill=fill, anchor=anchor, direction=direction)
+
+    def png(self) -> bytes:
+        """The card at its size, as PNG."""
+        output = io.BytesIO()
+        self.image.resize((WIDTH, HEIGHT), Image.Resampling.LANCZOS).save(output, format="PNG", optimize=True)
+        return output.getvalue()
+
+
+def render_progress_card(card: CardText, right_to_left: bool = False) -> bytes:
+    """A 1200×630 PNG: a ring with the share of steps done, the roadmap, the count, the streak, the
+    next step; mirrored for a right-to-left language."""
+    canvas = Canvas(right_to_left)
+    draw = canvas.draw
+    draw.rounded_rectangle(canvas.box(40, 40, WIDTH - 40, HEIGHT - 40), radius=36 * SCALE, fill=PANEL)
+    # The ring: a track, and an arc from twelve o'clock for the share done (clockwise either way).
+    box = canvas.box(100, 135, 460, 495)
     draw.ellipse(box, outline=TRACK, width=34 * SCALE)
-    if share > 0:
-        draw.arc(box, start=-90, end=-90 + 360 * share, fill=ACCENT, width=34 * SCALE)
-    draw.text(at(280, 300), card.percent, font=_font(84), fill=TEXT, anchor="mm")
-    draw.text(at(280, 372), card.done, font=_font(30), fill=MUTED, anchor="mm")
+    if card.share > 0:
+        draw.arc(box, start=-90, end=-90 + 360 * card.share, fill=ACCENT, width=34 * SCALE)
+    draw.text(canvas.at(280, 300), card.percent, font=font_for(card.percent, 84), fill=TEXT, anchor="mm")
+    draw.text(canvas.at(280, 372), card.done, font=font_for(card.done, 30), fill=MUTED, anchor="mm")
 
-    left, y = 520, 110
-    for line in fit_lines(card.title, _font(56), (WIDTH - 90 - left) * SCALE)[:2]:
-        draw.text(at(left, y), line, font=_font(56), fill=TEXT)
+    left, y, width = 520, 110, (WIDTH - 90 - 520) * SCALE
+    for line in fit_lines(card.title, font_for(card.title, 56), width)[:2]:
+        canvas.words(left, y, line, 56, TEXT)
         y += 68
-    y += 22
-    draw.text(at(left, y), card.count, font=_font(40), fill=ACCENT)
-    y += 64
+    canvas.words(left, y + 22, card.count, 40, ACCENT)
+    y += 86
     if card.streak:
-        draw.text(at(left, y), card.streak, font=_font(34), fill=TEXT)
+        canvas.words(left, y, card.streak, 34, TEXT)
         y += 56
-    for line in fit_lines(card.next, _font(30), (WIDTH - 90 - left) * SCALE)[:2]:
-        draw.text(at(left, y), line, font=_font(30), fill=MUTED)
+    for line in fit_lines(card.next, font_for(card.next, 30), width)[:2]:
+        canvas.words(left, y, line, 30, MUTED)
         y += 42
-    draw.text(at(left, HEIGHT - 110), card.footer, font=_font(26), fill=MUTED)
-
-    output = io.BytesIO()
-    image.resize((WIDTH, HEIGHT), Image.Resampling.LANCZOS).save(output, format="PNG", optimize=True)
-    return output.getvalue()
+    canvas.words(left, HEIGHT - 110, card.footer, 26, MUTED)
+    return canvas.png()

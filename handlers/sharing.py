@@ -17,6 +17,7 @@ from handlers.sharing_views import (
     render_card_choices,
     render_no_card,
 )
+from i18n.catalogs import is_right_to_left, language
 from progress import Progress, started_roadmaps, weekly_streak
 from roadmaps import Roadmap
 
@@ -70,6 +71,6 @@ async def send_card(
 
     streak = weekly_streak(all_of, services.clock())
     footer = card_footer(services.bot_name, context.bot.username)
-    png = render_progress_card(card_text(roadmap, progress, streak, footer))
+    png = render_progress_card(card_text(roadmap, progress, streak, footer), is_right_to_left(language()))
     assert update.effective_chat is not None
     await update.effective_chat.send_photo(png, caption=card_caption(roadmap, progress), filename="progress.png")
