@@ -26,7 +26,7 @@ from bot.metrics import NUDGES, NUDGES_DUE
 from handlers import Failure, Screen, classify, render_nudge, send_unread
 from i18n.catalogs import SOURCE, speaking
 from progress import Momentum, NudgeOutcome, Progress, Reminder, ReminderStatus
-from progress.nudges import LATELY, MAX_FAILURES, RETRY_DELAY, NudgePlan, after_failure, plan_nudge
+from progress.nudges import LATELY, MAX_FAILURES, PAUSING, RETRY_DELAY, WEEKLY, NudgePlan, after_failure, plan_nudge
 from roadmaps import Catalog
 from storage import UNKNOWN_LANGUAGE as UNKNOWN
 from storage import Storage
@@ -163,7 +163,8 @@ class NudgeDispatcher:
         def outcome(counted: str, status: ReminderStatus, *, sent: bool = False) -> NudgeOutcome:
             run.report.counts[counted] += 1
             due_at = reminder.next_slot(now) if status is ReminderStatus.ACTIVE else None
-            return NudgeOutcome(chat_id, run.held, status, due_at, now if sent else None, at=now)
+            kind = PAUSING if status is ReminderStatus.IDLE else WEEKLY
+            return NudgeOutcome(chat_id, run.held, status, due_at, now if sent else None, at=now, kind=kind)
 
         chat_id = reminder.chat_id
         nudge = nudge_for(self.catalog, reminder, read, now)

@@ -224,7 +224,7 @@ async def ask_reset(chat_id: int, services: Services, roadmap_id: str) -> Screen
 
 async def reset_confirmed(chat_id: int, services: Services, roadmap_id: str, about: str) -> tuple[Screen, str]:
     """Yes, reset it: only if the roadmap is still as the question saw it."""
-    outcome = await services.storage.chat_data.reset_roadmap(chat_id, roadmap_id, about)
+    outcome = await services.storage.chat_data.reset_roadmap(chat_id, roadmap_id, services.clock(), about)
     if outcome is Confirmed.OUT_OF_DATE:
         return render_question_out_of_date(), QUESTION_OUT_OF_DATE
     done = outcome is Confirmed.DONE

@@ -24,7 +24,7 @@ from handlers.guide_views import command_menu
 from handlers.language_views import render_admins_only, render_following_app, render_language_chosen, render_languages
 from handlers.replies import answer, answer_tap, show
 from i18n.catalogs import LANGUAGES, SOURCE, language, speak, speaking, supported
-from storage import ChatLanguage, Languages
+from storage import ChatLanguage, DatabaseError, Languages
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,11 @@ async def speak_the_chats_language(update: Update, context: BotContext) -> None:
         speak(supported(user.language_code if user else None))
         return
     languages = context.services.storage.languages
-    stored = await languages.of(chat.id)
+    try:
+        stored = await languages.of(chat.id)
+    except DatabaseError as error:  # the handler meets the database on its own, and says so
+        log.warning("could not read the language of chat %s: %s", chat.id, type(error).__name__)
+        stored = ChatLanguage()
     spoken = language_for(update, stored)
     speak(spoken)
     if not stored.chosen and stored.language != spoken:

@@ -43,7 +43,7 @@ from handlers.step_views import (
     render_done_toast,
 )
 from i18n.shared_views import NOTHING_TO_COUNT
-from progress import Changed, StepState
+from progress import Changed, Source, StepState
 from roadmaps import Roadmap, Step
 
 # The buttons this feature answers.
@@ -205,10 +205,11 @@ async def count_shared_topic(chat: InChat, roadmap: Roadmap, step: Step) -> Resu
     day it was done there; when it no longer is (undone there, or done here already), the card
     says so and changes nothing."""
     services, now = chat.services, chat.services.clock()
-    counted = await services.storage.progress.count_here(chat.chat_id, services.catalog, roadmap, step, now)
+    progress = services.storage.progress
+    counted = await progress.count_here(chat.chat_id, services.catalog, roadmap, step, now, Source.CHAT)
     if counted.elsewhere is None or counted.changed is None:
-        progress = await services.storage.progress.open_step(chat.chat_id, roadmap.id, step, now)
-        return await step_card(chat, roadmap, step, progress), NOTHING_TO_COUNT
+        opened = await progress.open_step(chat.chat_id, roadmap.id, step, now)
+        return await step_card(chat, roadmap, step, opened), NOTHING_TO_COUNT
     return await card_after(chat, counted.changed, roadmap, step, render_counted_toast(counted.elsewhere))
 
 

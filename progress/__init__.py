@@ -4,11 +4,14 @@ Telegram, no I/O, no words."""
 
 from progress.changes import Changed
 from progress.model import (
+    FROM_CHAT,
     Confirmed,
     Mark,
+    Marking,
     Note,
     Progress,
     SavedRoadmap,
+    Source,
     StepState,
     digest_of,
     fingerprint,
@@ -23,11 +26,13 @@ from progress.reminders import NudgeOutcome, Reminder, ReminderStatus
 from progress.topics import Counted, DoneElsewhere, countable_here, done_elsewhere, needs_other_roadmaps
 
 __all__ = [
+    "FROM_CHAT",
     "Changed",
     "Confirmed",
     "Counted",
     "DoneElsewhere",
     "Mark",
+    "Marking",
     "Momentum",
     "Note",
     "NudgeOutcome",
@@ -37,6 +42,7 @@ __all__ = [
     "Reminder",
     "ReminderStatus",
     "SavedRoadmap",
+    "Source",
     "StepState",
     "countable_here",
     "digest_of",

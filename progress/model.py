@@ -22,6 +22,26 @@ class StepState(enum.Enum):
     SKIPPED = "skipped"
 
 
+class Source(enum.Enum):
+    """Where a step's change came from: the chat, the page, or an imported file."""
+
+    CHAT = "chat"
+    PAGE = "page"
+    IMPORT = "import"
+
+
+@dataclass(frozen=True, slots=True)
+class Marking:
+    """How a step is marked: from where, and on which day (None: now; a topic done in another
+    roadmap and counted here carries the day it was done there)."""
+
+    source: Source = Source.CHAT
+    marked_at: dt.datetime | None = None
+
+
+FROM_CHAT = Marking()
+
+
 @dataclass(frozen=True, slots=True)
 class Mark:
     """A stored state of a step and when it was set."""

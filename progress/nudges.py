@@ -16,6 +16,8 @@ RETRY_DELAY = dt.timedelta(minutes=5)
 MAX_FAILURES = 12  # an hour of retries; then the nudge waits for the next weekly slot
 BACK_OFF_AFTER = 3  # nudges in a row without an answer; the last one says reminders pause
 LATELY = dt.timedelta(days=7)  # before a chat's first nudge, steps done this long ago count as lately
+# The kinds of nudge, as their facts keep them: the weekly one, and the last before reminders pause.
+WEEKLY, PAUSING = "weekly", "pausing"
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,3 +65,4 @@ class NudgeOutcome:
     sent_at: dt.datetime | None = None
     failures: int = 0
     at: dt.datetime | None = None  # when it was decided (a stop is dated by it)
+    kind: str = "weekly"  # what kind of nudge went out (`pausing`: the last before reminders pause)

@@ -7,17 +7,17 @@ is one transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from progress import Confirmed, SavedRoadmap, digest_of, fingerprint, storable_text
+from progress import Confirmed, Mark, Progress, SavedRoadmap, Source, StepState, digest_of, fingerprint, storable_text
 from storage.database import Database
 from storage.progress_reads import read_chats_progress, read_progress
-from storage.progress_writes import ProgressWrites
+from storage.progress_writes import STEP_CHANGED, ProgressWrites
 from storage.reminder_store import turn_on_first_reminder
-from storage.tables import chat_roadmaps, chats, pending_imports, step_notes, step_states
+from storage.tables import chat_days, chat_roadmaps, chats, facts, pending_imports, step_notes, step_states
 
 
 class ChatDataStore:
@@ -57,16 +57,20 @@ class ChatDataStore:
         async with self.database.reading() as connection:
             return await self._about_import(connection, chat_id, roadmap_ids)
 
-    async def reset_roadmap(self, chat_id: int, roadmap_id: str, about: str | None = None) -> Confirmed:
+    async def reset_roadmap(
+        self, chat_id: int, roadmap_id: str, now: dt.datetime, about: str | None = None
+    ) -> Confirmed:
         """Forget one roadmap of a chat (its marks and notes go with it), if it is still as the
         question that `about` names saw it."""
 
         async def reset(connection: AsyncConnection) -> Confirmed:
             await self._lock_chat(connection, chat_id)
-            if about is not None and fingerprint([await read_progress(connection, chat_id, roadmap_id)]) != about:
+            before = await read_progress(connection, chat_id, roadmap_id)
+            if about is not None and fingerprint([before]) != about:
                 return Confirmed.OUT_OF_DATE
             this_roadmap = (chat_roadmaps.c.chat_id == chat_id) & (chat_roadmaps.c.roadmap_id == roadmap_id)
             gone = await connection.execute(delete(chat_roadmaps).where(this_roadmap))
+            await self._record_changes(connection, chat_id, before, {}, Source.CHAT, now)
             return Confirmed.DONE if gone.rowcount == 1 else Confirmed.NOTHING
 
         return await self.database.write_retrying(reset)
@@ -80,6 +84,8 @@ class ChatDataStore:
             if about is not None and await self._about_chat(connection, chat_id) != about:
                 return Confirmed.OUT_OF_DATE
             gone = await connection.execute(delete(chats).where(chats.c.id == chat_id))
+            await connection.execute(delete(facts).where(facts.c.chat_id == chat_id))
+            await connection.execute(delete(chat_days).where(chat_days.c.chat_id == chat_id))
             return Confirmed.DONE if gone.rowcount == 1 else Confirmed.NOTHING
 
         return await self.database.write_retrying(forget)
@@ -139,6 +145,8 @@ class ChatDataStore:
     ) -> None:
         """One roadmap of an export, replacing the chat's, in the caller's transaction."""
         this_roadmap = (chat_roadmaps.c.chat_id == chat_id) & (chat_roadmaps.c.roadmap_id == roadmap.roadmap_id)
+        before = await read_progress(connection, chat_id, roadmap.roadmap_id)
+        await self._record_changes(connection, chat_id, before, roadmap.marks, Source.IMPORT, now)
         await connection.execute(delete(chat_roadmaps).where(this_roadmap))
         if roadmap.started_at is None:  # notes only: kept, not started, and no reminder for it
             await connection.execute(
@@ -174,6 +182,35 @@ class ChatDataStore:
         started = {"c": chat_id, "r": roadmap_id, "started": now, "at": now}
         await connection.execute(self._writes.change_roadmap, started)
         await turn_on_first_reminder(self.database, connection, chat_id, now)
+
+    async def _record_changes(
+        self,
+        connection: AsyncConnection,
+        chat_id: int,
+        before: Progress,
+        after: Mapping[str, Mark],
+        source: Source,
+        now: dt.datetime,
+    ) -> None:
+        """The facts of a roadmap's marks going from `before` to `after` at once (a reset, an import)."""
+        changes = []
+        for step_id in sorted(before.marks.keys() | after.keys()):
+            old, new = before.marks.get(step_id), after.get(step_id)
+            if (old and old.state) != (new and new.state):
+                changes.append(
+                    {
+                        "c": chat_id,
+                        "at": now,
+                        "kind": STEP_CHANGED,
+                        "r": before.roadmap_id,
+                        "s": step_id,
+                        "old": (old.state if old else StepState.TODO).value,
+                        "new": (new.state if new else StepState.TODO).value,
+                        "source": source.value,
+                    }
+                )
+        if changes:
+            await connection.execute(self._writes.record_fact, changes)
 
     async def _held(self, connection: AsyncConnection, chat_id: int) -> str | None:
         """The chat's held export file, read in the caller's transaction."""

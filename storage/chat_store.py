@@ -13,7 +13,7 @@ from progress.reminders import ReminderStatus
 from storage.chat_moves import move_chat
 from storage.database import Database
 from storage.reminder_rows import reminder_of_row
-from storage.tables import reminders
+from storage.tables import chat_days, reminders
 
 # Presence is written for this many chats per statement.
 PRESENCE_CHUNK = 500
@@ -34,7 +34,9 @@ class ChatStore:
                 await self._wake(connection, chat_ids[first : first + PRESENCE_CHUNK], seen)
 
     async def _wake(self, connection: AsyncConnection, chat_ids: list[int], seen: Mapping[int, dt.datetime]) -> None:
-        """Presence for some chats, in the caller's transaction."""
+        """Presence for some chats, in the caller's transaction: the day each was seen kept too."""
+        days = [{"chat_id": c, "day": seen[c].astimezone(dt.UTC).date(), "first_at": seen[c]} for c in chat_ids]
+        await connection.execute(self.database.insert(chat_days).on_conflict_do_nothing(), days)
         await connection.execute(  # a claim left by a dead process is forgiven with the rest
             update(reminders)
             .where(

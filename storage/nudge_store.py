@@ -18,6 +18,7 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    insert,
     select,
     update,
 )
@@ -28,7 +29,10 @@ from roadmaps import Catalog
 from storage.database import Database
 from storage.momentum_reads import momentum_statement, read_momentum
 from storage.reminder_rows import reminder_of_row
-from storage.tables import UtcDateTime, reminders
+from storage.tables import UtcDateTime, facts, reminders
+
+# The kinds of fact a nudge's outcome leaves.
+NUDGE_SENT, BLOCKED = "nudge", "blocked"
 
 
 class NudgeStore:
@@ -101,17 +105,21 @@ class NudgeStore:
     async def record_nudge_outcomes(self, outcomes: Iterable[NudgeOutcome]) -> None:
         """Write what became of claimed nudges: the next due time and status, and who was sent one."""
         alike: dict[tuple[Any, ...], list[int]] = {}  # most of a batch ends alike: one statement for them
-        for o in outcomes:
+        outcomes_kept = list(outcomes)
+        for o in outcomes_kept:
             alike.setdefault((o.claimed_due_at, o.status, o.due_at, o.failures, o.at, o.sent_at), []).append(o.chat_id)
         if not alike:
             return
         one_each = [_outcome_row(chat_ids[0], same) for same, chat_ids in alike.items() if len(chat_ids) == 1]
+        happened = [fact for o in outcomes_kept if (fact := _fact_of(o)) is not None]
         async with self.database.writing() as connection:
             for same, chat_ids in alike.items():
                 if len(chat_ids) > 1:
                     await connection.execute(_RECORD_ALIKE, _outcome_row(chat_ids, same))
             if one_each:
                 await connection.execute(_RECORD_OUTCOME, one_each)
+            if happened:
+                await connection.execute(insert(facts), happened)
 
 
 # What became of one claimed nudge, in one statement (run for a batch with executemany). The
@@ -170,3 +178,12 @@ def _outcome_row(chat: int | list[int], same: tuple[Any, ...]) -> dict[str, Any]
         "b_sent": sent_at is not None,
         "b_sent_at": sent_at,
     }
+
+
+def _fact_of(outcome: NudgeOutcome) -> dict[str, Any] | None:
+    """The fact a nudge's outcome leaves: a nudge sent (its kind), or the bot blocked; else none."""
+    if outcome.sent_at is not None:
+        return {"chat_id": outcome.chat_id, "at": outcome.sent_at, "kind": NUDGE_SENT, "source": outcome.kind}
+    if outcome.status is ReminderStatus.BLOCKED:
+        return {"chat_id": outcome.chat_id, "at": outcome.at, "kind": BLOCKED, "source": None}
+    return None

@@ -11,8 +11,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from progress.model import (
+    FROM_CHAT,
+    Marking,
     Note,
     Progress,
+    Source,
     StepState,
     storable_text,
 )
@@ -70,18 +73,20 @@ class ProgressStore:
         state: StepState,
         now: dt.datetime,
         *,
-        marked_at: dt.datetime | None = None,
+        by: Marking = FROM_CHAT,
     ) -> Changed:
         """Set a step's state under its current id, dropping marks under its former ids; the card
         becomes the chat's current one and the roadmap the latest changed (started, if it was not).
-        A step already in that state is left as it is, with the day it got there. `marked_at`: the
-        day the mark carries when it is not now (a topic done in another roadmap, counted here)."""
-        changed = await self._taps(SetStateCall(chat_id, roadmap_id, step, state, now, marked_at or now))
+        A step already in that state is left as it is, with the day it got there. `by`: where the
+        change came from, and the day the mark carries when it is not now (a topic done in another
+        roadmap, counted here)."""
+        call = SetStateCall(chat_id, roadmap_id, step, state, now, by.marked_at or now, by.source)
+        changed = await self._taps(call)
         assert isinstance(changed, Changed)
         return changed
 
     async def count_here(
-        self, chat_id: int, catalog: Catalog, roadmap: Roadmap, step: Step, now: dt.datetime
+        self, chat_id: int, catalog: Catalog, roadmap: Roadmap, step: Step, now: dt.datetime, source: Source
     ) -> Counted:
         """✅ Count it here: a step whose topic was done in another roadmap of the chat is marked done
         here, on the day it was done there; when it no longer is (undone there, or done here
@@ -92,7 +97,8 @@ class ProgressStore:
         if elsewhere is None:
             return Counted(None, None, others)
         done_there = elsewhere.mark.changed_at
-        changed = await self.set_step_state(chat_id, roadmap.id, step, StepState.DONE, now, marked_at=done_there)
+        by = Marking(source, marked_at=done_there)
+        changed = await self.set_step_state(chat_id, roadmap.id, step, StepState.DONE, now, by=by)
         return Counted(elsewhere, changed, others)
 
     async def other_roadmaps(

@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func
+from sqlalchemy import bindparam, delete, func, insert
 
 from storage.database import Database
-from storage.tables import chat_roadmaps, chats, step_states
+from storage.tables import chat_roadmaps, chats, facts, step_states
+
+# The kind of fact a step's change is.
+STEP_CHANGED = "step"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,7 @@ class ProgressWrites:
     change_roadmap: Any  # a step changed `at`: started (at `started`, if it was not) and the latest changed
     forget_mark: Any  # the mark of step `s` goes
     upsert_mark: Any  # step `s` is in `state` since `at`; one already in that state keeps its row and day
+    record_fact: Any  # a fact of `kind` about chat `c` `at`, with its step (`r`, `s`, `old`, `new`) and `source`
 
     @classmethod
     def of(cls, database: Database) -> ProgressWrites:
@@ -54,6 +58,16 @@ class ProgressWrites:
             ),
             forget_mark=delete(step_states).where(
                 step_states.c.chat_id == chat, step_states.c.roadmap_id == roadmap, step_states.c.step_id == step
+            ),
+            record_fact=insert(facts).values(
+                chat_id=chat,
+                at=at,
+                kind=bindparam("kind"),
+                roadmap_id=roadmap,
+                step_id=step,
+                old_state=bindparam("old"),
+                new_state=bindparam("new"),
+                source=bindparam("source"),
             ),
             upsert_mark=mark.on_conflict_do_update(
                 index_elements=[step_states.c.chat_id, step_states.c.roadmap_id, step_states.c.step_id],

@@ -8,14 +8,17 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from progress.reminders import Reminder, ReminderStatus
 from progress.schedule import DEFAULT_TIMEZONE, first_slot
 from storage.database import Database
 from storage.reminder_rows import days_bits, reminder_of_row
-from storage.tables import reminders
+from storage.tables import facts, reminders
+
+# The kinds of fact a reminder's change leaves: put off once, stopped by the chat, blocked.
+SNOOZED, STOPPED, BLOCKED = "snoozed", "stopped", "blocked"
 
 
 class ReminderChange(TypedDict, total=False):
@@ -67,6 +70,8 @@ class ReminderStore:
             if changed.status is not current.status and not active:
                 values["stopped_at"] = now
             await connection.execute(update(reminders).where(reminders.c.chat_id == chat_id).values(values))
+            if kind := (SNOOZED if due_at else STOPPED if changed.status is ReminderStatus.PAUSED else None):
+                await connection.execute(insert(facts).values(chat_id=chat_id, at=now, kind=kind))
         return changed
 
     async def stop_reminders(self, chat_id: int, status: ReminderStatus, now: dt.datetime) -> None:
@@ -77,6 +82,8 @@ class ReminderStore:
                 .where(reminders.c.chat_id == chat_id, reminders.c.status == ReminderStatus.ACTIVE.value)
                 .values(status=status.value, due_at=None, stopped_at=now)
             )
+            if status is ReminderStatus.BLOCKED:  # whether reminders were on or not: the person blocked us
+                await connection.execute(insert(facts).values(chat_id=chat_id, at=now, kind=BLOCKED))
 
     async def _locked(self, connection: AsyncConnection, chat_id: int) -> Reminder | None:
         """The chat's reminder, read inside a write transaction (locked on PostgreSQL until it ends)."""

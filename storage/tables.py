@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -160,4 +161,36 @@ pending_imports = Table(
     ),
     Column("payload", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# --- the facts the operator's numbers are made of (append-only, kept FACTS_RETENTION_DAYS) -----------
+
+# Each day a chat did anything (a message, a tap, a page call), written with presence: its first row
+# is when the chat first came.
+chat_days = Table(
+    "chat_days",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("first_at", UtcDateTime, nullable=False),  # the first moment of that day it was seen (to a flush)
+    Index("ix_chat_days_day", "day"),
+)
+
+# What happened, one row each: a step's state changed (with where: chat, page, import), a nudge was
+# sent (its kind) or tapped, reminders were stopped or snoozed, the bot was blocked. Keyed by chat
+# id only: no names, no texts.
+facts = Table(
+    "facts",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("roadmap_id", ID, nullable=True),
+    Column("step_id", ID, nullable=True),
+    Column("old_state", String(16), nullable=True),
+    Column("new_state", String(16), nullable=True),
+    Column("source", String(16), nullable=True),  # a step change: chat, page, import; a nudge: its kind
+    Index("ix_facts_at", "at"),
+    Index("ix_facts_chat_id_at", "chat_id", "at"),
 )

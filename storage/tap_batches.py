@@ -17,11 +17,11 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from progress.changes import Changed
-from progress.model import Mark, Progress, StepState
+from progress.model import Mark, Progress, Source, StepState
 from roadmaps import Step
 from storage.database import Database
 from storage.progress_reads import Pair, read_chats_progress, read_progresses
-from storage.progress_writes import ProgressWrites
+from storage.progress_writes import STEP_CHANGED, ProgressWrites
 from storage.reminder_store import turn_on_first_reminders
 
 
@@ -46,7 +46,7 @@ class OpenStep:
 @dataclass(frozen=True, slots=True)
 class SetStateCall:
     """A step's state is set under its current id, its marks under former ids dropped; `marked_at`
-    is the day the mark carries."""
+    is the day the mark carries, `source` where the change came from (kept with the change's fact)."""
 
     chat_id: int
     roadmap_id: str
@@ -54,6 +54,7 @@ class SetStateCall:
     state: StepState
     now: dt.datetime
     marked_at: dt.datetime
+    source: Source = Source.CHAT
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class _NetChange:
     roadmaps: dict[Pair, tuple[dt.datetime, dt.datetime]] = field(default_factory=dict)  # first and last change
     first_starts: dict[int, dt.datetime] = field(default_factory=dict)  # chat: when it started a roadmap
     reminded: dict[int, int] = field(default_factory=dict)  # chat: its first call that may have turned one on
+    facts: list[dict[str, object]] = field(default_factory=list)  # each step change, as the facts keep it
 
 
 async def serve_taps(database: Database, writes: ProgressWrites, calls: Sequence[TapCall]) -> list[TapAnswer]:
@@ -131,6 +133,7 @@ def _play(call: TapCall, progresses: dict[Pair, Progress], net: _NetChange, inde
     if not before.started:
         net.first_starts.setdefault(call.chat_id, call.now)
         net.reminded.setdefault(call.chat_id, index)
+    net.facts.append(step_change(call, before.state_of(call.step)))
     marks = {step_id: mark for step_id, mark in before.marks.items() if step_id not in call.step.ids}
     if call.state is not StepState.TODO:
         marks[call.step.id] = Mark(call.state, call.marked_at)
@@ -165,6 +168,21 @@ async def _write(
                 marked.append(key | {"state": now[step_id].state.value, "at": now[step_id].changed_at})
     await _execute(connection, writes.forget_mark, gone)
     await _execute(connection, writes.upsert_mark, marked)
+    await _execute(connection, writes.record_fact, net.facts)
+
+
+def step_change(call: SetStateCall, before: StepState) -> dict[str, object]:
+    """The fact of one step's change, as `ProgressWrites.record_fact` takes it."""
+    return {
+        "c": call.chat_id,
+        "at": call.now,
+        "kind": STEP_CHANGED,
+        "r": call.roadmap_id,
+        "s": call.step.id,
+        "old": before.value,
+        "new": call.state.value,
+        "source": call.source.value,
+    }
 
 
 async def _execute(connection: AsyncConnection, statement: object, rows: list[dict[str, object]]) -> None:

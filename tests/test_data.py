@@ -207,7 +207,9 @@ async def test_a_reset_question_about_a_roadmap_never_started_says_there_was_not
     assert "Start Frontend Engineer over?" in chat.last.text
     calls = await chat.tap("↩️ Yes, reset it")
     assert answers(calls) == ["Nothing to reset"]
-    assert set((await rows_about(storage, chat.chat_id)).values()) == {0}
+    rows = await rows_about(storage, chat.chat_id)
+    assert rows.pop("chat_days") == 1, "the chat was there today, and that is all"
+    assert set(rows.values()) == {0}
 
 
 async def test_cancelling_an_older_import_question_keeps_the_newer_file_waiting(

@@ -15,7 +15,7 @@ from sqlalchemy import event, insert, select, update
 
 from bot.application import RoadmapBot
 from handlers.line_views import pace_line, streak_line
-from progress import Momentum, StepState, done_since, pace_of, place_from, started_roadmaps, weekly_streak
+from progress import Marking, Momentum, StepState, done_since, pace_of, place_from, started_roadmaps, weekly_streak
 from progress.nudges import LATELY
 from roadmaps import Catalog
 from storage import Storage
@@ -61,7 +61,9 @@ async def learners(storage: Storage, catalog: Catalog, chat_ids: range, started:
             for step in rng.sample(roadmap.steps, rng.randint(1, min(8, len(roadmap.steps)))):
                 state = rng.choice([StepState.DONE, StepState.DONE, StepState.SKIPPED, StepState.WORKING])
                 marked_at = started - dt.timedelta(minutes=rng.randint(0, 8 * 7 * 24 * 60))
-                await storage.progress.set_step_state(chat_id, roadmap.id, step, state, started, marked_at=marked_at)
+                await storage.progress.set_step_state(
+                    chat_id, roadmap.id, step, state, started, by=Marking(marked_at=marked_at)
+                )
         async with storage.engine.begin() as connection:
             if chat_id % 3 == 0:
                 removed = {
@@ -134,7 +136,9 @@ async def test_a_nudge_says_the_steps_done_the_streak_and_the_pace(
     days_ago = {0: 1, 1: 8, 2: 15, 3: 16}  # step index: done that many days before STARTED
     for index, days in days_ago.items():
         step = seed.steps[index]
-        await storage.progress.set_step_state(7, seed.id, step, StepState.DONE, STARTED, marked_at=STARTED - days * DAY)
+        await storage.progress.set_step_state(
+            7, seed.id, step, StepState.DONE, STARTED, by=Marking(marked_at=STARTED - days * DAY)
+        )
     await storage.progress.set_step_state(7, seed.id, seed.steps[4], StepState.SKIPPED, STARTED)
     now = DUE + dt.timedelta(minutes=5)
     assert await pass_at(app, now) == "1 sent"

@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from progress import Changed, Counted, Progress, StepState, countable_here
+from progress import FROM_CHAT, Changed, Counted, Marking, Progress, Source, StepState, countable_here
 from roadmaps import Catalog, Roadmap, Step
 from storage import DatabaseError
 from webapp.api_views import (
@@ -68,6 +68,8 @@ __all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS"]
 Clock = Callable[[], dt.datetime]
 # Told of every signed call: the person (a chat id) was heard from, at that time (presence).
 Heard = Callable[[int, dt.datetime], None]
+# What a mark from the page is.
+FROM_PAGE = Marking(Source.PAGE)
 
 
 class ProgressAccess(Protocol):
@@ -89,13 +91,13 @@ class ProgressAccess(Protocol):
         state: StepState,
         now: dt.datetime,
         *,
-        marked_at: dt.datetime | None = None,
+        by: Marking = FROM_CHAT,
     ) -> Changed:
-        """Set a step's state, as a tap on the step card does (`marked_at`: on an earlier day)."""
+        """Set a step's state, as a tap on the step card does (`by`: from the page, on a day)."""
         ...
 
     async def count_here(
-        self, chat_id: int, catalog: Catalog, roadmap: Roadmap, step: Step, now: dt.datetime
+        self, chat_id: int, catalog: Catalog, roadmap: Roadmap, step: Step, now: dt.datetime, source: Source
     ) -> Counted:
         """✅ Count it here, as a tap on the step card does."""
         ...
@@ -212,7 +214,7 @@ class PageApi:
         found = self.roadmap_named(request)
         step = self.step_named(request, found)
         state = await state_in(request)
-        changed = await self.progress.set_step_state(user.id, found.id, step, state, self.clock())
+        changed = await self.progress.set_step_state(user.id, found.id, step, state, self.clock(), by=FROM_PAGE)
         return JSONResponse(await self.page_of(user.id, found, changed.after))
 
     async def count_here(self, request: Request) -> Response:
@@ -221,7 +223,7 @@ class PageApi:
         user = self.user_of(request)
         found = self.roadmap_named(request)
         step = self.step_named(request, found)
-        counted = await self.progress.count_here(user.id, self.catalog, found, step, self.clock())
+        counted = await self.progress.count_here(user.id, self.catalog, found, step, self.clock(), Source.PAGE)
         if counted.changed is None:
             raise ApiError(409, NOTHING_TO_COUNT)
         return JSONResponse(self.payload(found, counted.changed.after, counted.others))
