@@ -75,6 +75,16 @@ def parser() -> argparse.ArgumentParser:
     check = content.add_parser("check", help="validate roadmap files")
     check.add_argument("directory", nargs="?", type=Path, default=BUILTIN_DIR, help="default: the built-in roadmaps")
     check.set_defaults(handler=check_content)
+
+    stats = commands.add_parser("stats", help="the operator's figures: who learns, where they stop, what nudges do")
+    stats.add_argument(
+        "--since", type=moment, help="the period's start (ISO-8601, UTC); default 8 weeks before --until"
+    )
+    stats.add_argument("--until", type=moment, help="the period's end, not included (ISO-8601, UTC); default now")
+    stats.add_argument("--roadmap", help="only this roadmap's funnel")
+    stats.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    stats.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw the chart into this file")
+    stats.set_defaults(handler=show_stats)
     return root
 
 
@@ -150,6 +160,20 @@ def nudge_once(args: argparse.Namespace, settings: Settings) -> int:
     except (InvalidToken, NetworkError) as error:
         log.error("cannot use the Bot API at %s: %s", settings.telegram_api_url, error)
         return 1
+    return 0
+
+
+def show_stats(args: argparse.Namespace, settings: Settings) -> int:
+    """`roadmap-bot stats`: the figures of a period, as text, JSON or CSV (and the chart as a PNG)."""
+    from bot.stats import figures_of_period
+
+    catalog = built_in_catalog()
+    if catalog is None:
+        return 1
+    if args.roadmap is not None and catalog.get(args.roadmap) is None:
+        print(f"roadmap-bot stats: there is no roadmap {args.roadmap!r}", file=sys.stderr)
+        return 2
+    print(asyncio.run(figures_of_period(settings, catalog, args)), end="")
     return 0
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from handlers import DEFAULT_BOT_NAME
 from storage import DEFAULT_DATABASE_URL
@@ -15,6 +15,8 @@ from storage import DEFAULT_DATABASE_URL
 TELEGRAM_API_URL = "https://api.telegram.org"
 # Messages a second overall, a little under Telegram's 30 so that timing jitter never crosses it.
 MESSAGES_PER_SECOND = 29
+# An operator's figures look back this many days at most; older facts are deleted.
+FACTS_RETENTION_DAYS = 400
 # Seconds from SIGTERM to the process's end: under the 30 s most platforms wait before SIGKILL.
 SHUTDOWN_TIMEOUT = 20.0
 # Seconds any one database wait may take: a connection, a statement, a free pooled connection.
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
     error_chat_id: int | None = None
     # Telegram allows about 30 messages a second; paid broadcasts raise that to 1000.
     telegram_messages_per_second: float = Field(default=MESSAGES_PER_SECOND, gt=0, le=1000)
+    # Chats of the people who run the bot: /stats and /announce answer them, and every figure leaves them out.
+    operator_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Days the facts behind the figures are kept (each day a chat was there, each step change, nudge...).
+    facts_retention_days: int = Field(default=FACTS_RETENTION_DAYS, ge=7, le=3650)
     # The name the bot calls itself in /help, on the progress card and in the export.
     bot_name: str = Field(default=DEFAULT_BOT_NAME, min_length=1, max_length=64)
     # /metrics: on a port of its own (kept off the load balancer), and/or on PORT to the bearer of
@@ -60,6 +66,14 @@ class Settings(BaseSettings):
     max_connections: int = Field(default=MAX_CONNECTIONS, ge=16, le=100_000)
     shutdown_timeout: float = Field(default=SHUTDOWN_TIMEOUT, ge=2, le=300)
     database_timeout: float = Field(default=DATABASE_TIMEOUT, gt=0, le=300)
+
+    @field_validator("operator_chat_ids", mode="before")
+    @classmethod
+    def _chat_ids(cls, value: object) -> object:
+        """`-1001234567890,42`: chat ids separated by commas (or spaces)."""
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(",", " ").split()]
+        return value
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

@@ -15,6 +15,8 @@ from handlers.nudge_views import render_nudge
 from handlers.observe import HANDLED_BY, update_kind
 from handlers.replies import send_unread
 from handlers.screens import Screen, SharedLinkPreview
+from handlers.stats_chart import render_chart
+from handlers.stats_views import busiest_roadmap, chart_words, render_stats, state_name
 from handlers.telegram_errors import Failure, classify
 from handlers.wiring import register
 
@@ -33,11 +35,16 @@ __all__ = [
     "SharedLinkPreview",
     "bot_description",
     "bot_short_description",
+    "busiest_roadmap",
+    "chart_words",
     "classify",
     "command_menu",
     "install",
     "register",
+    "render_chart",
     "render_nudge",
+    "render_stats",
     "send_unread",
+    "state_name",
     "update_kind",
 ]

@@ -16,12 +16,13 @@ from storage.nudge_store import NudgeStore
 from storage.presence import Presence
 from storage.progress_store import ProgressStore
 from storage.reminder_store import ReminderStore
+from storage.stats_reads import StatsStore
 
 
 class Storage:
     """Everything the bot keeps, over one engine: the tap flow's progress, each chat's reminder, the
     nudge flow's claims, the chats themselves (presence, moves), and a chat's data as a whole
-    (export dates, reset, forget, imports), and the language each chat is spoken to in."""
+    (export dates, reset, forget, imports), the language each chat is spoken to in, and the operator's counts."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.database = Database(engine)
@@ -31,6 +32,7 @@ class Storage:
         self.chats = ChatStore(self.database)
         self.chat_data = ChatDataStore(self.database)
         self.languages = Languages(self.database)
+        self.stats = StatsStore(self.database)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -61,6 +63,7 @@ __all__ = [
     "Presence",
     "ProgressStore",
     "ReminderStore",
+    "StatsStore",
     "Storage",
     "create_engine",
     "current_revision",

@@ -45,9 +45,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_facts_at", "facts", ["at"])
     op.create_index("ix_facts_chat_id_at", "facts", ["chat_id", "at"])
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    day = "CAST(created_at AT TIME ZONE 'UTC' AS DATE)" if postgresql else "date(created_at)"
-    op.execute(f"INSERT INTO chat_days (chat_id, day, first_at) SELECT id, {day}, created_at FROM chats")
+    op.execute(
+        "INSERT INTO chat_days (chat_id, day, first_at) "
+        "SELECT id, CAST(created_at AT TIME ZONE 'UTC' AS DATE), created_at FROM chats"
+        if op.get_bind().dialect.name == "postgresql"
+        else "INSERT INTO chat_days (chat_id, day, first_at) SELECT id, date(created_at), created_at FROM chats"
+    )
     op.execute(
         "INSERT INTO facts (chat_id, at, kind, roadmap_id, step_id, old_state, new_state, source) "
         "SELECT chat_id, changed_at, 'step', roadmap_id, step_id, 'todo', state, 'backfill' FROM step_states"
