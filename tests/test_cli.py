@@ -18,8 +18,10 @@ def test_roadmaps_check_passes_the_built_in_roadmaps(tmp_path: Path) -> None:
     result = roadmap_bot("roadmaps", "check", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stderr == "", "no error"
-    [verdict] = result.stdout.splitlines()  # no warning either
+    verdict, *coverage = result.stdout.splitlines()  # no warning either: a line per translated language
     assert re.fullmatch(r"5 roadmaps, \d+ steps: all valid", verdict), verdict
+    for line in coverage:
+        assert re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?: \d+ of \d+ texts translated \(\d+%\), the rest in English", line)
 
 
 def test_roadmaps_check_names_the_file_and_field_of_each_error_and_fails(tmp_path: Path) -> None:
