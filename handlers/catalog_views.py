@@ -1,4 +1,5 @@
-"""The catalog (/start, /roadmaps) and /progress: every roadmap, and how far the chat is on each. Pure functions."""
+"""The catalog (/start, /roadmaps) and /progress: every roadmap, and how far the chat is on each.
+Pure functions, in the language being spoken."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from html import escape
 from telegram import InlineKeyboardButton
 
 from handlers.callback_data import ShowCatalog, ShowRoadmap
-from handlers.line_views import pace_line, percent_done, progress_block, streak_line
+from handlers.line_views import pace_line, percent_done, progress_block, step_count, streak_line
 from handlers.screens import MAX_MESSAGE, Screen, button, keyboard, quoted, with_note
+from i18n.catalogs import _, ngettext
+from i18n.formats import count as count_shown
+from i18n.formats import percent as percent_shown
 from progress import Progress, countable_here, pace_of, started_roadmaps, weekly_streak
 from roadmaps import Catalog, Roadmap
 
 MAX_PROGRESS_ENTRIES = 10
-NOT_STARTED = "You have not started a roadmap yet. Pick one:"
 
 
 def catalog_buttons(catalog: Catalog, progresses: Mapping[str, Progress]) -> list[list[InlineKeyboardButton]]:
@@ -24,9 +27,9 @@ def catalog_buttons(catalog: Catalog, progresses: Mapping[str, Progress]) -> lis
     for roadmap in catalog:
         progress = progresses.get(roadmap.id)
         if progress is None:
-            label = f"{roadmap.title} · {len(roadmap.steps)} steps"
+            label = f"{roadmap.title} · {step_count(len(roadmap.steps))}"
         else:
-            label = f"{roadmap.title} · {percent_done(roadmap, progress)}%"
+            label = f"{roadmap.title} · {percent_shown(percent_done(roadmap, progress))}"
         rows.append([button(label, ShowRoadmap(roadmap.id))])
     return rows
 
@@ -39,7 +42,8 @@ def by_roadmap(progresses: Sequence[Progress]) -> dict[str, Progress]:
 
 def render_welcome(catalog: Catalog, progresses: Sequence[Progress], note: str | None = None) -> Screen:
     """The /start message: what the bot does, and the catalog."""
-    text = (
+    # Translators: the first message of /start, above the buttons of every roadmap.
+    text = _(
         "👋 <b>Welcome!</b> I walk you through career roadmaps one step at a time: "
         "read what each step is and why it matters, mark it done, and watch your progress grow. "
         "I keep your progress in this chat.\n\nPick a roadmap to begin:"
@@ -49,28 +53,32 @@ def render_welcome(catalog: Catalog, progresses: Sequence[Progress], note: str |
 
 def render_catalog(catalog: Catalog, progresses: Sequence[Progress], note: str | None = None) -> Screen:
     """Every roadmap with its summary (titles only if summaries would not fit), and a button each."""
-    entries = [f"<b>{escape(r.title)}</b> · {len(r.steps)} steps\n{escape(r.summary)}" for r in catalog]
-    text = with_note(note, "\n\n".join(["📚 <b>Roadmaps</b>", *entries]))
+    entries = [f"<b>{escape(r.title)}</b> · {step_count(len(r.steps))}\n{escape(r.summary)}" for r in catalog]
+    # Translators: the heading of the list of roadmaps.
+    heading = _("📚 <b>Roadmaps</b>")
+    text = with_note(note, "\n\n".join([heading, *entries]))
     if len(text) > MAX_MESSAGE:
-        text = with_note(note, "📚 <b>Roadmaps</b>")
+        text = with_note(note, heading)
     return Screen(text, keyboard(catalog_buttons(catalog, by_roadmap(progresses))))
 
 
 def render_not_started(catalog: Catalog) -> Screen:
     """The catalog, for a command that needs a started roadmap when there is none."""
-    return render_catalog(catalog, [], note=NOT_STARTED)
+    return render_catalog(catalog, [], note=_("You have not started a roadmap yet. Pick one:"))
 
 
 def render_all_covered(catalog: Catalog, covered: Sequence[tuple[Roadmap, Progress]]) -> Screen:
     """/next when every started roadmap is done or skipped: the catalog, to start another."""
     titles = ", ".join(escape(roadmap.title) for roadmap, _ in covered)
-    note = f"Nothing is left to do on {titles}. Start another roadmap:"
+    # Translators: %(titles)s: the titles of the roadmaps whose every step is done or skipped.
+    note = _("Nothing is left to do on %(titles)s. Start another roadmap:") % {"titles": titles}
     return render_catalog(catalog, [progress for _, progress in covered], note=note)
 
 
 def render_unknown_roadmap_note(roadmap_id: str) -> str:
     """The note above the catalog when a deep link names no roadmap."""
-    return f"I don't have a roadmap called “{quoted(roadmap_id)}”. Here are the ones I have:"
+    # Translators: above the list of roadmaps; %(name)s is what the link named.
+    return _("I don't have a roadmap called “%(name)s”. Here are the ones I have:") % {"name": quoted(roadmap_id)}
 
 
 def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.datetime) -> Screen:
@@ -78,30 +86,47 @@ def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.da
     started = started_roadmaps(catalog, progresses)
     if not started:
         return render_not_started(catalog)
-    lines = ["📈 <b>Your progress</b>"]
+    lines = [_("📈 <b>Your progress</b>")]
     if streak := streak_line(weekly_streak(progresses, now)):
         lines.append(streak)
     rows = []
     if len(started) > MAX_PROGRESS_ENTRIES:
-        lines.append(f"<i>The {MAX_PROGRESS_ENTRIES} roadmaps you used last, of {len(started)}</i>")
+        lines.append(f"<i>{last_used(len(started))}</i>")
     for roadmap, progress in started[:MAX_PROGRESS_ENTRIES]:
         next_step = progress.next_step(roadmap)
         lines += ["", f"<b>{escape(roadmap.title)}</b>", progress_block(roadmap, progress)]
         if pace := pace_of(progress, roadmap, now):
             lines.append(pace_line(pace, now.date()))
         if next_step is not None:
-            lines.append(f"Next: {escape(next_step.title)}")
+            # Translators: the next step of a roadmap; %(step)s is its title.
+            lines.append(_("Next: %(step)s") % {"step": escape(next_step.title)})
         else:
-            lines.append("🎉 Completed" if progress.is_completed(roadmap) else "Every step is done or skipped")
+            lines.append(_("🎉 Completed") if progress.is_completed(roadmap) else _("Every step is done or skipped"))
         if countable := countable_here(catalog, progresses, roadmap):
             lines.append(countable_line(len(countable)))
         rows.append([button(roadmap.title, ShowRoadmap(roadmap.id))])
-    rows.append([button("📚 All roadmaps", ShowCatalog())])
+    # Translators: a button to the list of roadmaps; keep it short.
+    rows.append([button(_("📚 All roadmaps"), ShowCatalog())])
     return Screen("\n".join(lines), keyboard(rows))
+
+
+def last_used(started: int) -> str:
+    """Over /progress when it shows only the roadmaps used last: how many, of how many."""
+    # Translators: /progress shows only the %(shown)s roadmaps used last, of the %(total)s started.
+    words = ngettext(
+        "The %(shown)s roadmap you used last, of %(total)s",
+        "The %(shown)s roadmaps you used last, of %(total)s",
+        MAX_PROGRESS_ENTRIES,
+    )
+    return words % {"shown": count_shown(MAX_PROGRESS_ENTRIES), "total": count_shown(started)}
 
 
 def countable_line(count: int) -> str:
     """Steps of a roadmap whose topic was done in another one, waiting for a tap to count here."""
-    if count == 1:
-        return "🔗 1 step is done in another roadmap: open its card to count it here."
-    return f"🔗 {count} steps are done in another roadmap: open their cards to count them here."
+    # Translators: under a roadmap in /progress: steps whose topic was done in another roadmap.
+    words = ngettext(
+        "🔗 %(count)s step is done in another roadmap: open its card to count it here.",
+        "🔗 %(count)s steps are done in another roadmap: open their cards to count them here.",
+        count,
+    )
+    return words % {"count": count_shown(count)}

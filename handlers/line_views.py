@@ -1,5 +1,5 @@
 """The lines several views share: the signals, effort, the progress bar and line, the streak, the
-pace, a state's icon, and the page's button. Pure functions."""
+pace, a state's icon, and the page's button. Pure functions, in the language being spoken."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import datetime as dt
 from telegram import InlineKeyboardButton, WebAppInfo
 
 from handlers.screens import Links
-from i18n.formats import day_of_month, day_of_month_and_year, number
-from i18n.shared_views import SIGNALS_LEGEND, labelled_signals, tally_line
+from i18n.catalogs import _, ngettext
+from i18n.formats import count, day_of_month, day_of_month_and_year, number
+from i18n.shared_views import labelled_signals, signals_legend, tally_line
 from i18n.shared_views import progress_line as progress_line  # the views import it from here
 from progress import Pace, Progress, StepState
 from progress import percent as percent
@@ -18,27 +19,45 @@ from roadmaps import Effort, Roadmap, Signals
 BAR_CELLS = 10
 STATE_ICON = {StepState.DONE: "✅", StepState.SKIPPED: "⏭", StepState.WORKING: "🟡", StepState.TODO: "⬜"}
 
-# What the signals mean, as the ℹ️ button's pop-up says it (plain text, at most 200 characters).
-SIGNALS_POP_UP = SIGNALS_LEGEND
+
+def signals_pop_up() -> str:
+    """What the signals mean, as the ℹ️ button's pop-up says it (plain text, at most 200 characters)."""
+    return signals_legend()
 
 
 def page_button(links: Links, roadmap: Roadmap) -> list[InlineKeyboardButton]:
     """🗺 Open as page: the roadmap on the Mini App, inside Telegram; nothing without a page."""
     if links.page_url is None:
         return []
-    return [InlineKeyboardButton("🗺 Open as page", web_app=WebAppInfo(f"{links.page_url}?roadmap={roadmap.id}"))]
+    # Translators: a button that opens the roadmap as a web page inside Telegram; keep it short.
+    label = _("🗺 Open as page")
+    return [InlineKeyboardButton(label, web_app=WebAppInfo(f"{links.page_url}?roadmap={roadmap.id}"))]
 
 
 def signals_line(signals: Signals) -> str:
     """`Importance High · Market demand Medium · Automation risk Low`, as the seed page says it."""
-    return " · ".join(f"{name} <b>{level}</b>" for name, level in labelled_signals(signals))
+    # Translators: one signal and its level (`Importance <b>High</b>`); keep the <b> tags around the level.
+    shown = _("%(signal)s <b>%(level)s</b>")
+    return " · ".join(shown % {"signal": name, "level": level} for name, level in labelled_signals(signals))
 
 
 def effort_words(effort: Effort, *, left: bool = False) -> str:
     """An effort range as people say it: "About 10–20 hours", "About 40–80 hours left"."""
-    hours = f"{effort.low}" if effort.low == effort.high else f"{effort.low}–{effort.high}"
-    unit = "hour" if effort.high == 1 else "hours"
-    return f"About {hours} {unit}{' left' if left else ''}"
+    low, high = number(effort.low, decimals=0), number(effort.high, decimals=0)  # `1200`, as ever: no grouping
+    hours = low if effort.low == effort.high else f"{low}–{high}"
+    if left:
+        # Translators: the effort a roadmap still needs; %(hours)s is a number or a range (`40–80`).
+        words = ngettext("About %(hours)s hour left", "About %(hours)s hours left", effort.high)
+    else:
+        # Translators: the effort a step needs; %(hours)s is a number or a range (`10–20`).
+        words = ngettext("About %(hours)s hour", "About %(hours)s hours", effort.high)
+    return words % {"hours": hours}
+
+
+def step_count(steps: int) -> str:
+    """`10 steps`: a roadmap's size, in the catalog."""
+    # Translators: a roadmap's number of steps, in the list of roadmaps (English says "steps" even for one).
+    return ngettext("%(count)s steps", "%(count)s steps", steps) % {"count": count(steps)}
 
 
 def progress_bar(done: int, total: int) -> str:
@@ -58,16 +77,48 @@ def progress_block(roadmap: Roadmap, progress: Progress) -> str:
     return f"{progress_bar(tally[StepState.DONE], total)} {tally_line(tally, total)}"
 
 
+def covered_line(done: int, total: int, skipped: int) -> str:
+    """A roadmap with every step done or skipped: how many of each."""
+    # Translators: %(done)s of the roadmap's %(total)s steps are done, %(skipped)s skipped.
+    words = _("Every step is done or skipped: %(done)s of %(total)s done · %(skipped)s skipped.")
+    return words % {"done": count(done), "total": count(total), "skipped": count(skipped)}
+
+
+def revisit_skipped(skipped: int) -> str:
+    """The button back to a covered roadmap's skipped steps: `⏭ Revisit the 2 skipped`."""
+    # Translators: a button to the first of the roadmap's skipped steps; keep it short.
+    return ngettext("⏭ Revisit the %(count)s skipped", "⏭ Revisit the %(count)s skipped", skipped) % {
+        "count": count(skipped)
+    }
+
+
+def weeks_in_a_row(streak: int) -> str:
+    """`3 weeks in a row`: a weekly streak, on the progress card and after 🔥."""
+    # Translators: a streak: weeks in a row with at least one step done.
+    return ngettext("%(count)s week in a row", "%(count)s weeks in a row", streak) % {"count": count(streak)}
+
+
 def streak_line(streak: int) -> str | None:
     """`🔥 3 weeks in a row`, or nothing without a streak."""
     if not streak:
         return None
-    return f"🔥 {streak} week{'s' if streak != 1 else ''} in a row"
+    return f"🔥 {weeks_in_a_row(streak)}"
+
+
+def plural_of(value: float) -> int:
+    """The whole number whose plural form a number shown with decimals takes: itself when whole,
+    else 2 (`1.5 steps`, `1,5 шага`: a fraction reads as a few)."""
+    return int(value) if value == int(value) else 2
 
 
 def pace_line(pace: Pace, today: dt.date) -> str:
     """`⏱ At 1.5 steps a week you finish around 12 March` (the year too, when it is not this one)."""
-    rate = number(pace.steps_per_week)
-    unit = "step" if rate == "1" else "steps"
+    rate = round(pace.steps_per_week, 1)
     day = day_of_month(pace.finish_on) if pace.finish_on.year == today.year else day_of_month_and_year(pace.finish_on)
-    return f"⏱ At {rate} {unit} a week you finish around {day}"
+    # Translators: %(rate)s steps a week (a number like 1.5), %(day)s a date like "12 March".
+    words = ngettext(
+        "⏱ At %(rate)s step a week you finish around %(day)s",
+        "⏱ At %(rate)s steps a week you finish around %(day)s",
+        plural_of(rate),
+    )
+    return words % {"rate": number(rate), "day": day}

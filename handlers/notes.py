@@ -9,9 +9,9 @@ from handlers.catalog_views import render_catalog
 from handlers.context import BotContext, Services, chat_id_of, in_chat
 from handlers.note_views import MAX_NOTE, render_note_needs_a_card, render_note_saved, render_note_too_long
 from handlers.replies import answer_tap, edit, reply, show
-from handlers.roadmap_views import ROADMAP_GONE, render_roadmap
+from handlers.roadmap_views import render_roadmap, roadmap_gone
 from handlers.step_cards import step_card
-from handlers.step_views import NOTE_REMOVED, STEP_GONE
+from handlers.step_views import note_removed, step_gone
 from progress import Progress, storable_text
 from roadmaps import Roadmap, Step
 
@@ -66,13 +66,13 @@ async def on_note_button(update: Update, context: BotContext) -> None:
     step = roadmap.step(action.step_id) if roadmap else None
     if roadmap is None:
         progresses = await services.storage.progress.progress_of_chat(chat_id)
-        await answer_tap(update, render_catalog(services.catalog, progresses), ROADMAP_GONE)
+        await answer_tap(update, render_catalog(services.catalog, progresses), roadmap_gone())
     elif step is None:
         progress = await services.storage.progress.progress_of(chat_id, roadmap.id)
-        await answer_tap(update, render_roadmap(roadmap, progress, links=chat.links), STEP_GONE)
+        await answer_tap(update, render_roadmap(roadmap, progress, links=chat.links), step_gone())
     else:
         progress = await services.storage.progress.set_note(chat_id, roadmap.id, step, None, services.clock())
-        await answer_tap(update, await step_card(chat, roadmap, step, progress), NOTE_REMOVED)
+        await answer_tap(update, await step_card(chat, roadmap, step, progress), note_removed())
 
 
 async def keep_note(update: Update, services: Services, roadmap: Roadmap, step: Step, text: str) -> Progress | None:

@@ -27,22 +27,22 @@ from handlers.catalog_views import (
     render_welcome,
 )
 from handlers.context import BotContext, InChat, chat_id_of, in_chat
-from handlers.line_views import SIGNALS_POP_UP
+from handlers.line_views import signals_pop_up
 from handlers.reminder_views import with_new_reminder
 from handlers.replies import answer, answer_tap, show
-from handlers.roadmap_views import ROADMAP_GONE, render_roadmap
+from handlers.roadmap_views import render_roadmap, roadmap_gone
 from handlers.screens import Screen
 from handlers.step_cards import step_card
 from handlers.step_views import (
-    COMPLETED,
-    COVERED,
-    STATE_CHANGED,
-    STEP_GONE,
     CardOptions,
+    completed,
+    covered,
     render_counted_toast,
     render_done_toast,
+    state_changed,
+    step_gone,
 )
-from i18n.shared_views import NOTHING_TO_COUNT
+from i18n.shared_views import nothing_to_count
 from progress import Changed, Source, StepState
 from roadmaps import Roadmap, Step
 
@@ -119,7 +119,7 @@ async def on_roadmap_button(update: Update, context: BotContext) -> None:
         case Noop():
             screen, note = None, None
         case ShowLegend():
-            await answer(update.callback_query, SIGNALS_POP_UP, alert=True)
+            await answer(update.callback_query, signals_pop_up(), alert=True)
             return
         case ShowCatalog():
             screen, note = await catalog(chat), None
@@ -144,7 +144,7 @@ async def within_roadmap(action: ShowRoadmap | ShowNextStep | StepAction, chat: 
     storage, now = services.storage.progress, services.clock()
     roadmap = services.catalog.get(action.roadmap_id)
     if roadmap is None:
-        return await catalog(chat), ROADMAP_GONE
+        return await catalog(chat), roadmap_gone()
     if isinstance(action, ShowRoadmap | ShowNextStep):
         progress = await storage.progress_of(chat.chat_id, roadmap.id)
         next_step = progress.next_step(roadmap) if isinstance(action, ShowNextStep) else None
@@ -156,7 +156,7 @@ async def within_roadmap(action: ShowRoadmap | ShowNextStep | StepAction, chat: 
     step = roadmap.step(action.step_id)
     if step is None:
         progress = await storage.progress_of(chat.chat_id, roadmap.id)
-        return render_roadmap(roadmap, progress, links=chat.links), STEP_GONE
+        return render_roadmap(roadmap, progress, links=chat.links), step_gone()
     return await on_step(action, chat, roadmap, step)
 
 
@@ -184,7 +184,7 @@ async def mark_step(chat: InChat, roadmap: Roadmap, step: Step, state: StepState
     (its note kept), and says so when it completed the roadmap or turned the reminder on."""
     services = chat.services
     changed = await services.storage.progress.set_step_state(chat.chat_id, roadmap.id, step, state, services.clock())
-    return await card_after(chat, changed, roadmap, step, STATE_CHANGED[state])
+    return await card_after(chat, changed, roadmap, step, state_changed(state))
 
 
 async def done_and_next(chat: InChat, roadmap: Roadmap, step: Step) -> Result:
@@ -194,7 +194,7 @@ async def done_and_next(chat: InChat, roadmap: Roadmap, step: Step) -> Result:
     changed = await storage.set_step_state(chat.chat_id, roadmap.id, step, StepState.DONE, now)
     onward = changed.after.next_step_after(roadmap, step)
     if onward is None:
-        return await card_after(chat, changed, roadmap, step, STATE_CHANGED[StepState.DONE])
+        return await card_after(chat, changed, roadmap, step, state_changed(StepState.DONE))
     progress = await storage.open_step(chat.chat_id, roadmap.id, onward, now)
     card = await step_card(chat, roadmap, onward, progress)
     return with_new_reminder(card, changed.new_reminder), render_done_toast(roadmap, step)
@@ -209,17 +209,18 @@ async def count_shared_topic(chat: InChat, roadmap: Roadmap, step: Step) -> Resu
     counted = await progress.count_here(chat.chat_id, services.catalog, roadmap, step, now, Source.CHAT)
     if counted.elsewhere is None or counted.changed is None:
         opened = await progress.open_step(chat.chat_id, roadmap.id, step, now)
-        return await step_card(chat, roadmap, step, opened), NOTHING_TO_COUNT
+        return await step_card(chat, roadmap, step, opened), nothing_to_count()
     return await card_after(chat, counted.changed, roadmap, step, render_counted_toast(counted.elsewhere))
 
 
 async def card_after(chat: InChat, changed: Changed, roadmap: Roadmap, step: Step, note: str) -> Result:
     """A card after its step changed: a celebration when this completed the roadmap."""
-    completed = changed.after.is_completed(roadmap) and not changed.before.is_completed(roadmap)
-    covered = changed.after.is_covered(roadmap) and not changed.before.is_covered(roadmap)
-    onward = await next_roadmap(chat, roadmap) if completed else None
-    card = await step_card(chat, roadmap, step, changed.after, CardOptions(celebrate=completed, next_roadmap=onward))
-    toast = COMPLETED if completed else COVERED if covered else note
+    completed_now = changed.after.is_completed(roadmap) and not changed.before.is_completed(roadmap)
+    covered_now = changed.after.is_covered(roadmap) and not changed.before.is_covered(roadmap)
+    onward = await next_roadmap(chat, roadmap) if completed_now else None
+    options = CardOptions(celebrate=completed_now, next_roadmap=onward)
+    card = await step_card(chat, roadmap, step, changed.after, options)
+    toast = completed() if completed_now else covered() if covered_now else note
     return with_new_reminder(card, changed.new_reminder), toast
 
 

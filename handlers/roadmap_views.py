@@ -1,5 +1,6 @@
 """The roadmap view: the roadmap as the seed page shows it (summary, signals, progress) on its
-first page, and its steps as buttons, a page at a time, sections as dividers. Pure functions."""
+first page, and its steps as buttons, a page at a time, sections as dividers. Pure functions, in
+the language being spoken."""
 
 from __future__ import annotations
 
@@ -8,15 +9,31 @@ from html import escape
 from telegram import InlineKeyboardButton
 
 from handlers.actions import Noop, SendCard, ShowCatalog, ShowLegend, ShowRoadmap, ShowStep
-from handlers.line_views import STATE_ICON, effort_words, page_button, progress_bar, progress_line, signals_line
+from handlers.line_views import (
+    STATE_ICON,
+    covered_line,
+    effort_words,
+    page_button,
+    progress_bar,
+    progress_line,
+    revisit_skipped,
+    signals_line,
+)
 from handlers.screens import NO_LINKS, Links, Screen, button, keyboard
 from handlers.sharing_views import share_link
-from i18n.shared_views import SIGNALS_LEGEND
+from i18n.catalogs import _
+from i18n.formats import count
+from i18n.shared_views import signals_legend
 from progress import Progress
 from roadmaps import Roadmap, Step
 
 STEPS_PER_PAGE = 8
-ROADMAP_GONE = "That roadmap is no longer available. Here are the ones I have."
+
+
+def roadmap_gone() -> str:
+    """What a tap on a roadmap that is no longer in the catalog says, over the catalog."""
+    # Translators: a pop-up (plain text, at most 200 characters) over the list of roadmaps.
+    return _("That roadmap is no longer available. Here are the ones I have.")
 
 
 def pages_of(roadmap: Roadmap) -> list[tuple[Step, ...]]:
@@ -65,13 +82,21 @@ def render_roadmap(roadmap: Roadmap, progress: Progress, page: int | None = None
     lines = roadmap_heading(roadmap, progress, first_page=page == 0)
     lines += standing(roadmap, progress)
     if len(pages) > 1:
-        first = roadmap.number_of(pages[page][0])
-        sections = list(dict.fromkeys(step.section for step in pages[page] if step.section))
-        where = f" · {escape(' · '.join(sections))}" if sections else ""
-        lines += ["", f"<i>Steps {first}–{first + len(pages[page]) - 1} of {len(roadmap.steps)}{where}</i>"]
+        lines += ["", f"<i>{page_heading(roadmap, pages[page])}</i>"]
     rows = [*step_rows(roadmap, progress, pages[page]), paging_row(roadmap, page, len(pages))]
     rows += [way_on(roadmap, progress), page_button(links, roadmap), last_row(roadmap, links, first_page=page == 0)]
     return Screen("\n".join(lines), keyboard(rows))
+
+
+def page_heading(roadmap: Roadmap, shown: tuple[Step, ...]) -> str:
+    """Which steps a page of several shows, and their sections: `Steps 9–16 of 20 · Testing`."""
+    first = roadmap.number_of(shown[0])
+    sections = list(dict.fromkeys(step.section for step in shown if step.section))
+    where = f" · {escape(' · '.join(sections))}" if sections else ""
+    # Translators: a page of a roadmap's steps: steps %(first)s to %(last)s of its %(total)s.
+    words = _("Steps %(first)s–%(last)s of %(total)s")
+    last, total = first + len(shown) - 1, len(roadmap.steps)
+    return words % {"first": count(first), "last": count(last), "total": count(total)} + where
 
 
 def roadmap_heading(roadmap: Roadmap, progress: Progress, *, first_page: bool) -> list[str]:
@@ -84,11 +109,11 @@ def roadmap_heading(roadmap: Roadmap, progress: Progress, *, first_page: bool) -
         title,
         escape(roadmap.summary),
         "",
-        "<b>How to read the signals</b>",
+        _("<b>How to read the signals</b>"),
         signals_line(roadmap.signals),
-        f"<i>{SIGNALS_LEGEND}</i>",
+        f"<i>{escape(signals_legend())}</i>",
         "",
-        "<b>Roadmap progress</b>",
+        _("<b>Roadmap progress</b>"),
         bar,
         progress_line(roadmap, progress),
     ]
@@ -100,10 +125,10 @@ def roadmap_heading(roadmap: Roadmap, progress: Progress, *, first_page: bool) -
 def standing(roadmap: Roadmap, progress: Progress) -> list[str]:
     """Completed (every step done), or covered (done or skipped: it says how many of each)."""
     if progress.is_completed(roadmap):
-        return ["", "🎉 <b>Completed!</b> Every step is done."]
+        return ["", _("🎉 <b>Completed!</b> Every step is done.")]
     if progress.is_covered(roadmap):
         done, skipped = progress.done_count(roadmap), len(progress.skipped_steps(roadmap))
-        return ["", f"Every step is done or skipped: {done} of {len(roadmap.steps)} done · {skipped} skipped."]
+        return ["", covered_line(done, len(roadmap.steps), skipped)]
     return []
 
 
@@ -115,7 +140,7 @@ def step_rows(roadmap: Roadmap, progress: Progress, shown: tuple[Step, ...]) -> 
         if step.section and step.section != section:
             rows.append([button(f"— {step.section} —", Noop())])
         section = step.section
-        label = f"{STATE_ICON[progress.state_of(step)]} {roadmap.number_of(step)}. {step.title}"
+        label = f"{STATE_ICON[progress.state_of(step)]} {count(roadmap.number_of(step))}. {step.title}"
         rows.append([button(label, ShowStep(roadmap.id, step.id))])
     return rows
 
@@ -126,7 +151,7 @@ def paging_row(roadmap: Roadmap, page: int, pages: int) -> list[InlineKeyboardBu
         return []
     return [
         button("◀", ShowRoadmap(roadmap.id, (page - 1) % pages)),
-        button(f"{page + 1}/{pages}", Noop()),
+        button(f"{count(page + 1)}/{count(pages)}", Noop()),
         button("▶", ShowRoadmap(roadmap.id, (page + 1) % pages)),
     ]
 
@@ -134,17 +159,22 @@ def paging_row(roadmap: Roadmap, page: int, pages: int) -> list[InlineKeyboardBu
 def way_on(roadmap: Roadmap, progress: Progress) -> list[InlineKeyboardButton]:
     """The next step; or, for a covered roadmap, its skipped steps; or, completed, its card."""
     if (next_step := progress.next_step(roadmap)) is not None:
-        return [button(f"👉 Next step: {next_step.title}", ShowStep(roadmap.id, next_step.id))]
+        # Translators: a button to the roadmap's next step; %(step)s is its title.
+        return [button(_("👉 Next step: %(step)s") % {"step": next_step.title}, ShowStep(roadmap.id, next_step.id))]
     if skipped := progress.skipped_steps(roadmap):
-        return [button(f"⏭ Revisit the {len(skipped)} skipped", ShowStep(roadmap.id, skipped[0].id))]
-    return [button("📊 My card", SendCard(roadmap.id))] if progress.started else []
+        return [button(revisit_skipped(len(skipped)), ShowStep(roadmap.id, skipped[0].id))]
+    # Translators: a button that sends a picture of the roadmap's progress; keep it short.
+    return [button(_("📊 My card"), SendCard(roadmap.id))] if progress.started else []
 
 
 def last_row(roadmap: Roadmap, links: Links, *, first_page: bool) -> list[InlineKeyboardButton]:
     """All roadmaps, what the signals mean (on pages without the legend), share."""
-    row = [button("📚 All roadmaps", ShowCatalog())]
+    # Translators: a button to the list of roadmaps; keep it short.
+    row = [button(_("📚 All roadmaps"), ShowCatalog())]
     if not first_page:
-        row.append(button("ℹ️ Signals", ShowLegend()))
+        # Translators: a button whose pop-up says what the signals mean; keep it short.
+        row.append(button(_("ℹ️ Signals"), ShowLegend()))
     if links.bot_username:
-        row.append(InlineKeyboardButton("📤 Share", url=share_link(links.bot_username, roadmap)))
+        # Translators: a button that shares a link to this roadmap; keep it short.
+        row.append(InlineKeyboardButton(_("📤 Share"), url=share_link(links.bot_username, roadmap)))
     return row

@@ -10,9 +10,9 @@ from handlers.callback_data import decode
 from handlers.context import BotContext, Services, chat_id_of
 from handlers.replies import answer, show
 from handlers.sharing_views import (
-    CARD_SENT,
     card_caption,
     card_footer,
+    card_sent,
     card_text,
     render_card_choices,
     render_no_card,
@@ -54,7 +54,7 @@ async def on_share_button(update: Update, context: BotContext) -> None:
         await answer(update.callback_query)
         await show(update, render_no_card(services.catalog))
         return
-    await answer(update.callback_query, CARD_SENT)
+    await answer(update.callback_query, card_sent())
     await send_card(update, context, services, *started[action.roadmap_id], progresses)
 
 

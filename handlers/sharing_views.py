@@ -1,5 +1,5 @@
 """Sharing: a roadmap's deep link for Telegram's share dialog, and the words around a progress
-card. Pure functions."""
+card (the picture's too). Pure functions, in the language being spoken."""
 
 from __future__ import annotations
 
@@ -10,12 +10,19 @@ from urllib.parse import urlencode
 
 from handlers.actions import SendCard, ShowCatalog
 from handlers.catalog_views import catalog_buttons
-from handlers.line_views import percent, progress_line
+from handlers.line_views import percent, progress_line, weeks_in_a_row
 from handlers.screens import Screen, button, keyboard, quoted
+from i18n.catalogs import _
+from i18n.formats import percent as percent_shown
+from i18n.shared_views import done_of_total
 from progress import Progress
 from roadmaps import Catalog, Roadmap
 
-CARD_SENT = "📊 Here is your card"
+
+def card_sent() -> str:
+    """The toast of 📊 My card."""
+    # Translators: a toast (plain text, short) when the progress card's picture is on its way.
+    return _("📊 Here is your card")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +56,16 @@ def card_text(roadmap: Roadmap, progress: Progress, streak: int, footer: str) ->
     next_step = progress.next_step(roadmap)
     return CardText(
         share=done / total if total else 0.0,
-        percent=f"{percent(done, total)}%",
-        done="done",
+        percent=percent_shown(percent(done, total)),
+        # Translators: on the progress card's picture, under the percentage in its ring: one short word.
+        done=_("done"),
         title=roadmap.title,
-        count=f"{done} of {total} steps done",
-        streak=f"{streak} week{'s' if streak != 1 else ''} in a row" if streak else None,
-        next=f"Next: {next_step.title}" if next_step else "Finished: every step done or skipped",
+        count=done_of_total(done, total),
+        streak=weeks_in_a_row(streak) if streak else None,
+        # Translators: the next step of a roadmap; %(step)s is its title.
+        next=_("Next: %(step)s") % {"step": next_step.title}
+        if next_step
+        else _("Finished: every step done or skipped"),
         footer=footer,
     )
 
@@ -66,12 +77,15 @@ def card_footer(bot_name: str, bot_username: str | None) -> str:
 
 def render_no_card(catalog: Catalog) -> Screen:
     """/card before any roadmap was started: nothing to draw yet, and where to begin."""
-    text = "No progress to show yet: a card shows a roadmap you have started. Pick one and mark a step:"
+    # Translators: /card before any roadmap was started, above the buttons of every roadmap.
+    text = _("No progress to show yet: a card shows a roadmap you have started. Pick one and mark a step:")
     return Screen(text, keyboard(catalog_buttons(catalog, {})))
 
 
 def render_card_choices(wanted: str, started: Sequence[Roadmap]) -> Screen:
     """/card with a name no started roadmap has: the ones it could be."""
-    text = f"I have no started roadmap called “{quoted(wanted)}”. Your cards:"
+    # Translators: /card with a name; %(name)s is what was typed; the buttons of the started roadmaps follow.
+    text = _("I have no started roadmap called “%(name)s”. Your cards:") % {"name": quoted(wanted)}
     rows = [[button(f"📊 {roadmap.title}", SendCard(roadmap.id))] for roadmap in started]
-    return Screen(text, keyboard([*rows, [button("📚 All roadmaps", ShowCatalog())]]))
+    # Translators: a button to the list of roadmaps; keep it short.
+    return Screen(text, keyboard([*rows, [button(_("📚 All roadmaps"), ShowCatalog())]]))

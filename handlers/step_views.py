@@ -1,5 +1,5 @@
 """The step card: what a step is, its signals, resources, state and note, and the buttons that
-change it; and the short answers a tap on them gets. Pure functions."""
+change it; and the short answers a tap on them gets. Pure functions, in the language being spoken."""
 
 from __future__ import annotations
 
@@ -21,41 +21,76 @@ from handlers.actions import (
     ShowStep,
     ShowStepMore,
 )
-from handlers.line_views import effort_words, page_button, progress_line, signals_line
+from handlers.line_views import covered_line, effort_words, page_button, progress_line, revisit_skipped, signals_line
 from handlers.roadmap_views import page_of
 from handlers.screens import MAX_MESSAGE, NO_LINKS, Links, Screen, button, keyboard
-from i18n.formats import day
+from i18n.catalogs import N_, _
+from i18n.formats import count, day
 from progress import DoneElsewhere, Progress, StepState
 from roadmaps import Roadmap, Step
 
-# What a tap on a state button says, in the toast.
-STATE_CHANGED = {
-    StepState.DONE: "✅ Marked done",
-    StepState.SKIPPED: "⏭ Skipped",
-    StepState.TODO: "↩️ Undone",
-    StepState.WORKING: "🟡 Working on it",
-}
-COMPLETED = "🎉 Roadmap completed!"
-COVERED = "Every step is done or skipped"
-NOTE_REMOVED = "🗑 Note removed"
-STEP_GONE = "That step is no longer in this roadmap. Here is the roadmap as it is now."
+
+def state_changed(state: StepState) -> str:
+    """What a tap on a state button says, in the toast."""
+    if state is StepState.DONE:
+        # Translators: a toast after "✅ Mark done" (plain text, short).
+        return _("✅ Marked done")
+    if state is StepState.SKIPPED:
+        # Translators: a toast after "⏭ Skip" (plain text, short).
+        return _("⏭ Skipped")
+    if state is StepState.TODO:
+        # Translators: a toast after "↩️ Undo" or "↩️ Not started" (plain text, short).
+        return _("↩️ Undone")
+    # Translators: a toast after "🟡 Working on it" (plain text, short).
+    return _("🟡 Working on it")
+
+
+def completed() -> str:
+    """The toast of the tap that completed a roadmap (every step done)."""
+    return _("🎉 Roadmap completed!")
+
+
+def covered() -> str:
+    """The toast of the tap that left every step of a roadmap done or skipped."""
+    return _("Every step is done or skipped")
+
+
+def note_removed() -> str:
+    """The toast of 🗑 Remove note."""
+    return _("🗑 Note removed")
+
+
+def step_gone() -> str:
+    """What a tap on a step that is no longer in its roadmap says, over the roadmap."""
+    # Translators: a pop-up (plain text, at most 200 characters) over the roadmap's view.
+    return _("That step is no longer in this roadmap. Here is the roadmap as it is now.")
+
 
 # States with something left to do: their cards offer done-and-next.
 OPEN = (StepState.TODO, StepState.WORKING)
-# The buttons that change a step, by the state it is in.
+# The buttons that change a step, by the state it is in (their labels translated where shown).
 STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState], ...]] = {
     StepState.TODO: (
-        ("✅ Mark done", StepState.DONE),
-        ("🟡 Working on it", StepState.WORKING),
-        ("⏭ Skip", StepState.SKIPPED),
+        # Translators: a button: mark this step done; keep it short.
+        (N_("✅ Mark done"), StepState.DONE),
+        # Translators: a button: the learner is working on this step now; keep it short.
+        (N_("🟡 Working on it"), StepState.WORKING),
+        # Translators: a button: skip this step; keep it short.
+        (N_("⏭ Skip"), StepState.SKIPPED),
     ),
     StepState.WORKING: (
-        ("✅ Mark done", StepState.DONE),
-        ("↩️ Not started", StepState.TODO),
-        ("⏭ Skip", StepState.SKIPPED),
+        (N_("✅ Mark done"), StepState.DONE),
+        # Translators: a button: back to not started; keep it short.
+        (N_("↩️ Not started"), StepState.TODO),
+        (N_("⏭ Skip"), StepState.SKIPPED),
     ),
-    StepState.DONE: (("↩️ Undo", StepState.TODO),),
-    StepState.SKIPPED: (("✅ Mark done", StepState.DONE), ("↩️ Undo skip", StepState.TODO)),
+    # Translators: a button: take back "done"; keep it short.
+    StepState.DONE: ((N_("↩️ Undo"), StepState.TODO),),
+    StepState.SKIPPED: (
+        (N_("✅ Mark done"), StepState.DONE),
+        # Translators: a button: take back "skipped"; keep it short.
+        (N_("↩️ Undo skip"), StepState.TODO),
+    ),
 }
 
 
@@ -89,18 +124,21 @@ def render_step(roadmap: Roadmap, step: Step, progress: Progress, options: CardO
     done, resources, state, and the buttons to change it (`options`: see CardOptions)."""
     text = step_text(roadmap, step, progress, options)
     if options.celebrate:
-        text += (
-            f"\n\n🎉 <b>You completed {escape(roadmap.title)}!</b> Every step is done. "
+        # Translators: under the card of the step that completed a roadmap; %(title)s is the roadmap's.
+        celebration = _(
+            "🎉 <b>You completed %(title)s!</b> Every step is done. "
             "Keep the card, or start the next roadmap whenever you are ready."
         )
+        text += "\n\n" + celebration % {"title": escape(roadmap.title)}
     elif progress.is_covered(roadmap):
         done, skipped = progress.done_count(roadmap), len(progress.skipped_steps(roadmap))
-        text += f"\n\nEvery step is done or skipped: {done} of {len(roadmap.steps)} done · {skipped} skipped."
+        text += "\n\n" + covered_line(done, len(roadmap.steps), skipped)
     note = progress.note_of(step)
     if note is not None:
         text += note_block(note.text, room=MAX_MESSAGE - len(text))
     else:
-        text += "\n\n<i>📝 Reply to this card to keep a note on this step.</i>"
+        # Translators: at the bottom of a step card: a reply to the card keeps a note on the step.
+        text += "\n\n<i>" + _("📝 Reply to this card to keep a note on this step.") + "</i>"
     keys = step_keyboard(roadmap, step, progress, options)
     if page := page_button(options.links, roadmap):
         keys = InlineKeyboardMarkup([*keys.inline_keyboard, page])
@@ -110,21 +148,30 @@ def render_step(roadmap: Roadmap, step: Step, progress: Progress, options: CardO
 def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOptions = PLAIN) -> str:
     """The card's text up to its progress line: heading, what the step is and why, signals and
     effort, when it is done, the practice task (with `more`), resources, state."""
-    heading = f"🗺 {escape(roadmap.title)} · <b>Step {roadmap.number_of(step)} of {len(roadmap.steps)}</b>"
+    # Translators: a step card's heading: the step's number in its roadmap, of the roadmap's steps.
+    number = _("Step %(number)s of %(total)s") % {
+        "number": count(roadmap.number_of(step)),
+        "total": count(len(roadmap.steps)),
+    }
+    heading = f"🗺 {escape(roadmap.title)} · <b>{number}</b>"
     if step.section:
         heading += f" · {escape(step.section)}"
     lines = [heading, "", f"<b>{escape(step.title)}</b>", escape(step.summary)]
     if step.why:
-        lines.append(f"<i>Why it matters: {escape(step.why)}</i>")
+        # Translators: why a step matters; %(why)s is the roadmap's own sentence.
+        lines.append("<i>" + _("Why it matters: %(why)s") % {"why": escape(step.why)} + "</i>")
     lines += ["", signals_line(step.signals)]
     if step.effort_hours:
         lines.append(f"⏱ {effort_words(step.effort_hours)}")
     if step.done_when:
-        lines += ["", "☑️ <b>Done when</b>", *(f"▫️ {escape(outcome)}" for outcome in step.done_when)]
+        # Translators: a heading on a step card, above what shows the step is done.
+        lines += ["", _("☑️ <b>Done when</b>"), *(f"▫️ {escape(outcome)}" for outcome in step.done_when)]
     if options.more and step.practice:
-        lines += ["", "🛠 <b>Practice</b>", escape(step.practice)]
+        # Translators: a heading on a step card, above a task to practise the step.
+        lines += ["", _("🛠 <b>Practice</b>"), escape(step.practice)]
     if step.resources:
-        lines += ["", "📚 <b>Resources</b>"]
+        # Translators: a heading on a step card, above links to read or watch.
+        lines += ["", _("📚 <b>Resources</b>")]
         lines += [f'• <a href="{escape(r.url, quote=True)}">{escape(r.title)}</a>' for r in step.resources]
     mark = progress.mark_of(step)
     lines.append("")
@@ -137,10 +184,10 @@ def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOpt
 
 def done_elsewhere_line(elsewhere: DoneElsewhere) -> str:
     """Where the step's topic was done, and when; the card's button counts it here."""
-    return (
-        f"✅ Done in {escape(elsewhere.roadmap.title)} on {day(elsewhere.mark.changed_at)}"
-        " (“Count it here” marks it done here too)"
-    )
+    # Translators: %(roadmap)s: the other roadmap's title; %(day)s: a date like "3 Nov 2026".
+    # “Count it here” is the button "✅ Count it here" below the card.
+    words = _("✅ Done in %(roadmap)s on %(day)s (“Count it here” marks it done here too)")
+    return words % {"roadmap": escape(elsewhere.roadmap.title), "day": day(elsewhere.mark.changed_at)}
 
 
 def step_keyboard(
@@ -149,28 +196,41 @@ def step_keyboard(
     """The card's buttons: count a topic done elsewhere, done and on to the next step in one tap,
     change the state, walk to the neighbours, a way on when the roadmap is completed or covered,
     remove the note, more or less of the card, go back."""
-    number = roadmap.number_of(step)
     state = progress.state_of(step)
-    shared = [button("✅ Count it here", CountSharedTopic(roadmap.id, step.id))] if options.elsewhere else []
-    one_tap = [button("✅ Done · next ▶", DoneAndNext(roadmap.id, step.id))] if state in OPEN else []
-    change_row = [button(label, SetStepState(roadmap.id, step.id, target)) for label, target in STATE_BUTTONS[state]]
-    before, after = roadmap.neighbours(step)
-    neighbour_row = []
-    if before:
-        neighbour_row.append(button(f"◀ Step {number - 1}", ShowStep(roadmap.id, before.id)))
-    if after:
-        neighbour_row.append(button(f"Step {number + 1} ▶", ShowStep(roadmap.id, after.id)))
-    note_row = [button("🗑 Remove note", RemoveNote(roadmap.id, step.id))] if progress.note_of(step) else []
-    back_row = [button("🗺 Back to roadmap", ShowRoadmap(roadmap.id, page_of(roadmap, step)))]
+    # Translators: a button: count this step done here, as it was done in another roadmap; keep it short.
+    shared = [button(_("✅ Count it here"), CountSharedTopic(roadmap.id, step.id))] if options.elsewhere else []
+    # Translators: a button: mark this step done and open the next one; keep it short.
+    one_tap = [button(_("✅ Done · next ▶"), DoneAndNext(roadmap.id, step.id))] if state in OPEN else []
+    change_row = [button(_(label), SetStepState(roadmap.id, step.id, target)) for label, target in STATE_BUTTONS[state]]
+    neighbour_row = neighbour_buttons(roadmap, step)
+    # Translators: a button that removes the step's note; keep it short.
+    note_row = [button(_("🗑 Remove note"), RemoveNote(roadmap.id, step.id))] if progress.note_of(step) else []
+    # Translators: a button back to the roadmap's view; keep it short.
+    back_row = [button(_("🗺 Back to roadmap"), ShowRoadmap(roadmap.id, page_of(roadmap, step)))]
     if step.practice:
-        toggle = (
-            ("Less ▴", ShowStep(roadmap.id, step.id))
-            if options.more
-            else ("🛠 More ▾", ShowStepMore(roadmap.id, step.id))
-        )
-        back_row.insert(0, button(*toggle))
+        if options.more:
+            # Translators: a button that shows less of a step card (hides its practice task); keep it short.
+            toggle = button(_("Less ▴"), ShowStep(roadmap.id, step.id))
+        else:
+            # Translators: a button that shows more of a step card (its practice task); keep it short.
+            toggle = button(_("🛠 More ▾"), ShowStepMore(roadmap.id, step.id))
+        back_row.insert(0, toggle)
     ways = ways_on(roadmap, progress, options.celebrate, options.next_roadmap)
     return keyboard([shared, one_tap, change_row, neighbour_row, *ways, note_row, back_row])
+
+
+def neighbour_buttons(roadmap: Roadmap, step: Step) -> list[InlineKeyboardButton]:
+    """◀ Step 2 and Step 4 ▶: the step before and the step after, where there are."""
+    number = roadmap.number_of(step)
+    before, after = roadmap.neighbours(step)
+    row = []
+    if before:
+        # Translators: a button to the step before; %(number)s is its number; keep it short.
+        row.append(button(_("◀ Step %(number)s") % {"number": count(number - 1)}, ShowStep(roadmap.id, before.id)))
+    if after:
+        # Translators: a button to the step after; %(number)s is its number; keep it short.
+        row.append(button(_("Step %(number)s ▶") % {"number": count(number + 1)}, ShowStep(roadmap.id, after.id)))
+    return row
 
 
 def ways_on(
@@ -179,17 +239,20 @@ def ways_on(
     """After completing a roadmap: its card and the next roadmap; a covered one: its skipped steps."""
     if celebrate:
         onward = ShowRoadmap(next_roadmap.id) if next_roadmap else ShowCatalog()
-        label = f"📚 Next: {next_roadmap.title}" if next_roadmap else "📚 All roadmaps"
-        return [[button("📊 My card", SendCard(roadmap.id)), button(label, onward)]]
+        # Translators: a button to the next roadmap to start; %(roadmap)s is its title; keep it short.
+        label = _("📚 Next: %(roadmap)s") % {"roadmap": next_roadmap.title} if next_roadmap else _("📚 All roadmaps")
+        return [[button(_("📊 My card"), SendCard(roadmap.id)), button(label, onward)]]
     skipped = progress.skipped_steps(roadmap)
     if progress.is_covered(roadmap) and skipped:
-        return [[button(f"⏭ Revisit the {len(skipped)} skipped", ShowStep(roadmap.id, skipped[0].id))]]
+        return [[button(revisit_skipped(len(skipped)), ShowStep(roadmap.id, skipped[0].id))]]
     return []
 
 
 def note_block(note: str, room: int) -> str:
     """A note under a card, escaped, and cut (with …) to fit the `room` left in the message."""
-    opening, closing = "\n\n📝 <b>Your note</b> (reply to this card to change it)\n<blockquote>", "</blockquote>"
+    # Translators: above the learner's note on a step card.
+    heading = _("📝 <b>Your note</b> (reply to this card to change it)")
+    opening, closing = f"\n\n{heading}\n<blockquote>", "</blockquote>"
     room -= len(opening) + len(closing)
     if len(escape(note)) > room:
         # The longest start of the note that, escaped and with "…", still fits.
@@ -200,21 +263,42 @@ def note_block(note: str, room: int) -> str:
 
 def state_line(state: StepState, changed_at: dt.datetime | None) -> str:
     """The card's state line, with the date of the change."""
-    when = f" on {day(changed_at)}" if changed_at else ""
+    if state is StepState.TODO:
+        # Translators: a step's state on its card: not started.
+        return _("State: ⬜ Not yet")
+    if changed_at is None:
+        return state_words(state)
     if state is StepState.DONE:
-        return f"State: ✅ Done{when}"
+        # Translators: a step's state on its card, and when; %(day)s is a date like "3 Nov 2026".
+        words = _("State: ✅ Done on %(day)s")
+    elif state is StepState.SKIPPED:
+        # Translators: a step's state on its card, and when; %(day)s is a date like "3 Nov 2026".
+        words = _("State: ⏭ Skipped on %(day)s")
+    else:
+        # Translators: a step's state on its card, and since when; %(day)s is a date like "3 Nov 2026".
+        words = _("State: 🟡 Working on it since %(day)s")
+    return words % {"day": day(changed_at)}
+
+
+def state_words(state: StepState) -> str:
+    """A step's state on its card when it has no date of change."""
+    if state is StepState.DONE:
+        return _("State: ✅ Done")
     if state is StepState.SKIPPED:
-        return f"State: ⏭ Skipped{when}"
-    if state is StepState.WORKING:
-        return f"State: 🟡 Working on it since{when.removeprefix(' on')}"
-    return "State: ⬜ Not yet"
+        return _("State: ⏭ Skipped")
+    return _("State: 🟡 Working on it")
 
 
 def render_done_toast(roadmap: Roadmap, step: Step) -> str:
     """The toast of ✅ Done · next: which step was marked, and how to take it back."""
-    return f"✅ Step {roadmap.number_of(step)} done. To undo: ◀ back to it, then ↩️ Undo."
+    # Translators: a toast (plain text, short); "↩️ Undo" is the button of that name.
+    return _("✅ Step %(number)s done. To undo: ◀ back to it, then ↩️ Undo.") % {
+        "number": count(roadmap.number_of(step))
+    }
 
 
 def render_counted_toast(elsewhere: DoneElsewhere) -> str:
     """The toast of ✅ Count it here: where it was done, and that it counts here now."""
-    return f"✅ Counted here: done in {elsewhere.roadmap.title} on {day(elsewhere.mark.changed_at)}"
+    # Translators: a toast (plain text, short); %(roadmap)s: the other roadmap's title, %(day)s: a date.
+    words = _("✅ Counted here: done in %(roadmap)s on %(day)s")
+    return words % {"roadmap": elsewhere.roadmap.title, "day": day(elsewhere.mark.changed_at)}

@@ -89,13 +89,21 @@ def number(value: float, *, decimals: int = 1, width: int = 1) -> str:
 
 def count(value: int) -> str:
     """A whole number as the language writes it, with its grouping: `1,024`, `۱٬۰۲۴`."""
-    name = language()
+    return _count(value, language())
+
+
+@functools.lru_cache(maxsize=4096)  # a card and its buttons show the same few counts tap after tap
+def _count(value: int, name: str) -> str:
     return local_digits(format_decimal(value, locale=locale_of(name), numbering_system="default"), name)
 
 
 def percent(value: int) -> str:
     """A whole percent as the language writes it: `30%`, `30 %`, `۳۰٪`."""
-    name = language()
+    return _percent(value, language())
+
+
+@functools.lru_cache(maxsize=1024)  # 0 to 100 in each language
+def _percent(value: int, name: str) -> str:
     return local_digits(format_percent(value / 100, locale=locale_of(name), numbering_system="default"), name)
 
 

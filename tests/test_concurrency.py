@@ -10,12 +10,14 @@ import random
 from telegram import Update
 
 from bot.application import RoadmapBot
-from handlers.step_views import OPEN, STATE_BUTTONS, STATE_CHANGED
+from handlers.step_views import OPEN, STATE_BUTTONS, state_changed
 from progress import StepState
 from roadmaps import Catalog
 from storage import Storage
 from tests.fakebotapi import FakeBotAPI
 from tests.support import ChatSession
+
+STATE_CHANGED = {state: state_changed(state) for state in StepState}  # the toasts, in English
 
 SEED = "backend-engineer-ai-era"
 TAPS = 50

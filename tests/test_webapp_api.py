@@ -20,7 +20,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from handlers.roadmap_views import render_roadmap
-from i18n.shared_views import NOTHING_TO_COUNT, SIGNALS_LEGEND
+from i18n.shared_views import nothing_to_count, signals_legend
 from progress import Mark, Progress, StepState
 from roadmaps import Catalog
 from storage import ProgressStore, Storage
@@ -30,6 +30,9 @@ from tests.miniapp import USER, authorization, client_for, init_data, served_app
 from tests.support import ChatSession, Clock
 from webapp import ProgressAccess, build_webapp, payloads
 from webapp.api import CONTENT_SECURITY_POLICY, MAX_BODY, STATIC_DIR
+
+# In English, as the tests speak.
+NOTHING_TO_COUNT, SIGNALS_LEGEND = nothing_to_count(), signals_legend()
 
 SEED = "backend-engineer-ai-era"
 FIRST = "typed-language-and-git"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from i18n.shared_views import NOTHING_TO_COUNT
+from i18n.shared_views import nothing_to_count
 from progress import StepState
 from roadmaps import Catalog
 from storage import Storage
@@ -32,6 +32,8 @@ from tests.miniapp import (
 )
 from tests.support import ChatSession, Clock
 from webapp import PageRules
+
+NOTHING_TO_COUNT = nothing_to_count()  # in English, as the tests speak
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = "Backend Engineer (AI era)"

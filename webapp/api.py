@@ -41,8 +41,8 @@ from webapp.api_views import (
     NO_SUCH_STEP,
     NOT_JSON,
     NOT_JSON_TYPE,
-    NOTHING_TO_COUNT,
     no_state_words,
+    nothing_to_count,
     too_big_words,
     too_many_calls_words,
     unknown_state_words,
@@ -225,7 +225,7 @@ class PageApi:
         step = self.step_named(request, found)
         counted = await self.progress.count_here(user.id, self.catalog, found, step, self.clock(), Source.PAGE)
         if counted.changed is None:
-            raise ApiError(409, NOTHING_TO_COUNT)
+            raise ApiError(409, nothing_to_count())
         return JSONResponse(self.payload(found, counted.changed.after, counted.others))
 
     async def page_of(self, chat_id: int, roadmap: Roadmap, progress: Progress) -> Json:

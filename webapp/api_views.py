@@ -3,7 +3,7 @@ words the page shows beside the ones it draws itself. Pure values and functions.
 
 from __future__ import annotations
 
-from i18n.shared_views import NOTHING_TO_COUNT as NOTHING_TO_COUNT
+from i18n.shared_views import nothing_to_count as nothing_to_count
 
 NO_SUCH_ROADMAP = "there is no such roadmap"
 NO_SUCH_STEP = "this roadmap has no such step"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from i18n.shared_views import SIGNALS_LEGEND, labelled_signals, progress_line
+from i18n.shared_views import labelled_signals, progress_line, signals_legend
 from progress import DoneElsewhere, Progress, StepState, percent
 from roadmaps import Catalog, Effort, Roadmap, Signals, Step
 
@@ -90,7 +90,7 @@ def roadmap_payload(
         "title": roadmap.title,
         "summary": roadmap.summary,
         "signals": signals_payload(roadmap.signals),
-        "legend": SIGNALS_LEGEND,
+        "legend": signals_legend(),
         "progress": progress_payload(roadmap, progress),
         "effort_left": effort_payload(progress.effort_left(roadmap)),
         "next_step": next_step.id if next_step else None,
