@@ -80,6 +80,12 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return translations(_speaking.get()).ngettext(singular, plural, count)
 
 
+def pgettext(context: str, message: str) -> str:
+    """A word in the language being spoken, as it reads in a context (a level's word agrees with
+    the signal it follows: Russian "высокая важность" but "высокий риск")."""
+    return translations(_speaking.get()).pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """A sentence marked for the catalogs but said later, through `_()`, in the language of then."""
     return message

@@ -6,22 +6,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from i18n.catalogs import N_, _, ngettext
+from i18n.catalogs import N_, _, ngettext, pgettext
 from i18n.formats import count
 from i18n.formats import percent as percent_shown
 from progress import Progress, StepState, percent
 from roadmaps import Level, Roadmap, Signals
 
-# A signal's level, said after its name (`Importance High`); translated where it is shown.
-LEVEL_WORDS = {
-    # Translators: a signal's level, shown after "Importance", "Market demand" and "Automation risk"
-    # alike (`Importance High`): one short word that fits all three.
-    Level.LOW: N_("Low"),
-    # Translators: a signal's level, shown after each signal's name; one short word.
-    Level.MEDIUM: N_("Medium"),
-    # Translators: a signal's level, shown after each signal's name; one short word.
-    Level.HIGH: N_("High"),
-}
 # The three signals' names in the seed page's order; translated where they are shown.
 SIGNAL_NAMES = (
     # Translators: a signal's name: how central a step or a roadmap is to the job.
@@ -50,10 +40,26 @@ def nothing_to_count() -> str:
     return _("Nothing to count: that topic is not done in another roadmap, or this step is done here already.")
 
 
+def level_words() -> tuple[dict[Level, str], ...]:
+    """Each signal's level words, in the seed page's order: a level agrees with its signal's name
+    (Russian: "Важность высокая", "Риск автоматизации низкий")."""
+    # Translators: the level after "Importance" (`Importance High`); one short word agreeing with it.
+    importance = {Level.LOW: pgettext("importance", "Low"), Level.MEDIUM: pgettext("importance", "Medium")}
+    importance[Level.HIGH] = pgettext("importance", "High")
+    # Translators: the level after "Market demand" (`Market demand High`); one short word agreeing with it.
+    demand = {Level.LOW: pgettext("market demand", "Low"), Level.MEDIUM: pgettext("market demand", "Medium")}
+    demand[Level.HIGH] = pgettext("market demand", "High")
+    # Translators: the level after "Automation risk" (`Automation risk Low`); one short word agreeing with it.
+    risk = {Level.LOW: pgettext("automation risk", "Low"), Level.MEDIUM: pgettext("automation risk", "Medium")}
+    risk[Level.HIGH] = pgettext("automation risk", "High")
+    return importance, demand, risk
+
+
 def labelled_signals(signals: Signals) -> tuple[tuple[str, str], ...]:
     """Pairs of (signal name, level word) in the seed page's order."""
     levels = (signals.importance, signals.market_demand, signals.automation_risk)
-    return tuple((_(name), _(LEVEL_WORDS[level])) for name, level in zip(SIGNAL_NAMES, levels, strict=True))
+    words = level_words()
+    return tuple((_(name), words[n][level]) for n, (name, level) in enumerate(zip(SIGNAL_NAMES, levels, strict=True)))
 
 
 def progress_line(roadmap: Roadmap, progress: Progress) -> str:
