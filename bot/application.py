@@ -18,7 +18,7 @@ from telegram.request import BaseRequest
 from bot.limits import TelegramLimits
 from bot.metrics import DATABASE_ERRORS
 from bot.nudges import NudgeDispatcher
-from bot.settings import Settings
+from bot.settings import FACTS_RETENTION_DAYS, Settings
 from bot.updates import PerChatUpdateProcessor
 from handlers import (
     CONTEXT_TYPES,
@@ -33,6 +33,7 @@ from handlers import (
     command_menu,
     install,
     register,
+    send_due_digests,
 )
 from i18n.catalogs import LANGUAGES, SOURCE, speaking, telegram_code
 from roadmaps import Catalog
@@ -46,6 +47,8 @@ CONCURRENT_UPDATES = 64
 NUDGE_INTERVAL = 60
 # Seconds between writes of the chats heard from (see storage.presence).
 PRESENCE_INTERVAL = 2
+# Seconds between the hourly chores: due digests, facts past their retention.
+HOUSEKEEPING_INTERVAL = 3600
 
 
 def utc_now() -> dt.datetime:
@@ -60,6 +63,7 @@ class RoadmapBot:
     application: RoadmapApplication
     services: Services
     nudges: NudgeDispatcher
+    retention: dt.timedelta = dt.timedelta(days=FACTS_RETENTION_DAYS)  # how long the facts are kept
 
     async def flush_presence(self) -> None:
         """Write down the chats heard from since the last flush, and the languages their apps use."""
@@ -75,6 +79,15 @@ class RoadmapBot:
             log.warning("could not write presence before the nudge pass: %s", type(error).__name__)
         await self.nudges.run_pass(self.services.clock(), keep_going=lambda: self.application.running)
 
+    async def housekeeping(self) -> None:
+        """The hourly chores: the operators' weekly digests that are due, and the facts past their retention."""
+        services = self.services
+        sent = await send_due_digests(self.application.bot, services)
+        purged = await services.storage.digests.purge_facts(services.clock() - self.retention)
+        log.log(
+            logging.INFO if sent or purged else logging.DEBUG, "housekeeping: %d digests, %d facts purged", sent, purged
+        )
+
 
 def build_bot(
     settings: Settings,
@@ -88,10 +101,7 @@ def build_bot(
     """The bot: HTML by default, Telegram's rate limits applied, every handler registered, its jobs scheduled."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    alerts = OperatorAlerts(settings.error_chat_id, clock) if settings.error_chat_id is not None else None
-    services = Services(
-        catalog, storage, clock, Presence(storage.chats), alerts, settings.webapp_url, settings.bot_name
-    )
+    services = services_of(settings, catalog, storage, clock)
 
     async def announce(application: RoadmapApplication) -> None:
         await announce_commands(application, settings.bot_name)
@@ -116,9 +126,25 @@ def build_bot(
     install(application, services)
     register(application)
     application.add_error_handler(count_database_errors)
-    bot = RoadmapBot(application, services, NudgeDispatcher(application.bot, catalog, storage))
+    retention = dt.timedelta(days=settings.facts_retention_days)
+    bot = RoadmapBot(application, services, NudgeDispatcher(application.bot, catalog, storage), retention)
     schedule_jobs(bot)
     return bot
+
+
+def services_of(settings: Settings, catalog: Catalog, storage: Storage, clock: Callable[[], dt.datetime]) -> Services:
+    """What every handler works with, as the settings say."""
+    alerts = OperatorAlerts(settings.error_chat_id, clock) if settings.error_chat_id is not None else None
+    return Services(
+        catalog,
+        storage,
+        clock,
+        Presence(storage.chats),
+        alerts,
+        settings.webapp_url,
+        settings.bot_name,
+        frozenset(settings.operator_chat_ids),
+    )
 
 
 async def write_last_presence(services: Services) -> None:
@@ -146,6 +172,9 @@ def schedule_jobs(bot: RoadmapBot) -> None:
     async def flush(context: BotContext) -> None:
         await bot.flush_presence()
 
+    async def housekeeping(context: BotContext) -> None:
+        await bot.housekeeping()
+
     job_queue = bot.application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
     job_queue.run_repeating(flush, interval=PRESENCE_INTERVAL, name="presence")
@@ -155,6 +184,9 @@ def schedule_jobs(bot: RoadmapBot) -> None:
         first=NUDGE_INTERVAL / 6,
         name="nudges",
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": NUDGE_INTERVAL},
+    )
+    job_queue.run_repeating(
+        housekeeping, interval=HOUSEKEEPING_INTERVAL, first=HOUSEKEEPING_INTERVAL / 12, name="housekeeping"
     )
 
 

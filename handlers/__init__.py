@@ -15,6 +15,7 @@ from handlers.nudge_views import render_nudge
 from handlers.observe import HANDLED_BY, update_kind
 from handlers.replies import send_unread
 from handlers.screens import Screen, SharedLinkPreview
+from handlers.stats import send_due_digests
 from handlers.stats_chart import render_chart
 from handlers.stats_views import busiest_roadmap, chart_words, render_stats, state_name
 from handlers.telegram_errors import Failure, classify
@@ -44,6 +45,7 @@ __all__ = [
     "render_chart",
     "render_nudge",
     "render_stats",
+    "send_due_digests",
     "send_unread",
     "state_name",
     "update_kind",

@@ -186,6 +186,14 @@ class FollowAppLanguage:
     """Speak whatever language the person's Telegram app uses (a private chat's default)."""
 
 
+# --- the operator's numbers -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ToggleDigest:
+    """Start or stop /stats' weekly digest (operators only)."""
+
+
 # --- the chat's data: questions that name what they confirm -------------------------------------
 # A confirmation names the question it answers: when it was asked (`asked`, seconds since the
 # epoch) and a fingerprint of what it was asked about (`about`, eight hex digits), so an old or
@@ -257,6 +265,7 @@ Action = (
     | SnoozeReminder
     | ChooseLanguage
     | FollowAppLanguage
+    | ToggleDigest
     | AskReset
     | ResetRoadmap
     | ForgetChat

@@ -46,6 +46,7 @@ from handlers.actions import (
     ShowStepMore,
     ShowTimezones,
     SnoozeReminder,
+    ToggleDigest,
     ToggleReminderDay,
 )
 from progress import StepState
@@ -155,6 +156,7 @@ FORMATS: tuple[Format, ...] = (
     *(Format(("m", "t", *words), SnoozeReminder, (), {"choice": choice}) for choice, words in SNOOZE_WORDS.items()),
     Format(("j",), ChooseLanguage, (("index", number(0, 9)),)),
     Format(("j", "a"), FollowAppLanguage),
+    Format(("b",), ToggleDigest),
     Format(("q",), AskReset, (("roadmap_id", SLUG),)),
     Format(("y",), ResetRoadmap, (("roadmap_id", SLUG), *QUESTION)),
     Format(("f",), ForgetChat, QUESTION),

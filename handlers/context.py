@@ -33,6 +33,7 @@ class Services:
     alerts: OperatorAlerts | None = None  # error summaries for the operator's chat, if it has one
     webapp_url: str | None = None  # the roadmap page (Mini App), when WEBAPP_URL is set
     bot_name: str = DEFAULT_BOT_NAME  # what the bot calls itself (BOT_NAME)
+    operators: frozenset[int] = frozenset()  # the chats of OPERATOR_CHAT_IDS: /stats, /announce
 
     @property
     def catalog(self) -> Catalog:

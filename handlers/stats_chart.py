@@ -27,22 +27,20 @@ COLOURS = {
 
 
 def render_chart(counts: StatsCounts, roadmap: Roadmap | None, words: ChartWords, names: dict[ChatState, str]) -> bytes:
-    """The chart as PNG bytes (matplotlib is loaded on the first chart, not at start)."""
-    import matplotlib
+    """The chart as PNG bytes. matplotlib is loaded on the first chart, not at start, and drawn
+    without pyplot (no global state), so charts may be drawn in threads, off the event loop."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    figure, (top, middle, bottom) = pyplot.subplots(3, 1, figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
-    try:
-        draw_funnel(top, counts, roadmap, words)
-        draw_states(middle, counts, words, names)
-        draw_nudges(bottom, counts, words)
-        output = io.BytesIO()
-        figure.savefig(output, format="png", facecolor="white")
-        return output.getvalue()
-    finally:
-        pyplot.close(figure)
+    figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    top, middle, bottom = figure.subplots(3, 1)
+    draw_funnel(top, counts, roadmap, words)
+    draw_states(middle, counts, words, names)
+    draw_nudges(bottom, counts, words)
+    output = io.BytesIO()
+    figure.savefig(output, format="png", facecolor="white")
+    return output.getvalue()
 
 
 def draw_funnel(axes: Axes, counts: StatsCounts, roadmap: Roadmap | None, words: ChartWords) -> None:

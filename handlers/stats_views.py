@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from handlers.actions import ToggleDigest
+from handlers.screens import Screen, button, keyboard
 from i18n.catalogs import N_, _
 from i18n.formats import count, number, percent
 from progress.stats import (
@@ -139,3 +141,18 @@ def chart_words(roadmap: Roadmap | None) -> ChartWords:
         sent=_("sent"),
         converted=_("step within 24 h"),
     )
+
+
+def render_stats_screen(counts: StatsCounts, catalog: Catalog, digest: bool) -> Screen:
+    """/stats: the week's summary, and a button for the weekly digest (on or off)."""
+    # Translators: a button under /stats; the weekly digest is this summary, sent every Monday.
+    label = _("🔕 Stop the weekly digest") if digest else _("🔔 Weekly digest, on Mondays")
+    return Screen(render_stats(counts, catalog), keyboard([[button(label, ToggleDigest())]]))
+
+
+def digest_toggled(wanted: bool) -> str:
+    """The toast of the digest's button."""
+    if wanted:
+        # Translators: a toast (plain text, short).
+        return _("🔔 The weekly digest comes on Mondays, 08:00 UTC")
+    return _("🔕 No more weekly digest")

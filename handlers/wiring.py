@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import chat_data, guide, languages, notes, reminders, roadmap, sharing
+from handlers import chat_data, guide, languages, notes, reminders, roadmap, sharing, stats
 from handlers.callback_data import accepts
 from handlers.chat_events import note_presence, on_migration, on_my_membership
 from handlers.context import BotContext, RoadmapApplication
@@ -84,6 +84,9 @@ HANDLERS: tuple[BaseHandler[Any, BotContext, Any], ...] = (
     command("forget", chat_data.forget),
     message(filters.Document.ALL, chat_data.receive_file),
     ChatButtons(chat_data.on_chat_data_button, chat_data.BUTTONS),
+    # The operator's numbers (OPERATOR_CHAT_IDS only)
+    command("stats", stats.stats_command),
+    ChatButtons(stats.on_stats_button, stats.BUTTONS),
     # The chat's language
     command("language", languages.language_command),
     ChatButtons(languages.on_language_button, languages.BUTTONS),

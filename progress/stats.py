@@ -206,3 +206,13 @@ def nudge_rates(nudges: NudgeFigures) -> dict[str, float | None]:
     for name, count in (("snoozed", nudges.snoozed), ("stopped", nudges.stopped), ("blocked", nudges.blocked)):
         rates[name] = per_100(count, nudges.total)
     return rates
+
+
+DIGEST_HOUR = 8  # the weekly digest goes out on Mondays at this hour, UTC: the week before is whole
+
+
+def next_digest(after: dt.datetime) -> dt.datetime:
+    """The first Monday DIGEST_HOUR:00 UTC strictly after a moment."""
+    day = week_of(after)
+    moment = dt.datetime.combine(day, dt.time(DIGEST_HOUR), tzinfo=dt.UTC)
+    return moment if moment > after else moment + WEEK

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.chat_data_store import ChatDataStore
 from storage.chat_store import ChatStore
 from storage.database import Database, DatabaseUnavailable
+from storage.digest_store import DigestStore
 from storage.engine import DEFAULT_DATABASE_URL, DatabaseClocks, create_engine
 from storage.languages import UNKNOWN as UNKNOWN_LANGUAGE
 from storage.languages import ChatLanguage, Languages
@@ -33,6 +34,7 @@ class Storage:
         self.chat_data = ChatDataStore(self.database)
         self.languages = Languages(self.database)
         self.stats = StatsStore(self.database)
+        self.digests = DigestStore(self.database)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -58,6 +60,7 @@ __all__ = [
     "DatabaseClocks",
     "DatabaseError",
     "DatabaseUnavailable",
+    "DigestStore",
     "Languages",
     "NudgeStore",
     "Presence",

@@ -194,3 +194,11 @@ facts = Table(
     Index("ix_facts_at", "at"),
     Index("ix_facts_chat_id_at", "chat_id", "at"),
 )
+
+# Operators (OPERATOR_CHAT_IDS) who asked for /stats' weekly digest, and when it is next due.
+stats_digests = Table(
+    "stats_digests",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("due_at", UtcDateTime, nullable=False),
+)
