@@ -31,6 +31,7 @@ def render_chart(counts: StatsCounts, roadmap: Roadmap | None, words: ChartWords
     without pyplot (no global state), so charts may be drawn in threads, off the event loop."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
@@ -38,6 +39,9 @@ def render_chart(counts: StatsCounts, roadmap: Roadmap | None, words: ChartWords
     draw_funnel(top, counts, roadmap, words)
     draw_states(middle, counts, words, names)
     draw_nudges(bottom, counts, words)
+    for axes in (top, middle, bottom):
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.spines[["top", "right"]].set_visible(False)
     output = io.BytesIO()
     figure.savefig(output, format="png", facecolor="white")
     return output.getvalue()
@@ -68,7 +72,7 @@ def draw_states(axes: Axes, counts: StatsCounts, words: ChartWords, names: dict[
     at_risk = [counts.states_by_week[week].get(ChatState.AT_RISK, 0) for week in weeks]
     axes.plot(labels, at_risk, marker="o", label=names[ChatState.AT_RISK], color=COLOURS[ChatState.AT_RISK])
     axes.set_title(words.states_title, loc="left", fontsize=13)
-    axes.legend(frameon=False, ncols=3, fontsize=8)
+    axes.legend(frameon=False, ncols=5, fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.08))
 
 
 def draw_nudges(axes: Axes, counts: StatsCounts, words: ChartWords) -> None:
