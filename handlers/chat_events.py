@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from telegram import ChatMember, Update
 
+from handlers.actions import PauseReminders, SetStepState, ShowSnoozeChoices, ShowStep, SnoozeReminder
+from handlers.callback_data import decode
 from handlers.context import BotContext
 from handlers.languages import first_language_of_group
+from handlers.reminders import is_a_nudge
 from progress import ReminderStatus
 
 
@@ -16,6 +19,24 @@ async def note_presence(update: Update, context: BotContext) -> None:
         return  # membership changes have their own handler
     services = context.services
     services.presence.note(chat.id, services.clock())
+    query = update.callback_query
+    if query is not None and is_a_nudge(query.message) and (action := nudge_action(query.data)) is not None:
+        services.presence.note_nudge_tap(chat.id, services.clock(), action)
+
+
+def nudge_action(data: str | None) -> str | None:
+    """What a tap on a nudge's button asked for: `mark` the step (a conversion), `open` it, put the
+    nudge off (`later`) or `stop` reminders; None for anything else."""
+    match decode(data):
+        case SetStepState():
+            return "mark"
+        case ShowStep():
+            return "open"
+        case ShowSnoozeChoices() | SnoozeReminder():
+            return "later"
+        case PauseReminders():
+            return "stop"
+    return None
 
 
 async def on_my_membership(update: Update, context: BotContext) -> None:

@@ -174,10 +174,16 @@ def first_row(message: object) -> list[InlineKeyboardButton]:
 
 
 def is_a_nudge(message: object) -> bool:
-    """Whether a message is a nudge: its first button marks a step (the /remind screen's do not)."""
+    """Whether a message is a nudge: its first button marks a step (the /remind screen's do not),
+    and a button of it puts reminders off or stops them (a step card's do not)."""
     row = first_row(message)
     data = row[0].callback_data if row else None
-    return isinstance(decode(data if isinstance(data, str) else None), SetStepState)
+    if not isinstance(decode(data if isinstance(data, str) else None), SetStepState):
+        return False
+    markup = getattr(message, "reply_markup", None)
+    rows = getattr(markup, "inline_keyboard", ()) or ()
+    actions = [decode(b.callback_data) for r in rows for b in r if isinstance(b.callback_data, str)]
+    return any(isinstance(action, ShowSnoozeChoices | SnoozeReminder | PauseReminders) for action in actions)
 
 
 async def on_the_nudge(

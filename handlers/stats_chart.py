@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from roadmaps import Roadmap
 
 WIDTH, HEIGHT, DPI = 7.2, 10.8, 150  # inches: 1080 × 1620 pixels, a phone's screen or two
+LEGEND_BELOW = 2  # matplotlib's code for "upper left": the legend hangs from its top left corner, under the axes
 ACTIVE_STATES = (ChatState.NEW, ChatState.CURRENT, ChatState.REACTIVATED, ChatState.RESURRECTED)
 COLOURS = {
     ChatState.NEW: "#2563eb",
@@ -72,7 +73,7 @@ def draw_states(axes: Axes, counts: StatsCounts, words: ChartWords, names: dict[
     at_risk = [counts.states_by_week[week].get(ChatState.AT_RISK, 0) for week in weeks]
     axes.plot(labels, at_risk, marker="o", label=names[ChatState.AT_RISK], color=COLOURS[ChatState.AT_RISK])
     axes.set_title(words.states_title, loc="left", fontsize=13)
-    axes.legend(frameon=False, ncols=5, fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.08))
+    axes.legend(frameon=False, ncols=5, fontsize=8, loc=LEGEND_BELOW, bbox_to_anchor=(0, -0.08))
 
 
 def draw_nudges(axes: Axes, counts: StatsCounts, words: ChartWords) -> None:

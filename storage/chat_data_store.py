@@ -18,6 +18,7 @@ from storage.progress_reads import read_chats_progress, read_progress
 from storage.progress_writes import STEP_CHANGED, ProgressWrites
 from storage.reminder_store import turn_on_first_reminder
 from storage.tables import chat_days, chat_roadmaps, chats, facts, pending_imports, step_notes, step_states
+from storage.tap_batches import count_changes
 
 
 class ChatDataStore:
@@ -211,6 +212,7 @@ class ChatDataStore:
                 )
         if changes:
             await connection.execute(self._writes.record_fact, changes)
+            count_changes(changes)
 
     async def _held(self, connection: AsyncConnection, chat_id: int) -> str | None:
         """The chat's held export file, read in the caller's transaction."""

@@ -4,16 +4,19 @@ to a new id. Each method is one transaction."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from progress.reminders import ReminderStatus
 from storage.chat_moves import move_chat
 from storage.database import Database
 from storage.reminder_rows import reminder_of_row
-from storage.tables import chat_days, reminders
+from storage.tables import chat_days, facts, reminders
+
+# The kind of fact a tap on a nudge's button is.
+NUDGE_TAPPED = "nudge_tap"
 
 # Presence is written for this many chats per statement.
 PRESENCE_CHUNK = 500
@@ -32,6 +35,12 @@ class ChatStore:
         for first in range(0, len(chat_ids), PRESENCE_CHUNK):
             async with self.database.writing() as connection:
                 await self._wake(connection, chat_ids[first : first + PRESENCE_CHUNK], seen)
+
+    async def record_nudge_taps(self, taps: Sequence[tuple[int, dt.datetime, str]]) -> None:
+        """Taps on nudges' buttons, kept as facts: chat, when, what the tap asked for."""
+        rows = [{"chat_id": c, "at": at, "kind": NUDGE_TAPPED, "source": action} for c, at, action in taps]
+        async with self.database.writing() as connection:
+            await connection.execute(insert(facts), rows)
 
     async def _wake(self, connection: AsyncConnection, chat_ids: list[int], seen: Mapping[int, dt.datetime]) -> None:
         """Presence for some chats, in the caller's transaction: the day each was seen kept too."""

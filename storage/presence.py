@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from storage.chat_store import ChatStore
 from storage.isolation import write_isolating
+from storage.metrics import NUDGE_TAPS
 
 
 class Presence:
@@ -20,6 +21,13 @@ class Presence:
     def __init__(self, chats: ChatStore) -> None:
         self._chats = chats
         self._seen: dict[int, dt.datetime] = {}
+        self._taps: list[tuple[int, dt.datetime, str]] = []
+
+    def note_nudge_tap(self, chat_id: int, at: dt.datetime, action: str) -> None:
+        """The chat tapped a button of a nudge (`mark`: the step, a conversion; `open`, `later`,
+        `stop`): counted now, kept as a fact at the next write."""
+        NUDGE_TAPS.labels(action).inc()
+        self._taps.append((chat_id, at, action))
 
     def note(self, chat_id: int, at: dt.datetime) -> None:
         """The chat did something at `at`."""
@@ -57,3 +65,6 @@ class Presence:
         except BaseException:
             self.give_back(seen)
             raise
+        taps, self._taps = self._taps, []
+        if taps:
+            await self._chats.record_nudge_taps(taps)

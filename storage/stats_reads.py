@@ -33,6 +33,7 @@ from progress.stats import (
     state_of,
 )
 from roadmaps import Catalog
+from storage.chat_store import NUDGE_TAPPED
 from storage.database import Database
 from storage.nudge_store import BLOCKED, NUDGE_SENT
 from storage.progress_writes import STEP_CHANGED
@@ -41,7 +42,6 @@ from storage.stats_funnels import funnel_counts
 from storage.stats_sql import Period, Scope, plus, week_start
 from storage.tables import chat_days, facts
 
-NUDGE_TAPPED = "nudge_tap"
 CHART_WEEKS = 12  # weeks the chart shows at most
 MARKS = ("chat", "page")  # where a mark a person made comes from (imports and back-fills are not marks)
 

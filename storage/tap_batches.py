@@ -11,7 +11,7 @@ same database did meanwhile. Nothing is kept from one batch to the next.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,6 +20,7 @@ from progress.changes import Changed
 from progress.model import Mark, Progress, Source, StepState
 from roadmaps import Step
 from storage.database import Database
+from storage.metrics import STEPS_CHANGED
 from storage.progress_reads import Pair, read_chats_progress, read_progresses
 from storage.progress_writes import STEP_CHANGED, ProgressWrites
 from storage.reminder_store import turn_on_first_reminders
@@ -88,6 +89,8 @@ async def serve_taps(database: Database, writes: ProgressWrites, calls: Sequence
             read = await read_progresses(connection, pairs)
         return [read[call.chat_id, call.roadmap_id] for call in calls]
 
+    written: list[dict[str, object]] = []
+
     async def play_and_write(connection: AsyncConnection) -> list[TapAnswer]:
         """The calls played over one read, and their net change written, in one transaction (run
         again whole if it loses a race with another instance's, or with a confirmation)."""
@@ -95,6 +98,7 @@ async def serve_taps(database: Database, writes: ProgressWrites, calls: Sequence
         progresses, net = dict(read), _NetChange()
         answers = [_play(call, progresses, net, i) for i, call in enumerate(calls)]
         await _write(connection, database, writes, read, progresses, net)
+        written[:] = net.facts
         if net.first_starts:
             new = await turn_on_first_reminders(database, connection, net.first_starts)
             for chat_id, reminder in new.items():
@@ -102,7 +106,15 @@ async def serve_taps(database: Database, writes: ProgressWrites, calls: Sequence
                 answers[first] = Changed(answers[first].before, answers[first].after, reminder)  # type: ignore[union-attr]
         return answers
 
-    return await database.write_retrying(play_and_write)
+    answers = await database.write_retrying(play_and_write)
+    count_changes(written)
+    return answers
+
+
+def count_changes(facts: Sequence[Mapping[str, object]]) -> None:
+    """Count step changes written (their facts) on /metrics."""
+    for fact in facts:
+        STEPS_CHANGED.labels(fact["r"], fact["new"], fact["source"]).inc()
 
 
 async def serve_chat_reads(database: Database, calls: Sequence[ReadChat]) -> list[list[Progress]]:

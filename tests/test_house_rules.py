@@ -98,6 +98,7 @@ OPERATOR_TEXT = {
     "bot/web.py",
     "webapp/init_data.py",
     "webapp/metrics.py",
+    "storage/metrics.py",
 }
 # Not text for people: Telegram's own words, matched in its errors; the callback data of buttons;
 # the page's security headers.
