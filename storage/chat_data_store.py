@@ -17,7 +17,16 @@ from storage.database import Database
 from storage.progress_reads import read_chats_progress, read_progress
 from storage.progress_writes import STEP_CHANGED, ProgressWrites
 from storage.reminder_store import turn_on_first_reminder
-from storage.tables import chat_days, chat_roadmaps, chats, facts, pending_imports, step_notes, step_states
+from storage.tables import (
+    chat_days,
+    chat_roadmaps,
+    chats,
+    facts,
+    pending_imports,
+    stats_digests,
+    step_notes,
+    step_states,
+)
 from storage.tap_batches import count_changes
 
 
@@ -87,6 +96,7 @@ class ChatDataStore:
             gone = await connection.execute(delete(chats).where(chats.c.id == chat_id))
             await connection.execute(delete(facts).where(facts.c.chat_id == chat_id))
             await connection.execute(delete(chat_days).where(chat_days.c.chat_id == chat_id))
+            await connection.execute(delete(stats_digests).where(stats_digests.c.chat_id == chat_id))
             return Confirmed.DONE if gone.rowcount == 1 else Confirmed.NOTHING
 
         return await self.database.write_retrying(forget)

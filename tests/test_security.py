@@ -65,6 +65,9 @@ CHAT_COLUMN: dict[str, str] = {
     "step_notes": "chat_id",
     "reminders": "chat_id",
     "pending_imports": "chat_id",
+    "chat_days": "chat_id",
+    "facts": "chat_id",
+    "stats_digests": "chat_id",
 }
 # Tables in the database that are not ours: Alembic's bookkeeping.
 NOT_OURS = {"alembic_version"}
@@ -148,6 +151,10 @@ NO_SCREEN_SHOWS = [
 ]
 
 
+# Actions only operators' chats are shown (OPERATOR_CHAT_IDS); pressed anywhere else, they change nothing.
+OPERATORS_ONLY = [callback_data.ToggleDigest()]
+
+
 def callback_data_sent_to(api: FakeBotAPI, chat_id: int) -> list[str]:
     """Every button's data the bot ever put in front of a chat, edits included, in order, once each."""
     seen: dict[str, None] = {}
@@ -194,6 +201,7 @@ async def test_any_button_of_another_chat_pressed_here_changes_only_this_chat(
     await mine.send("Mine", reply_to=mine.last)
     await show_every_kind_of_button(theirs, clock, app)
     pressed = callback_data_sent_to(api, theirs.chat_id) + [encode(action) for action in NO_SCREEN_SHOWS]
+    pressed += [encode(action) for action in OPERATORS_ONLY]
     kinds = {type(decode(data)) for data in pressed}
     missing = sorted(kind.__name__ for kind in set(get_args(Action)) - kinds)
     assert not missing, f"the walk showed no button of kinds {missing}"
@@ -372,6 +380,8 @@ async def test_forget_leaves_no_row_about_the_chat_in_any_table_and_others_untou
         await chat.process(api.document_update(chat.chat_id, "progress.json", data))  # an import waits
     clock.advance(days=8)
     await app.nudges.run_pass(clock())
+    for chat in (mine, theirs):  # as if each had been an operator's chat, with /stats' weekly digest
+        await storage.digests.ask_digest(chat.chat_id, True, clock())
     before = await all_rows(storage)
     empty = sorted(table for table, found in rows_of(before, mine.chat_id).items() if not found)
     assert not empty, f"the chat has no rows in {empty}: the walk must fill every table"

@@ -483,12 +483,13 @@ def mark_too_often(phone: Phone) -> dict[str, Any]:
 
 @pytest.mark.parametrize("make_storage", ["sqlite"], indirect=True)
 async def test_a_refused_call_is_said_in_words_with_a_way_back_to_the_chat(
-    storage: Storage, catalog: Catalog, clock: Clock, tmp_path: Path
+    storage: Storage, catalog: Catalog, clock: Clock, tmp_path: Path, pytestconfig: pytest.Config
 ) -> None:
-    chromium_or_skip()
+    required = browser_required(pytestconfig)
+    chromium_or_skip(required)
     rules = PageRules(calls_per_minute=2)
     async with uvicorn_serving(served_app(catalog, storage, clock, rules)) as base_url:
-        with chromium(tmp_path / "profile") as driver:
+        with chromium(tmp_path / "profile", required) as driver:
             old = init_data(signed_at=clock() - dt.timedelta(hours=2))
             expired = await asyncio.to_thread(read_the_refusal, Phone(driver, base_url, old))
             busy = await asyncio.to_thread(mark_too_often, Phone(driver, base_url, init_data(signed_at=clock())))
