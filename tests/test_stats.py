@@ -241,3 +241,25 @@ async def test_stats_is_an_unknown_command_for_anyone_else(operator_app: Roadmap
     calls = await learner.send("/stats")
     assert [c.method for c in calls if c.method.startswith("send")] == ["sendMessage"]
     assert learner.last.text == "I don't know the command /stats. Try /help to see what I can do."
+
+
+def test_every_metric_the_dashboard_asks_for_is_one_metrics_serves() -> None:
+    import re
+
+    from prometheus_client import REGISTRY
+
+    import bot.metrics
+    import storage.metrics
+    import webapp.metrics
+
+    assert bot.metrics and storage.metrics and webapp.metrics  # registered on import
+    dashboard = json.loads((Path(__file__).resolve().parent.parent / "docs" / "grafana-dashboard.json").read_text())
+    assert [i["name"] for i in dashboard["__inputs"]] == ["DS_PROMETHEUS"]
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+    served = {f.name + suffix for f in REGISTRY.collect() for suffix in suffixes.get(f.type, ("",))}
+    asked = set()
+    for panel in dashboard["panels"]:
+        assert panel["datasource"]["uid"] == "${DS_PROMETHEUS}", panel["title"]
+        for target in panel["targets"]:
+            asked |= set(re.findall(r"roadmap_bot_[a-z_]+", target["expr"]))
+    assert len(asked) >= 8 and asked <= served, sorted(asked - served)
