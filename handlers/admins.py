@@ -12,7 +12,7 @@ from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
-from handlers.chat_data_views import ADMINS_ONLY, CHECK_FAILED
+from handlers.chat_data_views import admins_only, check_failed
 from handlers.context import BotContext
 from handlers.replies import answer, reply
 
@@ -33,10 +33,10 @@ async def may_change_shared_progress(update: Update, context: BotContext) -> boo
         allowed = await sender_is_admin(update, context.bot)
     except TelegramError as error:
         log.warning("could not check the admins of chat %s: %s", chat.id, error)
-        await _refuse(update, CHECK_FAILED)
+        await _refuse(update, check_failed())
         return False
     if not allowed:
-        await _refuse(update, ADMINS_ONLY)
+        await _refuse(update, admins_only())
     return allowed
 
 

@@ -1,5 +1,5 @@
 """The operator's error alerts: a short summary of each failed update for ERROR_CHAT_ID, at most
-one a minute, with what identifies it and nothing a person wrote."""
+one a minute, with what identifies it and nothing a person wrote. Operator text, in English."""
 
 from __future__ import annotations
 
@@ -7,14 +7,23 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from html import escape
 
 from telegram import Bot
 from telegram.error import TelegramError
 
-from handlers.error_views import render_alert
 from handlers.observe import FailedUpdate
 
 log = logging.getLogger(__name__)
+
+
+def render_alert(failure: FailedUpdate, held_back: int) -> str:
+    """The operator's summary of a failure: what identifies it, nothing a person wrote."""
+    more = f"\n(and {held_back} more since the last one)" if held_back else ""
+    return (
+        f"⚠️ <b>{escape(failure.error)}</b> in {escape(failure.handler)}\n"
+        f"update {failure.update_id} ({escape(failure.kind)}) in chat {failure.chat_id}{more}"
+    )
 
 
 @dataclass

@@ -17,30 +17,16 @@ from telegram.error import TelegramError
 from handlers.admins import may_change_shared_progress
 from handlers.callback_data import AskReset, Cancel, ConfirmImport, ForgetChat, ResetRoadmap, decode
 from handlers.chat_data_views import (
-    CANCELLED,
-    FORGOTTEN,
-    IMPORTED,
-    NOT_IMPORTED,
-    NOTHING_TO_IMPORT,
-    NOTHING_TO_RESET,
-    QUESTION_OUT_OF_DATE,
-    RESET,
+    cancelled,
     export_file_name,
+    forgotten,
     json_caption,
     markdown_caption,
+    nothing_to_reset,
+    question_out_of_date,
     render_ask_forget,
     render_ask_reset,
-    render_cannot_import,
-    render_download_failed,
-    render_file_too_big,
     render_forgotten,
-    render_how_to_import,
-    render_import_gone,
-    render_import_now_invalid,
-    render_import_question,
-    render_imported,
-    render_no_known_roadmap,
-    render_not_an_export_name,
     render_nothing_changed,
     render_nothing_to_export,
     render_nothing_to_reset,
@@ -48,10 +34,26 @@ from handlers.chat_data_views import (
     render_question_out_of_date,
     render_reset,
     render_roadmap_gone,
+    reset_done,
 )
 from handlers.context import BotContext, Services, chat_id_of
 from handlers.export_format import MAX_IMPORT_BYTES, ImportPlan, ImportProblem, read_export
 from handlers.export_views import export_json, export_markdown
+from handlers.import_views import (
+    imported,
+    not_imported,
+    nothing_to_import,
+    render_cannot_import,
+    render_download_failed,
+    render_file_too_big,
+    render_how_to_import,
+    render_import_gone,
+    render_import_now_invalid,
+    render_import_question,
+    render_imported,
+    render_no_known_roadmap,
+    render_not_an_export_name,
+)
 from handlers.replies import answer_tap, reply, show
 from handlers.screens import Screen
 from progress import Confirmed, digest_of, kept_roadmaps, started_roadmaps
@@ -186,7 +188,7 @@ async def on_chat_data_button(update: Update, context: BotContext) -> None:
         case AskReset(roadmap_id):
             screen, note = await ask_reset(chat_id, services, roadmap_id), None
         case ResetRoadmap() | ForgetChat() | ConfirmImport() if expired(action.asked, services.clock()):
-            screen, note = render_question_out_of_date(), QUESTION_OUT_OF_DATE
+            screen, note = render_question_out_of_date(), question_out_of_date()
         case ResetRoadmap(roadmap_id, _, about):
             screen, note = await reset_confirmed(chat_id, services, roadmap_id, about)
         case ForgetChat(_, about):
@@ -196,7 +198,7 @@ async def on_chat_data_button(update: Update, context: BotContext) -> None:
         case Cancel(file):
             if file is not None:
                 await services.storage.chat_data.drop_import(chat_id, file)
-            screen, note = render_nothing_changed(), CANCELLED
+            screen, note = render_nothing_changed(), cancelled()
         case _:
             raise AssertionError(f"not a chat data button: {action!r}")
     await answer_tap(update, screen, note)
@@ -226,35 +228,36 @@ async def reset_confirmed(chat_id: int, services: Services, roadmap_id: str, abo
     """Yes, reset it: only if the roadmap is still as the question saw it."""
     outcome = await services.storage.chat_data.reset_roadmap(chat_id, roadmap_id, services.clock(), about)
     if outcome is Confirmed.OUT_OF_DATE:
-        return render_question_out_of_date(), QUESTION_OUT_OF_DATE
+        return render_question_out_of_date(), question_out_of_date()
     done = outcome is Confirmed.DONE
-    return render_reset(services.catalog.get(roadmap_id), was_started=done), RESET if done else NOTHING_TO_RESET
+    toast = reset_done() if done else nothing_to_reset()
+    return render_reset(services.catalog.get(roadmap_id), was_started=done), toast
 
 
 async def forget_confirmed(chat_id: int, services: Services, about: str) -> tuple[Screen, str]:
     """Yes, forget it all: only if the chat's data is still as the question saw it."""
     if await services.storage.chat_data.forget_chat(chat_id, about) is Confirmed.OUT_OF_DATE:
-        return render_question_out_of_date(), QUESTION_OUT_OF_DATE
+        return render_question_out_of_date(), question_out_of_date()
     services.presence.forget(chat_id)
     services.storage.languages.forget(chat_id)
-    return render_forgotten(), FORGOTTEN
+    return render_forgotten(), forgotten()
 
 
 async def import_confirmed(chat_id: int, services: Services, about: str) -> tuple[Screen, str]:
     """Yes, replace my progress: only with the file the question was about, over the progress it saw."""
     payload = await services.storage.chat_data.held_import(chat_id)
     if payload is None:
-        return render_import_gone(), NOTHING_TO_IMPORT
+        return render_import_gone(), nothing_to_import()
     try:
         plan = read_export(payload.encode(), services.catalog, services.clock())
     except ImportProblem as problem:  # the content changed since the file was checked
         await services.storage.chat_data.drop_import(chat_id, digest_of(payload))
-        return render_import_now_invalid(problem), NOT_IMPORTED
+        return render_import_now_invalid(problem), not_imported()
     outcome = await services.storage.chat_data.replace_progress(
         chat_id, plan.roadmaps, services.clock(), confirming=about
     )
     if outcome is Confirmed.OUT_OF_DATE:
-        return render_question_out_of_date(), QUESTION_OUT_OF_DATE
+        return render_question_out_of_date(), question_out_of_date()
     if outcome is Confirmed.NOTHING:
-        return render_import_gone(), NOTHING_TO_IMPORT
-    return render_imported(plan, services.catalog), IMPORTED
+        return render_import_gone(), nothing_to_import()
+    return render_imported(plan, services.catalog), imported()

@@ -1,19 +1,16 @@
-"""What a person is told when handling their update failed."""
+"""What a person is told when handling their update failed (the operator's alert is operator
+text: handlers/alerts.py)."""
 
 from __future__ import annotations
 
-from html import escape
-
-from handlers.observe import FailedUpdate
-
-SORRY = "Sorry, something went wrong on my side. Please try again."
-NOT_SAVED = "Sorry, I could not save that just now, so nothing was changed. Please try again."
+from i18n.catalogs import _
 
 
-def render_alert(failure: FailedUpdate, held_back: int) -> str:
-    """The operator's summary of a failure: what identifies it, nothing a person wrote."""
-    more = f"\n(and {held_back} more since the last one)" if held_back else ""
-    return (
-        f"⚠️ <b>{escape(failure.error)}</b> in {escape(failure.handler)}\n"
-        f"update {failure.update_id} ({escape(failure.kind)}) in chat {failure.chat_id}{more}"
-    )
+def sorry() -> str:
+    """A bug of ours: the person is told, and asked to try again."""
+    return _("Sorry, something went wrong on my side. Please try again.")
+
+
+def not_saved() -> str:
+    """The database failed: its transaction rolled back, so nothing was changed."""
+    return _("Sorry, I could not save that just now, so nothing was changed. Please try again.")

@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from handlers.context import BotContext
-from handlers.error_views import NOT_SAVED, SORRY
+from handlers.error_views import not_saved, sorry
 from handlers.observe import failure_of
 from handlers.replies import answer, reply
 from handlers.telegram_errors import is_weather
@@ -47,7 +47,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if context.services.alerts is not None:
         await context.services.alerts.tell(context.bot, failure)
     if isinstance(update, Update):
-        await apologise(update, NOT_SAVED if isinstance(error, DatabaseError) else SORRY)
+        await apologise(update, not_saved() if isinstance(error, DatabaseError) else sorry())
 
 
 async def apologise(update: Update, words: str) -> None:

@@ -1,5 +1,6 @@
-"""Export: a chat's progress as a Markdown checklist to read and as JSON that /import takes back.
-Pure functions: content and progress in, bytes out."""
+"""Export: a chat's progress as a Markdown checklist to read (in the chat's language) and as JSON
+that /import takes back (its keys and values the format's, in any language). Pure functions:
+content and progress in, bytes out."""
 
 from __future__ import annotations
 
@@ -10,12 +11,21 @@ from typing import Any
 
 from handlers.export_format import FORMAT, VERSION, Started
 from handlers.line_views import progress_line
-from i18n.formats import day, day_of_month_and_year
+from i18n.catalogs import N_, _
+from i18n.formats import count, day, day_of_month_and_year
 from progress import Progress, StepState, kept_roadmaps
 from roadmaps import Catalog
 
 CHECKBOX = {StepState.DONE: "[x]", StepState.SKIPPED: "[-]", StepState.WORKING: "[~]", StepState.TODO: "[ ]"}
-STATE_WORDS = {StepState.DONE: "done", StepState.SKIPPED: "skipped", StepState.WORKING: "in progress since"}
+# When a step got its state, said through `_()`.
+STATE_WORDS = {
+    # Translators: in the Markdown export, after a step done; %(day)s is a date such as 27 Nov 2026.
+    StepState.DONE: N_("done %(day)s"),
+    # Translators: in the Markdown export, after a step skipped; %(day)s is a date such as 27 Nov 2026.
+    StepState.SKIPPED: N_("skipped %(day)s"),
+    # Translators: in the Markdown export, after a step being worked on; %(day)s is a date such as 27 Nov 2026.
+    StepState.WORKING: N_("in progress since %(day)s"),
+}
 
 
 def export_json(catalog: Catalog, progresses: Sequence[Progress], started: Started, now: dt.datetime) -> bytes:
@@ -48,16 +58,20 @@ def export_markdown(
     catalog: Catalog, progresses: Sequence[Progress], started: Started, now: dt.datetime, bot_name: str
 ) -> bytes:
     """Every started roadmap as a checklist: [x] done, [~] in progress, [-] skipped, with dates and notes."""
-    lines = ["# Roadmap progress", "", f"Exported {day_of_month_and_year(now)} from {bot_name}.", ""]
+    # Translators: the title of the Markdown export (a file); %(day)s is today's date, %(bot_name)s the bot's name.
+    exported = _("Exported %(day)s from %(bot_name)s.") % {"day": day_of_month_and_year(now), "bot_name": bot_name}
+    lines = [f"# {_('Roadmap progress')}", "", exported, ""]
     for roadmap, progress in kept_roadmaps(catalog, progresses):
-        opened, _ = started.get(roadmap.id, (now, now))
-        begun = f" · started {day(opened)}" if opened else " · not started yet (notes only)"
-        lines += [f"## {roadmap.title}", "", f"{progress_line(roadmap, progress)}{begun}", ""]
+        opened, _used = started.get(roadmap.id, (now, now))
+        # Translators: in the Markdown export, after a roadmap's progress; %(day)s is a date such as 3 Nov 2026.
+        begun = _("started %(day)s") % {"day": day(opened)} if opened else _("not started yet (notes only)")
+        lines += [f"## {roadmap.title}", "", f"{progress_line(roadmap, progress)} · {begun}", ""]
         for number, step in enumerate(roadmap.steps, 1):
             mark, note = progress.mark_of(step), progress.note_of(step)
-            line = f"- {CHECKBOX[progress.state_of(step)]} {number}. {step.title}"
+            line = f"- {CHECKBOX[progress.state_of(step)]} {count(number)}. {step.title}"
             if mark is not None:
-                line += f" ({STATE_WORDS[mark.state]} {day(mark.changed_at)})"
+                when = _(STATE_WORDS[mark.state]) % {"day": day(mark.changed_at)}
+                line += f" ({when})"
             lines.append(line)
             if note is not None:
                 lines += [f"  > {text}" for text in note.text.splitlines() or [""]]

@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from handlers.context import BotContext
-from handlers.guide_views import ONLY_IN_ITS_CHAT, OUT_OF_DATE, render_help, render_hint, render_unknown_command
+from handlers.guide_views import only_in_its_chat, out_of_date, render_help, render_hint, render_unknown_command
 from handlers.replies import answer, reply, show
 
 
@@ -37,5 +37,5 @@ async def plain_text(update: Update, context: BotContext) -> None:
 async def on_stale_button(update: Update, context: BotContext) -> None:
     """A button no feature answers (forged, or from an older version): a polite answer, nothing changed."""
     assert update.callback_query is not None
-    text = OUT_OF_DATE if update.effective_chat is not None else ONLY_IN_ITS_CHAT
+    text = out_of_date() if update.effective_chat is not None else only_in_its_chat()
     await answer(update.callback_query, text)

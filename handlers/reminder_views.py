@@ -24,40 +24,67 @@ from handlers.actions import (
 )
 from handlers.callback_data import NAMED_ZONES, UTC_OFFSETS
 from handlers.screens import Screen, button, keyboard, quoted
-from i18n.formats import weekday_and_time
+from i18n.catalogs import N_, _
+from i18n.formats import count, list_of, time_of_day, weekday_and_time, weekday_name
 from progress import Reminder, ReminderStatus
 from progress.schedule import zone, zone_label
 
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 HOUR_PRESETS = (7, 9, 12, 18, 20)
 # Zones a whole-hour offset cannot stand for, named as people know them; they follow daylight saving.
 HALF_HOUR_ZONES = (
-    ("India", "Asia/Kolkata"),
-    ("Iran", "Asia/Tehran"),
-    ("Nepal", "Asia/Kathmandu"),
-    ("Newfoundland", "America/St_Johns"),
-    ("Adelaide", "Australia/Adelaide"),
+    # Translators: places on buttons of the time-zone screen, each beside its UTC offset.
+    (N_("India"), "Asia/Kolkata"),
+    (N_("Iran"), "Asia/Tehran"),
+    (N_("Nepal"), "Asia/Kathmandu"),
+    (N_("Newfoundland"), "America/St_Johns"),
+    (N_("Adelaide"), "Australia/Adelaide"),
 )
 assert len(HALF_HOUR_ZONES) <= NAMED_ZONES
-SNOOZES = (("1 hour", "hour"), ("This evening", "evening"), ("Tomorrow", "tomorrow"), ("Next week", "week"))
-SEND_LOCATION = "📍 Send my location"
-NOT_NOW = "✖️ Not now"
-PAUSED = "🔕 Reminders paused"
-RESUMED = "⏰ Reminders on"
-KEEP_ONE_DAY = "Keep at least one day (or pause reminders)"
+# The ways to put a nudge off: a button's label (said through `_()`) and its choice.
+SNOOZES = (
+    # Translators: a button that puts the next reminder off by an hour; keep it short.
+    (N_("1 hour"), "hour"),
+    # Translators: a button that puts the next reminder off until this evening; keep it short.
+    (N_("This evening"), "evening"),
+    # Translators: a button that puts the next reminder off until tomorrow; keep it short.
+    (N_("Tomorrow"), "tomorrow"),
+    # Translators: a button that puts the next reminder off until next week; keep it short.
+    (N_("Next week"), "week"),
+)
 
 
-def days_words(days: frozenset[int]) -> str:
-    """`Friday`, `Monday and Thursday`, `Monday, Wednesday and Friday`, `day`."""
-    if len(days) == 7:
-        return "day"
-    names = [DAYS[day] for day in sorted(days)]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+def not_now_label() -> str:
+    """The location keyboard's way out (its handler's filter matches it in every language)."""
+    # Translators: a button under the keyboard that asks for a location; keep it short.
+    return _("✖️ Not now")
+
+
+def paused() -> str:
+    """The toast after 🔕 Pause reminders."""
+    return _("🔕 Reminders paused")
+
+
+def resumed() -> str:
+    """The toast after ▶️ Resume."""
+    return _("⏰ Reminders on")
+
+
+def keep_one_day() -> str:
+    """The toast when the last chosen day is tapped off."""
+    return _("Keep at least one day (or pause reminders)")
 
 
 def describe_schedule(reminder: Reminder) -> str:
-    """`every Friday at 09:00 (UTC)`."""
-    return f"every {days_words(reminder.weekdays)} at {reminder.hour:02d}:00 ({escape(zone_label(reminder.timezone))})"
+    """`every Friday at 09:00 (UTC)`, `every Monday and Thursday at 18:00 (Europe/Berlin)`."""
+    values = {"time": time_of_day(reminder.hour), "zone": escape(zone_label(reminder.timezone))}
+    if len(reminder.weekdays) == 7:
+        # Translators: when reminders come; %(time)s is an hour such as 09:00, %(zone)s a time zone
+        # such as UTC+3 or Europe/Berlin. It follows "I'll nudge you…", "Reminders are on,", "Now".
+        return _("every day at %(time)s (%(zone)s)") % values
+    days = list_of([weekday_name(day) for day in sorted(reminder.weekdays)])
+    # Translators: when reminders come; %(days)s lists weekdays by name ("Monday and Thursday"),
+    # %(time)s is an hour such as 09:00, %(zone)s a time zone such as UTC+3 or Europe/Berlin.
+    return _("every %(days)s at %(time)s (%(zone)s)") % {"days": days, **values}
 
 
 def local_time(moment: dt.datetime, timezone: str) -> str:
@@ -67,10 +94,13 @@ def local_time(moment: dt.datetime, timezone: str) -> str:
 
 def render_reminder_started(reminder: Reminder) -> str:
     """The line that tells a chat its reminder just turned on."""
-    return (
-        f"⏰ I'll nudge you toward your next step {describe_schedule(reminder)}, starting next week. "
+    # Translators: %(schedule)s is when reminders come, such as "every Friday at 09:00 (UTC)".
+    # Keep /remind as it is.
+    text = _(
+        "⏰ I'll nudge you toward your next step %(schedule)s, starting next week. "
         "Send /remind to change the days and hour or to stop."
     )
+    return text % {"schedule": describe_schedule(reminder)}
 
 
 def with_new_reminder(screen: Screen, reminder: Reminder | None) -> Screen:
@@ -80,59 +110,85 @@ def with_new_reminder(screen: Screen, reminder: Reminder | None) -> Screen:
     return Screen(f"{screen.text}\n\n{render_reminder_started(reminder)}", screen.keyboard)
 
 
+def all_roadmaps_button() -> InlineKeyboardButton:
+    """The way to the catalog."""
+    # Translators: a button; keep it short.
+    return button(_("📚 All roadmaps"), ShowCatalog())
+
+
 def render_no_reminder() -> Screen:
     """/remind before any roadmap was started."""
-    return Screen(
-        "⏰ Reminders start when you mark your first step. Pick a roadmap:",
-        keyboard([[button("📚 All roadmaps", ShowCatalog())]]),
-    )
+    text = _("⏰ Reminders start when you mark your first step. Pick a roadmap:")
+    return Screen(text, keyboard([[all_roadmaps_button()]]))
+
+
+def reminder_state(reminder: Reminder, active: bool) -> str:
+    """The first lines of /remind: whether reminders are on, when they come, and the next one."""
+    schedule = describe_schedule(reminder)
+    if active and reminder.due_at is not None:
+        # Translators: %(schedule)s is when reminders come ("every Friday at 09:00 (UTC)"),
+        # %(next)s the next one's day and time ("Fri 4 Dec, 09:00").
+        text = _("⏰ <b>Reminders</b> are on, %(schedule)s.\nNext: %(next)s.")
+        return text % {"schedule": schedule, "next": local_time(reminder.due_at, reminder.timezone)}
+    # Translators: %(schedule)s is when reminders come ("every Friday at 09:00 (UTC)").
+    return _("⏰ <b>Reminders</b> are paused. When on, they come %(schedule)s.") % {"schedule": schedule}
 
 
 def render_remind(reminder: Reminder) -> Screen:
     """/remind: the schedule, and buttons for the days, the hour, the time zone, a snooze, a pause."""
     active = reminder.status is ReminderStatus.ACTIVE and reminder.due_at is not None
-    if active and reminder.due_at is not None:
-        state = f"on, {describe_schedule(reminder)}.\nNext: {local_time(reminder.due_at, reminder.timezone)}."
-    else:
-        state = f"paused. When on, they come {describe_schedule(reminder)}."
-    text = (
-        f"⏰ <b>Reminders</b> are {state}\n\n"
+    text = reminder_state(reminder, active) + "\n\n"
+    text += _(
         "Tap days to choose them (one or more) and an hour to move them, in your time zone. "
         "A new time zone keeps the days and the hour."
     )
     days = [
-        button(("• " if number in reminder.weekdays else "") + name[:2], ToggleReminderDay(number))
-        for number, name in enumerate(DAYS)
+        button(("• " if day in reminder.weekdays else "") + weekday_name(day, "short"), ToggleReminderDay(day))
+        for day in range(7)
     ]
+    one = {"hours": count(1)}
     hours = [
-        button("−1h", SetReminderHour((reminder.hour - 1) % 24)),
-        button(f"{reminder.hour:02d}:00", Noop()),
-        button("+1h", SetReminderHour((reminder.hour + 1) % 24)),
+        # Translators: a button that moves reminders an hour earlier; %(hours)s is 1. Keep it short.
+        button(_("−%(hours)sh") % one, SetReminderHour((reminder.hour - 1) % 24)),
+        button(time_of_day(reminder.hour), Noop()),
+        # Translators: a button that moves reminders an hour later; %(hours)s is 1. Keep it short.
+        button(_("+%(hours)sh") % one, SetReminderHour((reminder.hour + 1) % 24)),
     ]
-    presets = [button(f"{hour:02d}:00", SetReminderHour(hour)) for hour in HOUR_PRESETS if hour != reminder.hour]
-    zone_row = [button(f"🌍 Time zone: {zone_label(reminder.timezone)}", ShowTimezones())]
-    later = [button(f"⏰ {label}", SnoozeReminder(choice)) for label, choice in SNOOZES] if active else []
-    switch = [button("🔕 Pause reminders", PauseReminders())] if active else [button("▶️ Resume", ResumeReminders())]
-    return Screen(text, keyboard([days[:4], days[4:], hours, presets, zone_row, later[:2], later[2:], switch]))
+    presets = [button(time_of_day(hour), SetReminderHour(hour)) for hour in HOUR_PRESETS if hour != reminder.hour]
+    # Translators: a button; %(zone)s is a time zone such as UTC+3 or Europe/Berlin.
+    zone_row = [button(_("🌍 Time zone: %(zone)s") % {"zone": zone_label(reminder.timezone)}, ShowTimezones())]
+    later = [button("⏰ " + _(label), SnoozeReminder(choice)) for label, choice in SNOOZES] if active else []
+    switch = (
+        # Translators: a button; keep it short.
+        button(_("🔕 Pause reminders"), PauseReminders())
+        if active
+        # Translators: a button that turns paused reminders back on; keep it short.
+        else button(_("▶️ Resume"), ResumeReminders())
+    )
+    return Screen(text, keyboard([days[:4], days[4:], hours, presets, zone_row, later[:2], later[2:], [switch]]))
 
 
 def render_timezones(reminder: Reminder, *, can_share_location: bool) -> Screen:
     """Every whole-hour offset, the half-hour zones by name, the chat's location, and how to type one."""
-    text = (
-        f"🌍 Your time zone is <b>{escape(zone_label(reminder.timezone))}</b>.\n\n"
+    # Translators: %(zone)s is a time zone such as UTC+3 or Europe/Berlin. Keep the /timezone
+    # examples as they are (the command takes English zone and city names).
+    text = _(
+        "🌍 Your time zone is <b>%(zone)s</b>.\n\n"
         "Pick an offset or a place below, share your location, or type one: "
         "<code>/timezone Europe/Berlin</code>, <code>/timezone New York</code>, "
         "<code>/timezone UTC+5:30</code>. A named zone follows daylight saving, an offset does not."
-    )
+    ) % {"zone": escape(zone_label(reminder.timezone))}
     offsets = [button("UTC" if hours == 0 else f"UTC{hours:+d}", SetUtcOffset(hours)) for hours in UTC_OFFSETS]
     rows: list[list[InlineKeyboardButton]] = [offsets[i : i + 5] for i in range(0, len(offsets), 5)]
     named = [
-        button(f"{place} {zone_label_at(name)}", SetNamedZone(i)) for i, (place, name) in enumerate(HALF_HOUR_ZONES)
+        button(f"{_(place)} {zone_label_at(name)}", SetNamedZone(i)) for i, (place, name) in enumerate(HALF_HOUR_ZONES)
     ]
     rows += [named[i : i + 2] for i in range(0, len(named), 2)]
     if can_share_location:
-        rows.append([button("📍 Use my location", AskLocation())])
-    return Screen(text, keyboard([*rows, [button("◀ Back", ShowReminder())]]))
+        # Translators: a button; keep it short.
+        rows.append([button(_("📍 Use my location"), AskLocation())])
+    # Translators: a button back to the reminder's screen; keep it short.
+    return Screen(text, keyboard([*rows, [button(_("◀ Back"), ShowReminder())]]))
 
 
 def zone_label_at(name: str) -> str:
@@ -145,50 +201,59 @@ def zone_label_at(name: str) -> str:
 
 def render_ask_location() -> Screen:
     """A keyboard with one button that shares the chat's location (private chats only)."""
+    # Translators: a button that shares the person's location; keep it short.
+    send = KeyboardButton(_("📍 Send my location"), request_location=True)
     markup = ReplyKeyboardMarkup(
-        [[KeyboardButton(SEND_LOCATION, request_location=True)], [KeyboardButton(NOT_NOW)]],
-        one_time_keyboard=True,
-        resize_keyboard=True,
+        [[send], [KeyboardButton(not_now_label())]], one_time_keyboard=True, resize_keyboard=True
     )
-    text = "📍 Tap the button below to share your location once: I only look up its time zone, and keep nothing else."
+    text = _(
+        "📍 Tap the button below to share your location once: I only look up its time zone, and keep nothing else."
+    )
     return Screen(text, markup)
 
 
 def render_location_zone(name: str) -> Screen:
     """The answer to a shared location: the zone it is in (the location keyboard goes away)."""
-    return Screen(f"🌍 Your time zone is now <b>{escape(zone_label(name))}</b>.", ReplyKeyboardRemove())
+    # Translators: %(zone)s is a time zone such as Europe/Berlin.
+    text = _("🌍 Your time zone is now <b>%(zone)s</b>.") % {"zone": escape(zone_label(name))}
+    return Screen(text, ReplyKeyboardRemove())
 
 
 def render_location_unknown() -> Screen:
     """A shared location no time zone covers (the middle of an ocean)."""
-    return Screen("I could not find a time zone there. Pick one with /timezone.", ReplyKeyboardRemove())
+    return Screen(_("I could not find a time zone there. Pick one with /timezone."), ReplyKeyboardRemove())
 
 
 def render_not_now() -> Screen:
     """The answer to "Not now": the location keyboard goes away."""
-    return Screen("Fine: nothing changed. /timezone sets a zone by name.", ReplyKeyboardRemove())
+    return Screen(_("Fine: nothing changed. /timezone sets a zone by name."), ReplyKeyboardRemove())
 
 
 def render_unknown_timezone(name: str) -> str:
     """The answer to /timezone with a name, place or offset no zone matches."""
-    return (
-        f"I don't know the time zone “{quoted(name)}”. Send a zone, a city or an offset, such as "
+    # Translators: %(name)s is what the person typed after /timezone. Keep the /timezone examples
+    # as they are (the command takes English zone and city names).
+    text = _(
+        "I don't know the time zone “%(name)s”. Send a zone, a city or an offset, such as "
         "/timezone Europe/Berlin, /timezone New York or /timezone UTC+5:30, or pick one with /remind."
     )
+    return text % {"name": quoted(name)}
 
 
 def render_schedule_moved(reminder: Reminder) -> str:
     """The toast after a day, hour or zone button."""
-    return f"⏰ Now {describe_schedule(reminder)}"
+    # Translators: a toast; %(schedule)s is when reminders come ("every Friday at 09:00 (UTC)").
+    return _("⏰ Now %(schedule)s") % {"schedule": describe_schedule(reminder)}
 
 
 def render_snoozed(reminder: Reminder) -> str:
     """The toast after a snooze: when the next nudge comes."""
     assert reminder.due_at is not None, "a snoozed reminder is active"
-    return f"⏰ I'll remind you again {local_time(reminder.due_at, reminder.timezone)}."
+    # Translators: a toast; %(when)s is a day and time such as "Fri 4 Dec, 09:00".
+    return _("⏰ I'll remind you again %(when)s.") % {"when": local_time(reminder.due_at, reminder.timezone)}
 
 
 def snooze_buttons() -> list[list[InlineKeyboardButton]]:
     """The ways to put a nudge off, two a row."""
-    choices = [button(label, SnoozeReminder(choice)) for label, choice in SNOOZES]
+    choices = [button(_(label), SnoozeReminder(choice)) for label, choice in SNOOZES]
     return [choices[:2], choices[2:]]

@@ -27,9 +27,8 @@ from handlers.context import BotContext, Services, chat_id_of
 from handlers.nudge_views import nudge_buttons, with_snooze_choices
 from handlers.reminder_views import (
     HALF_HOUR_ZONES,
-    KEEP_ONE_DAY,
-    PAUSED,
-    RESUMED,
+    keep_one_day,
+    paused,
     render_ask_location,
     render_location_unknown,
     render_location_zone,
@@ -40,6 +39,7 @@ from handlers.reminder_views import (
     render_snoozed,
     render_timezones,
     render_unknown_timezone,
+    resumed,
 )
 from handlers.replies import answer, answer_tap, edit_buttons, reply, show
 from progress import Reminder, ReminderStatus
@@ -146,7 +146,7 @@ async def change(action: object, reminder: Reminder, services: Services) -> tupl
         case ToggleReminderDay(weekday):
             days = reminder.weekdays ^ {weekday}
             if not days:
-                return reminder, KEEP_ONE_DAY
+                return reminder, keep_one_day()
             changed = await change_reminder(chat_id, now, weekdays=days)
         case SetReminderHour(hour):
             changed = await change_reminder(chat_id, now, hour=hour)
@@ -155,9 +155,9 @@ async def change(action: object, reminder: Reminder, services: Services) -> tupl
         case SetNamedZone(index) if index < len(HALF_HOUR_ZONES):
             changed = await change_reminder(chat_id, now, timezone=HALF_HOUR_ZONES[index][1])
         case PauseReminders():
-            return await change_reminder(chat_id, now, status=ReminderStatus.PAUSED), PAUSED
+            return await change_reminder(chat_id, now, status=ReminderStatus.PAUSED), paused()
         case ResumeReminders():
-            return await change_reminder(chat_id, now, status=ReminderStatus.ACTIVE), RESUMED
+            return await change_reminder(chat_id, now, status=ReminderStatus.ACTIVE), resumed()
         case SnoozeReminder(choice):
             until = snoozed_until(choice, now, reminder.timezone)
             changed = await change_reminder(chat_id, now, status=ReminderStatus.ACTIVE, due_at=until)

@@ -22,7 +22,8 @@ from handlers.chat_events import note_presence, on_migration, on_my_membership
 from handlers.context import BotContext, RoadmapApplication
 from handlers.errors import on_error
 from handlers.observe import traced
-from handlers.reminder_views import NOT_NOW
+from handlers.reminder_views import not_now_label
+from i18n.catalogs import LANGUAGES, speaking
 
 # New messages only: an edited "/start" is not a second request.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
@@ -47,6 +48,16 @@ class ChatButtons(CallbackQueryHandler[BotContext, Any]):
         return bool(update.callback_query.data) and super().check_update(update)
 
 
+def in_every_language(words: Callable[[], str]) -> list[str]:
+    """What `words` says in each language the bot speaks (once each): a filter for a reply
+    keyboard's button, whose label comes back as text in the chat's language."""
+    said = []
+    for language in LANGUAGES:
+        with speaking(language):
+            said.append(words())
+    return list(dict.fromkeys(said))
+
+
 def command(name: str, callback: Callback) -> CommandHandler[BotContext, Any]:
     """A /command in a new message."""
     return CommandHandler(name, traced(callback), filters=NEW_MESSAGES)
@@ -68,7 +79,7 @@ HANDLERS: tuple[BaseHandler[Any, BotContext, Any], ...] = (
     command("remind", reminders.remind),
     command("timezone", reminders.set_timezone),
     message(filters.LOCATION & filters.ChatType.PRIVATE, reminders.shared_location),
-    message(filters.Text([NOT_NOW]) & filters.ChatType.PRIVATE, reminders.not_now),
+    message(filters.Text(in_every_language(not_now_label)) & filters.ChatType.PRIVATE, reminders.not_now),
     ChatButtons(reminders.on_reminder_button, reminders.BUTTONS),
     # Notes
     command("note", notes.note_command),

@@ -8,6 +8,7 @@ import functools
 
 from babel import Locale
 from babel.dates import format_skeleton
+from babel.lists import format_list
 from babel.numbers import format_decimal, format_percent
 
 from i18n.catalogs import language
@@ -67,6 +68,11 @@ def weekday_and_time(moment: dt.datetime) -> str:
 def weekday_name(weekday: int, width: str = "wide") -> str:
     """A weekday (Monday 0) as the language names it: `Friday`, or `Fri` with width `abbreviated`."""
     return locale_of(language()).days["format"][width][weekday]
+
+
+def list_of(items: list[str]) -> str:
+    """Items as the language lists them: `Monday, Wednesday and Friday`, `пн, ср и пт`."""
+    return format_list(items, locale=locale_of(language())) if items else ""
 
 
 def time_of_day(hour: int, minute: int = 0) -> str:

@@ -23,7 +23,7 @@ from bot.connections import BODY_TIMEOUT, HEAD_TIMEOUT, KEEP_ALIVE_TIMEOUT
 from bot.runner import EXIT_MARGIN, FORCED_EXIT
 from bot.settings import DATABASE_TIMEOUT, MAX_CONNECTIONS, SHUTDOWN_TIMEOUT
 from bot.web import HEALTH_TIMEOUT
-from handlers.error_views import NOT_SAVED
+from handlers.error_views import not_saved
 from tests.databases import ProcessDatabase
 from tests.fakebotapi import BotMessage, FakeBotAPI, FakeBotAPIServer
 from tests.serving import (
@@ -147,9 +147,9 @@ def test_every_wait_on_a_stalled_database_has_a_clock_and_sigterm_is_not_held_by
             text = assert_no_tracebacks(bot)
     assert (health, status) == (503, 503)
     assert answer == {"error": "the database is not answering; try again in a moment"}
-    assert tapped == NOT_SAVED, "the tap is answered: nothing was saved"
+    assert tapped == not_saved(), "the tap is answered: nothing was saved"
     if database.dialect == "postgresql":  # on SQLite a held write lock does not stop reads
-        assert progress == NOT_SAVED
+        assert progress == not_saved()
     assert health_took < HEALTH_TIMEOUT + SLACK
     worst = DATABASE_TIMEOUT * 2 + 2 + SLACK  # a wait for a connection, then a statement and its close
     assert max(mark_took, tap_took, progress_took) < worst, (mark_took, tap_took, progress_took)

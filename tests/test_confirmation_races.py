@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from bot.application import RoadmapBot
-from handlers.chat_data_views import FORGOTTEN, IMPORTED, QUESTION_OUT_OF_DATE, RESET
+from handlers.chat_data_views import forgotten, question_out_of_date, reset_done
+from handlers.import_views import imported
 from progress import StepState
 from roadmaps import Catalog
 from storage import Storage
@@ -31,7 +32,7 @@ RACES = 200
 KINDS = ("import", "reset", "forget")
 HAD, FILE_HAS, PAGE_MARKS = "typed-language-and-git", ("http-rest-apis", "relational-databases-sql"), "testing-and-ci"
 YES = {"import": "✅ Replace my progress", "reset": "↩️ Yes, reset it", "forget": "🧹 Yes, forget it all"}
-DONE_ANSWER = {"import": IMPORTED, "reset": RESET, "forget": FORGOTTEN}
+DONE_ANSWER = {"import": imported, "reset": reset_done, "forget": forgotten}
 # What each change leaves of the seed roadmap when it goes first (the page's mark lands after it).
 AFTER_CHANGE = {"import": {*FILE_HAS, PAGE_MARKS}, "reset": {PAGE_MARKS}, "forget": {PAGE_MARKS}}
 
@@ -85,13 +86,13 @@ async def race(chat: ChatSession, kind: str, page: httpx.AsyncClient, clock: Clo
 
 async def outcome_of(storage: Storage, kind: str, told: list[str | None], status: int, chat_id: int) -> str:
     """`ok`, or what went wrong in one race: an error shown, a mark lost, or rows no serial order leaves."""
-    if status != 200 or told not in ([DONE_ANSWER[kind]], [QUESTION_OUT_OF_DATE]):
+    if status != 200 or told not in ([DONE_ANSWER[kind]()], [question_out_of_date()]):
         return f"an error shown (page {status}, chat {told})"
     progress = await storage.progress.progress_of(chat_id, SEED)
     done = {step_id for step_id, mark in progress.marks.items() if mark.state is StepState.DONE}
     if PAGE_MARKS not in done:
         return "the page's mark lost"
-    if told == [QUESTION_OUT_OF_DATE]:
+    if told == [question_out_of_date()]:
         return "ok" if done == {HAD, PAGE_MARKS} else f"out of date, yet {sorted(done)}"
     return "ok" if done == AFTER_CHANGE[kind] else f"changed, yet {sorted(done)}"
 

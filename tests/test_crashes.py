@@ -33,7 +33,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.nudges import BATCH, HOLD
-from handlers.error_views import SORRY
+from handlers.error_views import sorry
 from roadmaps import load_catalog
 from storage import Storage, upgrade
 from storage.tables import reminders
@@ -617,9 +617,9 @@ def test_the_bot_taking_taps_and_a_nudge_pass_write_one_sqlite_file_at_once_with
     due = {chat: n for chat, n in nudges.items() if chat <= DUE_CHATS}
     assert set(due) == set(range(1, DUE_CHATS + 1)) and max(due.values()) == 1
     assert all(nudges[w.person.chat_id] <= 1 for w in walkers)
-    # No chat was told something went wrong (SORRY, or any other apology of the error handler).
+    # No chat was told something went wrong (sorry(), or any other apology of the error handler).
     texts = [str(c.params.get("text")) for c in api.calls if c.params.get("text")]
-    assert not [text for text in texts if SORRY in text or text.startswith("Sorry")]
+    assert not [text for text in texts if sorry() in text or text.startswith("Sorry")]
     # Every tap is in the database.
     for walker in walkers:
         chat_id = walker.person.chat_id

@@ -18,7 +18,7 @@ from telegram.error import BadRequest
 from bot.application import RoadmapBot
 from bot.runner import running
 from handlers.context import BotContext
-from handlers.error_views import SORRY
+from handlers.error_views import sorry
 from handlers.export_format import MAX_IMPORT_BYTES
 from progress import ReminderStatus
 from storage import Storage
@@ -80,7 +80,7 @@ async def test_any_other_refusal_of_a_note_cards_edit_is_an_error_and_the_person
     calls = await chat.send(NOTE, reply_to=card)
     assert [c.params["text"] for c in calls if c.method == "sendMessage"] == [
         "📝 Saved your note on “A typed language + git”. It shows on the step card.",
-        SORRY,
+        sorry(),
     ]
     [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert error.getMessage().startswith("BadRequest in note_from_reply while handling update")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gettext
+
 import pytest
 from sqlalchemy import func, select
 
-from handlers.guide_views import COMMANDS, render_unknown_command
+from handlers.guide_views import COMMANDS, bot_description, bot_short_description, command_menu, render_unknown_command
+from i18n import catalogs
 from storage import Storage
 from storage.tables import chat_roadmaps, chats, step_states
 from tests.support import ChatSession, answers, open_seed_step
@@ -25,6 +28,29 @@ async def test_help_is_short_true_and_lists_every_command(chat: ChatSession) -> 
     for name, description in COMMANDS:
         assert f"/{name} · {description}" in chat.last.text
     assert len(chat.last.text) < 1000
+
+
+class Marked(gettext.NullTranslations):
+    """A language's words as the English followed by the language's name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def gettext(self, message: str) -> str:
+        return message if self.name == catalogs.SOURCE else f"{message} ({self.name})"
+
+
+def test_the_command_menu_keeps_the_names_and_says_the_descriptions_in_the_language_spoken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(catalogs, "translations", Marked)
+    with catalogs.speaking("ru"):
+        menu = command_menu()
+        description, short = bot_description("Roadmap bot"), bot_short_description("Roadmap bot")
+    assert menu == [(name, f"{words} (ru)") for name, words in COMMANDS]
+    assert description.endswith("(ru)") and "Roadmap bot" in description and short.endswith("(ru)")
+    assert command_menu() == list(COMMANDS), "English outside the block"
 
 
 # The Bot API methods by which the bot says something in a chat: a message, a picture, a file.

@@ -13,8 +13,8 @@ import pytest
 
 from bot.application import RoadmapBot, build_bot
 from bot.web import SECRET_HEADER
-from handlers.chat_data_views import QUESTION_OUT_OF_DATE
-from handlers.error_views import NOT_SAVED
+from handlers.chat_data_views import question_out_of_date
+from handlers.error_views import not_saved
 from roadmaps import Catalog
 from storage import DatabaseUnavailable, Storage, create_engine
 from storage.tables import pending_imports, step_states
@@ -78,7 +78,7 @@ async def test_a_yes_to_an_older_import_question_imports_nothing_and_the_newer_o
     before = await every_row(storage)
 
     calls = await chat.tap("✅ Replace my progress", message_id=question_a)
-    assert answers(calls) == [QUESTION_OUT_OF_DATE]
+    assert answers(calls) == [question_out_of_date()]
     assert "This question is out of date" in chat.api.messages[(chat.chat_id, question_a)].text
     assert await every_row(storage) == before, "nothing imported, file B still waiting"
 
@@ -99,7 +99,7 @@ async def test_progress_made_after_an_import_question_makes_its_yes_out_of_date(
     await chat.tap("✅ Mark done", message_id=card)  # progress the file would wipe out
 
     calls = await chat.tap("✅ Replace my progress", message_id=question)
-    assert answers(calls) == [QUESTION_OUT_OF_DATE]
+    assert answers(calls) == [question_out_of_date()]
     assert await done_steps(storage, chat.chat_id) == {FIRST, "http-rest-apis"}
 
 
@@ -116,7 +116,7 @@ async def test_a_reset_question_expires_after_15_minutes_and_with_any_change_of_
     clock.advance(minutes=16)
     before = await every_row(storage)
     calls = await chat.tap("↩️ Yes, reset it")
-    assert answers(calls) == [QUESTION_OUT_OF_DATE]
+    assert answers(calls) == [question_out_of_date()]
     assert chat.last.button_texts == ["📚 All roadmaps"], "a way on"
     assert await every_row(storage) == before
 
@@ -126,7 +126,7 @@ async def test_a_reset_question_expires_after_15_minutes_and_with_any_change_of_
     await open_seed_step(chat, "2. HTTP & REST APIs")
     await chat.tap("✅ Mark done")  # the roadmap moved on after the question
     calls = await chat.tap("↩️ Yes, reset it", message_id=question)
-    assert answers(calls) == [QUESTION_OUT_OF_DATE]
+    assert answers(calls) == [question_out_of_date()]
     assert await done_steps(storage, chat.chat_id) == {FIRST, "http-rest-apis"}
 
     await chat.send("/reset")
@@ -144,7 +144,7 @@ async def test_a_forget_question_expires_and_an_old_one_forgets_nothing(
     await chat.send("/forget")
     clock.advance(days=21)
     before = await every_row(storage)
-    assert answers(await chat.tap("🧹 Yes, forget it all")) == [QUESTION_OUT_OF_DATE]
+    assert answers(await chat.tap("🧹 Yes, forget it all")) == [question_out_of_date()]
     assert await every_row(storage) == before
 
 
@@ -243,7 +243,7 @@ async def test_a_file_naming_thousands_of_unknown_roadmaps_and_steps_is_summed_u
     data = export_of((FIRST, "done"), *((f"gone-step-{n}", "done") for n in range(400)), roadmaps=unknown)
     await send_file(chat, data)
     assert chat.last.text.startswith("📥 Imported."), "applied, and said so"
-    assert "and 96 more" in chat.last.text and "Left out: 400 step(s)" in chat.last.text
+    assert "and 96 more" in chat.last.text and "Left out: 400 steps these roadmaps no longer have." in chat.last.text
     assert len(chat.last.text) < 1000
     assert await done_steps(storage, chat.chat_id) == {FIRST}
 
@@ -292,7 +292,7 @@ async def test_an_unreachable_postgresql_is_a_database_error_the_person_reads_an
         with pytest.raises(DatabaseUnavailable, match="cannot be reached"):
             await gone.ping()
         await handle(app, api.message_update(4242, "/start"))
-        assert api.last_message(4242).text == NOT_SAVED
+        assert api.last_message(4242).text == not_saved()
         assert _database_errors() == counted + 1
     finally:
         await app.application.shutdown()

@@ -80,8 +80,9 @@ FORMATTING = {"i18n/formats.py"}
 BUILDING_BLOCKS = {"handlers/screens.py"}
 # Words for the operator, not the learner: the command line and `try`, logs and metrics, the pass
 # report, the web server's answers to HTTP clients (the webhook's refusals, its clocks), roadmap
-# validation, initData's refusals (the page says its own).
+# validation, initData's refusals (the page says its own), the error alerts for ERROR_CHAT_ID.
 OPERATOR_TEXT = {
+    "handlers/alerts.py",
     "roadmaps/loader.py",
     "roadmaps/problems.py",
     "roadmaps/reader.py",

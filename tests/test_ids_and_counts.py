@@ -99,7 +99,7 @@ async def test_an_import_leaves_out_steps_the_roadmap_does_not_have_and_does_not
     text = chat.last.text
     assert text.startswith("📥 Imported.\n• Backend Engineer (AI era): 1 of 10 steps done"), text
     assert "2 of 10" not in text
-    assert "Left out: 1 step(s) these roadmaps no longer have." in text
+    assert "Left out: 1 step these roadmaps no longer have." in text
     assert await marks_in_database(storage, chat.chat_id) == {(SEED_ID, "typed-language-and-git", "done")}
     await chat.send("/progress")
     assert "10% · 1 of 10 steps done" in chat.last.text

@@ -4,9 +4,13 @@ moving them, across daylight saving."""
 from __future__ import annotations
 
 import datetime as dt
+import gettext
 
 import pytest
 
+from handlers.reminder_views import not_now_label
+from handlers.wiring import in_every_language
+from i18n import catalogs
 from progress import ReminderStatus
 from progress.schedule import canonical_timezone, first_slot, next_slot, snoozed_until, utc_offset_zone, zone_label
 from storage import Storage
@@ -176,6 +180,40 @@ async def test_a_shared_location_sets_the_time_zone(chat: ChatSession, storage: 
     reminder = await reminder_of(storage, chat.chat_id)
     assert reminder.timezone == "Asia/Tokyo" and reminder.hour == 9, "the local hour stays"
     assert "every Friday at 09:00 (Asia/Tokyo)" in chat.last.text
+
+
+async def test_not_now_under_the_location_keyboard_changes_nothing(chat: ChatSession, storage: Storage) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    await chat.tap("✅ Mark done")
+    await chat.send("/timezone")
+    calls = await chat.tap("📍 Use my location")
+    [asked] = [c for c in calls if c.method == "sendMessage"]
+    assert asked.params["reply_markup"]["keyboard"][1][0] == {"text": not_now_label()}
+    before = await storage.reminders.reminder_of(chat.chat_id)
+    [reply] = [c for c in await chat.send(not_now_label()) if c.method == "sendMessage"]
+    assert reply.params["text"] == "Fine: nothing changed. /timezone sets a zone by name."
+    assert reply.params["reply_markup"] == {"remove_keyboard": True}
+    assert await storage.reminders.reminder_of(chat.chat_id) == before
+
+
+class Marked(gettext.NullTranslations):
+    """A language's words as the language's name after the English: `✖️ Not now (ru)`."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def gettext(self, message: str) -> str:
+        return message if self.name == catalogs.SOURCE else f"{message} ({self.name})"
+
+
+def test_the_not_now_filter_matches_the_label_in_every_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reply keyboard's button comes back as plain text in the chat's language: its handler's
+    filter holds the label as each language says it, once."""
+    monkeypatch.setattr(catalogs, "translations", Marked)
+    said = in_every_language(not_now_label)
+    assert said == ["✖️ Not now", *(f"✖️ Not now ({name})" for name in catalogs.LANGUAGES[1:])]
+    assert catalogs.language() == catalogs.SOURCE, "the language spoken before is spoken again"
 
 
 async def test_an_unknown_time_zone_gets_a_clear_answer_and_changes_nothing(

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from telegram import Update
 
 from bot.application import RoadmapBot
-from handlers.error_views import NOT_SAVED
+from handlers.error_views import not_saved
 from progress import StepState
 from storage import Storage
 from storage.tables import chat_roadmaps, chats, step_states
@@ -128,7 +128,7 @@ async def test_a_database_failure_is_answered_and_the_bot_keeps_going(
     with monkeypatch.context() as patch:
         patch.setattr(storage.progress, "set_step_state", broken)
         calls = await chat.tap("✅ Mark done")
-    assert answers(calls) == [NOT_SAVED]
+    assert answers(calls) == [not_saved()]
     assert [r for r in caplog.records if r.levelno == logging.ERROR and "OperationalError in" in r.getMessage()]
 
     calls = await chat.tap("✅ Mark done")

@@ -36,12 +36,12 @@ from progress import FROM_CHAT, Changed, Counted, Marking, Progress, Source, Ste
 from roadmaps import Catalog, Roadmap, Step
 from storage import DatabaseError
 from webapp.api_views import (
-    DATABASE_DOWN,
-    NO_SUCH_ROADMAP,
-    NO_SUCH_STEP,
-    NOT_JSON,
-    NOT_JSON_TYPE,
+    database_down,
     no_state_words,
+    no_such_roadmap,
+    no_such_step,
+    not_json,
+    not_json_type,
     nothing_to_count,
     too_big_words,
     too_many_calls_words,
@@ -263,7 +263,7 @@ class PageApi:
         """The roadmap the path names; 404 when the catalog has none by that id."""
         found = self.catalog.get(request.path_params["roadmap_id"])
         if found is None:
-            raise ApiError(404, NO_SUCH_ROADMAP)
+            raise ApiError(404, no_such_roadmap())
         return found
 
     @staticmethod
@@ -271,19 +271,19 @@ class PageApi:
         """The step of the roadmap the path names; 404 when it has none by that id."""
         step = roadmap.step(request.path_params["step_id"])
         if step is None:
-            raise ApiError(404, NO_SUCH_STEP)
+            raise ApiError(404, no_such_step())
         return step
 
 
 async def state_in(request: Request) -> StepState:
     """The state a mark asks for: a JSON object `{"state": "done" | "working" | "skipped" | "todo"}`."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
-        raise ApiError(415, NOT_JSON_TYPE)
+        raise ApiError(415, not_json_type())
     body = await body_of(request)
     try:
         data: Any = json.loads(body)
     except (ValueError, UnicodeDecodeError) as error:
-        raise ApiError(400, NOT_JSON) from error
+        raise ApiError(400, not_json()) from error
     choices = ", ".join(state.value for state in StepState)
     if not isinstance(data, dict) or not isinstance(data.get("state"), str):
         raise ApiError(422, no_state_words(choices))
@@ -318,7 +318,7 @@ async def api_error(request: Request, error: Exception) -> Response:
 async def database_error(request: Request, error: Exception) -> Response:
     """The database did not answer: 503, so the page can say to try again."""
     log.warning("mini app: database error: %s", error)
-    return JSONResponse({"error": DATABASE_DOWN}, status_code=503)
+    return JSONResponse({"error": database_down()}, status_code=503)
 
 
 async def client_gone(request: Request, error: Exception) -> Response:
