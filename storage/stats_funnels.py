@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -56,10 +56,14 @@ async def funnel_counts(connection: AsyncConnection, reads: Scope, catalog: Cata
     for roadmap_id, place, chats in await connection.execute(furthest):
         if roadmap_id in counts and place is not None:
             counts[roadmap_id]["furthest"][int(place)] = int(chats)
-    ended = select(f.roadmap_id, f.step_id, f.new_state, func.count(distinct(f.chat_id))).where(
-        steps, f.new_state.in_([StepState.DONE.value, StepState.SKIPPED.value])
+    ends = (
+        select(f.roadmap_id, f.step_id, f.new_state)
+        .where(steps, f.new_state.in_([StepState.DONE.value, StepState.SKIPPED.value]))
+        .group_by(f.chat_id, f.roadmap_id, f.step_id, f.new_state)
+        .subquery()
     )
-    ended = ended.group_by(f.roadmap_id, f.step_id, f.new_state)
+    e = ends.c
+    ended = select(e.roadmap_id, e.step_id, e.new_state, func.count()).group_by(e.roadmap_id, e.step_id, e.new_state)
     for roadmap_id, step_id, state, chats in await connection.execute(ended):
         if roadmap_id in counts:
             bucket = counts[roadmap_id]["done" if state == StepState.DONE.value else "skipped"]

@@ -10,11 +10,13 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import (
-    and_,
+    BigInteger,
     case,
+    cast,
     distinct,
     exists,
     func,
+    literal,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -39,7 +41,7 @@ from storage.nudge_store import BLOCKED, NUDGE_SENT
 from storage.progress_writes import STEP_CHANGED
 from storage.reminder_store import SNOOZED, STOPPED
 from storage.stats_funnels import funnel_counts
-from storage.stats_sql import Period, Scope, plus, week_start
+from storage.stats_sql import Period, Scope, plus, week_index, week_start
 from storage.tables import chat_days, facts
 
 CHART_WEEKS = 12  # weeks the chart shows at most
@@ -58,9 +60,8 @@ class StatsStore:
         counts.week -= dt.timedelta(days=counts.week.weekday())
         reads = Reads(self.database.dialect, period, set(operators))
         async with self.database.reading() as connection:
-            counts.states = await reads.states(connection, counts.week)
-            for week in weeks_of(period, CHART_WEEKS):
-                counts.states_by_week[week] = await reads.states(connection, week)
+            counts.states_by_week = await reads.states(connection, weeks_of(period, CHART_WEEKS))
+            counts.states = counts.states_by_week[counts.week]
             counts.nudges_by_week = await reads.nudges_by_week(connection)
             counts.weekly_active, counts.monthly_active = await reads.active(connection)
             counts.new_chats, counts.activated = await reads.activation(connection)
@@ -74,29 +75,28 @@ class StatsStore:
 class Reads(Scope):
     """The statements of one count, over a Scope."""
 
-    async def states(self, connection: AsyncConnection, week: dt.date) -> Counter[ChatState]:
-        """Chats by state in a week: the database groups them by the few things the state depends on."""
+    async def states(self, connection: AsyncConnection, weeks: list[dt.date]) -> dict[dt.date, Counter[ChatState]]:
+        """Chats by state in each of some weeks, in one pass over the days seen: the database gives
+        each chat's weeks seen as bits (since AWAY weeks before the first asked, one bit for any
+        week before), grouped, and each group's state in each week comes from the rules."""
+        base = weeks[0] - WEEK * (AWAY + 1)
         d = chat_days.c
+        index = week_index(d.day, base, self.dialect)
+        one = cast(literal(1), BigInteger)
+        bit = case((index < 0, cast(literal(1 << EARLIER), BigInteger)), else_=one.op("<<")(index))
         per_chat = (
-            select(
-                (func.min(d.day) >= week).label("new"),
-                func.max(case((d.day >= week, 1), else_=0)).label("this_week"),
-                func.max(case((and_(d.day >= week - WEEK, d.day < week), 1), else_=0)).label("week_before"),
-                func.max(case((d.day < week, d.day))).label("last_before"),
-            )
-            .where(d.day < week + WEEK, self.kept(d.chat_id))
+            select(func.min(index).label("first"), func.sum(distinct(bit)).label("mask"))
+            .where(d.day < weeks[-1] + WEEK, self.kept(d.chat_id))
             .group_by(d.chat_id)
             .subquery()
         )
-        away = week - WEEK * AWAY
-        bucket = case((per_chat.c.last_before.is_(None), 0), (per_chat.c.last_before >= away, 1), else_=2)
-        flags = (per_chat.c.new, per_chat.c.this_week, per_chat.c.week_before, bucket)
-        rows = await connection.execute(select(*flags, func.count()).group_by(*flags))
-        states: Counter[ChatState] = Counter()
-        for new, this_week, week_before, last, chats in rows:
-            last_before = (None, week - WEEK, away - WEEK)[last]
-            first = week if new else week - 100 * WEEK
-            states[state_of(Visits(first, bool(this_week), bool(week_before), last_before), week)] += chats
+        groups = select(per_chat.c.first, per_chat.c.mask, func.count()).group_by(per_chat.c.first, per_chat.c.mask)
+        states: dict[dt.date, Counter[ChatState]] = {week: Counter() for week in weeks}
+        for first, mask, chats in await connection.execute(groups):
+            for week in weeks:
+                visits = visits_in(int(first), int(mask), (week - base).days // 7, base)
+                if visits is not None:
+                    states[week][state_of(visits, week)] += int(chats)
         return states
 
     async def active(self, connection: AsyncConnection) -> tuple[int, int]:
@@ -211,6 +211,20 @@ class Reads(Scope):
         )
         marks, page = (await connection.execute(query)).one()
         return int(marks), int(page)
+
+
+EARLIER = 40  # the bit of a chat's weeks seen that stands for any week before the first counted
+
+
+def visits_in(first: int, mask: int, week: int, base: dt.date) -> Visits | None:
+    """One chat's visits as they stand in a week (its index from `base`), from the weeks it was
+    seen (bits of `mask`; EARLIER: some week before `base`); None if it came only after that week."""
+    if first > week:
+        return None
+    seen = [n for n in range(week) if mask & (1 << n)]
+    last_before = base + WEEK * seen[-1] if seen else (base - WEEK if mask & (1 << EARLIER) else None)
+    first_week = base + WEEK * first if first >= 0 else base - WEEK
+    return Visits(first_week, bool(mask & (1 << week)), bool(mask & (1 << (week - 1))) if week else False, last_before)
 
 
 def weeks_of(period: Period, most: int) -> list[dt.date]:

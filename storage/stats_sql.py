@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, cast, func, literal, true, type_coerce
+from sqlalchemy import Date, Integer, and_, case, cast, func, literal, true, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -66,3 +66,12 @@ def hours_between(start: ColumnElement[Any], end: ColumnElement[Any], dialect: s
     if dialect == "postgresql":
         return cast(func.floor(func.extract("epoch", end - start) / 3600), Integer)
     return cast((func.julianday(end) - func.julianday(start)) * 24, Integer)
+
+
+def week_index(day: ColumnElement[Any], base: dt.date, dialect: str) -> ColumnElement[int]:
+    """Whole weeks from a Monday to a day (-1 for any day before it), as the database works it out."""
+    if dialect == "postgresql":
+        days = day - base
+    else:
+        days = cast(func.julianday(day) - func.julianday(base.isoformat()), Integer)
+    return case((day < base, -1), else_=cast(days, Integer) // 7)
