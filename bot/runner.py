@@ -111,7 +111,7 @@ def public_app(bot: RoadmapBot, settings: Settings) -> ASGIApp:
     """The app on PORT: /healthz, the webhook (if WEBHOOK_URL is set), the roadmap page under /app/
     (if WEBAPP_URL is set), /metrics (if METRICS_TOKEN is set)."""
     from bot.web import WebParts, build_web_app
-    from webapp import PageRules, mount_webapp
+    from webapp import PageHooks, PageRules, mount_webapp
 
     services, secret, token = bot.services, settings.webhook_secret, settings.metrics_token
     page = None
@@ -119,7 +119,12 @@ def public_app(bot: RoadmapBot, settings: Settings) -> ASGIApp:
         assert settings.token is not None
         rules = PageRules(dt.timedelta(seconds=settings.init_data_max_age), settings.webapp_calls_per_minute)
         page = mount_webapp(
-            services.content, services.storage.progress, settings.token, services.clock, rules, services.presence.note
+            services.content,
+            services.storage.progress,
+            settings.token,
+            services.clock,
+            rules,
+            PageHooks(services.presence.note, services.storage.languages.of),
         )
     return build_web_app(
         bot.application,

@@ -10,11 +10,13 @@ from telegram import InlineKeyboardButton, WebAppInfo
 from handlers.screens import Links
 from i18n.catalogs import _, ngettext
 from i18n.formats import count, day_of_month, day_of_month_and_year, number
+from i18n.shared_views import effort_words as effort_words  # the views import it from here
 from i18n.shared_views import labelled_signals, signals_legend, tally_line
 from i18n.shared_views import progress_line as progress_line  # the views import it from here
+from i18n.shared_views import step_count as step_count
 from progress import Pace, Progress, StepState
 from progress import percent as percent
-from roadmaps import Effort, Roadmap, Signals
+from roadmaps import Roadmap, Signals
 
 BAR_CELLS = 10
 STATE_ICON = {StepState.DONE: "✅", StepState.SKIPPED: "⏭", StepState.WORKING: "🟡", StepState.TODO: "⬜"}
@@ -39,25 +41,6 @@ def signals_line(signals: Signals) -> str:
     # Translators: one signal and its level (`Importance <b>High</b>`); keep the <b> tags around the level.
     shown = _("%(signal)s <b>%(level)s</b>")
     return " · ".join(shown % {"signal": name, "level": level} for name, level in labelled_signals(signals))
-
-
-def effort_words(effort: Effort, *, left: bool = False) -> str:
-    """An effort range as people say it: "About 10–20 hours", "About 40–80 hours left"."""
-    low, high = number(effort.low, decimals=0), number(effort.high, decimals=0)  # `1200`, as ever: no grouping
-    hours = low if effort.low == effort.high else f"{low}–{high}"
-    if left:
-        # Translators: the effort a roadmap still needs; %(hours)s is a number or a range (`40–80`).
-        words = ngettext("About %(hours)s hour left", "About %(hours)s hours left", effort.high)
-    else:
-        # Translators: the effort a step needs; %(hours)s is a number or a range (`10–20`).
-        words = ngettext("About %(hours)s hour", "About %(hours)s hours", effort.high)
-    return words % {"hours": hours}
-
-
-def step_count(steps: int) -> str:
-    """`10 steps`: a roadmap's size, in the catalog."""
-    # Translators: a roadmap's number of steps, in the list of roadmaps (English says "steps" even for one).
-    return ngettext("%(count)s steps", "%(count)s steps", steps) % {"count": count(steps)}
 
 
 def progress_bar(done: int, total: int) -> str:

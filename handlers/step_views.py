@@ -4,7 +4,6 @@ change it; and the short answers a tap on them gets. Pure functions, in the lang
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 from dataclasses import dataclass, replace
 from html import escape
 
@@ -26,6 +25,7 @@ from handlers.roadmap_views import page_of
 from handlers.screens import MAX_MESSAGE, NO_LINKS, Links, Screen, button, keyboard
 from i18n.catalogs import N_, _
 from i18n.formats import count, day
+from i18n.shared_views import counted_here, state_line
 from progress import DoneElsewhere, Progress, StepState
 from roadmaps import Roadmap, Step
 
@@ -261,34 +261,6 @@ def note_block(note: str, room: int) -> str:
     return f"{opening}{escape(note)}{closing}"
 
 
-def state_line(state: StepState, changed_at: dt.datetime | None) -> str:
-    """The card's state line, with the date of the change."""
-    if state is StepState.TODO:
-        # Translators: a step's state on its card: not started.
-        return _("State: ⬜ Not yet")
-    if changed_at is None:
-        return state_words(state)
-    if state is StepState.DONE:
-        # Translators: a step's state on its card, and when; %(day)s is a date like "3 Nov 2026".
-        words = _("State: ✅ Done on %(day)s")
-    elif state is StepState.SKIPPED:
-        # Translators: a step's state on its card, and when; %(day)s is a date like "3 Nov 2026".
-        words = _("State: ⏭ Skipped on %(day)s")
-    else:
-        # Translators: a step's state on its card, and since when; %(day)s is a date like "3 Nov 2026".
-        words = _("State: 🟡 Working on it since %(day)s")
-    return words % {"day": day(changed_at)}
-
-
-def state_words(state: StepState) -> str:
-    """A step's state on its card when it has no date of change."""
-    if state is StepState.DONE:
-        return _("State: ✅ Done")
-    if state is StepState.SKIPPED:
-        return _("State: ⏭ Skipped")
-    return _("State: 🟡 Working on it")
-
-
 def render_done_toast(roadmap: Roadmap, step: Step) -> str:
     """The toast of ✅ Done · next: which step was marked, and how to take it back."""
     # Translators: a toast (plain text, short); "↩️ Undo" is the button of that name.
@@ -299,6 +271,4 @@ def render_done_toast(roadmap: Roadmap, step: Step) -> str:
 
 def render_counted_toast(elsewhere: DoneElsewhere) -> str:
     """The toast of ✅ Count it here: where it was done, and that it counts here now."""
-    # Translators: a toast (plain text, short); %(roadmap)s: the other roadmap's title, %(day)s: a date.
-    words = _("✅ Counted here: done in %(roadmap)s on %(day)s")
-    return words % {"roadmap": elsewhere.roadmap.title, "day": day(elsewhere.mark.changed_at)}
+    return counted_here(elsewhere)

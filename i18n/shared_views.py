@@ -4,13 +4,14 @@ in the language being spoken (i18n.catalogs), every number in its digits (i18n.f
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from i18n.catalogs import N_, _, ngettext, pgettext
-from i18n.formats import count
+from i18n.formats import count, day, number
 from i18n.formats import percent as percent_shown
-from progress import Progress, StepState, percent
-from roadmaps import Level, Roadmap, Signals
+from progress import DoneElsewhere, Progress, StepState, percent
+from roadmaps import Effort, Level, Roadmap, Signals
 
 # The three signals' names in the seed page's order; translated where they are shown.
 SIGNAL_NAMES = (
@@ -95,3 +96,58 @@ def tally_line(tally: Counter[StepState], total: int) -> str:
     done = tally[StepState.DONE]
     extras = [extra_count(state, tally[state]) for state in EXTRA_COUNTS if tally[state]]
     return " · ".join([percent_shown(percent(done, total)), done_of_total(done, total), *extras])
+
+
+def effort_words(effort: Effort, *, left: bool = False) -> str:
+    """An effort range as people say it: "About 10–20 hours", "About 40–80 hours left"."""
+    low, high = number(effort.low, decimals=0), number(effort.high, decimals=0)  # `1200`, as ever: no grouping
+    hours = low if effort.low == effort.high else f"{low}–{high}"
+    if left:
+        # Translators: the effort a roadmap still needs; %(hours)s is a number or a range (`40–80`).
+        words = ngettext("About %(hours)s hour left", "About %(hours)s hours left", effort.high)
+    else:
+        # Translators: the effort a step needs; %(hours)s is a number or a range (`10–20`).
+        words = ngettext("About %(hours)s hour", "About %(hours)s hours", effort.high)
+    return words % {"hours": hours}
+
+
+def step_count(steps: int) -> str:
+    """`10 steps`: a roadmap's size, in the catalog."""
+    # Translators: a roadmap's number of steps, in the list of roadmaps (English says "steps" even for one).
+    return ngettext("%(count)s steps", "%(count)s steps", steps) % {"count": count(steps)}
+
+
+def state_line(state: StepState, changed_at: dt.datetime | None) -> str:
+    """The card's state line, with the date of the change."""
+    if state is StepState.TODO:
+        # Translators: a step's state on its card: not started.
+        return _("State: ⬜ Not yet")
+    if changed_at is None:
+        return state_words(state)
+    if state is StepState.DONE:
+        # Translators: a step's state on its card, and when; %(day)s is a date like "3 Nov 2026".
+        words = _("State: ✅ Done on %(day)s")
+    elif state is StepState.SKIPPED:
+        # Translators: a step's state on its card, and when; %(day)s is a date like "3 Nov 2026".
+        words = _("State: ⏭ Skipped on %(day)s")
+    else:
+        # Translators: a step's state on its card, and since when; %(day)s is a date like "3 Nov 2026".
+        words = _("State: 🟡 Working on it since %(day)s")
+    return words % {"day": day(changed_at)}
+
+
+def state_words(state: StepState) -> str:
+    """A step's state on its card when it has no date of change."""
+    if state is StepState.DONE:
+        return _("State: ✅ Done")
+    if state is StepState.SKIPPED:
+        return _("State: ⏭ Skipped")
+    return _("State: 🟡 Working on it")
+
+
+def counted_here(elsewhere: DoneElsewhere) -> str:
+    """What ✅ Count it here says once it counted (the chat's toast, the page's announcement):
+    where the topic was done, and when."""
+    # Translators: a toast (plain text, short); %(roadmap)s: the other roadmap's title, %(day)s: a date.
+    words = _("✅ Counted here: done in %(roadmap)s on %(day)s")
+    return words % {"roadmap": elsewhere.roadmap.title, "day": day(elsewhere.mark.changed_at)}

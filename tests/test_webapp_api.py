@@ -130,6 +130,8 @@ async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
     assert page["progress"]["line"] == "0% · 0 of 10 steps done · 1 in progress"
     assert page["next_step"] == roadmap.steps[1].id
     assert page["effort_left"] == {"low": 245, "high": 490}, "every step still to do, the one in progress too"
+    assert page["words"] == {"effort_left": "⏱ About 245–490 hours left", "countable": None}
+    assert page["steps"][1]["words"]["state_line"] == "State: 🟡 Working on it since 27 Nov 2026"
     assert len(page["steps"]) == 10
     first, second = page["steps"][:2]
     assert first == {
@@ -152,6 +154,7 @@ async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
         "changed_at": None,
         "note": None,
         "elsewhere": None,
+        "words": {"state_line": "State: ⬜ Not yet", "effort": "⏱ About 40–80 hours"},
     }
     assert (second["number"], second["state"], second["note"]) == (2, "working", "RFC 9110 <b>first</b>")
     assert second["changed_at"] == clock().isoformat()
@@ -243,6 +246,7 @@ async def test_a_topic_done_in_another_roadmap_shows_on_its_step_and_counts_here
             "step_number": 4,
             "step": "Git workflows",
             "done_at": done_there.isoformat(),
+            "line": "✅ Done in DevOps & Platform Engineer on 27 Nov 2026 (step 4, Git workflows)",
         }
     }
     assert page["steps"][0]["state"] == "todo", "shown, never counted on its own"

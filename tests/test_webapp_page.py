@@ -419,7 +419,7 @@ async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
     assert counted["state"] == "State: ✅ Done on 24 Nov 2026", "counted on the day it was done there"
     assert counted["slot_after"] == "" and counted["focus"] == "done"
     assert counted["announced"] == (
-        "Observability: counted here: done in DevOps & Platform Engineer on 24 Nov 2026. 20% · 2 of 10 steps done"
+        "Observability: ✅ Counted here: done in DevOps & Platform Engineer on 24 Nov 2026. 20% · 2 of 10 steps done"
     )
     assert counted["progress"] == "20% · 2 of 10 steps done"
     assert counted["summary"] == "🔗 2 steps are done in another roadmap: their cards below can count them here."

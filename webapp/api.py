@@ -19,10 +19,10 @@ import datetime as dt
 import json
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -32,9 +32,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from progress import FROM_CHAT, Changed, Counted, Marking, Progress, Source, StepState, countable_here
+from i18n.catalogs import language, speaking, supported
+from i18n.shared_views import counted_here
+from progress import Marking, Progress, Source, StepState, countable_here
 from roadmaps import Catalog, Roadmap, Step
 from storage import DatabaseError
+from webapp.access import PageHooks, ProgressAccess
 from webapp.api_views import (
     database_down,
     no_state_words,
@@ -51,6 +54,7 @@ from webapp.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, PageHeader
 from webapp.init_data import MAX_AGE, InitDataError, WebAppUser, verify_init_data
 from webapp.limits import CALLS_PER_MINUTE, CallsPerPerson
 from webapp.metrics import AUTH_FAILURES, CLIENT_GONE_LINE
+from webapp.page_views import page_language, page_words
 from webapp.payloads import Json, catalog_payload, roadmap_payload
 
 log = logging.getLogger(__name__)
@@ -59,6 +63,8 @@ PATH = "/app"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_BODY = 1024  # bytes; a mark is `{"state": "working"}`
 AUTH_SCHEME = "tma"
+# How old initData may be for the page's words alone: they are the same for everyone of a language.
+ANY_AGE = dt.timedelta(days=3650)
 # nginx's "client closed request": what a request whose body never came whole is counted as. It
 # is never sent (nobody is there to read it), and it is not a 500: nothing went wrong here.
 CLIENT_GONE_STATUS = 499
@@ -66,47 +72,10 @@ CLIENT_GONE_STATUS = 499
 __all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS"]
 
 Clock = Callable[[], dt.datetime]
-# Told of every signed call: the person (a chat id) was heard from, at that time (presence).
-Heard = Callable[[int, dt.datetime], None]
+# An endpoint of the API, given the person initData names.
+Endpoint = Callable[[Request, WebAppUser], Awaitable[Response]]
 # What a mark from the page is.
 FROM_PAGE = Marking(Source.PAGE)
-
-
-class ProgressAccess(Protocol):
-    """The progress calls the page needs, named as storage has them (a Storage satisfies it)."""
-
-    async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
-        """The chat's progress on one roadmap, notes included; empty if it never started it."""
-        ...
-
-    async def progress_of_chat(self, chat_id: int) -> list[Progress]:
-        """Every roadmap the chat started."""
-        ...
-
-    async def set_step_state(
-        self,
-        chat_id: int,
-        roadmap_id: str,
-        step: Step,
-        state: StepState,
-        now: dt.datetime,
-        *,
-        by: Marking = FROM_CHAT,
-    ) -> Changed:
-        """Set a step's state, as a tap on the step card does (`by`: from the page, on a day)."""
-        ...
-
-    async def count_here(
-        self, chat_id: int, catalog: Catalog, roadmap: Roadmap, step: Step, now: dt.datetime, source: Source
-    ) -> Counted:
-        """✅ Count it here, as a tap on the step card does."""
-        ...
-
-    async def other_roadmaps(
-        self, chat_id: int, catalog: Catalog, progress: Progress, steps: Sequence[Step]
-    ) -> list[Progress]:
-        """The chat's other roadmaps, when one of `steps` could count from them."""
-        ...
 
 
 class ApiError(Exception):
@@ -135,10 +104,10 @@ def mount_webapp(
     bot_token: str,
     clock: Clock,
     rules: PageRules | None = None,
-    heard: Heard | None = None,
+    hooks: PageHooks | None = None,
 ) -> Mount:
     """The Mini App mounted at `/app`, to add to the bot's web server's routes."""
-    return Mount(PATH, app=build_webapp(catalog, progress, bot_token, clock, rules, heard), name="webapp")
+    return Mount(PATH, app=build_webapp(catalog, progress, bot_token, clock, rules, hooks), name="webapp")
 
 
 def build_webapp(
@@ -147,16 +116,17 @@ def build_webapp(
     bot_token: str,
     clock: Clock,
     rules: PageRules | None = None,
-    heard: Heard | None = None,
+    hooks: PageHooks | None = None,
 ) -> Starlette:
     """The Mini App's ASGI app: the page at `/` and the API under `/api/`, to be mounted at `/app`;
-    `heard` is told of every call initData signs (the person was there, as a message says)."""
-    api = PageApi(catalog, progress, bot_token, clock, rules or PageRules(), heard)
+    every call answered in the person's language."""
+    api = PageApi(catalog, progress, bot_token, clock, rules or PageRules(), hooks or PageHooks())
     routes = [
-        Route("/roadmaps", api.roadmaps, methods=["GET"]),
-        Route("/roadmaps/{roadmap_id}", api.roadmap, methods=["GET"]),
-        Route("/roadmaps/{roadmap_id}/steps/{step_id}/state", api.mark, methods=["PUT"]),
-        Route("/roadmaps/{roadmap_id}/steps/{step_id}/count-here", api.count_here, methods=["POST"]),
+        Route("/words", api.words, methods=["GET"]),
+        Route("/roadmaps", api.signed(api.roadmaps), methods=["GET"]),
+        Route("/roadmaps/{roadmap_id}", api.signed(api.roadmap), methods=["GET"]),
+        Route("/roadmaps/{roadmap_id}/steps/{step_id}/state", api.signed(api.mark), methods=["PUT"]),
+        Route("/roadmaps/{roadmap_id}/steps/{step_id}/count-here", api.signed(api.count_here), methods=["POST"]),
     ]
     json_errors = {
         ApiError: api_error,
@@ -190,56 +160,84 @@ class PageApi:
         bot_token: str,
         clock: Clock,
         rules: PageRules,
-        heard: Heard | None,
+        hooks: PageHooks,
     ) -> None:
-        self.catalog, self.progress, self.bot_token, self.clock = catalog, progress, bot_token, clock
-        self.rules, self.calls, self.heard = rules, CallsPerPerson(rules.calls_per_minute), heard
+        self.content, self.progress, self.bot_token, self.clock = catalog, progress, bot_token, clock
+        self.rules, self.calls, self.hooks = rules, CallsPerPerson(rules.calls_per_minute), hooks
 
-    async def roadmaps(self, request: Request) -> Response:
+    @property
+    def catalog(self) -> Catalog:
+        """The roadmaps in the language being spoken."""
+        return self.content.in_language(language())
+
+    def signed(self, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+        """An endpoint for the person initData names, answered in their language."""
+
+        async def answer(request: Request) -> Response:
+            user = self.user_of(request)
+            with speaking(await self.language_for(user)):
+                return await endpoint(request, user)
+
+        return answer
+
+    async def language_for(self, user: WebAppUser) -> str:
+        """The person's language: the one their chat chose, else their Telegram app's."""
+        stored = await self.hooks.language_of(user.id) if self.hooks.language_of else None
+        return stored.language if stored and stored.chosen and stored.language else supported(user.language_code)
+
+    async def words(self, request: Request) -> Response:
+        """The page's own words, its language and direction: the person's (initData signed), or, for
+        a page opened outside Telegram, the language `?lang=` names. The words are no secret."""
+        if request.headers.get("authorization"):
+            spoken = await self.language_for(self.user_of(request, counted=False))
+        else:
+            spoken = supported(request.query_params.get("lang"))
+        with speaking(spoken):
+            return JSONResponse({**page_language(), "words": page_words()})
+
+    async def roadmaps(self, request: Request, user: WebAppUser) -> Response:
         """Every roadmap with the user's progress line."""
-        user = self.user_of(request)
         progresses = await self.progress.progress_of_chat(user.id)
         return JSONResponse(catalog_payload(self.catalog, {p.roadmap_id: p for p in progresses}))
 
-    async def roadmap(self, request: Request) -> Response:
+    async def roadmap(self, request: Request, user: WebAppUser) -> Response:
         """One roadmap with every step, its state and the user's note on it."""
-        user = self.user_of(request)
         found = self.roadmap_named(request)
         progress = await self.progress.progress_of(user.id, found.id)
         return JSONResponse(await self.page_of(user.id, found, progress))
 
-    async def mark(self, request: Request) -> Response:
+    async def mark(self, request: Request, user: WebAppUser) -> Response:
         """Set a step's state through the call a tap makes; answer with the roadmap as it is now."""
-        user = self.user_of(request)
         found = self.roadmap_named(request)
         step = self.step_named(request, found)
         state = await state_in(request)
         changed = await self.progress.set_step_state(user.id, found.id, step, state, self.clock(), by=FROM_PAGE)
         return JSONResponse(await self.page_of(user.id, found, changed.after))
 
-    async def count_here(self, request: Request) -> Response:
+    async def count_here(self, request: Request, user: WebAppUser) -> Response:
         """✅ Count it here, as the chat's card has it: a step whose topic was done in another
         roadmap is marked done here on the day it was done there; 409 when it no longer is."""
-        user = self.user_of(request)
         found = self.roadmap_named(request)
         step = self.step_named(request, found)
-        counted = await self.progress.count_here(user.id, self.catalog, found, step, self.clock(), Source.PAGE)
-        if counted.changed is None:
+        counted = await self.progress.count_here(user.id, self.content, found, step, self.clock(), Source.PAGE)
+        if counted.changed is None or counted.elsewhere is None:
             raise ApiError(409, nothing_to_count())
-        return JSONResponse(self.payload(found, counted.changed.after, counted.others))
+        payload = self.payload(found, counted.changed.after, counted.others)
+        return JSONResponse({**payload, "counted": counted_here(counted.elsewhere)})
 
     async def page_of(self, chat_id: int, roadmap: Roadmap, progress: Progress) -> Json:
         """The roadmap as the page shows it, with the topics done in the chat's other roadmaps."""
-        others = await self.progress.other_roadmaps(chat_id, self.catalog, progress, roadmap.steps)
+        others = await self.progress.other_roadmaps(chat_id, self.content, progress, roadmap.steps)
         return self.payload(roadmap, progress, others)
 
     def payload(self, roadmap: Roadmap, progress: Progress, others: list[Progress]) -> Json:
         """The roadmap's JSON, each step with where its topic was done in one of `others`."""
         return roadmap_payload(roadmap, progress, countable_here(self.catalog, [*others, progress], roadmap))
 
-    def user_of(self, request: Request) -> WebAppUser:
+    def user_of(self, request: Request, *, counted: bool = True) -> WebAppUser:
         """The Telegram user whose initData signs this request, if they have calls left this
-        minute; 401 for anything less (with its reason), 429 past their calls."""
+        minute; 401 for anything less (with its reason), 429 past their calls. A call that is not
+        `counted` (the page's words: no secret) takes initData of any age and any number of calls."""
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         now = self.clock()
         try:
@@ -247,13 +245,14 @@ class PageApi:
                 raise InitDataError("missing", f"send Telegram.WebApp.initData as 'Authorization: {AUTH_SCHEME} …'")
             if scheme.lower() != AUTH_SCHEME:
                 raise InitDataError("malformed", f"the Authorization scheme must be {AUTH_SCHEME}")
-            user = verify_init_data(credentials.strip(), self.bot_token, now, self.rules.init_data_max_age)
+            max_age = self.rules.init_data_max_age if counted else ANY_AGE
+            user = verify_init_data(credentials.strip(), self.bot_token, now, max_age)
         except InitDataError as error:
             AUTH_FAILURES.labels(error.reason).inc()
             raise ApiError(401, str(error), reason=error.reason) from error
-        if self.heard is not None:
-            self.heard(user.id, now)
-        wait = self.calls.wait_for(user.id, now)
+        if self.hooks.heard is not None:
+            self.hooks.heard(user.id, now)
+        wait = self.calls.wait_for(user.id, now) if counted else 0
         if wait > 0:
             seconds = math.ceil(wait)
             raise ApiError(429, too_many_calls_words(seconds), retry_after=seconds)

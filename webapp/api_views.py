@@ -56,5 +56,10 @@ def too_big_words(limit: int) -> str:
 
 def too_many_calls_words(seconds: int) -> str:
     """A person who made more calls than a minute allows."""
-    # Translators: %(seconds)s is a number of seconds; "s" is the unit's symbol.
-    return _("too many calls at once: wait %(seconds)s s and try again") % {"seconds": number(seconds, decimals=0)}
+    # Translators: the page shows it after too many changes in a minute; %(seconds)s is a number.
+    words = ngettext(
+        "That was a lot of changes at once. Wait %(seconds)s second and try again, or reopen the page from the chat.",
+        "That was a lot of changes at once. Wait %(seconds)s seconds and try again, or reopen the page from the chat.",
+        seconds,
+    )
+    return words % {"seconds": number(seconds, decimals=0)}

@@ -1,4 +1,4 @@
-"""What the page shows, as JSON: pure functions from content and progress, in the chat's words."""
+"""What the page shows, as JSON: pure functions from content and progress, in the person's language."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from i18n.shared_views import labelled_signals, progress_line, signals_legend
 from progress import DoneElsewhere, Progress, StepState, percent
 from roadmaps import Catalog, Effort, Roadmap, Signals, Step
+from webapp.page_views import countable_words, effort_left_words, elsewhere_line, roadmap_size, step_words
 
 Json = dict[str, Any]
 
@@ -53,6 +54,7 @@ def elsewhere_payload(elsewhere: DoneElsewhere | None) -> Json | None:
         "step_number": elsewhere.roadmap.number_of(elsewhere.step),
         "step": elsewhere.step.title,
         "done_at": elsewhere.mark.changed_at.isoformat(),
+        "line": elsewhere_line(elsewhere, elsewhere.roadmap.number_of(elsewhere.step)),
     }
 
 
@@ -76,6 +78,7 @@ def step_payload(roadmap: Roadmap, step: Step, progress: Progress, elsewhere: Do
         "changed_at": mark.changed_at.isoformat() if mark else None,
         "note": note.text if note else None,
         "elsewhere": elsewhere_payload(elsewhere),
+        "words": step_words(mark, step.effort_hours),
     }
 
 
@@ -95,6 +98,10 @@ def roadmap_payload(
         "effort_left": effort_payload(progress.effort_left(roadmap)),
         "next_step": next_step.id if next_step else None,
         "steps": [step_payload(roadmap, step, progress, elsewhere.get(step.id)) for step in roadmap.steps],
+        "words": {
+            "effort_left": effort_left_words(progress.effort_left(roadmap)),
+            "countable": countable_words(len(elsewhere)),
+        },
     }
 
 
@@ -107,6 +114,7 @@ def catalog_payload(catalog: Catalog, progresses: Mapping[str, Progress]) -> Jso
                 "title": roadmap.title,
                 "summary": roadmap.summary,
                 "steps": len(roadmap.steps),
+                "size": roadmap_size(len(roadmap.steps)),
                 "progress": progress_payload(roadmap, progresses.get(roadmap.id, _unstarted(roadmap))),
             }
             for roadmap in catalog

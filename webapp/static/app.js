@@ -6,14 +6,42 @@
   const tg = window.Telegram && window.Telegram.WebApp ? window.Telegram.WebApp : null;
   const initData = tg && typeof tg.initData === 'string' ? tg.initData : '';
 
-  // The chat's words for a step's states (handlers/views.py), and the page's buttons for them.
+  // The page's buttons for a step's states; their words come with the rest (`W.state_*`).
   const STATES = [
-    { state: 'done', icon: '✅', label: 'Done' },
-    { state: 'working', icon: '🟡', label: 'Working on it' },
-    { state: 'skipped', icon: '⏭', label: 'Skipped' },
-    { state: 'todo', icon: '⬜', label: 'Not started' },
+    { state: 'done', icon: '✅' },
+    { state: 'working', icon: '🟡' },
+    { state: 'skipped', icon: '⏭' },
+    { state: 'todo', icon: '⬜' },
   ];
-  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  // Every word the page says of its own, in the person's language: from the bot's catalogs
+  // (GET api/words), the same catalogs the chat speaks from. Nothing here is a second list.
+  let W = {};
+
+  /** A word of the page with its `{name}` parts filled in. */
+  function word(key, values) {
+    let text = W[key] || '';
+    for (const [name, value] of Object.entries(values || {})) text = text.split('{' + name + '}').join(String(value));
+    return text;
+  }
+
+  /** The person's words, language and direction; the page's `<html lang dir>` and its HTML's words set by them. */
+  async function loadWords() {
+    const fallback = (tg && tg.initDataUnsafe && tg.initDataUnsafe.user && tg.initDataUnsafe.user.language_code) || navigator.language || 'en';
+    // Signed, the chat's own language; when the signature is refused (too old, say), the app's.
+    const data = (initData && (await api('words').catch(() => null))) || (await fetchWords(fallback));
+    W = data.words;
+    document.documentElement.lang = data.language;
+    document.documentElement.dir = data.dir;
+    for (const node of document.querySelectorAll('[data-word]')) node.textContent = W[node.dataset.word];
+    for (const node of document.querySelectorAll('[data-word-label]')) node.setAttribute('aria-label', W[node.dataset.wordLabel]);
+    document.title = W.catalog_title;
+  }
+
+  /** The words for a page opened outside Telegram (no initData): in the browser's language. */
+  async function fetchWords(lang) {
+    const response = await fetch('api/words?lang=' + encodeURIComponent(lang), { cache: 'no-store', credentials: 'omit' });
+    return response.json();
+  }
 
   const $ = (id) => document.getElementById(id);
   let current = null; // the roadmap on screen, as the API last returned it
@@ -80,7 +108,7 @@
     try {
       response = await fetch('api/' + path, init);
     } catch (error) {
-      throw new Problem(0, 'The bot could not be reached. Check your connection and try again.');
+      throw new Problem(0, word('unreachable'));
     }
     let data = null;
     try {
@@ -89,7 +117,7 @@
       data = null;
     }
     if (!response.ok) {
-      throw new Problem(response.status, (data && data.error) || 'Something went wrong (' + response.status + ').', data);
+      throw new Problem(response.status, (data && data.error) || word('went_wrong', { status: response.status }), data);
     }
     return data;
   }
@@ -140,22 +168,9 @@
   /** What to tell the person about a refused call, and whether reopening the page from the chat helps. */
   function problemWords(error) {
     const text = error && error.message ? error.message : String(error);
-    if (error && error.status === 401 && error.reason === 'expired') {
-      return {
-        text: 'This page has been open too long for the bot to be sure it is you. Reopen it from the chat to carry on.',
-        reopen: true,
-      };
-    }
-    if (error && error.status === 401) {
-      return { text: 'This page could not confirm who you are. Reopen it from the chat with the bot.', reopen: true };
-    }
-    if (error && error.status === 429) {
-      const wait = error.retryAfter ? error.retryAfter + (error.retryAfter === 1 ? ' second' : ' seconds') : 'a moment';
-      return {
-        text: 'That was a lot of changes at once. Wait ' + wait + ' and try again, or reopen the page from the chat.',
-        reopen: true,
-      };
-    }
+    if (error && error.status === 401 && error.reason === 'expired') return { text: word('expired'), reopen: true };
+    if (error && error.status === 401) return { text: word('unconfirmed'), reopen: true };
+    if (error && error.status === 429) return { text: error.message, reopen: true }; // the API says it, seconds and all
     return { text, reopen: false };
   }
 
@@ -165,7 +180,7 @@
     const parts = [el('p', { class: 'problem-text' }, words.text)];
     // Closing the page puts the person back in the chat, where its menu button opens it afresh.
     if (words.reopen && tg && typeof tg.close === 'function') {
-      const back = el('button', { type: 'button', class: 'reopen-button' }, 'Back to the chat');
+      const back = el('button', { type: 'button', class: 'reopen-button' }, word('back_to_chat'));
       back.addEventListener('click', () => call('close'));
       parts.push(back);
     }
@@ -198,24 +213,9 @@
     list.replaceChildren(...signalsList(signals, list.className).childNodes);
   }
 
-  function day(iso) {
-    const date = new Date(iso);
-    return date.getUTCDate() + ' ' + MONTHS[date.getUTCMonth()] + ' ' + date.getUTCFullYear();
-  }
-
   /** The card's state line, in the chat's words: `State: ✅ Done on 27 Nov 2026`. */
   function stateLine(step) {
-    const when = step.changed_at ? day(step.changed_at) : null;
-    switch (step.state) {
-      case 'done':
-        return 'State: ✅ Done' + (when ? ' on ' + when : '');
-      case 'skipped':
-        return 'State: ⏭ Skipped' + (when ? ' on ' + when : '');
-      case 'working':
-        return 'State: 🟡 Working on it' + (when ? ' since ' + when : '');
-      default:
-        return 'State: ⬜ Not yet';
-    }
+    return step.words.state_line;
   }
 
   // --- the catalog ---------------------------------------------------------------------------
@@ -230,14 +230,14 @@
     list.replaceChildren(...data.roadmaps.map(catalogEntry));
     $('roadmap-view').hidden = true;
     $('catalog-view').hidden = false;
-    document.title = 'Roadmaps';
+    document.title = word('catalog_title');
     const back = from && list.querySelector('a[data-roadmap="' + CSS.escape(from) + '"]');
     (back || $('catalog-title')).focus();
   }
 
   function catalogEntry(roadmap) {
     const progress = roadmap.progress;
-    const meta = progress.started ? progress.line : roadmap.steps + ' steps';
+    const meta = progress.started ? progress.line : roadmap.size;
     const bar = progress.started
       ? el('progress', { max: progress.total, value: progress.done, 'aria-hidden': 'true' })
       : null;
@@ -264,7 +264,9 @@
     current = data;
     if (options && options.push) history.pushState({ roadmap: data.id }, '', '?roadmap=' + encodeURIComponent(data.id));
     $('roadmap-title').textContent = data.title;
+    $('roadmap-title').dir = 'auto';
     $('roadmap-summary').textContent = data.summary;
+    $('roadmap-summary').dir = 'auto';
     fillSignals($('roadmap-signals'), data.signals);
     $('signals-legend').textContent = data.legend;
     $('steps').replaceChildren(...data.steps.map(stepCard));
@@ -286,24 +288,10 @@
     bar.setAttribute('aria-valuetext', progress.line);
     $('progress-line').textContent = progress.line;
     const left = $('effort-left');
-    left.hidden = !data.effort_left;
-    left.textContent = data.effort_left ? effortWords(data.effort_left, ' left') : '';
-    const countable = data.steps.filter((step) => step.elsewhere).length;
-    $('countable').hidden = countable === 0;
-    $('countable').textContent = countableWords(countable);
-  }
-
-  // As /progress says it in the chat (handlers/catalog_views.py), pointing at the cards below.
-  function countableWords(count) {
-    if (count === 0) return '';
-    if (count === 1) return '🔗 1 step is done in another roadmap: its card below can count it here.';
-    return '🔗 ' + count + ' steps are done in another roadmap: their cards below can count them here.';
-  }
-
-  // "About 10–20 hours", as the chat's card says it.
-  function effortWords(effort, suffix) {
-    const hours = effort.low === effort.high ? String(effort.low) : effort.low + '–' + effort.high;
-    return '⏱ About ' + hours + (effort.high === 1 ? ' hour' : ' hours') + suffix;
+    left.hidden = !data.words.effort_left;
+    left.textContent = data.words.effort_left || '';
+    $('countable').hidden = !data.words.countable;
+    $('countable').textContent = data.words.countable || '';
   }
 
   function stepCard(step) {
@@ -312,13 +300,13 @@
       ? el(
           'div',
           { class: 'resources' },
-          el('h4', {}, 'Resources'),
+          el('h4', {}, word('resources')),
           el('ul', {}, ...step.resources.map(resourceItem)),
         )
       : null;
     const buttons = el(
       'div',
-      { class: 'state-buttons', role: 'group', 'aria-label': 'Mark step ' + step.number + ', ' + step.title },
+      { class: 'state-buttons', role: 'group', 'aria-label': word('mark_step', { number: step.number, title: step.title }) },
       ...STATES.map((choice) => stateButton(step, choice)),
     );
     return el(
@@ -334,25 +322,25 @@
           el(
             'h3',
             { class: 'step-title', id: titleId },
-            el('span', { class: 'visually-hidden' }, 'Step ' + step.number + ': '),
-            el('span', { class: 'step-title-text' }, step.title),
+            el('span', { class: 'visually-hidden' }, word('step_number', { number: step.number })),
+            el('span', { class: 'step-title-text', dir: 'auto' }, step.title),
           ),
         ),
-        step.section ? el('p', { class: 'step-section' }, step.section) : null,
-        el('p', { class: 'step-summary' }, step.summary),
-        step.why ? el('p', { class: 'step-why' }, 'Why it matters: ' + step.why) : null,
+        step.section ? el('p', { class: 'step-section', dir: 'auto' }, step.section) : null,
+        el('p', { class: 'step-summary', dir: 'auto' }, step.summary),
+        step.why ? el('p', { class: 'step-why', dir: 'auto' }, word('why') + ' ' + step.why) : null,
         signalsList(step.signals, 'signals'),
-        step.effort_hours ? el('p', { class: 'step-effort' }, effortWords(step.effort_hours, '')) : null,
+        step.words.effort ? el('p', { class: 'step-effort' }, step.words.effort) : null,
         step.done_when.length
           ? el(
               'div',
               { class: 'done-when' },
-              el('h4', {}, 'Done when'),
-              el('ul', {}, ...step.done_when.map((outcome) => el('li', {}, outcome))),
+              el('h4', {}, word('done_when')),
+              el('ul', {}, ...step.done_when.map((outcome) => el('li', { dir: 'auto' }, outcome))),
             )
           : null,
         step.practice
-          ? el('details', { class: 'practice' }, el('summary', {}, 'Practice task'), el('p', {}, step.practice))
+          ? el('details', { class: 'practice' }, el('summary', {}, word('practice')), el('p', { dir: 'auto' }, step.practice))
           : null,
         resources,
         el('div', { class: 'note-slot' }),
@@ -382,7 +370,7 @@
       'button',
       { type: 'button', class: 'state-button', 'data-state': choice.state, 'aria-pressed': 'false' },
       el('span', { 'aria-hidden': 'true' }, choice.icon),
-      ' ' + choice.label,
+      ' ' + word('state_' + choice.state),
     );
     button.addEventListener('click', () => mark(step.id, choice, button));
     return button;
@@ -400,8 +388,8 @@
     const slot = card.querySelector('.note-slot');
     slot.replaceChildren();
     if (step.note) {
-      const label = el('p', { class: 'note-label' }, '📝 Your note');
-      slot.append(el('blockquote', { class: 'note' }, label, el('p', { class: 'note-text' }, step.note)));
+      const label = el('p', { class: 'note-label' }, word('your_note'));
+      slot.append(el('blockquote', { class: 'note' }, label, el('p', { class: 'note-text', dir: 'auto' }, step.note)));
     }
     const elsewhere = card.querySelector('.elsewhere-slot');
     elsewhere.replaceChildren();
@@ -411,20 +399,15 @@
   /** A topic done in another roadmap, as the chat's card says it, and its button to count it here. */
   function elsewhereParts(step) {
     const other = step.elsewhere;
-    const line = el(
-      'p',
-      { class: 'elsewhere' },
-      '✅ Done in ' + other.roadmap + ' on ' + day(other.done_at),
-      el('span', { class: 'elsewhere-step' }, ' (step ' + other.step_number + ', ' + other.step + ')'),
-    );
+    const line = el('p', { class: 'elsewhere', dir: 'auto' }, other.line);
     const button = el(
       'button',
       { type: 'button', class: 'count-button' },
       el('span', { 'aria-hidden': 'true' }, '✅'),
-      ' Count it here',
+      ' ' + word('count_here'),
     );
-    // The chat's toast, with the day the answer gives (the one counted, whatever the page showed).
-    const words = (counted) => 'counted here: done in ' + other.roadmap + ' on ' + day(counted.changed_at);
+    // What was done, with the day the answer gives (the one counted, whatever the page showed).
+    const words = (_, data) => data.counted;
     button.addEventListener('click', () => change(step.id, button, '/count-here', { method: 'POST' }, words));
     return [line, button];
   }
@@ -433,7 +416,7 @@
   function mark(stepId, choice, button) {
     const step = current && current.steps.find((candidate) => candidate.id === stepId);
     if (!step || step.state === choice.state) return;
-    change(stepId, button, '/state', { method: 'PUT', body: { state: choice.state } }, () => choice.label);
+    change(stepId, button, '/state', { method: 'PUT', body: { state: choice.state } }, () => word('state_' + choice.state));
   }
 
   /** Send one change of a step; show the roadmap the API answers with, or the problem. A 409 means
@@ -456,7 +439,7 @@
       show(data);
       haptic('success');
       const changed = data.steps.find((candidate) => candidate.id === stepId) || step;
-      announce(step.title + ': ' + words(changed) + '. ' + data.progress.line);
+      announce(step.title + ': ' + words(changed, data) + '. ' + data.progress.line);
     } catch (error) {
       haptic('error');
       showProblem(error);
@@ -495,7 +478,7 @@
       if (error.status !== 404) throw error;
       // A link to a roadmap that is gone: the catalog, and why.
       await showCatalog();
-      showProblem(new Problem(404, 'That roadmap is not here any more; here are the ones there are.'));
+      showProblem(new Problem(404, word('roadmap_gone')));
     }
   }
 
@@ -513,9 +496,8 @@
     }
     window.addEventListener('popstate', () => route({ fromHistory: true }).catch(showProblem));
     try {
-      if (!initData) {
-        throw new Problem(0, 'Open this page from the bot in Telegram: it needs Telegram to know who you are.');
-      }
+      await loadWords();
+      if (!initData) throw new Problem(0, word('open_in_telegram'));
       const startParam = tg.initDataUnsafe && tg.initDataUnsafe.start_param;
       if (!new URLSearchParams(location.search).get('roadmap') && startParam) {
         history.replaceState(null, '', '?roadmap=' + encodeURIComponent(startParam));
