@@ -109,7 +109,8 @@ def render_pick_reset(roadmaps: list[Roadmap]) -> Screen:
 
 def render_roadmap_gone() -> Screen:
     """A question about a roadmap the catalog no longer has."""
-    text = f"{_('That roadmap is no longer available.')} {nothing_changed()}"
+    gone = _("That roadmap is no longer available.")
+    text = f"{gone} {nothing_changed()}"
     return Screen(text, keyboard([[all_roadmaps_button()]]))
 
 

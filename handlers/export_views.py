@@ -60,7 +60,8 @@ def export_markdown(
     """Every started roadmap as a checklist: [x] done, [~] in progress, [-] skipped, with dates and notes."""
     # Translators: the title of the Markdown export (a file); %(day)s is today's date, %(bot_name)s the bot's name.
     exported = _("Exported %(day)s from %(bot_name)s.") % {"day": day_of_month_and_year(now), "bot_name": bot_name}
-    lines = [f"# {_('Roadmap progress')}", "", exported, ""]
+    heading = _("Roadmap progress")
+    lines = [f"# {heading}", "", exported, ""]
     for roadmap, progress in kept_roadmaps(catalog, progresses):
         opened, _used = started.get(roadmap.id, (now, now))
         # Translators: in the Markdown export, after a roadmap's progress; %(day)s is a date such as 3 Nov 2026.

@@ -16,6 +16,10 @@ from roadmaps import Catalog, Roadmap
 
 MAX_NAMES = 3  # names of a file listed in an answer; the rest are counted
 MAX_NAME = 40
+# Roadmaps of a file described a line each (at most 120 characters of title and a count), and
+# roadmaps a question names: with the rest counted, an answer stays far under Telegram's 4096
+# characters however many roadmaps a file and the catalog share.
+MAX_LINES = 10
 
 
 def imported() -> str:
@@ -190,7 +194,8 @@ def render_cannot_import(problem: ImportProblem, *, any_more: bool = False) -> s
 
 def render_no_known_roadmap() -> str:
     """An export of roadmaps this bot no longer has."""
-    return f"{_('That file has no roadmap I know.')} {nothing_changed()}"
+    unknown = _("That file has no roadmap I know.")
+    return f"{unknown} {nothing_changed()}"
 
 
 def roadmap_line(roadmap: Roadmap, done: int, notes: int) -> str:
@@ -212,11 +217,17 @@ def roadmap_line(roadmap: Roadmap, done: int, notes: int) -> str:
 def describe(plan: ImportPlan, catalog: Catalog) -> str:
     """What an export file holds, one roadmap to a line, and what of it is left out."""
     lines = []
-    for saved in plan.roadmaps:
+    for saved in plan.roadmaps[:MAX_LINES]:
         roadmap = catalog.get(saved.roadmap_id)
         assert roadmap is not None
         done = sum(mark.state.value == "done" for mark in saved.marks.values())
         lines.append(roadmap_line(roadmap, done, len(saved.notes)))
+    if len(plan.roadmaps) > MAX_LINES:
+        more = len(plan.roadmaps) - MAX_LINES
+        # Translators: after ten lines of roadmaps a file has; %(count)s is how many more it has.
+        lines.append(
+            ngettext("• and %(count)s more roadmap", "• and %(count)s more roadmaps", more) % {"count": count(more)}
+        )
     if plan.unknown_roadmaps:
         # Translators: %(names)s lists roadmaps' ids quoted from the file.
         lines.append(_("Left out, as I no longer have them: %(names)s.") % {"names": a_few(plan.unknown_roadmaps)})
@@ -233,11 +244,15 @@ def describe(plan: ImportPlan, catalog: Catalog) -> str:
 
 def a_few(names: Sequence[str]) -> str:
     """Some names from a file, quoted: the first few, and how many more."""
-    shown = ", ".join(quoted(name, MAX_NAME) for name in names[:MAX_NAMES])
-    more = len(names) - MAX_NAMES
+    return and_more(", ".join(quoted(name, MAX_NAME) for name in names[:MAX_NAMES]), len(names) - MAX_NAMES)
+
+
+def and_more(shown: str, more: int) -> str:
+    """Names listed, and how many more there are (if any)."""
     if more <= 0:
         return shown
-    # Translators: %(names)s lists a few names quoted from a file; %(count)s is how many more it has.
+    # Translators: %(names)s lists a few names (quoted from a file, or roadmaps' titles); %(count)s
+    # is how many more there are.
     text = ngettext("%(names)s and %(count)s more", "%(names)s and %(count)s more", more)
     return text % {"names": shown, "count": count(more)}
 
@@ -246,7 +261,7 @@ def render_import_question(
     plan: ImportPlan, catalog: Catalog, replaced: list[Roadmap], asked: int, about: str, file: str
 ) -> Screen:
     """Asked before an import replaces progress the chat has; its buttons name this question."""
-    titles = ", ".join(escape(roadmap.title) for roadmap in replaced)
+    titles = and_more(", ".join(escape(roadmap.title) for roadmap in replaced[:MAX_LINES]), len(replaced) - MAX_LINES)
     # Translators: %(contents)s lists the file's roadmaps, one a line; %(titles)s names the roadmaps
     # whose progress the import replaces.
     text = _("📥 This file has:\n%(contents)s\n\nImporting replaces what you have now on %(titles)s. Go ahead?")
