@@ -71,8 +71,8 @@ def progress_line(roadmap: Roadmap, progress: Progress) -> str:
 def done_of_total(done: int, total: int) -> str:
     """`3 of 10 steps done`: the progress line's count, and the progress card's."""
     # Translators: %(done)s of a roadmap's %(total)s steps are done; the plural form follows
-    # %(total)s (English says "steps" even for one).
-    words = ngettext("%(done)s of %(total)s steps done", "%(done)s of %(total)s steps done", total)
+    # %(total)s.
+    words = ngettext("%(done)s of %(total)s step done", "%(done)s of %(total)s steps done", total)
     return words % {"done": count(done), "total": count(total)}
 
 
@@ -113,8 +113,8 @@ def effort_words(effort: Effort, *, left: bool = False) -> str:
 
 def step_count(steps: int) -> str:
     """`10 steps`: a roadmap's size, in the catalog."""
-    # Translators: a roadmap's number of steps, in the list of roadmaps (English says "steps" even for one).
-    return ngettext("%(count)s steps", "%(count)s steps", steps) % {"count": count(steps)}
+    # Translators: a roadmap's number of steps, in the list of roadmaps.
+    return ngettext("%(count)s step", "%(count)s steps", steps) % {"count": count(steps)}
 
 
 def state_line(state: StepState, changed_at: dt.datetime | None) -> str:
