@@ -26,7 +26,7 @@ from roadmaps import Catalog
 from storage import Storage
 from tests.fakebotapi import TOKEN
 from tests.support import Clock
-from webapp import PageRules, build_webapp
+from webapp import PageHooks, PageRules, build_webapp
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -61,9 +61,13 @@ def authorization(data: str) -> dict[str, str]:
     return {"Authorization": f"tma {data}"}
 
 
-def served_app(catalog: Catalog, storage: Storage, clock: Clock, rules: PageRules | None = None) -> Starlette:
-    """The Mini App mounted at /app, as the bot's web server mounts it (with the operator's rules)."""
-    return Starlette(routes=[Mount("/app", app=build_webapp(catalog, storage.progress, TOKEN, clock, rules))])
+def served_app(
+    catalog: Catalog, storage: Storage, clock: Clock, rules: PageRules | None = None, hooks: PageHooks | None = None
+) -> Starlette:
+    """The Mini App mounted at /app, as the bot's web server mounts it (with the operator's rules,
+    and what it asks of the rest of the bot)."""
+    webapp = build_webapp(catalog, storage.progress, TOKEN, clock, rules, hooks)
+    return Starlette(routes=[Mount("/app", app=webapp)])
 
 
 @asynccontextmanager

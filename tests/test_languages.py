@@ -7,10 +7,13 @@ another language gets its own menu. Russian plural forms and month names as a Ru
 from __future__ import annotations
 
 import datetime as dt
+import io
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from bot.application import RoadmapBot, announce_commands
 from i18n.catalogs import LANGUAGES
@@ -20,6 +23,7 @@ from tests.fakebotapi import FakeBotAPI
 from tests.support import VALID_STEP, AppFactory, ChatSession, answers, pass_at
 
 SEED = "backend-engineer-ai-era"
+DOCS = Path(__file__).resolve().parent.parent / "docs"
 FIRST_DUE = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)  # a week after the clock fixture's Friday
 WEEK = dt.timedelta(days=7)
 
@@ -223,3 +227,38 @@ async def test_the_command_menu_and_descriptions_are_registered_in_every_languag
     )
     assert len({api.descriptions[code] for code in codes}) == len(LANGUAGES), "each its own"
     assert all(len(text) <= 120 for text in api.short_descriptions.values())
+
+
+def ring_side(picture: Image.Image) -> str:
+    """Which side the progress ring is on: its arc starts at twelve o'clock, just right of the top
+    of a ring centred at x=280 (left) or x=920 (right), drawn in the accent colour (vivid and
+    bright, where the words are dark)."""
+    hsv = picture.convert("RGB").convert("HSV")
+    vivid = {side: hsv.getpixel((x + 15, 152)) for side, x in (("left", 280), ("right", 920))}
+    arc = {side: saturation > 100 and value > 150 for side, (_, saturation, value) in vivid.items()}
+    [side] = [side for side, coloured in arc.items() if coloured]
+    return side
+
+
+@pytest.mark.parametrize("make_storage", ["sqlite"], indirect=True)  # a picture; the rows are the walk's
+async def test_the_card_picture_in_russian_and_in_persian_right_to_left(
+    app: RoadmapBot, api: FakeBotAPI, tmp_path: Path, pytestconfig: pytest.Config
+) -> None:
+    captions, sides = {}, {}
+    for chat_id, code in ((1001, "ru"), (1002, "fa"), (1003, "en")):
+        chat = SpeakingChat(app, api, chat_id, code)
+        await chat.send(f"/start {SEED}")
+        await chat.tap(chat.last.button_texts[0])  # the first step, in its language
+        await chat.tap(chat.last.button_texts[0])  # ✅ Done · next ▶
+        await chat.send("/card")
+        [card] = [d for d in api.documents if d.chat_id == chat_id]
+        picture = Image.open(io.BytesIO(card.content))
+        assert (picture.format, picture.size) == ("PNG", (1200, 630))
+        picture.save(tmp_path / f"card-{code}.png")
+        captions[code], sides[code] = read(card.caption or ""), ring_side(picture)
+    assert captions["ru"] == "📊 <b>Backend-инженер (эпоха ИИ)</b> · 10 % · 1 из 10 шагов выполнено"
+    assert "مهندس بک‌اند (عصر هوش مصنوعی)" in captions["fa"] and "۱ از ۱۰ قدم انجام شده" in captions["fa"]
+    assert sides == {"ru": "left", "en": "left", "fa": "right"}, "mirrored for a right-to-left language"
+    if pytestconfig.getoption("update_screenshots"):
+        for code in ("ru", "fa"):
+            shutil.copyfile(tmp_path / f"card-{code}.png", DOCS / f"card-{code}.png")

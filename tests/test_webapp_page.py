@@ -31,7 +31,7 @@ from tests.miniapp import (
     uvicorn_serving,
 )
 from tests.support import ChatSession, Clock
-from webapp import PageRules
+from webapp import PageHooks, PageRules
 
 NOTHING_TO_COUNT = nothing_to_count()  # in English, as the tests speak
 
@@ -510,3 +510,93 @@ async def test_a_refused_call_is_said_in_words_with_a_way_back_to_the_chat(
     assert [line.rsplit(" - ", 1)[1] for line in busy["console"]] == [
         "Failed to load resource: the server responded with a status of 429 (Too Many Requests)"
     ]
+
+
+# The page as a person reads it in their language: words, direction, and where the step's number sits.
+READ_LANGUAGE = """
+const text = (node) => node ? node.innerText.replace(/\\s+/g, ' ').trim() : null;
+const card = document.querySelector('#steps > li.step');
+const number = card.querySelector('.step-number').getBoundingClientRect();
+const title = card.querySelector('.step-title-text').getBoundingClientRect();
+return {
+  lang: document.documentElement.lang,
+  dir: document.documentElement.dir,
+  direction: getComputedStyle(document.body).direction,
+  title: text(document.getElementById('roadmap-title')),
+  headings: [...document.querySelectorAll('#roadmap-view .panel h2')].map(text),
+  progress: text(document.getElementById('progress-line')),
+  firstStep: text(card.querySelector('.step-title-text')),
+  summaryDirection: getComputedStyle(card.querySelector('.step-summary')).direction,
+  buttons: [...card.querySelectorAll('button')].map(text),
+  numberRightOfTitle: number.left > title.right - 1,
+  backLink: text(document.querySelector('#roadmap-view a.back-link')),
+  width: document.documentElement.scrollWidth,
+};
+"""
+
+
+def read_in_a_language(phone: Phone, picture: Path) -> dict[str, Any]:
+    """Open the seed roadmap at 360 px; what it says and how it is laid out; a screenshot of its top;
+    then the catalog, where a roadmap not translated keeps its own (left-to-right) direction."""
+    driver = phone.driver
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True}
+    )
+    phone.console()
+    phone.open(f"?roadmap={SEED_ID}")
+    wait_for(driver, "return !document.getElementById('roadmap-view').hidden && document.documentElement.lang")
+    seen: dict[str, Any] = driver.execute_script(READ_LANGUAGE)
+    phone.screenshot(picture)
+    phone.open("")
+    wait_for(driver, "return document.querySelectorAll('#catalog-list a').length > 1")
+    seen["english_title_direction"] = driver.execute_script(
+        "const a = [...document.querySelectorAll('#catalog-list a')].find((a) => a.innerText.includes('DevOps'));"
+        "return getComputedStyle(a.querySelector('.roadmap-link-title')).direction"
+    )
+    seen["console"] = phone.console()
+    return seen
+
+
+@pytest.mark.parametrize("make_storage", ["sqlite"], indirect=True)
+async def test_the_page_speaks_the_chat_s_language_persian_right_to_left(
+    storage: Storage, catalog: Catalog, clock: Clock, tmp_path: Path, pytestconfig: pytest.Config
+) -> None:
+    required = browser_required(pytestconfig)
+    chromium_or_skip(required)
+    roadmap = catalog.get(SEED_ID)
+    assert roadmap is not None
+    await storage.progress.set_step_state(USER["id"], SEED_ID, roadmap.steps[0], StepState.DONE, clock())
+    await storage.languages.choose(USER["id"], "fa", clock())  # chosen by /language; the app says English
+    russian_app = {**USER, "id": 1002, "language_code": "ru"}  # never chose: the page follows the app
+    hooks = PageHooks(language_of=storage.languages.of)
+    screenshots = tmp_path / "screenshots"
+    screenshots.mkdir()
+    seen = {}
+    async with uvicorn_serving(served_app(catalog, storage, clock, hooks=hooks)) as base_url:
+        with chromium(tmp_path / "profile", required) as driver:
+            for language, user in (("fa", USER), ("ru", russian_app)):
+                phone = Phone(driver, base_url, init_data(user, signed_at=clock()))
+                picture = screenshots / f"webapp-{language}.png"
+                seen[language] = await asyncio.to_thread(read_in_a_language, phone, picture)
+
+    persian, russian = seen["fa"], seen["ru"]
+    assert (persian["lang"], persian["dir"], persian["direction"]) == ("fa", "rtl", "rtl")
+    assert persian["title"] == "مهندس بک‌اند (عصر هوش مصنوعی)"
+    assert persian["progress"] == "۱۰% · ۱ از ۱۰ قدم انجام شده"
+    assert persian["firstStep"] == "یک زبان نوع‌دار + git"
+    assert persian["numberRightOfTitle"], "mirrored: a step's number on the right of its title"
+    assert persian["summaryDirection"] == "rtl", "a Persian text that starts with 'Go, TypeScript' reads right to left"
+    assert persian["english_title_direction"] == "ltr", "an English title keeps its own direction"
+    assert (russian["lang"], russian["dir"], russian["direction"]) == ("ru", "ltr", "ltr")
+    assert russian["title"] == "Backend-инженер (эпоха ИИ)"
+    assert russian["progress"] == "0 % · 0 из 10 шагов выполнено"
+    assert russian["firstStep"] == "Типизированный язык + git" and not russian["numberRightOfTitle"]
+    for page in (persian, russian):
+        assert page["width"] <= 360 and page["console"] == []
+        assert all(button and not button.isascii() for button in page["buttons"] if button.strip("✅🟡⏭⬜ "))
+    pictures = [screenshots / f"webapp-{language}.png" for language in ("fa", "ru")]
+    for picture in pictures:
+        assert picture.stat().st_size > 10_000
+    if pytestconfig.getoption("update_screenshots"):
+        for picture in pictures:
+            shutil.copyfile(picture, ROOT / "docs" / picture.name)

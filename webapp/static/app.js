@@ -24,6 +24,17 @@
     return text;
   }
 
+  // Letters of the scripts written right to left (Hebrew, Arabic, Persian and their presentation forms).
+  const RIGHT_TO_LEFT = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
+
+  /** A roadmap text's direction: right to left if it has a letter of such a script, else left to
+   * right. Content left in English inside a Persian page reads left to right; a Persian text
+   * that starts with "Go, TypeScript…" still reads right to left (which `dir=auto`, going by the
+   * first letter, would get wrong). */
+  function textDir(text) {
+    return RIGHT_TO_LEFT.test(text || '') ? 'rtl' : 'ltr';
+  }
+
   /** The person's words, language and direction; the page's `<html lang dir>` and its HTML's words set by them. */
   async function loadWords() {
     const fallback = (tg && tg.initDataUnsafe && tg.initDataUnsafe.user && tg.initDataUnsafe.user.language_code) || navigator.language || 'en';
@@ -244,8 +255,8 @@
     const link = el(
       'a',
       { class: 'roadmap-link', href: '?roadmap=' + encodeURIComponent(roadmap.id), 'data-roadmap': roadmap.id },
-      el('span', { class: 'roadmap-link-title' }, roadmap.title),
-      el('span', { class: 'roadmap-link-summary' }, roadmap.summary),
+      el('span', { class: 'roadmap-link-title', dir: textDir(roadmap.title) }, roadmap.title),
+      el('span', { class: 'roadmap-link-summary', dir: textDir(roadmap.summary) }, roadmap.summary),
       bar,
       el('span', { class: 'roadmap-link-meta' }, meta),
     );
@@ -264,9 +275,9 @@
     current = data;
     if (options && options.push) history.pushState({ roadmap: data.id }, '', '?roadmap=' + encodeURIComponent(data.id));
     $('roadmap-title').textContent = data.title;
-    $('roadmap-title').dir = 'auto';
+    $('roadmap-title').dir = textDir(data.title);
     $('roadmap-summary').textContent = data.summary;
-    $('roadmap-summary').dir = 'auto';
+    $('roadmap-summary').dir = textDir(data.summary);
     fillSignals($('roadmap-signals'), data.signals);
     $('signals-legend').textContent = data.legend;
     $('steps').replaceChildren(...data.steps.map(stepCard));
@@ -323,12 +334,12 @@
             'h3',
             { class: 'step-title', id: titleId },
             el('span', { class: 'visually-hidden' }, word('step_number', { number: step.number })),
-            el('span', { class: 'step-title-text', dir: 'auto' }, step.title),
+            el('span', { class: 'step-title-text', dir: textDir(step.title) }, step.title),
           ),
         ),
-        step.section ? el('p', { class: 'step-section', dir: 'auto' }, step.section) : null,
-        el('p', { class: 'step-summary', dir: 'auto' }, step.summary),
-        step.why ? el('p', { class: 'step-why', dir: 'auto' }, word('why') + ' ' + step.why) : null,
+        step.section ? el('p', { class: 'step-section', dir: textDir(step.section) }, step.section) : null,
+        el('p', { class: 'step-summary', dir: textDir(step.summary) }, step.summary),
+        step.why ? el('p', { class: 'step-why', dir: textDir(step.why) }, word('why') + ' ' + step.why) : null,
         signalsList(step.signals, 'signals'),
         step.words.effort ? el('p', { class: 'step-effort' }, step.words.effort) : null,
         step.done_when.length
@@ -336,11 +347,11 @@
               'div',
               { class: 'done-when' },
               el('h4', {}, word('done_when')),
-              el('ul', {}, ...step.done_when.map((outcome) => el('li', { dir: 'auto' }, outcome))),
+              el('ul', {}, ...step.done_when.map((outcome) => el('li', { dir: textDir(outcome) }, outcome))),
             )
           : null,
         step.practice
-          ? el('details', { class: 'practice' }, el('summary', {}, word('practice')), el('p', { dir: 'auto' }, step.practice))
+          ? el('details', { class: 'practice' }, el('summary', {}, word('practice')), el('p', { dir: textDir(step.practice) }, step.practice))
           : null,
         resources,
         el('div', { class: 'note-slot' }),
@@ -399,7 +410,7 @@
   /** A topic done in another roadmap, as the chat's card says it, and its button to count it here. */
   function elsewhereParts(step) {
     const other = step.elsewhere;
-    const line = el('p', { class: 'elsewhere', dir: 'auto' }, other.line);
+    const line = el('p', { class: 'elsewhere', dir: textDir(other.line) }, other.line);
     const button = el(
       'button',
       { type: 'button', class: 'count-button' },
