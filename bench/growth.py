@@ -1,16 +1,17 @@
 """growth: what a tap and a nudge cost as the database grows, from 10,000 progress rows (marks) to
 10,000,000, on SQLite and PostgreSQL.
 
-One database per engine grows by ranges of chats with realistic histories (tests/histories.py:
-one to three roadmaps a chat, about ten marks, a note for one chat in five, a reminder each, the
-facts and days seen the operator's numbers read), loaded by the database itself in one transaction
-per range, then ANALYZE'd. At each size:
+A database of each size, per engine, holds chats with realistic histories (tests/histories.py: one
+to three roadmaps a chat, about ten marks, a note for one chat in five, a reminder each, the facts
+and days seen the operator's numbers read), loaded by the database itself in one transaction, then
+ANALYZE'd. Then 5 rounds, each measuring every size in turn (in another order each round), so that
+the sizes meet the same minutes of a shared machine's load; the medians speak:
 
 - taps through the whole bot, as `bench taps` drives them (python-telegram-bot's Application, the
-  fake Bot API in process, 64 in flight): 4 taps each of 400 chats spread over the whole table;
-  the median of 3 rounds of the time a tap takes (the round's seconds over its taps);
-- nudge passes of the real dispatcher (claim, the batch's reads, rendering, a fake Bot API,
-  outcomes): 3 passes of about 300 due nudges each; the median time a nudge takes.
+  fake Bot API in process, 64 in flight): 4 taps each of 200 chats spread over the whole table;
+  the time a tap takes is the round's seconds over its taps;
+- a nudge pass of the real dispatcher (claim, the batch's reads, rendering, a fake Bot API,
+  outcomes) with about 300 nudges due; the time a nudge takes is the pass's over its nudges.
 
 It prints both at each size, the ratio of the largest size's to the smallest's (1 is flat), and the
 database's size a chat. `--largest ROWS` (default 10,000,000) stops earlier; `--quick` is a tiny run.
@@ -23,6 +24,8 @@ import asyncio
 import datetime as dt
 import os
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import text
@@ -41,49 +44,42 @@ from tests.histories import FULL, HISTORY_WEEK, WEEK_SECONDS, load_postgresql, l
 from tests.support import settings_for_tests
 
 MARKS_A_CHAT = 10  # about: the sizes are in progress rows, the chats a tenth of them
-TAP_CHATS, ROUNDS = 400, 3
-NUDGES_A_PASS, PASSES = 300, 3
+TAP_CHATS, ROUNDS = 200, 5
+NUDGES_A_PASS = 300
 
 
-async def per_tap(storage: Storage, catalog: Catalog, chats: int, tap_chats: int) -> list[float]:
-    """Seconds a tap takes, in each of ROUNDS rounds of taps of `tap_chats` chats spread over 1..chats."""
+async def per_tap(storage: Storage, catalog: Catalog, chats: int, tap_chats: int) -> float:
+    """Seconds a tap takes: 4 taps each of `tap_chats` chats spread over 1..chats, 64 in flight."""
     api = FakeBotAPI(check_html=False)
     app = build_bot(settings_for_tests(), catalog, storage, request=FakeRequest(api)).application
     spread = range(1, chats + 1, max(1, chats // tap_chats))
     async with app:
         await app.start()
         messages = {chat_id: api.seed_message(chat_id, "the roadmap").message_id for chat_id in spread}
-        rounds = []
-        for _ in range(ROUNDS):
-            seconds, _ = await drive(app, api, messages)
-            rounds.append(seconds / (len(messages) * len(TAPS)))
+        seconds, _ = await drive(app, api, messages)
         await app.stop()
     assert not api.open_queries, "every tap was answered"
-    return rounds
+    return seconds / (len(messages) * len(TAPS))
 
 
-async def per_nudge(storage: Storage, catalog: Catalog, chats: int, nudges: int) -> list[float]:
-    """Seconds a nudge takes, in each of PASSES passes of about `nudges` due (the reminders are due
-    over HISTORY_WEEK, so `now` moves on by the share of the week that many chats' reminders fill;
-    the chats an earlier size's passes nudged are due again only next week)."""
+async def per_nudge(storage: Storage, catalog: Catalog, chats: int, nudges: int, n: int) -> float:
+    """Seconds a nudge takes in a pass of about `nudges` due: the reminders are due over
+    HISTORY_WEEK, and the n-th pass's `now` is n times as far into it as that many chats' reminders
+    fill (the ones earlier passes nudged are due again only next week)."""
     api = FakeBotAPI(check_html=False)
     unpaced = TelegramLimits(messages_per_second=1e9)
     bot = build_bot(settings_for_tests(), catalog, storage, request=FakeRequest(api), limits=unpaced).application.bot
     await bot.initialize()
-    dispatcher = NudgeDispatcher(bot, catalog, storage)
-    passes = []
     try:
-        for n in range(1, PASSES + 1):
-            now = HISTORY_WEEK + dt.timedelta(seconds=min(WEEK_SECONDS - 1, WEEK_SECONDS * nudges * n / chats))
-            started = time.perf_counter()
-            report = await dispatcher.run_pass(now)
-            seconds = time.perf_counter() - started
-            done = sum(report.counts.values())
-            assert done, f"nothing was due at {now}"
-            passes.append(seconds / done)
+        now = HISTORY_WEEK + dt.timedelta(seconds=min(WEEK_SECONDS - 1, WEEK_SECONDS * nudges * n / chats))
+        started = time.perf_counter()
+        report = await NudgeDispatcher(bot, catalog, storage).run_pass(now)
+        seconds = time.perf_counter() - started
     finally:
         await bot.shutdown()
-    return passes
+    done = sum(report.counts.values())
+    assert done, f"nothing was due at {now}"
+    return seconds / done
 
 
 async def size_of(storage: Storage, path: Path | None) -> int:
@@ -103,46 +99,75 @@ async def marks_in(storage: Storage) -> int:
         return int((await connection.execute(text("SELECT count(*) FROM step_states"))).scalar_one())
 
 
-def grow(backend: str, sizes: list[int], catalog: Catalog, tap_chats: int, nudges: int) -> list[dict[str, float]]:
-    """Grow one database through `sizes` (progress rows), measuring at each."""
-    if backend == "sqlite":
-        path = scratch_dir() / "growth.sqlite3"
-        return asyncio.run(_grow(f"sqlite+aiosqlite:///{path}", path, sizes, catalog, tap_chats, nudges))
-    with schema_for_processes(POSTGRES_URL, "growth") as url:
-        return asyncio.run(_grow(url, None, sizes, catalog, tap_chats, nudges))
+@dataclass
+class Sized:
+    """One database of the sizes: where it is, and what was measured on it."""
+
+    chats: int
+    url: str
+    path: Path | None  # the SQLite file
+    taps: list[float] = field(default_factory=list)
+    nudges: list[float] = field(default_factory=list)
 
 
-async def _grow(
-    url: str, path: Path | None, sizes: list[int], catalog: Catalog, tap_chats: int, nudges: int
-) -> list[dict[str, float]]:
-    """The sizes one after the other on the database at `url` (a SQLite file at `path`)."""
-    storage = Storage(create_engine(url))
-    await upgrade(storage.engine)
-    await storage.close()
-    figures, loaded = [], 0
-    for size in sizes:
-        chats = size // MARKS_A_CHAT
+def measure(backend: str, sizes: list[int], catalog: Catalog, tap_chats: int, nudges: int) -> list[dict[str, float]]:
+    """A database of each size, loaded; then ROUNDS rounds, each measuring every size in turn."""
+    with ExitStack() as stack:
+        databases = []
+        for size in sizes:
+            if backend == "sqlite":
+                path = scratch_dir() / "growth.sqlite3"
+                databases.append(Sized(size // MARKS_A_CHAT, f"sqlite+aiosqlite:///{path}", path))
+            else:
+                url = stack.enter_context(schema_for_processes(POSTGRES_URL, "growth"))
+                databases.append(Sized(size // MARKS_A_CHAT, url, None))
+        return asyncio.run(_measure(databases, catalog, tap_chats, nudges))
+
+
+async def _measure(databases: list[Sized], catalog: Catalog, tap_chats: int, nudges: int) -> list[dict[str, float]]:
+    """Load every database, then measure them in turns (each round in another order), so that each
+    round's sizes meet the same minutes of the machine's load."""
+    for sized in databases:
         started = time.perf_counter()
-        if path is not None:
-            await asyncio.to_thread(load_sqlite, str(path), catalog, loaded + 1, chats, FULL)
+        storage = Storage(create_engine(sized.url))
+        await upgrade(storage.engine)
+        await storage.close()
+        if sized.path is not None:
+            await asyncio.to_thread(load_sqlite, str(sized.path), catalog, 1, sized.chats, FULL)
         else:
-            await load_postgresql(url, catalog, loaded + 1, chats, FULL)
-        load_s, loaded = time.perf_counter() - started, chats
-        storage = Storage(create_engine(url))
+            await load_postgresql(sized.url, catalog, 1, sized.chats, FULL)
+        print(f"  {sized.chats:,} chats loaded in {time.perf_counter() - started:.0f} s", flush=True)
+    for round_ in range(ROUNDS):
+        order = databases[round_ % len(databases) :] + databases[: round_ % len(databases)]
+        for sized in order:
+            storage = Storage(create_engine(sized.url))
+            try:
+                sized.taps.append(await per_tap(storage, catalog, sized.chats, tap_chats))
+                due = min(nudges, sized.chats // (ROUNDS + 1))
+                sized.nudges.append(await per_nudge(storage, catalog, sized.chats, due, round_ + 1))
+            finally:
+                await storage.close()
+        print(f"  round {round_ + 1} of {ROUNDS}; load average {_load()}", flush=True)
+    figures = []
+    for sized in databases:
+        storage = Storage(create_engine(sized.url))
         try:
-            tap = median(await per_tap(storage, catalog, chats, tap_chats))
-            nudge = median(await per_nudge(storage, catalog, chats, min(nudges, chats // (PASSES + 1))))
-            marks, size_bytes = await marks_in(storage), await size_of(storage, path)
+            marks, size_bytes = await marks_in(storage), await size_of(storage, sized.path)
         finally:
             await storage.close()
-        figures.append({"chats": chats, "marks": marks, "tap": tap, "nudge": nudge, "bytes": size_bytes})
+        tap, nudge = median(sized.taps), median(sized.nudges)
+        figures.append({"chats": sized.chats, "marks": marks, "tap": tap, "nudge": nudge, "bytes": size_bytes})
         print(
-            f"  {chats:>9,} chats, {marks:>11,} marks (loaded in {load_s:.0f} s): a tap {tap * 1000:.2f} ms, "
-            f"a nudge {nudge * 1000:.2f} ms, {size_bytes / chats / 1024:.1f} KiB a chat; "
-            f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+            f"  {sized.chats:>9,} chats, {marks:>11,} marks: a tap {tap * 1000:.2f} ms "
+            f"({', '.join(f'{t * 1000:.1f}' for t in sized.taps)}), a nudge {nudge * 1000:.2f} ms "
+            f"({', '.join(f'{t * 1000:.1f}' for t in sized.nudges)}), {size_bytes / sized.chats / 1024:.1f} KiB a chat",
             flush=True,
         )
     return figures
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> str:
@@ -160,8 +185,8 @@ def main(argv: list[str] | None = None) -> str:
     ratios: dict[str, float] = {}
     per_chat = {}
     for backend in backends:
-        print(f"{backend}: load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-        figures = grow(backend, sizes, catalog, tap_chats, nudges)
+        print(f"{backend}: load average {_load()}", flush=True)
+        figures = measure(backend, sizes, catalog, tap_chats, nudges)
         prefix = "" if backend == "sqlite" else "pg_"
         ratios[f"{prefix}tap_ratio"] = figures[-1]["tap"] / figures[0]["tap"]
         ratios[f"{prefix}nudge_ratio"] = figures[-1]["nudge"] / figures[0]["nudge"]
