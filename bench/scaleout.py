@@ -148,19 +148,23 @@ async def backends(connection: object) -> list[int]:
 
 
 async def sample_waits(storage: Storage, phase: Phase, stop: asyncio.Event) -> None:
-    """Every 50 ms until `stop`: which wait events the bots' backends are in."""
+    """Every 50 ms until `stop`: which wait events the bots' backends are in, and for a lock, the
+    statement that waits and the one its blocker last ran."""
     query = text(
-        "SELECT wait_event_type, wait_event FROM pg_stat_activity"
-        " WHERE application_name = :name AND state = 'active' AND wait_event_type IS NOT NULL"
+        "SELECT a.wait_event_type, a.wait_event, left(a.query, 70),"
+        " (SELECT left(b.query, 70) FROM pg_stat_activity AS b WHERE b.pid = (pg_blocking_pids(a.pid))[1])"
+        " FROM pg_stat_activity AS a"
+        " WHERE a.application_name = :name AND a.state = 'active' AND a.wait_event_type IS NOT NULL"
     )
     async with storage.engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         while not stop.is_set():
             rows = (await connection.execute(query, {"name": APPLICATION})).all()
             phase.samples += 1
-            phase.lock_waits += any(kind == "Lock" for kind, _ in rows)
-            for kind, event in rows:
-                phase.waits[f"{kind}:{event}"] = phase.waits.get(f"{kind}:{event}", 0) + 1
+            phase.lock_waits += any(kind == "Lock" for kind, *_ in rows)
+            for kind, event, waiting, blocker in rows:
+                key = f"{kind}:{event}" if kind != "Lock" else f"Lock:{event} [{waiting} ... behind: {blocker}]"
+                phase.waits[key] = phase.waits.get(key, 0) + 1
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.05)
 
@@ -228,12 +232,12 @@ async def measure(url: str, instances: list[Instance], chats: list[int]) -> Phas
 
 
 def report(name: str, phase: Phase) -> None:
-    waits = ", ".join(f"{k} {v}" for k, v in sorted(phase.waits.items(), key=lambda kv: -kv[1])[:6]) or "none"
+    waits = "\n  ".join(f"{v:>5} {k}" for k, v in sorted(phase.waits.items(), key=lambda kv: -kv[1])[:8]) or "none"
     print(
         f"{name}: {phase.taps} taps in {phase.seconds:.1f} s = {phase.taps / phase.seconds:.0f} taps/s; CPU: bots "
         f"{phase.bot_cpu:.1f} s, PostgreSQL backends {phase.pg_cpu:.1f} s = {phase.per_cpu_second:.0f} taps per "
-        f"CPU-second; lock waits in {phase.lock_waits} of {phase.samples} samples; waits seen: {waits}; "
-        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        f"CPU-second; lock waits in {phase.lock_waits} of {phase.samples} samples; load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; the bots' backends seen waiting (samples):\n  {waits}",
         flush=True,
     )
 
@@ -252,7 +256,7 @@ def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(prog="python -m bench scaleout")
     parser.add_argument("--quick", action="store_true", help="a tiny run, to check the benchmark still works")
     parser.add_argument("--chats", type=int, default=20_000, help="chats in the database")
-    parser.add_argument("--tapping", type=int, default=1_500, help="chats that tap, 4 taps each, per phase")
+    parser.add_argument("--tapping", type=int, default=400, help="chats that tap, 4 taps each, per phase")
     args = parser.parse_args(argv)
     if not postgres_reachable():
         print("postgresql: not reachable, skipped")
