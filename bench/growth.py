@@ -23,6 +23,8 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+import signal
+import sys
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -30,7 +32,16 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bench.common import POSTGRES_URL, median, postgres_reachable, scratch_dir, summary
+from bench.common import (
+    POSTGRES_URL,
+    backend_pids,
+    cpu_seconds,
+    median,
+    postgres_reachable,
+    scratch_dir,
+    summary,
+    with_application_name,
+)
 from bench.taps import TAPS, drive
 from bot.application import build_bot
 from bot.collector import tune_collector
@@ -43,27 +54,69 @@ from tests.fakebotapi import FakeBotAPI, FakeRequest
 from tests.histories import FULL, HISTORY_WEEK, WEEK_SECONDS, load_postgresql, load_sqlite
 from tests.support import settings_for_tests
 
+APPLICATION = "roadmap-growth"
 MARKS_A_CHAT = 10  # about: the sizes are in progress rows, the chats a tenth of them
 TAP_CHATS, ROUNDS = 200, 5
 NUDGES_A_PASS = 300
 
 
-async def per_tap(storage: Storage, catalog: Catalog, chats: int, tap_chats: int) -> float:
-    """Seconds a tap takes: 4 taps each of `tap_chats` chats spread over 1..chats, 64 in flight."""
+@dataclass(frozen=True)
+class Cost:
+    """What one operation cost: CPU seconds (this process's, and on PostgreSQL its backends' too)
+    and wall-clock seconds."""
+
+    cpu: float
+    wall: float
+
+
+class Meter:
+    """The CPU and the time spent inside `async with`: this process's (the bot, and SQLite in its
+    threads) and, on PostgreSQL, the backends of this process's connections (/proc)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.postgresql = storage.database.dialect == "postgresql"
+        self.cpu = self.wall = 0.0
+        self._backends: dict[int, float] = {}
+
+    async def __aenter__(self) -> Meter:
+        self._backends = await self._backend_cpu()
+        self._process, self._started = time.process_time(), time.perf_counter()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._started
+        self.cpu = time.process_time() - self._process
+        for pid, seconds in (await self._backend_cpu()).items():
+            self.cpu += seconds - self._backends.get(pid, 0.0)
+
+    async def _backend_cpu(self) -> dict[int, float]:
+        if not self.postgresql:
+            return {}
+        async with self.storage.engine.connect() as connection:
+            return {pid: cpu_seconds(pid) for pid in await backend_pids(connection, APPLICATION)}
+
+    def cost(self, operations: int) -> Cost:
+        return Cost(self.cpu / operations, self.wall / operations)
+
+
+async def per_tap(storage: Storage, catalog: Catalog, chats: int, tap_chats: int) -> Cost:
+    """What a tap costs: 4 taps each of `tap_chats` chats spread over 1..chats, 64 in flight."""
     api = FakeBotAPI(check_html=False)
     app = build_bot(settings_for_tests(), catalog, storage, request=FakeRequest(api)).application
     spread = range(1, chats + 1, max(1, chats // tap_chats))
     async with app:
         await app.start()
         messages = {chat_id: api.seed_message(chat_id, "the roadmap").message_id for chat_id in spread}
-        seconds, _ = await drive(app, api, messages)
+        async with Meter(storage) as meter:
+            await drive(app, api, messages)
         await app.stop()
     assert not api.open_queries, "every tap was answered"
-    return seconds / (len(messages) * len(TAPS))
+    return meter.cost(len(messages) * len(TAPS))
 
 
-async def per_nudge(storage: Storage, catalog: Catalog, chats: int, nudges: int, n: int) -> float:
-    """Seconds a nudge takes in a pass of about `nudges` due: the reminders are due over
+async def per_nudge(storage: Storage, catalog: Catalog, chats: int, nudges: int, n: int) -> Cost:
+    """What a nudge costs in a pass of about `nudges` due: the reminders are due over
     HISTORY_WEEK, and the n-th pass's `now` is n times as far into it as that many chats' reminders
     fill (the ones earlier passes nudged are due again only next week)."""
     api = FakeBotAPI(check_html=False)
@@ -72,14 +125,13 @@ async def per_nudge(storage: Storage, catalog: Catalog, chats: int, nudges: int,
     await bot.initialize()
     try:
         now = HISTORY_WEEK + dt.timedelta(seconds=min(WEEK_SECONDS - 1, WEEK_SECONDS * nudges * n / chats))
-        started = time.perf_counter()
-        report = await NudgeDispatcher(bot, catalog, storage).run_pass(now)
-        seconds = time.perf_counter() - started
+        async with Meter(storage) as meter:
+            report = await NudgeDispatcher(bot, catalog, storage).run_pass(now)
     finally:
         await bot.shutdown()
     done = sum(report.counts.values())
     assert done, f"nothing was due at {now}"
-    return seconds / done
+    return meter.cost(done)
 
 
 async def size_of(storage: Storage, path: Path | None) -> int:
@@ -106,8 +158,8 @@ class Sized:
     chats: int
     url: str
     path: Path | None  # the SQLite file
-    taps: list[float] = field(default_factory=list)
-    nudges: list[float] = field(default_factory=list)
+    taps: list[Cost] = field(default_factory=list)
+    nudges: list[Cost] = field(default_factory=list)
 
 
 def measure(backend: str, sizes: list[int], catalog: Catalog, tap_chats: int, nudges: int) -> list[dict[str, float]]:
@@ -120,7 +172,7 @@ def measure(backend: str, sizes: list[int], catalog: Catalog, tap_chats: int, nu
                 databases.append(Sized(size // MARKS_A_CHAT, f"sqlite+aiosqlite:///{path}", path))
             else:
                 url = stack.enter_context(schema_for_processes(POSTGRES_URL, "growth"))
-                databases.append(Sized(size // MARKS_A_CHAT, url, None))
+                databases.append(Sized(size // MARKS_A_CHAT, with_application_name(url, APPLICATION), None))
         return asyncio.run(_measure(databases, catalog, tap_chats, nudges))
 
 
@@ -155,15 +207,25 @@ async def _measure(databases: list[Sized], catalog: Catalog, tap_chats: int, nud
             marks, size_bytes = await marks_in(storage), await size_of(storage, sized.path)
         finally:
             await storage.close()
-        tap, nudge = median(sized.taps), median(sized.nudges)
-        figures.append({"chats": sized.chats, "marks": marks, "tap": tap, "nudge": nudge, "bytes": size_bytes})
+        figures.append({"chats": sized.chats, "marks": marks, "bytes": size_bytes})
         print(
-            f"  {sized.chats:>9,} chats, {marks:>11,} marks: a tap {tap * 1000:.2f} ms "
-            f"({', '.join(f'{t * 1000:.1f}' for t in sized.taps)}), a nudge {nudge * 1000:.2f} ms "
-            f"({', '.join(f'{t * 1000:.1f}' for t in sized.nudges)}), {size_bytes / sized.chats / 1024:.1f} KiB a chat",
+            f"  {sized.chats:>9,} chats, {marks:>11,} marks, {size_bytes / sized.chats / 1024:.1f} KiB a chat: "
+            f"a tap {_ms(sized.taps)}; a nudge {_ms(sized.nudges)}",
             flush=True,
         )
+    smallest, largest = databases[0], databases[-1]
+    for kind in ("taps", "nudges"):
+        pairs = zip(getattr(largest, kind), getattr(smallest, kind), strict=True)
+        ratios = [big.cpu / small.cpu for big, small in pairs]
+        figures[-1][f"{kind}_ratio"] = median(ratios)
+        print(f"  {kind}: CPU a {kind[:-1]}, largest over smallest, by round: {', '.join(f'{r:.2f}' for r in ratios)}")
     return figures
+
+
+def _ms(costs: list[Cost]) -> str:
+    """The median CPU and wall time of an operation, in ms, and each round's CPU."""
+    cpu, wall = median([c.cpu for c in costs]) * 1000, median([c.wall for c in costs]) * 1000
+    return f"{cpu:.2f} ms CPU ({', '.join(f'{c.cpu * 1000:.1f}' for c in costs)}), {wall:.2f} ms wall"
 
 
 def _load() -> str:
@@ -176,6 +238,7 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--largest", type=int, default=10_000_000, help="progress rows of the largest size")
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the databases are dropped on the way out
     sizes = [10_000, 100_000, 1_000_000, 10_000_000]
     sizes = [2_000, 20_000] if args.quick else [s for s in sizes if s <= args.largest]
     tap_chats, nudges = (40, 30) if args.quick else (TAP_CHATS, NUDGES_A_PASS)
@@ -188,8 +251,8 @@ def main(argv: list[str] | None = None) -> str:
         print(f"{backend}: load average {_load()}", flush=True)
         figures = measure(backend, sizes, catalog, tap_chats, nudges)
         prefix = "" if backend == "sqlite" else "pg_"
-        ratios[f"{prefix}tap_ratio"] = figures[-1]["tap"] / figures[0]["tap"]
-        ratios[f"{prefix}nudge_ratio"] = figures[-1]["nudge"] / figures[0]["nudge"]
+        ratios[f"{prefix}tap_ratio"] = figures[-1]["taps_ratio"]
+        ratios[f"{prefix}nudge_ratio"] = figures[-1]["nudges_ratio"]
         per_chat[f"{prefix}kib_a_chat"] = figures[-1]["bytes"] / figures[-1]["chats"] / 1024
         print(
             f"{backend}: largest over smallest ({figures[-1]['marks']:,} marks over {figures[0]['marks']:,}): "

@@ -24,7 +24,6 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -33,7 +32,15 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from bench.common import POSTGRES_URL, postgres_reachable, scratch_dir, summary
+from bench.common import (
+    POSTGRES_URL,
+    backend_pids,
+    cpu_seconds,
+    postgres_reachable,
+    scratch_dir,
+    summary,
+    with_application_name,
+)
 from bench.taps import TAPS
 from roadmaps import load_catalog
 from storage import Storage, create_engine, upgrade
@@ -46,7 +53,6 @@ from tests.serving import free_ports
 APPLICATION = "roadmap-scaleout"
 SECRET = "scaleout-secret_0123456789"
 IN_FLIGHT = 32  # updates in flight per instance
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -72,20 +78,6 @@ class Phase:
     @property
     def per_cpu_second(self) -> float:
         return self.taps / (self.bot_cpu + self.pg_cpu)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU a process has spent (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def with_application_name(url: str) -> str:
-    """The processes' URL (its dsn carries the search path) with their backends' application_name."""
-    return url + urllib.parse.quote(f"&application_name={APPLICATION}", safe="")
 
 
 @contextmanager
@@ -143,8 +135,7 @@ def running(api_url: str, url: str, directory: Path) -> Iterator[Instance]:
 
 async def backends(connection: object) -> list[int]:
     """The pids of the bots' PostgreSQL backends."""
-    query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
-    return [row[0] for row in await connection.execute(query, {"name": APPLICATION})]  # type: ignore[attr-defined]
+    return await backend_pids(connection, APPLICATION)
 
 
 async def sample_waits(storage: Storage, phase: Phase, stop: asyncio.Event) -> None:
@@ -253,6 +244,7 @@ async def prepare(url: str, chats: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> str:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the schema is dropped on the way out
     parser = argparse.ArgumentParser(prog="python -m bench scaleout")
     parser.add_argument("--quick", action="store_true", help="a tiny run, to check the benchmark still works")
     parser.add_argument("--chats", type=int, default=20_000, help="chats in the database")
@@ -265,7 +257,7 @@ def main(argv: list[str] | None = None) -> str:
     directory = scratch_dir()
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     with schema_for_processes(POSTGRES_URL, "scaleout") as schema_url, thin_api(directory) as api_url:
-        url = with_application_name(schema_url)
+        url = with_application_name(schema_url, APPLICATION)
         asyncio.run(prepare(url, chats))
         step = max(1, chats // (2 * tapping))
         first, second = list(range(1, chats + 1, step))[:tapping], list(range(2, chats + 1, step))[:tapping]
