@@ -46,7 +46,7 @@ from roadmaps import load_catalog
 from storage import Storage, create_engine, upgrade
 from tests.databases import schema_for_processes
 from tests.fakebotapi import TOKEN
-from tests.histories import FULL, load_postgresql
+from tests.histories import FULL, LANGUAGES, load_postgresql
 from tests.process import ROADMAP_BOT, environment
 from tests.serving import free_ports
 
@@ -166,7 +166,9 @@ _update_ids = itertools.count(1)
 def tap(chat_id: int, data: str) -> str:
     """A webhook update: a tap on a button of the chat's message 1."""
     n = next(_update_ids)
-    person = {"id": chat_id, "is_bot": False, "first_name": "Ada", "language_code": "en"}
+    # The person's app speaks the chat's language, as it did when the chat's history was made.
+    app_language = LANGUAGES[chat_id % len(LANGUAGES)].replace("_", "-").lower()
+    person = {"id": chat_id, "is_bot": False, "first_name": "Ada", "language_code": app_language}
     message = {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}, "text": "-"}
     query = {"id": str(n), "from": person, "chat_instance": f"i{chat_id}", "data": data, "message": message}
     return json.dumps({"update_id": n, "callback_query": query})
@@ -253,7 +255,7 @@ def main(argv: list[str] | None = None) -> str:
     if not postgres_reachable():
         print("postgresql: not reachable, skipped")
         return summary("scaleout", efficiency=float("nan"), one_taps_per_s=0, two_taps_per_s=0)
-    chats, tapping = (500, 60) if args.quick else (args.chats, args.tapping)
+    chats, tapping = (500, 20) if args.quick else (args.chats, args.tapping)
     directory = scratch_dir()
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     with schema_for_processes(POSTGRES_URL, "scaleout") as schema_url, thin_api(directory) as api_url:

@@ -25,7 +25,8 @@ WEEK_SECONDS = 7 * 24 * 3600
 _BASE = "2026-06-01 00:00:00"  # chats came over the 180 days after this
 _STATES = "CASE (n.i + s.s) % 4 WHEN 3 THEN 'working' WHEN 2 THEN 'skipped' ELSE 'done' END"
 _ROADMAPS = "CAST(:roadmaps AS integer)"
-_LANGUAGES = "CASE n.i % 5 WHEN 0 THEN 'en' WHEN 1 THEN 'ru' WHEN 2 THEN 'es' WHEN 3 THEN 'pt_BR' ELSE 'fa' END"
+LANGUAGES = ("en", "ru", "es", "pt_BR", "fa")  # chat i speaks LANGUAGES[i % 5]
+_LANGUAGES = "CASE n.i % 5 " + " ".join(f"WHEN {n} THEN '{code}'" for n, code in enumerate(LANGUAGES)) + " END"
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ MUST_HOLD = {
     "startup": {},
     "fuzz": {"failures": "0"},
     "growth": {},
+    "scaleout": {},
 }
 
 
