@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(prog="python -m bench growth")
     parser.add_argument("--quick", action="store_true", help="a tiny run, to check the benchmark still works")
     parser.add_argument("--largest", type=int, default=10_000_000, help="progress rows of the largest size")
-    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--only", choices=("sqlite", "postgresql"), help="one database engine (default: both)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the databases are dropped on the way out
     sizes = [10_000, 100_000, 1_000_000, 10_000_000]
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> str:
     tap_chats, nudges = (40, 30) if args.quick else (TAP_CHATS, NUDGES_A_PASS)
     catalog = load_catalog()
     tune_collector()
-    backends = ["sqlite", *(["postgresql"] if postgres_reachable() and not args.sqlite_only else [])]
+    backends = [args.only] if args.only else ["sqlite", *(["postgresql"] if postgres_reachable() else [])]
     ratios: dict[str, float] = {}
     per_chat = {}
     for backend in backends:
@@ -259,6 +259,6 @@ def main(argv: list[str] | None = None) -> str:
             f"tap {ratios[prefix + 'tap_ratio']:.2f}, nudge {ratios[prefix + 'nudge_ratio']:.2f}",
             flush=True,
         )
-    if "postgresql" not in backends:
-        print("postgresql: skipped")
+    for backend in {"sqlite", "postgresql"} - set(backends):
+        print(f"{backend}: skipped")
     return summary("growth", **ratios, **per_chat, largest=sizes[-1])
