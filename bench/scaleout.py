@@ -174,6 +174,17 @@ def tap(chat_id: int, data: str) -> str:
     return json.dumps({"update_id": n, "callback_query": query})
 
 
+async def post(client: httpx.AsyncClient, url: str, body: str, headers: dict[str, str]) -> httpx.Response:
+    """POST an update; sent again on a connection the server had closed (its keep-alive clock ran out
+    while the request went out on it), as Telegram does when a webhook's connection fails."""
+    for _ in range(3):
+        try:
+            return await client.post(url, content=body, headers=headers)
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
+            continue
+    return await client.post(url, content=body, headers=headers)
+
+
 async def send_taps(instances: list[Instance], chats: list[int]) -> int:
     """Every chat's taps, one after another per chat, IN_FLIGHT per instance at once, each request
     to the next instance in turn; the number of taps answered 200."""
@@ -190,7 +201,7 @@ async def send_taps(instances: list[Instance], chats: list[int]) -> int:
             chat_id = queue.get_nowait()
             for data in TAPS:
                 instance, turn = instances[turn % len(instances)], turn + 1
-                answer = await client.post(instance.url, content=tap(chat_id, data), headers=headers)
+                answer = await post(client, instance.url, tap(chat_id, data), headers)
                 assert answer.status_code == 200, answer.text
                 done += 1
 
