@@ -9,6 +9,7 @@ import sys
 import time
 
 NAMES = ("taps", "nudges", "memory", "pacing", "startup", "fuzz", "stats", "growth", "scaleout")
+ALONE = ("growth", "scaleout")  # minutes each, even the smallest sizes: run by name, not by `all`
 USAGE = (
     f"usage: python -m bench {{{','.join(NAMES)},all}} [--quick]\n"
     "       python -m bench compare REF [NAME...] [--quick] [--rounds N]"
@@ -24,7 +25,7 @@ def main(argv: list[str]) -> int:
         print(USAGE, file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING)
-    names = NAMES if argv[0] == "all" else (argv[0],)
+    names = tuple(n for n in NAMES if n not in ALONE) if argv[0] == "all" else (argv[0],)
     lines = []
     for name in names:
         started = time.perf_counter()
