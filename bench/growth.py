@@ -54,7 +54,7 @@ from tests.fakebotapi import FakeBotAPI, FakeRequest
 from tests.histories import FULL, HISTORY_WEEK, WEEK_SECONDS, load_postgresql, load_sqlite
 from tests.support import settings_for_tests
 
-APPLICATION = "roadmap-growth"
+APPLICATION = f"roadmap-growth-{os.getpid()}"  # this run's backends, not another's
 MARKS_A_CHAT = 10  # about: the sizes are in progress rows, the chats a tenth of them
 TAP_CHATS, ROUNDS = 200, 5
 NUDGES_A_PASS = 300

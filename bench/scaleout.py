@@ -50,7 +50,7 @@ from tests.histories import FULL, LANGUAGES, load_postgresql
 from tests.process import ROADMAP_BOT, environment
 from tests.serving import free_ports
 
-APPLICATION = "roadmap-scaleout"
+APPLICATION = f"roadmap-scaleout-{os.getpid()}"  # this run's backends, not another's
 SECRET = "scaleout-secret_0123456789"
 IN_FLIGHT = 32  # updates in flight per instance
 

@@ -54,7 +54,7 @@ class _Sql:
     def ids(self) -> str:
         """The ids first..last as `n(i)`."""
         if self.dialect == "postgresql":
-            return "generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS n(i)"
+            return "generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS n(i)"
         return "history_ids AS n"
 
     def at(self, seconds: str) -> str:
