@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+import shutil
 import signal
 import sys
 import time
@@ -168,7 +169,9 @@ def measure(backend: str, sizes: list[int], catalog: Catalog, tap_chats: int, nu
         databases = []
         for size in sizes:
             if backend == "sqlite":
-                path = scratch_dir() / "growth.sqlite3"
+                directory = scratch_dir()
+                stack.callback(shutil.rmtree, directory, ignore_errors=True)  # gigabytes at the largest size
+                path = directory / "growth.sqlite3"
                 databases.append(Sized(size // MARKS_A_CHAT, f"sqlite+aiosqlite:///{path}", path))
             else:
                 url = stack.enter_context(schema_for_processes(POSTGRES_URL, "growth"))
