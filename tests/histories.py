@@ -74,7 +74,7 @@ class _Sql:
     def day(self, days: str) -> str:
         """The day `days` after _BASE."""
         if self.dialect == "postgresql":
-            return f"(date '{_BASE[:10]}' + ({days}))"
+            return f"(date '{_BASE[:10]}' + CAST(({days}) AS integer))"
         return f"date('{_BASE[:10]}', ({days}) || ' days')"
 
 
