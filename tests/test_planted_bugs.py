@@ -365,3 +365,23 @@ async def test_an_update_of_exactly_the_limit_is_handled_and_one_byte_more_is_41
             assert (declared.status_code, chunked.status_code) == (status, status)
     helped = [c for c in api.calls_of("sendMessage", 4242) if c.ok]
     assert len(helped) == 2, "both deliveries of the update at the limit were answered"
+
+
+# --- 12, 13. two claims at once on PostgreSQL --------------------------------------------------------
+
+
+async def test_a_claim_takes_other_rows_at_once_while_another_claim_holds_some(storage: Storage) -> None:
+    if storage.database.dialect != "postgresql":
+        pytest.skip("SQLite has one writer at a time: a claim waits for the other (test_nudges.py)")
+    await load_due_reminders(storage, 4)
+    due = at(2099, 12, 4, 9, 30)
+    hold = due + dt.timedelta(days=7)
+    async with storage.engine.connect() as first:
+        # A first claim holds chats 1 and 2 (its transaction open: a pass still sending).
+        held = select(reminders.c.chat_id).where(reminders.c.chat_id.in_([1, 2])).with_for_update()
+        assert sorted((await first.execute(held)).scalars()) == [1, 2]
+        claimed = await asyncio.wait_for(storage.nudges.claim_due_reminders(due, 10, hold), 10)
+        assert sorted(r.chat_id for r in claimed) == [3, 4], "the rows nobody holds, without waiting"
+        await first.rollback()
+    claimed = await storage.nudges.claim_due_reminders(due, 10, hold)
+    assert sorted(r.chat_id for r in claimed) == [1, 2], "the held ones once let go; the claimed ones not again"
