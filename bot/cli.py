@@ -59,6 +59,11 @@ def parser() -> argparse.ArgumentParser:
 
     trial = commands.add_parser("try", help="chat with the bot in this terminal: no token, no network")
     trial.add_argument("--roadmaps", type=Path, default=BUILTIN_DIR, metavar="DIR", help="roadmap files to try")
+    trial.add_argument(
+        "--database",
+        metavar="URL",
+        help="the database to use (default: a scratch one, whatever DATABASE_URL or .env says)",
+    )
     trial.set_defaults(handler=try_bot)
 
     nudge = commands.add_parser("nudge", help="one pass of the nudge scheduler, then exit")
@@ -119,16 +124,25 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def try_bot(args: argparse.Namespace, settings: Settings) -> int:
-    """`roadmap-bot try [--roadmaps DIR]`: the bot in this terminal, with the same handlers and database."""
-    from bot.terminal import try_in_terminal
+    """`roadmap-bot try [--roadmaps DIR] [--database URL]`: the bot in this terminal, with the same
+    handlers, on a scratch database unless `--database` names one (never DATABASE_URL: a `.env`
+    beside it may name the production database)."""
+    from bot.terminal import scratch_database, try_in_terminal
 
     try:
         catalog = load_catalog(args.roadmaps)
     except RoadmapError as error:
         print(error, file=sys.stderr)  # every problem, a line each
         return 1
+    scratch = None
+    if args.database:
+        url, where = args.database, f"Database: {args.database} (as --database says)."
+    else:
+        url, scratch = scratch_database()
+        where = f"Database: a scratch one at {scratch}, deleted at the end (--database URL to keep one)."
+    print(where, flush=True)
     configure_logging("WARNING", "text", secrets=settings.secrets())
-    return try_in_terminal(settings, catalog)
+    return try_in_terminal(settings.model_copy(update={"database_url": url}), catalog, scratch)
 
 
 def moment(text: str) -> dt.datetime:

@@ -10,15 +10,17 @@ import signal
 import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from telegram import Update
+from sqlalchemy.engine import make_url
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.application import RoadmapBot, build_bot
 from bot.collector import tune_collector
 from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
-from handlers import RoadmapApplication
+from handlers import RoadmapApplication, Screen
 from roadmaps import Catalog
 from storage import DatabaseClocks, Storage, create_engine, current_revision, head_revision, upgrade
 
@@ -226,7 +228,11 @@ async def run_nudge_pass(settings: Settings, catalog: Catalog, now: dt.datetime)
 
 
 async def dry_run_nudges(settings: Settings, catalog: Catalog, now: dt.datetime) -> list[str]:
-    """One line per chat due by `now`: which nudge it would get. Sends and changes nothing."""
+    """Each chat due by `now`, and the message it would get, as the chat would read it. Sends,
+    changes and creates nothing: a SQLite file that is not there is not made."""
+    missing = missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        return [f"There is no database at {missing}: nothing is due (a dry run creates nothing)."]
     storage = Storage(create_engine(settings.database_url))
     try:
         if await current_revision(storage.engine) != head_revision():
@@ -244,5 +250,25 @@ async def dry_run_nudges(settings: Settings, catalog: Catalog, now: dt.datetime)
         else:
             pausing = " (the last before pausing)" if nudge.plan.pausing else ""
             lines.append(f"chat {reminder.chat_id}: {nudge.plan.roadmap.title} → {nudge.plan.step.title}{pausing}")
+            lines += [f"    {line}" for line in as_read(nudge.screen).splitlines()]
     lines.append(f"{len(planned)} chat(s) due at {now.isoformat()}; dry run, nothing sent")
     return lines
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, if it is not there (opening it would create it); else None."""
+    parsed = make_url(url)
+    if not parsed.get_backend_name().startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
+def as_read(screen: Screen) -> str:
+    """A message as the chat reads it: its text without markup, then its buttons, a row a line."""
+    from bot.terminal import plain
+
+    lines = [plain(screen.text)]
+    if isinstance(screen.keyboard, InlineKeyboardMarkup):
+        lines += ["  ".join(f"[{button.text}]" for button in row) for row in screen.keyboard.inline_keyboard]
+    return "\n".join(lines)
