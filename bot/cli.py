@@ -15,7 +15,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.logs import configure_logging
 from bot.settings import Settings
-from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, inspect_roadmaps, load_catalog
+from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, inspect_folders, inspect_roadmaps, load_catalog
 from storage import create_engine, upgrade
 
 log = logging.getLogger("bot")
@@ -78,7 +78,9 @@ def parser() -> argparse.ArgumentParser:
         dest="roadmaps_command", required=True
     )
     check = content.add_parser("check", help="validate roadmap files")
-    check.add_argument("directory", nargs="?", type=Path, default=BUILTIN_DIR, help="default: the built-in roadmaps")
+    check.add_argument(
+        "directory", nargs="?", type=Path, help="default: what the bot serves (ROADMAPS_DIR and the built-in roadmaps)"
+    )
     check.set_defaults(handler=check_content)
 
     stats = commands.add_parser("stats", help="the operator's figures: who learns, where they stop, what nudges do")
@@ -93,13 +95,15 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def built_in_catalog() -> Catalog | None:
-    """The roadmaps the bot ships with; None (and every problem logged) if they do not validate."""
-    try:
-        return load_catalog()
-    except RoadmapError as error:
-        log.error("the built-in roadmaps do not validate:\n%s", error)
+def served_catalog(settings: Settings) -> Catalog | None:
+    """The roadmaps the settings serve (the built-in ones and ROADMAPS_DIR's); None, with every
+    problem logged (file and field, as `roadmaps check` prints them), if they do not validate."""
+    inspection = inspect_folders(settings.roadmaps_dir, settings.roadmaps_builtin)
+    if inspection.errors:
+        problems = "\n".join(str(problem) for problem in inspection.errors)
+        log.error("the roadmaps to serve do not validate (%d problem(s)):\n%s", len(inspection.errors), problems)
         return None
+    return inspection.catalog
 
 
 def run_bot(args: argparse.Namespace, settings: Settings) -> int:
@@ -109,7 +113,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    catalog = built_in_catalog()
+    catalog = served_catalog(settings)
     if catalog is None:
         return 1
     try:
@@ -161,7 +165,7 @@ def nudge_once(args: argparse.Namespace, settings: Settings) -> int:
     if not args.dry_run and not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    catalog = built_in_catalog()
+    catalog = served_catalog(settings)
     if catalog is None:
         return 1
     now = args.at or dt.datetime.now(dt.UTC)
@@ -181,7 +185,7 @@ def show_stats(args: argparse.Namespace, settings: Settings) -> int:
     """`roadmap-bot stats`: the figures of a period, as text, JSON or CSV (and the chart as a PNG)."""
     from bot.stats import figures_of_period
 
-    catalog = built_in_catalog()
+    catalog = served_catalog(settings)
     if catalog is None:
         return 1
     if args.roadmap is not None and catalog.get(args.roadmap) is None:
@@ -207,7 +211,10 @@ def upgrade_database(args: argparse.Namespace, settings: Settings) -> int:
 
 def check_content(args: argparse.Namespace, settings: Settings) -> int:
     """`roadmap-bot roadmaps check [DIR]`: every error and warning with its file and field; 1 on any error."""
-    inspection = inspect_roadmaps(args.directory)
+    if args.directory is None:
+        inspection = inspect_folders(settings.roadmaps_dir, settings.roadmaps_builtin)
+    else:
+        inspection = inspect_roadmaps(args.directory)
     for warning in inspection.warnings:  # worth fixing, never fatal: on stdout, beside the verdict
         print(warning)
     warned = f"; {len(inspection.warnings)} warning(s)" if inspection.warnings else ""

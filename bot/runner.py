@@ -10,10 +10,8 @@ import signal
 import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
 from telegram import InlineKeyboardMarkup, Update
 
 from bot.application import RoadmapBot, build_bot
@@ -22,7 +20,15 @@ from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
 from handlers import RoadmapApplication, Screen
 from roadmaps import Catalog
-from storage import DatabaseClocks, Storage, create_engine, current_revision, head_revision, upgrade
+from storage import (
+    DatabaseClocks,
+    Storage,
+    create_engine,
+    current_revision,
+    head_revision,
+    missing_sqlite_file,
+    upgrade,
+)
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -43,6 +49,7 @@ async def serve(settings: Settings, catalog: Catalog) -> None:
     METRICS_TOKEN), METRICS_PORT when it is set, in either mode."""
     tune_collector()
     log.info("database ready at revision %s", await migrate(settings))
+    log.info("serving %d roadmaps, catalog version %s", len(catalog), catalog.version)
     storage = Storage(create_engine(settings.database_url, DatabaseClocks.every(settings.database_timeout)))
     try:
         bot = build_bot(settings, catalog, storage)
@@ -253,15 +260,6 @@ async def dry_run_nudges(settings: Settings, catalog: Catalog, now: dt.datetime)
             lines += [f"    {line}" for line in as_read(nudge.screen).splitlines()]
     lines.append(f"{len(planned)} chat(s) due at {now.isoformat()}; dry run, nothing sent")
     return lines
-
-
-def missing_sqlite_file(url: str) -> Path | None:
-    """The file a SQLite URL names, if it is not there (opening it would create it); else None."""
-    parsed = make_url(url)
-    if not parsed.get_backend_name().startswith("sqlite") or parsed.database in (None, "", ":memory:"):
-        return None
-    path = Path(parsed.database)
-    return None if path.exists() else path
 
 
 def as_read(screen: Screen) -> str:

@@ -1,5 +1,6 @@
 """Roadmap content: YAML files in this folder and the model they load into."""
 
+from roadmaps.folders import folders_to_serve, inspect_folders, load_folders
 from roadmaps.limits import MAX_ID_PAIR_BYTES, MAX_RESOURCES, MAX_ROADMAP_ID_BYTES
 from roadmaps.loader import BUILTIN_DIR, check_roadmaps, inspect_roadmaps, load_catalog, warnings_of
 from roadmaps.model import Catalog, Effort, Level, Resource, Roadmap, Signals, Step
@@ -22,7 +23,10 @@ __all__ = [
     "Signals",
     "Step",
     "check_roadmaps",
+    "folders_to_serve",
+    "inspect_folders",
     "inspect_roadmaps",
     "load_catalog",
+    "load_folders",
     "warnings_of",
 ]

@@ -34,19 +34,19 @@ def roadmap_files(directory: Path) -> list[Path]:
 
 def check_roadmaps(directory: Path) -> list[Problem]:
     """Every error in a directory of roadmap files; empty when all of them load."""
-    return _read_directory(directory)[1]
+    return read_directory(directory)[1]
 
 
 def inspect_roadmaps(directory: Path = BUILTIN_DIR) -> Inspection:
     """Read a directory once: the roadmaps that load, every error, the warnings on what loaded, and
     how much of it each language's translations cover."""
-    catalog, errors, files, translations = _read_directory(directory)
+    catalog, errors, files, translations = read_directory(directory)
     return Inspection(catalog, tuple(errors), tuple(warnings_of(catalog, files)), coverage_of(catalog, translations))
 
 
 def load_catalog(directory: Path = BUILTIN_DIR) -> Catalog:
     """Load and validate every roadmap in a directory, or raise RoadmapError; warnings never stop it."""
-    catalog, problems, _, _ = _read_directory(directory)
+    catalog, problems, _, _ = read_directory(directory)
     if problems:
         raise RoadmapError(problems)
     return catalog
@@ -98,7 +98,7 @@ def warnings_of(catalog: Catalog, files: Mapping[str, str] | None = None) -> lis
 Read = tuple[Catalog, list[Problem], dict[str, str], list[Translation]]
 
 
-def _read_directory(directory: Path) -> Read:
+def read_directory(directory: Path) -> Read:
     """Parse every file; collect roadmaps, problems, each roadmap's file and the translations side by side."""
     if not directory.is_dir():
         return Catalog(()), [Problem(str(directory), "(directory)", "no such directory")], {}, []

@@ -110,6 +110,7 @@ class Catalog:
 
     roadmaps: tuple[Roadmap, ...]
     translations: Mapping[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
+    version: str = field(default="", compare=False)  # a hash of the files it was read from
     _by_id: Mapping[str, Roadmap] = field(init=False, repr=False, compare=False)
     _by_topic: Mapping[str, tuple[tuple[Roadmap, Step], ...]] = field(init=False, repr=False, compare=False)
 

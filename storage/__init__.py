@@ -9,7 +9,7 @@ from storage.chat_data_store import ChatDataStore
 from storage.chat_store import ChatStore
 from storage.database import Database, DatabaseUnavailable
 from storage.digest_store import DigestStore
-from storage.engine import DEFAULT_DATABASE_URL, DatabaseClocks, create_engine
+from storage.engine import DEFAULT_DATABASE_URL, DatabaseClocks, create_engine, missing_sqlite_file
 from storage.languages import UNKNOWN as UNKNOWN_LANGUAGE
 from storage.languages import ChatLanguage, Languages
 from storage.migrate import current_revision, head_revision, upgrade
@@ -71,5 +71,6 @@ __all__ = [
     "create_engine",
     "current_revision",
     "head_revision",
+    "missing_sqlite_file",
     "upgrade",
 ]

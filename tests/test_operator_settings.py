@@ -35,7 +35,10 @@ def test_the_example_env_file_lists_exactly_the_settings_of_the_readme_s_table()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
     in_table = {
-        name for row in table.splitlines() if row.startswith("| `") for name in re.findall(r"`([A-Z_]+)`", row.split("|")[1])
+        name
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for name in re.findall(r"`([A-Z_]+)`", row.split("|")[1])
     }
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     in_example = set(re.findall(r"^#? ?([A-Z_]+)=", example, re.MULTILINE))

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import pty
 import re
 import select
+import sqlite3
 import subprocess
 import time
-from pathlib import Path
-
-import datetime as dt
-import sqlite3
 from contextlib import closing
+from pathlib import Path
 
 from tests.process import ROADMAP_BOT, environment, roadmap_bot
 
