@@ -36,7 +36,7 @@ from handlers import (
     send_due_digests,
 )
 from i18n.catalogs import LANGUAGES, SOURCE, speaking, telegram_code
-from roadmaps import Catalog
+from roadmaps import Catalog, LiveCatalog, live
 from storage import DatabaseError, Presence, Storage
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class RoadmapBot:
 
 def build_bot(
     settings: Settings,
-    catalog: Catalog,
+    catalog: Catalog | LiveCatalog,
     storage: Storage,
     *,
     request: BaseRequest | None = None,
@@ -101,7 +101,7 @@ def build_bot(
     """The bot: HTML by default, Telegram's rate limits applied, every handler registered, its jobs scheduled."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    services = services_of(settings, catalog, storage, clock)
+    services = services_of(settings, live(catalog), storage, clock)
 
     async def announce(application: RoadmapApplication) -> None:
         await announce_commands(application, settings.bot_name)
@@ -127,12 +127,14 @@ def build_bot(
     register(application)
     application.add_error_handler(count_database_errors)
     retention = dt.timedelta(days=settings.facts_retention_days)
-    bot = RoadmapBot(application, services, NudgeDispatcher(application.bot, catalog, storage), retention)
+    bot = RoadmapBot(application, services, NudgeDispatcher(application.bot, services.live, storage), retention)
     schedule_jobs(bot)
     return bot
 
 
-def services_of(settings: Settings, catalog: Catalog, storage: Storage, clock: Callable[[], dt.datetime]) -> Services:
+def services_of(
+    settings: Settings, catalog: LiveCatalog, storage: Storage, clock: Callable[[], dt.datetime]
+) -> Services:
     """What every handler works with, as the settings say."""
     alerts = OperatorAlerts(settings.error_chat_id, clock) if settings.error_chat_id is not None else None
     return Services(

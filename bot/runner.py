@@ -16,10 +16,11 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.application import RoadmapBot, build_bot
 from bot.collector import tune_collector
+from bot.content import Reloader, serving
 from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
 from handlers import RoadmapApplication, Screen
-from roadmaps import Catalog
+from roadmaps import Catalog, LiveCatalog
 from storage import (
     DatabaseClocks,
     Storage,
@@ -52,7 +53,9 @@ async def serve(settings: Settings, catalog: Catalog) -> None:
     log.info("serving %d roadmaps, catalog version %s", len(catalog), catalog.version)
     storage = Storage(create_engine(settings.database_url, DatabaseClocks.every(settings.database_timeout)))
     try:
-        bot = build_bot(settings, catalog, storage)
+        bot = build_bot(settings, LiveCatalog(catalog), storage)
+        serving(catalog)
+        Reloader(settings, bot.services.live, bot.application.bot).listen()
         servers = web_servers(bot, settings)
         if settings.webhook_url:
             await serve_webhook(bot, settings, servers)
@@ -128,7 +131,7 @@ def public_app(bot: RoadmapBot, settings: Settings) -> ASGIApp:
         assert settings.token is not None
         rules = PageRules(dt.timedelta(seconds=settings.init_data_max_age), settings.webapp_calls_per_minute)
         page = mount_webapp(
-            services.content,
+            services.live,
             services.storage.progress,
             settings.token,
             services.clock,
@@ -140,7 +143,12 @@ def public_app(bot: RoadmapBot, settings: Settings) -> ASGIApp:
         services.storage,
         settings.webhook_url,
         secret.get_secret_value() if secret else None,
-        WebParts(page, settings.webapp_url, token.get_secret_value() if token else None),
+        WebParts(
+            page,
+            settings.webapp_url,
+            token.get_secret_value() if token else None,
+            catalog_version=lambda: services.live.latest.version,
+        ),
     )
 
 

@@ -2,6 +2,7 @@
 
 from roadmaps.folders import folders_to_serve, inspect_folders, load_folders
 from roadmaps.limits import MAX_ID_PAIR_BYTES, MAX_RESOURCES, MAX_ROADMAP_ID_BYTES
+from roadmaps.live import LiveCatalog, live
 from roadmaps.loader import BUILTIN_DIR, check_roadmaps, inspect_roadmaps, load_catalog, warnings_of
 from roadmaps.model import Catalog, Effort, Level, Resource, Roadmap, Signals, Step
 from roadmaps.problems import Inspection, Problem, RoadmapError, Severity
@@ -15,6 +16,7 @@ __all__ = [
     "Effort",
     "Inspection",
     "Level",
+    "LiveCatalog",
     "Problem",
     "Resource",
     "Roadmap",
@@ -26,6 +28,7 @@ __all__ = [
     "folders_to_serve",
     "inspect_folders",
     "inspect_roadmaps",
+    "live",
     "load_catalog",
     "load_folders",
     "warnings_of",

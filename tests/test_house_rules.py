@@ -90,6 +90,7 @@ OPERATOR_TEXT = {
     "roadmaps/translations.py",
     "bot/cli.py",
     "bot/connections.py",
+    "bot/content.py",
     "bot/logs.py",
     "bot/metrics.py",
     "bot/nudges.py",

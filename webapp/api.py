@@ -35,7 +35,7 @@ from starlette.staticfiles import StaticFiles
 from i18n.catalogs import language, speaking, supported
 from i18n.shared_views import counted_here
 from progress import Marking, Progress, Source, StepState, countable_here
-from roadmaps import Catalog, Roadmap, Step
+from roadmaps import Catalog, LiveCatalog, Roadmap, Step, live
 from storage import DatabaseError
 from webapp.access import PageHooks, ProgressAccess
 from webapp.api_views import (
@@ -99,7 +99,7 @@ class PageRules:
 
 
 def mount_webapp(
-    catalog: Catalog,
+    catalog: Catalog | LiveCatalog,
     progress: ProgressAccess,
     bot_token: str,
     clock: Clock,
@@ -111,7 +111,7 @@ def mount_webapp(
 
 
 def build_webapp(
-    catalog: Catalog,
+    catalog: Catalog | LiveCatalog,
     progress: ProgressAccess,
     bot_token: str,
     clock: Clock,
@@ -155,15 +155,20 @@ class PageApi:
 
     def __init__(
         self,
-        catalog: Catalog,
+        catalog: Catalog | LiveCatalog,
         progress: ProgressAccess,
         bot_token: str,
         clock: Clock,
         rules: PageRules,
         hooks: PageHooks,
     ) -> None:
-        self.content, self.progress, self.bot_token, self.clock = catalog, progress, bot_token, clock
+        self.live, self.progress, self.bot_token, self.clock = live(catalog), progress, bot_token, clock
         self.rules, self.calls, self.hooks = rules, CallsPerPerson(rules.calls_per_minute), hooks
+
+    @property
+    def content(self) -> Catalog:
+        """The catalog in English, with its translations: the one this call started with."""
+        return self.live.current
 
     @property
     def catalog(self) -> Catalog:
@@ -175,7 +180,7 @@ class PageApi:
 
         async def answer(request: Request) -> Response:
             user = self.user_of(request)
-            with speaking(await self.language_for(user)):
+            with speaking(await self.language_for(user)), self.live.pinned():
                 return await endpoint(request, user)
 
         return answer
