@@ -1,4 +1,4 @@
-"""The command line: `roadmap-bot run | try | nudge | db upgrade | roadmaps check [DIR]`."""
+"""The command line: `roadmap-bot run | try | nudge | db upgrade | roadmaps check [DIR] | roadmaps publish DIR`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.logs import configure_logging
 from bot.settings import Settings
-from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, inspect_folders, inspect_roadmaps, load_catalog
-from storage import create_engine, upgrade
+from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, files_of, inspect_folders, inspect_roadmaps, load_catalog
+from storage import Storage, create_engine, upgrade
 
 log = logging.getLogger("bot")
 
@@ -82,6 +82,10 @@ def parser() -> argparse.ArgumentParser:
         "directory", nargs="?", type=Path, help="default: what the bot serves (ROADMAPS_DIR and the built-in roadmaps)"
     )
     check.set_defaults(handler=check_content)
+    publish = content.add_parser("publish", help="serve a folder's roadmaps from every instance on this database")
+    publish.add_argument("directory", nargs="?", type=Path, help="the folder to publish (validated first)")
+    publish.add_argument("--withdraw", action="store_true", help="go back to each instance's own folders")
+    publish.set_defaults(handler=publish_content)
 
     stats = commands.add_parser("stats", help="the operator's figures: who learns, where they stop, what nudges do")
     stats.add_argument(
@@ -228,4 +232,43 @@ def check_content(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{len(catalog)} roadmaps, {steps} steps: all valid{warned}")
     for language, (given, total) in inspection.coverage.items():
         print(f"{language}: {given} of {total} texts translated ({given * 100 // total}%), the rest in English")
+    return 0
+
+
+def publish_content(args: argparse.Namespace, settings: Settings) -> int:
+    """`roadmap-bot roadmaps publish DIR | --withdraw`: store a validated catalog in the database for
+    every instance to serve (within PUBLICATION_POLL seconds), or withdraw it."""
+    from bot.content import PUBLICATION_POLL
+
+    if args.withdraw == (args.directory is not None):
+        print("roadmap-bot roadmaps publish: give a folder to publish, or --withdraw", file=sys.stderr)
+        return 2
+    inspection = None
+    if args.directory is not None:
+        inspection = inspect_folders([args.directory], settings.roadmaps_builtin)
+        if inspection.errors:
+            for error in inspection.errors:
+                print(error, file=sys.stderr)
+            print(f"{len(inspection.errors)} problem(s) found; nothing was published", file=sys.stderr)
+            return 1
+
+    async def store() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            catalogs, now = Storage(engine).catalogs, dt.datetime.now(dt.UTC)
+            if inspection is None:
+                return await catalogs.withdraw(now)
+            files = files_of(args.directory)
+            return await catalogs.publish(inspection.catalog.version, settings.roadmaps_builtin, files, now)
+        finally:
+            await engine.dispose()
+
+    number = asyncio.run(store())
+    within = f"every instance on this database serves it within {PUBLICATION_POLL} s"
+    if inspection is None:
+        print(f"publication {number}: withdrawn; {within.replace('serves it', 'serves its own folders')}")
+    else:
+        catalog = inspection.catalog
+        print(f"publication {number}: catalog version {catalog.version}, {len(catalog)} roadmaps; {within}")
     return 0

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.application import RoadmapBot, build_bot
 from bot.collector import tune_collector
-from bot.content import Reloader, serving
+from bot.content import PUBLICATION_POLL, Reloader, serving
 from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
 from handlers import RoadmapApplication, Screen
@@ -55,7 +55,10 @@ async def serve(settings: Settings, catalog: Catalog) -> None:
     try:
         bot = build_bot(settings, LiveCatalog(catalog), storage)
         serving(catalog)
-        Reloader(settings, bot.services.live, bot.application.bot).listen()
+        reloader = Reloader(settings, bot.services.live, storage, bot.application.bot)
+        await reloader.follow_publications()  # a published catalog wins over the folders from the start
+        reloader.listen()
+        follow_publications(bot, reloader)
         servers = web_servers(bot, settings)
         if settings.webhook_url:
             await serve_webhook(bot, settings, servers)
@@ -96,6 +99,18 @@ async def running(application: RoadmapApplication) -> AsyncIterator[None]:
             await application.stop()
             if application.post_stop:
                 await application.post_stop(application)
+
+
+def follow_publications(bot: RoadmapBot, reloader: Reloader) -> None:
+    """A job that looks for a newly published catalog every PUBLICATION_POLL seconds."""
+
+    async def look(context: object) -> None:
+        await reloader.poll()
+
+    assert bot.application.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    bot.application.job_queue.run_repeating(
+        look, interval=PUBLICATION_POLL, first=PUBLICATION_POLL, name="publications", job_kwargs={"max_instances": 1}
+    )
 
 
 def web_servers(bot: RoadmapBot, settings: Settings) -> list[Server]:

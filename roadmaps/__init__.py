@@ -1,6 +1,6 @@
 """Roadmap content: YAML files in this folder and the model they load into."""
 
-from roadmaps.folders import folders_to_serve, inspect_folders, load_folders
+from roadmaps.folders import files_of, folders_to_serve, inspect_files, inspect_folders, load_folders
 from roadmaps.limits import MAX_ID_PAIR_BYTES, MAX_RESOURCES, MAX_ROADMAP_ID_BYTES
 from roadmaps.live import LiveCatalog, live
 from roadmaps.loader import BUILTIN_DIR, check_roadmaps, inspect_roadmaps, load_catalog, warnings_of
@@ -25,7 +25,9 @@ __all__ = [
     "Signals",
     "Step",
     "check_roadmaps",
+    "files_of",
     "folders_to_serve",
+    "inspect_files",
     "inspect_folders",
     "inspect_roadmaps",
     "live",

@@ -4,7 +4,8 @@ their own folders, read and validated as one, with a version that names its cont
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from roadmaps.loader import BUILTIN_DIR, coverage_of, read_directory, warnings_of, yaml_files
@@ -72,6 +73,21 @@ def load_folders(folders: Sequence[Path], builtin: bool = True) -> Catalog:
     if inspection.errors:
         raise RoadmapError(list(inspection.errors))
     return inspection.catalog
+
+
+def files_of(folder: Path) -> dict[str, str]:
+    """The YAML files of a folder (roadmaps and translations), by name: what a publication stores."""
+    return {path.name: path.read_text(encoding="utf-8") for path in yaml_files(folder)}
+
+
+def inspect_files(files: Mapping[str, str], builtin: bool = True) -> Inspection:
+    """Inspect a published folder's files (by name) as `inspect_folders` inspects a folder: the same
+    files give the same catalog and the same version, wherever they were read."""
+    with tempfile.TemporaryDirectory(prefix="roadmap-bot-published-") as directory:
+        folder = Path(directory)
+        for name, text in files.items():
+            (folder / Path(name).name).write_text(text, encoding="utf-8")
+        return inspect_folders([folder], builtin)
 
 
 def version_of(folders: Sequence[Path]) -> str:
