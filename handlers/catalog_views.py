@@ -110,6 +110,23 @@ def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.da
     return Screen("\n".join(lines), keyboard(rows))
 
 
+def with_absences(screen: Screen, roadmap_ids: Sequence[str]) -> Screen:
+    """/progress, told first that roadmaps the chat has progress on are no longer offered (by id: their
+    titles went with their files)."""
+    if not roadmap_ids:
+        return screen
+    names = ", ".join(f"<code>{escape(roadmap_id)}</code>" for roadmap_id in roadmap_ids)
+    # Translators: at the top of /progress, once; %(roadmaps)s is one or more roadmap ids.
+    words = ngettext(
+        "📦 No longer offered here: %(roadmaps)s. Your progress on it is kept (/export has it) and comes back "
+        "if the roadmap returns.",
+        "📦 No longer offered here: %(roadmaps)s. Your progress on them is kept (/export has it) and comes back "
+        "if the roadmaps return.",
+        len(roadmap_ids),
+    )
+    return Screen(f"{words % {'roadmaps': names}}\n\n{screen.text}", screen.keyboard)
+
+
 def last_used(started: int) -> str:
     """Over /progress when it shows only the roadmaps used last: how many, of how many."""
     # Translators: /progress shows only the %(shown)s roadmaps used last, of the %(total)s started.

@@ -85,6 +85,8 @@ chat_roadmaps = Table(
     Column("roadmap_id", ID, primary_key=True),
     Column("started_at", UtcDateTime, nullable=True),  # the first step change; none: only notes so far
     Column("last_activity_at", UtcDateTime, nullable=False),  # the latest step change: the focus follows it
+    # When /progress told the chat this roadmap is no longer offered (it is told once); none: not yet.
+    Column("absence_told_at", UtcDateTime, nullable=True),
 )
 
 

@@ -1,5 +1,6 @@
 """The operator's published catalogs (`roadmap-bot roadmaps publish`): the newest row is what every
-instance serves; one with no version withdraws them.
+instance serves; one with no version withdraws them. And when /progress told a chat that a roadmap
+it started is no longer offered (`chat_roadmaps.absence_told_at`: it is told once).
 
 Revision ID: 0013
 Revises: 0012
@@ -29,7 +30,10 @@ def upgrade() -> None:
         sa.Column("published_at", UtcDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_publications")),
     )
+    op.add_column("chat_roadmaps", sa.Column("absence_told_at", UtcDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("chat_roadmaps") as table:
+        table.drop_column("absence_told_at")
     op.drop_table("catalog_publications")
