@@ -36,7 +36,7 @@ from handlers import (
     send_due_digests,
 )
 from i18n.catalogs import LANGUAGES, SOURCE, speaking, telegram_code
-from roadmaps import Catalog, LiveCatalog, live
+from roadmaps import NO_BRANDING, Branding, Catalog, LiveCatalog, live
 from storage import DatabaseError, Presence, Storage
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def build_bot(
     services = services_of(settings, live(catalog), storage, clock)
 
     async def announce(application: RoadmapApplication) -> None:
-        await announce_commands(application, settings.bot_name)
+        await announce_commands(application, settings.bot_name, services.content.branding)
         if settings.webapp_url:
             await announce_page(application, settings.webapp_url)
 
@@ -192,7 +192,7 @@ def schedule_jobs(bot: RoadmapBot) -> None:
     )
 
 
-async def announce_commands(application: RoadmapApplication, bot_name: str) -> None:
+async def announce_commands(application: RoadmapApplication, bot_name: str, branding: Branding = NO_BRANDING) -> None:
     """Register the command menu and the bot's descriptions with Telegram, in every language the
     bot speaks (Telegram shows each person the one of their app's language, English otherwise);
     a failure here is logged, not fatal."""
@@ -201,7 +201,9 @@ async def announce_commands(application: RoadmapApplication, bot_name: str) -> N
         code = None if spoken == SOURCE else telegram_code(spoken)
         with speaking(spoken):
             commands = [BotCommand(name, text) for name, text in command_menu()]
-            description, short = bot_description(bot_name), bot_short_description(bot_name)
+            branded = branding.in_language(spoken)
+            name = branded.name or bot_name
+            description, short = branded.welcome or bot_description(name), bot_short_description(name)
         try:
             await bot.set_my_commands(commands, language_code=code)
             await bot.set_my_description(description, language_code=code)

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton
 from handlers.callback_data import ShowCatalog, ShowRoadmap
 from handlers.line_views import pace_line, percent_done, progress_block, step_count, streak_line
 from handlers.screens import MAX_MESSAGE, Screen, button, keyboard, quoted, with_note
-from i18n.catalogs import _, ngettext
+from i18n.catalogs import _, language, ngettext
 from i18n.formats import count as count_shown
 from i18n.formats import percent as percent_shown
 from progress import Progress, countable_here, pace_of, started_roadmaps, weekly_streak
@@ -41,13 +41,18 @@ def by_roadmap(progresses: Sequence[Progress]) -> dict[str, Progress]:
 
 
 def render_welcome(catalog: Catalog, progresses: Sequence[Progress], note: str | None = None) -> Screen:
-    """The /start message: what the bot does, and the catalog."""
+    """The /start message: what the bot does (the operator's welcome, if their branding gives one), and
+    the catalog."""
     # Translators: the first message of /start, above the buttons of every roadmap.
     text = _(
         "👋 <b>Welcome!</b> I walk you through career roadmaps one step at a time: "
         "read what each step is and why it matters, mark it done, and watch your progress grow. "
         "I keep your progress in this chat.\n\nPick a roadmap to begin:"
     )
+    if (welcome := catalog.branding.in_language(language()).welcome) is not None:
+        # Translators: under the operator's own welcome paragraph in /start, above the buttons of every roadmap.
+        pick = _("Pick a roadmap to begin:")
+        text = f"{escape(welcome)}\n\n{pick}"
     return Screen(with_note(note, text), keyboard(catalog_buttons(catalog, by_roadmap(progresses))))
 
 

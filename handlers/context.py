@@ -32,13 +32,18 @@ class Services:
     presence: Presence
     alerts: OperatorAlerts | None = None  # error summaries for the operator's chat, if it has one
     webapp_url: str | None = None  # the roadmap page (Mini App), when WEBAPP_URL is set
-    bot_name: str = DEFAULT_BOT_NAME  # what the bot calls itself (BOT_NAME)
+    configured_bot_name: str = DEFAULT_BOT_NAME  # what the bot calls itself (BOT_NAME), unless branded
     operators: frozenset[int] = frozenset()  # the chats of OPERATOR_CHAT_IDS: /stats, /announce
 
     @property
     def content(self) -> Catalog:
         """The catalog in English, with its translations: the one this update started with."""
         return self.live.current
+
+    @property
+    def bot_name(self) -> str:
+        """What the bot calls itself: the operator's branding's name (in the language spoken), else BOT_NAME."""
+        return self.content.branding.in_language(language()).name or self.configured_bot_name
 
     @property
     def catalog(self) -> Catalog:

@@ -8,8 +8,9 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from roadmaps.branding import BRANDING_FILE, read_branding
 from roadmaps.loader import BUILTIN_DIR, coverage_of, read_directory, warnings_of, yaml_files
-from roadmaps.model import Catalog, Roadmap
+from roadmaps.model import NO_BRANDING, Catalog, Roadmap
 from roadmaps.problems import Inspection, Problem, RoadmapError
 
 # Characters of the content hash a catalog's version shows: enough to tell versions apart at a glance.
@@ -48,12 +49,23 @@ def inspect_folders(folders: Sequence[Path], builtin: bool = True) -> Inspection
             given.add(roadmap.id)
         translations += [t for t in folder_translations if t.roadmap_id in given]
         read.append((catalog, given))
+    branding, branded_in = NO_BRANDING, None
+    for folder in paths:
+        found, problems = read_branding(folder)
+        errors += problems
+        if found is not None and branded_in is not None:
+            errors.append(Problem(str(folder / BRANDING_FILE), "(file)", f"branding is already given by {branded_in}"))
+        elif found is not None:
+            branding, branded_in = found, folder / BRANDING_FILE
     languages = sorted({language for catalog, _ in read for language in catalog.translations})
     translated = {
-        language: Catalog(tuple(r for catalog, given in read for r in catalog.in_language(language) if r.id in given))
+        language: Catalog(
+            tuple(r for catalog, given in read for r in catalog.in_language(language) if r.id in given),
+            branding=branding,
+        )
         for language in languages
     }
-    whole = Catalog(tuple(roadmaps), translated, version=version_of(paths))
+    whole = Catalog(tuple(roadmaps), translated, version=version_of(paths), branding=branding)
     return Inspection(whole, tuple(errors), tuple(warnings_of(whole, files)), coverage_of(whole, translations))
 
 

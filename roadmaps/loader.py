@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from roadmaps.branding import BRANDING_FILE
 from roadmaps.limits import MIN_RESOURCES
 from roadmaps.model import Catalog, Roadmap
 from roadmaps.problems import Inspection, Problem, RoadmapError, Severity
@@ -29,7 +30,7 @@ def yaml_files(directory: Path) -> list[Path]:
 
 def roadmap_files(directory: Path) -> list[Path]:
     """The roadmap files of a directory (its translations left out), in a stable order."""
-    return [path for path in yaml_files(directory) if translation_name(path) is None]
+    return [path for path in yaml_files(directory) if translation_name(path) is None and path.name != BRANDING_FILE]
 
 
 def check_roadmaps(directory: Path) -> list[Problem]:

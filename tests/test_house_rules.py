@@ -83,6 +83,7 @@ BUILDING_BLOCKS = {"handlers/screens.py"}
 # validation, initData's refusals (the page says its own), the error alerts for ERROR_CHAT_ID.
 OPERATOR_TEXT = {
     "handlers/alerts.py",
+    "roadmaps/branding.py",
     "roadmaps/folders.py",
     "roadmaps/loader.py",
     "roadmaps/problems.py",
