@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from html import escape
 
 from telegram import Bot
@@ -34,6 +34,12 @@ def serving(catalog: Catalog) -> None:
     CATALOG.info({"version": catalog.version, "roadmaps": str(len(catalog))})
 
 
+def same_branding(before: Catalog, after: Catalog) -> bool:
+    """Whether two catalogs carry the same branding, in every language."""
+    old, new = before.branding, after.branding
+    return old == new and dict(old.languages) == dict(new.languages)
+
+
 def render_refusal(problems: Sequence[Problem], version: str) -> str:
     """The operator's message when a reload found problems: how many, the first few, what is served."""
     shown = [f"• <code>{escape(str(problem)[:PROBLEM_CHARS])}</code>" for problem in problems[:SHOWN_PROBLEMS]]
@@ -56,9 +62,15 @@ class Reloader:
     withdrawn. Either is swapped in whole, and only once it validates."""
 
     def __init__(
-        self, settings: Settings, live: LiveCatalog, storage: Storage | None = None, bot: Bot | None = None
+        self,
+        settings: Settings,
+        live: LiveCatalog,
+        storage: Storage | None = None,
+        bot: Bot | None = None,
+        rebranded: Callable[[Catalog], Awaitable[None]] | None = None,
     ) -> None:
         self.settings, self.live, self.storage, self.bot = settings, live, storage, bot
+        self.rebranded = rebranded  # told when a swap changes the branding (Telegram's descriptions follow it)
         self.following = 0  # the number of the newest publication (or withdrawal) seen; 0: none yet
         self.published = False  # whether a published catalog is served (SIGHUP then leaves it)
         self._one_at_a_time = asyncio.Lock()
@@ -119,6 +131,8 @@ class Reloader:
             return False
         self.live.swap(inspection.catalog)
         serving(inspection.catalog)
+        if self.rebranded is not None and not same_branding(served, inspection.catalog):
+            await self.rebranded(inspection.catalog)
         log.info(
             "%s reloaded: version %s -> %s, %d roadmaps",
             what,

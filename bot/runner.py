@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot.application import RoadmapBot, build_bot
+from bot.application import RoadmapBot, announce_commands, build_bot
 from bot.collector import tune_collector
 from bot.content import PUBLICATION_POLL, Reloader, serving
 from bot.nudges import PassReport, plan_due_nudges
@@ -55,7 +55,12 @@ async def serve(settings: Settings, catalog: Catalog) -> None:
     try:
         bot = build_bot(settings, LiveCatalog(catalog), storage)
         serving(catalog)
-        reloader = Reloader(settings, bot.services.live, storage, bot.application.bot)
+        application = bot.application
+
+        async def rebranded(catalog: Catalog) -> None:
+            await announce_commands(application, settings.bot_name, catalog.branding)
+
+        reloader = Reloader(settings, bot.services.live, storage, application.bot, rebranded)
         await reloader.follow_publications()  # a published catalog wins over the folders from the start
         reloader.listen()
         follow_publications(bot, reloader)

@@ -10,9 +10,10 @@ from pathlib import Path
 from PIL import Image
 
 from bot.application import announce_commands
-from roadmaps import inspect_folders
+from bot.content import Reloader
+from roadmaps import Catalog, inspect_folders
 from tests.fakebotapi import FakeBotAPI
-from tests.support import VALID_STEP, AppFactory, ChatSession
+from tests.support import VALID_STEP, AppFactory, ChatSession, settings_for_tests
 
 BRANDING = """\
 bot_name: PyLadies Roadmaps
@@ -93,3 +94,27 @@ def test_branding_problems_are_named_with_file_and_field(tmp_path: Path) -> None
     (other / "x.yaml").write_text((folder / "community-python.yaml").read_text().replace("community-python", "x"))
     [error] = inspect_folders([folder, other]).errors
     assert str(error) == f"{other / 'branding.yaml'}: (file): branding is already given by {path}"
+
+
+async def test_a_reload_that_changes_the_branding_tells_telegram_the_new_descriptions(
+    make_app: AppFactory, api: FakeBotAPI, tmp_path: Path
+) -> None:
+    folder = branded_folder(tmp_path)
+    (folder / "branding.yaml").unlink()
+    app = await make_app(inspect_folders([folder]).catalog)
+    application = app.application
+
+    async def rebranded(catalog: Catalog) -> None:
+        await announce_commands(application, "Roadmap bot", catalog.branding)
+
+    reloader = Reloader(settings_for_tests(roadmaps_dir=[folder]), app.services.live, None, application.bot, rebranded)
+    assert await reloader.reload()
+    assert api.descriptions == {}, "the same (no) branding: nothing to tell Telegram"
+
+    (folder / "branding.yaml").write_text(BRANDING, encoding="utf-8")
+    assert await reloader.reload()
+    assert api.descriptions[None] == "Hi! We walk you through our community's roadmaps, one step at a time."
+    assert api.descriptions["ru"].startswith("Привет!")
+    chat = ChatSession(app, api, chat_id=1001)
+    await chat.send("/help")
+    assert "🗺 PyLadies Roadmaps walks you through" in chat.last.text
