@@ -8,9 +8,11 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from progress import StepState
 from roadmaps import inspect_folders
 from storage import Storage
 from tests.fakebotapi import FakeBotAPI
+from tests.miniapp import USER, authorization, client_for, init_data, served_app
 from tests.support import AppFactory, ChatSession, Clock, answers
 
 VALID = """\
@@ -86,3 +88,22 @@ async def test_a_removed_roadmap_keeps_its_progress_and_notes_is_skipped_and_sai
     assert [(p.roadmap_id, sorted(p.marks), sorted(p.notes)) for p in rows] == [
         ("community-python", ["basics"], ["basics"])
     ]
+
+
+async def test_the_page_says_a_removed_roadmap_is_no_longer_offered_to_whoever_has_progress_on_it(
+    storage: Storage, clock: Clock, tmp_path: Path
+) -> None:
+    with_it = inspect_folders([folder_with_extra(tmp_path)]).catalog
+    roadmap = with_it.get("community-python")
+    assert roadmap is not None
+    await storage.progress.set_step_state(USER["id"], roadmap.id, roadmap.steps[0], StepState.DONE, clock())
+    without = inspect_folders([]).catalog
+    async with client_for(served_app(without, storage, clock)) as client:
+        auth = authorization(init_data(signed_at=clock() - dt.timedelta(minutes=1)))
+        answer = await client.get("/app/api/roadmaps/community-python", headers=auth)
+        assert (answer.status_code, answer.json()["error"]) == (
+            404,
+            "this roadmap is no longer offered; your progress on it is kept",
+        )
+        answer = await client.get("/app/api/roadmaps/never-was", headers=auth)
+        assert (answer.status_code, answer.json()["error"]) == (404, "there is no such roadmap")

@@ -40,6 +40,7 @@ from storage import DatabaseError
 from webapp.access import PageHooks, ProgressAccess
 from webapp.api_views import (
     database_down,
+    no_longer_offered,
     no_state_words,
     no_such_roadmap,
     no_such_step,
@@ -207,13 +208,13 @@ class PageApi:
 
     async def roadmap(self, request: Request, user: WebAppUser) -> Response:
         """One roadmap with every step, its state and the user's note on it."""
-        found = self.roadmap_named(request)
+        found = await self.roadmap_named(request, user)
         progress = await self.progress.progress_of(user.id, found.id)
         return JSONResponse(await self.page_of(user.id, found, progress))
 
     async def mark(self, request: Request, user: WebAppUser) -> Response:
         """Set a step's state through the call a tap makes; answer with the roadmap as it is now."""
-        found = self.roadmap_named(request)
+        found = await self.roadmap_named(request, user)
         step = self.step_named(request, found)
         state = await state_in(request)
         changed = await self.progress.set_step_state(user.id, found.id, step, state, self.clock(), by=FROM_PAGE)
@@ -222,7 +223,7 @@ class PageApi:
     async def count_here(self, request: Request, user: WebAppUser) -> Response:
         """✅ Count it here, as the chat's card has it: a step whose topic was done in another
         roadmap is marked done here on the day it was done there; 409 when it no longer is."""
-        found = self.roadmap_named(request)
+        found = await self.roadmap_named(request, user)
         step = self.step_named(request, found)
         counted = await self.progress.count_here(user.id, self.content, found, step, self.clock(), Source.PAGE)
         if counted.changed is None or counted.elsewhere is None:
@@ -263,11 +264,14 @@ class PageApi:
             raise ApiError(429, too_many_calls_words(seconds), retry_after=seconds)
         return user
 
-    def roadmap_named(self, request: Request) -> Roadmap:
-        """The roadmap the path names; 404 when the catalog has none by that id."""
-        found = self.catalog.get(request.path_params["roadmap_id"])
+    async def roadmap_named(self, request: Request, user: WebAppUser) -> Roadmap:
+        """The roadmap the path names; 404 when the catalog has none by that id (saying it is no longer
+        offered when the person has progress on it: a roadmap removed, its progress kept)."""
+        roadmap_id = request.path_params["roadmap_id"]
+        found = self.catalog.get(roadmap_id)
         if found is None:
-            raise ApiError(404, no_such_roadmap())
+            kept = await self.progress.progress_of(user.id, roadmap_id)
+            raise ApiError(404, no_longer_offered() if kept.marks or kept.notes else no_such_roadmap())
         return found
 
     @staticmethod
