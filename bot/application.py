@@ -36,7 +36,7 @@ from handlers import (
     send_due_digests,
 )
 from i18n.catalogs import LANGUAGES, SOURCE, speaking, telegram_code
-from roadmaps import Catalog
+from roadmaps import NO_BRANDING, Branding, Catalog, LiveCatalog, live
 from storage import DatabaseError, Presence, Storage
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class RoadmapBot:
 
 def build_bot(
     settings: Settings,
-    catalog: Catalog,
+    catalog: Catalog | LiveCatalog,
     storage: Storage,
     *,
     request: BaseRequest | None = None,
@@ -101,10 +101,10 @@ def build_bot(
     """The bot: HTML by default, Telegram's rate limits applied, every handler registered, its jobs scheduled."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    services = services_of(settings, catalog, storage, clock)
+    services = services_of(settings, live(catalog), storage, clock)
 
     async def announce(application: RoadmapApplication) -> None:
-        await announce_commands(application, settings.bot_name)
+        await announce_commands(application, settings.bot_name, services.content.branding)
         if settings.webapp_url:
             await announce_page(application, settings.webapp_url)
 
@@ -127,12 +127,14 @@ def build_bot(
     register(application)
     application.add_error_handler(count_database_errors)
     retention = dt.timedelta(days=settings.facts_retention_days)
-    bot = RoadmapBot(application, services, NudgeDispatcher(application.bot, catalog, storage), retention)
+    bot = RoadmapBot(application, services, NudgeDispatcher(application.bot, services.live, storage), retention)
     schedule_jobs(bot)
     return bot
 
 
-def services_of(settings: Settings, catalog: Catalog, storage: Storage, clock: Callable[[], dt.datetime]) -> Services:
+def services_of(
+    settings: Settings, catalog: LiveCatalog, storage: Storage, clock: Callable[[], dt.datetime]
+) -> Services:
     """What every handler works with, as the settings say."""
     alerts = OperatorAlerts(settings.error_chat_id, clock) if settings.error_chat_id is not None else None
     return Services(
@@ -190,7 +192,7 @@ def schedule_jobs(bot: RoadmapBot) -> None:
     )
 
 
-async def announce_commands(application: RoadmapApplication, bot_name: str) -> None:
+async def announce_commands(application: RoadmapApplication, bot_name: str, branding: Branding = NO_BRANDING) -> None:
     """Register the command menu and the bot's descriptions with Telegram, in every language the
     bot speaks (Telegram shows each person the one of their app's language, English otherwise);
     a failure here is logged, not fatal."""
@@ -199,7 +201,9 @@ async def announce_commands(application: RoadmapApplication, bot_name: str) -> N
         code = None if spoken == SOURCE else telegram_code(spoken)
         with speaking(spoken):
             commands = [BotCommand(name, text) for name, text in command_menu()]
-            description, short = bot_description(bot_name), bot_short_description(bot_name)
+            branded = branding.in_language(spoken)
+            name = branded.name or bot_name
+            description, short = branded.welcome or bot_description(name), bot_short_description(name)
         try:
             await bot.set_my_commands(commands, language_code=code)
             await bot.set_my_description(description, language_code=code)

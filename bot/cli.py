@@ -1,4 +1,4 @@
-"""The command line: `roadmap-bot run | try | nudge | db upgrade | roadmaps check [DIR]`."""
+"""The command line: `roadmap-bot run | try | nudge | db upgrade | roadmaps check [DIR] | roadmaps publish DIR`."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.logs import configure_logging
 from bot.settings import Settings
-from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, inspect_roadmaps, load_catalog
-from storage import create_engine, upgrade
+from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, files_of, inspect_folders, inspect_roadmaps, load_catalog
+from storage import Storage, create_engine, upgrade
 
 log = logging.getLogger("bot")
 
@@ -59,6 +59,11 @@ def parser() -> argparse.ArgumentParser:
 
     trial = commands.add_parser("try", help="chat with the bot in this terminal: no token, no network")
     trial.add_argument("--roadmaps", type=Path, default=BUILTIN_DIR, metavar="DIR", help="roadmap files to try")
+    trial.add_argument(
+        "--database",
+        metavar="URL",
+        help="the database to use (default: a scratch one, whatever DATABASE_URL or .env says)",
+    )
     trial.set_defaults(handler=try_bot)
 
     nudge = commands.add_parser("nudge", help="one pass of the nudge scheduler, then exit")
@@ -73,8 +78,14 @@ def parser() -> argparse.ArgumentParser:
         dest="roadmaps_command", required=True
     )
     check = content.add_parser("check", help="validate roadmap files")
-    check.add_argument("directory", nargs="?", type=Path, default=BUILTIN_DIR, help="default: the built-in roadmaps")
+    check.add_argument(
+        "directory", nargs="?", type=Path, help="default: what the bot serves (ROADMAPS_DIR and the built-in roadmaps)"
+    )
     check.set_defaults(handler=check_content)
+    publish = content.add_parser("publish", help="serve a folder's roadmaps from every instance on this database")
+    publish.add_argument("directory", nargs="?", type=Path, help="the folder to publish (validated first)")
+    publish.add_argument("--withdraw", action="store_true", help="go back to each instance's own folders")
+    publish.set_defaults(handler=publish_content)
 
     stats = commands.add_parser("stats", help="the operator's figures: who learns, where they stop, what nudges do")
     stats.add_argument(
@@ -88,13 +99,15 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def built_in_catalog() -> Catalog | None:
-    """The roadmaps the bot ships with; None (and every problem logged) if they do not validate."""
-    try:
-        return load_catalog()
-    except RoadmapError as error:
-        log.error("the built-in roadmaps do not validate:\n%s", error)
+def served_catalog(settings: Settings) -> Catalog | None:
+    """The roadmaps the settings serve (the built-in ones and ROADMAPS_DIR's); None, with every
+    problem logged (file and field, as `roadmaps check` prints them), if they do not validate."""
+    inspection = inspect_folders(settings.roadmaps_dir, settings.roadmaps_builtin)
+    if inspection.errors:
+        problems = "\n".join(str(problem) for problem in inspection.errors)
+        log.error("the roadmaps to serve do not validate (%d problem(s)):\n%s", len(inspection.errors), problems)
         return None
+    return inspection.catalog
 
 
 def run_bot(args: argparse.Namespace, settings: Settings) -> int:
@@ -104,7 +117,7 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    catalog = built_in_catalog()
+    catalog = served_catalog(settings)
     if catalog is None:
         return 1
     try:
@@ -119,16 +132,25 @@ def run_bot(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def try_bot(args: argparse.Namespace, settings: Settings) -> int:
-    """`roadmap-bot try [--roadmaps DIR]`: the bot in this terminal, with the same handlers and database."""
-    from bot.terminal import try_in_terminal
+    """`roadmap-bot try [--roadmaps DIR] [--database URL]`: the bot in this terminal, with the same
+    handlers, on a scratch database unless `--database` names one (never DATABASE_URL: a `.env`
+    beside it may name the production database)."""
+    from bot.terminal import scratch_database, try_in_terminal
 
     try:
         catalog = load_catalog(args.roadmaps)
     except RoadmapError as error:
         print(error, file=sys.stderr)  # every problem, a line each
         return 1
+    scratch = None
+    if args.database:
+        url, where = args.database, f"Database: {args.database} (as --database says)."
+    else:
+        url, scratch = scratch_database()
+        where = f"Database: a scratch one at {scratch}, deleted at the end (--database URL to keep one)."
+    print(where, flush=True)
     configure_logging("WARNING", "text", secrets=settings.secrets())
-    return try_in_terminal(settings, catalog)
+    return try_in_terminal(settings.model_copy(update={"database_url": url}), catalog, scratch)
 
 
 def moment(text: str) -> dt.datetime:
@@ -147,7 +169,7 @@ def nudge_once(args: argparse.Namespace, settings: Settings) -> int:
     if not args.dry_run and not settings.token:
         print(NO_TOKEN, file=sys.stderr)
         return 2
-    catalog = built_in_catalog()
+    catalog = served_catalog(settings)
     if catalog is None:
         return 1
     now = args.at or dt.datetime.now(dt.UTC)
@@ -167,7 +189,7 @@ def show_stats(args: argparse.Namespace, settings: Settings) -> int:
     """`roadmap-bot stats`: the figures of a period, as text, JSON or CSV (and the chart as a PNG)."""
     from bot.stats import figures_of_period
 
-    catalog = built_in_catalog()
+    catalog = served_catalog(settings)
     if catalog is None:
         return 1
     if args.roadmap is not None and catalog.get(args.roadmap) is None:
@@ -193,7 +215,10 @@ def upgrade_database(args: argparse.Namespace, settings: Settings) -> int:
 
 def check_content(args: argparse.Namespace, settings: Settings) -> int:
     """`roadmap-bot roadmaps check [DIR]`: every error and warning with its file and field; 1 on any error."""
-    inspection = inspect_roadmaps(args.directory)
+    if args.directory is None:
+        inspection = inspect_folders(settings.roadmaps_dir, settings.roadmaps_builtin)
+    else:
+        inspection = inspect_roadmaps(args.directory)
     for warning in inspection.warnings:  # worth fixing, never fatal: on stdout, beside the verdict
         print(warning)
     warned = f"; {len(inspection.warnings)} warning(s)" if inspection.warnings else ""
@@ -207,4 +232,43 @@ def check_content(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{len(catalog)} roadmaps, {steps} steps: all valid{warned}")
     for language, (given, total) in inspection.coverage.items():
         print(f"{language}: {given} of {total} texts translated ({given * 100 // total}%), the rest in English")
+    return 0
+
+
+def publish_content(args: argparse.Namespace, settings: Settings) -> int:
+    """`roadmap-bot roadmaps publish DIR | --withdraw`: store a validated catalog in the database for
+    every instance to serve (within PUBLICATION_POLL seconds), or withdraw it."""
+    from bot.content import PUBLICATION_POLL
+
+    if args.withdraw == (args.directory is not None):
+        print("roadmap-bot roadmaps publish: give a folder to publish, or --withdraw", file=sys.stderr)
+        return 2
+    inspection = None
+    if args.directory is not None:
+        inspection = inspect_folders([args.directory], settings.roadmaps_builtin)
+        if inspection.errors:
+            for error in inspection.errors:
+                print(error, file=sys.stderr)
+            print(f"{len(inspection.errors)} problem(s) found; nothing was published", file=sys.stderr)
+            return 1
+
+    async def store() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            catalogs, now = Storage(engine).catalogs, dt.datetime.now(dt.UTC)
+            if inspection is None:
+                return await catalogs.withdraw(now)
+            files = files_of(args.directory)
+            return await catalogs.publish(inspection.catalog.version, settings.roadmaps_builtin, files, now)
+        finally:
+            await engine.dispose()
+
+    number = asyncio.run(store())
+    within = f"every instance on this database serves it within {PUBLICATION_POLL} s"
+    if inspection is None:
+        print(f"publication {number}: withdrawn; {within.replace('serves it', 'serves its own folders')}")
+    else:
+        catalog = inspection.catalog
+        print(f"publication {number}: catalog version {catalog.version}, {len(catalog)} roadmaps; {within}")
     return 0

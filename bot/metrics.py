@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, Info
 
 UPDATES = Counter("roadmap_bot_updates_total", "Updates received, by type.", ["type"])
 HANDLER_SECONDS = Histogram(
@@ -30,3 +30,4 @@ OPEN_CONNECTIONS = Gauge(
 ACCEPT_ERRORS = Counter(
     "roadmap_bot_http_accept_errors_total", "Connections the web server could not accept (out of file descriptors)."
 )
+CATALOG = Info("roadmap_bot_catalog", "The roadmaps served: the catalog's version (a hash of its files) and how many.")

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.catalog_store import CatalogStore, Publication
 from storage.chat_data_store import ChatDataStore
 from storage.chat_store import ChatStore
 from storage.database import Database, DatabaseUnavailable
 from storage.digest_store import DigestStore
-from storage.engine import DEFAULT_DATABASE_URL, DatabaseClocks, create_engine
+from storage.engine import DEFAULT_DATABASE_URL, DatabaseClocks, create_engine, missing_sqlite_file
 from storage.languages import UNKNOWN as UNKNOWN_LANGUAGE
 from storage.languages import ChatLanguage, Languages
 from storage.migrate import current_revision, head_revision, upgrade
@@ -35,6 +36,7 @@ class Storage:
         self.languages = Languages(self.database)
         self.stats = StatsStore(self.database)
         self.digests = DigestStore(self.database)
+        self.catalogs = CatalogStore(self.database)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -53,6 +55,7 @@ class Storage:
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "UNKNOWN_LANGUAGE",
+    "CatalogStore",
     "ChatDataStore",
     "ChatLanguage",
     "ChatStore",
@@ -65,11 +68,13 @@ __all__ = [
     "NudgeStore",
     "Presence",
     "ProgressStore",
+    "Publication",
     "ReminderStore",
     "StatsStore",
     "Storage",
     "create_engine",
     "current_revision",
     "head_revision",
+    "missing_sqlite_file",
     "upgrade",
 ]

@@ -85,6 +85,8 @@ chat_roadmaps = Table(
     Column("roadmap_id", ID, primary_key=True),
     Column("started_at", UtcDateTime, nullable=True),  # the first step change; none: only notes so far
     Column("last_activity_at", UtcDateTime, nullable=False),  # the latest step change: the focus follows it
+    # When /progress told the chat this roadmap is no longer offered (it is told once); none: not yet.
+    Column("absence_told_at", UtcDateTime, nullable=True),
 )
 
 
@@ -201,4 +203,19 @@ stats_digests = Table(
     metadata,
     Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
     Column("due_at", UtcDateTime, nullable=False),
+)
+
+# The operator's published catalogs (`roadmap-bot roadmaps publish`): what every instance serves,
+# whatever its own folders hold. About no chat, so kept apart from the chats' tables (/forget, the
+# export and the checks that every row names its chat go over `metadata` only). The newest row
+# wins; one with no version withdraws the publications, back to each instance's folders.
+content_metadata = MetaData(naming_convention=metadata.naming_convention)
+catalog_publications = Table(
+    "catalog_publications",
+    content_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", String(64), nullable=True),
+    Column("builtin", Boolean, nullable=False),
+    Column("files", Text, nullable=True),  # JSON: each YAML file's name and text
+    Column("published_at", UtcDateTime, nullable=False),
 )

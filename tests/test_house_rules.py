@@ -83,12 +83,15 @@ BUILDING_BLOCKS = {"handlers/screens.py"}
 # validation, initData's refusals (the page says its own), the error alerts for ERROR_CHAT_ID.
 OPERATOR_TEXT = {
     "handlers/alerts.py",
+    "roadmaps/branding.py",
+    "roadmaps/folders.py",
     "roadmaps/loader.py",
     "roadmaps/problems.py",
     "roadmaps/reader.py",
     "roadmaps/translations.py",
     "bot/cli.py",
     "bot/connections.py",
+    "bot/content.py",
     "bot/logs.py",
     "bot/metrics.py",
     "bot/nudges.py",

@@ -69,8 +69,9 @@ CHAT_COLUMN: dict[str, str] = {
     "facts": "chat_id",
     "stats_digests": "chat_id",
 }
-# Tables in the database that are not ours: Alembic's bookkeeping.
-NOT_OURS = {"alembic_version"}
+# Tables in the database about no chat: Alembic's bookkeeping, and the operator's published catalogs
+# (storage.tables.content_metadata, apart from the chats' tables).
+NOT_OURS = {"alembic_version", "catalog_publications"}
 
 Rows = dict[str, dict[int, list[tuple[Any, ...]]]]
 
