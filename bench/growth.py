@@ -9,12 +9,13 @@ the sizes meet the same minutes of a shared machine's load; the medians speak:
 
 - taps through the whole bot, as `bench taps` drives them (python-telegram-bot's Application, the
   fake Bot API in process, 64 in flight): 4 taps each of 200 chats spread over the whole table;
-  the time a tap takes is the round's seconds over its taps;
 - a nudge pass of the real dispatcher (claim, the batch's reads, rendering, a fake Bot API,
-  outcomes) with about 300 nudges due; the time a nudge takes is the pass's over its nudges.
+  outcomes) with about 300 nudges due.
 
-It prints both at each size, the ratio of the largest size's to the smallest's (1 is flat), and the
-database's size a chat. `--largest ROWS` (default 10,000,000) stops earlier; `--quick` is a tiny run.
+An operation's cost is the CPU it took (this process's, and on PostgreSQL its backends', told by
+their application_name), over the operations; the wall time is printed beside it. It prints both
+at each size, the median over the rounds of each round's largest size over its smallest (1 is
+flat), and the database's size a chat. `--largest ROWS` (default 10,000,000) stops earlier; `--quick` is a tiny run.
 """
 
 from __future__ import annotations
