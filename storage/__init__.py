@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.announcement_store import Announcement, AnnouncementStore
 from storage.chat_data_store import ChatDataStore
 from storage.chat_store import ChatStore
 from storage.database import Database, DatabaseUnavailable
@@ -23,7 +24,8 @@ from storage.stats_reads import StatsStore
 class Storage:
     """Everything the bot keeps, over one engine: the tap flow's progress, each chat's reminder, the
     nudge flow's claims, the chats themselves (presence, moves), and a chat's data as a whole
-    (export dates, reset, forget, imports), the language each chat is spoken to in, and the operator's counts."""
+    (export dates, reset, forget, imports), the language each chat is spoken to in, the operator's
+    counts, and announcements."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.database = Database(engine)
@@ -35,6 +37,7 @@ class Storage:
         self.languages = Languages(self.database)
         self.stats = StatsStore(self.database)
         self.digests = DigestStore(self.database)
+        self.announcements = AnnouncementStore(self.database)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -53,6 +56,8 @@ class Storage:
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "UNKNOWN_LANGUAGE",
+    "Announcement",
+    "AnnouncementStore",
     "ChatDataStore",
     "ChatLanguage",
     "ChatStore",

@@ -27,6 +27,7 @@ from bot.web import SECRET_HEADER as HEADER
 from handlers import actions, callback_data
 from handlers.callback_data import Action, decode, encode
 from handlers.chat_data_views import admins_only, check_failed
+from progress.announcements import EVERYONE
 from roadmaps import Catalog
 from storage import Storage
 from storage.tables import metadata
@@ -68,6 +69,8 @@ CHAT_COLUMN: dict[str, str] = {
     "chat_days": "chat_id",
     "facts": "chat_id",
     "stats_digests": "chat_id",
+    "announcements": "chat_id",  # the operator's chat that sent it
+    "announcement_recipients": "chat_id",
 }
 # Tables in the database that are not ours: Alembic's bookkeeping.
 NOT_OURS = {"alembic_version"}
@@ -382,6 +385,9 @@ async def test_forget_leaves_no_row_about_the_chat_in_any_table_and_others_untou
     await app.nudges.run_pass(clock())
     for chat in (mine, theirs):  # as if each had been an operator's chat, with /stats' weekly digest
         await storage.digests.ask_digest(chat.chat_id, True, clock())
+        await storage.announcements.draft("Soon", EVERYONE, clock(), chat_id=chat.chat_id)  # and an /announce draft
+    sent = await storage.announcements.draft("News", EVERYONE, clock())  # both are recipients of one from the shell
+    await storage.announcements.queue(sent.id, clock())
     before = await all_rows(storage)
     empty = sorted(table for table, found in rows_of(before, mine.chat_id).items() if not found)
     assert not empty, f"the chat has no rows in {empty}: the walk must fill every table"
