@@ -126,6 +126,9 @@ class NudgeDispatcher:
 
     def __init__(self, bot: Bot, catalog: Catalog, storage: Storage, *, batch: int = BATCH) -> None:
         self.bot, self.catalog, self.storage, self.batch = bot, catalog, storage, batch
+        # Set while no pass is sending: announcements wait for it, so nudges go first.
+        self.idle = asyncio.Event()
+        self.idle.set()
 
     async def run_pass(self, now: dt.datetime, keep_going: Callable[[], bool] = lambda: True) -> PassReport:
         """One pass as if the time were `now`: every reminder due by then is claimed once.
@@ -133,6 +136,14 @@ class NudgeDispatcher:
         `keep_going` is asked before each batch: a stopping bot finishes the batch in hand and
         leaves the rest due for the next pass, in this process or another.
         """
+        self.idle.clear()
+        try:
+            return await self._run_pass(now, keep_going)
+        finally:
+            self.idle.set()
+
+    async def _run_pass(self, now: dt.datetime, keep_going: Callable[[], bool]) -> PassReport:
+        """run_pass, while announcements wait."""
         run = Pass(now, now + HOLD, PassReport())
         report, nudges = run.report, self.storage.nudges
         while keep_going() and (claimed := await nudges.claim_due_reminders(now, self.batch, run.held)):

@@ -20,6 +20,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -44,6 +45,7 @@ from storage.tables import (
     chat_days,
     chat_roadmaps,
     chats,
+    facts,
     reminders,
 )
 
@@ -52,6 +54,8 @@ A = announcements.c
 # The language a chat without one is spoken to in (the catalogs' source).
 SOURCE_LANGUAGE = "en"
 # Reminders that say the chat cannot be written to: it is no recipient until it writes again.
+# The kind of fact a 403 leaves (as a nudge's does).
+BLOCKED_FACT = "blocked"
 UNREACHABLE = (ReminderStatus.BLOCKED.value, ReminderStatus.GONE.value)
 
 
@@ -91,21 +95,24 @@ def _announcement(row: Any) -> Announcement:
 
 
 def audience_query(audience: Audience, now: dt.datetime, leave_out: Collection[int] = ()) -> Select[Any]:
-    """The chats an audience is (their id and time zone): never one that turned announcements off or
-    cannot be written to."""
+    """The chats an audience is (their id and time zone), among every chat the bot knows (one with a
+    row, or seen on some day): never one that turned announcements off or cannot be written to."""
+    known = union(select(chats.c.id.label("id")), select(chat_days.c.chat_id.label("id"))).subquery("known")
+    chat = known.c.id
     zone = func.coalesce(reminders.c.timezone, DEFAULT_TIMEZONE)
     query = (
-        select(chats.c.id, zone.label("timezone"))
-        .select_from(chats.outerjoin(reminders, reminders.c.chat_id == chats.c.id))
+        select(chat, zone.label("timezone"))
+        .select_from(known.outerjoin(chats, chats.c.id == chat).outerjoin(reminders, reminders.c.chat_id == chat))
         .where(
-            chats.c.announcements.is_(True), or_(reminders.c.status.is_(None), reminders.c.status.not_in(UNREACHABLE))
+            or_(chats.c.announcements.is_(None), chats.c.announcements.is_(True)),
+            or_(reminders.c.status.is_(None), reminders.c.status.not_in(UNREACHABLE)),
         )
     )
     if leave_out:
-        query = query.where(chats.c.id.not_in(list(leave_out)))
+        query = query.where(chat.not_in(list(leave_out)))
     match audience.kind:
         case AudienceKind.ROADMAP:
-            started = (chat_roadmaps.c.chat_id == chats.c.id) & (chat_roadmaps.c.roadmap_id == audience.value)
+            started = (chat_roadmaps.c.chat_id == chat) & (chat_roadmaps.c.roadmap_id == audience.value)
             query = query.where(exists().where(started, chat_roadmaps.c.started_at.is_not(None)))
         case AudienceKind.LANGUAGE:
             speaks = chats.c.language == audience.value
@@ -114,7 +121,7 @@ def audience_query(audience: Audience, now: dt.datetime, leave_out: Collection[i
             query = query.where(speaks)
         case AudienceKind.ACTIVE:
             since = (now - dt.timedelta(days=ACTIVE_DAYS)).astimezone(dt.UTC).date()
-            query = query.where(exists().where(chat_days.c.chat_id == chats.c.id, chat_days.c.day > since))
+            query = query.where(exists().where(chat_days.c.chat_id == chat, chat_days.c.day > since))
     return query
 
 
@@ -285,8 +292,10 @@ class AnnouncementStore:
             ids = [chat_id for chat_id, _ in claimed]
             wanting = await connection.execute(select(chats.c.id, chats.c.announcements).where(chats.c.id.in_(ids)))
             wants = {chat_id: bool(flag) for chat_id, flag in wanting}
+            seen = select(chat_days.c.chat_id).where(chat_days.c.chat_id.in_(ids)).distinct()
+            known = set(wants) | set((await connection.execute(seen)).scalars())
         return [
-            Recipient(chat_id, zone, wants.get(chat_id, False), chat_id in wants) for chat_id, zone in sorted(claimed)
+            Recipient(chat_id, zone, wants.get(chat_id, True), chat_id in known) for chat_id, zone in sorted(claimed)
         ]
 
     async def hold(self, announcement_id: int, until: Mapping[int, dt.datetime]) -> None:
@@ -312,7 +321,8 @@ class AnnouncementStore:
     ) -> None:
         """What became of claimed recipients (chat, state, the new id it went to): only rows still
         held by this claim change."""
-        rows = [{"b_chat": c, "b_state": s.value, "b_to": to} for c, s, to in outcomes]
+        outcomes_kept = list(outcomes)
+        rows = [{"b_chat": c, "b_state": s.value, "b_to": to} for c, s, to in outcomes_kept]
         if not rows:
             return
         statement = (
@@ -327,8 +337,18 @@ class AnnouncementStore:
                 state=bindparam("b_state"), sent_to=bindparam("b_to"), done_at=bindparam("b_now", type_=UtcDateTime)
             )
         )
+        blocked = [c for c, s, _ in outcomes_kept if s is RecipientState.BLOCKED]
         async with self.database.writing() as connection:
             await connection.execute(statement, [{**row, "b_claimed": claimed_at, "b_now": now} for row in rows])
+            if blocked:  # as a nudge's 403 does: reminders stop until the chat writes again
+                await connection.execute(
+                    update(reminders)
+                    .where(reminders.c.chat_id.in_(blocked), reminders.c.status.not_in(UNREACHABLE))
+                    .values(status=ReminderStatus.BLOCKED.value, due_at=None, stopped_at=now, claimed_at=None)
+                )
+                await connection.execute(
+                    insert(facts), [{"chat_id": c, "at": now, "kind": BLOCKED_FACT, "source": None} for c in blocked]
+                )
 
     async def give_up_stale(self, announcement_id: int, claimed_before: dt.datetime, now: dt.datetime) -> int:
         """Claims in flight since before `claimed_before` (their sender died) become UNKNOWN: maybe
@@ -410,7 +430,12 @@ class AnnouncementStore:
             found = (await connection.execute(select(chats.c.announcements).where(chats.c.id == chat_id))).first()
         return True if found is None else bool(found[0])
 
-    async def choose(self, chat_id: int, wanted: bool) -> None:
-        """Turn a chat's announcements on or off (a chat with no row has nothing to turn)."""
+    async def choose(self, chat_id: int, wanted: bool, now: dt.datetime) -> None:
+        """Turn a chat's announcements on or off (its row made if it has none)."""
+        statement = (
+            self.database.insert(chats)
+            .values(id=chat_id, created_at=now, announcements=wanted)
+            .on_conflict_do_update(index_elements=[chats.c.id], set_={"announcements": wanted})
+        )
         async with self.database.writing() as connection:
-            await connection.execute(update(chats).where(chats.c.id == chat_id).values(announcements=wanted))
+            await connection.execute(statement)

@@ -148,7 +148,7 @@ async def test_a_chat_that_opted_out_or_was_forgotten_after_queueing_is_claimed_
     store = storage.announcements
     draft = await store.draft("Hello", EVERYONE, NOON)
     await store.queue(draft.id, NOON)
-    await store.choose(2, False)
+    await store.choose(2, False, NOON)
     assert not await store.wants(2)
     async with storage.engine.begin() as connection:
         await connection.execute(chats.delete().where(chats.c.id == 3))
