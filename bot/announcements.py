@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram import Bot
 from telegram.error import ChatMigrated, TelegramError, TimedOut
@@ -48,6 +49,17 @@ RETRY_IN = dt.timedelta(minutes=1)  # a send Telegram could not take now is trie
 Outcome = tuple[int, RecipientState, int | None]  # chat, what became of it, the new id it went to
 
 
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """How fast announcements go: the rate all instances share, paid broadcasts, the lease, and
+    how to wait (a benchmark's stub does not sleep)."""
+
+    per_second: float
+    paid: bool = False
+    lease: int = LEASE
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
 class AnnouncementDispatcher:
     """Sends the announcements going out, lease by lease, until none has a recipient ready."""
 
@@ -57,16 +69,11 @@ class AnnouncementDispatcher:
         catalog: Catalog,
         storage: Storage,
         clock: Callable[[], dt.datetime],
-        *,
-        per_second: float,
-        paid: bool = False,
+        pacing: Pacing,
         nudges_idle: asyncio.Event | None = None,
-        lease: int = LEASE,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.bot, self.catalog, self.storage, self.clock = bot, catalog, storage, clock
-        self.per_second, self.paid, self.lease, self.sleep = per_second, paid, lease, sleep
-        self.nudges_idle = nudges_idle
+        self.pacing, self.nudges_idle = pacing, nudges_idle
         self.counts: Counter[RecipientState] = Counter()
 
     async def run_pass(self, keep_going: Callable[[], bool] = lambda: True) -> Counter[RecipientState]:
@@ -87,7 +94,7 @@ class AnnouncementDispatcher:
             if self.nudges_idle is not None:
                 await self.nudges_idle.wait()  # nudges first
             claimed_at = self.clock()
-            lease = await store.claim(announcement.id, claimed_at, self.lease)
+            lease = await store.claim(announcement.id, claimed_at, self.pacing.lease)
             if not lease:
                 break
             await self._send_lease(announcement, lease, claimed_at, screens)
@@ -114,9 +121,9 @@ class AnnouncementDispatcher:
             else:
                 ready.append(recipient.chat_id)
         if ready:
-            start = await store.take_budget(announcement.id, len(ready), self.per_second, self.clock())
+            start = await store.take_budget(announcement.id, len(ready), self.pacing.per_second, self.clock())
             if (wait := (start - self.clock()).total_seconds()) > 0:
-                await self.sleep(wait)
+                await self.pacing.sleep(wait)
             languages = await self.storage.languages.of_chats(ready)
             sent = await asyncio.gather(
                 *(
@@ -150,11 +157,11 @@ class AnnouncementDispatcher:
         """Send one recipient its announcement; Telegram's answer says what became of it (QUEUED: try again later)."""
         try:
             try:
-                await send_announcement(self.bot, chat_id, screen, announcement.photo, paid=self.paid)
+                await send_announcement(self.bot, chat_id, screen, announcement.photo, paid=self.pacing.paid)
                 return chat_id, RecipientState.SENT, None
             except ChatMigrated as moved:
                 await self.storage.chats.move_chat(chat_id, moved.new_chat_id)
-                await send_announcement(self.bot, moved.new_chat_id, screen, announcement.photo, paid=self.paid)
+                await send_announcement(self.bot, moved.new_chat_id, screen, announcement.photo, paid=self.pacing.paid)
                 return chat_id, RecipientState.SENT, moved.new_chat_id
         except TimedOut:
             return chat_id, RecipientState.UNKNOWN, None  # Telegram may have it: never sent again
@@ -187,7 +194,7 @@ class AnnouncementDispatcher:
         tally = await store.tally(announcement.id)
         language = (await self.storage.languages.of(current.chat_id)).language or SOURCE
         with speaking(language):
-            screen = progress_screen(current, tally, self.catalog, now, self.per_second)
+            screen = progress_screen(current, tally, self.catalog, now, self.pacing.per_second)
         try:
             await edit_message(self.bot, current.chat_id, current.message_id, screen)
         except TelegramError as error:

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
-from bot.announcements import AnnouncementDispatcher
+from bot.announcements import AnnouncementDispatcher, Pacing
 from bot.limits import TelegramLimits
 from bot.metrics import DATABASE_ERRORS
 from bot.nudges import NudgeDispatcher
@@ -141,15 +141,8 @@ def build_bot(
     application.add_error_handler(count_database_errors)
     retention = dt.timedelta(days=settings.facts_retention_days)
     nudges = NudgeDispatcher(application.bot, catalog, storage)
-    announcements = AnnouncementDispatcher(
-        application.bot,
-        catalog,
-        storage,
-        clock,
-        per_second=settings.telegram_messages_per_second,
-        paid=settings.telegram_paid_broadcast,
-        nudges_idle=nudges.idle,
-    )
+    pacing = Pacing(settings.telegram_messages_per_second, settings.telegram_paid_broadcast)
+    announcements = AnnouncementDispatcher(application.bot, catalog, storage, clock, pacing, nudges.idle)
     bot = RoadmapBot(application, services, nudges, announcements, retention)
     schedule_jobs(bot)
     return bot

@@ -233,3 +233,10 @@ def cancelled_toast() -> str:
 def already_over() -> str:
     """The toast on a button of an announcement that has already ended (or gone out)."""
     return _("📣 That announcement has already ended.")
+
+
+def without(message: object, data: object) -> InlineKeyboardMarkup:
+    """A message's buttons but the one whose data is `data` (none, for a message that is not ours to read)."""
+    markup = getattr(message, "reply_markup", None)
+    rows = markup.inline_keyboard if isinstance(markup, InlineKeyboardMarkup) else ()
+    return keyboard([[b for b in row if b.callback_data != data] for row in rows])

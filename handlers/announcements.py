@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import Message, MessageEntity, Update
 from telegram.error import BadRequest
 
 from handlers import guide
@@ -34,11 +34,12 @@ from handlers.announcement_views import (
     stop_button,
     too_long,
     unknown_roadmap,
+    without,
 )
 from handlers.callback_data import decode, encode
 from handlers.context import BotContext, Services, chat_id_of
 from handlers.replies import answer, answer_tap, edit_buttons, reply, send_announcement, show
-from handlers.screens import MAX_MESSAGE, Screen, keyboard
+from handlers.screens import MAX_MESSAGE, Screen
 from i18n.catalogs import LANGUAGES
 from progress.announcements import (
     EVERYONE,
@@ -192,21 +193,10 @@ async def on_learner_button(update: Update, context: BotContext) -> None:
     match decode(query.data):
         case StopAnnouncements():
             await services.storage.announcements.choose(chat_id, False, services.clock())
-            await edit_buttons(update, without_stop_button(query.message))
+            await edit_buttons(update, without(query.message, stop_button().callback_data))
             await answer(query, announcements_stopped())
         case ResumeAnnouncements():
             await services.storage.announcements.choose(chat_id, True, services.clock())
             await answer(query, announcements_resumed())
             if isinstance(query.message, Message) and query.message.reply_markup is not None:
                 await edit_buttons(update, without(query.message, encode(ResumeAnnouncements())))
-
-
-def without_stop_button(message: object) -> InlineKeyboardMarkup:
-    """An announcement's buttons once its person turned announcements off: the roadmap's only."""
-    return without(message, stop_button().callback_data) if isinstance(message, Message) else keyboard([])
-
-
-def without(message: Message, data: object) -> InlineKeyboardMarkup:
-    """A message's buttons but the one whose data is `data`."""
-    rows = message.reply_markup.inline_keyboard if message.reply_markup else ()
-    return keyboard([[b for b in row if b.callback_data != data] for row in rows])

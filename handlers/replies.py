@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 # into a Message, a fifth of a tap's CPU and a third of a nudge pass's (docs/performance.md), and
 # nothing reads it. python-telegram-bot warns that a method exists for the call; here that is
 # known and meant.
-warnings.filterwarnings("ignore", r"Please use 'Bot\.(editMessage(Text|ReplyMarkup)|sendMessage|sendPhoto)'", PTBUserWarning)
+warnings.filterwarnings(
+    "ignore", r"Please use 'Bot\.(editMessage(Text|ReplyMarkup)|sendMessage|sendPhoto)'", PTBUserWarning
+)
 
 
 async def show(update: Update, screen: Screen) -> None:

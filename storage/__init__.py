@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.announcement_store import Announcement, AnnouncementStore
+from storage.announcement_rows import Announcement
+from storage.announcement_store import AnnouncementStore
 from storage.chat_data_store import ChatDataStore
 from storage.chat_store import ChatStore
 from storage.database import Database, DatabaseUnavailable

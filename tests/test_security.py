@@ -126,6 +126,8 @@ async def test_every_table_says_which_chat_its_rows_belong_to(storage: Storage) 
 # `asked` is a moment and `about` a fingerprint of the chat's own state: neither names a chat.
 ACTION_FIELDS = {"roadmap_id", "step_id", "state", "page", "weekday", "hour", "hours", "index", "choice"}
 ACTION_FIELDS |= {"asked", "about"}
+# An announcement's number and an audience's kind (operators' buttons): neither names a chat.
+ACTION_FIELDS |= {"announcement_id", "kind"}
 NAMES_A_CHAT = re.compile(r"chat|user|from|sender|member|owner|peer", re.IGNORECASE)
 
 
@@ -155,7 +157,12 @@ NO_SCREEN_SHOWS = [
 
 
 # Actions only operators' chats are shown (OPERATOR_CHAT_IDS); pressed anywhere else, they change nothing.
-OPERATORS_ONLY = [callback_data.ToggleDigest()]
+OPERATORS_ONLY = [
+    callback_data.ToggleDigest(),
+    callback_data.ChooseAudience(1, "everyone"),
+    callback_data.ConfirmAnnouncement(1),
+    callback_data.CancelAnnouncement(1),
+]
 
 
 def callback_data_sent_to(api: FakeBotAPI, chat_id: int) -> list[str]:
@@ -182,6 +189,11 @@ async def show_every_kind_of_button(chat: ChatSession, clock: Clock, app: Roadma
     await chat.tap("🌍 Time zone")
     clock.advance(days=8)
     await app.nudges.run_pass(clock())  # a nudge: Tomorrow, Stop reminders
+    announcement = await app.services.storage.announcements.draft("News", EVERYONE, clock())
+    await app.services.storage.announcements.queue(announcement.id, clock())
+    await app.announcements.run_pass()  # an announcement: No announcements
+    await chat.tap("🔕 No announcements")
+    await chat.send("/remind")  # Announcements on
     await chat.send("/reset")
     await chat.tap(f"↩️ {SEED}")  # Yes, reset it
     await chat.send("/forget")
