@@ -42,7 +42,7 @@ from storage import UNKNOWN_LANGUAGE, Announcement, ChatLanguage, Storage
 log = logging.getLogger(__name__)
 
 LEASE = 20  # recipients one claim takes: the most a crash can leave unknown, per instance
-STALE = dt.timedelta(minutes=1)  # a lease in flight this long lost its sender
+STALE = dt.timedelta(seconds=30)  # a lease in flight this long lost its sender (a lease takes ~1 s)
 REPORT_EVERY = dt.timedelta(seconds=3)  # the operator's message is edited at most this often
 RETRY_IN = dt.timedelta(minutes=1)  # a send Telegram could not take now is tried again after this
 
