@@ -5,7 +5,7 @@ sending budget the instances share in the database.
 At most once: a lease is marked in flight before anything is sent, and an outcome is recorded after.
 A process that dies between the two leaves its lease in flight; after STALE any instance counts those
 recipients as "unknown", and nobody sends them again. So every recipient gets an announcement once,
-but for the few of the lease in flight at a crash (at most LEASE per instance), who get it at most once.
+but for the few of the leases in flight at a crash (at most IN_FLIGHT per instance), who get it at most once.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ from storage import UNKNOWN_LANGUAGE, Announcement, ChatLanguage, Storage
 
 log = logging.getLogger(__name__)
 
-LEASE = 20  # recipients one claim takes: the most a crash can leave unknown, per instance
+LEASE = 16  # recipients one claim takes
+WORKERS = 2  # leases one instance has in hand at once
+IN_FLIGHT = LEASE * WORKERS  # the most recipients a crash can leave unknown, per instance
 STALE = dt.timedelta(seconds=30)  # a lease in flight this long lost its sender (a lease takes ~1 s)
 REPORT_EVERY = dt.timedelta(seconds=3)  # the operator's message is edited at most this often
 RETRY_IN = dt.timedelta(minutes=1)  # a send Telegram could not take now is tried again after this
@@ -90,19 +92,26 @@ class AnnouncementDispatcher:
         store = self.storage.announcements
         await store.give_up_stale(announcement.id, self.clock() - STALE, self.clock())
         screens: dict[str, Screen] = {}
-        while keep_going():
-            if self.nudges_idle is not None:
-                await self.nudges_idle.wait()  # nudges first
-            claimed_at = self.clock()
-            lease = await store.claim(announcement.id, claimed_at, self.pacing.lease)
-            if not lease:
-                break
-            await self._send_lease(announcement, lease, claimed_at, screens)
-            await self.report(announcement)
+        await asyncio.gather(*(self._leases(announcement, keep_going, screens) for _ in range(WORKERS)))
         if await store.finish_if_done(announcement.id, self.clock()):
             log.info("announcement %s: done", announcement.id)
             await self.report(announcement, final=True)
         ANNOUNCEMENTS_WAITING.set((await store.tally(announcement.id)).waiting)
+
+    async def _leases(
+        self, announcement: Announcement, keep_going: Callable[[], bool], screens: dict[str, Screen]
+    ) -> None:
+        """One worker's leases: claim, send, record, until none is ready. Two workers keep the pacer
+        busy: one sends while the other records its lease and claims the next."""
+        while keep_going():
+            if self.nudges_idle is not None:
+                await self.nudges_idle.wait()  # nudges first
+            claimed_at = self.clock()
+            lease = await self.storage.announcements.claim(announcement.id, claimed_at, self.pacing.lease)
+            if not lease:
+                return
+            await self._send_lease(announcement, lease, claimed_at, screens)
+            await self.report(announcement)
 
     async def _send_lease(
         self, announcement: Announcement, lease: list[Recipient], claimed_at: dt.datetime, screens: dict[str, Screen]

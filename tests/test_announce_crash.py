@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, update
 
-from bot.announcements import LEASE, STALE
+from bot.announcements import IN_FLIGHT, LEASE, STALE
 from storage import Storage, upgrade
 from storage.tables import chats
 from tests.databases import ProcessDatabase
@@ -181,7 +181,7 @@ def test_an_announcement_killed_halfway_reaches_every_chat_at_most_once_and_all_
     assert not duplicates, f"chats that got it twice: {duplicates}"
     states = dict(database.rows("SELECT chat_id, state FROM announcement_recipients"))
     unknown = {chat for chat, state in states.items() if state == "unknown"}
-    assert 0 < len(unknown) <= LEASE, "the lease in flight at the kill, and only it, is unknown"
+    assert 0 < len(unknown) <= IN_FLIGHT, "the leases in flight at the kill, and only they, are unknown"
     reachable = (set(chat_ids) - blocked - {opted, GROUP}) | {SUPERGROUP}
     assert set(received) <= reachable, "none blocked, opted out or under its old id"
     assert reachable - unknown - {SUPERGROUP} <= set(received), "all but the lease in flight exactly once"
