@@ -20,6 +20,7 @@ from handlers.language_views import own_name
 from handlers.screens import Screen, button, keyboard
 from i18n.catalogs import LANGUAGES, _, ngettext
 from i18n.formats import count, time_of_day
+from i18n.shared_views import separated
 from progress.announcements import AnnouncementStatus, Audience, AudienceKind, RecipientState, Tally
 from roadmaps import Catalog, Roadmap
 
@@ -193,8 +194,7 @@ def recipient_figures(tally: Tally) -> str:
         (_("unknown %(count)s"), RecipientState.UNKNOWN),
         (_("not sent %(count)s"), RecipientState.CANCELLED),
     )
-    shown = [words % {"count": count(tally[state])} for words, state in figures]
-    return " · ".join(shown)
+    return separated(*(words % {"count": count(tally[state])} for words, state in figures))
 
 
 def render_progress(

@@ -117,7 +117,7 @@ async def test_a_russian_app_gets_the_seed_roadmap_in_russian_then_persian_by_la
 
     persian = await nudge_at(app, api, chat.chat_id, FIRST_DUE + WEEK)
     assert persian.startswith("⏰ <b>قدم بعدی شما</b> در مهندس بک‌اند (عصر هوش مصنوعی)"), persian
-    assert "۱ از ۱۰ قدم انجام شده" in persian, "Persian digits"
+    assert "۱۰%، ۱ از ۱۰ قدم انجام شده" in persian, "Persian digits, and a comma where '·' would read as a zero"
     assert chat.last.button_texts == ["✅ انجام دادم", "📖 باز کردن", "⏰ بعداً…", "🔕 قطع یادآوری‌ها"]
 
     await chat.send("/progress")  # the app still says Russian: the chat's choice wins
