@@ -106,6 +106,9 @@ def add_announce(commands: Any) -> None:
     announce.add_argument(
         "--photo", metavar="FILE_ID", help="a picture Telegram has (its file_id), the text its caption"
     )
+    announce.add_argument(
+        "--at", type=moment, help="send it from then (ISO-8601, UTC if no offset): a running bot does"
+    )
     announce.add_argument("--dry-run", action="store_true", help="say how many chats would get it; send nothing")
     announce.set_defaults(handler=announce_from_file)
 
@@ -184,7 +187,7 @@ def announce_from_file(args: argparse.Namespace, settings: Settings) -> int:
     if not text:
         print("roadmap-bot announce: the file is empty: nothing to announce", file=sys.stderr)
         return 2
-    asked = ShellAnnouncement(text, args.audience, args.roadmap, args.photo, args.dry_run)
+    asked = ShellAnnouncement(text, args.audience, args.roadmap, args.photo, args.dry_run, args.at)
     return asyncio.run(announce_from_shell(settings, catalog, asked, lambda line: print(line, flush=True)))
 
 

@@ -29,6 +29,7 @@ class ShellAnnouncement:
     roadmap_id: str | None = None
     photo: str | None = None
     dry_run: bool = False
+    at: dt.datetime | None = None  # to go from then (the running bot sends it)
 
 
 def progress_line(announcement_id: int, tally: Tally, now: dt.datetime, per_second: float) -> str:
@@ -67,8 +68,11 @@ async def announce_from_shell(
             say(asked.text)
             return 0
         draft = await store.draft(asked.text, asked.audience, now, photo=asked.photo, roadmap_id=asked.roadmap_id)
-        queued = await store.queue(draft.id, now, operators)
+        queued = await store.queue(draft.id, now, operators, asked.at)
         say(f"announcement {draft.id} queued for {queued} chats ({asked.audience})")
+        if asked.at is not None and asked.at > now:
+            say(f"it goes from {asked.at.isoformat()}: a running bot sends it then")
+            return 0
         await send_and_watch(settings, catalog, storage, draft.id, say)
         return 0
     finally:

@@ -143,15 +143,22 @@ class AnnouncementStore(AnnouncementSending):
         async with self.database.reading() as connection:
             return int((await connection.execute(query)).scalar_one())
 
-    async def queue(self, announcement_id: int, now: dt.datetime, leave_out: Collection[int] = ()) -> int | None:
-        """Confirm a draft: one queued row per chat of its audience now, in one statement; how many.
-        None when it was not a draft (confirmed already, or cancelled): nothing is queued twice."""
+    async def queue(
+        self,
+        announcement_id: int,
+        now: dt.datetime,
+        leave_out: Collection[int] = (),
+        starts_at: dt.datetime | None = None,
+    ) -> int | None:
+        """Confirm a draft: one queued row per chat of its audience now, in one statement, to go from
+        `starts_at` (now if not said); how many. None when it was not a draft (confirmed already, or
+        cancelled): nothing is queued twice."""
 
         async def work(connection: AsyncConnection) -> int | None:
             confirm = (
                 update(announcements)
                 .where(A.id == announcement_id, A.status == AnnouncementStatus.DRAFT.value)
-                .values(status=AnnouncementStatus.SENDING.value)
+                .values(status=AnnouncementStatus.SENDING.value, starts_at=max(now, starts_at or now))
                 .returning(A.audience)
             )
             spelled = (await connection.execute(confirm)).scalar_one_or_none()

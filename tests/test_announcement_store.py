@@ -226,3 +226,13 @@ def test_audiences_are_written_one_way_and_read_back() -> None:
         assert audience is not None and str(audience) == spelled
     for wrong in ("", "all", "roadmap:", "language:a b", "roadmap:x:y"):
         assert Audience.parse(wrong) is None
+
+
+async def test_an_announcement_queued_for_later_goes_from_then(storage: Storage) -> None:
+    await add_chats(storage, range(1, 3))
+    store = storage.announcements
+    draft = await store.draft("Hello", EVERYONE, NOON)
+    later = NOON + dt.timedelta(hours=3)
+    assert await store.queue(draft.id, NOON, starts_at=later) == 2
+    assert await store.sending(NOON) == []
+    assert [a.id for a in await store.sending(later)] == [draft.id]
