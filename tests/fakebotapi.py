@@ -554,15 +554,16 @@ class FakeBotAPI:
     def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         self._check_flood()
         chat_id = int(params["chat_id"])
-        if "_files" in params:  # an upload
-            filename, content = params["_files"]["photo"]
-            self.documents.append(SentDocument(chat_id, filename, content, params.get("caption")))
-        # else a file_id Telegram already has, sent again: its caption is a message's HTML
         caption = params.get("caption") or ""
-        text = html_to_text(caption) if caption and params.get("parse_mode") == "HTML" else caption
-        message = BotMessage(chat_id, next(self._message_ids), caption, text, params.get("reply_markup"))
-        self.messages[(chat_id, message.message_id)] = message
-        self._last_sent[chat_id] = message.message_id
+        if "_files" in params:  # an upload (a card, a chart): kept with the documents
+            filename, content = params["_files"]["photo"]
+            self.documents.append(SentDocument(chat_id, filename, content, caption or None))
+            message = BotMessage(chat_id, next(self._message_ids), caption, "", None)
+        else:  # a file_id Telegram already has (an announcement's picture): a message with its caption
+            text = html_to_text(caption) if caption and params.get("parse_mode") == "HTML" else caption
+            message = BotMessage(chat_id, next(self._message_ids), caption, text, params.get("reply_markup"))
+            self.messages[(chat_id, message.message_id)] = message
+            self._last_sent[chat_id] = message.message_id
         size = {"file_id": f"photo-{message.message_id}", "file_unique_id": "p", "width": 1, "height": 1}
         return self._as_json(message) | {"photo": [size]}
 
