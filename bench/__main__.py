@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 
-NAMES = ("taps", "nudges", "memory", "pacing", "startup", "fuzz", "stats", "growth", "scaleout")
+NAMES = ("taps", "nudges", "memory", "pacing", "startup", "fuzz", "stats", "growth", "scaleout", "announce")
 ALONE = ("growth", "scaleout")  # minutes each, even the smallest sizes: run by name, not by `all`
 USAGE = (
     f"usage: python -m bench {{{','.join(NAMES)},all}} [--quick]\n"

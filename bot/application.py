@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
+from bot.announcements import AnnouncementDispatcher, Pacing
 from bot.limits import TelegramLimits
 from bot.metrics import DATABASE_ERRORS
 from bot.nudges import NudgeDispatcher
@@ -47,6 +48,9 @@ CONCURRENT_UPDATES = 64
 NUDGE_INTERVAL = 60
 # Seconds between writes of the chats heard from (see storage.presence).
 PRESENCE_INTERVAL = 2
+# Seconds between announcement passes; a pass sends whatever is ready, so the interval only bounds
+# how soon a confirmed announcement starts.
+ANNOUNCE_INTERVAL = 5
 # Seconds between the hourly chores: due digests, facts past their retention.
 HOUSEKEEPING_INTERVAL = 3600
 
@@ -63,6 +67,7 @@ class RoadmapBot:
     application: RoadmapApplication
     services: Services
     nudges: NudgeDispatcher
+    announcements: AnnouncementDispatcher
     retention: dt.timedelta = dt.timedelta(days=FACTS_RETENTION_DAYS)  # how long the facts are kept
 
     async def flush_presence(self) -> None:
@@ -79,13 +84,21 @@ class RoadmapBot:
             log.warning("could not write presence before the nudge pass: %s", type(error).__name__)
         await self.nudges.run_pass(self.services.clock(), keep_going=lambda: self.application.running)
 
+    async def announcement_pass(self) -> None:
+        """Send what announcements going out have ready, after any nudges in flight."""
+        await self.announcements.run_pass(keep_going=lambda: self.application.running)
+
     async def housekeeping(self) -> None:
         """The hourly chores: the operators' weekly digests that are due, and the facts past their retention."""
         services = self.services
         sent = await send_due_digests(self.application.bot, services)
         purged = await services.storage.digests.purge_facts(services.clock() - self.retention)
+        purged += await services.storage.announcements.purge(services.clock() - self.retention)
         log.log(
-            logging.INFO if sent or purged else logging.DEBUG, "housekeeping: %d digests, %d facts purged", sent, purged
+            logging.INFO if sent or purged else logging.DEBUG,
+            "housekeeping: %d digests, %d facts and recipients purged",
+            sent,
+            purged,
         )
 
 
@@ -127,7 +140,10 @@ def build_bot(
     register(application)
     application.add_error_handler(count_database_errors)
     retention = dt.timedelta(days=settings.facts_retention_days)
-    bot = RoadmapBot(application, services, NudgeDispatcher(application.bot, services.live, storage), retention)
+    nudges = NudgeDispatcher(application.bot, services.live, storage)
+    pacing = Pacing(settings.telegram_messages_per_second, settings.telegram_paid_broadcast)
+    announcements = AnnouncementDispatcher(application.bot, services.live, storage, clock, pacing, nudges.idle)
+    bot = RoadmapBot(application, services, nudges, announcements, retention)
     schedule_jobs(bot)
     return bot
 
@@ -146,6 +162,7 @@ def services_of(
         settings.webapp_url,
         settings.bot_name,
         frozenset(settings.operator_chat_ids),
+        settings.telegram_messages_per_second,
     )
 
 
@@ -166,7 +183,7 @@ async def count_database_errors(update: object, context: BotContext) -> None:
 
 
 def schedule_jobs(bot: RoadmapBot) -> None:
-    """Repeating jobs run nudge passes and write presence; they start and stop with the application."""
+    """Repeating jobs run nudge and announcement passes and write presence; they start and stop with the application."""
 
     async def nudge_pass(context: BotContext) -> None:
         await bot.nudge_pass()
@@ -177,6 +194,9 @@ def schedule_jobs(bot: RoadmapBot) -> None:
     async def housekeeping(context: BotContext) -> None:
         await bot.housekeeping()
 
+    async def announcement_pass(context: BotContext) -> None:
+        await bot.announcement_pass()
+
     job_queue = bot.application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
     job_queue.run_repeating(flush, interval=PRESENCE_INTERVAL, name="presence")
@@ -186,6 +206,13 @@ def schedule_jobs(bot: RoadmapBot) -> None:
         first=NUDGE_INTERVAL / 6,
         name="nudges",
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": NUDGE_INTERVAL},
+    )
+    job_queue.run_repeating(
+        announcement_pass,
+        interval=ANNOUNCE_INTERVAL,
+        first=ANNOUNCE_INTERVAL / 5,
+        name="announcements",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": ANNOUNCE_INTERVAL},
     )
     job_queue.run_repeating(
         housekeeping, interval=HOUSEKEEPING_INTERVAL, first=HOUSEKEEPING_INTERVAL / 12, name="housekeeping"

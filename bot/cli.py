@@ -1,4 +1,5 @@
-"""The command line: `roadmap-bot run | try | nudge | db upgrade | roadmaps check [DIR] | roadmaps publish DIR`."""
+"""The command line: `roadmap-bot run | try | nudge | db upgrade | roadmaps check [DIR] | roadmaps publish DIR |
+stats | announce FILE`."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from telegram.error import InvalidToken, NetworkError
 
 from bot.logs import configure_logging
 from bot.settings import Settings
+from progress.announcements import Audience
 from roadmaps import BUILTIN_DIR, Catalog, RoadmapError, files_of, inspect_folders, inspect_roadmaps, load_catalog
 from storage import Storage, create_engine, upgrade
 
@@ -96,6 +99,8 @@ def parser() -> argparse.ArgumentParser:
     stats.add_argument("--format", choices=("text", "json", "csv"), default="text")
     stats.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw the chart into this file")
     stats.set_defaults(handler=show_stats)
+
+    add_announce(commands)
     return root
 
 
@@ -108,6 +113,27 @@ def served_catalog(settings: Settings) -> Catalog | None:
         log.error("the roadmaps to serve do not validate (%d problem(s)):\n%s", len(inspection.errors), problems)
         return None
     return inspection.catalog
+
+
+def add_announce(commands: Any) -> None:
+    """`roadmap-bot announce FILE [--audience ...] [--roadmap ID] [--photo FILE_ID] [--dry-run]`."""
+    announce = commands.add_parser("announce", help="send an announcement (HTML in FILE, - for stdin) to an audience")
+    announce.add_argument("file", type=Path, metavar="FILE", help="the announcement's text, HTML as the bot writes it")
+    announce.add_argument(
+        "--audience",
+        type=audience,
+        default="everyone",
+        help="everyone (default), active (seen in the last 28 days), roadmap:ID, language:CODE",
+    )
+    announce.add_argument("--roadmap", metavar="ID", help="a button under it that opens this roadmap")
+    announce.add_argument(
+        "--photo", metavar="FILE_ID", help="a picture Telegram has (its file_id), the text its caption"
+    )
+    announce.add_argument(
+        "--at", type=moment, help="send it from then (ISO-8601, UTC if no offset): a running bot does"
+    )
+    announce.add_argument("--dry-run", action="store_true", help="say how many chats would get it; send nothing")
+    announce.set_defaults(handler=announce_from_file)
 
 
 def run_bot(args: argparse.Namespace, settings: Settings) -> int:
@@ -160,6 +186,32 @@ def moment(text: str) -> dt.datetime:
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r}") from error
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+
+
+def audience(text: str) -> Audience:
+    """An audience from the command line."""
+    found = Audience.parse(text)
+    if found is None:
+        raise argparse.ArgumentTypeError(f"not an audience: {text!r} (everyone, active, roadmap:ID, language:CODE)")
+    return found
+
+
+def announce_from_file(args: argparse.Namespace, settings: Settings) -> int:
+    """`roadmap-bot announce FILE`: queue an announcement, send it, print its progress."""
+    from bot.shell_announce import ShellAnnouncement, announce_from_shell
+
+    if not args.dry_run and not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    catalog = served_catalog(settings)
+    if catalog is None:
+        return 1
+    text = (sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")).strip()
+    if not text:
+        print("roadmap-bot announce: the file is empty: nothing to announce", file=sys.stderr)
+        return 2
+    asked = ShellAnnouncement(text, args.audience, args.roadmap, args.photo, args.dry_run, args.at)
+    return asyncio.run(announce_from_shell(settings, catalog, asked, lambda line: print(line, flush=True)))
 
 
 def nudge_once(args: argparse.Namespace, settings: Settings) -> int:

@@ -13,6 +13,14 @@ HANDLER_SECONDS = Histogram(
 )
 NUDGES = Counter("roadmap_bot_nudges_total", "Claimed nudges, by outcome (sent, blocked, to retry, ...).", ["outcome"])
 NUDGES_DUE = Gauge("roadmap_bot_nudges_due", "Reminders due but not yet claimed, after the last nudge pass.")
+ANNOUNCED = Counter(
+    "roadmap_bot_announcements_total",
+    "Announcement recipients with an outcome, by outcome (sent, blocked, failed, opted_out, left, unknown).",
+    ["outcome"],
+)
+ANNOUNCEMENTS_WAITING = Gauge(
+    "roadmap_bot_announcements_waiting", "Recipients of the announcement last sent from that are still to go."
+)
 DATABASE_ERRORS = Counter(
     "roadmap_bot_database_errors_total", "Database errors seen by handlers, passes and health checks."
 )

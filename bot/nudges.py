@@ -127,6 +127,9 @@ class NudgeDispatcher:
 
     def __init__(self, bot: Bot, catalog: Catalog | LiveCatalog, storage: Storage, *, batch: int = BATCH) -> None:
         self.live, self.storage, self.batch, self.bot = live(catalog), storage, batch, bot
+        # Set while no pass is sending: announcements wait for it, so nudges go first.
+        self.idle = asyncio.Event()
+        self.idle.set()
 
     async def run_pass(self, now: dt.datetime, keep_going: Callable[[], bool] = lambda: True) -> PassReport:
         """One pass as if the time were `now`: every reminder due by then is claimed once.
@@ -134,6 +137,14 @@ class NudgeDispatcher:
         `keep_going` is asked before each batch: a stopping bot finishes the batch in hand and
         leaves the rest due for the next pass, in this process or another.
         """
+        self.idle.clear()
+        try:
+            return await self._run_pass(now, keep_going)
+        finally:
+            self.idle.set()
+
+    async def _run_pass(self, now: dt.datetime, keep_going: Callable[[], bool]) -> PassReport:
+        """run_pass, while announcements wait."""
         # A pass works with the catalog served when it starts, whatever a reload swaps in meanwhile.
         run = Pass(now, now + HOLD, PassReport(), self.live.latest)
         report, nudges = run.report, self.storage.nudges

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     error_chat_id: int | None = None
     # Telegram allows about 30 messages a second; paid broadcasts raise that to 1000.
     telegram_messages_per_second: float = Field(default=MESSAGES_PER_SECOND, gt=0, le=1000)
+    # Announcements sent as paid broadcasts (allow_paid_broadcast, Telegram Stars per message past
+    # the free rate): set it with a higher TELEGRAM_MESSAGES_PER_SECOND.
+    telegram_paid_broadcast: bool = False
     # Chats of the people who run the bot: /stats and /announce answer them, and every figure leaves them out.
     operator_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     # Days the facts behind the figures are kept (each day a chat was there, each step change, nudge...).

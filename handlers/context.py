@@ -34,6 +34,7 @@ class Services:
     webapp_url: str | None = None  # the roadmap page (Mini App), when WEBAPP_URL is set
     configured_bot_name: str = DEFAULT_BOT_NAME  # what the bot calls itself (BOT_NAME), unless branded
     operators: frozenset[int] = frozenset()  # the chats of OPERATOR_CHAT_IDS: /stats, /announce
+    messages_per_second: float = 29.0  # TELEGRAM_MESSAGES_PER_SECOND: how fast announcements go
 
     @property
     def content(self) -> Catalog:

@@ -16,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import chat_data, guide, languages, notes, reminders, roadmap, sharing, stats
+from handlers import announcements, chat_data, guide, languages, notes, reminders, roadmap, sharing, stats
 from handlers.callback_data import accepts
 from handlers.chat_events import note_presence, on_migration, on_my_membership
 from handlers.context import BotContext, RoadmapApplication, pin_the_catalog
@@ -100,6 +100,10 @@ HANDLERS: tuple[BaseHandler[Any, BotContext, Any], ...] = (
     # The operator's numbers (OPERATOR_CHAT_IDS only)
     command("stats", stats.stats_command),
     ChatButtons(stats.on_stats_button, stats.BUTTONS),
+    # Announcements: the operator's /announce, and every learner's way to stop them
+    command("announce", announcements.announce_command),
+    ChatButtons(announcements.on_operator_button, announcements.OPERATOR_BUTTONS),
+    ChatButtons(announcements.on_learner_button, announcements.LEARNER_BUTTONS),
     # The chat's language
     command("language", languages.language_command),
     ChatButtons(languages.on_language_button, languages.BUTTONS),

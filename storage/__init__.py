@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.announcement_rows import Announcement
+from storage.announcement_store import AnnouncementStore
 from storage.catalog_store import CatalogStore, Publication
 from storage.chat_data_store import ChatDataStore
 from storage.chat_store import ChatStore
@@ -24,7 +26,8 @@ from storage.stats_reads import StatsStore
 class Storage:
     """Everything the bot keeps, over one engine: the tap flow's progress, each chat's reminder, the
     nudge flow's claims, the chats themselves (presence, moves), and a chat's data as a whole
-    (export dates, reset, forget, imports), the language each chat is spoken to in, and the operator's counts."""
+    (export dates, reset, forget, imports), the language each chat is spoken to in, the operator's
+    counts, and announcements."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.database = Database(engine)
@@ -37,6 +40,7 @@ class Storage:
         self.stats = StatsStore(self.database)
         self.digests = DigestStore(self.database)
         self.catalogs = CatalogStore(self.database)
+        self.announcements = AnnouncementStore(self.database)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -55,6 +59,8 @@ class Storage:
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "UNKNOWN_LANGUAGE",
+    "Announcement",
+    "AnnouncementStore",
     "CatalogStore",
     "ChatDataStore",
     "ChatLanguage",

@@ -29,6 +29,7 @@ MUST_HOLD = {
     "fuzz": {"failures": "0"},
     "growth": {},
     "scaleout": {},
+    "announce": {"duplicates": "0", "lost": "0"},
 }
 
 

@@ -96,6 +96,7 @@ OPERATOR_TEXT = {
     "bot/metrics.py",
     "bot/nudges.py",
     "bot/runner.py",
+    "bot/shell_announce.py",
     "bot/servers.py",
     "bot/stats.py",
     "bot/terminal.py",
