@@ -3,6 +3,7 @@ nudge (put it off, stop reminders)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -27,6 +28,7 @@ from handlers.context import BotContext, Services, chat_id_of
 from handlers.nudge_views import nudge_buttons, with_snooze_choices
 from handlers.reminder_views import (
     HALF_HOUR_ZONES,
+    RemindOptions,
     keep_one_day,
     paused,
     render_ask_location,
@@ -42,8 +44,9 @@ from handlers.reminder_views import (
     resumed,
 )
 from handlers.replies import answer, answer_tap, edit_buttons, reply, show
+from handlers.screens import Screen
 from progress import Reminder, ReminderStatus
-from progress.schedule import canonical_timezone, snoozed_until, utc_offset_zone, zone_at
+from progress.schedule import canonical_timezone, evening_passed, snoozed_until, utc_offset_zone, zone_at
 
 # The buttons this feature answers.
 BUTTONS = (
@@ -64,7 +67,7 @@ BUTTONS = (
 async def remind(update: Update, context: BotContext) -> None:
     """/remind: the reminder's schedule, with buttons to change, snooze or pause it."""
     reminder = await present_reminder(chat_id_of(update), context.services)
-    await show(update, render_remind(reminder) if reminder else render_no_reminder())
+    await show(update, await remind_screen(reminder, context.services) if reminder else render_no_reminder())
 
 
 async def set_timezone(update: Update, context: BotContext) -> None:
@@ -83,7 +86,7 @@ async def set_timezone(update: Update, context: BotContext) -> None:
         await reply(update, render_unknown_timezone(name))
         return
     reminder = await services.storage.reminders.change_reminder(chat_id, services.clock(), timezone=zone)
-    await show(update, render_remind(reminder) if reminder else render_no_reminder())
+    await show(update, await remind_screen(reminder, services) if reminder else render_no_reminder())
 
 
 async def shared_location(update: Update, context: BotContext) -> None:
@@ -101,7 +104,7 @@ async def shared_location(update: Update, context: BotContext) -> None:
     reminder = await services.storage.reminders.change_reminder(chat_id, services.clock(), timezone=zone)
     await show(update, render_location_zone(zone))
     if reminder is not None:
-        await show(update, render_remind(reminder))
+        await show(update, await remind_screen(reminder, services))
 
 
 async def not_now(update: Update, context: BotContext) -> None:
@@ -121,18 +124,19 @@ async def on_reminder_button(update: Update, context: BotContext) -> None:
         return
     match action:
         case ShowSnoozeChoices():
-            await on_the_nudge(update, with_snooze_choices)
+            late = evening_passed(services.clock(), reminder.timezone)
+            await on_the_nudge(update, functools.partial(with_snooze_choices, evening_passed=late))
         case AskLocation():
             await answer(query)
             if in_private(update):  # Telegram asks for a location in private chats only
                 await show(update, render_ask_location())
         case ShowReminder():
-            await answer_tap(update, render_remind(reminder), None)
+            await answer_tap(update, await remind_screen(reminder, services), None)
         case ShowTimezones():
             await answer_tap(update, render_timezones(reminder, can_share_location=in_private(update)), None)
         case _:
             changed, note = await change(action, reminder, services)
-            screen = render_remind(changed) if changed else render_no_reminder()
+            screen = await remind_screen(changed, services) if changed else render_no_reminder()
             if isinstance(action, SnoozeReminder) and is_a_nudge(query.message):
                 await on_the_nudge(update, nudge_buttons, note)
             else:
@@ -159,7 +163,7 @@ async def change(action: object, reminder: Reminder, services: Services) -> tupl
         case ResumeReminders():
             return await change_reminder(chat_id, now, status=ReminderStatus.ACTIVE), resumed()
         case SnoozeReminder(choice):
-            until = snoozed_until(choice, now, reminder.timezone)
+            until = snoozed_until(choice, now, reminder.timezone, reminder.hour)
             changed = await change_reminder(chat_id, now, status=ReminderStatus.ACTIVE, due_at=until)
             return changed, render_snoozed(changed) if changed else None
         case _:
@@ -195,6 +199,14 @@ async def on_the_nudge(
     if row := first_row(query.message):
         await edit_buttons(update, buttons(row))
     await answer(query, note)
+
+
+async def remind_screen(reminder: Reminder, services: Services) -> Screen:
+    """/remind's screen as things stand: whether a nudge has a step to point to, and the time of day."""
+    place = await services.storage.progress.place_of(reminder.chat_id, services.catalog)
+    nothing_left = bool(place.started) and place.next is None
+    late = evening_passed(services.clock(), reminder.timezone)
+    return render_remind(reminder, RemindOptions(nothing_left=nothing_left, evening_passed=late))
 
 
 async def present_reminder(chat_id: int, services: Services) -> Reminder | None:

@@ -142,19 +142,27 @@ def next_due(
 EVENING_HOUR = 19
 
 
-def snoozed_until(choice: str, now: dt.datetime, timezone: str) -> dt.datetime:
+def snoozed_until(choice: str, now: dt.datetime, timezone: str, hour: int | None = None) -> dt.datetime:
     """When a nudge put off now comes again: in an `hour`, this `evening` (19:00 local; from 18:00
-    on, the next evening), `tomorrow` (a day on) or next `week` (seven days on)."""
+    on, the next evening), `tomorrow` (at the reminder's `hour` local, or a day on without one) or
+    next `week` (seven days on)."""
     if choice == "hour":
         return now + dt.timedelta(hours=1)
     if choice == "week":
         return now + WEEK
+    tz = zone(timezone)
+    local = now.astimezone(tz)
     if choice == "evening":
-        tz = zone(timezone)
-        local = now.astimezone(tz)
-        day = local.date() if local.hour < EVENING_HOUR - 1 else local.date() + dt.timedelta(days=1)
+        day = local.date() if not evening_passed(now, timezone) else local.date() + dt.timedelta(days=1)
         return dt.datetime.combine(day, dt.time(EVENING_HOUR), tzinfo=tz).astimezone(dt.UTC)
-    return now + dt.timedelta(days=1)
+    if hour is None:
+        return now + dt.timedelta(days=1)
+    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(hour), tzinfo=tz).astimezone(dt.UTC)
+
+
+def evening_passed(now: dt.datetime, timezone: str) -> bool:
+    """Whether it is too late for "this evening" (from 18:00 local): the evening snooze means the next one."""
+    return now.astimezone(zone(timezone)).hour >= EVENING_HOUR - 1
 
 
 def zone_at(latitude: float, longitude: float) -> str | None:

@@ -157,6 +157,48 @@ async def test_finished_roadmaps_are_never_nudged(
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7), "checked again next week"
 
 
+async def test_remind_says_no_nudge_comes_while_every_started_roadmap_is_finished(
+    app: RoadmapBot, chat: ChatSession, storage: Storage
+) -> None:
+    await start_seed(chat, mark_first_done=False)
+    await chat.tap("1. A typed language + git")
+    for number in range(1, 11):
+        await chat.tap("✅ Mark done")
+        if number < 10:
+            await chat.tap(f"Step {number + 1} ▶")
+    await chat.send("/remind")
+    assert (
+        "⏰ Reminders are on, every Friday at 09:00 (UTC), but every roadmap you started is done, so no "
+        "nudge comes until there is a next step: start another one with /roadmaps."
+    ) in chat.last.text
+    assert "Next:" not in chat.last.text
+    assert not [b for b in chat.last.button_texts if b.startswith("⏰ ")], "no snooze of a nudge that will not come"
+    assert await pass_at(app, FIRST_DUE) == "1 with nothing to nudge"
+    await chat.send("/start frontend-engineer")
+    await chat.tap("1. HTML")
+    await chat.tap("🟡 Working on it")
+    await chat.send("/remind")
+    assert "Reminders are on, every Friday at 09:00 (UTC).\nNext: Fri 11 Dec, 09:00." in chat.last.text
+
+
+async def test_after_six_in_the_evening_the_evening_snooze_says_tomorrow_evening(
+    app: RoadmapBot, chat: ChatSession, clock: Clock, storage: Storage
+) -> None:
+    await start_seed(chat)
+    await pass_at(app, FIRST_DUE)
+    clock.now = FIRST_DUE.replace(hour=18, minute=10)  # 18:10 UTC, the chat's zone
+    await chat.tap("⏰ Later…")
+    assert chat.last.button_texts[2:] == ["1 hour", "Tomorrow evening", "Tomorrow", "Next week"]
+    calls = await chat.tap("Tomorrow evening")
+    assert answers(calls) == ["⏰ I'll remind you again Sat 5 Dec, 19:00."]
+    assert (await reminder_of(storage, chat.chat_id)).due_at == dt.datetime(2026, 12, 5, 19, 0, tzinfo=dt.UTC)
+    await chat.send("/remind")
+    assert "⏰ Tomorrow evening" in chat.last.button_texts and "⏰ This evening" not in chat.last.button_texts
+    clock.now = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
+    await chat.send("/remind")
+    assert "⏰ This evening" in chat.last.button_texts
+
+
 async def test_after_downtime_a_missed_slot_gets_one_nudge_not_one_per_week(
     app: RoadmapBot,
     chat: ChatSession,
@@ -172,7 +214,7 @@ async def test_after_downtime_a_missed_slot_gets_one_nudge_not_one_per_week(
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=21)
 
 
-async def test_tomorrow_snoozes_once_for_24_hours(
+async def test_tomorrow_snoozes_once_to_the_reminders_hour_tomorrow(
     app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
@@ -186,11 +228,12 @@ async def test_tomorrow_snoozes_once_for_24_hours(
     await chat.tap("⏰ Later…")
     assert chat.last.button_texts == ["✅ Mark done", "📖 Open", "1 hour", "This evening", "Tomorrow", "Next week"]
     calls = await chat.tap("Tomorrow")
-    assert answers(calls) == ["⏰ I'll remind you again Sat 5 Dec, 11:00."]
+    assert answers(calls) == ["⏰ I'll remind you again Sat 5 Dec, 09:00."]
     assert chat.api.messages[(chat.chat_id, nudge)].button_texts[2:] == ["⏰ Later…", "🔕 Stop reminders"]
     assert NUDGE_START.removesuffix("</b>").replace("<b>", "") in chat.api.messages[(chat.chat_id, nudge)].text
-    assert await pass_at(app, clock.now + dt.timedelta(hours=23)) == "nothing due"
-    assert await pass_at(app, clock.now + dt.timedelta(hours=24)) == "1 sent"
+    tomorrow_at_nine = FIRST_DUE + dt.timedelta(days=1)
+    assert await pass_at(app, tomorrow_at_nine - dt.timedelta(minutes=1)) == "nothing due"
+    assert await pass_at(app, tomorrow_at_nine) == "1 sent"
     assert len(nudges_to(api, chat.chat_id)) == 2
     reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7), "back on the weekly slot"
@@ -775,7 +818,7 @@ async def test_two_weekdays_give_two_nudges_a_week(
     [
         ("1 hour", FIRST_DUE + dt.timedelta(hours=1, minutes=5)),
         ("This evening", dt.datetime(2026, 12, 4, 19, 0, tzinfo=dt.UTC)),
-        ("Tomorrow", FIRST_DUE + dt.timedelta(days=1, minutes=5)),
+        ("Tomorrow", FIRST_DUE + dt.timedelta(days=1)),  # the reminder's hour, not the minute of the tap
         ("Next week", FIRST_DUE + dt.timedelta(days=7, minutes=5)),
     ],
 )

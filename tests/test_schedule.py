@@ -98,12 +98,12 @@ def test_offsets_as_people_read_them() -> None:
         ("hour", at(2026, 11, 27, 9, 30), at(2026, 11, 27, 10, 30)),
         ("evening", at(2026, 11, 27, 9, 30), at(2026, 11, 27, 18, 0)),  # 19:00 in Berlin (UTC+1)
         ("evening", at(2026, 11, 27, 17, 30), at(2026, 11, 28, 18, 0)),  # 18:30 there: the next evening
-        ("tomorrow", at(2026, 11, 27, 9, 30), at(2026, 11, 28, 9, 30)),
+        ("tomorrow", at(2026, 11, 27, 9, 30), at(2026, 11, 28, 8, 0)),  # the reminder's 09:00 in Berlin
         ("week", at(2026, 11, 27, 9, 30), at(2026, 12, 4, 9, 30)),
     ],
 )
 def test_each_snooze_choice_means_what_it_says(choice: str, now: dt.datetime, expected: dt.datetime) -> None:
-    assert snoozed_until(choice, now, "Europe/Berlin") == expected
+    assert snoozed_until(choice, now, "Europe/Berlin", 9) == expected
 
 
 async def test_remind_and_timezone_move_the_next_due_time_across_a_dst_change(
