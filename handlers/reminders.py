@@ -3,6 +3,7 @@ nudge (put it off, stop reminders)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
 
@@ -17,6 +18,7 @@ from handlers.actions import (
     SetReminderHour,
     SetStepState,
     SetUtcOffset,
+    SetZone,
     ShowReminder,
     ShowSnoozeChoices,
     ShowTimezones,
@@ -45,9 +47,12 @@ from handlers.reminder_views import (
 )
 from handlers.replies import answer, answer_tap, edit_buttons, reply, show
 from handlers.screens import Screen
+from handlers.zone_views import render_zone_choices, render_zone_guess
 from progress import Reminder, ReminderStatus
-from progress.schedule import canonical_timezone, evening_passed, snoozed_until, utc_offset_zone, zone_at
+from progress.schedule import evening_passed, snoozed_until, utc_offset_zone, zone_at
+from progress.typed_zones import Choices, Guess, ZoneFound, typed_zone
 
+MAX_TYPED_ZONE = 100  # characters: longer is no place's name
 # The buttons this feature answers.
 BUTTONS = (
     ShowReminder,
@@ -56,6 +61,7 @@ BUTTONS = (
     SetReminderHour,
     SetUtcOffset,
     SetNamedZone,
+    SetZone,
     AskLocation,
     PauseReminders,
     ResumeReminders,
@@ -71,7 +77,8 @@ async def remind(update: Update, context: BotContext) -> None:
 
 
 async def set_timezone(update: Update, context: BotContext) -> None:
-    """/timezone <zone, city or offset>: reminders follow it; without one, the zone buttons."""
+    """/timezone <zone, city or offset>: reminders follow it; without one, the zone buttons. A name
+    several zones share asks which; a near miss asks whether it meant a place."""
     services, chat_id = context.services, chat_id_of(update)
     reminder = await present_reminder(chat_id, services)
     if reminder is None:
@@ -81,12 +88,18 @@ async def set_timezone(update: Update, context: BotContext) -> None:
         await show(update, render_timezones(reminder, can_share_location=in_private(update)))
         return
     name = " ".join(context.args)
-    zone = canonical_timezone(name)
-    if zone is None:
-        await reply(update, render_unknown_timezone(name))
-        return
-    reminder = await services.storage.reminders.change_reminder(chat_id, services.clock(), timezone=zone)
-    await show(update, await remind_screen(reminder, services) if reminder else render_no_reminder())
+    # The gazetteer is read on the first name that needs it: off the event loop.
+    found = await asyncio.to_thread(typed_zone, name) if len(name) <= MAX_TYPED_ZONE else None
+    match found:
+        case ZoneFound(zone=zone):
+            reminder = await services.storage.reminders.change_reminder(chat_id, services.clock(), timezone=zone)
+            await show(update, await remind_screen(reminder, services) if reminder else render_no_reminder())
+        case Choices():
+            await show(update, render_zone_choices(found))
+        case Guess():
+            await show(update, render_zone_guess(found))
+        case _:
+            await reply(update, render_unknown_timezone(name))
 
 
 async def shared_location(update: Update, context: BotContext) -> None:
@@ -158,6 +171,8 @@ async def change(action: object, reminder: Reminder, services: Services) -> tupl
             changed = await change_reminder(chat_id, now, timezone=utc_offset_zone(hours * 60))
         case SetNamedZone(index) if index < len(HALF_HOUR_ZONES):
             changed = await change_reminder(chat_id, now, timezone=HALF_HOUR_ZONES[index][1])
+        case SetZone(zone):
+            changed = await change_reminder(chat_id, now, timezone=zone)
         case PauseReminders():
             return await change_reminder(chat_id, now, status=ReminderStatus.PAUSED), paused()
         case ResumeReminders():
