@@ -96,24 +96,6 @@ def local_time(moment: dt.datetime, timezone: str) -> str:
     return weekday_and_time(moment.astimezone(zone(timezone)))
 
 
-def render_reminder_started(reminder: Reminder) -> str:
-    """The line that tells a chat its reminder just turned on."""
-    # Translators: %(schedule)s is when reminders come, such as "every Friday at 09:00 (UTC)".
-    # Keep /remind as it is.
-    text = _(
-        "⏰ I'll nudge you toward your next step %(schedule)s, starting next week. "
-        "Send /remind to change the days and hour or to stop."
-    )
-    return text % {"schedule": describe_schedule(reminder)}
-
-
-def with_new_reminder(screen: Screen, reminder: Reminder | None) -> Screen:
-    """A screen that also says the chat's reminder just turned on, when it did."""
-    if reminder is None:
-        return screen
-    return Screen(f"{screen.text}\n\n{render_reminder_started(reminder)}", screen.keyboard)
-
-
 def all_roadmaps_button() -> InlineKeyboardButton:
     """The way to the catalog."""
     # Translators: a button; keep it short.

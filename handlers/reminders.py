@@ -12,6 +12,7 @@ from telegram.constants import ChatType
 
 from handlers.actions import (
     AskLocation,
+    ChooseSchedule,
     PauseReminders,
     ResumeReminders,
     SetNamedZone,
@@ -27,6 +28,7 @@ from handlers.actions import (
 )
 from handlers.callback_data import decode
 from handlers.context import BotContext, Services, chat_id_of
+from handlers.first_reminder_views import render_schedule_chosen
 from handlers.nudge_views import nudge_buttons, with_snooze_choices
 from handlers.reminder_views import (
     HALF_HOUR_ZONES,
@@ -47,7 +49,7 @@ from handlers.reminder_views import (
 )
 from handlers.replies import answer, answer_tap, edit_buttons, reply, show
 from handlers.screens import Screen
-from handlers.zone_views import render_zone_choices, render_zone_guess
+from handlers.zone_views import render_zone_choices, render_zone_guess, render_zone_kept
 from progress import Reminder, ReminderStatus
 from progress.schedule import evening_passed, snoozed_until, utc_offset_zone, zone_at
 from progress.typed_zones import Choices, Guess, ZoneFound, typed_zone
@@ -62,6 +64,7 @@ BUTTONS = (
     SetUtcOffset,
     SetNamedZone,
     SetZone,
+    ChooseSchedule,
     AskLocation,
     PauseReminders,
     ResumeReminders,
@@ -77,29 +80,35 @@ async def remind(update: Update, context: BotContext) -> None:
 
 
 async def set_timezone(update: Update, context: BotContext) -> None:
-    """/timezone <zone, city or offset>: reminders follow it; without one, the zone buttons. A name
-    several zones share asks which; a near miss asks whether it meant a place."""
+    """/timezone <zone, city or offset>: reminders follow it (kept for the first one when none is
+    on yet); without one, the zone buttons. A name several zones share asks which; a near miss asks
+    whether it meant a place."""
     services, chat_id = context.services, chat_id_of(update)
     reminder = await present_reminder(chat_id, services)
-    if reminder is None:
-        await show(update, render_no_reminder())
-        return
     if not context.args:
-        await show(update, render_timezones(reminder, can_share_location=in_private(update)))
+        await show(
+            update,
+            render_timezones(reminder, can_share_location=in_private(update)) if reminder else render_no_reminder(),
+        )
         return
     name = " ".join(context.args)
     # The gazetteer is read on the first name that needs it: off the event loop.
     found = await asyncio.to_thread(typed_zone, name) if len(name) <= MAX_TYPED_ZONE else None
     match found:
         case ZoneFound(zone=zone):
-            reminder = await services.storage.reminders.change_reminder(chat_id, services.clock(), timezone=zone)
-            await show(update, await remind_screen(reminder, services) if reminder else render_no_reminder())
+            await show(update, await zone_set(chat_id, zone, services))
         case Choices():
             await show(update, render_zone_choices(found))
         case Guess():
             await show(update, render_zone_guess(found))
         case _:
             await reply(update, render_unknown_timezone(name))
+
+
+async def zone_set(chat_id: int, zone: str, services: Services) -> Screen:
+    """Keep the zone the chat told; the reminder's screen after, or what the zone is kept for."""
+    reminder = await services.storage.reminders.set_zone(chat_id, zone, services.clock())
+    return await remind_screen(reminder, services) if reminder else render_zone_kept(zone)
 
 
 async def shared_location(update: Update, context: BotContext) -> None:
@@ -111,13 +120,10 @@ async def shared_location(update: Update, context: BotContext) -> None:
     if zone is None:
         await show(update, render_location_unknown())
         return
-    if await present_reminder(chat_id, services) is None:
-        await show(update, render_no_reminder())
-        return
-    reminder = await services.storage.reminders.change_reminder(chat_id, services.clock(), timezone=zone)
+    await services.presence.write(chat_id)
+    screen = await zone_set(chat_id, zone, services)
     await show(update, render_location_zone(zone))
-    if reminder is not None:
-        await show(update, await remind_screen(reminder, services))
+    await show(update, screen)
 
 
 async def not_now(update: Update, context: BotContext) -> None:
@@ -133,7 +139,8 @@ async def on_reminder_button(update: Update, context: BotContext) -> None:
     services, chat_id = context.services, chat_id_of(update)
     reminder = await present_reminder(chat_id, services)
     if reminder is None:
-        await answer_tap(update, render_no_reminder(), None)
+        kept = isinstance(action, SetZone)  # a place picked before any reminder: kept for the first one
+        await answer_tap(update, await zone_set(chat_id, action.zone, services) if kept else render_no_reminder(), None)
         return
     match action:
         case ShowSnoozeChoices():
@@ -149,11 +156,14 @@ async def on_reminder_button(update: Update, context: BotContext) -> None:
             await answer_tap(update, render_timezones(reminder, can_share_location=in_private(update)), None)
         case _:
             changed, note = await change(action, reminder, services)
-            screen = await remind_screen(changed, services) if changed else render_no_reminder()
             if isinstance(action, SnoozeReminder) and is_a_nudge(query.message):
                 await on_the_nudge(update, nudge_buttons, note)
+            elif isinstance(action, ChooseSchedule) and changed is not None:
+                await answer_tap(update, render_schedule_chosen(changed), note)
             else:
-                await answer_tap(update, screen, note)
+                await answer_tap(
+                    update, await remind_screen(changed, services) if changed else render_no_reminder(), note
+                )
 
 
 async def change(action: object, reminder: Reminder, services: Services) -> tuple[Reminder | None, str | None]:
@@ -168,11 +178,14 @@ async def change(action: object, reminder: Reminder, services: Services) -> tupl
         case SetReminderHour(hour):
             changed = await change_reminder(chat_id, now, hour=hour)
         case SetUtcOffset(hours):
-            changed = await change_reminder(chat_id, now, timezone=utc_offset_zone(hours * 60))
+            changed = await services.storage.reminders.set_zone(chat_id, utc_offset_zone(hours * 60), now)
         case SetNamedZone(index) if index < len(HALF_HOUR_ZONES):
-            changed = await change_reminder(chat_id, now, timezone=HALF_HOUR_ZONES[index][1])
+            changed = await services.storage.reminders.set_zone(chat_id, HALF_HOUR_ZONES[index][1], now)
         case SetZone(zone):
-            changed = await change_reminder(chat_id, now, timezone=zone)
+            changed = await services.storage.reminders.set_zone(chat_id, zone, now)
+        case ChooseSchedule(weekday, hour):
+            days, active = frozenset({weekday}), ReminderStatus.ACTIVE
+            changed = await change_reminder(chat_id, now, weekdays=days, hour=hour, status=active, first=True)
         case PauseReminders():
             return await change_reminder(chat_id, now, status=ReminderStatus.PAUSED), paused()
         case ResumeReminders():

@@ -6,10 +6,11 @@ from __future__ import annotations
 from html import escape
 
 from handlers.actions import SetZone
-from handlers.reminder_views import zone_label_at
+from handlers.reminder_views import all_roadmaps_button, zone_label_at
 from handlers.screens import Screen, button, keyboard, quoted
 from i18n.catalogs import _
 from i18n.formats import country_name
+from progress.schedule import zone_label
 from progress.typed_zones import Choices, Guess, ZoneFound
 
 
@@ -48,3 +49,13 @@ def render_zone_guess(guess: Guess) -> Screen:
     # Translators: a button that takes the guessed place's time zone; %(place)s is like "Berlin, Germany".
     yes = button(_("✅ Yes, %(place)s") % {"place": place_name(guess.place)}, SetZone(guess.place.zone))
     return Screen(text % values, keyboard([[yes]]))
+
+
+def render_zone_kept(zone: str) -> Screen:
+    """A zone told before any reminder is on: kept, and the first reminder will start in it."""
+    # Translators: %(zone)s is a time zone such as Europe/Berlin or UTC+3.
+    text = _(
+        "🌍 Your time zone is now <b>%(zone)s</b>. When you mark your first step, I'll ask when to nudge you, "
+        "in this zone. Pick a roadmap:"
+    ) % {"zone": escape(zone_label(zone))}
+    return Screen(text, keyboard([[all_roadmaps_button()]]))

@@ -71,6 +71,8 @@ chats = Table(
     # else the one its person's app used last (private chats); a nudge speaks it.
     Column("language", String(8), nullable=True),
     Column("language_chosen", Boolean, nullable=False, server_default=false()),
+    # The time zone the chat told (typed, a shared location, the page's): its first reminder starts in it.
+    Column("timezone", String(64), nullable=True),
 )
 
 chat_roadmaps = Table(

@@ -96,6 +96,11 @@ class ChatSession:
         """The newest message the bot sent to this chat (edits applied)."""
         return self.api.last_message(self.chat_id)
 
+    def message(self, message_id: int) -> BotMessage:
+        """One of the bot's messages to this chat as it is now (edits applied): a card, when the
+        first step marked sent the reminder's question below it."""
+        return self.api.messages[(self.chat_id, message_id)]
+
     def sent(self) -> list[BotMessage]:
         """Every message the bot sent to this chat, oldest first."""
         return sorted(
