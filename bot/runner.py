@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -124,7 +124,7 @@ def public_app(bot: RoadmapBot, settings: Settings) -> ASGIApp:
             settings.token,
             services.clock,
             rules,
-            PageHooks(services.presence.note, services.storage.languages.of),
+            PageHooks(services.presence.note, services.storage.languages.of, zone_seen(services.storage)),
         )
     return build_web_app(
         bot.application,
@@ -246,3 +246,12 @@ async def dry_run_nudges(settings: Settings, catalog: Catalog, now: dt.datetime)
             lines.append(f"chat {reminder.chat_id}: {nudge.plan.roadmap.title} → {nudge.plan.step.title}{pausing}")
     lines.append(f"{len(planned)} chat(s) due at {now.isoformat()}; dry run, nothing sent")
     return lines
+
+
+def zone_seen(storage: Storage) -> Callable[[int, str, dt.datetime], Awaitable[object]]:
+    """The page's browser zone, kept for a chat that never told one (its first reminder starts in it)."""
+
+    async def keep(chat_id: int, zone: str, now: dt.datetime) -> object:
+        return await storage.reminders.set_zone(chat_id, zone, now, unless_known=True)
+
+    return keep

@@ -10,12 +10,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.application import RoadmapBot
+from bot.runner import zone_seen
 from progress import ReminderStatus
 from progress.schedule import QUIET_FROM, QUIET_UNTIL, first_slot, quiet
+from roadmaps import Catalog
 from storage import Storage
 from storage.tables import chats
 from tests.fakebotapi import FakeBotAPI
+from tests.miniapp import USER, authorization, client_for, init_data, served_app
 from tests.support import ChatSession, Clock, answers, open_seed_step, pass_at, reminder_of
+from webapp import PageHooks
 
 FRIDAY_0930 = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)  # the clock fixture's start
 QUESTION = "⏰ When should I nudge you toward your next step each week?"
@@ -151,3 +155,32 @@ def test_the_default_is_never_in_quiet_hours_whatever_the_hour_of_the_first_mark
             local = due.astimezone(ZoneInfo(zone))
             assert QUIET_UNTIL <= local.hour < QUIET_FROM
             assert dt.timedelta(days=6) <= due - started < dt.timedelta(days=10)
+
+
+async def test_the_pages_browser_zone_starts_the_first_reminder_unless_the_chat_told_one(
+    app: RoadmapBot, api: FakeBotAPI, catalog: Catalog, storage: Storage, clock: Clock
+) -> None:
+    page = served_app(catalog, storage, clock, hooks=PageHooks(zone_seen=zone_seen(storage)))
+    url = "/app/api/roadmaps/backend-engineer-ai-era/steps/typed-language-and-git/state"
+    async with client_for(page) as client:
+        headers = {**authorization(init_data(signed_at=clock())), "X-Time-Zone": "Europe/Berlin"}
+        response = await client.put(url, json={"state": "done"}, headers=headers)
+        assert response.status_code == 200, response.text
+        reminder = await reminder_of(storage, USER["id"])
+        assert (reminder.timezone, reminder.weekdays, reminder.hour) == ("Europe/Berlin", frozenset({4}), 19)
+        assert reminder.due_at == dt.datetime(2026, 12, 4, 18, 0, tzinfo=dt.UTC)
+
+        told = ChatSession(app, api, USER["id"] + 1)
+        await told.send("/timezone Tokyo")
+        forged = {
+            **authorization(init_data({**USER, "id": told.chat_id}, signed_at=clock())),
+            "X-Time-Zone": "Mars/Base",
+        }
+        response = await client.put(url, json={"state": "done"}, headers=forged)
+        assert response.status_code == 200, "a zone tzdata does not have is left out, the mark kept"
+        headers = {
+            **authorization(init_data({**USER, "id": told.chat_id}, signed_at=clock())),
+            "X-Time-Zone": "Europe/Berlin",
+        }
+        await client.put(url, json={"state": "working"}, headers=headers)
+    assert (await reminder_of(storage, told.chat_id)).timezone == "Asia/Tokyo", "a zone the chat told wins"
