@@ -146,8 +146,8 @@ async def some_progress(chat: ChatSession, clock: Clock) -> None:
     (its first step in progress)."""
     await open_seed_step(chat, "1. A typed language + git")
     card = chat.last.message_id
-    await chat.tap("✅ Mark done")
-    await chat.send("Go tour, then <generics> & errors", reply_to=chat.last)
+    await chat.tap("✅ Mark done")  # the first reminder's question comes below the card
+    await chat.send("Go tour, then <generics> & errors", reply_to=chat.message(card))
     clock.advance(hours=1)
     await chat.tap("Step 2 ▶", message_id=card)
     await chat.tap("🟡 Working on it", message_id=card)

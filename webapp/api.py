@@ -280,10 +280,7 @@ class PageApi:
         return step
 
 
-@functools.cache
-def _zones() -> frozenset[str]:
-    """Every zone tzdata has (read once)."""
-    return frozenset(zoneinfo.available_timezones())
+_zones = functools.cache(lambda: frozenset(zoneinfo.available_timezones()))  # read once
 
 
 def browser_zone(request: Request) -> str | None:
