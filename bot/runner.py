@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -156,7 +156,7 @@ def public_app(bot: RoadmapBot, settings: Settings) -> ASGIApp:
             settings.token,
             services.clock,
             rules,
-            PageHooks(services.presence.note, services.storage.languages.of),
+            PageHooks(services.presence.note, services.storage.languages.of, zone_seen(services.storage)),
         )
     return build_web_app(
         bot.application,
@@ -298,3 +298,12 @@ def as_read(screen: Screen) -> str:
     if isinstance(screen.keyboard, InlineKeyboardMarkup):
         lines += ["  ".join(f"[{button.text}]" for button in row) for row in screen.keyboard.inline_keyboard]
     return "\n".join(lines)
+
+
+def zone_seen(storage: Storage) -> Callable[[int, str, dt.datetime], Awaitable[object]]:
+    """The page's browser zone, kept for a chat that never told one (its first reminder starts in it)."""
+
+    async def keep(chat_id: int, zone: str, now: dt.datetime) -> object:
+        return await storage.reminders.set_zone(chat_id, zone, now, unless_known=True)
+
+    return keep

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -32,7 +33,14 @@ TRY_TOKEN = "1:terminal-try-no-network"
 CHAT_ID = 1
 BOT = {"id": 1, "is_bot": True, "first_name": "Roadmap bot", "username": "roadmap_bot"}
 PERSON = {"id": CHAT_ID, "is_bot": False, "first_name": "You"}
-HELP = "Type a number to press a button, anything else to send it (/help lists commands); Ctrl+D or /quit ends."
+HELP = (
+    "Type a number to press a button, anything else to send it (/help lists commands); "
+    "@52.52,13.40 shares a location, < path/to/file.json sends a file, > text replies to the last message "
+    "and >#3 text to message #3 (a step card: a note on it); Ctrl+D or /quit ends."
+)
+REPLY = re.compile(r">(?:#(\d+))?\s*(.*)", re.DOTALL)
+# What a typed line can be besides a button's number or a message: a location, a file, a reply.
+LOCATION = re.compile(r"@\s*(-?\d{1,3}(?:\.\d+)?)\s*[,\s]\s*(-?\d{1,3}(?:\.\d+)?)")
 
 
 class _PlainText(HTMLParser):
@@ -71,15 +79,21 @@ class TerminalBotAPI(InProcessRequest):
     files: Path
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     last_id: int | None = None
+    keyboard: list[list[dict[str, Any]]] = field(default_factory=list)  # a reply keyboard under the input
+    sent_files: dict[str, Path] = field(default_factory=dict)  # files the person sent, by file_id
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     async def do_request(
         self, url: str, method: str, request_data: RequestData | None = None, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
+        if "/file/bot" in url:  # the download of a file the person sent
+            return 200, self.sent_files[endpoint].read_bytes()
         params = dict(request_data.parameters) if request_data else {}
         result: Any = True
-        if endpoint == "getMe":
+        if endpoint == "getFile":
+            result = self._file(str(params["file_id"]))
+        elif endpoint == "getMe":
             result = BOT
         elif endpoint in ("sendMessage", "editMessageText"):
             result = self._show(params, edited=endpoint == "editMessageText")
@@ -99,17 +113,22 @@ class TerminalBotAPI(InProcessRequest):
             "from": BOT,
             "text": plain(params.get("text", "")),
         }
-        if params.get("reply_markup"):
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup") or {}
+        if "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        elif "keyboard" in markup or "remove_keyboard" in markup:  # under the input field, not on the message
+            self.keyboard = markup.get("keyboard", [])
         self.messages[message_id] = message
         self.last_id = message_id
         self._print(message)
         return message
 
     def _print(self, message: dict[str, Any]) -> None:
-        lines = ["", "─" * 60, message["text"]]
+        lines = ["", "─" * 56 + f" #{message['message_id']}", message["text"]]
         for row in self.buttons():
             lines.append("   ".join(f"[{number}] {button['text']}" for number, button in row))
+        for row in self.keyboard:
+            lines.append("   ".join(f"⌨ {typed_as(button)}" for button in row))
         self.out.write("\n".join(lines) + "\n")
         self.out.flush()
 
@@ -118,6 +137,17 @@ class TerminalBotAPI(InProcessRequest):
         markup = self.messages[self.last_id].get("reply_markup") if self.last_id else None
         numbers = itertools.count(1)
         return [[(next(numbers), button) for button in row] for row in (markup or {}).get("inline_keyboard", [])]
+
+    def send_file(self, path: Path) -> dict[str, Any]:
+        """A file the person sends: kept by an id, for getFile and its download."""
+        file_id = f"f{len(self.sent_files) + 1}"
+        self.sent_files[file_id] = path
+        return {"file_id": file_id, "file_unique_id": file_id, "file_name": path.name, "file_size": path.stat().st_size}
+
+    def _file(self, file_id: str) -> dict[str, Any]:
+        """getFile's answer for a file the person sent: its download path is its id."""
+        path = self.sent_files[file_id]
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": path.stat().st_size, "file_path": file_id}
 
     def _save_files(self, request_data: RequestData, params: dict[str, Any]) -> dict[str, Any]:
         for name, (filename, content, *_) in request_data.multipart_data.items():
@@ -160,36 +190,36 @@ async def chat_in_terminal(settings: Settings, catalog: Catalog, stdin: TextIO, 
 
 
 def _update_for(line: str, transport: TerminalBotAPI, update_id: int) -> dict[str, Any] | None:
-    """What a typed line means: a button press, or a message."""
+    """What a typed line means: a button press, a location, a file, a reply, or a message."""
     if not line:
         return None
     if line.isdigit():
-        pressed = {number: button for row in transport.buttons() for number, button in row}.get(int(line))
-        if pressed is None:
-            transport.out.write(f"No button {line} on the last message.\n")
-            return None
-        if "url" in pressed:
-            transport.out.write(f"That button opens {pressed['url']}\n")
-            return None
-        return {
-            "update_id": update_id,
-            "callback_query": {
-                "id": str(update_id),
-                "from": PERSON,
-                "chat_instance": "terminal",
-                "data": pressed["callback_data"],
-                "message": transport.messages[transport.last_id],  # type: ignore[index]
-            },
-        }
+        return _press(line, transport, update_id)
     message: dict[str, Any] = {
         "message_id": 10_000 + update_id,
         "date": 0,
         "chat": {"id": CHAT_ID, "type": "private", "first_name": "You"},
         "from": PERSON,
-        "text": line,
     }
-    if line.startswith("/"):
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(line.split()[0])}]
+    if located := LOCATION.fullmatch(line):
+        message["location"] = {"latitude": float(located[1]), "longitude": float(located[2])}
+    elif line.startswith("<"):
+        path = Path(line[1:].strip()).expanduser()
+        if not path.is_file():
+            transport.out.write(f"No file at {path}.\n")
+            return None
+        message["document"] = transport.send_file(path)
+    elif (reply := REPLY.fullmatch(line)) and transport.last_id is not None:
+        replied = transport.messages.get(int(reply[1])) if reply[1] else transport.messages[transport.last_id]
+        if replied is None:
+            transport.out.write(f"No message #{reply[1]}.\n")
+            return None
+        message["text"] = reply[2].strip()
+        message["reply_to_message"] = replied
+    else:
+        message["text"] = line
+        if line.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(line.split()[0])}]
     return {"update_id": update_id, "message": message}
 
 
@@ -197,6 +227,34 @@ def scratch_database() -> tuple[str, Path]:
     """A fresh SQLite file in a directory of its own: its URL, and the file."""
     path = Path(tempfile.mkdtemp(prefix="roadmap-bot-try-db-")) / "try.sqlite3"
     return f"sqlite+aiosqlite:///{path}", path
+
+
+def _press(line: str, transport: TerminalBotAPI, update_id: int) -> dict[str, Any] | None:
+    """A button's number: its press, or why there is none."""
+    pressed = {number: button for row in transport.buttons() for number, button in row}.get(int(line))
+    if pressed is None:
+        transport.out.write(f"No button {line} on the last message.\n")
+        return None
+    if "url" in pressed:
+        transport.out.write(f"That button opens {pressed['url']}\n")
+        return None
+    return {
+        "update_id": update_id,
+        "callback_query": {
+            "id": str(update_id),
+            "from": PERSON,
+            "chat_instance": "terminal",
+            "data": pressed["callback_data"],
+            "message": transport.messages[transport.last_id],  # type: ignore[index]
+        },
+    }
+
+
+def typed_as(button: dict[str, Any]) -> str:
+    """A reply keyboard's button as the terminal offers it: what to type for it."""
+    if button.get("request_location"):
+        return f"{button['text']} (type @latitude,longitude)"
+    return f"{button['text']} (type it)"
 
 
 def try_in_terminal(settings: Settings, catalog: Catalog, scratch: Path | None = None) -> int:

@@ -145,6 +145,21 @@ class SetNamedZone:
 
 
 @dataclass(frozen=True, slots=True)
+class SetZone:
+    """Use a zone by its IANA name (one of the places a typed name could mean, or the guess for it)."""
+
+    zone: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseSchedule:
+    """The answer to the first reminder's question: nudges on one weekday (Monday 0) at an hour, local time."""
+
+    weekday: int
+    hour: int
+
+
+@dataclass(frozen=True, slots=True)
 class AskLocation:
     """Ask for the chat's location, to set its time zone from it."""
 
@@ -296,6 +311,8 @@ Action = (
     | ShowTimezones
     | SetUtcOffset
     | SetNamedZone
+    | SetZone
+    | ChooseSchedule
     | AskLocation
     | PauseReminders
     | ResumeReminders

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ from handlers.actions import (
     CancelAnnouncement,
     ChooseAudience,
     ChooseLanguage,
+    ChooseSchedule,
     ConfirmAnnouncement,
     ConfirmImport,
     CountSharedTopic,
@@ -40,6 +42,7 @@ from handlers.actions import (
     SetReminderHour,
     SetStepState,
     SetUtcOffset,
+    SetZone,
     ShowCatalog,
     ShowLegend,
     ShowNextStep,
@@ -91,6 +94,21 @@ def base36(value: int) -> str:
 SLUG = Kind(re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*"), str)
 MOMENT = Kind(re.compile(r"[1-9a-z][0-9a-z]{0,7}"), lambda token: int(token, 36), base36)
 FINGERPRINT = Kind(re.compile(r"[0-9a-f]{8}"), str)
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    """Every zone tzdata has (read once: it walks tzdata's files)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def known_zone(name: str) -> str | None:
+    """The name when tzdata has a zone of that name, else None."""
+    return name if name in _zones() else None
+
+
+# An IANA zone's name, as tzdata spells it (`America/Argentina/Buenos_Aires`); no other.
+ZONE = Kind(re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}"), known_zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +178,8 @@ FORMATS: tuple[Format, ...] = (
     Format(("m", "z"), ShowTimezones),
     Format(("m", "o"), SetUtcOffset, (("hours", number(UTC_OFFSETS.start, UTC_OFFSETS.stop - 1)),)),
     Format(("m", "n"), SetNamedZone, (("index", number(0, NAMED_ZONES - 1)),)),
+    Format(("m", "y"), SetZone, (("zone", ZONE),)),
+    Format(("m", "f"), ChooseSchedule, (("weekday", number(0, 6)), ("hour", number(0, 23)))),
     Format(("m", "g"), AskLocation),
     Format(("m", "p"), PauseReminders),
     Format(("m", "r"), ResumeReminders),

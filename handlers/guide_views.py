@@ -79,8 +79,8 @@ def render_help(bot_name: str) -> Screen:
         "%(commands)s\n\n"
         "Tap a step to read it, then ✅ Done · next ▶ (or Mark done, Working on it, Skip); "
         "🛠 More ▾ shows a practice task. Reply to a step card to keep a note on it.\n\n"
-        "⏰ Once you mark a step, I nudge you weekly toward the next one, on the day and hour "
-        "you started (UTC until you set /timezone)."
+        "⏰ When you mark your first step, I ask when to nudge you each week toward the next one, "
+        "in your own time zone; /remind changes the days and hour, /timezone the zone."
     )
     return Screen(text % {"bot_name": escape(bot_name), "commands": commands})
 

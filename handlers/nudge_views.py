@@ -106,6 +106,7 @@ def nudge_rows(step_row: list[InlineKeyboardButton]) -> list[list[InlineKeyboard
     return [step_row, [button(later, ShowSnoozeChoices()), button(stop, PauseReminders())]]
 
 
-def with_snooze_choices(step_row: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    """A nudge's buttons after ⏰ Later…: its step's row, then the ways to put it off."""
-    return keyboard([step_row, *snooze_buttons()])
+def with_snooze_choices(step_row: list[InlineKeyboardButton], *, evening_passed: bool = False) -> InlineKeyboardMarkup:
+    """A nudge's buttons after ⏰ Later…: its step's row, then the ways to put it off (from 18:00
+    on, the evening's says tomorrow)."""
+    return keyboard([step_row, *snooze_buttons(evening_passed)])

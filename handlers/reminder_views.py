@@ -4,6 +4,7 @@ and the short answers their buttons get. Pure functions."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from html import escape
 
 from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
@@ -51,6 +52,9 @@ SNOOZES = (
     # Translators: a button that puts the next reminder off until next week; keep it short.
     (N_("Next week"), "week"),
 )
+# Translators: a button that puts the next reminder off until tomorrow evening (offered from 18:00
+# on, in place of "This evening"); keep it short.
+TOMORROW_EVENING = N_("Tomorrow evening")
 
 
 def not_now_label() -> str:
@@ -109,24 +113,6 @@ def local_time(moment: dt.datetime, timezone: str) -> str:
     return weekday_and_time(moment.astimezone(zone(timezone)))
 
 
-def render_reminder_started(reminder: Reminder) -> str:
-    """The line that tells a chat its reminder just turned on."""
-    # Translators: %(schedule)s is when reminders come, such as "every Friday at 09:00 (UTC)".
-    # Keep /remind as it is.
-    text = _(
-        "⏰ I'll nudge you toward your next step %(schedule)s, starting next week. "
-        "Send /remind to change the days and hour or to stop."
-    )
-    return text % {"schedule": describe_schedule(reminder)}
-
-
-def with_new_reminder(screen: Screen, reminder: Reminder | None) -> Screen:
-    """A screen that also says the chat's reminder just turned on, when it did."""
-    if reminder is None:
-        return screen
-    return Screen(f"{screen.text}\n\n{render_reminder_started(reminder)}", screen.keyboard)
-
-
 def all_roadmaps_button() -> InlineKeyboardButton:
     """The way to the catalog."""
     # Translators: a button; keep it short.
@@ -139,9 +125,18 @@ def render_no_reminder() -> Screen:
     return Screen(text, keyboard([[all_roadmaps_button()]]))
 
 
-def reminder_state(reminder: Reminder, active: bool) -> str:
-    """The first lines of /remind: whether reminders are on, when they come, and the next one."""
+def reminder_state(reminder: Reminder, active: bool, nothing_left: bool = False) -> str:
+    """The first lines of /remind: whether reminders are on, when they come, and the next one (none
+    while every roadmap the chat started is covered: a nudge would have nothing to point to)."""
     schedule = describe_schedule(reminder)
+    if active and nothing_left:
+        # Translators: /remind when every roadmap the chat started is done or skipped; %(schedule)s
+        # is when reminders come ("every Friday at 09:00 (UTC)"). Keep /roadmaps as it is.
+        text = _(
+            "⏰ <b>Reminders</b> are on, %(schedule)s, but every roadmap you started is done, so no nudge "
+            "comes until there is a next step: start another one with /roadmaps."
+        )
+        return text % {"schedule": schedule}
     if active and reminder.due_at is not None:
         # Translators: %(schedule)s is when reminders come ("every Friday at 09:00 (UTC)"),
         # %(next)s the next one's day and time ("Fri 4 Dec, 09:00").
@@ -151,10 +146,19 @@ def reminder_state(reminder: Reminder, active: bool) -> str:
     return _("⏰ <b>Reminders</b> are paused. When on, they come %(schedule)s.") % {"schedule": schedule}
 
 
-def render_remind(reminder: Reminder) -> Screen:
+@dataclass(frozen=True, slots=True)
+class RemindOptions:
+    """What /remind's screen says beyond the reminder: whether any step is left to nudge toward,
+    and whether it is too late today for "this evening"."""
+
+    nothing_left: bool = False
+    evening_passed: bool = False
+
+
+def render_remind(reminder: Reminder, options: RemindOptions = RemindOptions()) -> Screen:
     """/remind: the schedule, and buttons for the days, the hour, the time zone, a snooze, a pause."""
     active = reminder.status is ReminderStatus.ACTIVE and reminder.due_at is not None
-    text = reminder_state(reminder, active) + "\n\n"
+    text = reminder_state(reminder, active, options.nothing_left) + "\n\n"
     text += _(
         "Tap days to choose them (one or more) and an hour to move them, in your time zone. "
         "A new time zone keeps the days and the hour."
@@ -174,7 +178,9 @@ def render_remind(reminder: Reminder) -> Screen:
     presets = [button(time_of_day(hour), SetReminderHour(hour)) for hour in HOUR_PRESETS if hour != reminder.hour]
     # Translators: a button; %(zone)s is a time zone such as UTC+3 or Europe/Berlin.
     zone_row = [button(_("🌍 Time zone: %(zone)s") % {"zone": zone_label(reminder.timezone)}, ShowTimezones())]
-    later = [button("⏰ " + _(label), SnoozeReminder(choice)) for label, choice in SNOOZES] if active else []
+    snoozes = snooze_labels(options.evening_passed)
+    later = [button("⏰ " + label, SnoozeReminder(choice)) for label, choice in snoozes] if active else []
+    later = [] if options.nothing_left else later
     switch = (
         # Translators: a button; keep it short.
         button(_("🔕 Pause reminders"), PauseReminders())
@@ -270,7 +276,16 @@ def render_snoozed(reminder: Reminder) -> str:
     return _("⏰ I'll remind you again %(when)s.") % {"when": local_time(reminder.due_at, reminder.timezone)}
 
 
-def snooze_buttons() -> list[list[InlineKeyboardButton]]:
+def snooze_labels(evening_passed: bool) -> list[tuple[str, str]]:
+    """The ways to put a nudge off, each its label (in the language spoken) and choice; from 18:00
+    on the evening one says that it means tomorrow's."""
+    return [
+        (_(TOMORROW_EVENING) if choice == "evening" and evening_passed else _(label), choice)
+        for label, choice in SNOOZES
+    ]
+
+
+def snooze_buttons(evening_passed: bool = False) -> list[list[InlineKeyboardButton]]:
     """The ways to put a nudge off, two a row."""
-    choices = [button(_(label), SnoozeReminder(choice)) for label, choice in SNOOZES]
+    choices = [button(label, SnoozeReminder(choice)) for label, choice in snooze_labels(evening_passed)]
     return [choices[:2], choices[2:]]

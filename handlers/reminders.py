@@ -3,6 +3,8 @@ nudge (put it off, stop reminders)."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -10,12 +12,14 @@ from telegram.constants import ChatType
 
 from handlers.actions import (
     AskLocation,
+    ChooseSchedule,
     PauseReminders,
     ResumeReminders,
     SetNamedZone,
     SetReminderHour,
     SetStepState,
     SetUtcOffset,
+    SetZone,
     ShowReminder,
     ShowSnoozeChoices,
     ShowTimezones,
@@ -25,9 +29,11 @@ from handlers.actions import (
 from handlers.announcement_views import with_announcements_off
 from handlers.callback_data import decode
 from handlers.context import BotContext, Services, chat_id_of
+from handlers.first_reminder_views import render_schedule_chosen
 from handlers.nudge_views import nudge_buttons, with_snooze_choices
 from handlers.reminder_views import (
     HALF_HOUR_ZONES,
+    RemindOptions,
     keep_one_day,
     paused,
     render_ask_location,
@@ -43,9 +49,13 @@ from handlers.reminder_views import (
     resumed,
 )
 from handlers.replies import answer, answer_tap, edit_buttons, reply, show
+from handlers.screens import Screen
+from handlers.zone_views import render_zone_choices, render_zone_guess, render_zone_kept
 from progress import Reminder, ReminderStatus
-from progress.schedule import canonical_timezone, snoozed_until, utc_offset_zone, zone_at
+from progress.schedule import evening_passed, snoozed_until, utc_offset_zone, zone_at
+from progress.typed_zones import Choices, Guess, ZoneFound, typed_zone
 
+MAX_TYPED_ZONE = 100  # characters: longer is no place's name
 # The buttons this feature answers.
 BUTTONS = (
     ShowReminder,
@@ -54,6 +64,8 @@ BUTTONS = (
     SetReminderHour,
     SetUtcOffset,
     SetNamedZone,
+    SetZone,
+    ChooseSchedule,
     AskLocation,
     PauseReminders,
     ResumeReminders,
@@ -66,29 +78,42 @@ async def remind(update: Update, context: BotContext) -> None:
     """/remind: the reminder's schedule, with buttons to change, snooze or pause it."""
     services, chat_id = context.services, chat_id_of(update)
     reminder = await present_reminder(chat_id, services)
-    screen = render_remind(reminder) if reminder else render_no_reminder()
+    screen = await remind_screen(reminder, services) if reminder else render_no_reminder()
     if not await services.storage.announcements.wants(chat_id):
         screen = with_announcements_off(screen)
     await show(update, screen)
 
 
 async def set_timezone(update: Update, context: BotContext) -> None:
-    """/timezone <zone, city or offset>: reminders follow it; without one, the zone buttons."""
+    """/timezone <zone, city or offset>: reminders follow it (kept for the first one when none is
+    on yet); without one, the zone buttons. A name several zones share asks which; a near miss asks
+    whether it meant a place."""
     services, chat_id = context.services, chat_id_of(update)
     reminder = await present_reminder(chat_id, services)
-    if reminder is None:
-        await show(update, render_no_reminder())
-        return
     if not context.args:
-        await show(update, render_timezones(reminder, can_share_location=in_private(update)))
+        await show(
+            update,
+            render_timezones(reminder, can_share_location=in_private(update)) if reminder else render_no_reminder(),
+        )
         return
     name = " ".join(context.args)
-    zone = canonical_timezone(name)
-    if zone is None:
-        await reply(update, render_unknown_timezone(name))
-        return
-    reminder = await services.storage.reminders.change_reminder(chat_id, services.clock(), timezone=zone)
-    await show(update, render_remind(reminder) if reminder else render_no_reminder())
+    # The gazetteer is read on the first name that needs it: off the event loop.
+    found = await asyncio.to_thread(typed_zone, name) if len(name) <= MAX_TYPED_ZONE else None
+    match found:
+        case ZoneFound(zone=zone):
+            await show(update, await zone_set(chat_id, zone, services))
+        case Choices():
+            await show(update, render_zone_choices(found))
+        case Guess():
+            await show(update, render_zone_guess(found))
+        case _:
+            await reply(update, render_unknown_timezone(name))
+
+
+async def zone_set(chat_id: int, zone: str, services: Services) -> Screen:
+    """Keep the zone the chat told; the reminder's screen after, or what the zone is kept for."""
+    reminder = await services.storage.reminders.set_zone(chat_id, zone, services.clock())
+    return await remind_screen(reminder, services) if reminder else render_zone_kept(zone)
 
 
 async def shared_location(update: Update, context: BotContext) -> None:
@@ -100,13 +125,10 @@ async def shared_location(update: Update, context: BotContext) -> None:
     if zone is None:
         await show(update, render_location_unknown())
         return
-    if await present_reminder(chat_id, services) is None:
-        await show(update, render_no_reminder())
-        return
-    reminder = await services.storage.reminders.change_reminder(chat_id, services.clock(), timezone=zone)
+    await services.presence.write(chat_id)
+    screen = await zone_set(chat_id, zone, services)
     await show(update, render_location_zone(zone))
-    if reminder is not None:
-        await show(update, render_remind(reminder))
+    await show(update, screen)
 
 
 async def not_now(update: Update, context: BotContext) -> None:
@@ -122,26 +144,31 @@ async def on_reminder_button(update: Update, context: BotContext) -> None:
     services, chat_id = context.services, chat_id_of(update)
     reminder = await present_reminder(chat_id, services)
     if reminder is None:
-        await answer_tap(update, render_no_reminder(), None)
+        kept = isinstance(action, SetZone)  # a place picked before any reminder: kept for the first one
+        await answer_tap(update, await zone_set(chat_id, action.zone, services) if kept else render_no_reminder(), None)
         return
     match action:
         case ShowSnoozeChoices():
-            await on_the_nudge(update, with_snooze_choices)
+            late = evening_passed(services.clock(), reminder.timezone)
+            await on_the_nudge(update, functools.partial(with_snooze_choices, evening_passed=late))
         case AskLocation():
             await answer(query)
             if in_private(update):  # Telegram asks for a location in private chats only
                 await show(update, render_ask_location())
         case ShowReminder():
-            await answer_tap(update, render_remind(reminder), None)
+            await answer_tap(update, await remind_screen(reminder, services), None)
         case ShowTimezones():
             await answer_tap(update, render_timezones(reminder, can_share_location=in_private(update)), None)
         case _:
             changed, note = await change(action, reminder, services)
-            screen = render_remind(changed) if changed else render_no_reminder()
             if isinstance(action, SnoozeReminder) and is_a_nudge(query.message):
                 await on_the_nudge(update, nudge_buttons, note)
+            elif isinstance(action, ChooseSchedule) and changed is not None:
+                await answer_tap(update, render_schedule_chosen(changed), note)
             else:
-                await answer_tap(update, screen, note)
+                await answer_tap(
+                    update, await remind_screen(changed, services) if changed else render_no_reminder(), note
+                )
 
 
 async def change(action: object, reminder: Reminder, services: Services) -> tuple[Reminder | None, str | None]:
@@ -156,15 +183,20 @@ async def change(action: object, reminder: Reminder, services: Services) -> tupl
         case SetReminderHour(hour):
             changed = await change_reminder(chat_id, now, hour=hour)
         case SetUtcOffset(hours):
-            changed = await change_reminder(chat_id, now, timezone=utc_offset_zone(hours * 60))
+            changed = await services.storage.reminders.set_zone(chat_id, utc_offset_zone(hours * 60), now)
         case SetNamedZone(index) if index < len(HALF_HOUR_ZONES):
-            changed = await change_reminder(chat_id, now, timezone=HALF_HOUR_ZONES[index][1])
+            changed = await services.storage.reminders.set_zone(chat_id, HALF_HOUR_ZONES[index][1], now)
+        case SetZone(zone):
+            changed = await services.storage.reminders.set_zone(chat_id, zone, now)
+        case ChooseSchedule(weekday, hour):
+            days, active = frozenset({weekday}), ReminderStatus.ACTIVE
+            changed = await change_reminder(chat_id, now, weekdays=days, hour=hour, status=active, first=True)
         case PauseReminders():
             return await change_reminder(chat_id, now, status=ReminderStatus.PAUSED), paused()
         case ResumeReminders():
             return await change_reminder(chat_id, now, status=ReminderStatus.ACTIVE), resumed()
         case SnoozeReminder(choice):
-            until = snoozed_until(choice, now, reminder.timezone)
+            until = snoozed_until(choice, now, reminder.timezone, reminder.hour)
             changed = await change_reminder(chat_id, now, status=ReminderStatus.ACTIVE, due_at=until)
             return changed, render_snoozed(changed) if changed else None
         case _:
@@ -200,6 +232,14 @@ async def on_the_nudge(
     if row := first_row(query.message):
         await edit_buttons(update, buttons(row))
     await answer(query, note)
+
+
+async def remind_screen(reminder: Reminder, services: Services) -> Screen:
+    """/remind's screen as things stand: whether a nudge has a step to point to, and the time of day."""
+    place = await services.storage.progress.place_of(reminder.chat_id, services.catalog)
+    nothing_left = bool(place.started) and place.next is None
+    late = evening_passed(services.clock(), reminder.timezone)
+    return render_remind(reminder, RemindOptions(nothing_left=nothing_left, evening_passed=late))
 
 
 async def present_reminder(chat_id: int, services: Services) -> Reminder | None:

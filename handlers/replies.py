@@ -28,6 +28,14 @@ warnings.filterwarnings(
 
 
 async def show(update: Update, screen: Screen) -> None:
+    """Edit the message a tapped button sits on, or send the screen as a new message; then send
+    the message that comes after it, if it has one."""
+    await _show(update, screen)
+    if screen.then is not None and update.effective_chat is not None:
+        await update.effective_chat.send_message(screen.then.text, reply_markup=screen.then.keyboard)
+
+
+async def _show(update: Update, screen: Screen) -> None:
     """Edit the message a tapped button sits on, or send the screen as a new message."""
     query = update.callback_query
     if query is not None and isinstance(query.message, Message) and screen.edits_in_place:

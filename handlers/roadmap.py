@@ -28,8 +28,8 @@ from handlers.catalog_views import (
     with_absences,
 )
 from handlers.context import BotContext, InChat, chat_id_of, in_chat
+from handlers.first_reminder_views import with_new_reminder
 from handlers.line_views import signals_pop_up
-from handlers.reminder_views import with_new_reminder
 from handlers.replies import answer, answer_tap, show
 from handlers.roadmap_views import render_roadmap, roadmap_gone
 from handlers.screens import Screen

@@ -34,6 +34,7 @@ class Screen:
 
     text: str
     keyboard: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None = None
+    then: Screen | None = None  # a message sent after this one is shown (a question that must not block it)
 
     @property
     def edits_in_place(self) -> bool:

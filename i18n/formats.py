@@ -116,3 +116,8 @@ def _percent(value: int, name: str) -> str:
 def plural_form(value: int) -> str:
     """The CLDR plural category of a count in the language spoken: `one`, `few`, `many` or `other`."""
     return locale_of(language()).plural_form(value)
+
+
+def country_name(code: str) -> str:
+    """A country's name as the language says it (CLDR): `Germany`, `Германия`; the code if CLDR has none."""
+    return locale_of(language()).territories.get(code.upper(), code)

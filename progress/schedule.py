@@ -120,11 +120,37 @@ def _next_slot_on(weekday: int, hour: int, timezone: str, after: dt.datetime) ->
         day += WEEK
 
 
+# Quiet hours, local: no suggestion or default falls from 22:00 to 08:00 (a time the person picks is kept).
+QUIET_FROM, QUIET_UNTIL = 22, 8
+# What the first reminder's question suggests, local: a weekday evening and a weekend morning.
+SUGGESTED_EVENING, SUGGESTED_MORNING, SATURDAY = 19, 10, 5
+# The first nudge comes at the chosen slot at least this long after the first step marked.
+FIRST_GAP = dt.timedelta(days=6)
+
+
+def quiet(hour: int) -> bool:
+    """Whether a local hour is within quiet hours (22:00 to 08:00)."""
+    return hour >= QUIET_FROM or hour < QUIET_UNTIL
+
+
+def suggested_slots(weekday: int) -> tuple[tuple[int, int], ...]:
+    """The schedules (weekday, hour) the first reminder's question suggests to a chat that started
+    on a local `weekday`, the default first: that weekday's evening (Monday's, from a weekend), and
+    Saturday morning."""
+    return ((weekday if weekday < SATURDAY else 0), SUGGESTED_EVENING), (SATURDAY, SUGGESTED_MORNING)
+
+
+def first_due(weekdays: Iterable[int], hour: int, timezone: str, started_at: dt.datetime) -> dt.datetime:
+    """When a new schedule's first nudge comes: its first slot at least FIRST_GAP on."""
+    return next_slot(weekdays, hour, timezone, started_at + FIRST_GAP)
+
+
 def first_slot(started_at: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> tuple[frozenset[int], int, dt.datetime]:
-    """The default schedule of a chat that starts now: its weekday and hour, first due a week on."""
-    local = started_at.astimezone(zone(timezone))
-    weekdays, hour = frozenset({local.weekday()}), local.hour
-    return weekdays, hour, next_slot(weekdays, hour, timezone, started_at + dt.timedelta(days=6))
+    """The schedule of a chat that starts now, until it answers the question: the first suggestion,
+    first due about a week on."""
+    (weekday, hour), *_ = suggested_slots(started_at.astimezone(zone(timezone)).weekday())
+    weekdays = frozenset({weekday})
+    return weekdays, hour, first_due(weekdays, hour, timezone, started_at)
 
 
 def next_due(
@@ -142,19 +168,27 @@ def next_due(
 EVENING_HOUR = 19
 
 
-def snoozed_until(choice: str, now: dt.datetime, timezone: str) -> dt.datetime:
+def snoozed_until(choice: str, now: dt.datetime, timezone: str, hour: int | None = None) -> dt.datetime:
     """When a nudge put off now comes again: in an `hour`, this `evening` (19:00 local; from 18:00
-    on, the next evening), `tomorrow` (a day on) or next `week` (seven days on)."""
+    on, the next evening), `tomorrow` (at the reminder's `hour` local, or a day on without one) or
+    next `week` (seven days on)."""
     if choice == "hour":
         return now + dt.timedelta(hours=1)
     if choice == "week":
         return now + WEEK
+    tz = zone(timezone)
+    local = now.astimezone(tz)
     if choice == "evening":
-        tz = zone(timezone)
-        local = now.astimezone(tz)
-        day = local.date() if local.hour < EVENING_HOUR - 1 else local.date() + dt.timedelta(days=1)
+        day = local.date() if not evening_passed(now, timezone) else local.date() + dt.timedelta(days=1)
         return dt.datetime.combine(day, dt.time(EVENING_HOUR), tzinfo=tz).astimezone(dt.UTC)
-    return now + dt.timedelta(days=1)
+    if hour is None:
+        return now + dt.timedelta(days=1)
+    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(hour), tzinfo=tz).astimezone(dt.UTC)
+
+
+def evening_passed(now: dt.datetime, timezone: str) -> bool:
+    """Whether it is too late for "this evening" (from 18:00 local): the evening snooze means the next one."""
+    return now.astimezone(zone(timezone)).hour >= EVENING_HOUR - 1
 
 
 def zone_at(latitude: float, longitude: float) -> str | None:

@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from progress.reminders import Reminder, ReminderStatus
-from progress.schedule import DEFAULT_TIMEZONE, first_slot
+from progress.schedule import DEFAULT_TIMEZONE, FIRST_GAP, first_slot
 from storage.database import Database
 from storage.reminder_rows import days_bits, reminder_of_row
-from storage.tables import facts, reminders
+from storage.tables import chat_roadmaps, chats, facts, reminders
 
 # The kinds of fact a reminder's change leaves: put off once, stopped by the chat, blocked.
 SNOOZED, STOPPED, BLOCKED = "snoozed", "stopped", "blocked"
@@ -29,6 +29,7 @@ class ReminderChange(TypedDict, total=False):
     timezone: str
     status: ReminderStatus
     due_at: dt.datetime  # a one-off next time (a snooze) instead of the next slot
+    first: bool  # a first schedule or zone: a reminder that never nudged keeps its first nudge a week on
 
 
 class ReminderStore:
@@ -50,28 +51,60 @@ class ReminderStore:
         (or at `due_at`, a one-off time such as a snooze). A new time zone keeps the local days and
         hour. Counts as the chat answering."""
         async with self.database.writing() as connection:
-            current = await self._locked(connection, chat_id)
-            if current is None:
-                return None
-            due_at = change.pop("due_at", None)
-            changed = replace(current, **change, unanswered=0, failures=0)
-            active = changed.status is ReminderStatus.ACTIVE
-            changed = replace(changed, due_at=(due_at or changed.next_due(now)) if active else None)
-            values: dict[str, Any] = {
-                "weekdays": days_bits(changed.weekdays),
-                "hour": changed.hour,
-                "timezone": changed.timezone,
-                "status": changed.status.value,
-                "due_at": changed.due_at,
-                "unanswered": 0,
-                "claimed_at": None,  # the chat answered: a claim a dead process left is forgiven too
-                "failures": 0,
-            }
-            if changed.status is not current.status and not active:
-                values["stopped_at"] = now
-            await connection.execute(update(reminders).where(reminders.c.chat_id == chat_id).values(values))
-            if kind := (SNOOZED if due_at else STOPPED if changed.status is ReminderStatus.PAUSED else None):
-                await connection.execute(insert(facts).values(chat_id=chat_id, at=now, kind=kind))
+            return await self._change(connection, chat_id, now, change)
+
+    async def set_zone(
+        self, chat_id: int, zone: str, now: dt.datetime, *, unless_known: bool = False
+    ) -> Reminder | None:
+        """The chat told its time zone: kept for the chat (its first reminder starts in it) and, when it
+        has a reminder, the reminder follows it (keeping its local days and hour). `unless_known`: only
+        if the chat never told one (the page's browser zone gives way to one typed or shared)."""
+        insert = self.database.insert(chats).values(id=chat_id, created_at=now, timezone=zone)
+        told = chats.c.timezone.is_(None) if unless_known else None
+        upsert = insert.on_conflict_do_update(index_elements=[chats.c.id], set_={"timezone": zone}, where=told)
+        async with self.database.writing() as connection:
+            written = (await connection.execute(upsert.returning(chats.c.id))).first()
+            if written is None:
+                return await self._locked(connection, chat_id)
+            return await self._change(connection, chat_id, now, {"timezone": zone, "first": True})
+
+    async def zone_of(self, chat_id: int) -> str | None:
+        """The time zone the chat told, if it did."""
+        async with self.database.reading() as connection:
+            return (await connection.execute(select(chats.c.timezone).where(chats.c.id == chat_id))).scalar()
+
+    async def _change(
+        self, connection: AsyncConnection, chat_id: int, now: dt.datetime, change: ReminderChange
+    ) -> Reminder | None:
+        """change_reminder within a write transaction; a `first` change of a reminder that never
+        nudged keeps its first nudge FIRST_GAP after the chat's first step (a zone told, a first
+        schedule chosen, right after the first mark, bring no nudge that day)."""
+        current = await self._locked(connection, chat_id)
+        if current is None:
+            return None
+        due_at, first = change.pop("due_at", None), change.pop("first", False)
+        not_before = None
+        if first and current.last_sent_at is None and (started := await _started_at(connection, chat_id)):
+            not_before = max(now, started + FIRST_GAP)
+        changed = replace(current, **change, unanswered=0, failures=0)
+        active = changed.status is ReminderStatus.ACTIVE
+        next_due = changed.next_slot(not_before) if not_before else changed.next_due(now)
+        changed = replace(changed, due_at=(due_at or next_due) if active else None)
+        values: dict[str, Any] = {
+            "weekdays": days_bits(changed.weekdays),
+            "hour": changed.hour,
+            "timezone": changed.timezone,
+            "status": changed.status.value,
+            "due_at": changed.due_at,
+            "unanswered": 0,
+            "claimed_at": None,  # the chat answered: a claim a dead process left is forgiven too
+            "failures": 0,
+        }
+        if changed.status is not current.status and not active:
+            values["stopped_at"] = now
+        await connection.execute(update(reminders).where(reminders.c.chat_id == chat_id).values(values))
+        if kind := (SNOOZED if due_at else STOPPED if changed.status is ReminderStatus.PAUSED else None):
+            await connection.execute(insert(facts).values(chat_id=chat_id, at=now, kind=kind))
         return changed
 
     async def stop_reminders(self, chat_id: int, status: ReminderStatus, now: dt.datetime) -> None:
@@ -94,11 +127,18 @@ class ReminderStore:
         return None if row is None else reminder_of_row(row)
 
 
+async def _started_at(connection: AsyncConnection, chat_id: int) -> dt.datetime | None:
+    """When the chat first changed a step, in any roadmap."""
+    query = select(func.min(chat_roadmaps.c.started_at)).where(chat_roadmaps.c.chat_id == chat_id)
+    return (await connection.execute(query)).scalar()
+
+
 async def turn_on_first_reminder(
     database: Database, connection: AsyncConnection, chat_id: int, now: dt.datetime
 ) -> Reminder | None:
-    """A chat's first roadmap turns its weekly reminder on: on the weekday and at the hour it
-    started, first due a week later. None when the chat already has one."""
+    """A chat's first roadmap turns its weekly reminder on, at the first schedule its question
+    suggests in the zone the chat told (UTC if none), first due about a week later. None when the
+    chat already has one."""
     return (await turn_on_first_reminders(database, connection, {chat_id: now})).get(chat_id)
 
 
@@ -107,10 +147,13 @@ async def turn_on_first_reminders(
 ) -> dict[int, Reminder]:
     """turn_on_first_reminder for several chats (each with when it started) in one statement;
     the reminders turned on, by chat (none for a chat that already had one)."""
+    told = select(chats.c.id, chats.c.timezone).where(chats.c.id.in_(sorted(started)), chats.c.timezone.is_not(None))
+    zones = dict((await connection.execute(told)).all())
     wanted = {}
     for chat_id in sorted(started):
-        weekdays, hour, due_at = first_slot(started[chat_id], DEFAULT_TIMEZONE)
-        wanted[chat_id] = Reminder(chat_id, ReminderStatus.ACTIVE, weekdays, hour, DEFAULT_TIMEZONE, due_at)
+        timezone = zones.get(chat_id) or DEFAULT_TIMEZONE
+        weekdays, hour, due_at = first_slot(started[chat_id], timezone)
+        wanted[chat_id] = Reminder(chat_id, ReminderStatus.ACTIVE, weekdays, hour, timezone, due_at)
     rows = [
         {
             "chat_id": r.chat_id,

@@ -74,6 +74,8 @@ chats = Table(
     Column("language_chosen", Boolean, nullable=False, server_default=false()),
     # Whether the chat gets the operator's announcements ("🔕 No announcements" turns them off).
     Column("announcements", Boolean, nullable=False, server_default=true()),
+    # The time zone the chat told (typed, a shared location, the page's): its first reminder starts in it.
+    Column("timezone", String(64), nullable=True),
 )
 
 chat_roadmaps = Table(

@@ -96,6 +96,11 @@ class ChatSession:
         """The newest message the bot sent to this chat (edits applied)."""
         return self.api.last_message(self.chat_id)
 
+    def message(self, message_id: int) -> BotMessage:
+        """One of the bot's messages to this chat as it is now (edits applied): a card, when the
+        first step marked sent the reminder's question below it."""
+        return self.api.messages[(self.chat_id, message_id)]
+
     def sent(self) -> list[BotMessage]:
         """Every message the bot sent to this chat, oldest first."""
         return sorted(
@@ -141,8 +146,8 @@ async def some_progress(chat: ChatSession, clock: Clock) -> None:
     (its first step in progress)."""
     await open_seed_step(chat, "1. A typed language + git")
     card = chat.last.message_id
-    await chat.tap("✅ Mark done")
-    await chat.send("Go tour, then <generics> & errors", reply_to=chat.last)
+    await chat.tap("✅ Mark done")  # the first reminder's question comes below the card
+    await chat.send("Go tour, then <generics> & errors", reply_to=chat.message(card))
     clock.advance(hours=1)
     await chat.tap("Step 2 ▶", message_id=card)
     await chat.tap("🟡 Working on it", message_id=card)

@@ -80,8 +80,9 @@ def test_the_next_slot_over_year_ends_summer_time_and_the_leap_day(
 
 
 def test_a_chat_starting_a_week_before_the_leap_day_is_first_due_on_it() -> None:
-    assert first_slot(at(2028, 2, 22, 9, 30)) == (frozenset({TUESDAY}), 9, at(2028, 2, 29, 9))
-    assert first_slot(at(2026, 12, 25, 9, 30)) == (frozenset({FRIDAY}), 9, at(2027, 1, 1, 9))
+    # The first suggestion: that weekday's evening, about a week on.
+    assert first_slot(at(2028, 2, 22, 9, 30)) == (frozenset({TUESDAY}), 19, at(2028, 2, 29, 19))
+    assert first_slot(at(2026, 12, 25, 9, 30)) == (frozenset({FRIDAY}), 19, at(2027, 1, 1, 19))
 
 
 @pytest.mark.parametrize(
@@ -239,6 +240,16 @@ def nudges_to(api: FakeBotAPI, chat_id: int) -> list[str]:
     return [c.params["text"] for c in api.calls_of("sendMessage", chat_id) if c.params["text"].startswith(NUDGE_START)]
 
 
+async def pick(chat: ChatSession, hour: str, day: str | None = None) -> None:
+    """Answer the first reminder's question with Pick a time…: an hour, and a day in place of the suggested one."""
+    await chat.tap("🕐 Pick a time…")
+    await chat.tap(hour)
+    if day is not None:
+        suggested = next(label for label in chat.last.button_texts if label.startswith("• "))
+        await chat.tap(day)
+        await chat.tap(suggested)
+
+
 async def mark_next_done(chat: ChatSession) -> None:
     """/next, and its step marked done."""
     await chat.send("/next")
@@ -256,6 +267,7 @@ async def test_nudges_over_the_year_end_keep_their_weekday_and_their_streak(
     clock.now = start
     await open_seed_step(chat, "1. A typed language + git")
     await chat.tap("✅ Mark done")
+    await pick(chat, "09:00", None if start.weekday() < 5 else "Sa")
     slot = start - dt.timedelta(minutes=30)
     assert (await reminder_of(storage, chat.chat_id)).due_at == slot + WEEK
 
@@ -284,6 +296,7 @@ async def test_a_nudge_in_sydney_keeps_nine_oclock_as_summer_time_ends_and_start
     clock.now = at(2027, 3, 26, 9, 30)  # a Friday
     await open_seed_step(chat, "1. A typed language + git")
     await chat.tap("✅ Mark done")
+    await pick(chat, "09:00")
     await chat.send("/timezone Sydney")
     assert "every Friday at 09:00 (Australia/Sydney)" in chat.last.text
     assert "Next: Fri 2 Apr, 09:00." in chat.last.text
@@ -312,6 +325,7 @@ async def test_the_leap_day_is_shown_as_people_read_it(
     clock.now = at(2028, 2, 22, 9, 30)  # a Tuesday: reminders on Tuesdays, first on the leap day
     await open_seed_step(chat, "1. A typed language + git")
     await chat.tap("✅ Mark done")
+    await pick(chat, "09:00")
     await chat.send("/remind")
     assert "Next: Tue 29 Feb, 09:00." in chat.last.text
     assert await pass_at(app, at(2028, 2, 29, 9)) == "1 sent"

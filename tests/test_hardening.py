@@ -91,8 +91,8 @@ async def test_progress_made_after_an_import_question_makes_its_yes_out_of_date(
     chat: ChatSession, storage: Storage
 ) -> None:
     await open_seed_step(chat, "1. A typed language + git")
-    await chat.tap("✅ Mark done")
     card = chat.last.message_id
+    await chat.tap("✅ Mark done")
     await send_file(chat, export_of(("observability", "done")))
     question = chat.last.message_id
     await chat.tap("Step 2 ▶", message_id=card)
@@ -183,7 +183,7 @@ async def test_an_update_from_an_impossible_chat_id_is_turned_away_and_nudges_go
     await app.flush_presence()
     assert api.calls[calls:] == [], "no answer to a chat that cannot exist"
     assert "outside Telegram's range" in caplog.text
-    assert await pass_at(app, dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)) == "1 sent"
+    assert await pass_at(app, dt.datetime(2026, 12, 4, 19, 0, tzinfo=dt.UTC)) == "1 sent"  # the first suggestion
 
 
 async def test_one_poisoned_chat_in_presence_is_dropped_and_the_others_are_written(
@@ -191,7 +191,7 @@ async def test_one_poisoned_chat_in_presence_is_dropped_and_the_others_are_writt
 ) -> None:
     await open_seed_step(chat, "1. A typed language + git")
     await chat.tap("✅ Mark done")
-    await pass_at(app, dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC))
+    await pass_at(app, dt.datetime(2026, 12, 4, 19, 0, tzinfo=dt.UTC))  # the first suggestion
     assert (await reminder_of(storage, chat.chat_id)).unanswered == 1
     app.services.presence.note(2**70, clock())  # past the door: as if something let it in
     app.services.presence.note(chat.chat_id, clock())

@@ -25,7 +25,8 @@ from tests.support import VALID_STEP, AppFactory, ChatSession, answers, pass_at
 
 SEED = "backend-engineer-ai-era"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-FIRST_DUE = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)  # a week after the clock fixture's Friday
+# A week after the clock fixture's Friday, at the first reminder's first suggestion (19:00).
+FIRST_DUE = dt.datetime(2026, 12, 4, 19, 0, tzinfo=dt.UTC)
 WEEK = dt.timedelta(days=7)
 
 
@@ -84,10 +85,11 @@ async def test_a_russian_app_gets_the_seed_roadmap_in_russian_then_persian_by_la
     assert "Статус: ⬜ ещё не начат" in card
     assert chat.last.button_texts[:4] == ["✅ Готово · дальше ▶", "✅ Выполнено", "🟡 В работе", "⏭ Пропустить"]
 
+    card_id = chat.last.message_id
     calls = await chat.tap("✅ Готово · дальше ▶")
     assert answers(calls) == ["✅ Шаг 1 выполнен. Чтобы отменить, вернитесь к нему (◀) и нажмите ↩️ Отменить."]
-    assert read(chat.last.text).startswith("🗺 Backend-инженер (эпоха ИИ) · Шаг 2 из 10\n\nHTTP и REST API")
-    assert "10 % · 1 из 10 шагов выполнено" in read(chat.last.text)
+    assert read(chat.message(card_id).text).startswith("🗺 Backend-инженер (эпоха ИИ) · Шаг 2 из 10\n\nHTTP и REST API")
+    assert "10 % · 1 из 10 шагов выполнено" in read(chat.message(card_id).text)
 
     await chat.send("/progress")
     assert read(chat.last.text).startswith("📈 Ваш прогресс\n🔥 1 неделя подряд")
@@ -98,13 +100,13 @@ async def test_a_russian_app_gets_the_seed_roadmap_in_russian_then_persian_by_la
 
     await chat.send("/remind")
     assert read(chat.last.text).startswith(
-        "⏰ Напоминания включены: по пятницам в 09:00 (UTC).\nСледующее: пт, 4 дек., 09:00."
+        "⏰ Напоминания включены: по пятницам в 19:00 (UTC).\nСледующее: пт, 4 дек., 19:00."
     )
     assert chat.last.button_texts[:7] == ["пн", "вт", "ср", "чт", "• пт", "сб", "вс"]
 
     nudge = await nudge_at(app, api, chat.chat_id, FIRST_DUE)
     assert nudge.startswith("⏰ <b>Ваш следующий шаг</b> в «Backend-инженер (эпоха ИИ)»\n\n<b>HTTP и REST API</b>")
-    assert "✅ За последние семь дней выполнен 1 шаг. Так держать!" in nudge
+    assert "За последние семь дней не выполнено ни одного шага." in nudge, "the step was done 7 days 9½ hours before"
     assert chat.last.button_texts == ["✅ Выполнено", "📖 Открыть", "⏰ Позже…", "🔕 Не напоминать"]
 
     await chat.send("/language")

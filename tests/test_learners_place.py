@@ -29,33 +29,35 @@ async def test_done_and_next_walks_a_roadmap_one_tap_a_step_to_its_celebration(
     chat: ChatSession, storage: Storage
 ) -> None:
     await open_seed_step(chat, "1. A typed language + git")
+    card = chat.last.message_id
     for number in range(1, 11):
-        assert f"Step {number} of 10" in chat.last.text
-        calls = await chat.tap("✅ Done · next ▶")
+        assert f"Step {number} of 10" in chat.message(card).text
+        calls = await chat.tap("✅ Done · next ▶", card)
         edits = [c for c in calls if c.method.startswith("edit")]
         assert len(edits) == 1, "one tap, one edit: marked and on to the next"
         if number < 10:
             assert answers(calls) == [f"✅ Step {number} done. To undo: ◀ back to it, then ↩️ Undo."]
     assert answers(calls) == ["🎉 Roadmap completed!"]
-    assert f"🎉 You completed {SEED}!" in chat.last.text
+    assert f"🎉 You completed {SEED}!" in chat.message(card).text
     progress = await storage.progress.progress_of(chat.chat_id, SEED_ID)
     assert len(progress.marks) == 10 and {m.state for m in progress.marks.values()} == {StepState.DONE}
-    assert len(chat.sent()) == 1, "the whole walk in one message"
+    assert len(chat.sent()) == 2, "the whole walk in one message (and the first reminder's question)"
 
 
 async def test_done_and_next_skips_what_is_done_and_goes_round(chat: ChatSession) -> None:
     await open_seed_step(chat, "2. HTTP & REST APIs")
-    await chat.tap("✅ Mark done")
-    await chat.tap("Step 3 ▶")
-    await chat.tap("⏭ Skip")
-    await chat.tap("◀ Step 2")
-    await chat.tap("◀ Step 1")
-    await chat.tap("✅ Done · next ▶")
-    assert "Step 4 of 10" in chat.last.text, "2 done and 3 skipped are passed over"
+    card = chat.last.message_id
+    await chat.tap("✅ Mark done", card)
+    await chat.tap("Step 3 ▶", card)
+    await chat.tap("⏭ Skip", card)
+    await chat.tap("◀ Step 2", card)
+    await chat.tap("◀ Step 1", card)
+    await chat.tap("✅ Done · next ▶", card)
+    assert "Step 4 of 10" in chat.message(card).text, "2 done and 3 skipped are passed over"
     for _ in range(7):
-        await chat.tap("✅ Done · next ▶")
-    assert "Every step is done or skipped: 9 of 10 done · 1 skipped." in chat.last.text
-    assert "⏭ Revisit the 1 skipped" in chat.last.button_texts
+        await chat.tap("✅ Done · next ▶", card)
+    assert "Every step is done or skipped: 9 of 10 done · 1 skipped." in chat.message(card).text
+    assert "⏭ Revisit the 1 skipped" in chat.message(card).button_texts
 
 
 async def test_next_after_completing_a_roadmap_moves_to_the_one_in_progress(chat: ChatSession, clock: Clock) -> None:
@@ -81,9 +83,10 @@ async def test_next_after_completing_a_roadmap_moves_to_the_one_in_progress(chat
 
 async def test_note_without_a_reply_goes_to_the_card_last_opened_and_says_which(chat: ChatSession) -> None:
     await open_seed_step(chat, "1. A typed language + git")
-    await chat.tap("✅ Mark done")
-    await chat.tap("Step 2 ▶")
-    await chat.tap("Step 3 ▶")  # only opened
+    card = chat.last.message_id
+    await chat.tap("✅ Mark done", card)
+    await chat.tap("Step 2 ▶", card)
+    await chat.tap("Step 3 ▶", card)  # only opened
     await chat.send("/note read the Postgres docs")
     assert chat.sent()[-2].text.startswith("📝 Saved your note on “Relational databases & SQL”")
 

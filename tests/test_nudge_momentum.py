@@ -26,7 +26,7 @@ from tests.support import pass_at, reminder_of, start_roadmap
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
 STARTED = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)  # a Friday; the first nudges are due a week on
-DUE = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+DUE = dt.datetime(2026, 12, 4, 19, 0, tzinfo=dt.UTC)  # the first reminder's first suggestion
 NUDGE_START = "⏰ <b>Your next step</b>"
 
 
@@ -150,18 +150,18 @@ async def test_a_nudge_says_the_steps_done_the_streak_and_the_pace(
     # Weeks of 23 Nov (3 days before), 16 Nov and 9 Nov (two steps): this week has none yet.
     assert "🔥 3 weeks in a row" in text
     # Four steps in the 23 days since the first: 1.2 a week; five steps left: about four weeks.
-    assert "⏱ At 1.2 steps a week you finish around 2 January 2027" in text
+    assert "⏱ At 1.2 steps a week you finish around 3 January 2027" in text
 
 
 async def test_a_pass_reads_momentum_in_as_many_statements_for_thirty_chats_as_for_three(
     app: RoadmapBot, api: FakeBotAPI, storage: Storage, catalog: Catalog
 ) -> None:
     await learners(storage, catalog, range(1, 4), STARTED, seed=1)  # due at DUE
-    await learners(storage, catalog, range(4, 34), STARTED + DAY, seed=2)  # due a day later
+    await learners(storage, catalog, range(4, 34), STARTED + 3 * DAY, seed=2)  # a Monday: due three days later
     with statements(storage) as three:
         assert await pass_at(app, DUE + dt.timedelta(minutes=5)) == "3 sent"
     with statements(storage) as thirty:
-        assert await pass_at(app, DUE + DAY + dt.timedelta(minutes=5)) == "30 sent"
+        assert await pass_at(app, DUE + 3 * DAY + dt.timedelta(minutes=5)) == "30 sent"
     reading_marks = [[s for s in run if "step_states" in s] for run in (three, thirty)]
     assert len(reading_marks[0]) == len(reading_marks[1]) == 2, "progress and momentum: one read each a batch"
     assert len(three) == len(thirty), "no statement a chat"

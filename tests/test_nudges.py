@@ -37,6 +37,8 @@ from tests.support import (
 WEEK = dt.timedelta(days=7)
 FRIDAY_0930 = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)  # the clock fixture's start
 FIRST_DUE = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+# The first suggestion, the reminder of a chat that did not answer the first reminder's question.
+DEFAULT_DUE = dt.datetime(2026, 12, 4, 19, 0, tzinfo=dt.UTC)
 NUDGE_START = "⏰ <b>Your next step</b>"
 
 
@@ -50,11 +52,20 @@ def nudges_to(api: FakeBotAPI, chat_id: int) -> list[str]:
 
 
 async def start_seed(chat: ChatSession, *, mark_first_done: bool = True) -> None:
+    """The seed roadmap opened and (unless told) its first step done, the first reminder's question
+    answered with Pick a time…: Fridays at 09:00 (UTC), the first due on FIRST_DUE."""
     await chat.send("/start")
     await chat.tap(SEED)
     if mark_first_done:
         await chat.tap("1. A typed language + git")
         await chat.tap("✅ Mark done")
+        await pick_nine_oclock(chat)
+
+
+async def pick_nine_oclock(chat: ChatSession) -> None:
+    """Answer the first reminder's question with Pick a time… and 09:00."""
+    await chat.tap("🕐 Pick a time…")
+    await chat.tap("09:00")
 
 
 async def test_the_first_step_marked_turns_on_a_weekly_reminder_and_says_so(
@@ -65,17 +76,16 @@ async def test_the_first_step_marked_turns_on_a_weekly_reminder_and_says_so(
     await chat.tap("1. A typed language + git")
     assert "I'll nudge you" not in chat.last.text and await storage.reminders.reminder_of(chat.chat_id) is None
     await chat.tap("🟡 Working on it")
-    assert (
-        "⏰ I'll nudge you toward your next step every Friday at 09:00 (UTC), starting next week. "
-        "Send /remind to change the days and hour or to stop."
-    ) in chat.last.text
+    assert chat.last.text.startswith("⏰ When should I nudge you toward your next step each week?")
     reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.status is ReminderStatus.ACTIVE
-    assert reminder.due_at == FIRST_DUE
+    assert reminder.due_at == FIRST_DUE + dt.timedelta(hours=10), "the first suggestion: Friday 19:00"
+    await pick_nine_oclock(chat)
+    assert (await reminder_of(storage, chat.chat_id)).due_at == FIRST_DUE
     await chat.send("/start frontend-engineer")
     await chat.tap("1. HTML")
     await chat.tap("✅ Mark done")
-    assert "I'll nudge you" not in chat.last.text, "said once, when the first roadmap starts"
+    assert "nudge you" not in chat.last.text, "asked once, when the first roadmap starts"
     assert (await reminder_of(storage, chat.chat_id)).due_at == FIRST_DUE
 
 
@@ -146,15 +156,63 @@ async def test_finished_roadmaps_are_never_nudged(
 ) -> None:
     await start_seed(chat, mark_first_done=False)
     await chat.tap("1. A typed language + git")
+    card = chat.last.message_id
     for number in range(1, 11):
-        await chat.tap("⏭ Skip" if number % 2 else "✅ Mark done")
+        await chat.tap("⏭ Skip" if number % 2 else "✅ Mark done", card)
+        if number == 1:
+            await pick_nine_oclock(chat)
         if number < 10:
-            await chat.tap(f"Step {number + 1} ▶")
-    assert "Every step is done or skipped: 5 of 10 done · 5 skipped." in chat.last.text
+            await chat.tap(f"Step {number + 1} ▶", card)
+    assert "Every step is done or skipped: 5 of 10 done · 5 skipped." in chat.api.messages[(chat.chat_id, card)].text
     assert await pass_at(app, FIRST_DUE) == "1 with nothing to nudge"
     assert nudges_to(api, chat.chat_id) == []
     reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7), "checked again next week"
+
+
+async def test_remind_says_no_nudge_comes_while_every_started_roadmap_is_finished(
+    app: RoadmapBot, chat: ChatSession, storage: Storage
+) -> None:
+    await start_seed(chat, mark_first_done=False)
+    await chat.tap("1. A typed language + git")
+    card = chat.last.message_id
+    for number in range(1, 11):
+        await chat.tap("✅ Mark done", card)
+        if number == 1:
+            await pick_nine_oclock(chat)
+        if number < 10:
+            await chat.tap(f"Step {number + 1} ▶", card)
+    await chat.send("/remind")
+    assert (
+        "⏰ Reminders are on, every Friday at 09:00 (UTC), but every roadmap you started is done, so no "
+        "nudge comes until there is a next step: start another one with /roadmaps."
+    ) in chat.last.text
+    assert "Next:" not in chat.last.text
+    assert not [b for b in chat.last.button_texts if b.startswith("⏰ ")], "no snooze of a nudge that will not come"
+    assert await pass_at(app, FIRST_DUE) == "1 with nothing to nudge"
+    await chat.send("/start frontend-engineer")
+    await chat.tap("1. HTML")
+    await chat.tap("🟡 Working on it")
+    await chat.send("/remind")
+    assert "Reminders are on, every Friday at 09:00 (UTC).\nNext: Fri 11 Dec, 09:00." in chat.last.text
+
+
+async def test_after_six_in_the_evening_the_evening_snooze_says_tomorrow_evening(
+    app: RoadmapBot, chat: ChatSession, clock: Clock, storage: Storage
+) -> None:
+    await start_seed(chat)
+    await pass_at(app, FIRST_DUE)
+    clock.now = FIRST_DUE.replace(hour=18, minute=10)  # 18:10 UTC, the chat's zone
+    await chat.tap("⏰ Later…")
+    assert chat.last.button_texts[2:] == ["1 hour", "Tomorrow evening", "Tomorrow", "Next week"]
+    calls = await chat.tap("Tomorrow evening")
+    assert answers(calls) == ["⏰ I'll remind you again Sat 5 Dec, 19:00."]
+    assert (await reminder_of(storage, chat.chat_id)).due_at == dt.datetime(2026, 12, 5, 19, 0, tzinfo=dt.UTC)
+    await chat.send("/remind")
+    assert "⏰ Tomorrow evening" in chat.last.button_texts and "⏰ This evening" not in chat.last.button_texts
+    clock.now = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)
+    await chat.send("/remind")
+    assert "⏰ This evening" in chat.last.button_texts
 
 
 async def test_after_downtime_a_missed_slot_gets_one_nudge_not_one_per_week(
@@ -172,7 +230,7 @@ async def test_after_downtime_a_missed_slot_gets_one_nudge_not_one_per_week(
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=21)
 
 
-async def test_tomorrow_snoozes_once_for_24_hours(
+async def test_tomorrow_snoozes_once_to_the_reminders_hour_tomorrow(
     app: RoadmapBot,
     chat: ChatSession,
     api: FakeBotAPI,
@@ -186,11 +244,12 @@ async def test_tomorrow_snoozes_once_for_24_hours(
     await chat.tap("⏰ Later…")
     assert chat.last.button_texts == ["✅ Mark done", "📖 Open", "1 hour", "This evening", "Tomorrow", "Next week"]
     calls = await chat.tap("Tomorrow")
-    assert answers(calls) == ["⏰ I'll remind you again Sat 5 Dec, 11:00."]
+    assert answers(calls) == ["⏰ I'll remind you again Sat 5 Dec, 09:00."]
     assert chat.api.messages[(chat.chat_id, nudge)].button_texts[2:] == ["⏰ Later…", "🔕 Stop reminders"]
     assert NUDGE_START.removesuffix("</b>").replace("<b>", "") in chat.api.messages[(chat.chat_id, nudge)].text
-    assert await pass_at(app, clock.now + dt.timedelta(hours=23)) == "nothing due"
-    assert await pass_at(app, clock.now + dt.timedelta(hours=24)) == "1 sent"
+    tomorrow_at_nine = FIRST_DUE + dt.timedelta(days=1)
+    assert await pass_at(app, tomorrow_at_nine - dt.timedelta(minutes=1)) == "nothing due"
+    assert await pass_at(app, tomorrow_at_nine) == "1 sent"
     assert len(nudges_to(api, chat.chat_id)) == 2
     reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7), "back on the weekly slot"
@@ -716,7 +775,7 @@ async def test_a_pass_claims_bounded_batches_and_the_app_has_four_jobs_whatever_
         return claimed
 
     monkeypatch.setattr(storage.nudges, "claim_due_reminders", spy)
-    report = await NudgeDispatcher(app.application.bot, catalog, storage, batch=10).run_pass(FIRST_DUE)
+    report = await NudgeDispatcher(app.application.bot, catalog, storage, batch=10).run_pass(DEFAULT_DUE)
     assert report.counts["sent"] == 25
     assert sizes == [10, 10, 5, 0]
     job_queue = app.application.job_queue
@@ -735,10 +794,10 @@ async def test_a_stopping_bot_finishes_the_batch_in_hand_and_leaves_the_rest_due
         await start_roadmap(storage, chat_id, seed, FRIDAY_0930)
     batches = iter([True, True, False])  # asked before each batch; the bot stops during the second
     report = await NudgeDispatcher(app.application.bot, catalog, storage, batch=3).run_pass(
-        FIRST_DUE, lambda: next(batches)
+        DEFAULT_DUE, lambda: next(batches)
     )
     assert report.counts["sent"] == 6
-    assert [r.chat_id for r in await storage.nudges.due_reminders(FIRST_DUE, 100)] == [7], "the rest stays due"
+    assert [r.chat_id for r in await storage.nudges.due_reminders(DEFAULT_DUE, 100)] == [7], "the rest stays due"
 
 
 async def test_a_dry_run_says_who_would_get_what_and_changes_nothing(
@@ -775,7 +834,7 @@ async def test_two_weekdays_give_two_nudges_a_week(
     [
         ("1 hour", FIRST_DUE + dt.timedelta(hours=1, minutes=5)),
         ("This evening", dt.datetime(2026, 12, 4, 19, 0, tzinfo=dt.UTC)),
-        ("Tomorrow", FIRST_DUE + dt.timedelta(days=1, minutes=5)),
+        ("Tomorrow", FIRST_DUE + dt.timedelta(days=1)),  # the reminder's hour, not the minute of the tap
         ("Next week", FIRST_DUE + dt.timedelta(days=7, minutes=5)),
     ],
 )

@@ -15,14 +15,15 @@ from tests.support import ChatSession, Clock, pass_at, reminder_of
 from webapp import PageHooks
 
 SEED_ID = "backend-engineer-ai-era"
-FIRST_DUE = dt.datetime(2026, 12, 4, 9, 0, tzinfo=dt.UTC)
+FIRST_DUE = dt.datetime(2026, 12, 4, 19, 0, tzinfo=dt.UTC)  # the first reminder's first suggestion
 WEEK = dt.timedelta(days=7)
 PAUSE_WARNING = "I'll pause these reminders after this one"
 STEPS = ["http-rest-apis", "relational-databases-sql", "auth-and-security"]
 
 
 def nudge_texts(api: FakeBotAPI, chat_id: int) -> list[str]:
-    return [c.params["text"] for c in api.calls_of("sendMessage", chat_id) if c.ok and "⏰" in c.params["text"]]
+    calls = api.calls_of("sendMessage", chat_id)
+    return [c.params["text"] for c in calls if c.ok and c.params["text"].startswith("⏰ <b>Your next step")]
 
 
 async def test_marks_on_the_page_after_each_nudge_keep_reminders_on(

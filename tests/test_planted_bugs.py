@@ -64,9 +64,12 @@ def nudges_to(api: FakeBotAPI, chat_id: int) -> list[str]:
 
 
 async def start_seed(chat: ChatSession) -> None:
-    """The seed roadmap started by marking its first step done (reminders on, the same weekday a week on)."""
+    """The seed roadmap started by marking its first step done, the first reminder's question answered
+    with Pick a time… and 09:00 (reminders on the same weekday, a week on)."""
     await open_seed_step(chat, "1. A typed language + git")
     await chat.tap("✅ Mark done")
+    await chat.tap("🕐 Pick a time…")
+    await chat.tap("09:00")
 
 
 def export_document(roadmaps: list[dict[str, Any]]) -> bytes:

@@ -43,15 +43,18 @@ async def test_mark_done_on_the_first_step_shows_it_done_and_counts_it(chat: Cha
     calls = await chat.tap("✅ Mark done")
     assert answers(calls) == ["✅ Marked done"]
     assert [c.method for c in calls if c.method.startswith("edit")] == ["editMessageText"]
-    assert "State: ✅ Done on 27 Nov 2026" in chat.last.text
-    assert "10% · 1 of 10 steps done" in chat.last.text
-    assert "↩️ Undo" in chat.last.button_texts and "✅ Mark done" not in chat.last.button_texts
+    card = chat.api.messages[(chat.chat_id, menu)]
+    assert "State: ✅ Done on 27 Nov 2026" in card.text
+    assert "10% · 1 of 10 steps done" in card.text
+    assert "↩️ Undo" in card.button_texts and "✅ Mark done" not in card.button_texts
+    assert chat.last.text.startswith("⏰ When should I nudge you"), "the first mark asks about reminders, below"
 
-    await chat.tap("Back to roadmap")
-    assert "▰▱▱▱▱▱▱▱▱▱\n10% · 1 of 10 steps done" in chat.last.text
-    assert "✅ 1. A typed language + git" in chat.last.button_texts
-    assert "👉 Next step: HTTP & REST APIs" in chat.last.button_texts
-    assert len(chat.sent()) == 1, "every step of the walk edited the one message"
+    await chat.tap("Back to roadmap", menu)
+    card = chat.api.messages[(chat.chat_id, menu)]
+    assert "▰▱▱▱▱▱▱▱▱▱\n10% · 1 of 10 steps done" in card.text
+    assert "✅ 1. A typed language + git" in card.button_texts
+    assert "👉 Next step: HTTP & REST APIs" in card.button_texts
+    assert len(chat.sent()) == 2, "every step of the walk edited the one message; the question came once"
 
 
 async def test_the_relational_databases_card_carries_the_seed_text_and_signals(chat: ChatSession) -> None:
@@ -89,30 +92,34 @@ async def test_the_roadmap_view_shows_signals_with_their_legend_and_a_progress_l
 
 async def test_skip_and_undo_skip(chat: ChatSession) -> None:
     await open_seed_step(chat, "2. HTTP & REST APIs")
-    calls = await chat.tap("⏭ Skip")
+    card = chat.last.message_id
+    calls = await chat.tap("⏭ Skip", card)
     assert answers(calls) == ["⏭ Skipped"]
-    assert "State: ⏭ Skipped on 27 Nov 2026" in chat.last.text
-    assert "0% · 0 of 10 steps done · 1 skipped" in chat.last.text
-    assert chat.last.button_texts[:2] == ["✅ Mark done", "↩️ Undo skip"]
-    await chat.tap("Back to roadmap")
-    assert "⏭ 2. HTTP & REST APIs" in chat.last.button_texts
-    assert "👉 Next step: A typed language + git" in chat.last.button_texts
-    await chat.tap("2. HTTP & REST APIs")
-    calls = await chat.tap("↩️ Undo skip")
+    assert "State: ⏭ Skipped on 27 Nov 2026" in chat.message(card).text
+    assert "0% · 0 of 10 steps done · 1 skipped" in chat.message(card).text
+    assert chat.message(card).button_texts[:2] == ["✅ Mark done", "↩️ Undo skip"]
+    await chat.tap("Back to roadmap", card)
+    assert "⏭ 2. HTTP & REST APIs" in chat.message(card).button_texts
+    assert "👉 Next step: A typed language + git" in chat.message(card).button_texts
+    await chat.tap("2. HTTP & REST APIs", card)
+    calls = await chat.tap("↩️ Undo skip", card)
     assert answers(calls) == ["↩️ Undone"]
-    assert "State: ⬜ Not yet" in chat.last.text and "skipped" not in chat.last.text
+    assert "State: ⬜ Not yet" in chat.message(card).text and "skipped" not in chat.message(card).text
 
 
 async def test_working_on_a_step_shows_in_the_card_the_roadmap_and_next(chat: ChatSession, storage: Storage) -> None:
     await open_seed_step(chat, "3. Relational databases & SQL")
-    calls = await chat.tap("🟡 Working on it")
+    card = chat.last.message_id
+    calls = await chat.tap("🟡 Working on it", card)
     assert answers(calls) == ["🟡 Working on it"]
-    assert "State: 🟡 Working on it since 27 Nov 2026" in chat.last.text
-    assert "0% · 0 of 10 steps done · 1 in progress" in chat.last.text
-    assert chat.last.button_texts[:4] == ["✅ Done · next ▶", "✅ Mark done", "↩️ Not started", "⏭ Skip"]
-    await chat.tap("Back to roadmap")
-    assert "🟡 3. Relational databases & SQL" in chat.last.button_texts
-    assert "👉 Next step: Relational databases & SQL" in chat.last.button_texts, "the step in progress comes next"
+    assert "State: 🟡 Working on it since 27 Nov 2026" in chat.message(card).text
+    assert "0% · 0 of 10 steps done · 1 in progress" in chat.message(card).text
+    assert chat.message(card).button_texts[:4] == ["✅ Done · next ▶", "✅ Mark done", "↩️ Not started", "⏭ Skip"]
+    await chat.tap("Back to roadmap", card)
+    assert "🟡 3. Relational databases & SQL" in chat.message(card).button_texts
+    assert "👉 Next step: Relational databases & SQL" in chat.message(card).button_texts, (
+        "the step in progress comes next"
+    )
     await chat.send("/next")
     assert "Step 3 of 10" in chat.last.text
     await chat.tap("✅ Mark done")
@@ -121,9 +128,10 @@ async def test_working_on_a_step_shows_in_the_card_the_roadmap_and_next(chat: Ch
 
 async def test_undo_takes_a_step_back_to_not_yet(chat: ChatSession, storage: Storage) -> None:
     await open_seed_step(chat, "1. A typed language + git")
-    await chat.tap("✅ Mark done")
-    await chat.tap("↩️ Undo")
-    assert "0% · 0 of 10 steps done" in chat.last.text
+    card = chat.last.message_id
+    await chat.tap("✅ Mark done", card)
+    await chat.tap("↩️ Undo", card)
+    assert "0% · 0 of 10 steps done" in chat.message(card).text
     assert (await row_counts(storage))[2] == 0
 
 
@@ -141,20 +149,21 @@ async def test_previous_and_next_walk_the_steps_in_place(chat: ChatSession) -> N
 
 async def test_completing_the_last_step_gets_a_celebration_with_a_way_on(chat: ChatSession) -> None:
     await open_seed_step(chat, "1. A typed language + git")
+    card = chat.last.message_id
     for number in range(1, 11):
-        calls = await chat.tap("✅ Mark done")
+        calls = await chat.tap("✅ Mark done", card)
         if number < 10:
-            assert "You completed" not in chat.last.text
-            await chat.tap(f"Step {number + 1} ▶")
+            assert "You completed" not in chat.message(card).text
+            await chat.tap(f"Step {number + 1} ▶", card)
     assert answers(calls) == ["🎉 Roadmap completed!"]
-    assert f"🎉 You completed {SEED}!" in chat.last.text
-    assert "100% · 10 of 10 steps done" in chat.last.text
-    assert chat.last.button_texts[2:4] == ["📊 My card", "📚 Next: DevOps & Platform Engineer"]
-    await chat.tap("Back to roadmap")  # the page of step 10: the title and the progress, no legend
-    assert "▰▰▰▰▰▰▰▰▰▰ 100% · 10 of 10 steps done" in chat.last.text
-    assert "Completed!" in chat.last.text
-    assert not any(label.startswith("👉") for label in chat.last.button_texts)
-    assert "📊 My card" in chat.last.button_texts
+    assert f"🎉 You completed {SEED}!" in chat.message(card).text
+    assert "100% · 10 of 10 steps done" in chat.message(card).text
+    assert chat.message(card).button_texts[2:4] == ["📊 My card", "📚 Next: DevOps & Platform Engineer"]
+    await chat.tap("Back to roadmap", card)  # the page of step 10: the title and the progress, no legend
+    assert "▰▰▰▰▰▰▰▰▰▰ 100% · 10 of 10 steps done" in chat.message(card).text
+    assert "Completed!" in chat.message(card).text
+    assert not any(label.startswith("👉") for label in chat.message(card).button_texts)
+    assert "📊 My card" in chat.message(card).button_texts
 
 
 async def test_a_long_roadmap_pages_by_section_with_dividers_and_no_page_of_one(
@@ -195,10 +204,11 @@ async def test_a_roadmap_opens_on_the_page_of_its_next_step(chat: ChatSession, c
     roadmap = catalog.get("devops-platform-engineer")
     assert roadmap is not None
     await chat.send("/start devops-platform-engineer")
+    card = chat.last.message_id
     for _ in range(9):
-        await chat.tap("👉 Next step")
-        await chat.tap("✅ Mark done")
-        await chat.tap("Back to roadmap")
+        await chat.tap("👉 Next step", card)
+        await chat.tap("✅ Mark done", card)
+        await chat.tap("Back to roadmap", card)
     await chat.send("/roadmaps")
     await chat.tap(roadmap.title)
     assert f"👉 Next step: {roadmap.steps[9].title}" in chat.last.button_texts
@@ -207,21 +217,25 @@ async def test_a_roadmap_opens_on_the_page_of_its_next_step(chat: ChatSession, c
 
 async def test_a_roadmap_with_a_skip_is_covered_not_completed_and_offers_the_skipped_steps(chat: ChatSession) -> None:
     await open_seed_step(chat, "1. A typed language + git")
-    await chat.tap("⏭ Skip")
+    card = chat.last.message_id
+    await chat.tap("⏭ Skip", card)
     for number in range(1, 10):
-        await chat.tap(f"Step {number + 1} ▶")
-        calls = await chat.tap("✅ Mark done")
+        await chat.tap(f"Step {number + 1} ▶", card)
+        calls = await chat.tap("✅ Mark done", card)
     assert answers(calls) == ["Every step is done or skipped"]
-    assert "You completed" not in chat.last.text and "🎉" not in chat.last.text
-    assert "Every step is done or skipped: 9 of 10 done · 1 skipped." in chat.last.text
-    await chat.tap("Back to roadmap")
-    assert "90% · 9 of 10 steps done · 1 skipped" in chat.last.text and "Completed!" not in chat.last.text
-    await chat.tap("⏭ Revisit the 1 skipped")
-    assert "Step 1 of 10" in chat.last.text and "State: ⏭ Skipped" in chat.last.text
-    calls = await chat.tap("✅ Mark done")
-    assert answers(calls) == ["🎉 Roadmap completed!"] and "🎉 You completed" in chat.last.text
-    await chat.tap("↩️ Undo")
-    calls = await chat.tap("✅ Mark done")
+    assert "You completed" not in chat.message(card).text and "🎉" not in chat.message(card).text
+    assert "Every step is done or skipped: 9 of 10 done · 1 skipped." in chat.message(card).text
+    await chat.tap("Back to roadmap", card)
+    assert (
+        "90% · 9 of 10 steps done · 1 skipped" in chat.message(card).text
+        and "Completed!" not in chat.message(card).text
+    )
+    await chat.tap("⏭ Revisit the 1 skipped", card)
+    assert "Step 1 of 10" in chat.message(card).text and "State: ⏭ Skipped" in chat.message(card).text
+    calls = await chat.tap("✅ Mark done", card)
+    assert answers(calls) == ["🎉 Roadmap completed!"] and "🎉 You completed" in chat.message(card).text
+    await chat.tap("↩️ Undo", card)
+    calls = await chat.tap("✅ Mark done", card)
     assert answers(calls) == ["🎉 Roadmap completed!"], "completed again after an undo: said again"
 
 
@@ -306,9 +320,9 @@ async def test_content_changes_keep_progress_of_renamed_steps_and_answer_old_but
 ) -> None:
     chat = ChatSession(await make_app(catalog), api, 7)
     await open_seed_step(chat, "1. A typed language + git")
-    await chat.tap("✅ Mark done")
-    await chat.tap("Step 2 ▶")
     http_card = chat.last.message_id
+    await chat.tap("✅ Mark done", http_card)
+    await chat.tap("Step 2 ▶", http_card)
 
     # A new version of the content renames step 1 (keeping its old id) and removes step 2.
     text = (BUILTIN_DIR / "backend-engineer-ai-era.yaml").read_text(encoding="utf-8")
@@ -319,8 +333,8 @@ async def test_content_changes_keep_progress_of_renamed_steps_and_answer_old_but
 
     calls = await chat.tap("✅ Mark done", message_id=http_card)
     assert answers(calls) == ["That step is no longer in this roadmap. Here is the roadmap as it is now."]
-    assert "11% · 1 of 9 steps done" in chat.last.text, "the renamed step kept its progress"
-    assert "✅ 1. A typed language + git" in chat.last.button_texts
+    assert "11% · 1 of 9 steps done" in chat.message(http_card).text, "the renamed step kept its progress"
+    assert "✅ 1. A typed language + git" in chat.message(http_card).button_texts
 
 
 SEED_STEPS = [step.id for step in load_catalog().get(SEED_ID).steps]  # type: ignore[union-attr]
@@ -352,8 +366,10 @@ async def test_marking_a_step_of_a_completed_roadmap_done_again_does_not_celebra
 
 async def test_the_first_mark_turns_the_weekly_nudge_on_and_says_so_once(chat: ChatSession, storage: Storage) -> None:
     await open_seed_step(chat, "1. A typed language + git")
+    card = chat.last.message_id
     await chat.tap("🟡 Working on it")
-    assert "⏰ I'll nudge you toward your next step" in chat.last.text
+    assert "⏰ When should I nudge you toward your next step" in chat.last.text
     assert await storage.reminders.reminder_of(chat.chat_id) is not None
-    await chat.tap("✅ Mark done")
-    assert "⏰" not in chat.last.text
+    sent = len(chat.sent())
+    await chat.tap("✅ Mark done", card)
+    assert len(chat.sent()) == sent and "⏰" not in chat.message(card).text, "asked once"

@@ -55,9 +55,12 @@ def test_with_two_days_the_next_slot_is_the_nearer_one() -> None:
     assert next_slot(monday_and_thursday, 9, "UTC", at(2026, 11, 26, 9)) == at(2026, 11, 30, 9)  # Thu → Mon
 
 
-def test_a_new_chat_is_first_due_a_week_after_it_started_on_that_weekday_and_hour() -> None:
-    assert first_slot(at(2026, 11, 27, 9, 30)) == (frozenset({FRIDAY}), 9, at(2026, 12, 4, 9))
-    assert first_slot(at(2026, 11, 27, 9, 0)) == (frozenset({FRIDAY}), 9, at(2026, 12, 4, 9))
+def test_a_new_chat_is_first_due_about_a_week_on_at_its_weekdays_evening_in_its_zone() -> None:
+    assert first_slot(at(2026, 11, 27, 9, 30)) == (frozenset({FRIDAY}), 19, at(2026, 12, 4, 19))
+    assert first_slot(at(2026, 11, 27, 23, 0)) == (frozenset({FRIDAY}), 19, at(2026, 12, 4, 19))
+    assert first_slot(at(2026, 11, 28, 9, 0)) == (frozenset({MONDAY}), 19, at(2026, 12, 7, 19)), "from a Saturday"
+    # Friday 23:30 in Moscow (UTC+3) is a Friday there: its evening, 16:00 UTC.
+    assert first_slot(at(2026, 11, 27, 20, 30), "Europe/Moscow") == (frozenset({FRIDAY}), 19, at(2026, 12, 4, 16))
 
 
 @pytest.mark.parametrize(
@@ -98,12 +101,12 @@ def test_offsets_as_people_read_them() -> None:
         ("hour", at(2026, 11, 27, 9, 30), at(2026, 11, 27, 10, 30)),
         ("evening", at(2026, 11, 27, 9, 30), at(2026, 11, 27, 18, 0)),  # 19:00 in Berlin (UTC+1)
         ("evening", at(2026, 11, 27, 17, 30), at(2026, 11, 28, 18, 0)),  # 18:30 there: the next evening
-        ("tomorrow", at(2026, 11, 27, 9, 30), at(2026, 11, 28, 9, 30)),
+        ("tomorrow", at(2026, 11, 27, 9, 30), at(2026, 11, 28, 8, 0)),  # the reminder's 09:00 in Berlin
         ("week", at(2026, 11, 27, 9, 30), at(2026, 12, 4, 9, 30)),
     ],
 )
 def test_each_snooze_choice_means_what_it_says(choice: str, now: dt.datetime, expected: dt.datetime) -> None:
-    assert snoozed_until(choice, now, "Europe/Berlin") == expected
+    assert snoozed_until(choice, now, "Europe/Berlin", 9) == expected
 
 
 async def test_remind_and_timezone_move_the_next_due_time_across_a_dst_change(
@@ -112,18 +115,18 @@ async def test_remind_and_timezone_move_the_next_due_time_across_a_dst_change(
     clock.now = at(2026, 10, 20, 10, 15)  # a Tuesday; Berlin is on summer time (UTC+2)
     await open_seed_step(chat, "1. A typed language + git")
     await chat.tap("✅ Mark done")
-    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 27, 10)
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 27, 19)  # the first suggestion
 
     await chat.send("/timezone europe/berlin")  # the same local day and hour, now in Berlin
-    assert "every Tuesday at 10:00 (Europe/Berlin)" in chat.last.text
-    assert "Next: Tue 27 Oct, 10:00." in chat.last.text, "Berlin is back on winter time by then"
-    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 27, 9)
+    assert "every Tuesday at 19:00 (Europe/Berlin)" in chat.last.text
+    assert "Next: Tue 27 Oct, 19:00." in chat.last.text, "Berlin is back on winter time by then"
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 27, 18)
 
     calls = await chat.tap("Su")
-    assert answers(calls) == ["⏰ Now every Tuesday and Sunday at 10:00 (Europe/Berlin)"]
+    assert answers(calls) == ["⏰ Now every Tuesday and Sunday at 19:00 (Europe/Berlin)"]
     await chat.tap("• Tu")
-    assert "every Sunday at 10:00 (Europe/Berlin)" in chat.last.text
-    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 25, 9)
+    assert "every Sunday at 19:00 (Europe/Berlin)" in chat.last.text
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 25, 18)
     await chat.tap("09:00")
     # 25 October 2026: Berlin leaves summer time at 03:00, so 09:00 is 08:00 UTC (a week before, 07:00).
     assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 10, 25, 8)
@@ -135,7 +138,8 @@ async def test_remind_and_timezone_move_the_next_due_time_across_a_dst_change(
     calls = await chat.tap("UTC+3")
     assert answers(calls) == ["⏰ Now every Sunday at 10:00 (UTC+3)"], "a new zone keeps the local day and hour"
     reminder = await reminder_of(storage, chat.chat_id)
-    assert reminder.timezone == "UTC+03:00" and reminder.due_at == at(2026, 10, 25, 7)
+    # A zone told before the first nudge keeps it at least six days after the first step (20 Oct).
+    assert reminder.timezone == "UTC+03:00" and reminder.due_at == at(2026, 11, 1, 7)
     assert reminder.status is ReminderStatus.ACTIVE
 
 
@@ -146,14 +150,15 @@ async def test_a_zone_change_keeps_the_local_weekday_and_hour_across_summer_time
     await open_seed_step(chat, "1. A typed language + git")
     await chat.tap("✅ Mark done")
     await chat.send("/timezone Europe/Berlin")
-    assert "every Friday at 20:00 (Europe/Berlin)" in chat.last.text, "the day and hour stay, now in Berlin"
+    assert "every Friday at 19:00 (Europe/Berlin)" in chat.last.text, "the day and hour stay, now in Berlin"
     await chat.tap("Su")
-    await chat.tap("• Fr")  # Sunday only, 20:00 Berlin
-    assert "every Sunday at 20:00 (Europe/Berlin)" in chat.last.text
+    await chat.tap("• Fr")  # Sunday only, 19:00 Berlin
+    assert "every Sunday at 19:00 (Europe/Berlin)" in chat.last.text
     await chat.send("/timezone New York")
-    assert "every Sunday at 20:00 (America/New_York)" in chat.last.text, "not Monday 01:00 as the moment would be"
-    # New York is on summer time from 8 March: 20:00 EDT is 00:00 UTC the next day.
-    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 3, 23, 0)
+    assert "every Sunday at 19:00 (America/New_York)" in chat.last.text, "not Monday 00:00 as the moment would be"
+    # New York is on summer time from 8 March: 19:00 EDT is 23:00 UTC; a zone told before the first
+    # nudge keeps it at least six days after the first step (20 March).
+    assert (await reminder_of(storage, chat.chat_id)).due_at == at(2026, 3, 29, 23)
 
 
 @pytest.mark.parametrize(
@@ -166,7 +171,7 @@ async def test_timezone_takes_the_forms_people_type(
     await open_seed_step(chat, "1. A typed language + git")
     await chat.tap("✅ Mark done")
     await chat.send(f"/timezone {typed}")
-    assert f"at 09:00 ({label})" in chat.last.text
+    assert f"at 19:00 ({label})" in chat.last.text
 
 
 async def test_a_shared_location_sets_the_time_zone(chat: ChatSession, storage: Storage) -> None:
@@ -178,8 +183,8 @@ async def test_a_shared_location_sets_the_time_zone(chat: ChatSession, storage: 
     assert asked.params["reply_markup"]["keyboard"][0][0] == {"text": "📍 Send my location", "request_location": True}
     await chat.process(chat.api.location_update(chat.chat_id, 35.68, 139.69))  # Tokyo
     reminder = await reminder_of(storage, chat.chat_id)
-    assert reminder.timezone == "Asia/Tokyo" and reminder.hour == 9, "the local hour stays"
-    assert "every Friday at 09:00 (Asia/Tokyo)" in chat.last.text
+    assert reminder.timezone == "Asia/Tokyo" and reminder.hour == 19, "the local hour stays"
+    assert "every Friday at 19:00 (Asia/Tokyo)" in chat.last.text
 
 
 async def test_not_now_under_the_location_keyboard_changes_nothing(chat: ChatSession, storage: Storage) -> None:
@@ -219,7 +224,7 @@ def test_the_not_now_filter_matches_the_label_in_every_language(monkeypatch: pyt
 async def test_an_unknown_time_zone_gets_a_clear_answer_and_changes_nothing(
     chat: ChatSession, storage: Storage
 ) -> None:
-    await chat.send("/timezone Europe/Berlin")
+    await chat.send("/timezone")
     assert "Reminders start when you mark your first step" in chat.last.text
     await open_seed_step(chat, "1. A typed language + git")
     await chat.tap("✅ Mark done")

@@ -125,7 +125,7 @@ async def test_every_table_says_which_chat_its_rows_belong_to(storage: Storage) 
 
 # Field names an action may have: ids of content and small numbers, never who or where.
 # `asked` is a moment and `about` a fingerprint of the chat's own state: neither names a chat.
-ACTION_FIELDS = {"roadmap_id", "step_id", "state", "page", "weekday", "hour", "hours", "index", "choice"}
+ACTION_FIELDS = {"roadmap_id", "step_id", "state", "page", "weekday", "hour", "hours", "index", "choice", "zone"}
 ACTION_FIELDS |= {"asked", "about"}
 # An announcement's number and an audience's kind (operators' buttons): neither names a chat.
 ACTION_FIELDS |= {"announcement_id", "kind"}
@@ -188,6 +188,7 @@ async def show_every_kind_of_button(chat: ChatSession, clock: Clock, app: Roadma
     await chat.tap("🔕 Pause reminders")
     await chat.tap("▶️ Resume")
     await chat.tap("🌍 Time zone")
+    await chat.send("/timezone IST")  # which of its zones: a zone by name
     clock.advance(days=8)
     await app.nudges.run_pass(clock())  # a nudge: Tomorrow, Stop reminders
     announcement = await app.services.storage.announcements.draft("News", EVERYONE, clock())

@@ -25,9 +25,10 @@ async def test_card_sends_a_picture_of_the_progress(chat: ChatSession) -> None:
     await chat.send("/card")
     assert chat.last.text.startswith("No progress to show yet")
     await open_seed_step(chat, "1. A typed language + git")
+    step_card = chat.last.message_id
     for _ in range(3):
-        await chat.tap("✅ Mark done")
-        await chat.tap("▶")
+        await chat.tap("✅ Mark done", step_card)
+        await chat.tap("▶", step_card)
     await chat.send("/card")
     [card] = [d for d in chat.api.documents if d.chat_id == chat.chat_id]
     assert card.caption is not None and "Backend Engineer (AI era)" in card.caption

@@ -161,6 +161,7 @@ async def test_the_facts_go_after_their_retention_and_with_forget(
     chat = ChatSession(app, api, 4040)
     await chat.send(f"/start {SEED}")
     await chat.tap("1. A typed language + git")
+    card = chat.last.message_id
     await chat.tap("✅ Mark done")
     rows = await rows_about(storage, chat.chat_id)
     assert rows["facts"] == 1 and rows["chat_days"] == 1
@@ -168,7 +169,7 @@ async def test_the_facts_go_after_their_retention_and_with_forget(
     await app.housekeeping()  # FACTS_RETENTION_DAYS: 400 by default
     rows = await rows_about(storage, chat.chat_id)
     assert rows["facts"] == 0 and rows["chat_days"] == 0 and rows["step_states"] == 1, "the progress stays"
-    await chat.tap("↩️ Undo")
+    await chat.tap("↩️ Undo", card)
     assert (await rows_about(storage, chat.chat_id))["facts"] == 1
     await chat.send("/forget")
     await chat.tap("🧹")

@@ -103,9 +103,10 @@ async def test_the_roadmap_view_shows_the_effort_left_and_it_shrinks_as_steps_ar
     first = roadmap.steps[0].effort_hours
     assert first is not None
     await chat.tap("1. ")
+    card = chat.last.message_id
     await chat.tap("✅ Mark done")
-    await chat.tap("🗺 Back to roadmap")
-    assert f"⏱ About {low - first.low}–{high - first.high} hours left" in chat.last.text
+    await chat.tap("🗺 Back to roadmap", card)
+    assert f"⏱ About {low - first.low}–{high - first.high} hours left" in chat.message(card).text
 
 
 async def test_a_topic_done_in_one_roadmap_shows_on_the_others_card_and_counts_there_after_one_tap(

@@ -154,3 +154,55 @@ def test_try_uses_the_database_it_is_told_and_a_dry_run_shows_the_nudge_it_would
     assert "    [✅ Mark done]  [📖 Open]" in message
     assert lines[-1].startswith("1 chat(s) due at ") and lines[-1].endswith("dry run, nothing sent")
     assert mine.read_bytes() == before, "a dry run changes nothing"
+
+
+def test_try_shares_a_location_sends_a_file_and_replies_to_a_card(tmp_path: Path) -> None:
+    """Each of these is in the help line, and each does what it does in a chat."""
+    env = environment(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'try.sqlite3'}", TERM="dumb")
+    terminal = Terminal(ROADMAP_BOT, "try", cwd=tmp_path, env=env)
+    try:
+        help_line = terminal.wait_for(r"Type a number.*ends\.")[0]
+        assert "@52.52,13.40 shares a location" in help_line and "< path/to/file.json sends a file" in help_line
+        assert "> text replies to the last message" in help_line
+        terminal.wait_for(r"Pick a roadmap to begin:[\s\S]*\n> ")
+        terminal.type("@55.75,37.62")  # Moscow, typed as coordinates
+        terminal.wait_for(r"Your time zone is now Europe/Moscow\.")
+        terminal.type(terminal.button("📚 All roadmaps"))
+        terminal.type(terminal.button("Backend Engineer (AI era) · 10 steps"))
+        terminal.type(terminal.button("⬜ 1. A typed language + git"))
+        card = terminal.wait_for(r"#(\d+)\s+🗺 Backend Engineer \(AI era\) · Step 1 of 10")[1]
+        terminal.type(terminal.button("✅ Mark done"))
+        terminal.wait_for(r"Until you choose, every \w+ at 19:00 \(Europe/Moscow\)")
+        terminal.type(f">#{card} Start with the Go tour")
+        terminal.wait_for("📝 Saved your note")
+
+        terminal.type("/export")
+        exported = terminal.wait_for(r"saved to (\S+\.json)")[1]
+        terminal.type("/reset")
+        terminal.type(terminal.button("↩️ Backend Engineer (AI era)"))
+        terminal.type(f"< {exported}")
+        terminal.wait_for(r"📥 (Imported\.|This file has:)")  # received, downloaded and read
+        terminal.type("< /nowhere/file.json")
+        terminal.wait_for("No file at /nowhere/file.json.")
+        terminal.type(">#999 hello")
+        terminal.wait_for("No message #999.")
+    finally:
+        assert terminal.close() == 0
+
+
+def test_the_location_keyboard_in_try_offers_typed_coordinates_and_does_not_crash(tmp_path: Path) -> None:
+    env = environment(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'try.sqlite3'}", TERM="dumb")
+    terminal = Terminal(ROADMAP_BOT, "try", cwd=tmp_path, env=env)
+    try:
+        terminal.wait_for("Welcome!")
+        terminal.type(terminal.button("Backend Engineer (AI era) · 10 steps"))
+        terminal.type(terminal.button("⬜ 1. A typed language + git"))
+        terminal.type(terminal.button("✅ Mark done"))
+        terminal.type(terminal.button("🌍 My time zone…"))
+        terminal.type(terminal.button("📍 Use my location"))
+        terminal.wait_for(r"⌨ 📍 Send my location \(type @latitude,longitude\)")
+        terminal.type("@35.68, 139.69")  # Tokyo
+        terminal.wait_for(r"Your time zone is now Asia/Tokyo\.")
+        terminal.wait_for(r"every \w+ at 19:00 \(Asia/Tokyo\)")
+    finally:
+        assert terminal.close() == 0

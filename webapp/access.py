@@ -16,6 +16,8 @@ from storage import ChatLanguage
 Heard = Callable[[int, dt.datetime], None]
 # The language a person's chat stored (chosen, or seen), by chat id.
 LanguageOf = Callable[[int], Awaitable[ChatLanguage]]
+# The time zone the person's browser is in, told (by chat id, at that time): kept unless the chat told one.
+ZoneSeen = Callable[[int, str, dt.datetime], Awaitable[object]]
 
 
 class ProgressAccess(Protocol):
@@ -59,7 +61,9 @@ class ProgressAccess(Protocol):
 class PageHooks:
     """What the page asks of the rest of the bot about a person: `heard` is told of every call
     initData signs (the person was there, as a message says); `language_of` gives the language
-    their chat chose (else the page speaks their Telegram app's)."""
+    their chat chose (else the page speaks their Telegram app's); `zone_seen` keeps the browser's
+    time zone for a chat that never told one (its first reminder then starts in it)."""
 
     heard: Heard | None = None
     language_of: LanguageOf | None = None
+    zone_seen: ZoneSeen | None = None

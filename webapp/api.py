@@ -16,9 +16,11 @@ nothing else, and the progress is that of the user's private chat with the bot (
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import math
+import zoneinfo
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +59,8 @@ from webapp.limits import CALLS_PER_MINUTE, CallsPerPerson
 from webapp.metrics import AUTH_FAILURES, CLIENT_GONE_LINE
 from webapp.page_views import page_language, page_words
 from webapp.payloads import Json, catalog_payload, roadmap_payload
+
+MAX_ZONE = 64  # characters of a zone's name the page may send (the longest tzdata has is 32)
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +221,8 @@ class PageApi:
         found = await self.roadmap_named(request, user)
         step = self.step_named(request, found)
         state = await state_in(request)
+        if self.hooks.zone_seen is not None and (zone := browser_zone(request)):
+            await self.hooks.zone_seen(user.id, zone, self.clock())
         changed = await self.progress.set_step_state(user.id, found.id, step, state, self.clock(), by=FROM_PAGE)
         return JSONResponse(await self.page_of(user.id, found, changed.after))
 
@@ -281,6 +287,15 @@ class PageApi:
         if step is None:
             raise ApiError(404, no_such_step())
         return step
+
+
+_zones = functools.cache(lambda: frozenset(zoneinfo.available_timezones()))  # read once
+
+
+def browser_zone(request: Request) -> str | None:
+    """The IANA zone the page's browser says it is in (`X-Time-Zone`), if it is one tzdata has."""
+    zone = request.headers.get("x-time-zone", "")
+    return zone if len(zone) <= MAX_ZONE and zone in _zones() and zone != "UTC" else None
 
 
 async def state_in(request: Request) -> StepState:

@@ -110,6 +110,8 @@
 
   async function api(path, options) {
     const headers = { Accept: 'application/json', Authorization: 'tma ' + initData };
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone; // the first reminder starts in it
+    if (zone) headers['X-Time-Zone'] = zone;
     const init = { method: (options && options.method) || 'GET', headers, cache: 'no-store', credentials: 'omit' };
     if (options && options.body !== undefined) {
       init.body = JSON.stringify(options.body);
