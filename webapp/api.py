@@ -16,11 +16,9 @@ nothing else, and the progress is that of the user's private chat with the bot (
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import logging
 import math
-import zoneinfo
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,14 +51,13 @@ from webapp.api_views import (
     too_many_calls_words,
     unknown_state_words,
 )
+from webapp.browser_zone import browser_zone
 from webapp.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS, PageHeaders
 from webapp.init_data import MAX_AGE, InitDataError, WebAppUser, verify_init_data
 from webapp.limits import CALLS_PER_MINUTE, CallsPerPerson
 from webapp.metrics import AUTH_FAILURES, CLIENT_GONE_LINE
 from webapp.page_views import page_language, page_words
 from webapp.payloads import Json, catalog_payload, roadmap_payload
-
-MAX_ZONE = 64  # characters of a zone's name the page may send (the longest tzdata has is 32)
 
 log = logging.getLogger(__name__)
 
@@ -287,15 +284,6 @@ class PageApi:
         if step is None:
             raise ApiError(404, no_such_step())
         return step
-
-
-_zones = functools.cache(lambda: frozenset(zoneinfo.available_timezones()))  # read once
-
-
-def browser_zone(request: Request) -> str | None:
-    """The IANA zone the page's browser says it is in (`X-Time-Zone`), if it is one tzdata has."""
-    zone = request.headers.get("x-time-zone", "")
-    return zone if len(zone) <= MAX_ZONE and zone in _zones() and zone != "UTC" else None
 
 
 async def state_in(request: Request) -> StepState:
