@@ -143,7 +143,9 @@ def test_try_uses_the_database_it_is_told_and_a_dry_run_shows_the_nudge_it_would
     assert step_states(mine) == [(1, "typed-language-and-git", "done")]
 
     before = mine.read_bytes()
-    week_on = (dt.datetime.now(dt.UTC) + dt.timedelta(days=8)).isoformat()
+    week_on = (
+        dt.datetime.now(dt.UTC) + dt.timedelta(days=9)
+    ).isoformat()  # past the first reminder, whatever its day and hour
     dry = roadmap_bot("nudge", "--dry-run", "--at", week_on, cwd=tmp_path, DATABASE_URL=url)
     assert dry.returncode == 0, dry.stderr
     lines = dry.stdout.splitlines()
