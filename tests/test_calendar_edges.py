@@ -82,6 +82,10 @@ def test_the_next_slot_over_year_ends_summer_time_and_the_leap_day(
 def test_a_chat_starting_a_week_before_the_leap_day_is_first_due_on_it() -> None:
     assert first_slot(at(2028, 2, 22, 9, 30)) == (frozenset({TUESDAY}), 9, at(2028, 2, 29, 9))
     assert first_slot(at(2026, 12, 25, 9, 30)) == (frozenset({FRIDAY}), 9, at(2027, 1, 1, 9))
+    # In the chat's own zone: Friday 20:30 in Sydney, first due at 20:00 there on New Year's Day.
+    assert first_slot(at(2026, 12, 25, 9, 30), "Australia/Sydney") == (frozenset({FRIDAY}), 20, at(2027, 1, 1, 9))
+    # Already Saturday in Berlin: Saturdays at midnight, the first a week on.
+    assert first_slot(at(2026, 11, 27, 23, 30), "Europe/Berlin") == (frozenset({SATURDAY}), 0, at(2026, 12, 4, 23))
 
 
 @pytest.mark.parametrize(
