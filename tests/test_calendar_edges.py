@@ -49,6 +49,8 @@ def at(*parts: int) -> dt.datetime:
         # Friday 1 January 2027, 09:00 in Sydney (summer time, UTC+11) is still 2026 in UTC.
         (FRIDAY, 9, "Australia/Sydney", at(2026, 12, 30, 0), at(2026, 12, 31, 22)),
         (SATURDAY, 9, "America/Santiago", at(2027, 12, 31, 0), at(2028, 1, 1, 12)),  # summer there: UTC-3
+        # Friday 21:00 in New York is Saturday in UTC: Friday 23:00 there is still to come, on New Year's Day.
+        (FRIDAY, 23, "America/New_York", at(2027, 1, 2, 2), at(2027, 1, 2, 4)),
         # Berlin, 2027: summer time from Sunday 28 March (02:00 skipped), to Sunday 31 October (02:00 twice).
         (SUNDAY, 2, "Europe/Berlin", at(2027, 3, 27, 12), at(2027, 3, 28, 1)),  # read with the offset before
         (SUNDAY, 9, "Europe/Berlin", at(2027, 3, 28, 1), at(2027, 3, 28, 7)),

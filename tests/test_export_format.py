@@ -97,6 +97,8 @@ def test_what_is_not_an_export_says_so(catalog: Catalog) -> None:
         "found": ("'" + version)[:39] + "…",
         "wanted": 1,
     }, "a value quoted back is cut to 40 characters"
+    exactly = "v" * 38  # quoted: 40 characters, shown whole
+    assert refusal(catalog, {"format": "roadmap-bot/progress", "version": exactly})[1]["found"] == f"'{exactly}'"
 
 
 def test_ids_are_taken_to_64_characters(catalog: Catalog) -> None:
