@@ -90,9 +90,13 @@ class Canvas:
         return output.getvalue()
 
 
-def render_progress_card(card: CardText, right_to_left: bool = False) -> bytes:
+def render_progress_card(
+    card: CardText, right_to_left: bool = False, accent: tuple[int, int, int] | None = None
+) -> bytes:
     """A 1200×630 PNG: a ring with the share of steps done, the roadmap, the count, the streak, the
-    next step; mirrored for a right-to-left language."""
+    next step; mirrored for a right-to-left language; `accent` (the operator's branding) colours the
+    ring and the count."""
+    accent = accent or ACCENT
     canvas = Canvas(right_to_left)
     draw = canvas.draw
     draw.rounded_rectangle(canvas.box(40, 40, WIDTH - 40, HEIGHT - 40), radius=36 * SCALE, fill=PANEL)
@@ -100,7 +104,7 @@ def render_progress_card(card: CardText, right_to_left: bool = False) -> bytes:
     box = canvas.box(100, 135, 460, 495)
     draw.ellipse(box, outline=TRACK, width=34 * SCALE)
     if card.share > 0:
-        draw.arc(box, start=-90, end=-90 + 360 * card.share, fill=ACCENT, width=34 * SCALE)
+        draw.arc(box, start=-90, end=-90 + 360 * card.share, fill=accent, width=34 * SCALE)
     draw.text(canvas.at(280, 300), card.percent, font=font_for(card.percent, 84), fill=TEXT, anchor="mm")
     draw.text(canvas.at(280, 372), card.done, font=font_for(card.done, 30), fill=MUTED, anchor="mm")
 
@@ -108,7 +112,7 @@ def render_progress_card(card: CardText, right_to_left: bool = False) -> bytes:
     for line in fit_lines(card.title, font_for(card.title, 56), width)[:2]:
         canvas.words(left, y, line, 56, TEXT)
         y += 68
-    canvas.words(left, y + 22, card.count, 40, ACCENT)
+    canvas.words(left, y + 22, card.count, 40, accent)
     y += 86
     if card.streak:
         canvas.words(left, y, card.streak, 34, TEXT)

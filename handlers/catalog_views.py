@@ -10,9 +10,9 @@ from html import escape
 from telegram import InlineKeyboardButton
 
 from handlers.callback_data import ShowCatalog, ShowRoadmap
-from handlers.line_views import pace_line, percent_done, progress_block, step_count, streak_line
+from handlers.line_views import pace_line, percent_done, progress_block, separated, step_count, streak_line
 from handlers.screens import MAX_MESSAGE, Screen, button, keyboard, quoted, with_note
-from i18n.catalogs import _, ngettext
+from i18n.catalogs import _, language, ngettext
 from i18n.formats import count as count_shown
 from i18n.formats import percent as percent_shown
 from progress import Progress, countable_here, pace_of, started_roadmaps, weekly_streak
@@ -27,9 +27,9 @@ def catalog_buttons(catalog: Catalog, progresses: Mapping[str, Progress]) -> lis
     for roadmap in catalog:
         progress = progresses.get(roadmap.id)
         if progress is None:
-            label = f"{roadmap.title} · {step_count(len(roadmap.steps))}"
+            label = separated(roadmap.title, step_count(len(roadmap.steps)))
         else:
-            label = f"{roadmap.title} · {percent_shown(percent_done(roadmap, progress))}"
+            label = separated(roadmap.title, percent_shown(percent_done(roadmap, progress)))
         rows.append([button(label, ShowRoadmap(roadmap.id))])
     return rows
 
@@ -41,19 +41,26 @@ def by_roadmap(progresses: Sequence[Progress]) -> dict[str, Progress]:
 
 
 def render_welcome(catalog: Catalog, progresses: Sequence[Progress], note: str | None = None) -> Screen:
-    """The /start message: what the bot does, and the catalog."""
+    """The /start message: what the bot does (the operator's welcome, if their branding gives one), and
+    the catalog."""
     # Translators: the first message of /start, above the buttons of every roadmap.
     text = _(
         "👋 <b>Welcome!</b> I walk you through career roadmaps one step at a time: "
         "read what each step is and why it matters, mark it done, and watch your progress grow. "
         "I keep your progress in this chat.\n\nPick a roadmap to begin:"
     )
+    if (welcome := catalog.branding.in_language(language()).welcome) is not None:
+        # Translators: under the operator's own welcome paragraph in /start, above the buttons of every roadmap.
+        pick = _("Pick a roadmap to begin:")
+        text = f"{escape(welcome)}\n\n{pick}"
     return Screen(with_note(note, text), keyboard(catalog_buttons(catalog, by_roadmap(progresses))))
 
 
 def render_catalog(catalog: Catalog, progresses: Sequence[Progress], note: str | None = None) -> Screen:
     """Every roadmap with its summary (titles only if summaries would not fit), and a button each."""
-    entries = [f"<b>{escape(r.title)}</b> · {step_count(len(r.steps))}\n{escape(r.summary)}" for r in catalog]
+    entries = [
+        f"{separated(f'<b>{escape(r.title)}</b>', step_count(len(r.steps)))}\n{escape(r.summary)}" for r in catalog
+    ]
     # Translators: the heading of the list of roadmaps.
     heading = _("📚 <b>Roadmaps</b>")
     text = with_note(note, "\n\n".join([heading, *entries]))
@@ -108,6 +115,23 @@ def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.da
     # Translators: a button to the list of roadmaps; keep it short.
     rows.append([button(_("📚 All roadmaps"), ShowCatalog())])
     return Screen("\n".join(lines), keyboard(rows))
+
+
+def with_absences(screen: Screen, roadmap_ids: Sequence[str]) -> Screen:
+    """/progress, told first that roadmaps the chat has progress on are no longer offered (by id: their
+    titles went with their files)."""
+    if not roadmap_ids:
+        return screen
+    names = ", ".join(f"<code>{escape(roadmap_id)}</code>" for roadmap_id in roadmap_ids)
+    # Translators: at the top of /progress, once; %(roadmaps)s is one or more roadmap ids.
+    words = ngettext(
+        "📦 No longer offered here: %(roadmaps)s. Your progress on it is kept (/export has it) and comes back "
+        "if the roadmap returns.",
+        "📦 No longer offered here: %(roadmaps)s. Your progress on them is kept (/export has it) and comes back "
+        "if the roadmaps return.",
+        len(roadmap_ids),
+    )
+    return Screen(f"{words % {'roadmaps': names}}\n\n{screen.text}", screen.keyboard)
 
 
 def last_used(started: int) -> str:

@@ -17,6 +17,7 @@ from handlers.line_views import (
     progress_bar,
     progress_line,
     revisit_skipped,
+    separated,
     signals_line,
 )
 from handlers.screens import NO_LINKS, Links, Screen, button, keyboard
@@ -92,11 +93,11 @@ def page_heading(roadmap: Roadmap, shown: tuple[Step, ...]) -> str:
     """Which steps a page of several shows, and their sections: `Steps 9–16 of 20 · Testing`."""
     first = roadmap.number_of(shown[0])
     sections = list(dict.fromkeys(step.section for step in shown if step.section))
-    where = f" · {escape(' · '.join(sections))}" if sections else ""
     # Translators: a page of a roadmap's steps: steps %(first)s to %(last)s of its %(total)s.
     words = _("Steps %(first)s–%(last)s of %(total)s")
     last, total = first + len(shown) - 1, len(roadmap.steps)
-    return words % {"first": count(first), "last": count(last), "total": count(total)} + where
+    shown_words = words % {"first": count(first), "last": count(last), "total": count(total)}
+    return separated(shown_words, *(escape(section) for section in sections))
 
 
 def roadmap_heading(roadmap: Roadmap, progress: Progress, *, first_page: bool) -> list[str]:

@@ -20,7 +20,15 @@ from handlers.actions import (
     ShowStep,
     ShowStepMore,
 )
-from handlers.line_views import covered_line, effort_words, page_button, progress_line, revisit_skipped, signals_line
+from handlers.line_views import (
+    covered_line,
+    effort_words,
+    page_button,
+    progress_line,
+    revisit_skipped,
+    separated,
+    signals_line,
+)
 from handlers.roadmap_views import page_of
 from handlers.screens import MAX_MESSAGE, NO_LINKS, Links, Screen, button, keyboard
 from i18n.catalogs import N_, _
@@ -153,9 +161,8 @@ def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOpt
         "number": count(roadmap.number_of(step)),
         "total": count(len(roadmap.steps)),
     }
-    heading = f"🗺 {escape(roadmap.title)} · <b>{number}</b>"
-    if step.section:
-        heading += f" · {escape(step.section)}"
+    section = [escape(step.section)] if step.section else []
+    heading = "🗺 " + separated(escape(roadmap.title), f"<b>{number}</b>", *section)
     lines = [heading, "", f"<b>{escape(step.title)}</b>", escape(step.summary)]
     if step.why:
         # Translators: why a step matters; %(why)s is the roadmap's own sentence.

@@ -27,6 +27,8 @@ MUST_HOLD = {
     "pacing": {"lost": "0", "duplicates": "0"},
     "startup": {},
     "fuzz": {"failures": "0"},
+    "growth": {},
+    "announce": {"duplicates": "0", "lost": "0"},
 }
 
 
