@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from typing import Any
 
 import pytest
@@ -216,3 +217,16 @@ def test_roadmaps_this_bot_does_not_know_are_named_by_title_or_id(catalog: Catal
     )
     assert [r.roadmap_id for r in plan.roadmaps] == [SEED]
     assert plan.unknown_roadmaps == ["Gone Roadmap", "blank", "untitled"]
+
+
+def test_a_time_without_an_offset_is_utc_whatever_the_server_s_zone(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        [saved] = read(catalog, document(seed(done("2026-11-03T08:00:00")))).roadmaps
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert saved.marks[FIRST].changed_at == at(2026, 11, 3, 8)
