@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import pytest
 
@@ -15,7 +16,7 @@ from bot.application import RoadmapBot
 from bot.stats import document
 from progress import Progress, Reminder, ReminderStatus, StepState, pace_of, weekly_streak
 from progress.model import Mark
-from progress.momentum import streak_of
+from progress.momentum import streak_of, week_of
 from progress.nudges import MAX_FAILURES, after_failure
 from progress.schedule import first_slot, next_due, next_slot, snoozed_until
 from progress.stats import ChatState, Visits, iso_week, next_digest, state_of
@@ -327,3 +328,15 @@ async def test_the_leap_day_is_shown_as_people_read_it(
     assert "- [x] 2. HTTP & REST APIs (done 29 Feb 2028)" in markdown
     assert "started 22 Feb 2028" in markdown
     assert (await reminder_of(storage, chat.chat_id)).due_at == at(2028, 3, 7, 9)
+
+
+def test_the_streak_s_weeks_are_utc_weeks_whatever_the_server_s_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        monday_early = at(2027, 1, 4, 2)  # Sunday evening in New York, Monday of week 1 in UTC
+        assert week_of(monday_early) == dt.date(2027, 1, 4)
+        assert stats_week_of(monday_early) == dt.date(2027, 1, 4)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
