@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import pytest
 
@@ -15,7 +16,7 @@ from bot.application import RoadmapBot
 from bot.stats import document
 from progress import Progress, Reminder, ReminderStatus, StepState, pace_of, weekly_streak
 from progress.model import Mark
-from progress.momentum import streak_of
+from progress.momentum import streak_of, week_of
 from progress.nudges import MAX_FAILURES, after_failure
 from progress.schedule import first_slot, next_due, next_slot, snoozed_until
 from progress.stats import ChatState, Visits, iso_week, next_digest, state_of
@@ -49,6 +50,8 @@ def at(*parts: int) -> dt.datetime:
         # Friday 1 January 2027, 09:00 in Sydney (summer time, UTC+11) is still 2026 in UTC.
         (FRIDAY, 9, "Australia/Sydney", at(2026, 12, 30, 0), at(2026, 12, 31, 22)),
         (SATURDAY, 9, "America/Santiago", at(2027, 12, 31, 0), at(2028, 1, 1, 12)),  # summer there: UTC-3
+        # Friday 21:00 in New York is Saturday in UTC: Friday 23:00 there is still to come, on New Year's Day.
+        (FRIDAY, 23, "America/New_York", at(2027, 1, 2, 2), at(2027, 1, 2, 4)),
         # Berlin, 2027: summer time from Sunday 28 March (02:00 skipped), to Sunday 31 October (02:00 twice).
         (SUNDAY, 2, "Europe/Berlin", at(2027, 3, 27, 12), at(2027, 3, 28, 1)),  # read with the offset before
         (SUNDAY, 9, "Europe/Berlin", at(2027, 3, 28, 1), at(2027, 3, 28, 7)),
@@ -83,6 +86,10 @@ def test_a_chat_starting_a_week_before_the_leap_day_is_first_due_on_it() -> None
     # The first suggestion: that weekday's evening, about a week on.
     assert first_slot(at(2028, 2, 22, 9, 30)) == (frozenset({TUESDAY}), 19, at(2028, 2, 29, 19))
     assert first_slot(at(2026, 12, 25, 9, 30)) == (frozenset({FRIDAY}), 19, at(2027, 1, 1, 19))
+    # In the chat's own zone: Friday 20:30 in Sydney, first due at 19:00 there a week on.
+    assert first_slot(at(2026, 12, 25, 9, 30), "Australia/Sydney") == (frozenset({FRIDAY}), 19, at(2027, 1, 1, 8))
+    # Already Saturday in Berlin: a weekend mark's first reminder is Monday evening, over a week on.
+    assert first_slot(at(2026, 11, 27, 23, 30), "Europe/Berlin") == (frozenset({MONDAY}), 19, at(2026, 12, 7, 18))
 
 
 @pytest.mark.parametrize(
@@ -335,3 +342,15 @@ async def test_the_leap_day_is_shown_as_people_read_it(
     assert "- [x] 2. HTTP & REST APIs (done 29 Feb 2028)" in markdown
     assert "started 22 Feb 2028" in markdown
     assert (await reminder_of(storage, chat.chat_id)).due_at == at(2028, 3, 7, 9)
+
+
+def test_the_streak_s_weeks_are_utc_weeks_whatever_the_server_s_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        monday_early = at(2027, 1, 4, 2)  # Sunday evening in New York, Monday of week 1 in UTC
+        assert week_of(monday_early) == dt.date(2027, 1, 4)
+        assert stats_week_of(monday_early) == dt.date(2027, 1, 4)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -12,8 +12,8 @@ from storage import Storage
 from tests.fakebotapi import FakeBotAPI
 from tests.support import LOG_TABLES, SEED_ID, ChatSession, Clock, every_row, open_seed_step, reminder_of, rows_about
 
-GROUP, SUPERGROUP = -5005, -1_000_000_005_005
-FRONTEND = "frontend-engineer"
+GROUP, SUPERGROUP, OTHER = -5005, -1_000_000_005_005, 6006
+FRONTEND, DEVOPS = "frontend-engineer", "devops-platform-engineer"
 T0 = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
 
 
@@ -29,14 +29,21 @@ async def left_under(storage: Storage, chat_id: int) -> dict[str, int]:
 async def test_merging_keeps_every_roadmap_note_and_mark_of_both_ids_the_later_where_both_have_one(
     storage: Storage, catalog: Catalog
 ) -> None:
-    seed, frontend = catalog.get(SEED_ID), catalog.get(FRONTEND)
-    assert seed is not None and frontend is not None
+    seed, frontend, devops = catalog.get(SEED_ID), catalog.get(FRONTEND), catalog.get(DEVOPS)
+    assert seed is not None and frontend is not None and devops is not None
     p = storage.progress
-    # The group: the seed roadmap (step 1 done, a note on step 2) and Frontend Engineer, which only it has.
+    # The group: Frontend Engineer, which only it has, then the seed roadmap (step 1 done, notes on
+    # steps 2 and 3, step 5 done last of all).
+    await p.set_step_state(GROUP, FRONTEND, frontend.steps[0], StepState.WORKING, hours(-1))
     await p.set_step_state(GROUP, SEED_ID, seed.steps[0], StepState.DONE, hours(0))
     await p.set_note(GROUP, SEED_ID, seed.steps[1], "group's older note", hours(1))
     await p.set_note(GROUP, SEED_ID, seed.steps[2], "only the group's", hours(1))
-    await p.set_step_state(GROUP, FRONTEND, frontend.steps[0], StepState.WORKING, hours(2))
+    await p.set_step_state(GROUP, SEED_ID, seed.steps[4], StepState.DONE, hours(8))
+    await p.set_step_state(GROUP, DEVOPS, devops.steps[0], StepState.SKIPPED, hours(9))  # only the group's too
+    # Another chat on the same roadmaps, which the move must leave alone.
+    await p.set_step_state(OTHER, SEED_ID, seed.steps[0], StepState.DONE, hours(-9))
+    await p.set_step_state(OTHER, FRONTEND, frontend.steps[0], StepState.DONE, hours(-9))
+    other_before = await storage.chat_data.started_at(OTHER)
     await storage.reminders.change_reminder(GROUP, hours(2), weekdays=frozenset({0, 3}), hour=7)
     await storage.chat_data.hold_import(GROUP, '{"the group": "file"}', hours(2))
     # The supergroup, before the move was seen: the seed roadmap later, a newer note on step 2.
@@ -49,11 +56,12 @@ async def test_merging_keeps_every_roadmap_note_and_mark_of_both_ids_the_later_w
 
     assert await left_under(storage, GROUP) == {}, "nothing left under the old id"
     progress = {p.roadmap_id: p for p in await storage.progress.progress_of_chat(SUPERGROUP, with_notes=True)}
-    assert set(progress) == {SEED_ID, FRONTEND}
+    assert set(progress) == {SEED_ID, FRONTEND, DEVOPS}
     marks = progress[SEED_ID].marks
     assert {step: (m.state, m.changed_at) for step, m in marks.items()} == {
         seed.steps[0].id: (StepState.DONE, hours(0)),
         seed.steps[3].id: (StepState.DONE, hours(5)),
+        seed.steps[4].id: (StepState.DONE, hours(8)),
     }
     assert {step: (n.text, n.changed_at) for step, n in progress[SEED_ID].notes.items()} == {
         seed.steps[1].id: ("supergroup's newer note", hours(6)),
@@ -61,13 +69,18 @@ async def test_merging_keeps_every_roadmap_note_and_mark_of_both_ids_the_later_w
     }
     assert {s: m.state for s, m in progress[FRONTEND].marks.items()} == {frontend.steps[0].id: StepState.WORKING}
     started = await storage.chat_data.started_at(SUPERGROUP)
-    assert started == {SEED_ID: (hours(-5), hours(5)), FRONTEND: (hours(2), hours(2))}, "earliest start, latest change"
+    assert started == {
+        SEED_ID: (hours(-5), hours(8)),  # the first start, the last change
+        FRONTEND: (hours(-1), hours(-1)),
+        DEVOPS: (hours(9), hours(9)),
+    }
+    assert await storage.chat_data.started_at(OTHER) == other_before, "another chat's roadmaps unchanged"
     reminder = await reminder_of(storage, SUPERGROUP)
     assert (reminder.weekdays, reminder.hour) == (frozenset({0, 3}), 7), "the group's reminder"
     assert await storage.chat_data.held_import(SUPERGROUP) == '{"the group": "file"}'
     rows = await every_row(storage)
-    assert [row[0] for row in rows["chats"]] == [SUPERGROUP]
-    assert [row[0] for row in rows["reminders"]] == [SUPERGROUP]
+    assert sorted(row[0] for row in rows["chats"]) == [SUPERGROUP, OTHER]
+    assert sorted(row[0] for row in rows["reminders"]) == [SUPERGROUP, OTHER]
     assert len(rows["pending_imports"]) == 1
 
 

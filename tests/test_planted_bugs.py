@@ -45,7 +45,7 @@ from tests.support import (
 )
 
 UTC = dt.UTC
-MONDAY, THURSDAY = 0, 3
+MONDAY, TUESDAY, THURSDAY = 0, 1, 3
 NUDGE_START = "⏰ <b>Your next step</b>"
 PAUSING = "I'll pause these reminders after this one"
 
@@ -91,6 +91,8 @@ def test_with_several_weekdays_a_change_right_after_a_nudge_keeps_the_next_day_o
     changed = monday_nudge + dt.timedelta(minutes=5)
     assert next_due({MONDAY, THURSDAY}, 10, "UTC", changed, monday_nudge) == at(2026, 12, 3, 10), "Thursday"
     assert next_due({MONDAY}, 10, "UTC", changed, monday_nudge) == at(2026, 12, 7, 10), "one day: a week on"
+    assert next_due({TUESDAY}, 10, "UTC", changed, monday_nudge) == at(2026, 12, 8, 10), "not the next day"
+    assert next_due({MONDAY, TUESDAY}, 10, "UTC", changed, monday_nudge) == at(2026, 12, 1, 10)
 
 
 async def test_changing_the_hour_after_a_monday_nudge_keeps_thursdays_nudge(

@@ -12,7 +12,16 @@ from handlers.reminder_views import not_now_label
 from handlers.wiring import in_every_language
 from i18n import catalogs
 from progress import ReminderStatus
-from progress.schedule import canonical_timezone, first_slot, next_slot, snoozed_until, utc_offset_zone, zone_label
+from progress.schedule import (
+    canonical_timezone,
+    first_slot,
+    next_slot,
+    snoozed_until,
+    utc_offset_zone,
+    zone,
+    zone_at,
+    zone_label,
+)
 from storage import Storage
 from tests.support import ChatSession, Clock, answers, open_seed_step, reminder_of
 
@@ -235,3 +244,53 @@ async def test_an_unknown_time_zone_gets_a_clear_answer_and_changes_nothing(
     await chat.send("/timezone")
     assert "Pick an offset or a place below" in chat.last.text
     assert {"UTC-12", "UTC+14", "India UTC+5:30", "Newfoundland UTC−2:30"} & set(chat.last.button_texts)
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("gmt", "UTC"),  # not tzdata's own "GMT" zone: the same, said as people read it
+        ("Z", "UTC"),
+        ("UTC+0", "UTC"),
+        ("utc-12", "UTC-12:00"),  # the edges of the offsets places use
+        ("+14", "UTC+14:00"),
+        ("+14:15", None),
+        ("-12:30", None),
+        ("+3:15", "UTC+03:15"),
+        ("UTC+0545", "UTC+05:45"),
+        ("GMT+3", "UTC+03:00"),  # not Etc/GMT+3, which is three hours behind
+    ],
+)
+def test_the_edges_of_the_zones_people_type(typed: str, zone: str | None) -> None:
+    assert canonical_timezone(typed) == zone
+
+
+def test_zones_stored_as_offsets_read_back_and_are_labelled() -> None:
+    assert zone("UTC-05:30").utcoffset(None) == -dt.timedelta(hours=5, minutes=30)
+    assert zone("UTC+05:45").utcoffset(None) == dt.timedelta(hours=5, minutes=45)
+    assert zone_label("UTC-05:30") == "UTC-5:30" and zone_label("UTC+10:00") == "UTC+10"
+    assert zone_label("Etc/GMT+5") == "UTC-5" and zone_label("Etc/GMT") == "Etc/GMT"
+
+
+def test_this_evening_is_today_until_18_local() -> None:
+    assert snoozed_until("evening", at(2026, 11, 27, 16, 59), "Europe/Berlin") == at(2026, 11, 27, 18, 0)  # 17:59
+    assert snoozed_until("evening", at(2026, 11, 27, 17, 0), "Europe/Berlin") == at(2026, 11, 28, 18, 0)  # 18:00
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "zone"),
+    [
+        (52.52, 13.40, "Europe/Berlin"),
+        (-34.6, -58.4, "America/Argentina/Buenos_Aires"),
+        (90, 0, "Etc/GMT"),  # the edges of the map are on it
+        (-90, 0, "Antarctica/McMurdo"),
+        (0, 180, "Etc/GMT-12"),
+        (0, -180, "Etc/GMT+12"),
+        (90.1, 0, None),  # and past them, nothing
+        (-90.1, 0, None),
+        (0, 180.1, None),
+        (0, -180.1, None),
+    ],
+)
+def test_a_place_on_earth_and_its_zone(latitude: float, longitude: float, zone: str | None) -> None:
+    assert zone_at(latitude, longitude) == zone
