@@ -11,12 +11,15 @@ from handlers.note_views import MAX_NOTE, render_note_needs_a_card, render_note_
 from handlers.replies import answer_tap, edit, reply, show
 from handlers.roadmap_views import render_roadmap, roadmap_gone
 from handlers.step_cards import step_card
-from handlers.step_views import note_removed, step_gone
+from handlers.step_views import CardOptions, note_removed, step_gone
 from progress import Progress, storable_text
 from roadmaps import Roadmap, Step
 
 # The buttons this feature answers.
 BUTTONS = (RemoveNote,)
+
+# A card whose note just changed opens at More, where its note shows (its first screen fits a phone).
+NOTE_SHOWN = CardOptions(more=True)
 
 
 async def note_from_reply(update: Update, context: BotContext) -> None:
@@ -35,7 +38,7 @@ async def note_from_reply(update: Update, context: BotContext) -> None:
     roadmap, step = found
     progress = await keep_note(update, services, roadmap, step, message.text)
     if progress is not None:
-        await edit(card, await step_card(in_chat(update, context), roadmap, step, progress))
+        await edit(card, await step_card(in_chat(update, context), roadmap, step, progress, NOTE_SHOWN))
 
 
 async def note_command(update: Update, context: BotContext) -> None:
@@ -52,7 +55,7 @@ async def note_command(update: Update, context: BotContext) -> None:
     roadmap, step = current
     progress = await keep_note(update, services, roadmap, step, text)
     if progress is not None:
-        await show(update, await step_card(in_chat(update, context), roadmap, step, progress))
+        await show(update, await step_card(in_chat(update, context), roadmap, step, progress, NOTE_SHOWN))
 
 
 async def on_note_button(update: Update, context: BotContext) -> None:

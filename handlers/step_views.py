@@ -120,23 +120,14 @@ PLAIN = CardOptions()
 
 
 def render_step(roadmap: Roadmap, step: Step, progress: Progress, options: CardOptions = PLAIN) -> Screen:
-    """A step card: what the step is and why it matters, its signals and effort, when it counts as
-    done, resources, state, and the buttons to change it (`options`: see CardOptions)."""
+    """A step card. Its first screen fits a phone: what the step is, its signals and effort, its
+    state and the roadmap's progress; "More ▾" (`options.more`) adds why it matters, when it counts as
+    done, the practice task and resources, in place (see CardOptions for the rest)."""
     text = step_text(roadmap, step, progress, options)
-    if options.celebrate:
-        # Translators: under the card of the step that completed a roadmap; %(title)s is the roadmap's.
-        celebration = _(
-            "🎉 <b>You completed %(title)s!</b> Every step is done. "
-            "Keep the card, or start the next roadmap whenever you are ready."
-        )
-        text += "\n\n" + celebration % {"title": escape(roadmap.title)}
-    elif progress.is_covered(roadmap):
-        done, skipped = progress.done_count(roadmap), len(progress.skipped_steps(roadmap))
-        text += "\n\n" + covered_line(done, len(roadmap.steps), skipped)
     note = progress.note_of(step)
-    if note is not None:
+    if note is not None and (options.more or not has_more(step)):
         text += note_block(note.text, room=MAX_MESSAGE - len(text))
-    else:
+    elif note is None and (options.more or not has_more(step)):
         # Translators: at the bottom of a step card: a reply to the card keeps a note on the step.
         text += "\n\n<i>" + _("📝 Reply to this card to keep a note on this step.") + "</i>"
     keys = step_keyboard(roadmap, step, progress, options)
@@ -145,48 +136,74 @@ def render_step(roadmap: Roadmap, step: Step, progress: Progress, options: CardO
     return Screen(text, keys)
 
 
+def has_more(step: Step) -> bool:
+    """Whether a step has anything behind "More ▾" (why, done when, practice, resources)."""
+    return bool(step.why or step.done_when or step.practice or step.resources)
+
+
 def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOptions = PLAIN) -> str:
-    """The card's text up to its progress line: heading, what the step is and why, signals and
-    effort, when it is done, the practice task (with `more`), resources, state."""
+    """The card's text up to its progress line: heading, what the step is, signals and effort, and
+    (with `more`) why it matters, when it is done, the practice task and resources; then its state."""
     # Translators: a step card's heading: the step's number in its roadmap, of the roadmap's steps.
     number = _("Step %(number)s of %(total)s") % {
         "number": count(roadmap.number_of(step)),
         "total": count(len(roadmap.steps)),
     }
     heading = f"🗺 {escape(roadmap.title)} · <b>{number}</b>"
-    if step.section:
+    if step.section and options.more:
         heading += f" · {escape(step.section)}"
-    lines = [heading, "", f"<b>{escape(step.title)}</b>", escape(step.summary)]
-    if step.why:
+    lines = [heading, f"<b>{escape(step.title)}</b>", escape(step.summary)]
+    if options.more and step.why:
         # Translators: why a step matters; %(why)s is the roadmap's own sentence.
         lines.append("<i>" + _("Why it matters: %(why)s") % {"why": escape(step.why)} + "</i>")
-    lines += ["", signals_line(step.signals)]
+    lines.append(signals_line(step.signals))
     if step.effort_hours:
         lines.append(f"⏱ {effort_words(step.effort_hours)}")
+    if options.more:
+        lines += more_lines(step)
+    mark = progress.mark_of(step)
+    if options.elsewhere is not None:
+        lines.append(done_elsewhere_line(options.elsewhere))
+    if not options.celebrate:  # the cheer says it is done, and the first screen has room for one
+        lines.append(state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None))
+    lines.append(standing_line(roadmap, progress, options.celebrate))
+    return "\n".join(lines)
+
+
+def standing_line(roadmap: Roadmap, progress: Progress, celebrate: bool) -> str:
+    """Where the roadmap stands, under the card: its progress line (and a cheer when this tap
+    completed it), or what covers it (every step done or skipped, some skipped)."""
+    if celebrate:
+        # Translators: on the card of the step whose tap completed a roadmap; %(title)s is the roadmap's.
+        cheer = _("🎉 <b>You completed %(title)s!</b> Every step is done.") % {"title": escape(roadmap.title)}
+        return f"{progress_line(roadmap, progress)}\n{cheer}"
+    if progress.is_covered(roadmap) and not progress.is_completed(roadmap):
+        done, skipped = progress.done_count(roadmap), len(progress.skipped_steps(roadmap))
+        return covered_line(done, len(roadmap.steps), skipped)
+    return progress_line(roadmap, progress)
+
+
+def more_lines(step: Step) -> list[str]:
+    """What "More ▾" adds to a card: when it counts as done, the practice task, resources."""
+    lines: list[str] = []
     if step.done_when:
         # Translators: a heading on a step card, above what shows the step is done.
         lines += ["", _("☑️ <b>Done when</b>"), *(f"▫️ {escape(outcome)}" for outcome in step.done_when)]
-    if options.more and step.practice:
+    if step.practice:
         # Translators: a heading on a step card, above a task to practise the step.
         lines += ["", _("🛠 <b>Practice</b>"), escape(step.practice)]
     if step.resources:
         # Translators: a heading on a step card, above links to read or watch.
         lines += ["", _("📚 <b>Resources</b>")]
         lines += [f'• <a href="{escape(r.url, quote=True)}">{escape(r.title)}</a>' for r in step.resources]
-    mark = progress.mark_of(step)
-    lines.append("")
-    if options.elsewhere is not None:
-        lines.append(done_elsewhere_line(options.elsewhere))
-    lines.append(state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None))
-    lines.append(progress_line(roadmap, progress))
-    return "\n".join(lines)
+    return lines
 
 
 def done_elsewhere_line(elsewhere: DoneElsewhere) -> str:
     """Where the step's topic was done, and when; the card's button counts it here."""
-    # Translators: %(roadmap)s: the other roadmap's title; %(day)s: a date like "3 Nov 2026".
-    # “Count it here” is the button "✅ Count it here" below the card.
-    words = _("✅ Done in %(roadmap)s on %(day)s (“Count it here” marks it done here too)")
+    # Translators: on a step card, above its button "✅ Count it here"; %(roadmap)s: the other
+    # roadmap's title; %(day)s: a date like "3 Nov 2026".
+    words = _("✅ Done in %(roadmap)s on %(day)s")
     return words % {"roadmap": escape(elsewhere.roadmap.title), "day": day(elsewhere.mark.changed_at)}
 
 
@@ -207,13 +224,15 @@ def step_keyboard(
     note_row = [button(_("🗑 Remove note"), RemoveNote(roadmap.id, step.id))] if progress.note_of(step) else []
     # Translators: a button back to the roadmap's view; keep it short.
     back_row = [button(_("🗺 Back to roadmap"), ShowRoadmap(roadmap.id, page_of(roadmap, step)))]
-    if step.practice:
+    if has_more(step):
         if options.more:
             # Translators: a button that shows less of a step card (hides its practice task); keep it short.
             toggle = button(_("Less ▴"), ShowStep(roadmap.id, step.id))
         else:
             # Translators: a button that shows more of a step card (its practice task); keep it short.
-            toggle = button(_("🛠 More ▾"), ShowStepMore(roadmap.id, step.id))
+            more = _("🛠 More ▾")
+            # A card's note waits behind More (its first screen fits a phone): the 📝 says one is there.
+            toggle = button(f"{more} 📝" if progress.note_of(step) else more, ShowStepMore(roadmap.id, step.id))
         back_row.insert(0, toggle)
     ways = ways_on(roadmap, progress, options.celebrate, options.next_roadmap)
     return keyboard([shared, one_tap, change_row, neighbour_row, *ways, note_row, back_row])
