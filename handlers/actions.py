@@ -65,6 +65,22 @@ class DoneAndNext:
 
 
 @dataclass(frozen=True, slots=True)
+class UndoMark:
+    """Put a step back to what it was before its latest change, with that change's day."""
+
+    roadmap_id: str
+    step_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SkipAndNext:
+    """Skip a step and open the next unfinished one, in one tap."""
+
+    roadmap_id: str
+    step_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ShowStepMore:
     """A step card with its longer parts (the practice task) shown."""
 
@@ -247,6 +263,8 @@ Action = (
     | ShowStep
     | SetStepState
     | DoneAndNext
+    | UndoMark
+    | SkipAndNext
     | ShowStepMore
     | CountSharedTopic
     | ShowLegend

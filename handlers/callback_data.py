@@ -45,9 +45,11 @@ from handlers.actions import (
     ShowStep,
     ShowStepMore,
     ShowTimezones,
+    SkipAndNext,
     SnoozeReminder,
     ToggleDigest,
     ToggleReminderDay,
+    UndoMark,
 )
 from progress import StepState
 
@@ -139,6 +141,8 @@ FORMATS: tuple[Format, ...] = (
     Format(("s",), ShowStep, STEP),
     *(Format((word,), SetStepState, STEP, {"state": state}) for state, word in MARK_WORDS.items()),
     Format(("a",), DoneAndNext, STEP),
+    Format(("v",), UndoMark, STEP),
+    Format(("h",), SkipAndNext, STEP),
     Format(("o",), ShowStepMore, STEP),
     Format(("t",), CountSharedTopic, STEP),
     Format(("e",), RemoveNote, STEP),

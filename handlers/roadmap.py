@@ -16,6 +16,8 @@ from handlers.actions import (
     ShowRoadmap,
     ShowStep,
     ShowStepMore,
+    SkipAndNext,
+    UndoMark,
 )
 from handlers.callback_data import decode
 from handlers.catalog_views import (
@@ -39,6 +41,7 @@ from handlers.step_views import (
     covered,
     render_counted_toast,
     render_done_toast,
+    render_undone,
     state_changed,
     step_gone,
 )
@@ -54,13 +57,15 @@ BUTTONS = (
     ShowStepMore,
     SetStepState,
     DoneAndNext,
+    SkipAndNext,
+    UndoMark,
     CountSharedTopic,
     ShowNextStep,
     ShowLegend,
     Noop,
 )
 # The buttons about one step of a roadmap.
-StepAction = ShowStep | ShowStepMore | SetStepState | DoneAndNext | CountSharedTopic
+StepAction = ShowStep | ShowStepMore | SetStepState | DoneAndNext | SkipAndNext | UndoMark | CountSharedTopic
 
 Result = tuple[Screen | None, str | None]
 
@@ -130,6 +135,8 @@ async def on_roadmap_button(update: Update, context: BotContext) -> None:
             | ShowStepMore()
             | SetStepState()
             | DoneAndNext()
+            | SkipAndNext()
+            | UndoMark()
             | CountSharedTopic()
         ):
             screen, note = await within_roadmap(action, chat)
@@ -164,8 +171,12 @@ async def on_step(action: StepAction, chat: InChat, roadmap: Roadmap, step: Step
     """A button about one step that exists: open its card (with more or less of it), or change it."""
     if isinstance(action, SetStepState):
         return await mark_step(chat, roadmap, step, action.state)
-    if isinstance(action, DoneAndNext):
-        return await done_and_next(chat, roadmap, step)
+    if isinstance(action, DoneAndNext | SkipAndNext):
+        return await and_next(
+            chat, roadmap, step, StepState.DONE if isinstance(action, DoneAndNext) else StepState.SKIPPED
+        )
+    if isinstance(action, UndoMark):
+        return await undo_mark(chat, roadmap, step)
     if isinstance(action, CountSharedTopic):
         return await count_shared_topic(chat, roadmap, step)
     services = chat.services
@@ -187,17 +198,25 @@ async def mark_step(chat: InChat, roadmap: Roadmap, step: Step, state: StepState
     return await card_after(chat, changed, roadmap, step, state_changed(state))
 
 
-async def done_and_next(chat: InChat, roadmap: Roadmap, step: Step) -> Result:
-    """✅ Done · next: mark the step done and open the next unfinished one in the same edit; when
-    none is left, the card of this one says where the roadmap stands."""
+async def and_next(chat: InChat, roadmap: Roadmap, step: Step, state: StepState) -> Result:
+    """✅ Done · next or ⏭ Skip · next: mark the step done (or skipped) and open the next unfinished
+    one in the same edit; when none is left, the card of this one says where the roadmap stands."""
     storage, now = chat.services.storage.progress, chat.services.clock()
-    changed = await storage.set_step_state(chat.chat_id, roadmap.id, step, StepState.DONE, now)
+    changed = await storage.set_step_state(chat.chat_id, roadmap.id, step, state, now)
     onward = changed.after.next_step_after(roadmap, step)
     if onward is None:
-        return await card_after(chat, changed, roadmap, step, state_changed(StepState.DONE))
+        return await card_after(chat, changed, roadmap, step, state_changed(state))
     progress = await storage.open_step(chat.chat_id, roadmap.id, onward, now)
     card = await step_card(chat, roadmap, onward, progress)
-    return with_new_reminder(card, changed.new_reminder), render_done_toast(roadmap, step)
+    return with_new_reminder(card, changed.new_reminder), render_done_toast(roadmap, step, state)
+
+
+async def undo_mark(chat: InChat, roadmap: Roadmap, step: Step) -> Result:
+    """↩️ Undo: the step goes back to what it was before its latest change, with that day."""
+    services = chat.services
+    changed = await services.storage.progress.undo_mark(chat.chat_id, roadmap.id, step, services.clock())
+    card = await step_card(chat, roadmap, step, changed.after)
+    return card, render_undone(changed.after.state_of(step))
 
 
 async def count_shared_topic(chat: InChat, roadmap: Roadmap, step: Step) -> Result:

@@ -8,7 +8,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton
 
-from handlers.actions import Noop, SendCard, ShowCatalog, ShowLegend, ShowRoadmap, ShowStep
+from handlers.actions import SendCard, ShowCatalog, ShowLegend, ShowRoadmap, ShowStep
 from handlers.line_views import (
     STATE_ICON,
     covered_line,
@@ -81,7 +81,7 @@ def render_roadmap(roadmap: Roadmap, progress: Progress, page: int | None = None
     page = min(max(page, 0), len(pages) - 1)
     lines = roadmap_heading(roadmap, progress, first_page=page == 0)
     lines += standing(roadmap, progress)
-    if len(pages) > 1:
+    if len(pages) > 1 or any(step.section for step in pages[page]):
         lines += ["", f"<i>{page_heading(roadmap, pages[page])}</i>"]
     rows = [*step_rows(roadmap, progress, pages[page]), paging_row(roadmap, page, len(pages))]
     rows += [way_on(roadmap, progress), page_button(links, roadmap), last_row(roadmap, links, first_page=page == 0)]
@@ -133,26 +133,22 @@ def standing(roadmap: Roadmap, progress: Progress) -> list[str]:
 
 
 def step_rows(roadmap: Roadmap, progress: Progress, shown: tuple[Step, ...]) -> list[list[InlineKeyboardButton]]:
-    """A button per step, each section's name above its first step."""
+    """A button per step (the page's heading names its sections: every button opens something)."""
     rows: list[list[InlineKeyboardButton]] = []
-    section = None
     for step in shown:
-        if step.section and step.section != section:
-            rows.append([button(f"— {step.section} —", Noop())])
-        section = step.section
         label = f"{STATE_ICON[progress.state_of(step)]} {count(roadmap.number_of(step))}. {step.title}"
         rows.append([button(label, ShowStep(roadmap.id, step.id))])
     return rows
 
 
 def paging_row(roadmap: Roadmap, page: int, pages: int) -> list[InlineKeyboardButton]:
-    """◀ 1/3 ▶ under a roadmap of several pages; nothing under one of one page."""
+    """◀ and ▶ to the page before and after under a roadmap of several pages (the page's heading
+    says which steps it shows); nothing under one of one page."""
     if pages <= 1:
         return []
     return [
-        button("◀", ShowRoadmap(roadmap.id, (page - 1) % pages)),
-        button(f"{count(page + 1)}/{count(pages)}", Noop()),
-        button("▶", ShowRoadmap(roadmap.id, (page + 1) % pages)),
+        button(f"◀ {count((page - 1) % pages + 1)}/{count(pages)}", ShowRoadmap(roadmap.id, (page - 1) % pages)),
+        button(f"{count((page + 1) % pages + 1)}/{count(pages)} ▶", ShowRoadmap(roadmap.id, (page + 1) % pages)),
     ]
 
 

@@ -19,6 +19,8 @@ from handlers.actions import (
     ShowRoadmap,
     ShowStep,
     ShowStepMore,
+    SkipAndNext,
+    UndoMark,
 )
 from handlers.line_views import covered_line, effort_words, page_button, progress_line, revisit_skipped, signals_line
 from handlers.roadmap_views import page_of
@@ -68,8 +70,9 @@ def step_gone() -> str:
 
 # States with something left to do: their cards offer done-and-next.
 OPEN = (StepState.TODO, StepState.WORKING)
-# The buttons that change a step, by the state it is in (their labels translated where shown).
-STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState], ...]] = {
+# The buttons that change a step, by the state it is in (their labels translated where shown); no
+# state: Undo, back to what the step was before its latest change, with its day.
+STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState | None], ...]] = {
     StepState.TODO: (
         # Translators: a button: mark this step done; keep it short.
         (N_("✅ Mark done"), StepState.DONE),
@@ -85,11 +88,11 @@ STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState], ...]] = {
         (N_("⏭ Skip"), StepState.SKIPPED),
     ),
     # Translators: a button: take back "done"; keep it short.
-    StepState.DONE: ((N_("↩️ Undo"), StepState.TODO),),
+    StepState.DONE: ((N_("↩️ Undo"), None),),
     StepState.SKIPPED: (
         (N_("✅ Mark done"), StepState.DONE),
         # Translators: a button: take back "skipped"; keep it short.
-        (N_("↩️ Undo skip"), StepState.TODO),
+        (N_("↩️ Undo skip"), None),
     ),
 }
 
@@ -218,7 +221,13 @@ def step_keyboard(
     shared = [button(_("✅ Count it here"), CountSharedTopic(roadmap.id, step.id))] if options.elsewhere else []
     # Translators: a button: mark this step done and open the next one; keep it short.
     one_tap = [button(_("✅ Done · next ▶"), DoneAndNext(roadmap.id, step.id))] if state in OPEN else []
-    change_row = [button(_(label), SetStepState(roadmap.id, step.id, target)) for label, target in STATE_BUTTONS[state]]
+    if one_tap and progress.next_step_after(roadmap, step) is not None:
+        # Translators: a button: skip this step and open the next one; keep it short.
+        one_tap.append(button(_("⏭ Skip · next ▶"), SkipAndNext(roadmap.id, step.id)))
+    change_row = [
+        button(_(label), UndoMark(roadmap.id, step.id) if target is None else SetStepState(roadmap.id, step.id, target))
+        for label, target in STATE_BUTTONS[state]
+    ]
     neighbour_row = neighbour_buttons(roadmap, step)
     # Translators: a button that removes the step's note; keep it short.
     note_row = [button(_("🗑 Remove note"), RemoveNote(roadmap.id, step.id))] if progress.note_of(step) else []
@@ -234,7 +243,7 @@ def step_keyboard(
             # A card's note waits behind More (its first screen fits a phone): the 📝 says one is there.
             toggle = button(f"{more} 📝" if progress.note_of(step) else more, ShowStepMore(roadmap.id, step.id))
         back_row.insert(0, toggle)
-    ways = ways_on(roadmap, progress, options.celebrate, options.next_roadmap)
+    ways = ways_on(roadmap, step, progress, options.celebrate, options.next_roadmap)
     return keyboard([shared, one_tap, change_row, neighbour_row, *ways, note_row, back_row])
 
 
@@ -253,15 +262,16 @@ def neighbour_buttons(roadmap: Roadmap, step: Step) -> list[InlineKeyboardButton
 
 
 def ways_on(
-    roadmap: Roadmap, progress: Progress, celebrate: bool, next_roadmap: Roadmap | None
+    roadmap: Roadmap, step: Step, progress: Progress, celebrate: bool, next_roadmap: Roadmap | None
 ) -> list[list[InlineKeyboardButton]]:
-    """After completing a roadmap: its card and the next roadmap; a covered one: its skipped steps."""
+    """After completing a roadmap: its card and the next roadmap; a covered one: its skipped steps
+    other than this card's (the first of them)."""
     if celebrate:
         onward = ShowRoadmap(next_roadmap.id) if next_roadmap else ShowCatalog()
         # Translators: a button to the next roadmap to start; %(roadmap)s is its title; keep it short.
         label = _("📚 Next: %(roadmap)s") % {"roadmap": next_roadmap.title} if next_roadmap else _("📚 All roadmaps")
         return [[button(_("📊 My card"), SendCard(roadmap.id)), button(label, onward)]]
-    skipped = progress.skipped_steps(roadmap)
+    skipped = [other for other in progress.skipped_steps(roadmap) if other != step]
     if progress.is_covered(roadmap) and skipped:
         return [[button(revisit_skipped(len(skipped)), ShowStep(roadmap.id, skipped[0].id))]]
     return []
@@ -280,12 +290,26 @@ def note_block(note: str, room: int) -> str:
     return f"{opening}{escape(note)}{closing}"
 
 
-def render_done_toast(roadmap: Roadmap, step: Step) -> str:
-    """The toast of ✅ Done · next: which step was marked, and how to take it back."""
-    # Translators: a toast (plain text, short); "↩️ Undo" is the button of that name.
-    return _("✅ Step %(number)s done. To undo: ◀ back to it, then ↩️ Undo.") % {
-        "number": count(roadmap.number_of(step))
-    }
+def render_done_toast(roadmap: Roadmap, step: Step, state: StepState = StepState.DONE) -> str:
+    """The toast of ✅ Done · next or ⏭ Skip · next: which step was marked, and how to take it back."""
+    if state is StepState.SKIPPED:
+        # Translators: a toast (plain text, short); "↩️ Undo skip" is the button of that name.
+        words = _("⏭ Step %(number)s skipped. To undo: ◀ back to it, then ↩️ Undo skip.")
+    else:
+        # Translators: a toast (plain text, short); "↩️ Undo" is the button of that name.
+        words = _("✅ Step %(number)s done. To undo: ◀ back to it, then ↩️ Undo.")
+    return words % {"number": count(roadmap.number_of(step))}
+
+
+def render_undone(state: StepState) -> str:
+    """The toast of ↩️ Undo: what the step is back to."""
+    if state is StepState.WORKING:
+        # Translators: a toast after "↩️ Undo" (plain text, short): the step is back in progress.
+        return _("↩️ Undone: back to 🟡 Working on it")
+    if state is StepState.DONE:
+        # Translators: a toast after "↩️ Undo skip" (plain text, short): the step is back to done.
+        return _("↩️ Undone: back to ✅ Done")
+    return state_changed(StepState.TODO)
 
 
 def render_counted_toast(elsewhere: DoneElsewhere) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from functools import partial
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from progress.model import (
@@ -26,7 +26,7 @@ from storage.batching import Batcher
 from storage.database import Database
 from storage.progress_reads import read_chats_progress, read_progress
 from storage.progress_writes import ProgressWrites
-from storage.tables import chats, step_notes
+from storage.tables import chats, step_notes, step_states
 from storage.tap_batches import (
     Changed,
     OpenStep,
@@ -37,6 +37,7 @@ from storage.tap_batches import (
     TapCall,
     serve_chat_reads,
     serve_taps,
+    step_change,
 )
 
 
@@ -84,6 +85,41 @@ class ProgressStore:
         changed = await self._taps(call)
         assert isinstance(changed, Changed)
         return changed
+
+    async def undo_mark(self, chat_id: int, roadmap_id: str, step: Step, now: dt.datetime) -> Changed:
+        """↩️ Undo: the step goes back to what it was before its latest change, with that change's
+        day (not started when it was not, or when that is not known); the card becomes the chat's
+        current one. A step not marked is left as it is."""
+        where = (step_states.c.chat_id == chat_id) & (step_states.c.roadmap_id == roadmap_id)
+        mine = where & (step_states.c.step_id == step.id)
+        async with self.database.writing() as connection:
+            before = await read_progress(connection, chat_id, roadmap_id)
+            await self._make_current(connection, chat_id, roadmap_id, step, now)
+            was = before.state_of(step)
+            if was is StepState.TODO:
+                return Changed(before, before)
+            query = select(step_states.c.before_state, step_states.c.before_at).where(mine)
+            row = (await connection.execute(query)).first()
+            await connection.execute(delete(step_states).where(where & step_states.c.step_id.in_(step.formerly)))
+            if row is None or row.before_state is None or row.before_at is None:
+                await connection.execute(delete(step_states).where(mine))
+                back = StepState.TODO
+            else:
+                restored = {
+                    "state": row.before_state,
+                    "changed_at": row.before_at,
+                    "before_state": None,
+                    "before_at": None,
+                }
+                await connection.execute(update(step_states).where(mine).values(restored))
+                back = StepState(row.before_state)
+            await connection.execute(
+                self._writes.change_roadmap, {"c": chat_id, "r": roadmap_id, "started": now, "at": now}
+            )
+            fact = SetStateCall(chat_id, roadmap_id, step, back, now, now, Source.CHAT)
+            await connection.execute(self._writes.record_fact, step_change(fact, was))
+            after = await read_progress(connection, chat_id, roadmap_id)
+        return Changed(before, after)
 
     async def count_here(
         self, chat_id: int, catalog: Catalog, roadmap: Roadmap, step: Step, now: dt.datetime, source: Source

@@ -71,7 +71,13 @@ class ProgressWrites:
             ),
             upsert_mark=mark.on_conflict_do_update(
                 index_elements=[step_states.c.chat_id, step_states.c.roadmap_id, step_states.c.step_id],
-                set_={"state": mark.excluded.state, "changed_at": mark.excluded.changed_at},
+                set_={
+                    "state": mark.excluded.state,
+                    "changed_at": mark.excluded.changed_at,
+                    # What it was, for Undo: SET reads the row as it was before this update.
+                    "before_state": step_states.c.state,
+                    "before_at": step_states.c.changed_at,
+                },
                 where=step_states.c.state != mark.excluded.state,
             ),
         )

@@ -109,6 +109,9 @@ step_states = Table(
     *step_of_a_chat_roadmap(),
     Column("state", String(16), nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
+    # What the step was before its latest change (no state: not started), for Undo to put back.
+    Column("before_state", String(16), nullable=True),
+    Column("before_at", UtcDateTime, nullable=True),
     CheckConstraint("state IN ('working', 'done', 'skipped')", name="known_state"),
 )
 
