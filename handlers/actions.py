@@ -73,6 +73,15 @@ class UndoMark:
 
 
 @dataclass(frozen=True, slots=True)
+class ToggleCheck:
+    """Tick a step's "done when" check, or untick it; `key` stands for the check's id (Check.key)."""
+
+    roadmap_id: str
+    step_id: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class SkipAndNext:
     """Skip a step and open the next unfinished one, in one tap."""
 
@@ -265,6 +274,7 @@ Action = (
     | DoneAndNext
     | UndoMark
     | SkipAndNext
+    | ToggleCheck
     | ShowStepMore
     | CountSharedTopic
     | ShowLegend

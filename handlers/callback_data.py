@@ -47,6 +47,7 @@ from handlers.actions import (
     ShowTimezones,
     SkipAndNext,
     SnoozeReminder,
+    ToggleCheck,
     ToggleDigest,
     ToggleReminderDay,
     UndoMark,
@@ -88,6 +89,7 @@ def base36(value: int) -> str:
 SLUG = Kind(re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*"), str)
 MOMENT = Kind(re.compile(r"[1-9a-z][0-9a-z]{0,7}"), lambda token: int(token, 36), base36)
 FINGERPRINT = Kind(re.compile(r"[0-9a-f]{8}"), str)
+CHECK_KEY = Kind(re.compile(r"[0-9a-z]{2}"), str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +145,7 @@ FORMATS: tuple[Format, ...] = (
     Format(("a",), DoneAndNext, STEP),
     Format(("v",), UndoMark, STEP),
     Format(("h",), SkipAndNext, STEP),
+    Format(("p",), ToggleCheck, (*STEP, ("key", CHECK_KEY))),
     Format(("o",), ShowStepMore, STEP),
     Format(("t",), CountSharedTopic, STEP),
     Format(("e",), RemoveNote, STEP),

@@ -10,7 +10,7 @@ from html import escape
 from telegram import InlineKeyboardButton
 
 from handlers.callback_data import ShowCatalog, ShowRoadmap
-from handlers.line_views import pace_line, percent_done, progress_block, step_count, streak_line
+from handlers.line_views import checks_count, pace_line, percent_done, progress_block, step_count, streak_line
 from handlers.screens import MAX_MESSAGE, Screen, button, keyboard, quoted, with_note
 from i18n.catalogs import _, ngettext
 from i18n.formats import count as count_shown
@@ -99,7 +99,10 @@ def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.da
             lines.append(pace_line(pace, now.date()))
         if next_step is not None:
             # Translators: the next step of a roadmap; %(step)s is its title.
-            lines.append(_("Next: %(step)s") % {"step": escape(next_step.title)})
+            line = _("Next: %(step)s") % {"step": escape(next_step.title)}
+            if ticked := progress.ticked(next_step):
+                line += f" · {checks_count(len(ticked), len(next_step.done_when))}"
+            lines.append(line)
         else:
             lines.append(_("🎉 Completed") if progress.is_completed(roadmap) else _("Every step is done or skipped"))
         if countable := countable_here(catalog, progresses, roadmap):

@@ -75,6 +75,14 @@ def revisit_skipped(skipped: int) -> str:
     }
 
 
+def checks_count(ticked: int, total: int) -> str:
+    """`☑️ 2 of 3 checks`: how many of a step's (or steps') "done when" checks are ticked."""
+    # Translators: %(ticked)s of a step's %(total)s "done when" checks are ticked; the plural form
+    # follows %(total)s.
+    words = ngettext("☑️ %(ticked)s of %(total)s check", "☑️ %(ticked)s of %(total)s checks", total)
+    return words % {"ticked": count(ticked), "total": count(total)}
+
+
 def weeks_in_a_row(streak: int) -> str:
     """`3 weeks in a row`: a weekly streak, on the progress card and after 🔥."""
     # Translators: a streak: weeks in a row with at least one step done.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
+from handlers.actions import UndoMark
 from handlers.callback_data import RemoveNote, SetStepState, decode
 from handlers.catalog_views import render_catalog
 from handlers.context import BotContext, Services, chat_id_of, in_chat
@@ -99,7 +100,7 @@ def step_of_card(card: Message, services: Services) -> tuple[Roadmap, Step] | No
     for row in markup.inline_keyboard if markup else ():
         for button in row:
             action = decode(button.callback_data if isinstance(button.callback_data, str) else None)
-            if isinstance(action, SetStepState):
+            if isinstance(action, SetStepState | UndoMark):
                 roadmap = services.catalog.get(action.roadmap_id)
                 step = roadmap.step(action.step_id) if roadmap else None
                 return (roadmap, step) if roadmap and step else None

@@ -17,6 +17,7 @@ from handlers.actions import (
     ShowStep,
     ShowStepMore,
     SkipAndNext,
+    ToggleCheck,
     UndoMark,
 )
 from handlers.callback_data import decode
@@ -37,10 +38,12 @@ from handlers.screens import Screen
 from handlers.step_cards import step_card
 from handlers.step_views import (
     CardOptions,
+    check_gone,
     completed,
     covered,
     render_counted_toast,
     render_done_toast,
+    render_ticked,
     render_undone,
     state_changed,
     step_gone,
@@ -59,13 +62,16 @@ BUTTONS = (
     DoneAndNext,
     SkipAndNext,
     UndoMark,
+    ToggleCheck,
     CountSharedTopic,
     ShowNextStep,
     ShowLegend,
     Noop,
 )
 # The buttons about one step of a roadmap.
-StepAction = ShowStep | ShowStepMore | SetStepState | DoneAndNext | SkipAndNext | UndoMark | CountSharedTopic
+StepAction = (
+    ShowStep | ShowStepMore | SetStepState | DoneAndNext | SkipAndNext | UndoMark | ToggleCheck | CountSharedTopic
+)
 
 Result = tuple[Screen | None, str | None]
 
@@ -137,6 +143,7 @@ async def on_roadmap_button(update: Update, context: BotContext) -> None:
             | DoneAndNext()
             | SkipAndNext()
             | UndoMark()
+            | ToggleCheck()
             | CountSharedTopic()
         ):
             screen, note = await within_roadmap(action, chat)
@@ -177,6 +184,8 @@ async def on_step(action: StepAction, chat: InChat, roadmap: Roadmap, step: Step
         )
     if isinstance(action, UndoMark):
         return await undo_mark(chat, roadmap, step)
+    if isinstance(action, ToggleCheck):
+        return await toggle_check(chat, roadmap, step, action.key)
     if isinstance(action, CountSharedTopic):
         return await count_shared_topic(chat, roadmap, step)
     services = chat.services
@@ -209,6 +218,21 @@ async def and_next(chat: InChat, roadmap: Roadmap, step: Step, state: StepState)
     progress = await storage.open_step(chat.chat_id, roadmap.id, onward, now)
     card = await step_card(chat, roadmap, onward, progress)
     return with_new_reminder(card, changed.new_reminder), render_done_toast(roadmap, step, state)
+
+
+async def toggle_check(chat: InChat, roadmap: Roadmap, step: Step, key: str) -> Result:
+    """☐/☑ under More: tick a "done when" check or untick it; the card stays at More. A check no
+    longer on the step (the roadmap changed) changes nothing."""
+    services = chat.services
+    storage, now = services.storage.progress, services.clock()
+    check = next((check for check in step.done_when if check.key == key), None)
+    if check is None:
+        progress = await storage.open_step(chat.chat_id, roadmap.id, step, now)
+        return await step_card(chat, roadmap, step, progress, CardOptions(more=True)), check_gone()
+    ticked, progress = await storage.toggle_check(chat.chat_id, roadmap.id, step, check, now)
+    all_ticked = ticked and len(progress.ticked(step)) == len(step.done_when)
+    card = await step_card(chat, roadmap, step, progress, CardOptions(more=True))
+    return card, render_ticked(ticked, all_ticked)
 
 
 async def undo_mark(chat: InChat, roadmap: Roadmap, step: Step) -> Result:

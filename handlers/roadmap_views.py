@@ -24,7 +24,7 @@ from handlers.sharing_views import share_link
 from i18n.catalogs import _
 from i18n.formats import count
 from i18n.shared_views import signals_legend
-from progress import Progress
+from progress import Progress, StepState
 from roadmaps import Roadmap, Step
 
 STEPS_PER_PAGE = 8
@@ -136,7 +136,10 @@ def step_rows(roadmap: Roadmap, progress: Progress, shown: tuple[Step, ...]) -> 
     """A button per step (the page's heading names its sections: every button opens something)."""
     rows: list[list[InlineKeyboardButton]] = []
     for step in shown:
-        label = f"{STATE_ICON[progress.state_of(step)]} {count(roadmap.number_of(step))}. {step.title}"
+        state = progress.state_of(step)
+        label = f"{STATE_ICON[state]} {count(roadmap.number_of(step))}. {step.title}"
+        if (ticked := progress.ticked(step)) and state in (StepState.TODO, StepState.WORKING):
+            label += f" · ☑️ {count(len(ticked))}/{count(len(step.done_when))}"  # the card says "1 of 3 checks"
         rows.append([button(label, ShowStep(roadmap.id, step.id))])
     return rows
 

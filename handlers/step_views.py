@@ -20,9 +20,18 @@ from handlers.actions import (
     ShowStep,
     ShowStepMore,
     SkipAndNext,
+    ToggleCheck,
     UndoMark,
 )
-from handlers.line_views import covered_line, effort_words, page_button, progress_line, revisit_skipped, signals_line
+from handlers.line_views import (
+    checks_count,
+    covered_line,
+    effort_words,
+    page_button,
+    progress_line,
+    revisit_skipped,
+    signals_line,
+)
 from handlers.roadmap_views import page_of
 from handlers.screens import MAX_MESSAGE, NO_LINKS, Links, Screen, button, keyboard
 from i18n.catalogs import N_, _
@@ -70,6 +79,8 @@ def step_gone() -> str:
 
 # States with something left to do: their cards offer done-and-next.
 OPEN = (StepState.TODO, StepState.WORKING)
+# A "done when" check's box, ticked or not.
+TICK_BOX = {False: "☐", True: "☑"}
 # The buttons that change a step, by the state it is in (their labels translated where shown); no
 # state: Undo, back to what the step was before its latest change, with its day.
 STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState | None], ...]] = {
@@ -163,12 +174,15 @@ def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOpt
     if step.effort_hours:
         lines.append(f"⏱ {effort_words(step.effort_hours)}")
     if options.more:
-        lines += more_lines(step)
+        lines += more_lines(step, progress)
     mark = progress.mark_of(step)
     if options.elsewhere is not None:
         lines.append(done_elsewhere_line(options.elsewhere))
     if not options.celebrate:  # the cheer says it is done, and the first screen has room for one
-        lines.append(state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None))
+        state = state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None)
+        if (ticked := len(progress.ticked(step))) and progress.state_of(step) in OPEN:
+            state += f" · {checks_count(ticked, len(step.done_when))}"
+        lines.append(state)
     lines.append(standing_line(roadmap, progress, options.celebrate))
     return "\n".join(lines)
 
@@ -186,12 +200,21 @@ def standing_line(roadmap: Roadmap, progress: Progress, celebrate: bool) -> str:
     return progress_line(roadmap, progress)
 
 
-def more_lines(step: Step) -> list[str]:
-    """What "More ▾" adds to a card: when it counts as done, the practice task, resources."""
+def more_lines(step: Step, progress: Progress) -> list[str]:
+    """What "More ▾" adds to a card: when it counts as done (each check ☐ or ☑, ticked by the
+    buttons of its number), the practice task, resources."""
     lines: list[str] = []
     if step.done_when:
+        ticked = progress.ticked(step)
         # Translators: a heading on a step card, above what shows the step is done.
-        lines += ["", _("☑️ <b>Done when</b>"), *(f"▫️ {escape(outcome)}" for outcome in step.done_when)]
+        lines += ["", _("☑️ <b>Done when</b>")]
+        lines += [
+            f"{TICK_BOX[check.id in ticked]} {count(number)}. {escape(check.text)}"
+            for number, check in enumerate(step.done_when, 1)
+        ]
+        if len(ticked) == len(step.done_when) and progress.state_of(step) in OPEN:
+            # Translators: on a step card when every "done when" check is ticked; "✅ Mark done" is the button.
+            lines.append("<b>" + _("✅ Every check is ticked: time to tap ✅ Mark done?") + "</b>")
     if step.practice:
         # Translators: a heading on a step card, above a task to practise the step.
         lines += ["", _("🛠 <b>Practice</b>"), escape(step.practice)]
@@ -229,6 +252,13 @@ def step_keyboard(
         for label, target in STATE_BUTTONS[state]
     ]
     neighbour_row = neighbour_buttons(roadmap, step)
+    ticked = progress.ticked(step)
+    check_row = [
+        button(f"{TICK_BOX[check.id in ticked]} {count(number)}", ToggleCheck(roadmap.id, step.id, check.key))
+        for number, check in enumerate(step.done_when, 1)
+    ]
+    if not options.more:
+        check_row = []
     # Translators: a button that removes the step's note; keep it short.
     note_row = [button(_("🗑 Remove note"), RemoveNote(roadmap.id, step.id))] if progress.note_of(step) else []
     # Translators: a button back to the roadmap's view; keep it short.
@@ -244,7 +274,7 @@ def step_keyboard(
             toggle = button(f"{more} 📝" if progress.note_of(step) else more, ShowStepMore(roadmap.id, step.id))
         back_row.insert(0, toggle)
     ways = ways_on(roadmap, step, progress, options.celebrate, options.next_roadmap)
-    return keyboard([shared, one_tap, change_row, neighbour_row, *ways, note_row, back_row])
+    return keyboard([check_row, shared, one_tap, change_row, neighbour_row, *ways, note_row, back_row])
 
 
 def neighbour_buttons(roadmap: Roadmap, step: Step) -> list[InlineKeyboardButton]:
@@ -299,6 +329,21 @@ def render_done_toast(roadmap: Roadmap, step: Step, state: StepState = StepState
         # Translators: a toast (plain text, short); "↩️ Undo" is the button of that name.
         words = _("✅ Step %(number)s done. To undo: ◀ back to it, then ↩️ Undo.")
     return words % {"number": count(roadmap.number_of(step))}
+
+
+def check_gone() -> str:
+    """What a tap on a check that is no longer on its step says, over the step's card."""
+    # Translators: a pop-up (plain text, at most 200 characters) over a step card's "done when" checks.
+    return _("That check is no longer on this step. Here are its checks as they are now.")
+
+
+def render_ticked(ticked: bool, all_ticked: bool) -> str:
+    """The toast of a check's ☐/☑ button."""
+    if all_ticked:
+        # Translators: a toast (plain text, short) when the last "done when" check of a step is ticked.
+        return _("☑ Every check ticked: the step looks done!")
+    # Translators: a toast (plain text, short) after ticking or unticking a "done when" check.
+    return _("☑ Ticked") if ticked else _("☐ Unticked")
 
 
 def render_undone(state: StepState) -> str:

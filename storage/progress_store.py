@@ -21,12 +21,12 @@ from progress.model import (
 )
 from progress.place import Place, place_from
 from progress.topics import Counted, done_elsewhere, needs_other_roadmaps
-from roadmaps import Catalog, Roadmap, Step
+from roadmaps import Catalog, Check, Roadmap, Step
 from storage.batching import Batcher
 from storage.database import Database
 from storage.progress_reads import read_chats_progress, read_progress
 from storage.progress_writes import ProgressWrites
-from storage.tables import chats, step_notes, step_states
+from storage.tables import chats, check_ticks, step_notes, step_states
 from storage.tap_batches import (
     Changed,
     OpenStep,
@@ -85,6 +85,31 @@ class ProgressStore:
         changed = await self._taps(call)
         assert isinstance(changed, Changed)
         return changed
+
+    async def toggle_check(
+        self, chat_id: int, roadmap_id: str, step: Step, check: Check, now: dt.datetime
+    ) -> tuple[bool, Progress]:
+        """Tick a "done when" check of a step, or untick it when it is ticked (under its current or
+        former ids); the card becomes the chat's current one. Whether it is ticked now, and the
+        roadmap's progress."""
+        mine = (
+            (check_ticks.c.chat_id == chat_id)
+            & (check_ticks.c.roadmap_id == roadmap_id)
+            & check_ticks.c.step_id.in_(step.ids)
+            & check_ticks.c.check_id.in_(check.ids)
+        )
+        async with self.database.writing() as connection:
+            await self._make_current(connection, chat_id, roadmap_id, step, now)
+            await self._has_roadmap(connection, chat_id, roadmap_id, now)
+            untick = (await connection.execute(delete(check_ticks).where(mine))).rowcount > 0
+            if not untick:
+                await connection.execute(
+                    check_ticks.insert().values(
+                        chat_id=chat_id, roadmap_id=roadmap_id, step_id=step.id, check_id=check.id, ticked_at=now
+                    )
+                )
+            after = await read_progress(connection, chat_id, roadmap_id)
+        return not untick, after
 
     async def undo_mark(self, chat_id: int, roadmap_id: str, step: Step, now: dt.datetime) -> Changed:
         """↩️ Undo: the step goes back to what it was before its latest change, with that change's
@@ -169,7 +194,7 @@ class ProgressStore:
         notes = {step_id: note for step_id, note in before.notes.items() if step_id not in step.ids}
         if text is not None:
             notes[step.id] = Note(text, now)
-        return Progress(roadmap_id, before.marks, started=before.started, notes=notes)
+        return Progress(roadmap_id, before.marks, started=before.started, notes=notes, ticks=before.ticks)
 
     async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
         """The chat's progress on one roadmap, notes included; empty if it never started it."""

@@ -115,6 +115,15 @@ step_states = Table(
     CheckConstraint("state IN ('working', 'done', 'skipped')", name="known_state"),
 )
 
+# A "done when" check a chat ticked on a step (by the check's id, as the roadmap file names it).
+check_ticks = Table(
+    "check_ticks",
+    metadata,
+    *step_of_a_chat_roadmap(),
+    Column("check_id", ID, primary_key=True),
+    Column("ticked_at", UtcDateTime, nullable=False),
+)
+
 step_notes = Table(
     "step_notes",
     metadata,

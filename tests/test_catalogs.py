@@ -146,16 +146,17 @@ def phone_lines(text: str) -> int:
 
 def first_screens(roadmap: Roadmap, step: Step, other: Roadmap) -> dict[str, str]:
     """A step card's first screen in each way it shows: not started (its topic done in another
-    roadmap), in progress, done (the tap that completed the roadmap), skipped (every step covered),
+    roadmap), in progress (its checks all ticked), done (the tap that completed the roadmap), skipped (every step covered),
     with a long note."""
     now = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
     every = {s.id: Mark(StepState.DONE, now) for s in roadmap.steps}
     covered = {**every, step.id: Mark(StepState.SKIPPED, now)}
     working = {step.id: Mark(StepState.WORKING, now)}
+    ticked = frozenset(check.id for check in step.done_when)
     elsewhere = DoneElsewhere(other, other.steps[0], Mark(StepState.DONE, now))
     cards = {
         "todo": render_step(roadmap, step, Progress(roadmap.id, {}), CardOptions(elsewhere=elsewhere)),
-        "working": render_step(roadmap, step, Progress(roadmap.id, working)),
+        "working": render_step(roadmap, step, Progress(roadmap.id, working, ticks={step.id: ticked})),
         "completed": render_step(roadmap, step, Progress(roadmap.id, every), CardOptions(celebrate=True)),
         "covered": render_step(roadmap, step, Progress(roadmap.id, covered)),
         "noted": render_step(roadmap, step, Progress(roadmap.id, working, notes={step.id: Note("n " * 900, now)})),

@@ -52,14 +52,20 @@ async def test_the_card_says_how_long_and_keeps_why_when_it_is_done_practice_and
     card = chat.last
     assert card.text.startswith(f"🗺 {SEED} · Step 2 of 10\n{step.title}\n{step.summary}\n")
     assert f"⏱ About {step.effort_hours.low}–{step.effort_hours.high} hours" in card.text
-    behind_more = [step.why, *step.done_when, step.practice, step.resources[0].title, "Reply to this card"]
+    behind_more = [
+        step.why,
+        *(check.text for check in step.done_when),
+        step.practice,
+        step.resources[0].title,
+        "Reply to this card",
+    ]
     assert [words for words in behind_more if words in card.text] == [], "one tap away, not on the first screen"
     assert len(card.text) <= 600
 
     await chat.tap("🛠 More ▾")
     assert chat.last.message_id == card.message_id, "More edits the card in place"
     assert f"Why it matters: {step.why}" in chat.last.text
-    assert all(f"▫️ {outcome}" in chat.last.text for outcome in step.done_when)
+    assert all(f"☐ {n}. {check.text}" in chat.last.text for n, check in enumerate(step.done_when, 1))
     assert f"🛠 Practice\n{step.practice}" in chat.last.text
     assert f"📚 Resources\n• {step.resources[0].title}" in chat.last.text
     assert "📝 Reply to this card to keep a note on this step." in chat.last.text

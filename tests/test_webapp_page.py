@@ -370,7 +370,7 @@ async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
     step = catalog.roadmaps[0].steps[0]
     assert first["why"] == f"Why it matters: {step.why}"
     assert first["effort"] == "⏱ About 40–80 hours" and before["effortLeft"] == "⏱ About 245–490 hours left"
-    assert first["doneWhen"] == list(step.done_when)
+    assert first["doneWhen"] == [check.text for check in step.done_when]
     assert first["practice"] == "Practice task" and first["practiceOpen"] is False, "the task waits to be opened"
     assert first["state"] == "State: ⬜ Not yet" and first["pressed"] == ["⬜ Not started"]
     assert first["buttons"] == ["✅ Done", "🟡 Working on it", "⏭ Skipped", "⬜ Not started"]
