@@ -146,8 +146,8 @@ def phone_lines(text: str) -> int:
 
 def first_screens(roadmap: Roadmap, step: Step, other: Roadmap) -> dict[str, str]:
     """A step card's first screen in each way it shows: not started (its topic done in another
-    roadmap), in progress (its checks all ticked), done (the tap that completed the roadmap), skipped (every step covered),
-    with a long note."""
+    roadmap), in progress (its checks all ticked), done (the tap that completed the roadmap),
+    skipped (every step covered), with a long note."""
     now = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
     every = {s.id: Mark(StepState.DONE, now) for s in roadmap.steps}
     covered = {**every, step.id: Mark(StepState.SKIPPED, now)}
