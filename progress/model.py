@@ -162,6 +162,7 @@ class SavedRoadmap:
     last_activity_at: dt.datetime
     marks: Mapping[str, Mark]
     notes: Mapping[str, Note]
+    ticks: Mapping[str, frozenset[str]] = field(default_factory=dict)  # checks ticked, by step id
 
 
 # Control characters a database may refuse (PostgreSQL text cannot hold NUL) or a chat would show

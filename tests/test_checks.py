@@ -4,6 +4,7 @@ loader requires, and translations and renames that follow them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from roadmaps import load_catalog
 from roadmaps.loader import check_roadmaps
 from storage import Storage, tables
 from tests.fakebotapi import FakeBotAPI
-from tests.support import SEED_ID, VALID_STEP, AppFactory, ChatSession, answers, open_seed_step
+from tests.support import SEED_ID, VALID_STEP, AppFactory, ChatSession, Clock, answers, export_files, open_seed_step
 
 HTTP_CHECKS = ("say-methods", "built-endpoint", "written-openapi")
 
@@ -107,3 +108,31 @@ def test_the_loader_requires_check_ids_and_a_translation_follows_them(tmp_path: 
     assert [(p.field, p.message) for p in check_roadmaps(tmp_path)] == [
         ("steps[0] (first).done_when[0].id", "is missing")
     ]
+
+
+async def test_ticks_export_and_import_by_check_id(chat: ChatSession, storage: Storage, clock: Clock) -> None:
+    await open_seed_step(chat, "2. HTTP")
+    await chat.tap("🟡 Working on it")
+    await chat.tap("🛠 More ▾")
+    await chat.tap("☐ 1")
+    await chat.tap("☐ 3")
+    _, data = await export_files(chat)
+    [step] = [s for s in json.loads(data)["roadmaps"][0]["steps"] if s["id"] == "http-rest-apis"]
+    assert step["checks"] == ["say-methods", "written-openapi"]
+
+    await chat.send("/forget")
+    await chat.tap("🧹 Yes, forget it all")
+    assert await ticks_of(storage, chat.chat_id) == set()
+    clock.advance(days=1)
+    await chat.process(chat.api.document_update(chat.chat_id, "roadmap-progress.json", data))
+    assert "📥 Imported." in chat.last.text
+    assert await ticks_of(storage, chat.chat_id) == {
+        (SEED_ID, "http-rest-apis", "say-methods"),
+        (SEED_ID, "http-rest-apis", "written-openapi"),
+    }
+
+    step["checks"] = "say-methods"
+    document = json.loads(data)
+    document["roadmaps"] = [document["roadmaps"][0] | {"steps": [step]}]
+    await chat.process(chat.api.document_update(chat.chat_id, "bad.json", json.dumps(document).encode()))
+    assert "roadmaps[0].steps[0].checks: not a list of the step's check ids" in chat.last.text
