@@ -106,6 +106,13 @@ class CountSharedTopic:
 
 
 @dataclass(frozen=True, slots=True)
+class CountAllShared:
+    """Count here every step of a roadmap whose topic was done in another roadmap (their dates kept)."""
+
+    roadmap_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ShowLegend:
     """What the three signals mean, as a pop-up."""
 
@@ -277,6 +284,7 @@ Action = (
     | ToggleCheck
     | ShowStepMore
     | CountSharedTopic
+    | CountAllShared
     | ShowLegend
     | RemoveNote
     | SendCard

@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from handlers.actions import (
+    CountAllShared,
     CountSharedTopic,
     DoneAndNext,
     Noop,
@@ -33,9 +34,9 @@ from handlers.context import BotContext, InChat, chat_id_of, in_chat
 from handlers.line_views import signals_pop_up
 from handlers.reminder_views import with_new_reminder
 from handlers.replies import answer, answer_tap, show
-from handlers.roadmap_views import render_roadmap, roadmap_gone
+from handlers.roadmap_views import counted_all, render_roadmap, roadmap_gone
 from handlers.screens import Screen
-from handlers.step_cards import step_card
+from handlers.step_cards import roadmap_elsewhere, roadmap_view, step_card
 from handlers.step_views import (
     CardOptions,
     check_gone,
@@ -49,7 +50,7 @@ from handlers.step_views import (
     step_gone,
 )
 from i18n.shared_views import nothing_to_count
-from progress import Changed, Source, StepState
+from progress import Changed, Marking, Source, StepState
 from roadmaps import Roadmap, Step
 
 # The buttons this feature answers.
@@ -64,6 +65,7 @@ BUTTONS = (
     UndoMark,
     ToggleCheck,
     CountSharedTopic,
+    CountAllShared,
     ShowNextStep,
     ShowLegend,
     Noop,
@@ -84,7 +86,7 @@ async def start(update: Update, context: BotContext) -> None:
         roadmap = services.catalog.get(context.args[0])
         if roadmap is not None:
             progress = await services.storage.progress.progress_of(chat.chat_id, roadmap.id)
-            await show(update, render_roadmap(roadmap, progress, links=chat.links))
+            await show(update, await roadmap_view(chat, roadmap, progress))
             return
         note = render_unknown_roadmap_note(context.args[0])
     progresses = await services.storage.progress.progress_of_chat(chat.chat_id)
@@ -137,6 +139,7 @@ async def on_roadmap_button(update: Update, context: BotContext) -> None:
         case (
             ShowRoadmap()
             | ShowNextStep()
+            | CountAllShared()
             | ShowStep()
             | ShowStepMore()
             | SetStepState()
@@ -152,19 +155,21 @@ async def on_roadmap_button(update: Update, context: BotContext) -> None:
     await answer_tap(update, screen, note)
 
 
-async def within_roadmap(action: ShowRoadmap | ShowNextStep | StepAction, chat: InChat) -> Result:
+async def within_roadmap(action: ShowRoadmap | ShowNextStep | CountAllShared | StepAction, chat: InChat) -> Result:
     """Buttons about a roadmap and its steps; ids that no longer exist get the current view."""
     services = chat.services
     storage, now = services.storage.progress, services.clock()
     roadmap = services.catalog.get(action.roadmap_id)
     if roadmap is None:
         return await catalog(chat), roadmap_gone()
+    if isinstance(action, CountAllShared):
+        return await count_all_shared(chat, roadmap)
     if isinstance(action, ShowRoadmap | ShowNextStep):
         progress = await storage.progress_of(chat.chat_id, roadmap.id)
         next_step = progress.next_step(roadmap) if isinstance(action, ShowNextStep) else None
         if next_step is None:
             page = action.page if isinstance(action, ShowRoadmap) else None
-            return render_roadmap(roadmap, progress, page, links=chat.links), None
+            return await roadmap_view(chat, roadmap, progress, page), None
         progress = await storage.open_step(chat.chat_id, roadmap.id, next_step, now)
         return await step_card(chat, roadmap, next_step, progress), None
     step = roadmap.step(action.step_id)
@@ -254,6 +259,25 @@ async def count_shared_topic(chat: InChat, roadmap: Roadmap, step: Step) -> Resu
         opened = await progress.open_step(chat.chat_id, roadmap.id, step, now)
         return await step_card(chat, roadmap, step, opened), nothing_to_count()
     return await card_after(chat, counted.changed, roadmap, step, render_counted_toast(counted.elsewhere))
+
+
+async def count_all_shared(chat: InChat, roadmap: Roadmap) -> Result:
+    """✅ Count all N here: every step of the roadmap whose topic was done in another roadmap is
+    marked done here, each on the day it was done there; the roadmap's view comes back."""
+    services = chat.services
+    storage, now = services.storage.progress, services.clock()
+    progress = await storage.progress_of(chat.chat_id, roadmap.id)
+    new_reminder = None
+    counted = await roadmap_elsewhere(chat, roadmap, progress)
+    for step_id, elsewhere in counted.items():
+        step = roadmap.step(step_id)
+        assert step is not None
+        by = Marking(Source.CHAT, marked_at=elsewhere.mark.changed_at)
+        changed = await storage.set_step_state(chat.chat_id, roadmap.id, step, StepState.DONE, now, by=by)
+        new_reminder = new_reminder or changed.new_reminder
+        progress = changed.after
+    view = await roadmap_view(chat, roadmap, progress)
+    return with_new_reminder(view, new_reminder), counted_all(len(counted)) if counted else nothing_to_count()
 
 
 async def card_after(chat: InChat, changed: Changed, roadmap: Roadmap, step: Step, note: str) -> Result:

@@ -136,3 +136,42 @@ async def test_ticks_export_and_import_by_check_id(chat: ChatSession, storage: S
     document["roadmaps"] = [document["roadmaps"][0] | {"steps": [step]}]
     await chat.process(chat.api.document_update(chat.chat_id, "bad.json", json.dumps(document).encode()))
     assert "roadmaps[0].steps[0].checks: not a list of the step's check ids" in chat.last.text
+
+
+# --- done elsewhere, shown and counted in one tap -----------------------------------------------
+
+
+async def test_steps_done_in_another_roadmap_show_with_a_link_and_count_all_in_one_tap(
+    chat: ChatSession, storage: Storage, clock: Clock
+) -> None:
+    devops = "devops-platform-engineer"
+    await chat.send(f"/start {devops}")
+    for step_id in ("git-workflows", "networking-dns-tls-http", "containers"):
+        await chat.press(f"d:{devops}:{step_id}", chat.last.message_id)
+    done_there = clock()
+    clock.advance(days=2)
+    await open_seed_step(chat, "1. A typed language")
+    await chat.tap("🟡 Working on it")
+    await chat.send("/progress")
+    assert (
+        "🔗 Done in another roadmap, not counted here yet: "
+        "1. A typed language + git, 2. HTTP & REST APIs, 8. Containers & deployment"
+    ) in chat.last.text
+
+    await chat.send(f"/start {SEED_ID}")
+    assert "🔗 2. HTTP & REST APIs" in chat.last.button_texts, "not started here: 🔗"
+    assert "🟡 1. A typed language + git" in chat.last.button_texts, "in progress here: its own state"
+    calls = await chat.tap("✅ Count all 3 here")
+    assert answers(calls) == ["✅ 3 steps counted here, each on the day it was done"]
+    assert "✅ 2. HTTP & REST APIs" in chat.last.button_texts
+    assert not [label for label in chat.last.button_texts if "Count all" in label]
+    states = tables.step_states
+    query = select(states.c.step_id, states.c.state, states.c.changed_at).where(states.c.roadmap_id == SEED_ID)
+    async with storage.engine.connect() as connection:
+        rows = {(s, state, at.replace(tzinfo=None)) for s, state, at in await connection.execute(query)}
+    moment = done_there.replace(tzinfo=None)
+    assert rows == {
+        ("typed-language-and-git", "done", moment),
+        ("http-rest-apis", "done", moment),
+        ("containers-and-deployment", "done", moment),
+    }
