@@ -91,7 +91,7 @@ async def test_a_russian_app_gets_the_seed_roadmap_in_russian_then_persian_by_la
     assert "10 % · 1 из 10 шагов выполнено" in read(chat.last.text)
 
     await chat.send("/progress")
-    assert read(chat.last.text).startswith("📈 Ваш прогресс\n🔥 1 неделя подряд")
+    assert read(chat.last.text).startswith("📈 Ваш прогресс\n\nBackend-инженер"), "no streak in its first week"
     assert "⏱ В темпе 1 шаг в неделю вы закончите примерно к 29 января 2027 г." in read(chat.last.text), (
         "a month's name"
     )
