@@ -12,7 +12,8 @@ from handlers.note_views import MAX_NOTE, render_note_needs_a_card, render_note_
 from handlers.replies import answer_tap, edit, reply, show
 from handlers.roadmap_views import render_roadmap, roadmap_gone
 from handlers.step_cards import step_card
-from handlers.step_views import CardOptions, note_removed, step_gone
+from handlers.step_views import CardOptions
+from handlers.toast_views import note_removed, step_gone
 from progress import Progress, storable_text
 from roadmaps import Roadmap, Step
 

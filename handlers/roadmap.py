@@ -37,8 +37,8 @@ from handlers.replies import answer, answer_tap, show
 from handlers.roadmap_views import counted_all, render_roadmap, roadmap_gone
 from handlers.screens import Screen
 from handlers.step_cards import roadmap_elsewhere, roadmap_view, step_card
-from handlers.step_views import (
-    CardOptions,
+from handlers.step_views import CardOptions
+from handlers.toast_views import (
     check_gone,
     completed,
     covered,

@@ -148,7 +148,7 @@ def standing(roadmap: Roadmap, progress: Progress) -> list[str]:
 def count_all_here(steps: int) -> str:
     """The button that counts here every step of a roadmap done in another one."""
     # Translators: a button: count here the %(count)s steps done in another roadmap; keep it short.
-    return ngettext("✅ Count the %(count)s here", "✅ Count all %(count)s here", steps) % {"count": count(steps)}
+    return ngettext("✅ Count %(count)s step here", "✅ Count all %(count)s here", steps) % {"count": count(steps)}
 
 
 def counted_all(steps: int) -> str:

@@ -36,46 +36,9 @@ from handlers.roadmap_views import page_of
 from handlers.screens import MAX_MESSAGE, NO_LINKS, Links, Screen, button, keyboard
 from i18n.catalogs import N_, _
 from i18n.formats import count, day
-from i18n.shared_views import counted_here, state_line
+from i18n.shared_views import state_line
 from progress import DoneElsewhere, Progress, StepState
 from roadmaps import Roadmap, Step
-
-
-def state_changed(state: StepState) -> str:
-    """What a tap on a state button says, in the toast."""
-    if state is StepState.DONE:
-        # Translators: a toast after "✅ Mark done" (plain text, short).
-        return _("✅ Marked done")
-    if state is StepState.SKIPPED:
-        # Translators: a toast after "⏭ Skip" (plain text, short).
-        return _("⏭ Skipped")
-    if state is StepState.TODO:
-        # Translators: a toast after "↩️ Undo" or "↩️ Not started" (plain text, short).
-        return _("↩️ Undone")
-    # Translators: a toast after "🟡 Working on it" (plain text, short).
-    return _("🟡 Working on it")
-
-
-def completed() -> str:
-    """The toast of the tap that completed a roadmap (every step done)."""
-    return _("🎉 Roadmap completed!")
-
-
-def covered() -> str:
-    """The toast of the tap that left every step of a roadmap done or skipped."""
-    return _("Every step is done or skipped")
-
-
-def note_removed() -> str:
-    """The toast of 🗑 Remove note."""
-    return _("🗑 Note removed")
-
-
-def step_gone() -> str:
-    """What a tap on a step that is no longer in its roadmap says, over the roadmap."""
-    # Translators: a pop-up (plain text, at most 200 characters) over the roadmap's view.
-    return _("That step is no longer in this roadmap. Here is the roadmap as it is now.")
-
 
 # States with something left to do: their cards offer done-and-next.
 OPEN = (StepState.TODO, StepState.WORKING)
@@ -318,45 +281,3 @@ def note_block(note: str, room: int) -> str:
         fits = bisect.bisect_right(range(len(note) + 1), room, key=lambda n: len(escape(note[:n] + "…"))) - 1
         note = note[: max(fits, 0)].rstrip() + "…"
     return f"{opening}{escape(note)}{closing}"
-
-
-def render_done_toast(roadmap: Roadmap, step: Step, state: StepState = StepState.DONE) -> str:
-    """The toast of ✅ Done · next or ⏭ Skip · next: which step was marked, and how to take it back."""
-    if state is StepState.SKIPPED:
-        # Translators: a toast (plain text, short); "↩️ Undo skip" is the button of that name.
-        words = _("⏭ Step %(number)s skipped. To undo: ◀ back to it, then ↩️ Undo skip.")
-    else:
-        # Translators: a toast (plain text, short); "↩️ Undo" is the button of that name.
-        words = _("✅ Step %(number)s done. To undo: ◀ back to it, then ↩️ Undo.")
-    return words % {"number": count(roadmap.number_of(step))}
-
-
-def check_gone() -> str:
-    """What a tap on a check that is no longer on its step says, over the step's card."""
-    # Translators: a pop-up (plain text, at most 200 characters) over a step card's "done when" checks.
-    return _("That check is no longer on this step. Here are its checks as they are now.")
-
-
-def render_ticked(ticked: bool, all_ticked: bool) -> str:
-    """The toast of a check's ☐/☑ button."""
-    if all_ticked:
-        # Translators: a toast (plain text, short) when the last "done when" check of a step is ticked.
-        return _("☑ Every check ticked: the step looks done!")
-    # Translators: a toast (plain text, short) after ticking or unticking a "done when" check.
-    return _("☑ Ticked") if ticked else _("☐ Unticked")
-
-
-def render_undone(state: StepState) -> str:
-    """The toast of ↩️ Undo: what the step is back to."""
-    if state is StepState.WORKING:
-        # Translators: a toast after "↩️ Undo" (plain text, short): the step is back in progress.
-        return _("↩️ Undone: back to 🟡 Working on it")
-    if state is StepState.DONE:
-        # Translators: a toast after "↩️ Undo skip" (plain text, short): the step is back to done.
-        return _("↩️ Undone: back to ✅ Done")
-    return state_changed(StepState.TODO)
-
-
-def render_counted_toast(elsewhere: DoneElsewhere) -> str:
-    """The toast of ✅ Count it here: where it was done, and that it counts here now."""
-    return counted_here(elsewhere)

@@ -79,11 +79,17 @@ async def test_a_russian_app_gets_the_seed_roadmap_in_russian_then_persian_by_la
     card = read(chat.last.text)
     assert card.startswith("🗺 Backend-инженер (эпоха ИИ) · Шаг 1 из 10\nТипизированный язык + git")
     assert "Статус: ⬜ ещё не начат" in card
-    assert chat.last.button_texts[:4] == ["✅ Готово · дальше ▶", "✅ Выполнено", "🟡 В работе", "⏭ Пропустить"]
+    assert chat.last.button_texts[:5] == [
+        "✅ Готово · дальше ▶",
+        "⏭ Пропустить · дальше ▶",
+        "✅ Выполнено",
+        "🟡 В работе",
+        "⏭ Пропустить",
+    ]
     await chat.press(f"o:{SEED_ID}:typed-language-and-git", chat.last.message_id)
     card = read(chat.last.text)
     assert "Почему это важно: Всё, что вы сделаете на следующих шагах" in card
-    assert "☑️ Критерии выполнения\n▫️ Можете объяснить типы" in card
+    assert "☑️ Критерии выполнения\n☐ 1. Можете объяснить типы" in card
 
     calls = await chat.tap("✅ Готово · дальше ▶")
     assert answers(calls) == ["✅ Шаг 1 выполнен. Чтобы отменить, вернитесь к нему (◀) и нажмите ↩️ Отменить."]
