@@ -100,6 +100,12 @@ def countable_words(waiting: int) -> str | None:
     return words % {"count": count(waiting)}
 
 
+def next_step_words(title: str | None) -> str | None:
+    """The page's jump to the roadmap's next step, as the chat's roadmap view says it; None when none is left."""
+    # Translators: a button to the roadmap's next step; %(step)s is its title.
+    return _("👉 Next step: %(step)s") % {"step": title} if title else None
+
+
 def effort_left_words(effort: Effort | None) -> str | None:
     """The effort a roadmap still needs, as the page's progress panel says it."""
     return "⏱ " + effort_words(effort, left=True) if effort else None

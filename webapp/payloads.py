@@ -9,7 +9,14 @@ from typing import Any
 from i18n.shared_views import labelled_signals, progress_line, signals_legend
 from progress import DoneElsewhere, Progress, StepState, percent
 from roadmaps import Catalog, Effort, Roadmap, Signals, Step
-from webapp.page_views import countable_words, effort_left_words, elsewhere_line, roadmap_size, step_words
+from webapp.page_views import (
+    countable_words,
+    effort_left_words,
+    elsewhere_line,
+    next_step_words,
+    roadmap_size,
+    step_words,
+)
 
 Json = dict[str, Any]
 
@@ -102,6 +109,7 @@ def roadmap_payload(
         "words": {
             "effort_left": effort_left_words(progress.effort_left(roadmap)),
             "countable": countable_words(len(elsewhere)),
+            "next_step": next_step_words(next_step.title if next_step else None),
         },
     }
 
