@@ -9,12 +9,14 @@ import os
 import sqlite3
 import statistics
 import tempfile
+import urllib.parse
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
 from telegram.request import RequestData
 
 from bot.inprocess import InProcessRequest
@@ -123,3 +125,27 @@ class CountingTransport(InProcessRequest):
         else:
             result = True
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has spent, from /proc (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def with_application_name(url: str, name: str) -> str:
+    """A URL of tests.databases.search_path_url (its dsn carries the search path) whose connections
+    also carry an application_name, by which pg_stat_activity tells their backends."""
+    return url + urllib.parse.quote(f"&application_name={name}", safe="")
+
+
+async def backend_pids(connection: Any, name: str) -> list[int]:
+    """The pids of the PostgreSQL backends of connections named `name`."""
+    query = text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+    return [row[0] for row in await connection.execute(query, {"name": name})]

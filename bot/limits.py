@@ -76,16 +76,14 @@ class TelegramLimits(AIORateLimiter):
         pause: these calls are safe to repeat. An edit Telegram already made comes back as "not
         modified", an answer it already took as "query is too old", and both are handled as done.
         """
-        for attempt in range(retries + 1):
+        for _ in range(retries):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
-                if attempt == retries:
-                    raise
                 # As AIORateLimiter does: the public retry_after warns while PTB moves to timedelta.
                 await asyncio.sleep(error._retry_after.total_seconds() + 0.1)
             except NetworkError as error:
-                if isinstance(error, BadRequest) or attempt == retries:
+                if isinstance(error, BadRequest):
                     raise
                 await asyncio.sleep(self.RETRY_PAUSE)
-        raise AssertionError("unreachable")
+        return await callback(*args, **kwargs)  # the last try: whatever it raises is the caller's

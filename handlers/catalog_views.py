@@ -10,7 +10,15 @@ from html import escape
 from telegram import InlineKeyboardButton
 
 from handlers.callback_data import ShowCatalog, ShowRoadmap
-from handlers.line_views import checks_count, pace_line, percent_done, progress_block, step_count, streak_line
+from handlers.line_views import (
+    checks_count,
+    pace_line,
+    percent_done,
+    progress_block,
+    separated,
+    step_count,
+    streak_line,
+)
 from handlers.screens import MAX_MESSAGE, Screen, button, keyboard, quoted, with_note
 from i18n.catalogs import _, ngettext
 from i18n.formats import count as count_shown
@@ -27,9 +35,9 @@ def catalog_buttons(catalog: Catalog, progresses: Mapping[str, Progress]) -> lis
     for roadmap in catalog:
         progress = progresses.get(roadmap.id)
         if progress is None:
-            label = f"{roadmap.title} · {step_count(len(roadmap.steps))}"
+            label = separated(roadmap.title, step_count(len(roadmap.steps)))
         else:
-            label = f"{roadmap.title} · {percent_shown(percent_done(roadmap, progress))}"
+            label = separated(roadmap.title, percent_shown(percent_done(roadmap, progress)))
         rows.append([button(label, ShowRoadmap(roadmap.id))])
     return rows
 
@@ -53,7 +61,9 @@ def render_welcome(catalog: Catalog, progresses: Sequence[Progress], note: str |
 
 def render_catalog(catalog: Catalog, progresses: Sequence[Progress], note: str | None = None) -> Screen:
     """Every roadmap with its summary (titles only if summaries would not fit), and a button each."""
-    entries = [f"<b>{escape(r.title)}</b> · {step_count(len(r.steps))}\n{escape(r.summary)}" for r in catalog]
+    entries = [
+        f"{separated(f'<b>{escape(r.title)}</b>', step_count(len(r.steps)))}\n{escape(r.summary)}" for r in catalog
+    ]
     # Translators: the heading of the list of roadmaps.
     heading = _("📚 <b>Roadmaps</b>")
     text = with_note(note, "\n\n".join([heading, *entries]))
@@ -101,7 +111,7 @@ def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.da
             # Translators: the next step of a roadmap; %(step)s is its title.
             line = _("Next: %(step)s") % {"step": escape(next_step.title)}
             if ticked := progress.ticked(next_step):
-                line += f" · {checks_count(len(ticked), len(next_step.done_when))}"
+                line = separated(line, checks_count(len(ticked), len(next_step.done_when)))
             lines.append(line)
         else:
             lines.append(_("🎉 Completed") if progress.is_completed(roadmap) else _("Every step is done or skipped"))

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers.export_format import FORMAT, VERSION, Started
-from handlers.line_views import progress_line
+from handlers.line_views import progress_line, separated
 from i18n.catalogs import N_, _
 from i18n.formats import count, day, day_of_month_and_year
 from progress import Progress, StepState, kept_roadmaps
@@ -68,7 +68,7 @@ def export_markdown(
         opened, _used = started.get(roadmap.id, (now, now))
         # Translators: in the Markdown export, after a roadmap's progress; %(day)s is a date such as 3 Nov 2026.
         begun = _("started %(day)s") % {"day": day(opened)} if opened else _("not started yet (notes only)")
-        lines += [f"## {roadmap.title}", "", f"{progress_line(roadmap, progress)} · {begun}", ""]
+        lines += [f"## {roadmap.title}", "", separated(progress_line(roadmap, progress), begun), ""]
         for number, step in enumerate(roadmap.steps, 1):
             mark, note = progress.mark_of(step), progress.note_of(step)
             line = f"- {CHECKBOX[progress.state_of(step)]} {count(number)}. {step.title}"

@@ -13,6 +13,7 @@ from i18n.formats import count, day_of_month, day_of_month_and_year, number
 from i18n.shared_views import effort_words as effort_words  # the views import it from here
 from i18n.shared_views import labelled_signals, signals_legend, tally_line
 from i18n.shared_views import progress_line as progress_line  # the views import it from here
+from i18n.shared_views import separated as separated  # the views import it from here
 from i18n.shared_views import step_count as step_count
 from progress import Pace, Progress, StepState, streak_shown
 from progress import percent as percent
@@ -40,7 +41,7 @@ def signals_line(signals: Signals) -> str:
     """`Importance High · Market demand Medium · Automation risk Low`, as the seed page says it."""
     # Translators: one signal and its level (`Importance <b>High</b>`); keep the <b> tags around the level.
     shown = _("%(signal)s <b>%(level)s</b>")
-    return " · ".join(shown % {"signal": name, "level": level} for name, level in labelled_signals(signals))
+    return separated(*(shown % {"signal": name, "level": level} for name, level in labelled_signals(signals)))
 
 
 def progress_bar(done: int, total: int) -> str:

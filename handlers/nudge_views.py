@@ -10,7 +10,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.actions import PauseReminders, SetStepState, ShowSnoozeChoices, ShowStep
-from handlers.line_views import pace_line, progress_block, progress_line, streak_line
+from handlers.line_views import pace_line, progress_block, progress_line, separated, streak_line
 from handlers.reminder_views import snooze_buttons
 from handlers.screens import Screen, button, keyboard, shared_keyboard
 from i18n.catalogs import _, language, ngettext
@@ -25,7 +25,7 @@ def render_nudge(plan: NudgePlan, momentum: Momentum, now: dt.datetime) -> Scree
     # Translators: a nudge's first line; %(roadmap)s is the roadmap's title.
     heading = _("⏰ <b>Your next step</b> in %(roadmap)s") % {"roadmap": escape(roadmap.title)}
     # Translators: after the step's title in a nudge, when the learner is working on it.
-    on_it = " · " + _("🟡 you are on it") if progress.state_of(step) is StepState.WORKING else ""
+    on_it = separated("", _("🟡 you are on it")) if progress.state_of(step) is StepState.WORKING else ""
     lines = [
         heading,
         "",
@@ -42,7 +42,7 @@ def render_nudge(plan: NudgePlan, momentum: Momentum, now: dt.datetime) -> Scree
     if others:
         # Translators: a nudge's heading above the learner's other started roadmaps.
         lines += ["", _("Also in progress:")]
-        lines += [f"• {escape(other.title)} · {progress_line(other, p)}" for other, p in others]
+        lines += ["• " + separated(escape(other.title), progress_line(other, p)) for other, p in others]
     if plan.pausing:
         # Translators: the end of the last nudge before reminders pause for a learner who is busy.
         pausing = _(

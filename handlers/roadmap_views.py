@@ -19,6 +19,7 @@ from handlers.line_views import (
     progress_bar,
     progress_line,
     revisit_skipped,
+    separated,
     signals_line,
 )
 from handlers.screens import NO_LINKS, Links, Screen, button, keyboard
@@ -105,11 +106,11 @@ def page_heading(roadmap: Roadmap, shown: tuple[Step, ...]) -> str:
     """Which steps a page of several shows, and their sections: `Steps 9–16 of 20 · Testing`."""
     first = roadmap.number_of(shown[0])
     sections = list(dict.fromkeys(step.section for step in shown if step.section))
-    where = f" · {escape(' · '.join(sections))}" if sections else ""
     # Translators: a page of a roadmap's steps: steps %(first)s to %(last)s of its %(total)s.
     words = _("Steps %(first)s–%(last)s of %(total)s")
     last, total = first + len(shown) - 1, len(roadmap.steps)
-    return words % {"first": count(first), "last": count(last), "total": count(total)} + where
+    shown_words = words % {"first": count(first), "last": count(last), "total": count(total)}
+    return separated(shown_words, *(escape(section) for section in sections))
 
 
 def roadmap_heading(roadmap: Roadmap, progress: Progress, *, first_page: bool) -> list[str]:
@@ -172,7 +173,7 @@ def step_rows(
         icon = "🔗" if step.id in elsewhere and state is StepState.TODO else STATE_ICON[state]
         label = f"{icon} {count(roadmap.number_of(step))}. {step.title}"
         if (ticked := progress.ticked(step)) and state in (StepState.TODO, StepState.WORKING):
-            label += f" · ☑️ {count(len(ticked))}/{count(len(step.done_when))}"  # the card says "1 of 3 checks"
+            label = separated(label, f"☑️ {count(len(ticked))}/{count(len(step.done_when))}")  # "1 of 3 checks"
         rows.append([button(label, ShowStep(roadmap.id, step.id))])
     return rows
 

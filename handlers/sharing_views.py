@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from handlers.actions import SendCard, ShowCatalog
 from handlers.catalog_views import catalog_buttons
-from handlers.line_views import percent, progress_line, weeks_in_a_row
+from handlers.line_views import percent, progress_line, separated, weeks_in_a_row
 from handlers.screens import Screen, button, keyboard, quoted
 from i18n.catalogs import _, ngettext
 from i18n.formats import count
@@ -49,7 +49,7 @@ def share_link(bot_username: str, roadmap: Roadmap) -> str:
 
 def card_caption(roadmap: Roadmap, progress: Progress) -> str:
     """The caption under a progress card."""
-    return f"📊 <b>{escape(roadmap.title)}</b> · {progress_line(roadmap, progress)}"
+    return "📊 " + separated(f"<b>{escape(roadmap.title)}</b>", progress_line(roadmap, progress))
 
 
 def card_text(roadmap: Roadmap, progress: Progress, streak: int, footer: str) -> CardText:

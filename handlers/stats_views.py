@@ -10,6 +10,7 @@ from handlers.actions import ToggleDigest
 from handlers.screens import Screen, button, keyboard
 from i18n.catalogs import N_, _
 from i18n.formats import count, number, percent
+from i18n.shared_views import separated
 from progress.stats import (
     FEWEST,
     ChatState,
@@ -64,7 +65,7 @@ def render_stats(counts: StatsCounts, catalog: Catalog) -> str:
         "📊 " + _("<b>Week %(week)s</b> (ISO weeks, UTC)") % {"week": iso_week(counts.week)},
         _("Active: %(week)s this week · %(month)s in the last four weeks")
         % {"week": figure(counts.weekly_active), "month": figure(counts.monthly_active)},
-        " · ".join(f"{state_name(state)} {figure(counts.states.get(state, 0))}" for state in ChatState),
+        separated(*(f"{state_name(state)} {figure(counts.states.get(state, 0))}" for state in ChatState)),
         _("Activation: %(rate)s of %(new)s new chats changed a step within a day")
         % {"rate": rate(activation_rate(counts)), "new": figure(counts.new_chats)},
         nudge_line(counts),

@@ -30,6 +30,7 @@ from handlers.line_views import (
     page_button,
     progress_line,
     revisit_skipped,
+    separated,
     signals_line,
 )
 from handlers.roadmap_views import page_of
@@ -126,9 +127,8 @@ def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOpt
         "number": count(roadmap.number_of(step)),
         "total": count(len(roadmap.steps)),
     }
-    heading = f"🗺 {escape(roadmap.title)} · <b>{number}</b>"
-    if step.section and options.more:
-        heading += f" · {escape(step.section)}"
+    section = [escape(step.section)] if step.section and options.more else []
+    heading = "🗺 " + separated(escape(roadmap.title), f"<b>{number}</b>", *section)
     lines = [heading, f"<b>{escape(step.title)}</b>", escape(step.summary)]
     if options.more and step.why:
         # Translators: why a step matters; %(why)s is the roadmap's own sentence.
@@ -144,7 +144,7 @@ def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOpt
     if not options.celebrate:  # the cheer says it is done, and the first screen has room for one
         state = state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None)
         if (ticked := len(progress.ticked(step))) and progress.state_of(step) in OPEN:
-            state += f" · {checks_count(ticked, len(step.done_when))}"
+            state = separated(state, checks_count(ticked, len(step.done_when)))
         lines.append(state)
     lines.append(standing_line(roadmap, progress, options.celebrate))
     return "\n".join(lines)

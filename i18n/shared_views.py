@@ -91,11 +91,19 @@ def extra_count(state: StepState, number: int) -> str:
 EXTRA_COUNTS = (StepState.WORKING, StepState.SKIPPED)
 
 
+def separated(*parts: str) -> str:
+    """Parts of one line between the language's separator: `30% · 3 of 10 steps done`."""
+    # Translators: what stands between the parts of one line ("30% · 3 of 10 steps done",
+    # "Importance High · Market demand Medium"), spaces included; in Persian, where "·" reads like
+    # the digit zero, "، ".
+    return pgettext("separator", " · ").join(parts)
+
+
 def tally_line(tally: Counter[StepState], total: int) -> str:
     """The progress line from a roadmap's tally of states and its number of steps."""
     done = tally[StepState.DONE]
     extras = [extra_count(state, tally[state]) for state in EXTRA_COUNTS if tally[state]]
-    return " · ".join([percent_shown(percent(done, total)), done_of_total(done, total), *extras])
+    return separated(percent_shown(percent(done, total)), done_of_total(done, total), *extras)
 
 
 def effort_words(effort: Effort, *, left: bool = False) -> str:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 
 from storage.database import Database
 from storage.tables import chats
@@ -90,7 +90,13 @@ class Languages:
                 for language, chat_ids in sorted(by_language.items()):
                     statement = (
                         update(chats)
-                        .where(and_(chats.c.id.in_(chat_ids), chats.c.language_chosen.is_(False)))
+                        # Only rows it changes: a person's app says the same language update after
+                        # update, and rewriting the row would lock it against the chat's taps for nothing.
+                        .where(
+                            chats.c.id.in_(chat_ids),
+                            chats.c.language_chosen.is_(False),
+                            chats.c.language.is_distinct_from(language),
+                        )
                         .values(language=language)
                         .returning(chats.c.id)
                     )

@@ -61,9 +61,14 @@ def _marks_and_notes(*, whose: bool, which: Callable[[Any, Any], ColumnElement[b
 READ_ONE_ROADMAP = _marks_and_notes(
     whose=False, which=lambda chat, roadmap: (chat == bindparam("c")) & (roadmap == bindparam("r"))
 )
-# The same for several (chat, roadmap) pairs at once, each row saying whose it is.
+# The same for several (chat, roadmap) pairs at once, each row saying whose it is. The chats are
+# named on their own too: SQLite reads a pair IN (VALUES ...) by scanning the table, and finds the
+# chats' rows by the key's first column (PostgreSQL uses the key for either).
 READ_ROADMAPS = _marks_and_notes(
-    whose=True, which=lambda chat, roadmap: tuple_(chat, roadmap).in_(bindparam("pairs", expanding=True))
+    whose=True,
+    which=lambda chat, roadmap: (
+        chat.in_(bindparam("chats", expanding=True)) & tuple_(chat, roadmap).in_(bindparam("pairs", expanding=True))
+    ),
 )
 
 Pair = tuple[int, str]
@@ -82,7 +87,8 @@ async def read_progresses(connection: AsyncConnection, pairs: Sequence[Pair]) ->
         (chat_id, roadmap_id), *_ = pairs
         return {pairs[0]: await read_progress(connection, chat_id, roadmap_id)}
     rows_of: dict[Pair, list[Any]] = {pair: [] for pair in pairs}
-    for chat_id, roadmap_id, *row in await connection.execute(READ_ROADMAPS, {"pairs": padded(pairs)}):
+    chats = padded(list(dict.fromkeys(chat_id for chat_id, _ in pairs)))
+    for chat_id, roadmap_id, *row in await connection.execute(READ_ROADMAPS, {"chats": chats, "pairs": padded(pairs)}):
         rows_of[chat_id, roadmap_id].append(row)
     return {(chat_id, roadmap_id): _progress(roadmap_id, rows) for (chat_id, roadmap_id), rows in rows_of.items()}
 

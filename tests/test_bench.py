@@ -27,6 +27,7 @@ MUST_HOLD = {
     "pacing": {"lost": "0", "duplicates": "0"},
     "startup": {},
     "fuzz": {"failures": "0"},
+    "growth": {},
 }
 
 

@@ -6,6 +6,7 @@ another language gets its own menu. Russian plural forms and month names as a Ru
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import shutil
@@ -125,7 +126,7 @@ async def test_a_russian_app_gets_the_seed_roadmap_in_russian_then_persian_by_la
 
     persian = await nudge_at(app, api, chat.chat_id, FIRST_DUE + WEEK)
     assert persian.startswith("⏰ <b>قدم بعدی شما</b> در مهندس بک‌اند (عصر هوش مصنوعی)"), persian
-    assert "۱ از ۱۰ قدم انجام شده" in persian, "Persian digits"
+    assert "۱۰%، ۱ از ۱۰ قدم انجام شده" in persian, "Persian digits, and a comma where '·' would read as a zero"
     assert chat.last.button_texts == ["✅ انجام دادم", "📖 باز کردن", "⏰ بعداً…", "🔕 قطع یادآوری‌ها"]
 
     await chat.send("/progress")  # the app still says Russian: the chat's choice wins
@@ -270,3 +271,21 @@ async def test_the_card_picture_in_russian_and_in_persian_right_to_left(
     if pytestconfig.getoption("update_screenshots"):
         for code in ("ru", "fa"):
             shutil.copyfile(tmp_path / f"card-{code}.png", DOCS / f"card-{code}.png")
+
+
+async def test_an_app_s_language_seen_again_is_not_written_again(storage: Storage) -> None:
+    """A person's app says the same language update after update: the chat's row is written only
+    when it changes, so the write never waits on a tap's transaction holding that row (PostgreSQL
+    locks rows; SQLite has one writer at a time and nothing to wait on here)."""
+    now = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
+    await storage.languages.follow_app(1001, "ru", now)
+    if storage.database.dialect != "postgresql":
+        pytest.skip("SQLite's writers take turns: no row is locked against another")
+    async with storage.engine.begin() as tap:  # a tap's transaction holds the chat's row
+        await tap.exec_driver_sql("UPDATE chats SET current_step_id = 'x' WHERE id = 1001")
+        storage.languages.seen(1001, "ru")
+        await asyncio.wait_for(storage.languages.write_seen(), timeout=10)
+        storage.languages.seen(1001, "es")
+        with pytest.raises(TimeoutError):  # a change does wait for the row, as it must
+            await asyncio.wait_for(storage.languages.write_seen(), timeout=1)
+    assert (await storage.languages.of_chats([1001]))[1001].language == "ru"

@@ -81,7 +81,7 @@ def test_try_shows_roadmaps_from_a_directory_and_refuses_broken_ones(tmp_path: P
     env = environment(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'try.sqlite3'}")
     terminal = Terminal(ROADMAP_BOT, "try", "--roadmaps", str(tmp_path), cwd=tmp_path, env=env)
     try:
-        terminal.type(terminal.button("My draft roadmap · 1 steps"))
+        terminal.type(terminal.button("My draft roadmap · 1 step"))
         terminal.wait_for("First things")
     finally:
         assert terminal.close() == 0

@@ -92,7 +92,7 @@ async def test_content_is_escaped_everywhere_it_is_shown(
     chat = ChatSession(await make_app(nasty_catalog), api, 5)
     await chat.send("/roadmaps")  # the fake Bot API refuses HTML Telegram would refuse
     assert NASTY in chat.last.text
-    await chat.tap("· 1 steps")
+    await chat.tap("· 1 step")
     assert chat.last.text.count(NASTY) >= 2
     await chat.tap("1.")
     assert chat.last.text.count(NASTY) >= 4

@@ -1,0 +1,278 @@
+"""scaleout: one `roadmap-bot run` in webhook mode, then two, on one PostgreSQL database, with taps
+sent as signed webhook updates over loopback.
+
+The database holds 20,000 chats' histories (tests/histories.py). A load generator in this process
+keeps 32 updates in flight per instance, each chat's taps one after another (open a step, mark it
+done, undo, the roadmap's page 2), every request to the next instance in turn; the webhook answers
+once the update is handled (answered and the card edited, on bench/thinapi.py's fake Bot API, a
+process of its own, not counted).
+For each phase: taps a second, and the CPU seconds the bot processes and their PostgreSQL backends
+spent (/proc; the backends are told by their application_name), so `efficiency` is two instances'
+taps per CPU-second over one's: 1 means the second instance costs nothing extra per tap, whatever
+the machine's cores allow in throughput. pg_stat_activity is sampled every 50 ms for the bots'
+backends waiting on a lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+
+from bench.common import (
+    POSTGRES_URL,
+    backend_pids,
+    cpu_seconds,
+    postgres_reachable,
+    scratch_dir,
+    summary,
+    with_application_name,
+)
+from bench.taps import TAPS
+from roadmaps import load_catalog
+from storage import Storage, create_engine, upgrade
+from tests.databases import schema_for_processes
+from tests.fakebotapi import TOKEN
+from tests.histories import FULL, load_postgresql
+from tests.process import ROADMAP_BOT, environment
+from tests.serving import free_ports
+
+APPLICATION = "roadmap-scaleout"
+SECRET = "scaleout-secret_0123456789"
+IN_FLIGHT = 32  # updates in flight per instance
+
+
+@dataclass
+class Instance:
+    """A running `roadmap-bot run` and its webhook."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+
+
+@dataclass
+class Phase:
+    """What one phase measured."""
+
+    taps: int = 0
+    seconds: float = 0.0
+    bot_cpu: float = 0.0
+    pg_cpu: float = 0.0
+    samples: int = 0
+    lock_waits: int = 0  # samples in which a backend of the bots waited on a lock
+    waits: dict[str, int] = field(default_factory=dict)  # every wait event seen, by kind, summed over samples
+
+    @property
+    def per_cpu_second(self) -> float:
+        return self.taps / (self.bot_cpu + self.pg_cpu)
+
+
+@contextmanager
+def thin_api(directory: Path) -> Iterator[str]:
+    """bench/thinapi.py on a free port, in a process of its own; its URL."""
+    (port,) = free_ports(1)
+    with (directory / "thinapi.log").open("ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", "bench.thinapi", str(port)], env=environment(), stdout=log)
+    try:
+        deadline = time.monotonic() + 60
+        while "listening" not in (directory / "thinapi.log").read_text():
+            assert process.poll() is None and time.monotonic() < deadline, "the fake Bot API did not start"
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.kill()
+        process.wait()
+
+
+@contextmanager
+def running(api_url: str, url: str, directory: Path) -> Iterator[Instance]:
+    """`roadmap-bot run` in webhook mode on a port of its own, once it answers /healthz."""
+    (port,) = free_ports(1)
+    env = environment(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_URL=api_url,
+        DATABASE_URL=url,
+        WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        WEBHOOK_SECRET=SECRET,
+        PORT=str(port),
+        LOG_LEVEL=os.environ.get("SCALEOUT_LOG_LEVEL", "WARNING"),
+    )
+    with (directory / f"bot-{port}.log").open("ab") as log:
+        process = subprocess.Popen([ROADMAP_BOT, "run"], cwd=directory, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, f"the bot ended: see {directory}"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the bot did not answer /healthz within 120 s"
+            time.sleep(0.2)
+        yield Instance(process, f"http://127.0.0.1:{port}/telegram")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def backends(connection: object) -> list[int]:
+    """The pids of the bots' PostgreSQL backends."""
+    return await backend_pids(connection, APPLICATION)
+
+
+async def sample_waits(storage: Storage, phase: Phase, stop: asyncio.Event) -> None:
+    """Every 50 ms until `stop`: which wait events the bots' backends are in, and for a lock, the
+    statement that waits and the one its blocker last ran."""
+    query = text(
+        "SELECT a.wait_event_type, a.wait_event, left(a.query, 70),"
+        " (SELECT left(b.query, 70) FROM pg_stat_activity AS b WHERE b.pid = (pg_blocking_pids(a.pid))[1])"
+        " FROM pg_stat_activity AS a"
+        " WHERE a.application_name = :name AND a.state = 'active' AND a.wait_event_type IS NOT NULL"
+    )
+    async with storage.engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        while not stop.is_set():
+            rows = (await connection.execute(query, {"name": APPLICATION})).all()
+            phase.samples += 1
+            phase.lock_waits += any(kind == "Lock" for kind, *_ in rows)
+            for kind, event, waiting, blocker in rows:
+                key = f"{kind}:{event}" if kind != "Lock" else f"Lock:{event} [{waiting} ... behind: {blocker}]"
+                phase.waits[key] = phase.waits.get(key, 0) + 1
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.05)
+
+
+_update_ids = itertools.count(1)
+
+
+def tap(chat_id: int, data: str) -> str:
+    """A webhook update: a tap on a button of the chat's message 1."""
+    n = next(_update_ids)
+    person = {"id": chat_id, "is_bot": False, "first_name": "Ada", "language_code": "en"}
+    message = {"message_id": 1, "date": int(time.time()), "chat": {"id": chat_id, "type": "private"}, "text": "-"}
+    query = {"id": str(n), "from": person, "chat_instance": f"i{chat_id}", "data": data, "message": message}
+    return json.dumps({"update_id": n, "callback_query": query})
+
+
+async def send_taps(instances: list[Instance], chats: list[int]) -> int:
+    """Every chat's taps, one after another per chat, IN_FLIGHT per instance at once, each request
+    to the next instance in turn; the number of taps answered 200."""
+    turn, done = 0, 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for chat_id in chats:
+        queue.put_nowait(chat_id)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    limits = httpx.Limits(max_connections=IN_FLIGHT * len(instances) * 2, max_keepalive_connections=None)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal turn, done
+        while not queue.empty():
+            chat_id = queue.get_nowait()
+            for data in TAPS:
+                instance, turn = instances[turn % len(instances)], turn + 1
+                answer = await client.post(instance.url, content=tap(chat_id, data), headers=headers)
+                assert answer.status_code == 200, answer.text
+                done += 1
+
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        await asyncio.gather(*(worker(client) for _ in range(IN_FLIGHT * len(instances))))
+    return done
+
+
+async def measure(url: str, instances: list[Instance], chats: list[int]) -> Phase:
+    """One phase: warm up, then the chats' taps, timed, with the CPU they cost and the waits seen."""
+    await send_taps(instances, chats[: len(chats) // 10])  # the pools and caches filled
+    storage = Storage(create_engine(url))
+    phase, stop = Phase(), asyncio.Event()
+    try:
+        async with storage.engine.connect() as connection:
+            pids = await backends(connection)
+        bots_before = sum(cpu_seconds(i.process.pid) for i in instances)
+        pg_before = {pid: cpu_seconds(pid) for pid in pids}
+        sampler = asyncio.create_task(sample_waits(storage, phase, stop))
+        started = time.perf_counter()
+        phase.taps = await send_taps(instances, chats[len(chats) // 10 :])
+        phase.seconds = time.perf_counter() - started
+        stop.set()
+        await sampler
+        phase.bot_cpu = sum(cpu_seconds(i.process.pid) for i in instances) - bots_before
+        async with storage.engine.connect() as connection:
+            pids = await backends(connection)
+        phase.pg_cpu = sum(cpu_seconds(pid) - pg_before.get(pid, 0.0) for pid in pids)
+    finally:
+        await storage.close()
+    return phase
+
+
+def report(name: str, phase: Phase) -> None:
+    waits = "\n  ".join(f"{v:>5} {k}" for k, v in sorted(phase.waits.items(), key=lambda kv: -kv[1])[:8]) or "none"
+    print(
+        f"{name}: {phase.taps} taps in {phase.seconds:.1f} s = {phase.taps / phase.seconds:.0f} taps/s; CPU: bots "
+        f"{phase.bot_cpu:.1f} s, PostgreSQL backends {phase.pg_cpu:.1f} s = {phase.per_cpu_second:.0f} taps per "
+        f"CPU-second; lock waits in {phase.lock_waits} of {phase.samples} samples; load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; the bots' backends seen waiting (samples):\n  {waits}",
+        flush=True,
+    )
+
+
+async def prepare(url: str, chats: int) -> None:
+    """The schema migrated and the chats' histories loaded."""
+    storage = Storage(create_engine(url))
+    try:
+        await upgrade(storage.engine)
+    finally:
+        await storage.close()
+    await load_postgresql(url, load_catalog(), 1, chats, FULL)
+
+
+def main(argv: list[str] | None = None) -> str:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the schema is dropped on the way out
+    parser = argparse.ArgumentParser(prog="python -m bench scaleout")
+    parser.add_argument("--quick", action="store_true", help="a tiny run, to check the benchmark still works")
+    parser.add_argument("--chats", type=int, default=20_000, help="chats in the database")
+    parser.add_argument("--tapping", type=int, default=400, help="chats that tap, 4 taps each, per phase")
+    args = parser.parse_args(argv)
+    if not postgres_reachable():
+        print("postgresql: not reachable, skipped")
+        return summary("scaleout", efficiency=float("nan"), one_taps_per_s=0, two_taps_per_s=0)
+    chats, tapping = (500, 60) if args.quick else (args.chats, args.tapping)
+    directory = scratch_dir()
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    with schema_for_processes(POSTGRES_URL, "scaleout") as schema_url, thin_api(directory) as api_url:
+        url = with_application_name(schema_url, APPLICATION)
+        asyncio.run(prepare(url, chats))
+        step = max(1, chats // (2 * tapping))
+        first, second = list(range(1, chats + 1, step))[:tapping], list(range(2, chats + 1, step))[:tapping]
+        with running(api_url, url, directory) as one:
+            alone = asyncio.run(measure(url, [one], first))
+            report("one instance", alone)
+            with running(api_url, url, directory) as two:
+                both = asyncio.run(measure(url, [one, two], second))
+                report("two instances", both)
+    efficiency = both.per_cpu_second / alone.per_cpu_second
+    print(f"efficiency (taps per CPU-second, two over one): {efficiency:.2f}")
+    return summary(
+        "scaleout",
+        efficiency=efficiency,
+        one_taps_per_s=round(alone.taps / alone.seconds),
+        two_taps_per_s=round(both.taps / both.seconds),
+        lock_waits=alone.lock_waits + both.lock_waits,
+    )
