@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, WebAppInfo
 from handlers.screens import Links
 from i18n.catalogs import _, ngettext
 from i18n.formats import count, day_of_month, day_of_month_and_year, number
+from i18n.shared_views import checks_count as checks_count  # the views import it from here
 from i18n.shared_views import effort_words as effort_words  # the views import it from here
 from i18n.shared_views import labelled_signals, signals_legend, tally_line
 from i18n.shared_views import progress_line as progress_line  # the views import it from here
@@ -74,14 +75,6 @@ def revisit_skipped(skipped: int) -> str:
     return ngettext("⏭ Revisit the %(count)s skipped", "⏭ Revisit the %(count)s skipped", skipped) % {
         "count": count(skipped)
     }
-
-
-def checks_count(ticked: int, total: int) -> str:
-    """`☑️ 2 of 3 checks`: how many of a step's (or steps') "done when" checks are ticked."""
-    # Translators: %(ticked)s of a step's %(total)s "done when" checks are ticked; the plural form
-    # follows %(total)s.
-    words = ngettext("☑️ %(ticked)s of %(total)s check", "☑️ %(ticked)s of %(total)s checks", total)
-    return words % {"ticked": count(ticked), "total": count(total)}
 
 
 def weeks_in_a_row(streak: int) -> str:

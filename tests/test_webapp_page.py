@@ -625,6 +625,8 @@ return {
   todoLooks: looks(button(cards[5], 'todo')),
   doneLooks: looks(button(cards[5], 'done')),
   pageBg: getComputedStyle(document.body).backgroundColor,
+  thirdState: cards[2].querySelector('.step-state').innerText,
+  thirdChecks: [...cards[2].querySelectorAll('.done-when li')].map((li) => li.className),
   width: document.documentElement.scrollWidth,
   scrollY: Math.round(window.scrollY),
 };
@@ -670,6 +672,8 @@ async def test_the_page_on_a_phone_keeps_progress_in_view_jumps_to_the_next_step
     assert roadmap is not None
     for step, state in zip(roadmap.steps, (StepState.DONE, StepState.DONE, StepState.WORKING), strict=False):
         await storage.progress.set_step_state(USER["id"], SEED_ID, step, state, clock())
+    third = roadmap.steps[2]
+    await storage.progress.toggle_check(USER["id"], SEED_ID, third, third.done_when[1], clock())  # ticked in the chat
     screenshots = tmp_path / "screenshots"
     screenshots.mkdir()
     async with uvicorn_serving(served_app(catalog, storage, clock)) as base_url:
@@ -687,6 +691,8 @@ async def test_the_page_on_a_phone_keeps_progress_in_view_jumps_to_the_next_step
         assert page["next"] == "👉 Next step: Relational databases & SQL"
         assert page["nextHref"] == "#step-relational-databases-sql"
         assert page["folded"] == [True, True] + [False] * 8, "done steps folded to their heading"
+        assert page["thirdState"] == "State: 🟡 Working on it since 27 Nov 2026 · ☑️ 1 of 3 checks"
+        assert page["thirdChecks"] == ["open", "ticked", "open"]
         chosen, choice = page["todoLooks"], page["doneLooks"]
         assert chosen[0] not in ("rgba(0, 0, 0, 0)", page["pageBg"]), "Not started, chosen, is filled as a choice"
         assert choice[0] == "rgba(0, 0, 0, 0)" and choice[2] == "1", "a choice not taken: outlined, not dimmed"

@@ -86,7 +86,7 @@ def step_payload(roadmap: Roadmap, step: Step, progress: Progress, elsewhere: Do
         "changed_at": mark.changed_at.isoformat() if mark else None,
         "note": note.text if note else None,
         "elsewhere": elsewhere_payload(elsewhere),
-        "words": step_words(mark, step.effort_hours),
+        "words": step_words(mark, step.effort_hours, len(progress.ticked(step)), len(step.done_when)),
     }
 
 

@@ -359,7 +359,13 @@
               'div',
               { class: 'done-when' },
               el('h4', {}, word('done_when')),
-              el('ul', {}, ...step.done_when.map((outcome) => el('li', { dir: textDir(outcome) }, outcome))),
+              el(
+                'ul',
+                {},
+                ...step.done_when.map((outcome, index) =>
+                  el('li', { dir: textDir(outcome), class: step.checks_ticked[index] ? 'ticked' : 'open' }, outcome),
+                ),
+              ),
             )
           : null,
         step.practice
