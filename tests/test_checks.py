@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from roadmaps import load_catalog
+from progress import StepState
+from roadmaps import Catalog, load_catalog
 from roadmaps.loader import check_roadmaps
 from storage import Storage, tables
 from tests.fakebotapi import FakeBotAPI
@@ -175,3 +176,23 @@ async def test_steps_done_in_another_roadmap_show_with_a_link_and_count_all_in_o
         ("http-rest-apis", "done", moment),
         ("containers-and-deployment", "done", moment),
     }
+
+
+async def test_a_group_that_became_a_supergroup_keeps_the_checks_ticked_under_either_id(
+    storage: Storage, catalog: Catalog, clock: Clock
+) -> None:
+    group, supergroup = -5006, -1_000_000_005_006
+    seed = catalog.get(SEED_ID)
+    assert seed is not None
+    http = seed.steps[1]
+    await storage.progress.set_step_state(group, SEED_ID, http, StepState.WORKING, clock())
+    await storage.progress.toggle_check(group, SEED_ID, http, http.done_when[0], clock())
+    await storage.progress.set_step_state(supergroup, SEED_ID, seed.steps[0], StepState.DONE, clock())
+    await storage.progress.toggle_check(supergroup, SEED_ID, http, http.done_when[2], clock())
+
+    assert await storage.chats.move_chat(group, supergroup) is True
+    assert await ticks_of(storage, supergroup) == {
+        (SEED_ID, http.id, http.done_when[0].id),
+        (SEED_ID, http.id, http.done_when[2].id),
+    }
+    assert await ticks_of(storage, group) == set()
