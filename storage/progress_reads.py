@@ -50,7 +50,7 @@ def _marks_and_notes(*, whose: bool, which: Callable[[Any, Any], ColumnElement[b
     ticks = select(
         *(ticks_key if whose else ()),
         check_ticks.c.step_id,
-        literal_column(f"'{TICK}'"),
+        literal_column("'tick'"),  # TICK
         check_ticks.c.ticked_at,
         check_ticks.c.check_id,
         literal_column("NULL"),
