@@ -18,7 +18,7 @@ COPY roadmaps ./roadmaps
 COPY webapp ./webapp
 RUN pip install . \
     && useradd --create-home --uid 10001 bot \
-    && mkdir /data \
+    && mkdir /data /roadmaps \
     && chown bot /data
 
 USER bot
@@ -26,6 +26,8 @@ USER bot
 ENV DATABASE_URL=sqlite+aiosqlite:////data/roadmap-bot.sqlite3 \
     PORT=8080
 VOLUME /data
+# The operator's own roadmaps: mount a folder here (read-only is enough) and set ROADMAPS_DIR=/roadmaps;
+# SIGHUP (docker kill --signal=HUP) serves its new content without a restart.
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 CMD ["roadmap-bot", "run"]

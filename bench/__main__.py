@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 
-NAMES = ("taps", "nudges", "memory", "pacing", "startup", "fuzz", "stats", "growth", "scaleout")
+NAMES = ("taps", "nudges", "memory", "pacing", "startup", "fuzz", "stats", "growth", "scaleout", "announce")
 USAGE = (
     f"usage: python -m bench {{{','.join(NAMES)},all}} [--quick]\n"
     "       python -m bench compare REF [NAME...] [--quick] [--rounds N]"

@@ -58,6 +58,7 @@ HEADLINES = {
     "memory": Headline("big_mib", False, "peak RSS in MiB over the big database (1,000,000 chats)"),
     "pacing": Headline("ratio", True, "nudges a second over the 30 a second the stub takes, SQLite"),
     "startup": Headline("first_poll_s", False, "seconds from `roadmap-bot run` to its first getUpdates"),
+    "announce": Headline("ratio", True, "announcements a second over the limit the stub takes, SQLite"),
 }
 
 

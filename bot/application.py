@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
 from telegram.request import BaseRequest
 
+from bot.announcements import AnnouncementDispatcher, Pacing
 from bot.limits import TelegramLimits
 from bot.metrics import DATABASE_ERRORS
 from bot.nudges import NudgeDispatcher
@@ -36,7 +37,7 @@ from handlers import (
     send_due_digests,
 )
 from i18n.catalogs import LANGUAGES, SOURCE, speaking, telegram_code
-from roadmaps import Catalog
+from roadmaps import NO_BRANDING, Branding, Catalog, LiveCatalog, live
 from storage import DatabaseError, Presence, Storage
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ CONCURRENT_UPDATES = 64
 NUDGE_INTERVAL = 60
 # Seconds between writes of the chats heard from (see storage.presence).
 PRESENCE_INTERVAL = 2
+# Seconds between announcement passes; a pass sends whatever is ready, so the interval only bounds
+# how soon a confirmed announcement starts.
+ANNOUNCE_INTERVAL = 5
 # Seconds between the hourly chores: due digests, facts past their retention.
 HOUSEKEEPING_INTERVAL = 3600
 
@@ -63,6 +67,7 @@ class RoadmapBot:
     application: RoadmapApplication
     services: Services
     nudges: NudgeDispatcher
+    announcements: AnnouncementDispatcher
     retention: dt.timedelta = dt.timedelta(days=FACTS_RETENTION_DAYS)  # how long the facts are kept
 
     async def flush_presence(self) -> None:
@@ -79,19 +84,27 @@ class RoadmapBot:
             log.warning("could not write presence before the nudge pass: %s", type(error).__name__)
         await self.nudges.run_pass(self.services.clock(), keep_going=lambda: self.application.running)
 
+    async def announcement_pass(self) -> None:
+        """Send what announcements going out have ready, after any nudges in flight."""
+        await self.announcements.run_pass(keep_going=lambda: self.application.running)
+
     async def housekeeping(self) -> None:
         """The hourly chores: the operators' weekly digests that are due, and the facts past their retention."""
         services = self.services
         sent = await send_due_digests(self.application.bot, services)
         purged = await services.storage.digests.purge_facts(services.clock() - self.retention)
+        purged += await services.storage.announcements.purge(services.clock() - self.retention)
         log.log(
-            logging.INFO if sent or purged else logging.DEBUG, "housekeeping: %d digests, %d facts purged", sent, purged
+            logging.INFO if sent or purged else logging.DEBUG,
+            "housekeeping: %d digests, %d facts and recipients purged",
+            sent,
+            purged,
         )
 
 
 def build_bot(
     settings: Settings,
-    catalog: Catalog,
+    catalog: Catalog | LiveCatalog,
     storage: Storage,
     *,
     request: BaseRequest | None = None,
@@ -101,10 +114,10 @@ def build_bot(
     """The bot: HTML by default, Telegram's rate limits applied, every handler registered, its jobs scheduled."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    services = services_of(settings, catalog, storage, clock)
+    services = services_of(settings, live(catalog), storage, clock)
 
     async def announce(application: RoadmapApplication) -> None:
-        await announce_commands(application, settings.bot_name)
+        await announce_commands(application, settings.bot_name, services.content.branding)
         if settings.webapp_url:
             await announce_page(application, settings.webapp_url)
 
@@ -127,12 +140,17 @@ def build_bot(
     register(application)
     application.add_error_handler(count_database_errors)
     retention = dt.timedelta(days=settings.facts_retention_days)
-    bot = RoadmapBot(application, services, NudgeDispatcher(application.bot, catalog, storage), retention)
+    nudges = NudgeDispatcher(application.bot, services.live, storage)
+    pacing = Pacing(settings.telegram_messages_per_second, settings.telegram_paid_broadcast)
+    announcements = AnnouncementDispatcher(application.bot, services.live, storage, clock, pacing, nudges.idle)
+    bot = RoadmapBot(application, services, nudges, announcements, retention)
     schedule_jobs(bot)
     return bot
 
 
-def services_of(settings: Settings, catalog: Catalog, storage: Storage, clock: Callable[[], dt.datetime]) -> Services:
+def services_of(
+    settings: Settings, catalog: LiveCatalog, storage: Storage, clock: Callable[[], dt.datetime]
+) -> Services:
     """What every handler works with, as the settings say."""
     alerts = OperatorAlerts(settings.error_chat_id, clock) if settings.error_chat_id is not None else None
     return Services(
@@ -144,6 +162,7 @@ def services_of(settings: Settings, catalog: Catalog, storage: Storage, clock: C
         settings.webapp_url,
         settings.bot_name,
         frozenset(settings.operator_chat_ids),
+        settings.telegram_messages_per_second,
     )
 
 
@@ -164,7 +183,7 @@ async def count_database_errors(update: object, context: BotContext) -> None:
 
 
 def schedule_jobs(bot: RoadmapBot) -> None:
-    """Repeating jobs run nudge passes and write presence; they start and stop with the application."""
+    """Repeating jobs run nudge and announcement passes and write presence; they start and stop with the application."""
 
     async def nudge_pass(context: BotContext) -> None:
         await bot.nudge_pass()
@@ -174,6 +193,9 @@ def schedule_jobs(bot: RoadmapBot) -> None:
 
     async def housekeeping(context: BotContext) -> None:
         await bot.housekeeping()
+
+    async def announcement_pass(context: BotContext) -> None:
+        await bot.announcement_pass()
 
     job_queue = bot.application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
@@ -186,11 +208,18 @@ def schedule_jobs(bot: RoadmapBot) -> None:
         job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": NUDGE_INTERVAL},
     )
     job_queue.run_repeating(
+        announcement_pass,
+        interval=ANNOUNCE_INTERVAL,
+        first=ANNOUNCE_INTERVAL / 5,
+        name="announcements",
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": ANNOUNCE_INTERVAL},
+    )
+    job_queue.run_repeating(
         housekeeping, interval=HOUSEKEEPING_INTERVAL, first=HOUSEKEEPING_INTERVAL / 12, name="housekeeping"
     )
 
 
-async def announce_commands(application: RoadmapApplication, bot_name: str) -> None:
+async def announce_commands(application: RoadmapApplication, bot_name: str, branding: Branding = NO_BRANDING) -> None:
     """Register the command menu and the bot's descriptions with Telegram, in every language the
     bot speaks (Telegram shows each person the one of their app's language, English otherwise);
     a failure here is logged, not fatal."""
@@ -199,7 +228,9 @@ async def announce_commands(application: RoadmapApplication, bot_name: str) -> N
         code = None if spoken == SOURCE else telegram_code(spoken)
         with speaking(spoken):
             commands = [BotCommand(name, text) for name, text in command_menu()]
-            description, short = bot_description(bot_name), bot_short_description(bot_name)
+            branded = branding.in_language(spoken)
+            name = branded.name or bot_name
+            description, short = branded.welcome or bot_description(name), bot_short_description(name)
         try:
             await bot.set_my_commands(commands, language_code=code)
             await bot.set_my_description(description, language_code=code)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, Info
 
 UPDATES = Counter("roadmap_bot_updates_total", "Updates received, by type.", ["type"])
 HANDLER_SECONDS = Histogram(
@@ -13,6 +13,14 @@ HANDLER_SECONDS = Histogram(
 )
 NUDGES = Counter("roadmap_bot_nudges_total", "Claimed nudges, by outcome (sent, blocked, to retry, ...).", ["outcome"])
 NUDGES_DUE = Gauge("roadmap_bot_nudges_due", "Reminders due but not yet claimed, after the last nudge pass.")
+ANNOUNCED = Counter(
+    "roadmap_bot_announcements_total",
+    "Announcement recipients with an outcome, by outcome (sent, blocked, failed, opted_out, left, unknown).",
+    ["outcome"],
+)
+ANNOUNCEMENTS_WAITING = Gauge(
+    "roadmap_bot_announcements_waiting", "Recipients of the announcement last sent from that are still to go."
+)
 DATABASE_ERRORS = Counter(
     "roadmap_bot_database_errors_total", "Database errors seen by handlers, passes and health checks."
 )
@@ -30,3 +38,4 @@ OPEN_CONNECTIONS = Gauge(
 ACCEPT_ERRORS = Counter(
     "roadmap_bot_http_accept_errors_total", "Connections the web server could not accept (out of file descriptors)."
 )
+CATALOG = Info("roadmap_bot_catalog", "The roadmaps served: the catalog's version (a hash of its files) and how many.")

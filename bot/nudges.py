@@ -27,7 +27,7 @@ from handlers import Failure, Screen, classify, render_nudge, send_unread
 from i18n.catalogs import SOURCE, speaking
 from progress import Momentum, NudgeOutcome, Progress, Reminder, ReminderStatus
 from progress.nudges import LATELY, MAX_FAILURES, PAUSING, RETRY_DELAY, WEEKLY, NudgePlan, after_failure, plan_nudge
-from roadmaps import Catalog
+from roadmaps import Catalog, LiveCatalog, live
 from storage import UNKNOWN_LANGUAGE as UNKNOWN
 from storage import Storage
 from storage.isolation import write_isolating
@@ -67,6 +67,7 @@ class Pass:
     now: dt.datetime
     held: dt.datetime
     report: PassReport
+    catalog: Catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +125,11 @@ def retry_later(reminder: Reminder, chat_id: int, run: Pass, why: str) -> NudgeO
 class NudgeDispatcher:
     """Runs passes: claim a bounded batch, deliver it, record it, until nothing is due."""
 
-    def __init__(self, bot: Bot, catalog: Catalog, storage: Storage, *, batch: int = BATCH) -> None:
-        self.bot, self.catalog, self.storage, self.batch = bot, catalog, storage, batch
+    def __init__(self, bot: Bot, catalog: Catalog | LiveCatalog, storage: Storage, *, batch: int = BATCH) -> None:
+        self.live, self.storage, self.batch, self.bot = live(catalog), storage, batch, bot
+        # Set while no pass is sending: announcements wait for it, so nudges go first.
+        self.idle = asyncio.Event()
+        self.idle.set()
 
     async def run_pass(self, now: dt.datetime, keep_going: Callable[[], bool] = lambda: True) -> PassReport:
         """One pass as if the time were `now`: every reminder due by then is claimed once.
@@ -133,11 +137,20 @@ class NudgeDispatcher:
         `keep_going` is asked before each batch: a stopping bot finishes the batch in hand and
         leaves the rest due for the next pass, in this process or another.
         """
-        run = Pass(now, now + HOLD, PassReport())
+        self.idle.clear()
+        try:
+            return await self._run_pass(now, keep_going)
+        finally:
+            self.idle.set()
+
+    async def _run_pass(self, now: dt.datetime, keep_going: Callable[[], bool]) -> PassReport:
+        """run_pass, while announcements wait."""
+        # A pass works with the catalog served when it starts, whatever a reload swaps in meanwhile.
+        run = Pass(now, now + HOLD, PassReport(), self.live.latest)
         report, nudges = run.report, self.storage.nudges
         while keep_going() and (claimed := await nudges.claim_due_reminders(now, self.batch, run.held)):
             before = report.counts.copy()
-            reads = await read_batch(self.catalog, self.storage, [r.chat_id for r in claimed], now)
+            reads = await read_batch(run.catalog, self.storage, [r.chat_id for r in claimed], now)
             outcomes = await asyncio.gather(*(self._deliver_safely(r, reads[r.chat_id], run) for r in claimed))
             await write_isolating(outcomes, nudges.record_nudge_outcomes, "nudge outcomes")
             # Counted batch by batch, so a long pass shows on /metrics as it goes.
@@ -167,7 +180,7 @@ class NudgeDispatcher:
             return NudgeOutcome(chat_id, run.held, status, due_at, now if sent else None, at=now, kind=kind)
 
         chat_id = reminder.chat_id
-        nudge = nudge_for(self.catalog, reminder, read, now)
+        nudge = nudge_for(run.catalog, reminder, read, now)
         if nudge is None:
             return outcome("with nothing to nudge", ReminderStatus.ACTIVE)
         try:

@@ -12,15 +12,24 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
-from bot.application import RoadmapBot, build_bot
+from bot.application import RoadmapBot, announce_commands, build_bot
 from bot.collector import tune_collector
+from bot.content import PUBLICATION_POLL, Reloader, serving
 from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
-from handlers import RoadmapApplication
-from roadmaps import Catalog
-from storage import DatabaseClocks, Storage, create_engine, current_revision, head_revision, upgrade
+from handlers import RoadmapApplication, Screen
+from roadmaps import Catalog, LiveCatalog
+from storage import (
+    DatabaseClocks,
+    Storage,
+    create_engine,
+    current_revision,
+    head_revision,
+    missing_sqlite_file,
+    upgrade,
+)
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -41,9 +50,20 @@ async def serve(settings: Settings, catalog: Catalog) -> None:
     METRICS_TOKEN), METRICS_PORT when it is set, in either mode."""
     tune_collector()
     log.info("database ready at revision %s", await migrate(settings))
+    log.info("serving %d roadmaps, catalog version %s", len(catalog), catalog.version)
     storage = Storage(create_engine(settings.database_url, DatabaseClocks.every(settings.database_timeout)))
     try:
-        bot = build_bot(settings, catalog, storage)
+        bot = build_bot(settings, LiveCatalog(catalog), storage)
+        serving(catalog)
+        application = bot.application
+
+        async def rebranded(catalog: Catalog) -> None:
+            await announce_commands(application, settings.bot_name, catalog.branding)
+
+        reloader = Reloader(settings, bot.services.live, storage, application.bot, rebranded)
+        await reloader.follow_publications()  # a published catalog wins over the folders from the start
+        reloader.listen()
+        follow_publications(bot, reloader)
         servers = web_servers(bot, settings)
         if settings.webhook_url:
             await serve_webhook(bot, settings, servers)
@@ -86,6 +106,18 @@ async def running(application: RoadmapApplication) -> AsyncIterator[None]:
                 await application.post_stop(application)
 
 
+def follow_publications(bot: RoadmapBot, reloader: Reloader) -> None:
+    """A job that looks for a newly published catalog every PUBLICATION_POLL seconds."""
+
+    async def look(context: object) -> None:
+        await reloader.poll()
+
+    assert bot.application.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    bot.application.job_queue.run_repeating(
+        look, interval=PUBLICATION_POLL, first=PUBLICATION_POLL, name="publications", job_kwargs={"max_instances": 1}
+    )
+
+
 def web_servers(bot: RoadmapBot, settings: Settings) -> list[Server]:
     """The web servers to run: PORT (/healthz, the webhook, the page, /metrics to a token's
     bearer) when it has something to serve, METRICS_PORT (/metrics) when set. A server stopping
@@ -119,7 +151,7 @@ def public_app(bot: RoadmapBot, settings: Settings) -> ASGIApp:
         assert settings.token is not None
         rules = PageRules(dt.timedelta(seconds=settings.init_data_max_age), settings.webapp_calls_per_minute)
         page = mount_webapp(
-            services.content,
+            services.live,
             services.storage.progress,
             settings.token,
             services.clock,
@@ -131,7 +163,12 @@ def public_app(bot: RoadmapBot, settings: Settings) -> ASGIApp:
         services.storage,
         settings.webhook_url,
         secret.get_secret_value() if secret else None,
-        WebParts(page, settings.webapp_url, token.get_secret_value() if token else None),
+        WebParts(
+            page,
+            settings.webapp_url,
+            token.get_secret_value() if token else None,
+            catalog_version=lambda: services.live.latest.version,
+        ),
     )
 
 
@@ -226,7 +263,11 @@ async def run_nudge_pass(settings: Settings, catalog: Catalog, now: dt.datetime)
 
 
 async def dry_run_nudges(settings: Settings, catalog: Catalog, now: dt.datetime) -> list[str]:
-    """One line per chat due by `now`: which nudge it would get. Sends and changes nothing."""
+    """Each chat due by `now`, and the message it would get, as the chat would read it. Sends,
+    changes and creates nothing: a SQLite file that is not there is not made."""
+    missing = missing_sqlite_file(settings.database_url)
+    if missing is not None:
+        return [f"There is no database at {missing}: nothing is due (a dry run creates nothing)."]
     storage = Storage(create_engine(settings.database_url))
     try:
         if await current_revision(storage.engine) != head_revision():
@@ -244,5 +285,16 @@ async def dry_run_nudges(settings: Settings, catalog: Catalog, now: dt.datetime)
         else:
             pausing = " (the last before pausing)" if nudge.plan.pausing else ""
             lines.append(f"chat {reminder.chat_id}: {nudge.plan.roadmap.title} → {nudge.plan.step.title}{pausing}")
+            lines += [f"    {line}" for line in as_read(nudge.screen).splitlines()]
     lines.append(f"{len(planned)} chat(s) due at {now.isoformat()}; dry run, nothing sent")
     return lines
+
+
+def as_read(screen: Screen) -> str:
+    """A message as the chat reads it: its text without markup, then its buttons, a row a line."""
+    from bot.terminal import plain
+
+    lines = [plain(screen.text)]
+    if isinstance(screen.keyboard, InlineKeyboardMarkup):
+        lines += ["  ".join(f"[{button.text}]" for button in row) for row in screen.keyboard.inline_keyboard]
+    return "\n".join(lines)

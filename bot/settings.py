@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -49,10 +51,17 @@ class Settings(BaseSettings):
     error_chat_id: int | None = None
     # Telegram allows about 30 messages a second; paid broadcasts raise that to 1000.
     telegram_messages_per_second: float = Field(default=MESSAGES_PER_SECOND, gt=0, le=1000)
+    # Announcements sent as paid broadcasts (allow_paid_broadcast, Telegram Stars per message past
+    # the free rate): set it with a higher TELEGRAM_MESSAGES_PER_SECOND.
+    telegram_paid_broadcast: bool = False
     # Chats of the people who run the bot: /stats and /announce answer them, and every figure leaves them out.
     operator_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     # Days the facts behind the figures are kept (each day a chat was there, each step change, nudge...).
     facts_retention_days: int = Field(default=FACTS_RETENTION_DAYS, ge=7, le=3650)
+    # The operator's roadmap folders (os.pathsep or commas between them), served beside the
+    # built-in roadmaps unless ROADMAPS_BUILTIN is false.
+    roadmaps_dir: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    roadmaps_builtin: bool = True
     # The name the bot calls itself in /help, on the progress card and in the export.
     bot_name: str = Field(default=DEFAULT_BOT_NAME, min_length=1, max_length=64)
     # /metrics: on a port of its own (kept off the load balancer), and/or on PORT to the bearer of
@@ -74,6 +83,21 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [int(part) for part in value.replace(",", " ").split()]
         return value
+
+    @field_validator("roadmaps_dir", mode="before")
+    @classmethod
+    def _folders(cls, value: object) -> object:
+        """`/srv/roadmaps:/srv/more` (or commas between them): one or more folders."""
+        if isinstance(value, str):
+            return [Path(part.strip()) for part in re.split(rf"[,{re.escape(os.pathsep)}]", value) if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_serve(self) -> Settings:
+        """With the built-in roadmaps off, the operator's folders are all there is."""
+        if not self.roadmaps_builtin and not self.roadmaps_dir:
+            raise ValueError("ROADMAPS_BUILTIN is false, so ROADMAPS_DIR must name a folder of roadmaps")
+        return self
 
     @field_validator("log_level", "log_format", mode="before")
     @classmethod

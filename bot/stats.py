@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.settings import Settings
 from handlers import busiest_roadmap, chart_words, render_chart, render_stats, state_name
+from progress.announcements import RecipientState, Tally
 from progress.stats import (
     ChatState,
     StatsCounts,
@@ -28,7 +29,7 @@ from progress.stats import (
     retention,
 )
 from roadmaps import Catalog
-from storage import Storage, create_engine, upgrade
+from storage import Announcement, Storage, create_engine, upgrade
 from storage.stats_sql import Period
 
 WEEKS = "ISO 8601 weeks in UTC, Monday first"
@@ -101,6 +102,33 @@ def roadmap_figures(counts: StatsCounts, catalog: Catalog, roadmap_id: str) -> d
     }
 
 
+def announcement_figures(sent: list[tuple[Announcement, Tally]]) -> list[dict[str, Any]]:
+    """Each announcement of the period, newest first: its audience, where it is, and its recipients by
+    outcome (exact: an operator sees who an announcement reached, not who a person is)."""
+    return [
+        {
+            "id": announcement.id,
+            "created_at": announcement.created_at.isoformat(),
+            "audience": str(announcement.audience),
+            "status": announcement.status.value,
+            "recipients": tally.total,
+            **{state.value: tally[state] for state in RecipientState},
+        }
+        for announcement, tally in sent
+    ]
+
+
+def announcement_lines(sent: list[tuple[Announcement, Tally]]) -> str:
+    """The announcements of the period as text lines, after the rest of the figures."""
+    if not sent:
+        return ""
+    lines = ["", "Announcements:"]
+    for item in announcement_figures(sent):
+        outcomes = ", ".join(f"{state.value.replace('_', ' ')} {item[state.value]}" for state in RecipientState)
+        lines.append(f"  #{item['id']} {item['created_at'][:16]} to {item['audience']}, {item['status']}: {outcomes}")
+    return "\n".join(lines) + "\n"
+
+
 def rows(found: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Every figure of a document as (dotted name, value), in order."""
     for key, value in found.items():
@@ -144,6 +172,7 @@ async def figures_of_period(settings: Settings, catalog: Catalog, args: argparse
         storage = Storage(engine)
         period = default_period(dt.datetime.now(dt.UTC), args.since, args.until)
         counts = await storage.stats.count(catalog, period, settings.operator_chat_ids)
+        sent = [(a, t) for a, t in await storage.announcements.recent(period.since) if a.created_at < period.until]
     finally:
         await engine.dispose()
     if args.chart is not None:
@@ -151,8 +180,8 @@ async def figures_of_period(settings: Settings, catalog: Catalog, args: argparse
         names = {state: state_name(state) for state in ChatState}
         args.chart.write_bytes(render_chart(counts, roadmap, chart_words(roadmap), names))
     if args.format == "text":
-        return html_to_text(render_stats(counts, catalog)) + "\n"
-    found = document(counts, catalog, period, args.roadmap)
+        return html_to_text(render_stats(counts, catalog)) + "\n" + announcement_lines(sent)
+    found = document(counts, catalog, period, args.roadmap) | {"announcements": announcement_figures(sent)}
     return as_json(found) if args.format == "json" else as_csv(found)
 
 

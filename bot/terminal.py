@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -192,7 +193,18 @@ def _update_for(line: str, transport: TerminalBotAPI, update_id: int) -> dict[st
     return {"update_id": update_id, "message": message}
 
 
-def try_in_terminal(settings: Settings, catalog: Catalog) -> int:
-    """`roadmap-bot try`: the conversation on standard input and output."""
-    asyncio.run(chat_in_terminal(settings, catalog, sys.stdin, sys.stdout))
+def scratch_database() -> tuple[str, Path]:
+    """A fresh SQLite file in a directory of its own: its URL, and the file."""
+    path = Path(tempfile.mkdtemp(prefix="roadmap-bot-try-db-")) / "try.sqlite3"
+    return f"sqlite+aiosqlite:///{path}", path
+
+
+def try_in_terminal(settings: Settings, catalog: Catalog, scratch: Path | None = None) -> int:
+    """`roadmap-bot try`: the conversation on standard input and output; a scratch database's
+    directory is removed at the end."""
+    try:
+        asyncio.run(chat_in_terminal(settings, catalog, sys.stdin, sys.stdout))
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch.parent, ignore_errors=True)
     return 0

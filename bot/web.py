@@ -10,6 +10,7 @@ import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -176,6 +177,7 @@ class WebParts:
     page_url: str | None = None
     metrics_token: str | None = None
     health: Health | None = None
+    catalog_version: Callable[[], str] | None = None  # the version of the roadmaps served, for /healthz
 
 
 def build_web_app(
@@ -212,7 +214,8 @@ def build_web_app(
             DATABASE_ERRORS.inc()
             log.warning(HEALTH_FAILED, problem)
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+        served = {} if parts.catalog_version is None else {"catalog": parts.catalog_version()}
+        return JSONResponse({"status": "ok", "database": "ok", **served})
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     if metrics_token is not None:

@@ -2,6 +2,8 @@
 the wiring. What the composition root (bot/) uses is named here; the modules stay the room's own."""
 
 from handlers.alerts import OperatorAlerts
+from handlers.announcement_views import render_announcement
+from handlers.announcements import progress_screen
 from handlers.context import CONTEXT_TYPES, BotContext, RoadmapApplication, Services, install
 from handlers.guide_views import (
     COMMANDS,
@@ -13,7 +15,7 @@ from handlers.guide_views import (
 )
 from handlers.nudge_views import render_nudge
 from handlers.observe import HANDLED_BY, update_kind
-from handlers.replies import send_unread
+from handlers.replies import edit_message, send_announcement, send_unread
 from handlers.screens import Screen, SharedLinkPreview
 from handlers.stats import send_due_digests
 from handlers.stats_chart import render_chart
@@ -40,11 +42,15 @@ __all__ = [
     "chart_words",
     "classify",
     "command_menu",
+    "edit_message",
     "install",
+    "progress_screen",
     "register",
+    "render_announcement",
     "render_chart",
     "render_nudge",
     "render_stats",
+    "send_announcement",
     "send_due_digests",
     "send_unread",
     "state_name",

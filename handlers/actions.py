@@ -226,6 +226,44 @@ class ToggleDigest:
     """Start or stop /stats' weekly digest (operators only)."""
 
 
+# --- announcements -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StopAnnouncements:
+    """The learner wants no more announcements ("🔕 No announcements" under each)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeAnnouncements:
+    """The learner wants announcements again (on /remind)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseAudience:
+    """Who a draft announcement goes to (operators only): everyone, the active, a roadmap's
+    learners (`roadmap_id`), or the speakers of a language (`index` among the bot's languages)."""
+
+    announcement_id: int
+    kind: str
+    roadmap_id: str | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmAnnouncement:
+    """Send a draft announcement to its audience (operators only)."""
+
+    announcement_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAnnouncement:
+    """Stop an announcement, or drop a draft (operators only)."""
+
+    announcement_id: int
+
+
 # --- the chat's data: questions that name what they confirm -------------------------------------
 # A confirmation names the question it answers: when it was asked (`asked`, seconds since the
 # epoch) and a fingerprint of what it was asked about (`about`, eight hex digits), so an old or
@@ -307,4 +345,9 @@ Action = (
     | ForgetChat
     | ConfirmImport
     | Cancel
+    | StopAnnouncements
+    | ResumeAnnouncements
+    | ChooseAudience
+    | ConfirmAnnouncement
+    | CancelAnnouncement
 )

@@ -20,7 +20,10 @@ from handlers.actions import (
     AskLocation,
     AskReset,
     Cancel,
+    CancelAnnouncement,
+    ChooseAudience,
     ChooseLanguage,
+    ConfirmAnnouncement,
     ConfirmImport,
     CountAllShared,
     CountSharedTopic,
@@ -31,6 +34,7 @@ from handlers.actions import (
     PauseReminders,
     RemoveNote,
     ResetRoadmap,
+    ResumeAnnouncements,
     ResumeReminders,
     SendCard,
     SetNamedZone,
@@ -48,6 +52,7 @@ from handlers.actions import (
     ShowTimezones,
     SkipAndNext,
     SnoozeReminder,
+    StopAnnouncements,
     ToggleCheck,
     ToggleDigest,
     ToggleReminderDay,
@@ -133,6 +138,12 @@ class Format:
 STEP = (("roadmap_id", SLUG), ("step_id", SLUG))
 QUESTION = (("asked", MOMENT), ("about", FINGERPRINT))
 MARK_WORDS = {StepState.DONE: "d", StepState.SKIPPED: "k", StepState.TODO: "u", StepState.WORKING: "w"}
+AUDIENCE_WORDS = (
+    ("everyone", "e", ()),
+    ("active", "t", ()),
+    ("roadmap", "r", (("roadmap_id", SLUG),)),
+    ("language", "l", (("index", number(0, 9)),)),
+)
 SNOOZE_WORDS = {"tomorrow": (), "hour": ("h",), "evening": ("e",), "week": ("w",)}
 
 FORMATS: tuple[Format, ...] = (
@@ -171,6 +182,14 @@ FORMATS: tuple[Format, ...] = (
     Format(("f",), ForgetChat, QUESTION),
     Format(("i",), ConfirmImport, QUESTION),
     Format(("z",), Cancel, (("about", FINGERPRINT),), last_optional=True),
+    Format(("v", "o"), StopAnnouncements),
+    Format(("v", "n"), ResumeAnnouncements),
+    *(
+        Format(("v", "a", word), ChooseAudience, (("announcement_id", MOMENT), *more), {"kind": kind})
+        for kind, word, more in AUDIENCE_WORDS
+    ),
+    Format(("v", "c"), ConfirmAnnouncement, (("announcement_id", MOMENT),)),
+    Format(("v", "x"), CancelAnnouncement, (("announcement_id", MOMENT),)),
 )
 
 

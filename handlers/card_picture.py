@@ -114,12 +114,15 @@ class Canvas:
         return output.getvalue()
 
 
-def render_progress_card(card: CardText, right_to_left: bool = False) -> bytes:
+def render_progress_card(
+    card: CardText, right_to_left: bool = False, accent: tuple[int, int, int] | None = None
+) -> bytes:
     """A 1200×630 PNG: a ring with the share of steps done, the roadmap, the count, the streak, the
-    next step; mirrored for a right-to-left language."""
+    next step; mirrored for a right-to-left language; `accent` (the operator's branding) colours the
+    ring and the count."""
+    accent = GOLD if card.completed else accent or ACCENT
     canvas = Canvas(right_to_left)
     draw = canvas.draw
-    accent = GOLD if card.completed else ACCENT
     panel = canvas.box(40, 40, WIDTH - 40, HEIGHT - 40)
     border = {"outline": GOLD, "width": 6 * SCALE} if card.completed else {}
     draw.rounded_rectangle(panel, radius=36 * SCALE, fill=PANEL, **border)  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from handlers.line_views import (
     streak_line,
 )
 from handlers.screens import MAX_MESSAGE, Screen, button, keyboard, quoted, with_note
-from i18n.catalogs import _, ngettext
+from i18n.catalogs import _, language, ngettext
 from i18n.formats import count as count_shown
 from i18n.formats import percent as percent_shown
 from progress import DoneElsewhere, Progress, countable_here, pace_of, started_roadmaps, weekly_streak
@@ -49,13 +49,18 @@ def by_roadmap(progresses: Sequence[Progress]) -> dict[str, Progress]:
 
 
 def render_welcome(catalog: Catalog, progresses: Sequence[Progress], note: str | None = None) -> Screen:
-    """The /start message: what the bot does, and the catalog."""
+    """The /start message: what the bot does (the operator's welcome, if their branding gives one), and
+    the catalog."""
     # Translators: the first message of /start, above the buttons of every roadmap.
     text = _(
         "👋 <b>Welcome!</b> I walk you through career roadmaps one step at a time: "
         "read what each step is and why it matters, mark it done, and watch your progress grow. "
         "I keep your progress in this chat.\n\nPick a roadmap to begin:"
     )
+    if (welcome := catalog.branding.in_language(language()).welcome) is not None:
+        # Translators: under the operator's own welcome paragraph in /start, above the buttons of every roadmap.
+        pick = _("Pick a roadmap to begin:")
+        text = f"{escape(welcome)}\n\n{pick}"
     return Screen(with_note(note, text), keyboard(catalog_buttons(catalog, by_roadmap(progresses))))
 
 
@@ -121,6 +126,23 @@ def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.da
     # Translators: a button to the list of roadmaps; keep it short.
     rows.append([button(_("📚 All roadmaps"), ShowCatalog())])
     return Screen("\n".join(lines), keyboard(rows))
+
+
+def with_absences(screen: Screen, roadmap_ids: Sequence[str]) -> Screen:
+    """/progress, told first that roadmaps the chat has progress on are no longer offered (by id: their
+    titles went with their files)."""
+    if not roadmap_ids:
+        return screen
+    names = ", ".join(f"<code>{escape(roadmap_id)}</code>" for roadmap_id in roadmap_ids)
+    # Translators: at the top of /progress, once; %(roadmaps)s is one or more roadmap ids.
+    words = ngettext(
+        "📦 No longer offered here: %(roadmaps)s. Your progress on it is kept (/export has it) and comes back "
+        "if the roadmap returns.",
+        "📦 No longer offered here: %(roadmaps)s. Your progress on them is kept (/export has it) and comes back "
+        "if the roadmaps return.",
+        len(roadmap_ids),
+    )
+    return Screen(f"{words % {'roadmaps': names}}\n\n{screen.text}", screen.keyboard)
 
 
 def last_used(started: int) -> str:

@@ -38,7 +38,7 @@ from handlers.chat_data_views import (
 )
 from handlers.context import BotContext, Services, chat_id_of
 from handlers.export_format import MAX_IMPORT_BYTES, ImportPlan, ImportProblem, read_export
-from handlers.export_views import export_json, export_markdown
+from handlers.export_views import export_json, export_markdown, no_longer_offered
 from handlers.import_views import (
     imported,
     not_imported,
@@ -72,7 +72,7 @@ async def export(update: Update, context: BotContext) -> None:
     assert chat is not None
     services = context.services
     progresses = await services.storage.progress.progress_of_chat(chat.id, with_notes=True)
-    if not kept_roadmaps(services.catalog, progresses):
+    if not kept_roadmaps(services.catalog, progresses) and not no_longer_offered(services.catalog, progresses):
         await reply(update, render_nothing_to_export())
         return
     now, started = services.clock(), await services.storage.chat_data.started_at(chat.id)

@@ -15,7 +15,7 @@ from handlers.alerts import OperatorAlerts
 from handlers.guide_views import DEFAULT_BOT_NAME
 from handlers.screens import Links
 from i18n.catalogs import language
-from roadmaps import Catalog
+from roadmaps import Catalog, LiveCatalog
 from storage import Presence, Storage
 
 _SERVICES = "services"
@@ -26,14 +26,25 @@ class Services:
     """The catalog, the storage, the clock (injectable, so tests never sleep), presence, and the
     operator's error alerts."""
 
-    content: Catalog  # in English, with its translations; `catalog` is it in the language spoken
+    live: LiveCatalog  # the catalog served, swapped whole on a reload; `content` is the one this update pinned
     storage: Storage
     clock: Callable[[], dt.datetime]
     presence: Presence
     alerts: OperatorAlerts | None = None  # error summaries for the operator's chat, if it has one
     webapp_url: str | None = None  # the roadmap page (Mini App), when WEBAPP_URL is set
-    bot_name: str = DEFAULT_BOT_NAME  # what the bot calls itself (BOT_NAME)
+    configured_bot_name: str = DEFAULT_BOT_NAME  # what the bot calls itself (BOT_NAME), unless branded
     operators: frozenset[int] = frozenset()  # the chats of OPERATOR_CHAT_IDS: /stats, /announce
+    messages_per_second: float = 29.0  # TELEGRAM_MESSAGES_PER_SECOND: how fast announcements go
+
+    @property
+    def content(self) -> Catalog:
+        """The catalog in English, with its translations: the one this update started with."""
+        return self.live.current
+
+    @property
+    def bot_name(self) -> str:
+        """What the bot calls itself: the operator's branding's name (in the language spoken), else BOT_NAME."""
+        return self.content.branding.in_language(language()).name or self.configured_bot_name
 
     @property
     def catalog(self) -> Catalog:
@@ -59,6 +70,12 @@ RoadmapApplication = Application[
 def install(application: RoadmapApplication, services: Services) -> None:
     """Make the services reachable from every handler of this application (as `context.services`)."""
     application.bot_data[_SERVICES] = services
+
+
+async def pin_the_catalog(update: Update, context: BotContext) -> None:
+    """Before any handler: this update works with the catalog served now, to its end, whatever a
+    reload swaps in meanwhile."""
+    context.services.live.pin()
 
 
 def chat_id_of(update: Update) -> int:

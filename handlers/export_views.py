@@ -52,8 +52,41 @@ def export_json(catalog: Catalog, progresses: Sequence[Progress], started: Start
                 "steps": steps,
             }
         )
+    for progress in no_longer_offered(catalog, progresses):
+        opened, used = started.get(progress.roadmap_id, (now, now))
+        roadmaps.append(
+            {
+                "id": progress.roadmap_id,
+                "title": progress.roadmap_id,  # its title went with its file
+                "offered": False,
+                "started_at": opened.isoformat() if opened else None,
+                "last_used_at": used.isoformat(),
+                "steps": [stored_step(progress, step_id) for step_id in stored_step_ids(progress)],
+            }
+        )
     document = {"format": FORMAT, "version": VERSION, "exported_at": now.isoformat(), "roadmaps": roadmaps}
     return json.dumps(document, ensure_ascii=False, indent=2).encode()
+
+
+def no_longer_offered(catalog: Catalog, progresses: Sequence[Progress]) -> list[Progress]:
+    """The chat's progress (marks or notes) on roadmaps the catalog no longer has: kept, and exported."""
+    return [p for p in progresses if catalog.get(p.roadmap_id) is None and (p.marks or p.notes)]
+
+
+def stored_step_ids(progress: Progress) -> list[str]:
+    """The step ids a roadmap's marks and notes are stored under, in a stable order."""
+    return sorted({*progress.marks, *progress.notes})
+
+
+def stored_step(progress: Progress, step_id: str) -> dict[str, Any]:
+    """A step of a roadmap no longer offered, as stored: its id (its title went with its file), state, note."""
+    mark, note = progress.marks.get(step_id), progress.notes.get(step_id)
+    entry: dict[str, Any] = {"id": step_id, "title": step_id, "state": (mark.state if mark else StepState.TODO).value}
+    if mark is not None:
+        entry["changed_at"] = mark.changed_at.isoformat()
+    if note is not None:
+        entry |= {"note": note.text, "note_changed_at": note.changed_at.isoformat()}
+    return entry
 
 
 def export_markdown(
@@ -75,6 +108,18 @@ def export_markdown(
             if mark is not None:
                 when = _(STATE_WORDS[mark.state]) % {"day": day(mark.changed_at)}
                 line += f" ({when})"
+            lines.append(line)
+            if note is not None:
+                lines += [f"  > {text}" for text in note.text.splitlines() or [""]]
+        lines.append("")
+    for progress in no_longer_offered(catalog, progresses):
+        # Translators: in the Markdown export, under a roadmap the bot no longer offers (its progress is kept).
+        lines += [f"## {progress.roadmap_id}", "", _("No longer offered; your progress on it is kept."), ""]
+        for step_id in stored_step_ids(progress):
+            mark, note = progress.marks.get(step_id), progress.notes.get(step_id)
+            line = f"- {CHECKBOX[mark.state if mark else StepState.TODO]} {step_id}"
+            if mark is not None and mark.state in STATE_WORDS:
+                line += f" ({_(STATE_WORDS[mark.state]) % {'day': day(mark.changed_at)}})"
             lines.append(line)
             if note is not None:
                 lines += [f"  > {text}" for text in note.text.splitlines() or [""]]

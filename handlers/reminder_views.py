@@ -24,7 +24,7 @@ from handlers.actions import (
 )
 from handlers.callback_data import NAMED_ZONES, UTC_OFFSETS
 from handlers.screens import Screen, button, keyboard, quoted
-from i18n.catalogs import N_, _
+from i18n.catalogs import N_, _, pgettext
 from i18n.formats import count, list_of, time_of_day, weekday_and_time, weekday_name
 from progress import Reminder, ReminderStatus
 from progress.schedule import zone, zone_label
@@ -74,6 +74,23 @@ def keep_one_day() -> str:
     return _("Keep at least one day (or pause reminders)")
 
 
+def every_weekday(day: int) -> str:
+    """A weekday (Monday 0) as "every %(days)s at …" names it, which is not always the calendar's
+    name: Russian says "по пятницам в 09:00" (on Fridays), not "пятница в 09:00" (Friday)."""
+    # Translators: a weekday in "every %(days)s at %(time)s": as your language says "every
+    # <weekday>" in that sentence (Russian "по понедельникам"; several are listed with "and").
+    names = (
+        pgettext("every", "Monday"),
+        pgettext("every", "Tuesday"),
+        pgettext("every", "Wednesday"),
+        pgettext("every", "Thursday"),
+        pgettext("every", "Friday"),
+        pgettext("every", "Saturday"),
+        pgettext("every", "Sunday"),
+    )
+    return names[day]
+
+
 def describe_schedule(reminder: Reminder) -> str:
     """`every Friday at 09:00 (UTC)`, `every Monday and Thursday at 18:00 (Europe/Berlin)`."""
     values = {"time": time_of_day(reminder.hour), "zone": escape(zone_label(reminder.timezone))}
@@ -81,7 +98,7 @@ def describe_schedule(reminder: Reminder) -> str:
         # Translators: when reminders come; %(time)s is an hour such as 09:00, %(zone)s a time zone
         # such as UTC+3 or Europe/Berlin. It follows "I'll nudge you…", "Reminders are on,", "Now".
         return _("every day at %(time)s (%(zone)s)") % values
-    days = list_of([weekday_name(day) for day in sorted(reminder.weekdays)])
+    days = list_of([every_weekday(day) for day in sorted(reminder.weekdays)])
     # Translators: when reminders come; %(days)s lists weekdays by name ("Monday and Thursday"),
     # %(time)s is an hour such as 09:00, %(zone)s a time zone such as UTC+3 or Europe/Berlin.
     return _("every %(days)s at %(time)s (%(zone)s)") % {"days": days, **values}

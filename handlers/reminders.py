@@ -22,6 +22,7 @@ from handlers.actions import (
     SnoozeReminder,
     ToggleReminderDay,
 )
+from handlers.announcement_views import with_announcements_off
 from handlers.callback_data import decode
 from handlers.context import BotContext, Services, chat_id_of
 from handlers.nudge_views import nudge_buttons, with_snooze_choices
@@ -63,8 +64,12 @@ BUTTONS = (
 
 async def remind(update: Update, context: BotContext) -> None:
     """/remind: the reminder's schedule, with buttons to change, snooze or pause it."""
-    reminder = await present_reminder(chat_id_of(update), context.services)
-    await show(update, render_remind(reminder) if reminder else render_no_reminder())
+    services, chat_id = context.services, chat_id_of(update)
+    reminder = await present_reminder(chat_id, services)
+    screen = render_remind(reminder) if reminder else render_no_reminder()
+    if not await services.storage.announcements.wants(chat_id):
+        screen = with_announcements_off(screen)
+    await show(update, screen)
 
 
 async def set_timezone(update: Update, context: BotContext) -> None:

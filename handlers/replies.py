@@ -22,7 +22,9 @@ log = logging.getLogger(__name__)
 # into a Message, a fifth of a tap's CPU and a third of a nudge pass's (docs/performance.md), and
 # nothing reads it. python-telegram-bot warns that a method exists for the call; here that is
 # known and meant.
-warnings.filterwarnings("ignore", r"Please use 'Bot\.(editMessage(Text|ReplyMarkup)|sendMessage)'", PTBUserWarning)
+warnings.filterwarnings(
+    "ignore", r"Please use 'Bot\.(editMessage(Text|ReplyMarkup)|sendMessage|sendPhoto)'", PTBUserWarning
+)
 
 
 async def show(update: Update, screen: Screen) -> None:
@@ -141,3 +143,28 @@ async def answer_tap(update: Update, screen: Screen | None, note: str | None) ->
         await answer(query, note)
     else:
         await answer_and_show(update, query, note, screen)
+
+
+async def send_announcement(bot: Bot, chat_id: int, screen: Screen, photo: str | None, *, paid: bool = False) -> None:
+    """Send an announcement: its text, or its picture with the text as caption; `paid` lets Telegram
+    take it over the free broadcast rate, for Stars (allow_paid_broadcast)."""
+    fields = {"chat_id": chat_id, **_text_fields(bot, screen)}
+    if paid:
+        fields["allow_paid_broadcast"] = True
+    if photo is None:
+        await _unread(bot, "sendMessage", fields)
+        return
+    fields["caption"] = fields.pop("text")
+    fields.pop("link_preview_options", None)
+    await _unread(bot, "sendPhoto", {**fields, "photo": photo})
+
+
+async def edit_message(bot: Bot, chat_id: int, message_id: int, screen: Screen) -> None:
+    """Change one of our messages, known by chat and id, in place; an unchanged or uneditable one is left as it is."""
+    try:
+        await _unread(
+            bot, "editMessageText", {"chat_id": chat_id, "message_id": message_id, **_text_fields(bot, screen)}
+        )
+    except BadRequest as error:
+        if classify(error) not in (Failure.NOT_MODIFIED, Failure.CANNOT_EDIT):
+            raise

@@ -29,6 +29,7 @@ from handlers.catalog_views import (
     render_progress,
     render_unknown_roadmap_note,
     render_welcome,
+    with_absences,
 )
 from handlers.context import BotContext, InChat, chat_id_of, in_chat
 from handlers.line_views import signals_pop_up
@@ -102,9 +103,12 @@ async def list_roadmaps(update: Update, context: BotContext) -> None:
 
 async def show_progress(update: Update, context: BotContext) -> None:
     """/progress: every roadmap this chat started, with its progress line, pace and streak."""
-    services = context.services
-    progresses = await services.storage.progress.progress_of_chat(chat_id_of(update))
-    await show(update, render_progress(services.catalog, progresses, services.clock()))
+    services, chat_id = context.services, chat_id_of(update)
+    progresses = await services.storage.progress.progress_of_chat(chat_id)
+    screen = render_progress(services.catalog, progresses, services.clock())
+    gone = [p.roadmap_id for p in progresses if p.marks and services.content.get(p.roadmap_id) is None]
+    untold = await services.storage.progress.tell_absences(chat_id, gone, services.clock())
+    await show(update, with_absences(screen, untold))
 
 
 async def show_next_step(update: Update, context: BotContext) -> None:

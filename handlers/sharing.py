@@ -71,6 +71,7 @@ async def send_card(
 
     streak = weekly_streak(all_of, services.clock())
     footer = card_footer(services.bot_name, context.bot.username)
-    png = render_progress_card(card_text(roadmap, progress, streak, footer), is_right_to_left(language()))
+    accent = services.content.branding.accent_rgb
+    png = render_progress_card(card_text(roadmap, progress, streak, footer), is_right_to_left(language()), accent)
     assert update.effective_chat is not None
     await update.effective_chat.send_photo(png, caption=card_caption(roadmap, progress), filename="progress.png")

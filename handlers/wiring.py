@@ -16,10 +16,10 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import chat_data, guide, languages, notes, reminders, roadmap, sharing, stats
+from handlers import announcements, chat_data, guide, languages, notes, reminders, roadmap, sharing, stats
 from handlers.callback_data import accepts
 from handlers.chat_events import note_presence, on_migration, on_my_membership
-from handlers.context import BotContext, RoadmapApplication
+from handlers.context import BotContext, RoadmapApplication, pin_the_catalog
 from handlers.errors import on_error
 from handlers.observe import traced
 from handlers.reminder_views import not_now_label
@@ -27,7 +27,9 @@ from i18n.catalogs import LANGUAGES, speaking
 
 # New messages only: an edited "/start" is not a second request.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
-# Run before the handlers below, for every update: first the language it is answered in, then presence.
+# Run before the handlers below, for every update: first the catalog it works with, then the
+# language it is answered in, then presence.
+CATALOG_FIRST = -3
 LANGUAGE_FIRST = -2
 BEFORE_ALL = -1
 
@@ -98,6 +100,10 @@ HANDLERS: tuple[BaseHandler[Any, BotContext, Any], ...] = (
     # The operator's numbers (OPERATOR_CHAT_IDS only)
     command("stats", stats.stats_command),
     ChatButtons(stats.on_stats_button, stats.BUTTONS),
+    # Announcements: the operator's /announce, and every learner's way to stop them
+    command("announce", announcements.announce_command),
+    ChatButtons(announcements.on_operator_button, announcements.OPERATOR_BUTTONS),
+    ChatButtons(announcements.on_learner_button, announcements.LEARNER_BUTTONS),
     # The chat's language
     command("language", languages.language_command),
     ChatButtons(languages.on_language_button, languages.BUTTONS),
@@ -114,6 +120,7 @@ HANDLERS: tuple[BaseHandler[Any, BotContext, Any], ...] = (
 
 def register(application: RoadmapApplication) -> None:
     """Add every handler and the error handler to an application."""
+    application.add_handler(TypeHandler(Update, pin_the_catalog), group=CATALOG_FIRST)
     application.add_handler(TypeHandler(Update, languages.speak_the_chats_language), group=LANGUAGE_FIRST)
     application.add_handler(TypeHandler(Update, note_presence), group=BEFORE_ALL)
     application.add_handlers(HANDLERS)

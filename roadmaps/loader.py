@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from roadmaps.branding import BRANDING_FILE
 from roadmaps.limits import MIN_RESOURCES
 from roadmaps.model import Catalog, Roadmap
 from roadmaps.problems import Inspection, Problem, RoadmapError, Severity
@@ -29,24 +30,24 @@ def yaml_files(directory: Path) -> list[Path]:
 
 def roadmap_files(directory: Path) -> list[Path]:
     """The roadmap files of a directory (its translations left out), in a stable order."""
-    return [path for path in yaml_files(directory) if translation_name(path) is None]
+    return [path for path in yaml_files(directory) if translation_name(path) is None and path.name != BRANDING_FILE]
 
 
 def check_roadmaps(directory: Path) -> list[Problem]:
     """Every error in a directory of roadmap files; empty when all of them load."""
-    return _read_directory(directory)[1]
+    return read_directory(directory)[1]
 
 
 def inspect_roadmaps(directory: Path = BUILTIN_DIR) -> Inspection:
     """Read a directory once: the roadmaps that load, every error, the warnings on what loaded, and
     how much of it each language's translations cover."""
-    catalog, errors, files, translations = _read_directory(directory)
+    catalog, errors, files, translations = read_directory(directory)
     return Inspection(catalog, tuple(errors), tuple(warnings_of(catalog, files)), coverage_of(catalog, translations))
 
 
 def load_catalog(directory: Path = BUILTIN_DIR) -> Catalog:
     """Load and validate every roadmap in a directory, or raise RoadmapError; warnings never stop it."""
-    catalog, problems, _, _ = _read_directory(directory)
+    catalog, problems, _, _ = read_directory(directory)
     if problems:
         raise RoadmapError(problems)
     return catalog
@@ -98,7 +99,7 @@ def warnings_of(catalog: Catalog, files: Mapping[str, str] | None = None) -> lis
 Read = tuple[Catalog, list[Problem], dict[str, str], list[Translation]]
 
 
-def _read_directory(directory: Path) -> Read:
+def read_directory(directory: Path) -> Read:
     """Parse every file; collect roadmaps, problems, each roadmap's file and the translations side by side."""
     if not directory.is_dir():
         return Catalog(()), [Problem(str(directory), "(directory)", "no such directory")], {}, []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 
@@ -133,12 +133,42 @@ class Roadmap:
 
 
 @dataclass(frozen=True, slots=True)
+class Branding:
+    """What the bot calls itself, says first and paints its card with; None: the default."""
+
+    name: str | None = None
+    welcome: str | None = None
+    accent: str | None = None  # "#rrggbb"
+    languages: Mapping[str, Branding] = field(default_factory=dict, compare=False)
+
+    def in_language(self, language: str) -> Branding:
+        """The branding in a language: its own texts where it gives them, else these."""
+        given = self.languages.get(language)
+        if given is None:
+            return self
+        return replace(self, name=given.name or self.name, welcome=given.welcome or self.welcome, languages={})
+
+    @property
+    def accent_rgb(self) -> tuple[int, int, int] | None:
+        """The accent colour as red, green and blue, if one is given."""
+        if self.accent is None:
+            return None
+        value = int(self.accent[1:], 16)
+        return (value >> 16) & 255, (value >> 8) & 255, value & 255
+
+
+NO_BRANDING = Branding()
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     """Every roadmap the bot serves, in display order; `translations`: the same catalog in other
     languages, by language (its texts translated where a translation gives them, the rest English)."""
 
     roadmaps: tuple[Roadmap, ...]
     translations: Mapping[str, Catalog] = field(default_factory=dict, compare=False, repr=False)
+    version: str = field(default="", compare=False)  # a hash of the files it was read from
+    branding: Branding = field(default=NO_BRANDING, compare=False)  # the operator's, if they give one
     _by_id: Mapping[str, Roadmap] = field(init=False, repr=False, compare=False)
     _by_topic: Mapping[str, tuple[tuple[Roadmap, Step], ...]] = field(init=False, repr=False, compare=False)
 

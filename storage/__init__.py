@@ -5,11 +5,14 @@ from __future__ import annotations
 from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.announcement_rows import Announcement
+from storage.announcement_store import AnnouncementStore
+from storage.catalog_store import CatalogStore, Publication
 from storage.chat_data_store import ChatDataStore
 from storage.chat_store import ChatStore
 from storage.database import Database, DatabaseUnavailable
 from storage.digest_store import DigestStore
-from storage.engine import DEFAULT_DATABASE_URL, DatabaseClocks, create_engine
+from storage.engine import DEFAULT_DATABASE_URL, DatabaseClocks, create_engine, missing_sqlite_file
 from storage.languages import UNKNOWN as UNKNOWN_LANGUAGE
 from storage.languages import ChatLanguage, Languages
 from storage.migrate import current_revision, head_revision, upgrade
@@ -23,7 +26,8 @@ from storage.stats_reads import StatsStore
 class Storage:
     """Everything the bot keeps, over one engine: the tap flow's progress, each chat's reminder, the
     nudge flow's claims, the chats themselves (presence, moves), and a chat's data as a whole
-    (export dates, reset, forget, imports), the language each chat is spoken to in, and the operator's counts."""
+    (export dates, reset, forget, imports), the language each chat is spoken to in, the operator's
+    counts, and announcements."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.database = Database(engine)
@@ -35,6 +39,8 @@ class Storage:
         self.languages = Languages(self.database)
         self.stats = StatsStore(self.database)
         self.digests = DigestStore(self.database)
+        self.catalogs = CatalogStore(self.database)
+        self.announcements = AnnouncementStore(self.database)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -53,6 +59,9 @@ class Storage:
 __all__ = [
     "DEFAULT_DATABASE_URL",
     "UNKNOWN_LANGUAGE",
+    "Announcement",
+    "AnnouncementStore",
+    "CatalogStore",
     "ChatDataStore",
     "ChatLanguage",
     "ChatStore",
@@ -65,11 +74,13 @@ __all__ = [
     "NudgeStore",
     "Presence",
     "ProgressStore",
+    "Publication",
     "ReminderStore",
     "StatsStore",
     "Storage",
     "create_engine",
     "current_revision",
     "head_revision",
+    "missing_sqlite_file",
     "upgrade",
 ]

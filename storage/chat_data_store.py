@@ -18,6 +18,8 @@ from storage.progress_reads import read_chats_progress, read_progress
 from storage.progress_writes import STEP_CHANGED, ProgressWrites
 from storage.reminder_store import turn_on_first_reminder
 from storage.tables import (
+    announcement_recipients,
+    announcements,
     chat_days,
     chat_roadmaps,
     chats,
@@ -98,6 +100,13 @@ class ChatDataStore:
             await connection.execute(delete(facts).where(facts.c.chat_id == chat_id))
             await connection.execute(delete(chat_days).where(chat_days.c.chat_id == chat_id))
             await connection.execute(delete(stats_digests).where(stats_digests.c.chat_id == chat_id))
+            # Never a recipient again.
+            forgotten = announcement_recipients.c.chat_id == chat_id
+            await connection.execute(delete(announcement_recipients).where(forgotten))
+            # Its drafts go; what it sent goes on, no longer shown in its chat.
+            mine = announcements.c.chat_id == chat_id
+            await connection.execute(delete(announcements).where(mine, announcements.c.status == "draft"))
+            await connection.execute(update(announcements).where(mine).values(chat_id=None, message_id=None))
             return Confirmed.DONE if gone.rowcount == 1 else Confirmed.NOTHING
 
         return await self.database.write_retrying(forget)

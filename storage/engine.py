@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -59,6 +60,15 @@ def create_engine(url: str = DEFAULT_DATABASE_URL, clocks: DatabaseClocks | None
         busy = SQLITE_BUSY_TIMEOUT_MS if clocks.statement is None else round(clocks.statement * 1000)
         event.listen(engine.sync_engine, "connect", partial(_configure_sqlite, busy))
     return engine
+
+
+def missing_sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, if it is not there (opening it would create it); else None."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
 
 
 class OneTripCursor:

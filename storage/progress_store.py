@@ -26,7 +26,7 @@ from storage.batching import Batcher
 from storage.database import Database
 from storage.progress_reads import read_chats_progress, read_progress
 from storage.progress_writes import ProgressWrites
-from storage.tables import chats, check_ticks, step_notes, step_states
+from storage.tables import chat_roadmaps, chats, check_ticks, step_notes, step_states
 from storage.tap_batches import (
     Changed,
     OpenStep,
@@ -205,6 +205,22 @@ class ProgressStore:
     async def progress_of_chat(self, chat_id: int, *, with_notes: bool = False) -> list[Progress]:
         """Every roadmap the chat started, the one used last first."""
         return await self._chat_reads(ReadChat(chat_id, with_notes))
+
+    async def tell_absences(self, chat_id: int, roadmap_ids: Sequence[str], now: dt.datetime) -> list[str]:
+        """Of roadmaps the chat has progress on that are no longer offered, those it was not yet told
+        about, noted as told now (so it is told once)."""
+        if not roadmap_ids:
+            return []
+        table = chat_roadmaps
+        told = (
+            update(table)
+            .where(table.c.chat_id == chat_id, table.c.roadmap_id.in_(roadmap_ids), table.c.absence_told_at.is_(None))
+            .values(absence_told_at=now)
+            .returning(table.c.roadmap_id)
+        )
+        async with self.database.writing() as connection:
+            untold = {roadmap_id for (roadmap_id,) in await connection.execute(told)}
+        return [roadmap_id for roadmap_id in roadmap_ids if roadmap_id in untold]
 
     async def progress_of_chats(
         self, chat_ids: Sequence[int], *, with_notes: bool = False

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 
@@ -71,6 +72,8 @@ chats = Table(
     # else the one its person's app used last (private chats); a nudge speaks it.
     Column("language", String(8), nullable=True),
     Column("language_chosen", Boolean, nullable=False, server_default=false()),
+    # Whether the chat gets the operator's announcements ("🔕 No announcements" turns them off).
+    Column("announcements", Boolean, nullable=False, server_default=true()),
 )
 
 chat_roadmaps = Table(
@@ -85,6 +88,8 @@ chat_roadmaps = Table(
     Column("roadmap_id", ID, primary_key=True),
     Column("started_at", UtcDateTime, nullable=True),  # the first step change; none: only notes so far
     Column("last_activity_at", UtcDateTime, nullable=False),  # the latest step change: the focus follows it
+    # When /progress told the chat this roadmap is no longer offered (it is told once); none: not yet.
+    Column("absence_told_at", UtcDateTime, nullable=True),
 )
 
 
@@ -213,4 +218,67 @@ stats_digests = Table(
     metadata,
     Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
     Column("due_at", UtcDateTime, nullable=False),
+)
+
+# --- announcements: the operator's message to many chats, and what became of each ----------------
+
+# One announcement: its content (HTML as the bot writes it, a picture, a roadmap to open), its
+# audience, and where it is. `chat_id` is the operator's chat (None from the shell), `message_id`
+# the message there that shows its progress. `paced_until` is the sending budget every instance
+# shares: the moment the messages already taken will have gone at the configured rate.
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chat_id", BigInteger, nullable=True),
+    Column("message_id", BigInteger, nullable=True),
+    Column("text", Text, nullable=False),
+    Column("photo", String(256), nullable=True),
+    Column("roadmap_id", ID, nullable=True),
+    Column("audience", String(80), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("reported_at", UtcDateTime, nullable=True),
+    Column("paced_until", UtcDateTime, nullable=True),
+    CheckConstraint("status IN ('draft', 'sending', 'done', 'cancelled')", name="known_status"),
+    Index("ix_announcements_status", "status"),
+)
+
+# One row per recipient of an announcement, with its own state (progress.announcements.RecipientState);
+# rows are claimed in small leases, marked in flight (`sending`, `claimed_at`) before anything is sent.
+announcement_recipients = Table(
+    "announcement_recipients",
+    metadata,
+    Column(
+        "announcement_id",
+        Integer,
+        ForeignKey("announcements.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("chat_id", BigInteger, primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("timezone", String(64), nullable=False),  # its night holds it back
+    Column("not_before", UtcDateTime, nullable=True),  # held back until then (its night)
+    Column("claimed_at", UtcDateTime, nullable=True),
+    Column("done_at", UtcDateTime, nullable=True),
+    Column("sent_to", BigInteger, nullable=True),  # the new id of a group that became a supergroup
+    Index("ix_announcement_recipients_announcement_id_state_chat_id", "announcement_id", "state", "chat_id"),
+    Index("ix_announcement_recipients_chat_id", "chat_id"),
+)
+
+# The operator's published catalogs (`roadmap-bot roadmaps publish`): what every instance serves,
+# whatever its own folders hold. About no chat, so kept apart from the chats' tables (/forget, the
+# export and the checks that every row names its chat go over `metadata` only). The newest row
+# wins; one with no version withdraws the publications, back to each instance's folders.
+content_metadata = MetaData(naming_convention=metadata.naming_convention)
+catalog_publications = Table(
+    "catalog_publications",
+    content_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", String(64), nullable=True),
+    Column("builtin", Boolean, nullable=False),
+    Column("files", Text, nullable=True),  # JSON: each YAML file's name and text
+    Column("published_at", UtcDateTime, nullable=False),
 )

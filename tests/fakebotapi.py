@@ -167,6 +167,10 @@ class FakeBotAPI:
     # getChatMember's answers: chat id -> user id -> status ("creator", "administrator", ...);
     # anyone else in a group is a plain "member".
     members: dict[int, dict[int, str]] = field(default_factory=dict)
+    # Chats whose person blocked the bot (every new message to them: 403), and groups that became
+    # supergroups (every new message to the old id: 400 with migrate_to_chat_id).
+    blocked_chats: set[int] = field(default_factory=set)
+    migrated_chats: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._changed = threading.Condition()
@@ -427,6 +431,8 @@ class FakeBotAPI:
         if queued:
             failure = queued.popleft()
             return None if failure.timeout else (failure.status, failure.body)
+        if method in _NEW_MESSAGES and (refused := self._refused(int(params.get("chat_id", 0)))) is not None:
+            return refused
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -438,6 +444,16 @@ class FakeBotAPI:
             return 429, {"ok": False, "error_code": 429, "description": description, "parameters": {"retry_after": 1}}
         except _BadRequest as error:
             return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {error}"}
+
+    def _refused(self, chat_id: int) -> tuple[int, dict[str, Any]] | None:
+        """Telegram's answer to a new message for a chat that blocked the bot or moved; None for others."""
+        if chat_id in self.blocked_chats:
+            return 403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+        if chat_id in self.migrated_chats:
+            description = "Bad Request: group chat was upgraded to a supergroup chat"
+            parameters = {"migrate_to_chat_id": self.migrated_chats[chat_id]}
+            return 400, {"ok": False, "error_code": 400, "description": description, "parameters": parameters}
+        return None
 
     def _record(self, call: Call) -> None:
         with self._changed:
@@ -536,10 +552,18 @@ class FakeBotAPI:
         }
 
     def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_flood()
         chat_id = int(params["chat_id"])
-        filename, content = params["_files"]["photo"]
-        self.documents.append(SentDocument(chat_id, filename, content, params.get("caption")))
-        message = BotMessage(chat_id, next(self._message_ids), params.get("caption") or "", "", None)
+        caption = params.get("caption") or ""
+        if "_files" in params:  # an upload (a card, a chart): kept with the documents
+            filename, content = params["_files"]["photo"]
+            self.documents.append(SentDocument(chat_id, filename, content, caption or None))
+            message = BotMessage(chat_id, next(self._message_ids), caption, "", None)
+        else:  # a file_id Telegram already has (an announcement's picture): a message with its caption
+            text = html_to_text(caption) if caption and params.get("parse_mode") == "HTML" else caption
+            message = BotMessage(chat_id, next(self._message_ids), caption, text, params.get("reply_markup"))
+            self.messages[(chat_id, message.message_id)] = message
+            self._last_sent[chat_id] = message.message_id
         size = {"file_id": f"photo-{message.message_id}", "file_unique_id": "p", "width": 1, "height": 1}
         return self._as_json(message) | {"photo": [size]}
 
@@ -643,6 +667,10 @@ class FakeBotAPI:
         if message.reply_markup and "inline_keyboard" in message.reply_markup:  # as Telegram: inline ones only
             result["reply_markup"] = message.reply_markup
         return result
+
+
+# The methods that send a new message (refused for a blocked or moved chat).
+_NEW_MESSAGES = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 
 
 class _BadRequest(Exception):

@@ -28,6 +28,7 @@ MUST_HOLD = {
     "startup": {},
     "fuzz": {"failures": "0"},
     "growth": {},
+    "announce": {"duplicates": "0", "lost": "0"},
 }
 
 

@@ -120,10 +120,17 @@ def test_invalid_settings_are_reported_not_raised(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_a_dry_run_on_a_database_never_migrated_says_what_to_do(tmp_path: Path) -> None:
-    result = roadmap_bot(
-        "nudge", "--dry-run", cwd=tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'new.sqlite3'}"
-    )
+def test_a_dry_run_creates_no_database_and_says_what_to_do_on_one_never_migrated(tmp_path: Path) -> None:
+    new = tmp_path / "new.sqlite3"
+    result = roadmap_bot("nudge", "--dry-run", cwd=tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{new}")
+    said = f"There is no database at {new}: nothing is due (a dry run creates nothing).\n"
+    assert result.returncode == 0 and result.stdout == said
+    default = roadmap_bot("nudge", "--dry-run", cwd=tmp_path)  # the default DATABASE_URL, in this folder
+    assert default.returncode == 0 and "There is no database at roadmap-bot.sqlite3" in default.stdout
+    assert list(tmp_path.iterdir()) == [], "no file created"
+
+    new.touch()  # a database file with no schema yet
+    result = roadmap_bot("nudge", "--dry-run", cwd=tmp_path, DATABASE_URL=f"sqlite+aiosqlite:///{new}")
     assert result.returncode == 0 and "run `roadmap-bot db upgrade` first" in result.stdout
     assert "Traceback" not in result.stderr
 

@@ -106,7 +106,7 @@ async def test_a_russian_app_gets_the_seed_roadmap_in_russian_then_persian_by_la
 
     await chat.send("/remind")
     assert read(chat.last.text).startswith(
-        "⏰ Напоминания включены: пятница в 09:00 (UTC).\nСледующее: пт, 4 дек., 09:00."
+        "⏰ Напоминания включены: по пятницам в 09:00 (UTC).\nСледующее: пт, 4 дек., 09:00."
     )
     assert chat.last.button_texts[:7] == ["пн", "вт", "ср", "чт", "• пт", "сб", "вс"]
 

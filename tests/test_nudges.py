@@ -696,7 +696,7 @@ async def test_a_restart_neither_repeats_nor_loses_a_slot(
     assert len(nudges_to(api, 9)) == 2
 
 
-async def test_a_pass_claims_bounded_batches_and_the_app_has_three_jobs_whatever_the_number_of_chats(
+async def test_a_pass_claims_bounded_batches_and_the_app_has_four_jobs_whatever_the_number_of_chats(
     app: RoadmapBot,
     api: FakeBotAPI,
     catalog: Catalog,
@@ -721,7 +721,7 @@ async def test_a_pass_claims_bounded_batches_and_the_app_has_three_jobs_whatever
     assert sizes == [10, 10, 5, 0]
     job_queue = app.application.job_queue
     assert job_queue is not None
-    assert sorted(job.name for job in job_queue.jobs()) == ["housekeeping", "nudges", "presence"]
+    assert sorted(job.name for job in job_queue.jobs()) == ["announcements", "housekeeping", "nudges", "presence"]
 
 
 async def test_a_stopping_bot_finishes_the_batch_in_hand_and_leaves_the_rest_due(

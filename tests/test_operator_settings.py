@@ -31,6 +31,21 @@ def test_every_setting_is_in_the_readme_s_table_and_in_the_example_env_file() ->
         assert re.search(rf"^#? ?{name.upper()}=", example, re.MULTILINE), f"{name.upper()} is not in .env.example"
 
 
+def test_the_example_env_file_lists_exactly_the_settings_of_the_readme_s_table() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    in_table = {
+        name
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for name in re.findall(r"`([A-Z_]+)`", row.split("|")[1])
+    }
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    in_example = set(re.findall(r"^#? ?([A-Z_]+)=", example, re.MULTILINE))
+    assert {"WEBHOOK_URL", "WEBHOOK_SECRET", "PORT", "WEBAPP_URL", "ERROR_CHAT_ID"} <= in_table
+    assert in_example == in_table
+
+
 def test_the_defaults_are_the_ones_the_readme_gives_and_the_page_has() -> None:
     settings = settings_for_tests()
     assert (settings.metrics_port, settings.metrics_token) == (None, None), "no metrics on any port by default"

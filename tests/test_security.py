@@ -27,6 +27,7 @@ from bot.web import SECRET_HEADER as HEADER
 from handlers import actions, callback_data
 from handlers.callback_data import Action, decode, encode
 from handlers.chat_data_views import admins_only, check_failed
+from progress.announcements import EVERYONE
 from roadmaps import Catalog
 from storage import Storage
 from storage.tables import metadata
@@ -69,9 +70,12 @@ CHAT_COLUMN: dict[str, str] = {
     "chat_days": "chat_id",
     "facts": "chat_id",
     "stats_digests": "chat_id",
+    "announcements": "chat_id",  # the operator's chat that sent it
+    "announcement_recipients": "chat_id",
 }
-# Tables in the database that are not ours: Alembic's bookkeeping.
-NOT_OURS = {"alembic_version"}
+# Tables in the database about no chat: Alembic's bookkeeping, and the operator's published catalogs
+# (storage.tables.content_metadata, apart from the chats' tables).
+NOT_OURS = {"alembic_version", "catalog_publications"}
 
 Rows = dict[str, dict[int, list[tuple[Any, ...]]]]
 
@@ -124,6 +128,8 @@ async def test_every_table_says_which_chat_its_rows_belong_to(storage: Storage) 
 # `asked` is a moment and `about` a fingerprint of the chat's own state: neither names a chat.
 ACTION_FIELDS = {"roadmap_id", "step_id", "state", "page", "weekday", "hour", "hours", "index", "choice"}
 ACTION_FIELDS |= {"asked", "about", "key"}  # key: a step's check (Check.key), not a chat
+# An announcement's number and an audience's kind (operators' buttons): neither names a chat.
+ACTION_FIELDS |= {"announcement_id", "kind"}
 NAMES_A_CHAT = re.compile(r"chat|user|from|sender|member|owner|peer", re.IGNORECASE)
 
 
@@ -153,7 +159,12 @@ NO_SCREEN_SHOWS = [
 
 
 # Actions only operators' chats are shown (OPERATOR_CHAT_IDS); pressed anywhere else, they change nothing.
-OPERATORS_ONLY = [callback_data.ToggleDigest()]
+OPERATORS_ONLY = [
+    callback_data.ToggleDigest(),
+    callback_data.ChooseAudience(1, "everyone"),
+    callback_data.ConfirmAnnouncement(1),
+    callback_data.CancelAnnouncement(1),
+]
 
 
 def callback_data_sent_to(api: FakeBotAPI, chat_id: int) -> list[str]:
@@ -180,6 +191,11 @@ async def show_every_kind_of_button(chat: ChatSession, clock: Clock, app: Roadma
     await chat.tap("🌍 Time zone")
     clock.advance(days=8)
     await app.nudges.run_pass(clock())  # a nudge: Tomorrow, Stop reminders
+    announcement = await app.services.storage.announcements.draft("News", EVERYONE, clock())
+    await app.services.storage.announcements.queue(announcement.id, clock())
+    await app.announcements.run_pass()  # an announcement: No announcements
+    await chat.tap("🔕 No announcements")
+    await chat.send("/remind")  # Announcements on
     await chat.send("/reset")
     await chat.tap(f"↩️ {SEED}")  # Yes, reset it
     await chat.send("/forget")
@@ -386,6 +402,9 @@ async def test_forget_leaves_no_row_about_the_chat_in_any_table_and_others_untou
     await app.nudges.run_pass(clock())
     for chat in (mine, theirs):  # as if each had been an operator's chat, with /stats' weekly digest
         await storage.digests.ask_digest(chat.chat_id, True, clock())
+        await storage.announcements.draft("Soon", EVERYONE, clock(), chat_id=chat.chat_id)  # and an /announce draft
+    sent = await storage.announcements.draft("News", EVERYONE, clock())  # both are recipients of one from the shell
+    await storage.announcements.queue(sent.id, clock())
     before = await all_rows(storage)
     empty = sorted(table for table, found in rows_of(before, mine.chat_id).items() if not found)
     assert not empty, f"the chat has no rows in {empty}: the walk must fill every table"

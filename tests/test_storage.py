@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from progress import Progress, StepState
 from roadmaps import Level, Roadmap, Signals, Step
 from storage import Storage, create_engine, current_revision, head_revision, upgrade
-from storage.tables import chat_roadmaps, chats, metadata, step_states
+from storage.tables import chat_roadmaps, chats, content_metadata, metadata, step_states
 from tests.support import start_roadmap
 
 T0 = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
@@ -32,7 +32,7 @@ async def test_migrations_create_exactly_the_schema_the_code_describes(storage: 
     assert await current_revision(storage.engine) == head_revision()
     async with storage.engine.connect() as connection:
         differences = await connection.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+            lambda sync: compare_metadata(MigrationContext.configure(sync), [metadata, content_metadata])
         )
     assert differences == []
 

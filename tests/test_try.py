@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import pty
 import re
 import select
+import sqlite3
 import subprocess
 import time
+from contextlib import closing
 from pathlib import Path
 
-from tests.process import ROADMAP_BOT, environment
+from tests.process import ROADMAP_BOT, environment, roadmap_bot
 
 
 class Terminal:
@@ -91,3 +94,63 @@ def test_try_shows_roadmaps_from_a_directory_and_refuses_broken_ones(tmp_path: P
         [ROADMAP_BOT, "try", "--roadmaps", str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert result.returncode == 1 and "broken.yaml: title: is missing" in result.stderr
+
+
+def mark_the_first_step_done(terminal: Terminal) -> None:
+    """Open the seed roadmap, its first step, and mark it done."""
+    terminal.wait_for("Welcome!")
+    terminal.type(terminal.button("Backend Engineer (AI era) · 10 steps"))
+    terminal.type(terminal.button("⬜ 1. A typed language + git"))
+    terminal.type(terminal.button("✅ Mark done"))
+    terminal.wait_for("➜ ✅ Marked done")
+
+
+def step_states(path: Path) -> list[tuple[int, str, str]]:
+    with closing(sqlite3.connect(path)) as connection:
+        return connection.execute("SELECT chat_id, step_id, state FROM step_states").fetchall()
+
+
+def test_try_leaves_the_database_of_the_folder_s_env_file_untouched(tmp_path: Path) -> None:
+    production = tmp_path / "production.sqlite3"
+    (tmp_path / ".env").write_text(f"DATABASE_URL=sqlite+aiosqlite:///{production}\n", encoding="utf-8")
+    assert roadmap_bot("db", "upgrade", cwd=tmp_path).returncode == 0  # the .env's database, as `run` makes it
+    before = production.read_bytes()
+
+    terminal = Terminal(ROADMAP_BOT, "try", cwd=tmp_path, env=environment(TERM="dumb"))
+    try:
+        first = terminal.wait_for(r"^([^\r\n]*)\r?\n")[1]
+        assert first.startswith("Database: a scratch one at ") and "--database URL" in first, first
+        scratch = Path(first.removeprefix("Database: a scratch one at ").split(", deleted")[0])
+        mark_the_first_step_done(terminal)
+        assert step_states(scratch) == [(1, "typed-language-and-git", "done")]
+    finally:
+        assert terminal.close() == 0
+    assert production.read_bytes() == before, "not a byte of the .env's database changed"
+    assert step_states(production) == []
+    assert not scratch.exists(), "the scratch database is gone at the end"
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".env", "production.sqlite3"]
+
+
+def test_try_uses_the_database_it_is_told_and_a_dry_run_shows_the_nudge_it_would_send(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.sqlite3"
+    url = f"sqlite+aiosqlite:///{mine}"
+    terminal = Terminal(ROADMAP_BOT, "try", "--database", url, cwd=tmp_path, env=environment(TERM="dumb"))
+    try:
+        terminal.wait_for(f"Database: {re.escape(url)} \\(as --database says\\)")
+        mark_the_first_step_done(terminal)
+    finally:
+        assert terminal.close() == 0
+    assert step_states(mine) == [(1, "typed-language-and-git", "done")]
+
+    before = mine.read_bytes()
+    week_on = (dt.datetime.now(dt.UTC) + dt.timedelta(days=8)).isoformat()
+    dry = roadmap_bot("nudge", "--dry-run", "--at", week_on, cwd=tmp_path, DATABASE_URL=url)
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    assert lines[0] == "chat 1: Backend Engineer (AI era) → HTTP & REST APIs"
+    message = "\n".join(lines[1:-1])
+    assert "    ⏰ Your next step in Backend Engineer (AI era)\n    \n    HTTP & REST APIs\n" in message
+    assert "10% · 1 of 10 steps done" in message and "<b>" not in message
+    assert "    [✅ Mark done]  [📖 Open]" in message
+    assert lines[-1].startswith("1 chat(s) due at ") and lines[-1].endswith("dry run, nothing sent")
+    assert mine.read_bytes() == before, "a dry run changes nothing"

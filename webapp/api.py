@@ -35,11 +35,12 @@ from starlette.staticfiles import StaticFiles
 from i18n.catalogs import language, speaking, supported
 from i18n.shared_views import counted_here
 from progress import Marking, Progress, Source, StepState, countable_here
-from roadmaps import Catalog, Roadmap, Step
+from roadmaps import Catalog, LiveCatalog, Roadmap, Step, live
 from storage import DatabaseError
 from webapp.access import PageHooks, ProgressAccess
 from webapp.api_views import (
     database_down,
+    no_longer_offered,
     no_state_words,
     no_such_roadmap,
     no_such_step,
@@ -99,7 +100,7 @@ class PageRules:
 
 
 def mount_webapp(
-    catalog: Catalog,
+    catalog: Catalog | LiveCatalog,
     progress: ProgressAccess,
     bot_token: str,
     clock: Clock,
@@ -111,7 +112,7 @@ def mount_webapp(
 
 
 def build_webapp(
-    catalog: Catalog,
+    catalog: Catalog | LiveCatalog,
     progress: ProgressAccess,
     bot_token: str,
     clock: Clock,
@@ -155,15 +156,20 @@ class PageApi:
 
     def __init__(
         self,
-        catalog: Catalog,
+        catalog: Catalog | LiveCatalog,
         progress: ProgressAccess,
         bot_token: str,
         clock: Clock,
         rules: PageRules,
         hooks: PageHooks,
     ) -> None:
-        self.content, self.progress, self.bot_token, self.clock = catalog, progress, bot_token, clock
+        self.live, self.progress, self.bot_token, self.clock = live(catalog), progress, bot_token, clock
         self.rules, self.calls, self.hooks = rules, CallsPerPerson(rules.calls_per_minute), hooks
+
+    @property
+    def content(self) -> Catalog:
+        """The catalog in English, with its translations: the one this call started with."""
+        return self.live.current
 
     @property
     def catalog(self) -> Catalog:
@@ -175,7 +181,7 @@ class PageApi:
 
         async def answer(request: Request) -> Response:
             user = self.user_of(request)
-            with speaking(await self.language_for(user)):
+            with speaking(await self.language_for(user)), self.live.pinned():
                 return await endpoint(request, user)
 
         return answer
@@ -202,13 +208,13 @@ class PageApi:
 
     async def roadmap(self, request: Request, user: WebAppUser) -> Response:
         """One roadmap with every step, its state and the user's note on it."""
-        found = self.roadmap_named(request)
+        found = await self.roadmap_named(request, user)
         progress = await self.progress.progress_of(user.id, found.id)
         return JSONResponse(await self.page_of(user.id, found, progress))
 
     async def mark(self, request: Request, user: WebAppUser) -> Response:
         """Set a step's state through the call a tap makes; answer with the roadmap as it is now."""
-        found = self.roadmap_named(request)
+        found = await self.roadmap_named(request, user)
         step = self.step_named(request, found)
         state = await state_in(request)
         changed = await self.progress.set_step_state(user.id, found.id, step, state, self.clock(), by=FROM_PAGE)
@@ -217,7 +223,7 @@ class PageApi:
     async def count_here(self, request: Request, user: WebAppUser) -> Response:
         """✅ Count it here, as the chat's card has it: a step whose topic was done in another
         roadmap is marked done here on the day it was done there; 409 when it no longer is."""
-        found = self.roadmap_named(request)
+        found = await self.roadmap_named(request, user)
         step = self.step_named(request, found)
         counted = await self.progress.count_here(user.id, self.content, found, step, self.clock(), Source.PAGE)
         if counted.changed is None or counted.elsewhere is None:
@@ -258,11 +264,14 @@ class PageApi:
             raise ApiError(429, too_many_calls_words(seconds), retry_after=seconds)
         return user
 
-    def roadmap_named(self, request: Request) -> Roadmap:
-        """The roadmap the path names; 404 when the catalog has none by that id."""
-        found = self.catalog.get(request.path_params["roadmap_id"])
+    async def roadmap_named(self, request: Request, user: WebAppUser) -> Roadmap:
+        """The roadmap the path names; 404 when the catalog has none by that id (saying it is no longer
+        offered when the person has progress on it: a roadmap removed, its progress kept)."""
+        roadmap_id = request.path_params["roadmap_id"]
+        found = self.catalog.get(roadmap_id)
         if found is None:
-            raise ApiError(404, no_such_roadmap())
+            kept = await self.progress.progress_of(user.id, roadmap_id)
+            raise ApiError(404, no_longer_offered() if kept.marks or kept.notes else no_such_roadmap())
         return found
 
     @staticmethod

@@ -13,6 +13,12 @@ def no_such_roadmap() -> str:
     return _("there is no such roadmap")
 
 
+def no_longer_offered() -> str:
+    """A path naming a roadmap the catalog no longer has, on which the person has progress (kept)."""
+    # Translators: the page, opened on a roadmap the bot no longer offers.
+    return _("this roadmap is no longer offered; your progress on it is kept")
+
+
 def no_such_step() -> str:
     """A path naming a step its roadmap does not have."""
     return _("this roadmap has no such step")

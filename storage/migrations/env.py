@@ -9,14 +9,14 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.engine import DEFAULT_DATABASE_URL, create_engine
-from storage.tables import metadata
+from storage.tables import content_metadata, metadata
 
 
 def run_on(connection: Connection) -> None:
     """Apply the migrations on one synchronous connection."""
     context.configure(
         connection=connection,
-        target_metadata=metadata,
+        target_metadata=[metadata, content_metadata],
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -2,7 +2,7 @@
 "done when" checks a chat ticked, by check id.
 
 Revision ID: 0014b
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from storage.tables import UtcDateTime
 
 revision = "0014b"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
