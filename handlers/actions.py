@@ -58,10 +58,11 @@ class SetStepState:
 
 @dataclass(frozen=True, slots=True)
 class DoneAndNext:
-    """Mark a step done and open the next unfinished one, in one tap."""
+    """Mark a step done (or skipped: ⏭ Skip · next) and open the next unfinished one, in one tap."""
 
     roadmap_id: str
     step_id: str
+    state: StepState = StepState.DONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +80,6 @@ class ToggleCheck:
     roadmap_id: str
     step_id: str
     key: str
-
-
-@dataclass(frozen=True, slots=True)
-class SkipAndNext:
-    """Skip a step and open the next unfinished one, in one tap."""
-
-    roadmap_id: str
-    step_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +311,6 @@ Action = (
     | SetStepState
     | DoneAndNext
     | UndoMark
-    | SkipAndNext
     | ToggleCheck
     | ShowStepMore
     | CountSharedTopic

@@ -120,7 +120,7 @@ def render_progress_card(
     """A 1200×630 PNG: a ring with the share of steps done, the roadmap, the count, the streak, the
     next step; mirrored for a right-to-left language; `accent` (the operator's branding) colours the
     ring and the count."""
-    accent = GOLD if card.completed else accent or ACCENT
+    accent = accent or (GOLD if card.completed else ACCENT)  # the operator's branding first
     canvas = Canvas(right_to_left)
     draw = canvas.draw
     panel = canvas.box(40, 40, WIDTH - 40, HEIGHT - 40)

@@ -17,7 +17,6 @@ from handlers.actions import (
     ShowRoadmap,
     ShowStep,
     ShowStepMore,
-    SkipAndNext,
     ToggleCheck,
     UndoMark,
 )
@@ -62,7 +61,6 @@ BUTTONS = (
     ShowStepMore,
     SetStepState,
     DoneAndNext,
-    SkipAndNext,
     UndoMark,
     ToggleCheck,
     CountSharedTopic,
@@ -72,9 +70,7 @@ BUTTONS = (
     Noop,
 )
 # The buttons about one step of a roadmap.
-StepAction = (
-    ShowStep | ShowStepMore | SetStepState | DoneAndNext | SkipAndNext | UndoMark | ToggleCheck | CountSharedTopic
-)
+StepAction = ShowStep | ShowStepMore | SetStepState | DoneAndNext | UndoMark | ToggleCheck | CountSharedTopic
 
 Result = tuple[Screen | None, str | None]
 
@@ -148,7 +144,6 @@ async def on_roadmap_button(update: Update, context: BotContext) -> None:
             | ShowStepMore()
             | SetStepState()
             | DoneAndNext()
-            | SkipAndNext()
             | UndoMark()
             | ToggleCheck()
             | CountSharedTopic()
@@ -187,10 +182,8 @@ async def on_step(action: StepAction, chat: InChat, roadmap: Roadmap, step: Step
     """A button about one step that exists: open its card (with more or less of it), or change it."""
     if isinstance(action, SetStepState):
         return await mark_step(chat, roadmap, step, action.state)
-    if isinstance(action, DoneAndNext | SkipAndNext):
-        return await and_next(
-            chat, roadmap, step, StepState.DONE if isinstance(action, DoneAndNext) else StepState.SKIPPED
-        )
+    if isinstance(action, DoneAndNext):
+        return await and_next(chat, roadmap, step, action.state)
     if isinstance(action, UndoMark):
         return await undo_mark(chat, roadmap, step)
     if isinstance(action, ToggleCheck):

@@ -19,7 +19,6 @@ from handlers.actions import (
     ShowRoadmap,
     ShowStep,
     ShowStepMore,
-    SkipAndNext,
     ToggleCheck,
     UndoMark,
 )
@@ -209,7 +208,7 @@ def step_keyboard(
     one_tap = [button(_("✅ Done · next ▶"), DoneAndNext(roadmap.id, step.id))] if state in OPEN else []
     if one_tap and progress.next_step_after(roadmap, step) is not None:
         # Translators: a button: skip this step and open the next one; keep it short.
-        one_tap.append(button(_("⏭ Skip · next ▶"), SkipAndNext(roadmap.id, step.id)))
+        one_tap.append(button(_("⏭ Skip · next ▶"), DoneAndNext(roadmap.id, step.id, StepState.SKIPPED)))
     change_row = [
         button(_(label), UndoMark(roadmap.id, step.id) if target is None else SetStepState(roadmap.id, step.id, target))
         for label, target in STATE_BUTTONS[state]

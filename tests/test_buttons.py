@@ -67,7 +67,7 @@ async def test_an_old_undo_button_on_a_step_not_marked_changes_nothing(chat: Cha
     card = chat.last.message_id
     await chat.tap("✅ Mark done")
     await chat.tap("↩️ Undo")
-    calls = await chat.press(f"v:{SEED_ID}:http-rest-apis", card)
+    calls = await chat.press(f"ud:{SEED_ID}:http-rest-apis", card)
     assert answers(calls) == ["↩️ Undone"] and "State: ⬜ Not yet" in chat.last.text
     assert await mark_rows(storage, chat.chat_id) == {}
 

@@ -78,6 +78,6 @@ async def test_fifty_taps_at_once_end_as_their_order_says_on_the_card_and_in_the
         assert state_row == [
             {"text": label, "callback_data": f"{letter}:{SEED}:{final_step.id}"}
             for label, target in STATE_BUTTONS[progress.state_of(final_step)]
-            for letter in [next(k for k, v in {**LETTERS, "v": None}.items() if v is target)]  # v: Undo
+            for letter in [next(k for k, v in {**LETTERS, "ud": None}.items() if v is target)]  # ud: Undo
         ]
         assert f"{progress.done_count(roadmap)} of {len(roadmap.steps)} steps done" in card.text
