@@ -58,10 +58,28 @@ class SetStepState:
 
 @dataclass(frozen=True, slots=True)
 class DoneAndNext:
-    """Mark a step done and open the next unfinished one, in one tap."""
+    """Mark a step done (or skipped: ⏭ Skip · next) and open the next unfinished one, in one tap."""
 
     roadmap_id: str
     step_id: str
+    state: StepState = StepState.DONE
+
+
+@dataclass(frozen=True, slots=True)
+class UndoMark:
+    """Put a step back to what it was before its latest change, with that change's day."""
+
+    roadmap_id: str
+    step_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToggleCheck:
+    """Tick a step's "done when" check, or untick it; `key` stands for the check's id (Check.key)."""
+
+    roadmap_id: str
+    step_id: str
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +96,13 @@ class CountSharedTopic:
 
     roadmap_id: str
     step_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CountAllShared:
+    """Count here every step of a roadmap whose topic was done in another roadmap (their dates kept)."""
+
+    roadmap_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,8 +325,11 @@ Action = (
     | ShowStep
     | SetStepState
     | DoneAndNext
+    | UndoMark
+    | ToggleCheck
     | ShowStepMore
     | CountSharedTopic
+    | CountAllShared
     | ShowLegend
     | RemoveNote
     | SendCard

@@ -27,6 +27,7 @@ from handlers.actions import (
     ChooseSchedule,
     ConfirmAnnouncement,
     ConfirmImport,
+    CountAllShared,
     CountSharedTopic,
     DoneAndNext,
     FollowAppLanguage,
@@ -54,8 +55,10 @@ from handlers.actions import (
     ShowTimezones,
     SnoozeReminder,
     StopAnnouncements,
+    ToggleCheck,
     ToggleDigest,
     ToggleReminderDay,
+    UndoMark,
 )
 from progress import StepState
 
@@ -94,6 +97,7 @@ def base36(value: int) -> str:
 SLUG = Kind(re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*"), str)
 MOMENT = Kind(re.compile(r"[1-9a-z][0-9a-z]{0,7}"), lambda token: int(token, 36), base36)
 FINGERPRINT = Kind(re.compile(r"[0-9a-f]{8}"), str)
+CHECK_KEY = Kind(re.compile(r"[0-9a-z]{2}"), str)
 
 
 @functools.cache
@@ -167,9 +171,13 @@ FORMATS: tuple[Format, ...] = (
     Format(("n",), ShowNextStep, (("roadmap_id", SLUG),)),
     Format(("s",), ShowStep, STEP),
     *(Format((word,), SetStepState, STEP, {"state": state}) for state, word in MARK_WORDS.items()),
-    Format(("a",), DoneAndNext, STEP),
+    Format(("a",), DoneAndNext, STEP, {"state": StepState.DONE}),
+    Format(("ud",), UndoMark, STEP),
+    Format(("h",), DoneAndNext, STEP, {"state": StepState.SKIPPED}),
+    Format(("p",), ToggleCheck, (*STEP, ("key", CHECK_KEY))),
     Format(("o",), ShowStepMore, STEP),
     Format(("t",), CountSharedTopic, STEP),
+    Format(("ta",), CountAllShared, (("roadmap_id", SLUG),)),
     Format(("e",), RemoveNote, STEP),
     Format(("g",), SendCard, (("roadmap_id", SLUG),)),
     Format(("m", "v"), ShowReminder),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ TRACK = (51, 65, 85)
 ACCENT = (52, 211, 153)
 TEXT = (241, 245, 249)
 MUTED = (148, 163, 184)
+GOLD = (251, 191, 36)  # a completed roadmap's card: an achievement
 
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -57,6 +59,28 @@ def fit_lines(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, wid
         else:
             lines.append(word)
     return [line.replace("\u00a0", " ") for line in lines]
+
+
+def fit_at_most(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float, most: int) -> list[str]:
+    """At most `most` lines of fit_lines; when the text needs more, the last ends with "…" (cut
+    to fit with it)."""
+    lines = fit_lines(text, font, width)
+    if len(lines) <= most:
+        return lines
+    last = f"{lines[most - 1]} {lines[most]}"
+    while last and font.getlength(last.rstrip() + "…") > width:
+        last = last[:-1]
+    return [*lines[: most - 1], last.rstrip() + "…"]
+
+
+def star(canvas: Canvas, x: float, y: float, radius: float) -> None:
+    """A five-pointed star centred at (x, y): the mark of a completed roadmap."""
+    points = []
+    for corner in range(10):
+        reach = radius if corner % 2 == 0 else radius * 0.42
+        angle = math.pi / 2 + corner * math.pi / 5
+        points.append(canvas.at(x + reach * math.cos(angle), y - reach * math.sin(angle)))
+    canvas.draw.polygon(points, fill=GOLD)
 
 
 class Canvas:
@@ -96,20 +120,24 @@ def render_progress_card(
     """A 1200×630 PNG: a ring with the share of steps done, the roadmap, the count, the streak, the
     next step; mirrored for a right-to-left language; `accent` (the operator's branding) colours the
     ring and the count."""
-    accent = accent or ACCENT
+    accent = accent or (GOLD if card.completed else ACCENT)  # the operator's branding first
     canvas = Canvas(right_to_left)
     draw = canvas.draw
-    draw.rounded_rectangle(canvas.box(40, 40, WIDTH - 40, HEIGHT - 40), radius=36 * SCALE, fill=PANEL)
+    panel = canvas.box(40, 40, WIDTH - 40, HEIGHT - 40)
+    border = {"outline": GOLD, "width": 6 * SCALE} if card.completed else {}
+    draw.rounded_rectangle(panel, radius=36 * SCALE, fill=PANEL, **border)  # type: ignore[arg-type]
     # The ring: a track, and an arc from twelve o'clock for the share done (clockwise either way).
     box = canvas.box(100, 135, 460, 495)
     draw.ellipse(box, outline=TRACK, width=34 * SCALE)
     if card.share > 0:
         draw.arc(box, start=-90, end=-90 + 360 * card.share, fill=accent, width=34 * SCALE)
+    if card.completed:
+        star(canvas, 280, 222, 34)
     draw.text(canvas.at(280, 300), card.percent, font=font_for(card.percent, 84), fill=TEXT, anchor="mm")
     draw.text(canvas.at(280, 372), card.done, font=font_for(card.done, 30), fill=MUTED, anchor="mm")
 
     left, y, width = 520, 110, (WIDTH - 90 - 520) * SCALE
-    for line in fit_lines(card.title, font_for(card.title, 56), width)[:2]:
+    for line in fit_at_most(card.title, font_for(card.title, 56), width, 2):
         canvas.words(left, y, line, 56, TEXT)
         y += 68
     canvas.words(left, y + 22, card.count, 40, accent)
@@ -117,8 +145,8 @@ def render_progress_card(
     if card.streak:
         canvas.words(left, y, card.streak, 34, TEXT)
         y += 56
-    for line in fit_lines(card.next, font_for(card.next, 30), width)[:2]:
-        canvas.words(left, y, line, 30, MUTED)
+    for line in fit_at_most(card.next, font_for(card.next, 30), width, 2):
+        canvas.words(left, y, line, 30, GOLD if card.completed else MUTED)
         y += 42
     canvas.words(left, HEIGHT - 110, card.footer, 26, MUTED)
     return canvas.png()

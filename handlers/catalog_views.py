@@ -10,12 +10,20 @@ from html import escape
 from telegram import InlineKeyboardButton
 
 from handlers.callback_data import ShowCatalog, ShowRoadmap
-from handlers.line_views import pace_line, percent_done, progress_block, separated, step_count, streak_line
+from handlers.line_views import (
+    checks_count,
+    pace_line,
+    percent_done,
+    progress_block,
+    separated,
+    step_count,
+    streak_line,
+)
 from handlers.screens import MAX_MESSAGE, Screen, button, keyboard, quoted, with_note
 from i18n.catalogs import _, language, ngettext
 from i18n.formats import count as count_shown
 from i18n.formats import percent as percent_shown
-from progress import Progress, countable_here, pace_of, started_roadmaps, weekly_streak
+from progress import DoneElsewhere, Progress, countable_here, pace_of, started_roadmaps, weekly_streak
 from roadmaps import Catalog, Roadmap
 
 MAX_PROGRESS_ENTRIES = 10
@@ -106,11 +114,14 @@ def render_progress(catalog: Catalog, progresses: Sequence[Progress], now: dt.da
             lines.append(pace_line(pace, now.date()))
         if next_step is not None:
             # Translators: the next step of a roadmap; %(step)s is its title.
-            lines.append(_("Next: %(step)s") % {"step": escape(next_step.title)})
+            line = _("Next: %(step)s") % {"step": escape(next_step.title)}
+            if ticked := progress.ticked(next_step):
+                line = separated(line, checks_count(len(ticked), len(next_step.done_when)))
+            lines.append(line)
         else:
             lines.append(_("🎉 Completed") if progress.is_completed(roadmap) else _("Every step is done or skipped"))
         if countable := countable_here(catalog, progresses, roadmap):
-            lines.append(countable_line(len(countable)))
+            lines.append(countable_line(roadmap, countable))
         rows.append([button(roadmap.title, ShowRoadmap(roadmap.id))])
     # Translators: a button to the list of roadmaps; keep it short.
     rows.append([button(_("📚 All roadmaps"), ShowCatalog())])
@@ -145,12 +156,12 @@ def last_used(started: int) -> str:
     return words % {"shown": count_shown(MAX_PROGRESS_ENTRIES), "total": count_shown(started)}
 
 
-def countable_line(count: int) -> str:
-    """Steps of a roadmap whose topic was done in another one, waiting for a tap to count here."""
-    # Translators: under a roadmap in /progress: steps whose topic was done in another roadmap.
-    words = ngettext(
-        "🔗 %(count)s step is done in another roadmap: open its card to count it here.",
-        "🔗 %(count)s steps are done in another roadmap: open their cards to count them here.",
-        count,
-    )
-    return words % {"count": count_shown(count)}
+def countable_line(roadmap: Roadmap, countable: Mapping[str, DoneElsewhere]) -> str:
+    """Steps of a roadmap whose topic was done in another one, by number and title, waiting for a
+    tap to count here (the roadmap's view has "✅ Count all N here")."""
+    steps = [step for step in roadmap.steps if step.id in countable]
+    named = ", ".join(f"{count_shown(roadmap.number_of(step))}. {escape(step.title)}" for step in steps)
+    # Translators: under a roadmap in /progress: its steps whose topic was done in another roadmap
+    # (%(steps)s: "2. HTTP & REST APIs, 7. Observability"); the roadmap's button leads to
+    # "✅ Count all N here".
+    return _("🔗 Done in another roadmap, not counted here yet: %(steps)s") % {"steps": named}

@@ -11,7 +11,8 @@ from typing import Any
 
 from handlers.note_views import MAX_NOTE
 from progress import Mark, Note, SavedRoadmap, StepState, storable_text
-from roadmaps import Catalog, Roadmap
+from roadmaps import Catalog, Roadmap, Step
+from roadmaps.limits import MAX_DONE_WHEN
 
 FORMAT = "roadmap-bot/progress"
 VERSION = 1
@@ -132,6 +133,7 @@ def _saved_roadmap(
         raise ImportProblem("bad_steps", where=where, limit=MAX_IMPORT_STEPS)
     marks: dict[str, Mark] = {}
     notes: dict[str, Note] = {}
+    ticks: dict[str, frozenset[str]] = {}
     for number, item in enumerate(steps):
         at = f"{where}.steps[{number}]"
         if not isinstance(item, dict) or not _is_id(item.get("id")):
@@ -146,6 +148,8 @@ def _saved_roadmap(
             raise ImportProblem("bad_state", where=at, state=_shown(item.get("state"))) from error
         if state is not StepState.TODO:
             marks[step.id] = Mark(state, _moment(item.get("changed_at"), f"{at}.changed_at", latest))
+        if "checks" in item:
+            ticks[step.id] = _ticked(step, item["checks"], at)
         if "note" in item:
             notes[step.id] = Note(
                 _note(item["note"], at), _moment(item.get("note_changed_at"), f"{at}.note_changed_at", latest)
@@ -153,7 +157,15 @@ def _saved_roadmap(
     # A roadmap with notes only was never started: its start is null.
     started = None if entry.get("started_at") is None else _moment(entry["started_at"], f"{where}.started_at", latest)
     used = _moment(entry.get("last_used_at", entry.get("started_at")), f"{where}.last_used_at", latest)
-    return SavedRoadmap(roadmap.id, started, used, marks, notes)
+    return SavedRoadmap(roadmap.id, started, used, marks, notes, ticks)
+
+
+def _ticked(step: Step, value: Any, at: str) -> frozenset[str]:
+    """The step's checks a file says were ticked, by their current ids (former ids too; ids the
+    step no longer has are left out)."""
+    if not isinstance(value, list) or len(value) > MAX_DONE_WHEN or not all(_is_id(item) for item in value):
+        raise ImportProblem("bad_checks", where=at)
+    return frozenset(check.id for check in step.done_when if not set(check.ids).isdisjoint(value))
 
 
 def _note(value: Any, at: str) -> str:

@@ -40,6 +40,8 @@ def export_json(catalog: Catalog, progresses: Sequence[Progress], started: Start
                 entry["changed_at"] = mark.changed_at.isoformat()
             if (note := progress.note_of(step)) is not None:
                 entry |= {"note": note.text, "note_changed_at": note.changed_at.isoformat()}
+            if ticked := progress.ticked(step):
+                entry["checks"] = [check.id for check in step.done_when if check.id in ticked]
             steps.append(entry)
         roadmaps.append(
             {

@@ -93,6 +93,8 @@ IMPORT_PROBLEMS = {
     "not_a_number": N_("it has %(text)s, which is not a number an export has"),
     # Translators: %(where)s is a place in the file, such as roadmaps[0].steps[3]; keep it first.
     "not_a_step": N_("%(where)s: not a step with an id"),
+    # Translators: %(where)s is a place in the file (roadmaps[0].steps[3]); keep "%(where)s.checks" as it is.
+    "bad_checks": N_("%(where)s.checks: not a list of the step's check ids"),
     # Translators: %(where)s is a place in the file (roadmaps[0].steps[3]), %(state)s a value quoted
     # from it; keep "%(where)s.state" as it is.
     "bad_state": N_("%(where)s.state: unknown state %(state)s"),

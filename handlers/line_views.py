@@ -10,12 +10,13 @@ from telegram import InlineKeyboardButton, WebAppInfo
 from handlers.screens import Links
 from i18n.catalogs import _, ngettext
 from i18n.formats import count, day_of_month, day_of_month_and_year, number
+from i18n.shared_views import checks_count as checks_count  # the views import it from here
 from i18n.shared_views import effort_words as effort_words  # the views import it from here
 from i18n.shared_views import labelled_signals, signals_legend, tally_line
 from i18n.shared_views import progress_line as progress_line  # the views import it from here
 from i18n.shared_views import separated as separated  # the views import it from here
 from i18n.shared_views import step_count as step_count
-from progress import Pace, Progress, StepState
+from progress import Pace, Progress, StepState, streak_shown
 from progress import percent as percent
 from roadmaps import Roadmap, Signals
 
@@ -83,8 +84,8 @@ def weeks_in_a_row(streak: int) -> str:
 
 
 def streak_line(streak: int) -> str | None:
-    """`🔥 3 weeks in a row`, or nothing without a streak."""
-    if not streak:
+    """`🔥 3 weeks in a row`, or nothing without a streak of two weeks at least."""
+    if not streak_shown(streak):
         return None
     return f"🔥 {weeks_in_a_row(streak)}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
+from handlers.actions import UndoMark
 from handlers.callback_data import RemoveNote, SetStepState, decode
 from handlers.catalog_views import render_catalog
 from handlers.context import BotContext, Services, chat_id_of, in_chat
@@ -11,12 +12,16 @@ from handlers.note_views import MAX_NOTE, render_note_needs_a_card, render_note_
 from handlers.replies import answer_tap, edit, reply, show
 from handlers.roadmap_views import render_roadmap, roadmap_gone
 from handlers.step_cards import step_card
-from handlers.step_views import note_removed, step_gone
+from handlers.step_views import CardOptions
+from handlers.toast_views import note_removed, step_gone
 from progress import Progress, storable_text
 from roadmaps import Roadmap, Step
 
 # The buttons this feature answers.
 BUTTONS = (RemoveNote,)
+
+# A card whose note just changed opens at More, where its note shows (its first screen fits a phone).
+NOTE_SHOWN = CardOptions(more=True)
 
 
 async def note_from_reply(update: Update, context: BotContext) -> None:
@@ -35,7 +40,7 @@ async def note_from_reply(update: Update, context: BotContext) -> None:
     roadmap, step = found
     progress = await keep_note(update, services, roadmap, step, message.text)
     if progress is not None:
-        await edit(card, await step_card(in_chat(update, context), roadmap, step, progress))
+        await edit(card, await step_card(in_chat(update, context), roadmap, step, progress, NOTE_SHOWN))
 
 
 async def note_command(update: Update, context: BotContext) -> None:
@@ -52,7 +57,7 @@ async def note_command(update: Update, context: BotContext) -> None:
     roadmap, step = current
     progress = await keep_note(update, services, roadmap, step, text)
     if progress is not None:
-        await show(update, await step_card(in_chat(update, context), roadmap, step, progress))
+        await show(update, await step_card(in_chat(update, context), roadmap, step, progress, NOTE_SHOWN))
 
 
 async def on_note_button(update: Update, context: BotContext) -> None:
@@ -96,7 +101,7 @@ def step_of_card(card: Message, services: Services) -> tuple[Roadmap, Step] | No
     for row in markup.inline_keyboard if markup else ():
         for button in row:
             action = decode(button.callback_data if isinstance(button.callback_data, str) else None)
-            if isinstance(action, SetStepState):
+            if isinstance(action, SetStepState | UndoMark):
                 roadmap = services.catalog.get(action.roadmap_id)
                 step = roadmap.step(action.step_id) if roadmap else None
                 return (roadmap, step) if roadmap and step else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from handlers.actions import (
+    CountAllShared,
     CountSharedTopic,
     DoneAndNext,
     Noop,
@@ -16,6 +17,8 @@ from handlers.actions import (
     ShowRoadmap,
     ShowStep,
     ShowStepMore,
+    ToggleCheck,
+    UndoMark,
 )
 from handlers.callback_data import decode
 from handlers.catalog_views import (
@@ -31,20 +34,23 @@ from handlers.context import BotContext, InChat, chat_id_of, in_chat
 from handlers.first_reminder_views import with_new_reminder
 from handlers.line_views import signals_pop_up
 from handlers.replies import answer, answer_tap, show
-from handlers.roadmap_views import render_roadmap, roadmap_gone
+from handlers.roadmap_views import counted_all, render_roadmap, roadmap_gone
 from handlers.screens import Screen
-from handlers.step_cards import step_card
-from handlers.step_views import (
-    CardOptions,
+from handlers.step_cards import roadmap_elsewhere, roadmap_view, step_card
+from handlers.step_views import CardOptions
+from handlers.toast_views import (
+    check_gone,
     completed,
     covered,
     render_counted_toast,
     render_done_toast,
+    render_ticked,
+    render_undone,
     state_changed,
     step_gone,
 )
 from i18n.shared_views import nothing_to_count
-from progress import Changed, Source, StepState
+from progress import Changed, Marking, Source, StepState
 from roadmaps import Roadmap, Step
 
 # The buttons this feature answers.
@@ -55,13 +61,16 @@ BUTTONS = (
     ShowStepMore,
     SetStepState,
     DoneAndNext,
+    UndoMark,
+    ToggleCheck,
     CountSharedTopic,
+    CountAllShared,
     ShowNextStep,
     ShowLegend,
     Noop,
 )
 # The buttons about one step of a roadmap.
-StepAction = ShowStep | ShowStepMore | SetStepState | DoneAndNext | CountSharedTopic
+StepAction = ShowStep | ShowStepMore | SetStepState | DoneAndNext | UndoMark | ToggleCheck | CountSharedTopic
 
 Result = tuple[Screen | None, str | None]
 
@@ -74,7 +83,7 @@ async def start(update: Update, context: BotContext) -> None:
         roadmap = services.catalog.get(context.args[0])
         if roadmap is not None:
             progress = await services.storage.progress.progress_of(chat.chat_id, roadmap.id)
-            await show(update, render_roadmap(roadmap, progress, links=chat.links))
+            await show(update, await roadmap_view(chat, roadmap, progress))
             return
         note = render_unknown_roadmap_note(context.args[0])
     progresses = await services.storage.progress.progress_of_chat(chat.chat_id)
@@ -130,10 +139,13 @@ async def on_roadmap_button(update: Update, context: BotContext) -> None:
         case (
             ShowRoadmap()
             | ShowNextStep()
+            | CountAllShared()
             | ShowStep()
             | ShowStepMore()
             | SetStepState()
             | DoneAndNext()
+            | UndoMark()
+            | ToggleCheck()
             | CountSharedTopic()
         ):
             screen, note = await within_roadmap(action, chat)
@@ -142,19 +154,21 @@ async def on_roadmap_button(update: Update, context: BotContext) -> None:
     await answer_tap(update, screen, note)
 
 
-async def within_roadmap(action: ShowRoadmap | ShowNextStep | StepAction, chat: InChat) -> Result:
+async def within_roadmap(action: ShowRoadmap | ShowNextStep | CountAllShared | StepAction, chat: InChat) -> Result:
     """Buttons about a roadmap and its steps; ids that no longer exist get the current view."""
     services = chat.services
     storage, now = services.storage.progress, services.clock()
     roadmap = services.catalog.get(action.roadmap_id)
     if roadmap is None:
         return await catalog(chat), roadmap_gone()
+    if isinstance(action, CountAllShared):
+        return await count_all_shared(chat, roadmap)
     if isinstance(action, ShowRoadmap | ShowNextStep):
         progress = await storage.progress_of(chat.chat_id, roadmap.id)
         next_step = progress.next_step(roadmap) if isinstance(action, ShowNextStep) else None
         if next_step is None:
             page = action.page if isinstance(action, ShowRoadmap) else None
-            return render_roadmap(roadmap, progress, page, links=chat.links), None
+            return await roadmap_view(chat, roadmap, progress, page), None
         progress = await storage.open_step(chat.chat_id, roadmap.id, next_step, now)
         return await step_card(chat, roadmap, next_step, progress), None
     step = roadmap.step(action.step_id)
@@ -169,7 +183,11 @@ async def on_step(action: StepAction, chat: InChat, roadmap: Roadmap, step: Step
     if isinstance(action, SetStepState):
         return await mark_step(chat, roadmap, step, action.state)
     if isinstance(action, DoneAndNext):
-        return await done_and_next(chat, roadmap, step)
+        return await and_next(chat, roadmap, step, action.state)
+    if isinstance(action, UndoMark):
+        return await undo_mark(chat, roadmap, step)
+    if isinstance(action, ToggleCheck):
+        return await toggle_check(chat, roadmap, step, action.key)
     if isinstance(action, CountSharedTopic):
         return await count_shared_topic(chat, roadmap, step)
     services = chat.services
@@ -191,17 +209,40 @@ async def mark_step(chat: InChat, roadmap: Roadmap, step: Step, state: StepState
     return await card_after(chat, changed, roadmap, step, state_changed(state))
 
 
-async def done_and_next(chat: InChat, roadmap: Roadmap, step: Step) -> Result:
-    """✅ Done · next: mark the step done and open the next unfinished one in the same edit; when
-    none is left, the card of this one says where the roadmap stands."""
+async def and_next(chat: InChat, roadmap: Roadmap, step: Step, state: StepState) -> Result:
+    """✅ Done · next or ⏭ Skip · next: mark the step done (or skipped) and open the next unfinished
+    one in the same edit; when none is left, the card of this one says where the roadmap stands."""
     storage, now = chat.services.storage.progress, chat.services.clock()
-    changed = await storage.set_step_state(chat.chat_id, roadmap.id, step, StepState.DONE, now)
+    changed = await storage.set_step_state(chat.chat_id, roadmap.id, step, state, now)
     onward = changed.after.next_step_after(roadmap, step)
     if onward is None:
-        return await card_after(chat, changed, roadmap, step, state_changed(StepState.DONE))
+        return await card_after(chat, changed, roadmap, step, state_changed(state))
     progress = await storage.open_step(chat.chat_id, roadmap.id, onward, now)
     card = await step_card(chat, roadmap, onward, progress)
-    return with_new_reminder(card, changed.new_reminder), render_done_toast(roadmap, step)
+    return with_new_reminder(card, changed.new_reminder), render_done_toast(roadmap, step, state)
+
+
+async def toggle_check(chat: InChat, roadmap: Roadmap, step: Step, key: str) -> Result:
+    """☐/☑ under More: tick a "done when" check or untick it; the card stays at More. A check no
+    longer on the step (the roadmap changed) changes nothing."""
+    services = chat.services
+    storage, now = services.storage.progress, services.clock()
+    check = next((check for check in step.done_when if check.key == key), None)
+    if check is None:
+        progress = await storage.open_step(chat.chat_id, roadmap.id, step, now)
+        return await step_card(chat, roadmap, step, progress, CardOptions(more=True)), check_gone()
+    ticked, progress = await storage.toggle_check(chat.chat_id, roadmap.id, step, check, now)
+    all_ticked = ticked and len(progress.ticked(step)) == len(step.done_when)
+    card = await step_card(chat, roadmap, step, progress, CardOptions(more=True))
+    return card, render_ticked(ticked, all_ticked)
+
+
+async def undo_mark(chat: InChat, roadmap: Roadmap, step: Step) -> Result:
+    """↩️ Undo: the step goes back to what it was before its latest change, with that day."""
+    services = chat.services
+    changed = await services.storage.progress.undo_mark(chat.chat_id, roadmap.id, step, services.clock())
+    card = await step_card(chat, roadmap, step, changed.after)
+    return card, render_undone(changed.after.state_of(step))
 
 
 async def count_shared_topic(chat: InChat, roadmap: Roadmap, step: Step) -> Result:
@@ -215,6 +256,25 @@ async def count_shared_topic(chat: InChat, roadmap: Roadmap, step: Step) -> Resu
         opened = await progress.open_step(chat.chat_id, roadmap.id, step, now)
         return await step_card(chat, roadmap, step, opened), nothing_to_count()
     return await card_after(chat, counted.changed, roadmap, step, render_counted_toast(counted.elsewhere))
+
+
+async def count_all_shared(chat: InChat, roadmap: Roadmap) -> Result:
+    """✅ Count all N here: every step of the roadmap whose topic was done in another roadmap is
+    marked done here, each on the day it was done there; the roadmap's view comes back."""
+    services = chat.services
+    storage, now = services.storage.progress, services.clock()
+    progress = await storage.progress_of(chat.chat_id, roadmap.id)
+    new_reminder = None
+    counted = await roadmap_elsewhere(chat, roadmap, progress)
+    for step_id, elsewhere in counted.items():
+        step = roadmap.step(step_id)
+        assert step is not None
+        by = Marking(Source.CHAT, marked_at=elsewhere.mark.changed_at)
+        changed = await storage.set_step_state(chat.chat_id, roadmap.id, step, StepState.DONE, now, by=by)
+        new_reminder = new_reminder or changed.new_reminder
+        progress = changed.after
+    view = await roadmap_view(chat, roadmap, progress)
+    return with_new_reminder(view, new_reminder), counted_all(len(counted)) if counted else nothing_to_count()
 
 
 async def card_after(chat: InChat, changed: Changed, roadmap: Roadmap, step: Step, note: str) -> Result:

@@ -4,11 +4,13 @@ the language being spoken."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
+from types import MappingProxyType
 
 from telegram import InlineKeyboardButton
 
-from handlers.actions import Noop, SendCard, ShowCatalog, ShowLegend, ShowRoadmap, ShowStep
+from handlers.actions import CountAllShared, SendCard, ShowCatalog, ShowLegend, ShowRoadmap, ShowStep
 from handlers.line_views import (
     STATE_ICON,
     covered_line,
@@ -22,13 +24,14 @@ from handlers.line_views import (
 )
 from handlers.screens import NO_LINKS, Links, Screen, button, keyboard
 from handlers.sharing_views import share_link
-from i18n.catalogs import _
+from i18n.catalogs import _, ngettext
 from i18n.formats import count
 from i18n.shared_views import signals_legend
-from progress import Progress
+from progress import DoneElsewhere, Progress, StepState
 from roadmaps import Roadmap, Step
 
 STEPS_PER_PAGE = 8
+NOWHERE: Mapping[str, DoneElsewhere] = MappingProxyType({})
 
 
 def roadmap_gone() -> str:
@@ -72,9 +75,17 @@ def page_count(roadmap: Roadmap) -> int:
     return len(pages_of(roadmap))
 
 
-def render_roadmap(roadmap: Roadmap, progress: Progress, page: int | None = None, *, links: Links = NO_LINKS) -> Screen:
+def render_roadmap(
+    roadmap: Roadmap,
+    progress: Progress,
+    page: int | None = None,
+    *,
+    links: Links = NO_LINKS,
+    elsewhere: Mapping[str, DoneElsewhere] = NOWHERE,
+) -> Screen:
     """A roadmap: on its first page what it is, how to read its signals and the progress; on every
-    page its steps as buttons under their sections; where it stands; the page; share."""
+    page its steps as buttons under their sections (🔗: done in another roadmap, `elsewhere`, by
+    step id), with one button that counts them all here; where it stands; the page; share."""
     pages = pages_of(roadmap)
     next_step = progress.next_step(roadmap)
     if page is None:
@@ -82,9 +93,11 @@ def render_roadmap(roadmap: Roadmap, progress: Progress, page: int | None = None
     page = min(max(page, 0), len(pages) - 1)
     lines = roadmap_heading(roadmap, progress, first_page=page == 0)
     lines += standing(roadmap, progress)
-    if len(pages) > 1:
+    if len(pages) > 1 or any(step.section for step in pages[page]):
         lines += ["", f"<i>{page_heading(roadmap, pages[page])}</i>"]
-    rows = [*step_rows(roadmap, progress, pages[page]), paging_row(roadmap, page, len(pages))]
+    rows = [*step_rows(roadmap, progress, pages[page], elsewhere), paging_row(roadmap, page, len(pages))]
+    if elsewhere:
+        rows.append([button(count_all_here(len(elsewhere)), CountAllShared(roadmap.id))])
     rows += [way_on(roadmap, progress), page_button(links, roadmap), last_row(roadmap, links, first_page=page == 0)]
     return Screen("\n".join(lines), keyboard(rows))
 
@@ -133,27 +146,46 @@ def standing(roadmap: Roadmap, progress: Progress) -> list[str]:
     return []
 
 
-def step_rows(roadmap: Roadmap, progress: Progress, shown: tuple[Step, ...]) -> list[list[InlineKeyboardButton]]:
-    """A button per step, each section's name above its first step."""
+def count_all_here(steps: int) -> str:
+    """The button that counts here every step of a roadmap done in another one."""
+    # Translators: a button: count here the %(count)s steps done in another roadmap; keep it short.
+    return ngettext("✅ Count %(count)s step here", "✅ Count all %(count)s here", steps) % {"count": count(steps)}
+
+
+def counted_all(steps: int) -> str:
+    """The toast of ✅ Count all N here."""
+    # Translators: a toast (plain text, short): %(count)s steps done in another roadmap now count here.
+    return ngettext(
+        "✅ %(count)s step counted here, on the day it was done",
+        "✅ %(count)s steps counted here, each on the day it was done",
+        steps,
+    ) % {"count": count(steps)}
+
+
+def step_rows(
+    roadmap: Roadmap, progress: Progress, shown: tuple[Step, ...], elsewhere: Mapping[str, DoneElsewhere] = NOWHERE
+) -> list[list[InlineKeyboardButton]]:
+    """A button per step (the page's heading names its sections: every button opens something);
+    🔗 for a step not started here whose topic was done in another roadmap."""
     rows: list[list[InlineKeyboardButton]] = []
-    section = None
     for step in shown:
-        if step.section and step.section != section:
-            rows.append([button(f"— {step.section} —", Noop())])
-        section = step.section
-        label = f"{STATE_ICON[progress.state_of(step)]} {count(roadmap.number_of(step))}. {step.title}"
+        state = progress.state_of(step)
+        icon = "🔗" if step.id in elsewhere and state is StepState.TODO else STATE_ICON[state]
+        label = f"{icon} {count(roadmap.number_of(step))}. {step.title}"
+        if (ticked := progress.ticked(step)) and state in (StepState.TODO, StepState.WORKING):
+            label = separated(label, f"☑️ {count(len(ticked))}/{count(len(step.done_when))}")  # "1 of 3 checks"
         rows.append([button(label, ShowStep(roadmap.id, step.id))])
     return rows
 
 
 def paging_row(roadmap: Roadmap, page: int, pages: int) -> list[InlineKeyboardButton]:
-    """◀ 1/3 ▶ under a roadmap of several pages; nothing under one of one page."""
+    """◀ and ▶ to the page before and after under a roadmap of several pages (the page's heading
+    says which steps it shows); nothing under one of one page."""
     if pages <= 1:
         return []
     return [
-        button("◀", ShowRoadmap(roadmap.id, (page - 1) % pages)),
-        button(f"{count(page + 1)}/{count(pages)}", Noop()),
-        button("▶", ShowRoadmap(roadmap.id, (page + 1) % pages)),
+        button(f"◀ {count((page - 1) % pages + 1)}/{count(pages)}", ShowRoadmap(roadmap.id, (page - 1) % pages)),
+        button(f"{count((page + 1) % pages + 1)}/{count(pages)} ▶", ShowRoadmap(roadmap.id, (page + 1) % pages)),
     ]
 
 

@@ -12,10 +12,11 @@ from handlers.actions import SendCard, ShowCatalog
 from handlers.catalog_views import catalog_buttons
 from handlers.line_views import percent, progress_line, separated, weeks_in_a_row
 from handlers.screens import Screen, button, keyboard, quoted
-from i18n.catalogs import _
+from i18n.catalogs import _, ngettext
+from i18n.formats import count
 from i18n.formats import percent as percent_shown
 from i18n.shared_views import done_of_total
-from progress import Progress
+from progress import Progress, streak_shown
 from roadmaps import Catalog, Roadmap
 
 
@@ -37,6 +38,7 @@ class CardText:
     streak: str | None
     next: str
     footer: str
+    completed: bool = False  # every step done: the card looks like an achievement
 
 
 def share_link(bot_username: str, roadmap: Roadmap) -> str:
@@ -53,7 +55,6 @@ def card_caption(roadmap: Roadmap, progress: Progress) -> str:
 def card_text(roadmap: Roadmap, progress: Progress, streak: int, footer: str) -> CardText:
     """What the progress card of a roadmap says: the share done, the count, the streak, the next step."""
     done, total = progress.done_count(roadmap), len(roadmap.steps)
-    next_step = progress.next_step(roadmap)
     return CardText(
         share=done / total if total else 0.0,
         percent=percent_shown(percent(done, total)),
@@ -61,13 +62,29 @@ def card_text(roadmap: Roadmap, progress: Progress, streak: int, footer: str) ->
         done=_("done"),
         title=roadmap.title,
         count=done_of_total(done, total),
-        streak=weeks_in_a_row(streak) if streak else None,
-        # Translators: the next step of a roadmap; %(step)s is its title.
-        next=_("Next: %(step)s") % {"step": next_step.title}
-        if next_step
-        else _("Finished: every step done or skipped"),
+        streak=weeks_in_a_row(streak) if streak_shown(streak) else None,
+        next=card_next(roadmap, progress),
         footer=footer,
+        completed=progress.is_completed(roadmap),
     )
+
+
+def card_next(roadmap: Roadmap, progress: Progress) -> str:
+    """The card's last line: the next step, or how the roadmap ended (completed, or covered with
+    some steps skipped)."""
+    if (next_step := progress.next_step(roadmap)) is not None:
+        # Translators: the next step of a roadmap; %(step)s is its title.
+        return _("Next: %(step)s") % {"step": next_step.title}
+    if progress.is_completed(roadmap):
+        # Translators: on the progress card's picture of a roadmap whose every step is done.
+        return _("Completed: every step done")
+    # Translators: on the progress card's picture: every step done or skipped, %(skipped)s skipped.
+    words = ngettext(
+        "Every step covered: %(skipped)s skipped",
+        "Every step covered: %(skipped)s skipped",
+        progress.skipped_count(roadmap),
+    )
+    return words % {"skipped": count(progress.skipped_count(roadmap))}
 
 
 def card_footer(bot_name: str, bot_username: str | None) -> str:

@@ -19,8 +19,11 @@ from handlers.actions import (
     ShowRoadmap,
     ShowStep,
     ShowStepMore,
+    ToggleCheck,
+    UndoMark,
 )
 from handlers.line_views import (
+    checks_count,
     covered_line,
     effort_words,
     page_button,
@@ -33,51 +36,17 @@ from handlers.roadmap_views import page_of
 from handlers.screens import MAX_MESSAGE, NO_LINKS, Links, Screen, button, keyboard
 from i18n.catalogs import N_, _
 from i18n.formats import count, day
-from i18n.shared_views import counted_here, state_line
+from i18n.shared_views import state_line
 from progress import DoneElsewhere, Progress, StepState
 from roadmaps import Roadmap, Step
 
-
-def state_changed(state: StepState) -> str:
-    """What a tap on a state button says, in the toast."""
-    if state is StepState.DONE:
-        # Translators: a toast after "✅ Mark done" (plain text, short).
-        return _("✅ Marked done")
-    if state is StepState.SKIPPED:
-        # Translators: a toast after "⏭ Skip" (plain text, short).
-        return _("⏭ Skipped")
-    if state is StepState.TODO:
-        # Translators: a toast after "↩️ Undo" or "↩️ Not started" (plain text, short).
-        return _("↩️ Undone")
-    # Translators: a toast after "🟡 Working on it" (plain text, short).
-    return _("🟡 Working on it")
-
-
-def completed() -> str:
-    """The toast of the tap that completed a roadmap (every step done)."""
-    return _("🎉 Roadmap completed!")
-
-
-def covered() -> str:
-    """The toast of the tap that left every step of a roadmap done or skipped."""
-    return _("Every step is done or skipped")
-
-
-def note_removed() -> str:
-    """The toast of 🗑 Remove note."""
-    return _("🗑 Note removed")
-
-
-def step_gone() -> str:
-    """What a tap on a step that is no longer in its roadmap says, over the roadmap."""
-    # Translators: a pop-up (plain text, at most 200 characters) over the roadmap's view.
-    return _("That step is no longer in this roadmap. Here is the roadmap as it is now.")
-
-
 # States with something left to do: their cards offer done-and-next.
 OPEN = (StepState.TODO, StepState.WORKING)
-# The buttons that change a step, by the state it is in (their labels translated where shown).
-STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState], ...]] = {
+# A "done when" check's box, ticked or not.
+TICK_BOX = {False: "☐", True: "☑"}
+# The buttons that change a step, by the state it is in (their labels translated where shown); no
+# state: Undo, back to what the step was before its latest change, with its day.
+STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState | None], ...]] = {
     StepState.TODO: (
         # Translators: a button: mark this step done; keep it short.
         (N_("✅ Mark done"), StepState.DONE),
@@ -93,11 +62,11 @@ STATE_BUTTONS: dict[StepState, tuple[tuple[str, StepState], ...]] = {
         (N_("⏭ Skip"), StepState.SKIPPED),
     ),
     # Translators: a button: take back "done"; keep it short.
-    StepState.DONE: ((N_("↩️ Undo"), StepState.TODO),),
+    StepState.DONE: ((N_("↩️ Undo"), None),),
     StepState.SKIPPED: (
         (N_("✅ Mark done"), StepState.DONE),
         # Translators: a button: take back "skipped"; keep it short.
-        (N_("↩️ Undo skip"), StepState.TODO),
+        (N_("↩️ Undo skip"), None),
     ),
 }
 
@@ -128,23 +97,14 @@ PLAIN = CardOptions()
 
 
 def render_step(roadmap: Roadmap, step: Step, progress: Progress, options: CardOptions = PLAIN) -> Screen:
-    """A step card: what the step is and why it matters, its signals and effort, when it counts as
-    done, resources, state, and the buttons to change it (`options`: see CardOptions)."""
+    """A step card. Its first screen fits a phone: what the step is, its signals and effort, its
+    state and the roadmap's progress; "More ▾" (`options.more`) adds why it matters, when it counts as
+    done, the practice task and resources, in place (see CardOptions for the rest)."""
     text = step_text(roadmap, step, progress, options)
-    if options.celebrate:
-        # Translators: under the card of the step that completed a roadmap; %(title)s is the roadmap's.
-        celebration = _(
-            "🎉 <b>You completed %(title)s!</b> Every step is done. "
-            "Keep the card, or start the next roadmap whenever you are ready."
-        )
-        text += "\n\n" + celebration % {"title": escape(roadmap.title)}
-    elif progress.is_covered(roadmap):
-        done, skipped = progress.done_count(roadmap), len(progress.skipped_steps(roadmap))
-        text += "\n\n" + covered_line(done, len(roadmap.steps), skipped)
     note = progress.note_of(step)
-    if note is not None:
+    if note is not None and (options.more or not has_more(step)):
         text += note_block(note.text, room=MAX_MESSAGE - len(text))
-    else:
+    elif note is None and (options.more or not has_more(step)):
         # Translators: at the bottom of a step card: a reply to the card keeps a note on the step.
         text += "\n\n<i>" + _("📝 Reply to this card to keep a note on this step.") + "</i>"
     keys = step_keyboard(roadmap, step, progress, options)
@@ -153,47 +113,85 @@ def render_step(roadmap: Roadmap, step: Step, progress: Progress, options: CardO
     return Screen(text, keys)
 
 
+def has_more(step: Step) -> bool:
+    """Whether a step has anything behind "More ▾" (why, done when, practice, resources)."""
+    return bool(step.why or step.done_when or step.practice or step.resources)
+
+
 def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOptions = PLAIN) -> str:
-    """The card's text up to its progress line: heading, what the step is and why, signals and
-    effort, when it is done, the practice task (with `more`), resources, state."""
+    """The card's text up to its progress line: heading, what the step is, signals and effort, and
+    (with `more`) why it matters, when it is done, the practice task and resources; then its state."""
     # Translators: a step card's heading: the step's number in its roadmap, of the roadmap's steps.
     number = _("Step %(number)s of %(total)s") % {
         "number": count(roadmap.number_of(step)),
         "total": count(len(roadmap.steps)),
     }
-    section = [escape(step.section)] if step.section else []
+    section = [escape(step.section)] if step.section and options.more else []
     heading = "🗺 " + separated(escape(roadmap.title), f"<b>{number}</b>", *section)
-    lines = [heading, "", f"<b>{escape(step.title)}</b>", escape(step.summary)]
-    if step.why:
+    lines = [heading, f"<b>{escape(step.title)}</b>", escape(step.summary)]
+    if options.more and step.why:
         # Translators: why a step matters; %(why)s is the roadmap's own sentence.
         lines.append("<i>" + _("Why it matters: %(why)s") % {"why": escape(step.why)} + "</i>")
-    lines += ["", signals_line(step.signals)]
+    lines.append(signals_line(step.signals))
     if step.effort_hours:
         lines.append(f"⏱ {effort_words(step.effort_hours)}")
+    if options.more:
+        lines += more_lines(step, progress)
+    mark = progress.mark_of(step)
+    if options.elsewhere is not None:
+        lines.append(done_elsewhere_line(options.elsewhere))
+    if not options.celebrate:  # the cheer says it is done, and the first screen has room for one
+        state = state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None)
+        if (ticked := len(progress.ticked(step))) and progress.state_of(step) in OPEN:
+            state = separated(state, checks_count(ticked, len(step.done_when)))
+        lines.append(state)
+    lines.append(standing_line(roadmap, progress, options.celebrate))
+    return "\n".join(lines)
+
+
+def standing_line(roadmap: Roadmap, progress: Progress, celebrate: bool) -> str:
+    """Where the roadmap stands, under the card: its progress line (and a cheer when this tap
+    completed it), or what covers it (every step done or skipped, some skipped)."""
+    if celebrate:
+        # Translators: on the card of the step whose tap completed a roadmap; %(title)s is the roadmap's.
+        cheer = _("🎉 <b>You completed %(title)s!</b> Every step is done.") % {"title": escape(roadmap.title)}
+        return f"{progress_line(roadmap, progress)}\n{cheer}"
+    if progress.is_covered(roadmap) and not progress.is_completed(roadmap):
+        done, skipped = progress.done_count(roadmap), len(progress.skipped_steps(roadmap))
+        return covered_line(done, len(roadmap.steps), skipped)
+    return progress_line(roadmap, progress)
+
+
+def more_lines(step: Step, progress: Progress) -> list[str]:
+    """What "More ▾" adds to a card: when it counts as done (each check ☐ or ☑, ticked by the
+    buttons of its number), the practice task, resources."""
+    lines: list[str] = []
     if step.done_when:
+        ticked = progress.ticked(step)
         # Translators: a heading on a step card, above what shows the step is done.
-        lines += ["", _("☑️ <b>Done when</b>"), *(f"▫️ {escape(outcome)}" for outcome in step.done_when)]
-    if options.more and step.practice:
+        lines += ["", _("☑️ <b>Done when</b>")]
+        lines += [
+            f"{TICK_BOX[check.id in ticked]} {count(number)}. {escape(check.text)}"
+            for number, check in enumerate(step.done_when, 1)
+        ]
+        if len(ticked) == len(step.done_when) and progress.state_of(step) in OPEN:
+            # Translators: on a step card when every "done when" check is ticked; "✅ Mark done" is the button.
+            lines.append("<b>" + _("✅ Every check is ticked: time to tap ✅ Mark done?") + "</b>")
+    if step.practice:
         # Translators: a heading on a step card, above a task to practise the step.
         lines += ["", _("🛠 <b>Practice</b>"), escape(step.practice)]
     if step.resources:
         # Translators: a heading on a step card, above links to read or watch.
         lines += ["", _("📚 <b>Resources</b>")]
         lines += [f'• <a href="{escape(r.url, quote=True)}">{escape(r.title)}</a>' for r in step.resources]
-    mark = progress.mark_of(step)
-    lines.append("")
-    if options.elsewhere is not None:
-        lines.append(done_elsewhere_line(options.elsewhere))
-    lines.append(state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None))
-    lines.append(progress_line(roadmap, progress))
-    return "\n".join(lines)
+    return lines
 
 
 def done_elsewhere_line(elsewhere: DoneElsewhere) -> str:
     """Where the step's topic was done, and when; the card's button counts it here."""
-    # Translators: %(roadmap)s: the other roadmap's title; %(day)s: a date like "3 Nov 2026".
-    # “Count it here” is the button "✅ Count it here" below the card.
-    words = _("✅ Done in %(roadmap)s on %(day)s (“Count it here” marks it done here too)")
+    # Translators: on a step card, above its button "✅ Count it here"; %(roadmap)s: the other
+    # roadmap's title; %(day)s: a date like "3 Nov 2026".
+    words = _("✅ Done in %(roadmap)s on %(day)s")
     return words % {"roadmap": escape(elsewhere.roadmap.title), "day": day(elsewhere.mark.changed_at)}
 
 
@@ -208,22 +206,37 @@ def step_keyboard(
     shared = [button(_("✅ Count it here"), CountSharedTopic(roadmap.id, step.id))] if options.elsewhere else []
     # Translators: a button: mark this step done and open the next one; keep it short.
     one_tap = [button(_("✅ Done · next ▶"), DoneAndNext(roadmap.id, step.id))] if state in OPEN else []
-    change_row = [button(_(label), SetStepState(roadmap.id, step.id, target)) for label, target in STATE_BUTTONS[state]]
+    if one_tap and progress.next_step_after(roadmap, step) is not None:
+        # Translators: a button: skip this step and open the next one; keep it short.
+        one_tap.append(button(_("⏭ Skip · next ▶"), DoneAndNext(roadmap.id, step.id, StepState.SKIPPED)))
+    change_row = [
+        button(_(label), UndoMark(roadmap.id, step.id) if target is None else SetStepState(roadmap.id, step.id, target))
+        for label, target in STATE_BUTTONS[state]
+    ]
     neighbour_row = neighbour_buttons(roadmap, step)
+    ticked = progress.ticked(step)
+    check_row = [
+        button(f"{TICK_BOX[check.id in ticked]} {count(number)}", ToggleCheck(roadmap.id, step.id, check.key))
+        for number, check in enumerate(step.done_when, 1)
+    ]
+    if not options.more:
+        check_row = []
     # Translators: a button that removes the step's note; keep it short.
     note_row = [button(_("🗑 Remove note"), RemoveNote(roadmap.id, step.id))] if progress.note_of(step) else []
     # Translators: a button back to the roadmap's view; keep it short.
     back_row = [button(_("🗺 Back to roadmap"), ShowRoadmap(roadmap.id, page_of(roadmap, step)))]
-    if step.practice:
+    if has_more(step):
         if options.more:
             # Translators: a button that shows less of a step card (hides its practice task); keep it short.
             toggle = button(_("Less ▴"), ShowStep(roadmap.id, step.id))
         else:
             # Translators: a button that shows more of a step card (its practice task); keep it short.
-            toggle = button(_("🛠 More ▾"), ShowStepMore(roadmap.id, step.id))
+            more = _("🛠 More ▾")
+            # A card's note waits behind More (its first screen fits a phone): the 📝 says one is there.
+            toggle = button(f"{more} 📝" if progress.note_of(step) else more, ShowStepMore(roadmap.id, step.id))
         back_row.insert(0, toggle)
-    ways = ways_on(roadmap, progress, options.celebrate, options.next_roadmap)
-    return keyboard([shared, one_tap, change_row, neighbour_row, *ways, note_row, back_row])
+    ways = ways_on(roadmap, step, progress, options.celebrate, options.next_roadmap)
+    return keyboard([check_row, shared, one_tap, change_row, neighbour_row, *ways, note_row, back_row])
 
 
 def neighbour_buttons(roadmap: Roadmap, step: Step) -> list[InlineKeyboardButton]:
@@ -241,15 +254,16 @@ def neighbour_buttons(roadmap: Roadmap, step: Step) -> list[InlineKeyboardButton
 
 
 def ways_on(
-    roadmap: Roadmap, progress: Progress, celebrate: bool, next_roadmap: Roadmap | None
+    roadmap: Roadmap, step: Step, progress: Progress, celebrate: bool, next_roadmap: Roadmap | None
 ) -> list[list[InlineKeyboardButton]]:
-    """After completing a roadmap: its card and the next roadmap; a covered one: its skipped steps."""
+    """After completing a roadmap: its card and the next roadmap; a covered one: its skipped steps
+    other than this card's (the first of them)."""
     if celebrate:
         onward = ShowRoadmap(next_roadmap.id) if next_roadmap else ShowCatalog()
         # Translators: a button to the next roadmap to start; %(roadmap)s is its title; keep it short.
         label = _("📚 Next: %(roadmap)s") % {"roadmap": next_roadmap.title} if next_roadmap else _("📚 All roadmaps")
         return [[button(_("📊 My card"), SendCard(roadmap.id)), button(label, onward)]]
-    skipped = progress.skipped_steps(roadmap)
+    skipped = [other for other in progress.skipped_steps(roadmap) if other != step]
     if progress.is_covered(roadmap) and skipped:
         return [[button(revisit_skipped(len(skipped)), ShowStep(roadmap.id, skipped[0].id))]]
     return []
@@ -266,16 +280,3 @@ def note_block(note: str, room: int) -> str:
         fits = bisect.bisect_right(range(len(note) + 1), room, key=lambda n: len(escape(note[:n] + "…"))) - 1
         note = note[: max(fits, 0)].rstrip() + "…"
     return f"{opening}{escape(note)}{closing}"
-
-
-def render_done_toast(roadmap: Roadmap, step: Step) -> str:
-    """The toast of ✅ Done · next: which step was marked, and how to take it back."""
-    # Translators: a toast (plain text, short); "↩️ Undo" is the button of that name.
-    return _("✅ Step %(number)s done. To undo: ◀ back to it, then ↩️ Undo.") % {
-        "number": count(roadmap.number_of(step))
-    }
-
-
-def render_counted_toast(elsewhere: DoneElsewhere) -> str:
-    """The toast of ✅ Count it here: where it was done, and that it counts here now."""
-    return counted_here(elsewhere)

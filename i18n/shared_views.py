@@ -91,6 +91,14 @@ def extra_count(state: StepState, number: int) -> str:
 EXTRA_COUNTS = (StepState.WORKING, StepState.SKIPPED)
 
 
+def checks_count(ticked: int, total: int) -> str:
+    """`☑️ 2 of 3 checks`: how many of a step's (or steps') "done when" checks are ticked."""
+    # Translators: %(ticked)s of a step's %(total)s "done when" checks are ticked; the plural form
+    # follows %(total)s.
+    words = ngettext("☑️ %(ticked)s of %(total)s check", "☑️ %(ticked)s of %(total)s checks", total)
+    return words % {"ticked": count(ticked), "total": count(total)}
+
+
 def separated(*parts: str) -> str:
     """Parts of one line between the language's separator: `30% · 3 of 10 steps done`."""
     # Translators: what stands between the parts of one line ("30% · 3 of 10 steps done",

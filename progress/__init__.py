@@ -20,7 +20,7 @@ from progress.model import (
     started_roadmaps,
     storable_text,
 )
-from progress.momentum import Momentum, Pace, done_since, pace_of, weekly_streak
+from progress.momentum import Momentum, Pace, done_since, pace_of, streak_shown, weekly_streak
 from progress.place import Place, place_from
 from progress.reminders import NudgeOutcome, Reminder, ReminderStatus
 from progress.topics import Counted, DoneElsewhere, countable_here, done_elsewhere, needs_other_roadmaps
@@ -56,5 +56,6 @@ __all__ = [
     "place_from",
     "started_roadmaps",
     "storable_text",
+    "streak_shown",
     "weekly_streak",
 ]

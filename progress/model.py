@@ -66,6 +66,19 @@ class Progress:
     marks: Mapping[str, Mark]
     started: bool = field(default=True, compare=False)  # False: no step of it was ever marked
     notes: Mapping[str, Note] = field(default_factory=dict)
+    # The "done when" checks ticked, by the step id and check id they were stored under.
+    ticks: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def ticked(self, step: Step) -> frozenset[str]:
+        """The ids of the step's checks ticked, whether stored under current or former ids."""
+        stored = frozenset().union(*(self.ticks.get(step_id, frozenset()) for step_id in step.ids))
+        return frozenset(check.id for check in step.done_when if not stored.isdisjoint(check.ids))
+
+    def checks_ticked(self, roadmap: Roadmap) -> tuple[int, int]:
+        """How many "done when" checks of the roadmap's open steps are ticked, of how many (a
+        step done or skipped is past its checks)."""
+        open_steps = [s for s in roadmap.steps if self.state_of(s) in (StepState.TODO, StepState.WORKING)]
+        return sum(len(self.ticked(s)) for s in open_steps), sum(len(s.done_when) for s in open_steps)
 
     def mark_of(self, step: Step) -> Mark | None:
         """The step's latest mark, whether stored under its current id or a former one."""
@@ -149,6 +162,7 @@ class SavedRoadmap:
     last_activity_at: dt.datetime
     marks: Mapping[str, Mark]
     notes: Mapping[str, Note]
+    ticks: Mapping[str, frozenset[str]] = field(default_factory=dict)  # checks ticked, by step id
 
 
 # Control characters a database may refuse (PostgreSQL text cannot hold NUL) or a chat would show

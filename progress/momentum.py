@@ -42,6 +42,15 @@ def week_of(moment: dt.datetime) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+# A streak is worth showing from its second week: one week "in a row" is no row yet.
+STREAK_SHOWN_FROM = 2
+
+
+def streak_shown(streak: int) -> bool:
+    """Whether a streak is long enough to show (everywhere one is shown)."""
+    return streak >= STREAK_SHOWN_FROM
+
+
 def streak_of(weeks: Collection[dt.date], now: dt.datetime) -> int:
     """Weeks in a row with at least one step done (`weeks`: their Mondays), counting back from this
     week (or from last week, while this one has none yet: a streak lasts until a whole week passes

@@ -4,7 +4,7 @@ from roadmaps.folders import files_of, folders_to_serve, inspect_files, inspect_
 from roadmaps.limits import MAX_ID_PAIR_BYTES, MAX_RESOURCES, MAX_ROADMAP_ID_BYTES
 from roadmaps.live import LiveCatalog, live
 from roadmaps.loader import BUILTIN_DIR, check_roadmaps, inspect_roadmaps, load_catalog, warnings_of
-from roadmaps.model import NO_BRANDING, Branding, Catalog, Effort, Level, Resource, Roadmap, Signals, Step
+from roadmaps.model import NO_BRANDING, Branding, Catalog, Check, Effort, Level, Resource, Roadmap, Signals, Step
 from roadmaps.problems import Inspection, Problem, RoadmapError, Severity
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "NO_BRANDING",
     "Branding",
     "Catalog",
+    "Check",
     "Effort",
     "Inspection",
     "Level",

@@ -20,8 +20,8 @@ MAX_RESOURCES = 5
 MAX_URL = 300
 MAX_STEPS = 200
 
-# Limits that keep a step card's first screen (title, summary, signals, why, done_when)
-# readable on a phone: well under 1,200 characters for the longest built-in step.
+# Limits that keep a step card readable on a phone (its first screen: title, summary, signals;
+# why, done_when and practice behind More).
 MAX_WHY = 220
 MIN_DONE_WHEN = 2
 MAX_DONE_WHEN = 4
@@ -40,3 +40,5 @@ STEP_FIELDS = {
     *("why", "done_when", "practice", "effort_hours", "topic"),
 }
 RESOURCE_FIELDS = {"title", "url"}
+CHECK_FIELDS = {"id", "text", "formerly"}
+MAX_CHECK_ID = 40

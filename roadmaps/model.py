@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -34,6 +35,34 @@ class Resource:
 
 
 @dataclass(frozen=True, slots=True)
+class Check:
+    """One "done when" outcome of a step, a learner can tick; its id is stable, `formerly` keeps
+    old ids' ticks (as a step's does)."""
+
+    id: str
+    text: str
+    formerly: tuple[str, ...] = ()
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every id a tick of this check may be stored under, the current one first."""
+        return (self.id, *self.formerly)
+
+    @property
+    def key(self) -> str:
+        """Two base-36 characters that stand for the check's id in a button (whose 64 bytes the
+        roadmap's and step's ids nearly fill); the loader keeps them distinct within a step."""
+        return check_key(self.id)
+
+
+def check_key(check_id: str) -> str:
+    """A check id's two-character key (see Check.key)."""
+    value = int(hashlib.sha256(check_id.encode()).hexdigest()[:8], 16) % (36 * 36)
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    return digits[value // 36] + digits[value % 36]
+
+
+@dataclass(frozen=True, slots=True)
 class Effort:
     """An honest estimate of the hours a step takes, from `low` to `high`."""
 
@@ -57,7 +86,7 @@ class Step:
     section: str | None = None
     formerly: tuple[str, ...] = ()
     why: str | None = None
-    done_when: tuple[str, ...] = ()
+    done_when: tuple[Check, ...] = ()
     practice: str | None = None
     effort_hours: Effort | None = None
     topic: str | None = None

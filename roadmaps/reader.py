@@ -10,6 +10,8 @@ from typing import Any
 import yaml
 
 from roadmaps.limits import (
+    CHECK_FIELDS,
+    MAX_CHECK_ID,
     MAX_DONE_WHEN,
     MAX_DONE_WHEN_ITEM,
     MAX_EFFORT_HOURS,
@@ -30,7 +32,7 @@ from roadmaps.limits import (
     SLUG,
     STEP_FIELDS,
 )
-from roadmaps.model import Effort, Level, Resource, Roadmap, Signals, Step
+from roadmaps.model import Check, Effort, Level, Resource, Roadmap, Signals, Step
 from roadmaps.problems import Problem
 
 
@@ -201,17 +203,48 @@ class _Reader:
             return None
         return Resource(title, url)
 
-    def done_when(self, value: Any, where: str) -> tuple[str, ...] | None:
-        """Checkable outcomes, each a short line: the step is done when all of them hold."""
+    def done_when(self, value: Any, where: str) -> tuple[Check, ...] | None:
+        """Checkable outcomes, each with a stable id and a short line: the step is done when all of
+        them hold; a learner ticks them one by one, and the ticks follow the id."""
         if value is None:
             return ()
         if not isinstance(value, list) or not MIN_DONE_WHEN <= len(value) <= MAX_DONE_WHEN:
             self.problem(where, f"must be a list of {MIN_DONE_WHEN} to {MAX_DONE_WHEN} checkable outcomes")
             return None
-        outcomes = [self.text_value(item, f"{where}[{n}]", MAX_DONE_WHEN_ITEM) for n, item in enumerate(value)]
-        if None in outcomes:
+        checks = [self.check(item, f"{where}[{n}]") for n, item in enumerate(value)]
+        if None in checks:
             return None
-        return tuple(outcomes)  # type: ignore[arg-type]
+        owner: dict[str, str] = {}
+        for number, check in enumerate(checks):
+            assert check is not None
+            for check_id in (*check.ids, f"key {check.key}"):
+                if check_id in owner:
+                    self.problem(
+                        f"{where}[{number}].id",
+                        f"{check_id!r} is also {owner[check_id]}'s; give each check its own id"
+                        + (" (these two ids share a button key: rename one)" if check_id.startswith("key ") else ""),
+                    )
+                    return None
+                owner[check_id] = f"{where}[{number}]"
+        return tuple(checks)  # type: ignore[arg-type]
+
+    def check(self, value: Any, where: str) -> Check | None:
+        """One outcome: `{id: a-slug, text: ..., formerly: [old-id]}`."""
+        if not isinstance(value, dict):
+            self.problem(
+                where, "must be a mapping with id and text (the id keeps ticks through translations and renames)"
+            )
+            return None
+        self.unknown_fields(value, CHECK_FIELDS, where)
+        check_id = self.slug(value, "id", f"{where}.id")
+        if check_id is not None and len(check_id) > MAX_CHECK_ID:
+            self.problem(f"{where}.id", f"is {len(check_id)} characters; at most {MAX_CHECK_ID}")
+            check_id = None
+        text = self.text(value, "text", f"{where}.text", MAX_DONE_WHEN_ITEM)
+        formerly = self.formerly(value.get("formerly"), f"{where}.formerly")
+        if check_id is None or text is None or formerly is None:
+            return None
+        return Check(check_id, text, formerly)
 
     def effort_hours(self, value: Any, where: str) -> Effort | None:
         """Hours as [low, high]; a value that is not two positive whole numbers is an error."""

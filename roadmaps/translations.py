@@ -11,7 +11,8 @@ by field; ids, signals, links, efforts and topics are the roadmap's own and are 
         title: ...
         summary: ...
         why: ...
-        done_when: [..., ...]          # as many as the roadmap's step has
+        done_when:                     # by check id, any of the step's checks
+          explain-language: ...
         practice: ...
         section: ...
         resources: [..., ...]          # the links' titles, as many as it has
@@ -108,17 +109,33 @@ def _check_texts(file: str, where: str, texts: dict[str, Any], known: Mapping[st
         if limit is None:
             continue
         values = value if key in LISTS and isinstance(value, list) else [value]
+        if key == "done_when" and isinstance(value, dict):
+            values = list(value.values())
         if not all(isinstance(text, str) and text.strip() and len(text) <= limit for text in values):
             problems.append(Problem(file, f"{where}{key}", f"must be text of 1 to {limit} characters"))
     return problems
 
 
 def _check_lists(file: str, where: str, texts: dict[str, Any], step: Step) -> list[Problem]:
-    """Lists as long as the step's own: one text a check, one title a link."""
+    """Checks by the step's check ids; links' titles a list as long as the step's own."""
     problems = []
-    for key, own in (("done_when", step.done_when), ("resources", step.resources)):
-        if key in texts and (not isinstance(texts[key], list) or len(texts[key]) != len(own)):
-            problems.append(Problem(file, f"{where}{key}", f"must be a list of {len(own)}, as the step has"))
+    if "done_when" in texts:
+        checks = texts["done_when"]
+        ids = [check.id for check in step.done_when]
+        if not isinstance(checks, dict):
+            problems.append(
+                Problem(file, f"{where}done_when", f"must map the step's check ids ({', '.join(ids)}) to texts")
+            )
+        else:
+            problems += [
+                Problem(file, f"{where}done_when.{check_id}", f"the step has no check {check_id!r} ({', '.join(ids)})")
+                for check_id in checks
+                if check_id not in ids
+            ]
+    if "resources" in texts and (
+        not isinstance(texts["resources"], list) or len(texts["resources"]) != len(step.resources)
+    ):
+        problems.append(Problem(file, f"{where}resources", f"must be a list of {len(step.resources)}, as the step has"))
     return problems
 
 
@@ -135,7 +152,9 @@ def _translated_step(step: Step, texts: Mapping[str, Any]) -> Step:
         key: texts[key] for key in ("title", "summary", "section", "why", "practice") if key in texts
     }
     if "done_when" in texts:
-        changes["done_when"] = tuple(texts["done_when"])
+        changes["done_when"] = tuple(
+            replace(check, text=texts["done_when"].get(check.id, check.text)) for check in step.done_when
+        )
     if "resources" in texts:
         changes["resources"] = tuple(
             Resource(title, resource.url) for title, resource in zip(texts["resources"], step.resources, strict=True)
@@ -158,5 +177,5 @@ def translated_fields(roadmap: Roadmap, translation: Translation) -> int:
     for step in roadmap.steps:
         texts = translation.steps.get(step.id, {})
         given += sum(key in texts for key in ("title", "summary", "section", "why", "practice"))
-        given += len(texts.get("done_when", ())) + len(texts.get("resources", ()))
+        given += len(texts.get("done_when", {})) + len(texts.get("resources", ()))
     return given

@@ -23,6 +23,7 @@ from storage.tables import (
     chat_days,
     chat_roadmaps,
     chats,
+    check_ticks,
     facts,
     pending_imports,
     stats_digests,
@@ -193,6 +194,12 @@ class ChatDataStore:
                 for step_id, note in roadmap.notes.items()
             ]
             await connection.execute(step_notes.insert(), rows)
+        if ticks := [
+            {**key, "step_id": step_id, "check_id": check_id, "ticked_at": now}
+            for step_id, checks in roadmap.ticks.items()
+            for check_id in sorted(checks)
+        ]:
+            await connection.execute(check_ticks.insert(), ticks)
 
     async def _start(self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime) -> None:
         """Start a roadmap for a chat, as an import does (and the chat, and its reminder if it has none)."""

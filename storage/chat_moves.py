@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.tables import chat_roadmaps, chats, pending_imports, reminders, step_notes, step_states
+from storage.tables import chat_roadmaps, chats, check_ticks, pending_imports, reminders, step_notes, step_states
 
 
 async def move_chat(connection: AsyncConnection, old_chat_id: int, new_chat_id: int) -> bool:
@@ -23,6 +23,7 @@ async def move_chat(connection: AsyncConnection, old_chat_id: int, new_chat_id: 
     await _merge_roadmaps(connection, old_chat_id, new_chat_id)
     for table in (step_states, step_notes):
         await _merge_latest(connection, table, old_chat_id, new_chat_id)
+    await _merge_ticks(connection, old_chat_id, new_chat_id)
     await _keep_one(connection, reminders, old_chat_id, new_chat_id)
     await _keep_one(connection, pending_imports, old_chat_id, new_chat_id)
     await connection.execute(delete(chats).where(chats.c.id == old_chat_id))
@@ -72,6 +73,14 @@ async def _merge_latest(connection: AsyncConnection, table: Table, old: int, new
             )
             await connection.execute(delete(table).where(key))
         await connection.execute(insert(table).values({**row, "chat_id": new}))
+
+
+async def _merge_ticks(connection: AsyncConnection, old: int, new: int) -> None:
+    """The checks ticked under either id, under the new one (a check ticked by either stays ticked)."""
+    theirs = {(row["roadmap_id"], row["step_id"], row["check_id"]) for row in await _rows(connection, check_ticks, new)}
+    for row in await _rows(connection, check_ticks, old):
+        if (row["roadmap_id"], row["step_id"], row["check_id"]) not in theirs:
+            await connection.execute(insert(check_ticks).values({**row, "chat_id": new}))
 
 
 async def _keep_one(connection: AsyncConnection, table: Table, old: int, new: int) -> None:

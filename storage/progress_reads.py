@@ -10,7 +10,10 @@ from sqlalchemy import ColumnElement, CompoundSelect, bindparam, literal_column,
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from progress.model import Mark, Note, Progress, StepState
-from storage.tables import chat_roadmaps, step_notes, step_states
+from storage.tables import chat_roadmaps, check_ticks, step_notes, step_states
+
+# The state a ticked check's row carries in the reads' union (its text is the check's id).
+TICK = "tick"
 
 # The chat's roadmap row joined with its marks: no row at all means not started. Notes come in
 # the same trip, as rows with a text and no state.
@@ -21,11 +24,12 @@ _WITH_MARKS = chat_roadmaps.outerjoin(
 
 
 def _marks_and_notes(*, whose: bool, which: Callable[[Any, Any], ColumnElement[bool]]) -> CompoundSelect[Any]:
-    """Marks (with the roadmap's start) and notes of the (chat, roadmap) pairs `which` picks, led by
-    the pair's own columns if `whose`."""
-    marks_key, notes_key = (
+    """Marks (with the roadmap's start), notes and ticked checks of the (chat, roadmap) pairs `which`
+    picks, led by the pair's own columns if `whose`."""
+    marks_key, notes_key, ticks_key = (
         (chat_roadmaps.c.chat_id, chat_roadmaps.c.roadmap_id),
         (step_notes.c.chat_id, step_notes.c.roadmap_id),
+        (check_ticks.c.chat_id, check_ticks.c.roadmap_id),
     )
     marks = select(
         *(marks_key if whose else ()),
@@ -43,7 +47,15 @@ def _marks_and_notes(*, whose: bool, which: Callable[[Any, Any], ColumnElement[b
         step_notes.c.text,
         literal_column("NULL"),
     )
-    return union_all(marks.where(which(*marks_key)), notes.where(which(*notes_key)))
+    ticks = select(
+        *(ticks_key if whose else ()),
+        check_ticks.c.step_id,
+        literal_column("'tick'"),  # TICK
+        check_ticks.c.ticked_at,
+        check_ticks.c.check_id,
+        literal_column("NULL"),
+    )
+    return union_all(marks.where(which(*marks_key)), notes.where(which(*notes_key)), ticks.where(which(*ticks_key)))
 
 
 READ_ONE_ROADMAP = _marks_and_notes(
@@ -91,15 +103,18 @@ def padded(values: Sequence[T]) -> list[T]:
 
 def _progress(roadmap_id: str, rows: Sequence[Any]) -> Progress:
     """Rows of READ_ONE_ROADMAP made into a Progress."""
-    marks, notes, started = {}, {}, False
+    marks, notes, started, ticks = {}, {}, False, {}
     for step_id, state, at, text, started_at in rows:
+        if state == TICK:
+            ticks.setdefault(step_id, set()).add(text)
+            continue
         if text is not None:
             notes[step_id] = Note(text, _utc(at))
             continue
         started = started or started_at is not None
         if step_id is not None:
             marks[step_id] = Mark(StepState(state), _utc(at))
-    return Progress(roadmap_id, marks, started=started, notes=notes)
+    return Progress(roadmap_id, marks, started=started, notes=notes, ticks={s: frozenset(c) for s, c in ticks.items()})
 
 
 # Every started roadmap of some chats, with its marks (a row of NULLs for a roadmap without any).
@@ -135,6 +150,12 @@ async def read_chats_progress(
             started.add((chat_id, roadmap_id))
         if step_id is not None and state is not None and changed_at is not None:
             roadmap_marks[step_id] = Mark(StepState(state), changed_at)
+    ticks: dict[tuple[int, str], dict[str, set[str]]] = {}
+    tick_rows = select(check_ticks.c.chat_id, check_ticks.c.roadmap_id, check_ticks.c.step_id, check_ticks.c.check_id)
+    for chat_id, roadmap_id, step_id, check_id in await connection.execute(
+        tick_rows.where(check_ticks.c.chat_id.in_(bindparam("chats", expanding=True))), {"chats": padded(chat_ids)}
+    ):
+        ticks.setdefault((chat_id, roadmap_id), {}).setdefault(step_id, set()).add(check_id)
     if with_notes:
         for row in await connection.execute(select(step_notes).where(step_notes.c.chat_id.in_(chat_ids))):
             notes.setdefault((row.chat_id, row.roadmap_id), {})[row.step_id] = Note(row.text, row.changed_at)
@@ -145,6 +166,7 @@ async def read_chats_progress(
                 by_roadmap[roadmap_id],
                 started=(chat_id, roadmap_id) in started,
                 notes=notes.get((chat_id, roadmap_id), {}),
+                ticks={s: frozenset(c) for s, c in ticks.get((chat_id, roadmap_id), {}).items()},
             )
             for roadmap_id in sorted(by_roadmap, key=lambda r: (-used[chat_id, r].timestamp(), r))
         ]

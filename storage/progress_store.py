@@ -21,12 +21,12 @@ from progress.model import (
 )
 from progress.place import Place, place_from
 from progress.topics import Counted, done_elsewhere, needs_other_roadmaps
-from roadmaps import Catalog, Roadmap, Step
+from roadmaps import Catalog, Check, Roadmap, Step
 from storage.batching import Batcher
 from storage.database import Database
 from storage.progress_reads import read_chats_progress, read_progress
 from storage.progress_writes import ProgressWrites
-from storage.tables import chat_roadmaps, chats, step_notes
+from storage.tables import chat_roadmaps, chats, check_ticks, step_notes, step_states
 from storage.tap_batches import (
     Changed,
     OpenStep,
@@ -37,6 +37,7 @@ from storage.tap_batches import (
     TapCall,
     serve_chat_reads,
     serve_taps,
+    step_change,
 )
 
 
@@ -84,6 +85,66 @@ class ProgressStore:
         changed = await self._taps(call)
         assert isinstance(changed, Changed)
         return changed
+
+    async def toggle_check(
+        self, chat_id: int, roadmap_id: str, step: Step, check: Check, now: dt.datetime
+    ) -> tuple[bool, Progress]:
+        """Tick a "done when" check of a step, or untick it when it is ticked (under its current or
+        former ids); the card becomes the chat's current one. Whether it is ticked now, and the
+        roadmap's progress."""
+        mine = (
+            (check_ticks.c.chat_id == chat_id)
+            & (check_ticks.c.roadmap_id == roadmap_id)
+            & check_ticks.c.step_id.in_(step.ids)
+            & check_ticks.c.check_id.in_(check.ids)
+        )
+        async with self.database.writing() as connection:
+            await self._make_current(connection, chat_id, roadmap_id, step, now)
+            await self._has_roadmap(connection, chat_id, roadmap_id, now)
+            untick = (await connection.execute(delete(check_ticks).where(mine))).rowcount > 0
+            if not untick:
+                await connection.execute(
+                    check_ticks.insert().values(
+                        chat_id=chat_id, roadmap_id=roadmap_id, step_id=step.id, check_id=check.id, ticked_at=now
+                    )
+                )
+            after = await read_progress(connection, chat_id, roadmap_id)
+        return not untick, after
+
+    async def undo_mark(self, chat_id: int, roadmap_id: str, step: Step, now: dt.datetime) -> Changed:
+        """↩️ Undo: the step goes back to what it was before its latest change, with that change's
+        day (not started when it was not, or when that is not known); the card becomes the chat's
+        current one. A step not marked is left as it is."""
+        where = (step_states.c.chat_id == chat_id) & (step_states.c.roadmap_id == roadmap_id)
+        mine = where & (step_states.c.step_id == step.id)
+        async with self.database.writing() as connection:
+            before = await read_progress(connection, chat_id, roadmap_id)
+            await self._make_current(connection, chat_id, roadmap_id, step, now)
+            was = before.state_of(step)
+            if was is StepState.TODO:
+                return Changed(before, before)
+            query = select(step_states.c.before_state, step_states.c.before_at).where(mine)
+            row = (await connection.execute(query)).first()
+            await connection.execute(delete(step_states).where(where & step_states.c.step_id.in_(step.formerly)))
+            if row is None or row.before_state is None or row.before_at is None:
+                await connection.execute(delete(step_states).where(mine))
+                back = StepState.TODO
+            else:
+                restored = {
+                    "state": row.before_state,
+                    "changed_at": row.before_at,
+                    "before_state": None,
+                    "before_at": None,
+                }
+                await connection.execute(update(step_states).where(mine).values(restored))
+                back = StepState(row.before_state)
+            await connection.execute(
+                self._writes.change_roadmap, {"c": chat_id, "r": roadmap_id, "started": now, "at": now}
+            )
+            fact = SetStateCall(chat_id, roadmap_id, step, back, now, now, Source.CHAT)
+            await connection.execute(self._writes.record_fact, step_change(fact, was))
+            after = await read_progress(connection, chat_id, roadmap_id)
+        return Changed(before, after)
 
     async def count_here(
         self, chat_id: int, catalog: Catalog, roadmap: Roadmap, step: Step, now: dt.datetime, source: Source
@@ -133,7 +194,7 @@ class ProgressStore:
         notes = {step_id: note for step_id, note in before.notes.items() if step_id not in step.ids}
         if text is not None:
             notes[step.id] = Note(text, now)
-        return Progress(roadmap_id, before.marks, started=before.started, notes=notes)
+        return Progress(roadmap_id, before.marks, started=before.started, notes=notes, ticks=before.ticks)
 
     async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
         """The chat's progress on one roadmap, notes included; empty if it never started it."""

@@ -13,6 +13,8 @@ from storage.tables import chat_roadmaps, chats, facts, step_states
 
 # The kind of fact a step's change is.
 STEP_CHANGED = "step"
+# What a mark was before a change, kept for Undo: SET reads the row as it was before the update.
+WAS = {"before_state": step_states.c.state, "before_at": step_states.c.changed_at}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +73,7 @@ class ProgressWrites:
             ),
             upsert_mark=mark.on_conflict_do_update(
                 index_elements=[step_states.c.chat_id, step_states.c.roadmap_id, step_states.c.step_id],
-                set_={"state": mark.excluded.state, "changed_at": mark.excluded.changed_at},
+                set_={"state": mark.excluded.state, "changed_at": mark.excluded.changed_at, **WAS},
                 where=step_states.c.state != mark.excluded.state,
             ),
         )

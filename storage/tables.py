@@ -116,7 +116,19 @@ step_states = Table(
     *step_of_a_chat_roadmap(),
     Column("state", String(16), nullable=False),
     Column("changed_at", UtcDateTime, nullable=False),
+    # What the step was before its latest change (no state: not started), for Undo to put back.
+    Column("before_state", String(16), nullable=True),
+    Column("before_at", UtcDateTime, nullable=True),
     CheckConstraint("state IN ('working', 'done', 'skipped')", name="known_state"),
+)
+
+# A "done when" check a chat ticked on a step (by the check's id, as the roadmap file names it).
+check_ticks = Table(
+    "check_ticks",
+    metadata,
+    *step_of_a_chat_roadmap(),
+    Column("check_id", ID, primary_key=True),
+    Column("ticked_at", UtcDateTime, nullable=False),
 )
 
 step_notes = Table(

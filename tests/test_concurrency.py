@@ -10,7 +10,8 @@ import random
 from telegram import Update
 
 from bot.application import RoadmapBot
-from handlers.step_views import OPEN, STATE_BUTTONS, state_changed
+from handlers.step_views import OPEN, STATE_BUTTONS
+from handlers.toast_views import state_changed
 from progress import StepState
 from roadmaps import Catalog
 from storage import Storage
@@ -77,6 +78,6 @@ async def test_fifty_taps_at_once_end_as_their_order_says_on_the_card_and_in_the
         assert state_row == [
             {"text": label, "callback_data": f"{letter}:{SEED}:{final_step.id}"}
             for label, target in STATE_BUTTONS[progress.state_of(final_step)]
-            for letter in [next(k for k, v in LETTERS.items() if v is target)]
+            for letter in [next(k for k, v in {**LETTERS, "ud": None}.items() if v is target)]  # ud: Undo
         ]
         assert f"{progress.done_count(roadmap)} of {len(roadmap.steps)} steps done" in card.text

@@ -79,7 +79,9 @@ async def test_a_new_version_keeps_progress_drops_removed_steps_and_answers_old_
     assert note is not None and note.text == "indexes first", "the note stays with the renamed step"
 
     await after.send("/next")  # the step in progress, under its new id, with its note
-    assert "Step 3 of 10\n\nRelational databases & SQL" in after.last.text
+    assert "Step 3 of 10\nRelational databases & SQL" in after.last.text
+    assert "🛠 More ▾ 📝" in after.last.button_texts
+    await after.tap("🛠 More ▾ 📝")
     assert "indexes first" in after.last.text
 
     # Buttons sent before the change: a renamed step's still works, a removed step's is answered.

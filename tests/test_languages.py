@@ -21,7 +21,7 @@ from i18n.catalogs import LANGUAGES
 from roadmaps import load_catalog
 from storage import Storage
 from tests.fakebotapi import FakeBotAPI
-from tests.support import VALID_STEP, AppFactory, ChatSession, answers, pass_at
+from tests.support import SEED_ID, VALID_STEP, AppFactory, ChatSession, answers, pass_at
 
 SEED = "backend-engineer-ai-era"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -79,20 +79,28 @@ async def test_a_russian_app_gets_the_seed_roadmap_in_russian_then_persian_by_la
 
     await chat.tap("1. Типизированный язык + git")
     card = read(chat.last.text)
-    assert card.startswith("🗺 Backend-инженер (эпоха ИИ) · Шаг 1 из 10\n\nТипизированный язык + git")
-    assert "Почему это важно: Всё, что вы сделаете на следующих шагах" in card
-    assert "☑️ Критерии выполнения\n▫️ Можете объяснить типы" in card
+    assert card.startswith("🗺 Backend-инженер (эпоха ИИ) · Шаг 1 из 10\nТипизированный язык + git")
     assert "Статус: ⬜ ещё не начат" in card
-    assert chat.last.button_texts[:4] == ["✅ Готово · дальше ▶", "✅ Выполнено", "🟡 В работе", "⏭ Пропустить"]
+    assert chat.last.button_texts[:5] == [
+        "✅ Готово · дальше ▶",
+        "⏭ Пропустить · дальше ▶",
+        "✅ Выполнено",
+        "🟡 В работе",
+        "⏭ Пропустить",
+    ]
+    await chat.press(f"o:{SEED_ID}:typed-language-and-git", chat.last.message_id)
+    card = read(chat.last.text)
+    assert "Почему это важно: Всё, что вы сделаете на следующих шагах" in card
+    assert "☑️ Критерии выполнения\n☐ 1. Можете объяснить типы" in card
 
     card_id = chat.last.message_id
     calls = await chat.tap("✅ Готово · дальше ▶")
     assert answers(calls) == ["✅ Шаг 1 выполнен. Чтобы отменить, вернитесь к нему (◀) и нажмите ↩️ Отменить."]
-    assert read(chat.message(card_id).text).startswith("🗺 Backend-инженер (эпоха ИИ) · Шаг 2 из 10\n\nHTTP и REST API")
+    assert read(chat.message(card_id).text).startswith("🗺 Backend-инженер (эпоха ИИ) · Шаг 2 из 10\nHTTP и REST API")
     assert "10 % · 1 из 10 шагов выполнено" in read(chat.message(card_id).text)
 
     await chat.send("/progress")
-    assert read(chat.last.text).startswith("📈 Ваш прогресс\n🔥 1 неделя подряд")
+    assert read(chat.last.text).startswith("📈 Ваш прогресс\n\nBackend-инженер"), "no streak in its first week"
     assert "⏱ В темпе 1 шаг в неделю вы закончите примерно к 29 января 2027 г." in read(chat.last.text), (
         "a month's name"
     )

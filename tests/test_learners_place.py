@@ -20,9 +20,10 @@ async def test_a_card_keeps_its_note_through_every_change_of_state(chat: ChatSes
     await chat.tap(tap, message_id=card.message_id)
     if tap == "✅ Done · next ▶":
         await chat.tap("◀ Step 3", message_id=card.message_id)
+    assert "🗑 Remove note" in chat.api.messages[(chat.chat_id, card.message_id)].button_texts
+    await chat.tap("🛠 More ▾ 📝", message_id=card.message_id)
     text = chat.api.messages[(chat.chat_id, card.message_id)].text
     assert "Your note (reply to this card to change it)\nIndexes first, then EXPLAIN" in text
-    assert "🗑 Remove note" in chat.api.messages[(chat.chat_id, card.message_id)].button_texts
 
 
 async def test_done_and_next_walks_a_roadmap_one_tap_a_step_to_its_celebration(

@@ -15,7 +15,8 @@ async def test_a_reply_to_a_step_card_becomes_its_note_and_the_card_shows_it(
 ) -> None:
     await open_seed_step(chat, "2. HTTP & REST APIs")
     card = chat.last
-    assert "Reply to this card to keep a note on this step." in card.text
+    await chat.tap("🛠 More ▾")
+    assert "Reply to this card to keep a note on this step." in chat.last.text
 
     await chat.send("Read RFC 9110 <sections 8 & 9> first", reply_to=card)
     assert chat.last.text == "📝 Saved your note on “HTTP & REST APIs”. It shows on the step card."
@@ -75,6 +76,8 @@ async def test_a_note_replaces_only_its_own_step_s_note_and_the_card_keeps_the_s
     await chat.send("/note Go tour")
     card = chat.sent()[-1]
     assert "State: ✅ Done" in card.text and "Go tour" in card.text, "the card after a note still says done"
+    await chat.tap("Less ▴", message_id=card.message_id)
+    assert "Go tour" not in chat.last.text and "🛠 More ▾ 📝" in chat.last.button_texts
     await chat.tap("Step 2 ▶", message_id=card.message_id)
     await chat.send("/note RFC 9110")
     await chat.send("/note RFC 9110, sections 8 and 9")

@@ -12,6 +12,7 @@ from roadmaps import (
     BUILTIN_DIR,
     MAX_ID_PAIR_BYTES,
     MAX_RESOURCES,
+    Check,
     Effort,
     Level,
     RoadmapError,
@@ -104,7 +105,7 @@ def test_every_built_in_step_says_why_when_it_is_done_how_to_practise_and_how_lo
             where = (roadmap.id, step.id)
             assert step.why and len(step.why) <= MAX_WHY, where
             assert MIN_DONE_WHEN <= len(step.done_when) <= MAX_DONE_WHEN, where
-            assert all(len(outcome) <= MAX_DONE_WHEN_ITEM for outcome in step.done_when), where
+            assert all(len(check.text) <= MAX_DONE_WHEN_ITEM for check in step.done_when), where
             assert step.practice and len(step.practice) <= MAX_PRACTICE, where
             assert step.effort_hours is not None and 1 <= step.effort_hours.low < step.effort_hours.high, where
 
@@ -245,8 +246,8 @@ FULL_STEP = """\
       - {title: Two, url: 'https://example.org/two'}
     why: Because the job needs it now.
     done_when:
-      - You can explain it to a colleague.
-      - You have built a small thing with it.
+      - {id: explain-it, text: You can explain it to a colleague.}
+      - {id: built-it, text: You have built a small thing with it.}
     practice: Build the small thing in an afternoon.
     effort_hours: [4, 8]
     topic: shared
@@ -259,7 +260,10 @@ def test_a_step_carries_why_done_when_practice_effort_and_topic(tmp_path: Path) 
     assert roadmap is not None
     step = roadmap.steps[0]
     assert step.why == "Because the job needs it now."
-    assert step.done_when == ("You can explain it to a colleague.", "You have built a small thing with it.")
+    assert step.done_when == (
+        Check("explain-it", "You can explain it to a colleague."),
+        Check("built-it", "You have built a small thing with it."),
+    )
     assert step.practice == "Build the small thing in an afternoon."
     assert step.effort_hours == Effort(4, 8)
     assert step.topic == "shared"
@@ -281,7 +285,7 @@ def _with(field: str, value: str) -> str:
     """FULL_STEP with one field's line replaced (or added) by `field: value`."""
     lines = [line for line in FULL_STEP.splitlines() if not line.startswith(f"    {field}:")]
     if field == "done_when":
-        lines = [line for line in lines if not line.startswith("      - You ")]
+        lines = [line for line in lines if not line.startswith("      - {id: ")]
     return "\n".join(lines) + f"\n    {field}: {value}\n"
 
 
@@ -294,11 +298,31 @@ def _with(field: str, value: str) -> str:
         (_with("done_when", "[a, b, c, d, e]"), "steps[0] (full).done_when", "2 to 4 checkable outcomes"),
         (_with("done_when", "You can do it."), "steps[0] (full).done_when", "2 to 4 checkable outcomes"),
         (
-            _with("done_when", "[Fine., '" + "d" * (MAX_DONE_WHEN_ITEM + 1) + "']"),
-            "steps[0] (full).done_when[1]",
+            _with("done_when", "[{id: a, text: Fine.}, {id: b, text: '" + "d" * (MAX_DONE_WHEN_ITEM + 1) + "'}]"),
+            "steps[0] (full).done_when[1].text",
             f"at most {MAX_DONE_WHEN_ITEM}",
         ),
-        (_with("done_when", "[Fine., '  ']"), "steps[0] (full).done_when[1]", "must be non-empty text"),
+        (
+            _with("done_when", "[{id: a, text: Fine.}, {id: b, text: '  '}]"),
+            "steps[0] (full).done_when[1].text",
+            "must be non-empty text",
+        ),
+        (
+            _with("done_when", "[Fine., Also fine.]"),
+            "steps[0] (full).done_when[0]",
+            "must be a mapping with id and text",
+        ),
+        (_with("done_when", "[{text: Fine.}, {id: b, text: Also.}]"), "steps[0] (full).done_when[0].id", "is missing"),
+        (
+            _with("done_when", "[{id: a, text: Fine.}, {id: a, text: Also.}]"),
+            "steps[0] (full).done_when[1].id",
+            "give each check its own id",
+        ),
+        (
+            _with("done_when", "[{id: A b, text: Fine.}, {id: b, text: Also.}]"),
+            "steps[0] (full).done_when[0].id",
+            "not a slug",
+        ),
         (
             _with("practice", "'" + "p" * (MAX_PRACTICE + 1) + "'"),
             "steps[0] (full).practice",

@@ -64,6 +64,7 @@ CHAT_COLUMN: dict[str, str] = {
     "chat_roadmaps": "chat_id",
     "step_states": "chat_id",
     "step_notes": "chat_id",
+    "check_ticks": "chat_id",
     "reminders": "chat_id",
     "pending_imports": "chat_id",
     "chat_days": "chat_id",
@@ -126,7 +127,7 @@ async def test_every_table_says_which_chat_its_rows_belong_to(storage: Storage) 
 # Field names an action may have: ids of content and small numbers, never who or where.
 # `asked` is a moment and `about` a fingerprint of the chat's own state: neither names a chat.
 ACTION_FIELDS = {"roadmap_id", "step_id", "state", "page", "weekday", "hour", "hours", "index", "choice", "zone"}
-ACTION_FIELDS |= {"asked", "about"}
+ACTION_FIELDS |= {"asked", "about", "key"}  # key: a step's check (Check.key), not a chat
 # An announcement's number and an audience's kind (operators' buttons): neither names a chat.
 ACTION_FIELDS |= {"announcement_id", "kind"}
 NAMES_A_CHAT = re.compile(r"chat|user|from|sender|member|owner|peer", re.IGNORECASE)
@@ -392,6 +393,9 @@ async def test_forget_leaves_no_row_about_the_chat_in_any_table_and_others_untou
     mine, theirs = ChatSession(app, api, 3003), ChatSession(app, api, 3004)
     for chat in (mine, theirs):
         await some_progress(chat, clock)
+        await open_seed_step(chat, "2. HTTP")
+        await chat.tap("🛠 More ▾")
+        await chat.tap("☐ 1")  # a done-when check ticked
         await chat.send("/timezone Europe/Berlin")
         _, data = await export_files(chat)
         await chat.process(api.document_update(chat.chat_id, "progress.json", data))  # an import waits

@@ -130,7 +130,11 @@ async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
     assert page["progress"]["line"] == "0% · 0 of 10 steps done · 1 in progress"
     assert page["next_step"] == roadmap.steps[1].id
     assert page["effort_left"] == {"low": 245, "high": 490}, "every step still to do, the one in progress too"
-    assert page["words"] == {"effort_left": "⏱ About 245–490 hours left", "countable": None}
+    assert page["words"] == {
+        "effort_left": "⏱ About 245–490 hours left",
+        "countable": None,
+        "next_step": "👉 Next step: HTTP & REST APIs",
+    }
     assert page["steps"][1]["words"]["state_line"] == "State: 🟡 Working on it since 27 Nov 2026"
     assert len(page["steps"]) == 10
     first, second = page["steps"][:2]
@@ -147,7 +151,8 @@ async def test_a_roadmap_is_the_seed_page_with_the_users_states_and_notes(
         ],
         "resources": [{"title": r.title, "url": r.url} for r in roadmap.steps[0].resources],
         "why": roadmap.steps[0].why,
-        "done_when": list(roadmap.steps[0].done_when),
+        "done_when": [check.text for check in roadmap.steps[0].done_when],
+        "checks_ticked": [False] * len(roadmap.steps[0].done_when),
         "practice": roadmap.steps[0].practice,
         "effort_hours": {"low": 40, "high": 80},
         "state": "todo",

@@ -8,7 +8,7 @@ from html import unescape
 
 from i18n.catalogs import _, is_right_to_left, language, ngettext
 from i18n.formats import count, day
-from i18n.shared_views import effort_words, state_line, step_count
+from i18n.shared_views import checks_count, effort_words, separated, state_line, step_count
 from progress import DoneElsewhere, Mark, StepState
 from roadmaps import Effort
 
@@ -65,11 +65,15 @@ def plain(html: str) -> str:
     return unescape(html.replace("<b>", "").replace("</b>", "").replace("<i>", "").replace("</i>", ""))
 
 
-def step_words(mark: Mark | None, effort: Effort | None) -> dict[str, str | None]:
-    """What the page says beside a step: its state line (as the chat's card), its effort."""
+def step_words(mark: Mark | None, effort: Effort | None, ticked: int = 0, checks: int = 0) -> dict[str, str | None]:
+    """What the page says beside a step: its state line (as the chat's card, with its checks ticked
+    while it is open), its effort."""
     state = mark.state if mark else StepState.TODO
+    line = state_line(state, mark.changed_at if mark else None)
+    if ticked and state in (StepState.TODO, StepState.WORKING):
+        line = separated(line, checks_count(ticked, checks))
     return {
-        "state_line": plain(state_line(state, mark.changed_at if mark else None)),
+        "state_line": plain(line),
         "effort": "⏱ " + effort_words(effort) if effort else None,
     }
 
@@ -98,6 +102,12 @@ def countable_words(waiting: int) -> str | None:
         waiting,
     )
     return words % {"count": count(waiting)}
+
+
+def next_step_words(title: str | None) -> str | None:
+    """The page's jump to the roadmap's next step, as the chat's roadmap view says it; None when none is left."""
+    # Translators: a button to the roadmap's next step; %(step)s is its title.
+    return _("👉 Next step: %(step)s") % {"step": title} if title else None
 
 
 def effort_left_words(effort: Effort | None) -> str | None:

@@ -9,7 +9,14 @@ from typing import Any
 from i18n.shared_views import labelled_signals, progress_line, signals_legend
 from progress import DoneElsewhere, Progress, StepState, percent
 from roadmaps import Catalog, Effort, Roadmap, Signals, Step
-from webapp.page_views import countable_words, effort_left_words, elsewhere_line, roadmap_size, step_words
+from webapp.page_views import (
+    countable_words,
+    effort_left_words,
+    elsewhere_line,
+    next_step_words,
+    roadmap_size,
+    step_words,
+)
 
 Json = dict[str, Any]
 
@@ -71,14 +78,15 @@ def step_payload(roadmap: Roadmap, step: Step, progress: Progress, elsewhere: Do
         "signals": signals_payload(step.signals),
         "resources": [{"title": resource.title, "url": resource.url} for resource in step.resources],
         "why": step.why,
-        "done_when": list(step.done_when),
+        "done_when": [check.text for check in step.done_when],
+        "checks_ticked": [check.id in progress.ticked(step) for check in step.done_when],
         "practice": step.practice,
         "effort_hours": effort_payload(step.effort_hours),
         "state": (mark.state if mark else StepState.TODO).value,
         "changed_at": mark.changed_at.isoformat() if mark else None,
         "note": note.text if note else None,
         "elsewhere": elsewhere_payload(elsewhere),
-        "words": step_words(mark, step.effort_hours),
+        "words": step_words(mark, step.effort_hours, len(progress.ticked(step)), len(step.done_when)),
     }
 
 
@@ -101,6 +109,7 @@ def roadmap_payload(
         "words": {
             "effort_left": effort_left_words(progress.effort_left(roadmap)),
             "countable": countable_words(len(elsewhere)),
+            "next_step": next_step_words(next_step.title if next_step else None),
         },
     }
 

@@ -305,6 +305,20 @@
     left.textContent = data.words.effort_left || '';
     $('countable').hidden = !data.words.countable;
     $('countable').textContent = data.words.countable || '';
+    const next = $('next-step-link');
+    next.hidden = !data.next_step;
+    next.textContent = data.words.next_step || '';
+    next.setAttribute('href', data.next_step ? '#step-' + data.next_step : '#steps');
+  }
+
+  /** The jump to the next step: its card scrolls under the bar and takes the focus. */
+  function jumpToNextStep(event) {
+    const card = current && current.next_step && $('step-' + current.next_step);
+    if (!card) return;
+    event.preventDefault();
+    card.querySelector('.step-body').open = true;
+    card.scrollIntoView({ block: 'start' });
+    card.focus({ preventScroll: true });
   }
 
   function stepCard(step) {
@@ -322,23 +336,21 @@
       { class: 'state-buttons', role: 'group', 'aria-label': word('mark_step', { number: step.number, title: step.title }) },
       ...STATES.map((choice) => stateButton(step, choice)),
     );
-    return el(
-      'li',
-      { class: 'step', id: 'step-' + step.id, 'data-step': step.id, 'data-state': step.state },
+    // A done step is folded to its heading (a tap on it opens it); its state and buttons stay in view.
+    const body = el(
+      'details',
+      { class: 'step-body' },
       el(
-        'article',
-        { 'aria-labelledby': titleId },
+        'summary',
+        { class: 'step-head' },
+        el('span', { class: 'step-number', 'aria-hidden': 'true' }, String(step.number)),
         el(
-          'div',
-          { class: 'step-head' },
-          el('span', { class: 'step-number', 'aria-hidden': 'true' }, String(step.number)),
-          el(
-            'h3',
-            { class: 'step-title', id: titleId },
-            el('span', { class: 'visually-hidden' }, word('step_number', { number: step.number })),
-            el('span', { class: 'step-title-text', dir: textDir(step.title) }, step.title),
-          ),
+          'h3',
+          { class: 'step-title', id: titleId },
+          el('span', { class: 'visually-hidden' }, word('step_number', { number: step.number })),
+          el('span', { class: 'step-title-text', dir: textDir(step.title) }, step.title),
         ),
+      ),
         step.section ? el('p', { class: 'step-section', dir: textDir(step.section) }, step.section) : null,
         el('p', { class: 'step-summary', dir: textDir(step.summary) }, step.summary),
         step.why ? el('p', { class: 'step-why', dir: textDir(step.why) }, word('why') + ' ' + step.why) : null,
@@ -349,13 +361,28 @@
               'div',
               { class: 'done-when' },
               el('h4', {}, word('done_when')),
-              el('ul', {}, ...step.done_when.map((outcome) => el('li', { dir: textDir(outcome) }, outcome))),
+              el(
+                'ul',
+                {},
+                ...step.done_when.map((outcome, index) =>
+                  el('li', { dir: textDir(outcome), class: step.checks_ticked[index] ? 'ticked' : 'open' }, outcome),
+                ),
+              ),
             )
           : null,
         step.practice
           ? el('details', { class: 'practice' }, el('summary', {}, word('practice')), el('p', { dir: textDir(step.practice) }, step.practice))
           : null,
         resources,
+    );
+    body.open = step.state !== 'done';
+    return el(
+      'li',
+      { class: 'step', id: 'step-' + step.id, 'data-step': step.id, 'data-state': step.state, tabindex: '-1' },
+      el(
+        'article',
+        { 'aria-labelledby': titleId },
+        body,
         el('div', { class: 'note-slot' }),
         el('div', { class: 'elsewhere-slot' }),
         el('p', { class: 'step-state' }, stateLine(step)),
@@ -393,6 +420,7 @@
   function updateStep(step) {
     const card = $('step-' + step.id);
     if (!card) return;
+    if (step.state === 'done' && card.dataset.state !== 'done') card.querySelector('.step-body').open = false;
     card.dataset.state = step.state;
     card.querySelector('.step-state').textContent = stateLine(step);
     for (const button of card.querySelectorAll('.state-button')) {
@@ -508,6 +536,7 @@
       });
     }
     window.addEventListener('popstate', () => route({ fromHistory: true }).catch(showProblem));
+    $('next-step-link').addEventListener('click', jumpToNextStep);
     try {
       await loadWords();
       if (!initData) throw new Problem(0, word('open_in_telegram'));

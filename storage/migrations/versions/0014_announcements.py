@@ -1,8 +1,8 @@
 """Announcements: the operator's message, one row per recipient with its own state, and whether a
 chat wants announcements at all.
 
-Revision ID: 0015
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 from storage.tables import UtcDateTime
 
-revision = "0015"
+revision = "0014"
 down_revision = "0013"
 branch_labels = None
 depends_on = None
