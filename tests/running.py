@@ -16,6 +16,7 @@ from pathlib import Path
 from tests.databases import ProcessDatabase
 from tests.fakebotapi import TOKEN, BotMessage, FakeBotAPI, FakeBotAPIServer
 from tests.process import ROADMAP_BOT, environment, roadmap_bot
+from tests.serving import free_ports
 from tests.support import find_button
 
 SECRET = "webhook-secret_0123456789"
@@ -59,18 +60,6 @@ class HttpChat:
 
 def free_port() -> int:
     return free_ports(1)[0]
-
-
-def free_ports(count: int) -> list[int]:
-    """Ports free now, all different."""
-    probes = [socket.socket() for _ in range(count)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [int(probe.getsockname()[1]) for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
 
 
 def bot_settings(
