@@ -108,6 +108,23 @@ class ChatSession:
         )
 
 
+class CardChat(ChatSession):
+    """A chat whose `last` is its newest message other than the first reminder's question, which
+    comes below the card at the first mark and waits there: tests of the card read and tap the card."""
+
+    @property
+    def last(self) -> BotMessage:
+        ids = sorted((mid for cid, mid in self.api.messages if cid == self.chat_id), reverse=True)
+        for message_id in ids:
+            message = self.api.messages[self.chat_id, message_id]
+            if FIRST_REMINDER_PICK not in message.button_texts:
+                return message
+        return super().last
+
+
+FIRST_REMINDER_PICK = "🕐 Pick a time…"  # a button only the first reminder's question has
+
+
 async def handle(app: RoadmapBot, update: dict[str, Any]) -> None:
     """One update through the bot's update processor and its handlers, as polling and the webhook
     hand it over."""

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
+from bot.application import RoadmapBot
 from handlers.callback_data import decode
 from storage import Storage, tables
-from tests.support import SEED, SEED_ID, ChatSession, Clock, answers, every_row, open_seed_step
+from tests.fakebotapi import FakeBotAPI
+from tests.support import SEED, SEED_ID, CardChat, ChatSession, Clock, answers, every_row, open_seed_step
 
 SEED_STEP_IDS = ("typed-language-and-git", "http-rest-apis", "relational-databases-sql")
+
+
+@pytest.fixture
+def chat(app: RoadmapBot, api: FakeBotAPI) -> ChatSession:
+    """The chat of these tests reads its cards (the first reminder's question waits below them)."""
+    return CardChat(app, api, chat_id=1001)
 
 
 async def mark_rows(storage: Storage, chat_id: int) -> dict[str, tuple[str, dt.datetime]]:

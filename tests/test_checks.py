@@ -7,16 +7,34 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
+from bot.application import RoadmapBot
 from progress import StepState
 from roadmaps import Catalog, load_catalog
 from roadmaps.loader import check_roadmaps
 from storage import Storage, tables
 from tests.fakebotapi import FakeBotAPI
-from tests.support import SEED_ID, VALID_STEP, AppFactory, ChatSession, Clock, answers, export_files, open_seed_step
+from tests.support import (
+    SEED_ID,
+    VALID_STEP,
+    AppFactory,
+    CardChat,
+    ChatSession,
+    Clock,
+    answers,
+    export_files,
+    open_seed_step,
+)
 
 HTTP_CHECKS = ("say-methods", "built-endpoint", "written-openapi")
+
+
+@pytest.fixture
+def chat(app: RoadmapBot, api: FakeBotAPI) -> ChatSession:
+    """The chat of these tests reads its cards (the first reminder's question waits below them)."""
+    return CardChat(app, api, chat_id=1001)
 
 
 async def ticks_of(storage: Storage, chat_id: int) -> set[tuple[str, str, str]]:
