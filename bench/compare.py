@@ -59,7 +59,11 @@ HEADLINES = {
     "pacing": Headline("ratio", True, "nudges a second over the 30 a second the stub takes, SQLite"),
     "startup": Headline("first_poll_s", False, "seconds from `roadmap-bot run` to its first getUpdates"),
     "announce": Headline("ratio", True, "announcements a second over the limit the stub takes, SQLite"),
+    "stats": Headline("seconds", False, "seconds of roadmap-bot stats over 1,000,000 chats, SQLite"),
+    "growth": Headline("tap_ratio", False, "a tap's CPU at the largest size over the smallest, SQLite"),
+    "scaleout": Headline("efficiency", True, "taps per CPU-second, two instances against one"),
 }
+LONG = ("stats", "growth", "scaleout")  # long runs (tens of minutes): compared only when named
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,9 @@ def main(argv: Sequence[str]) -> int:
         description="Run benchmarks for a git revision and for the working tree in turns; ratio > 1 is better.",
     )
     parser.add_argument("ref", metavar="REF", help="a git revision: a commit, HEAD, a tag, a branch")
-    parser.add_argument("names", metavar="NAME", nargs="*", help=f"of {', '.join(HEADLINES)} (default: all)")
+    parser.add_argument(
+        "names", metavar="NAME", nargs="*", help=f"of {', '.join(HEADLINES)} (default: all but {', '.join(LONG)})"
+    )
     parser.add_argument("--quick", action="store_true", help="the benchmarks' tiny runs (one round by default)")
     parser.add_argument("--rounds", type=int, help="runs of each side (default: 3, or 1 with --quick)")
     args = parser.parse_args(argv)
@@ -140,7 +146,7 @@ def main(argv: Sequence[str]) -> int:
     rounds = args.rounds if args.rounds is not None else (1 if args.quick else 3)
     if rounds < 1:
         parser.error("--rounds must be at least 1")
-    names = list(dict.fromkeys(args.names)) or list(HEADLINES)
+    names = list(dict.fromkeys(args.names)) or [name for name in HEADLINES if name not in LONG]
     commit = _resolve(args.ref)
     if commit is None:
         print(f"bench compare: {args.ref!r} is not a commit of this repository", file=sys.stderr)
