@@ -197,7 +197,7 @@ async def test_the_jobs_the_queue_runs_send_a_due_nudge_and_write_presence(
     application = app.application
     assert application.job_queue is not None
     jobs = {job.name: job for job in application.job_queue.jobs()}
-    assert set(jobs) == {"presence", "nudges", "housekeeping"}
+    assert set(jobs) == {"presence", "nudges", "housekeeping", "announcements"}
 
     clock.now = due
     await application.start()  # a pass goes on only while the application runs
