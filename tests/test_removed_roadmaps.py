@@ -13,7 +13,7 @@ from roadmaps import inspect_folders
 from storage import Storage
 from tests.fakebotapi import FakeBotAPI
 from tests.miniapp import USER, authorization, client_for, init_data, served_app
-from tests.support import AppFactory, ChatSession, Clock, answers
+from tests.support import AppFactory, CardChat, Clock, answers
 
 VALID = """\
   - id: basics
@@ -43,7 +43,7 @@ async def test_a_removed_roadmap_keeps_its_progress_and_notes_is_skipped_and_sai
 ) -> None:
     with_it = inspect_folders([folder_with_extra(tmp_path)]).catalog
     app = await make_app(with_it)
-    chat = ChatSession(app, api, chat_id=1001)
+    chat = CardChat(app, api, chat_id=1001)
     await chat.send("/start community-python")
     await chat.tap("1. Basics")
     await chat.tap("✅ Mark done")

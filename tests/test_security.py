@@ -24,7 +24,7 @@ from bot.application import RoadmapBot
 from bot.limits import TelegramLimits
 from bot.logs import REDACTED, configure_logging
 from bot.web import SECRET_HEADER as HEADER
-from handlers import actions, callback_data
+from handlers import actions, callback_data, operator_actions
 from handlers.callback_data import Action, decode, encode
 from handlers.chat_data_views import admins_only, check_failed
 from progress.announcements import EVERYONE
@@ -138,8 +138,9 @@ def test_no_action_a_button_decodes_to_can_name_a_chat() -> None:
     kinds = set(get_args(Action))
     defined = {
         kind
-        for _, kind in inspect.getmembers(actions, inspect.isclass)
-        if dataclasses.is_dataclass(kind) and kind.__module__ == actions.__name__
+        for module in (actions, operator_actions)
+        for _, kind in inspect.getmembers(module, inspect.isclass)
+        if dataclasses.is_dataclass(kind) and kind.__module__ == module.__name__
     }
     assert kinds == defined, "every dataclass of the codec is an Action, and every Action is checked here"
     assert get_type_hints(decode)["return"] == Action | None, "decode returns only Actions"
