@@ -13,7 +13,7 @@ from handlers.sharing_views import card_text
 from progress import Mark, Progress, StepState
 from roadmaps import Catalog
 from tests.fakebotapi import BOT_USERNAME
-from tests.support import SEED_ID, ChatSession, Clock, open_seed_step
+from tests.support import SEED_ID, CardChat, ChatSession, Clock, open_seed_step
 
 NOW = dt.datetime(2026, 11, 27, tzinfo=dt.UTC)
 
@@ -59,6 +59,7 @@ async def test_a_completed_roadmap_s_card_is_gold_with_a_star_and_says_completed
 ) -> None:
     roadmap = catalog.get(SEED_ID)
     assert roadmap is not None
+    chat = CardChat(chat.app, chat.api, chat.chat_id)  # the first reminder's question waits below
     await open_seed_step(chat, "1. A typed language + git")
     for _ in roadmap.steps:
         await chat.tap("✅ Done · next ▶")

@@ -95,8 +95,11 @@ async def test_content_is_escaped_everywhere_it_is_shown(
     await chat.tap("· 1 step")
     assert chat.last.text.count(NASTY) >= 2
     await chat.tap("1.")
+    assert chat.last.text.count(NASTY) >= 3  # the heading, the title, the summary
+    await chat.tap("🛠 More ▾")  # why, done when, practice and resources
     assert chat.last.text.count(NASTY) >= 4
     assert 'href="https://example.org/?a=1&amp;b=&quot;2&quot;&lt;x&gt;"' in chat.last.html
+    await chat.tap("Less ▴")
     await chat.tap("✅ Mark done")
     await chat.send("/progress")
     assert NASTY in chat.last.text
