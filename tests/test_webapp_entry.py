@@ -14,7 +14,7 @@ from handlers import PAGE_MENU_TEXT
 from roadmaps import Catalog
 from storage import Storage
 from tests.fakebotapi import BotMessage, FakeBotAPI, FakeRequest
-from tests.support import SEED, SEED_ID, ChatSession, Clock, settings_for_tests
+from tests.support import SEED, SEED_ID, CardChat, ChatSession, Clock, settings_for_tests
 
 PAGE = "https://bot.example.org/app/"
 GROUP = -100
@@ -61,7 +61,7 @@ async def test_the_menu_button_opens_the_page(paged: RoadmapBot, api: FakeBotAPI
 
 
 async def test_in_a_private_chat_the_roadmap_and_its_cards_open_as_a_page(paged: RoadmapBot, api: FakeBotAPI) -> None:
-    chat = ChatSession(paged, api, chat_id=1001)
+    chat = CardChat(paged, api, chat_id=1001)  # the first reminder's question waits below the card
     opened = [("🗺 Open as page", f"{PAGE}?roadmap={SEED_ID}")]
     await chat.send("/start")
     assert page_buttons(chat.last) == [], "the catalog has no one roadmap to open"
