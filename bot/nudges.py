@@ -28,7 +28,6 @@ from i18n.catalogs import SOURCE, speaking
 from progress import Momentum, NudgeOutcome, Progress, Reminder, ReminderStatus
 from progress.nudges import LATELY, MAX_FAILURES, PAUSING, RETRY_DELAY, WEEKLY, NudgePlan, after_failure, plan_nudge
 from roadmaps import Catalog, LiveCatalog, live
-from storage import UNKNOWN_LANGUAGE as UNKNOWN
 from storage import Storage
 from storage.isolation import write_isolating
 
@@ -88,13 +87,19 @@ def nudge_for(catalog: Catalog, reminder: Reminder, read: ChatRead, now: dt.date
         return None if plan is None else Nudge(reminder.chat_id, plan, render_nudge(plan, read.momentum, now))
 
 
-async def read_batch(catalog: Catalog, storage: Storage, chat_ids: list[int], now: dt.datetime) -> dict[int, ChatRead]:
-    """What a batch of nudges shows, for every chat of it at once: progress, momentum, languages."""
-    progresses = await storage.progress.progress_of_chats(chat_ids)
-    momenta = await storage.nudges.momentum_of_chats(catalog, chat_ids, now, now - LATELY)
-    languages = await storage.languages.of_chats(chat_ids)
+async def read_batch(
+    catalog: Catalog, storage: Storage, chat_ids: list[int], now: dt.datetime, languages: dict[int, str | None]
+) -> dict[int, ChatRead]:
+    """What a batch of nudges shows, for every chat of it at once: progress (without ticked checks,
+    which a nudge does not show) and momentum, read side by side, each on its own connection (the
+    database works on one while this process reads the rows of the other); `languages`: as stored
+    for each chat, which a claim reads with its reminders."""
+    progresses, momenta = await asyncio.gather(
+        storage.progress.progress_of_chats(chat_ids, with_ticks=False),
+        storage.nudges.momentum_of_chats(catalog, chat_ids, now, now - LATELY),
+    )
     return {
-        chat_id: ChatRead(progresses[chat_id], momenta[chat_id], languages.get(chat_id, UNKNOWN).language or SOURCE)
+        chat_id: ChatRead(progresses[chat_id], momenta[chat_id], languages.get(chat_id) or SOURCE)
         for chat_id in chat_ids
     }
 
@@ -104,7 +109,9 @@ async def plan_due_nudges(catalog: Catalog, storage: Storage, now: dt.datetime) 
     planned: list[tuple[Reminder, Nudge | None]] = []
     after: int | None = None
     while due := await storage.nudges.due_reminders(now, BATCH, after_chat_id=after):
-        reads = await read_batch(catalog, storage, [r.chat_id for r in due], now)
+        chat_ids = [r.chat_id for r in due]
+        stored = {chat_id: found.language for chat_id, found in (await storage.languages.of_chats(chat_ids)).items()}
+        reads = await read_batch(catalog, storage, chat_ids, now, stored)
         planned += [(r, nudge_for(catalog, r, reads[r.chat_id], now)) for r in due]
         after = due[-1].chat_id
     return planned
@@ -150,7 +157,7 @@ class NudgeDispatcher:
         report, nudges = run.report, self.storage.nudges
         while keep_going() and (claimed := await nudges.claim_due_reminders(now, self.batch, run.held)):
             before = report.counts.copy()
-            reads = await read_batch(run.catalog, self.storage, [r.chat_id for r in claimed], now)
+            reads = await read_batch(run.catalog, self.storage, [r.chat_id for r in claimed], now, claimed.languages)
             outcomes = await asyncio.gather(*(self._deliver_safely(r, reads[r.chat_id], run) for r in claimed))
             await write_isolating(outcomes, nudges.record_nudge_outcomes, "nudge outcomes")
             # Counted batch by batch, so a long pass shows on /metrics as it goes.

@@ -29,10 +29,19 @@ from roadmaps import Catalog
 from storage.database import Database
 from storage.momentum_reads import momentum_statement, read_momentum
 from storage.reminder_rows import reminder_of_row
-from storage.tables import UtcDateTime, facts, reminders
+from storage.tables import UtcDateTime, chats, facts, reminders
 
 # The kinds of fact a nudge's outcome leaves.
 NUDGE_SENT, BLOCKED = "nudge", "blocked"
+
+
+class Claimed(list[Reminder]):
+    """The reminders a claim took, and the language stored for each of their chats (None: none
+    yet), read by the claim's own statement: a batch's nudges need both."""
+
+    def __init__(self, claimed: Iterable[Reminder], languages: dict[int, str | None]) -> None:
+        super().__init__(claimed)
+        self.languages = languages
 
 
 class NudgeStore:
@@ -66,7 +75,7 @@ class NudgeStore:
             query = select(func.count()).select_from(reminders).where(reminders.c.due_at <= now)
             return int((await connection.execute(query)).scalar_one())
 
-    async def claim_due_reminders(self, now: dt.datetime, limit: int, hold_until: dt.datetime) -> list[Reminder]:
+    async def claim_due_reminders(self, now: dt.datetime, limit: int, hold_until: dt.datetime) -> Claimed:
         """Claim up to `limit` reminders due by `now`, earliest first, by moving their due time to `hold_until`.
 
         One UPDATE both picks and moves the rows, and it re-checks `due_at <= now` itself: on
@@ -78,7 +87,7 @@ class NudgeStore:
         sent), so an answer that comes while the batch is still sending is not overwritten.
         A claim whose outcome was never recorded (its process died; `claimed_at` is still set)
         is taken back here: its nudge may not have gone out, so it is not counted.
-        Returns the claimed reminders as they were before the claim.
+        Returns the claimed reminders as they were before the claim, with their chats' languages.
         """
         picked = (
             select(reminders.c.chat_id)
@@ -96,11 +105,14 @@ class NudgeStore:
                 claimed_at=now,
                 unanswered=reminders.c.unanswered + case((reminders.c.claimed_at.is_(None), 1), else_=0),
             )
-            .returning(*reminders.c)
+            .returning(*reminders.c, _LANGUAGE)
         )
         async with self.database.writing() as connection:
             rows = (await connection.execute(claim)).all()
-        return [reminder_of_row(row, unanswered=max(0, row.unanswered - 1)) for row in rows]
+        return Claimed(
+            (reminder_of_row(row, unanswered=max(0, row.unanswered - 1)) for row in rows),
+            {row.chat_id: row.language for row in rows},
+        )
 
     async def record_nudge_outcomes(self, outcomes: Iterable[NudgeOutcome]) -> None:
         """Write what became of claimed nudges: the next due time and status, and who was sent one."""
@@ -111,15 +123,20 @@ class NudgeStore:
         if not alike:
             return
         one_each = [_outcome_row(chat_ids[0], same) for same, chat_ids in alike.items() if len(chat_ids) == 1]
-        happened = [fact for o in outcomes_kept if (fact := _fact_of(o)) is not None]
+        happened: dict[tuple[dt.datetime, str, str | None], list[int]] = {}  # a fact's (when, kind, source): whose
+        for o in outcomes_kept:
+            if (fact := _fact_of(o)) is not None:
+                happened.setdefault(fact, []).append(o.chat_id)
         async with self.database.writing() as connection:
             for same, chat_ids in alike.items():
                 if len(chat_ids) > 1:
                     await connection.execute(_RECORD_ALIKE, _outcome_row(chat_ids, same))
             if one_each:
                 await connection.execute(_RECORD_OUTCOME, one_each)
-            if happened:
-                await connection.execute(insert(facts), happened)
+            for (at, kind, source), chat_ids in happened.items():
+                await connection.execute(
+                    _RECORD_FACTS, {"f_chats": chat_ids, "f_at": at, "f_kind": kind, "f_source": source}
+                )
 
 
 # What became of one claimed nudge, in one statement (run for a batch with executemany). The
@@ -180,10 +197,28 @@ def _outcome_row(chat: int | list[int], same: tuple[Any, ...]) -> dict[str, Any]
     }
 
 
-def _fact_of(outcome: NudgeOutcome) -> dict[str, Any] | None:
-    """The fact a nudge's outcome leaves: a nudge sent (its kind), or the bot blocked; else none."""
+def _fact_of(outcome: NudgeOutcome) -> tuple[dt.datetime, str, str | None] | None:
+    """The fact a nudge's outcome leaves, as (when, kind, source): a nudge sent (its kind), or the
+    bot blocked; else none."""
     if outcome.sent_at is not None:
-        return {"chat_id": outcome.chat_id, "at": outcome.sent_at, "kind": NUDGE_SENT, "source": outcome.kind}
+        return outcome.sent_at, NUDGE_SENT, outcome.kind
     if outcome.status is ReminderStatus.BLOCKED:
-        return {"chat_id": outcome.chat_id, "at": outcome.at, "kind": BLOCKED, "source": None}
+        return outcome.at, BLOCKED, None
     return None
+
+
+# The language stored for a claimed reminder's chat, returned by the claim itself.
+_LANGUAGE = select(chats.c.language).where(chats.c.id == reminders.c.chat_id).scalar_subquery().label("language")
+
+# One fact for each of some chats, alike but for the chat (a batch's nudges share their moment and
+# mostly their kind): one statement with one list of chats, not a row of parameters a chat. The
+# chats are read off their rows, so a chat forgotten since its claim leaves no fact behind.
+_RECORD_FACTS = insert(facts).from_select(
+    ["chat_id", "at", "kind", "source"],
+    select(
+        chats.c.id,
+        bindparam("f_at", type_=UtcDateTime),
+        bindparam("f_kind", type_=String),
+        bindparam("f_source", type_=String),
+    ).where(chats.c.id.in_(bindparam("f_chats", expanding=True))),
+)

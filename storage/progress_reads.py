@@ -132,12 +132,18 @@ _CHATS_MARKS = (
     .where(chat_roadmaps.c.chat_id.in_(bindparam("chats", expanding=True)))
 )
 
+# The ticked checks of some chats.
+_CHATS_TICKS = select(
+    check_ticks.c.chat_id, check_ticks.c.roadmap_id, check_ticks.c.step_id, check_ticks.c.check_id
+).where(check_ticks.c.chat_id.in_(bindparam("chats", expanding=True)))
+
 
 async def read_chats_progress(
-    connection: AsyncConnection, chat_ids: Sequence[int], *, with_notes: bool
+    connection: AsyncConnection, chat_ids: Sequence[int], *, with_notes: bool, with_ticks: bool = True
 ) -> dict[int, list[Progress]]:
     """Every roadmap each chat has a row for (started, or with notes only), the one changed last
-    first, in one trip (two with notes)."""
+    first: its marks, then its ticked checks unless not `with_ticks`, then its notes if `with_notes`,
+    a trip each."""
     marks: dict[int, dict[str, dict[str, Mark]]] = {chat_id: {} for chat_id in chat_ids}
     notes: dict[tuple[int, str], dict[str, Note]] = {}
     used: dict[tuple[int, str], dt.datetime] = {}
@@ -151,9 +157,8 @@ async def read_chats_progress(
         if step_id is not None and state is not None and changed_at is not None:
             roadmap_marks[step_id] = Mark(StepState(state), changed_at)
     ticks: dict[tuple[int, str], dict[str, set[str]]] = {}
-    tick_rows = select(check_ticks.c.chat_id, check_ticks.c.roadmap_id, check_ticks.c.step_id, check_ticks.c.check_id)
-    for chat_id, roadmap_id, step_id, check_id in await connection.execute(
-        tick_rows.where(check_ticks.c.chat_id.in_(bindparam("chats", expanding=True))), {"chats": padded(chat_ids)}
+    for chat_id, roadmap_id, step_id, check_id in (
+        await connection.execute(_CHATS_TICKS, {"chats": padded(chat_ids)}) if with_ticks else ()
     ):
         ticks.setdefault((chat_id, roadmap_id), {}).setdefault(step_id, set()).add(check_id)
     if with_notes:

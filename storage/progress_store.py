@@ -223,11 +223,12 @@ class ProgressStore:
         return [roadmap_id for roadmap_id in roadmap_ids if roadmap_id in untold]
 
     async def progress_of_chats(
-        self, chat_ids: Sequence[int], *, with_notes: bool = False
+        self, chat_ids: Sequence[int], *, with_notes: bool = False, with_ticks: bool = True
     ) -> dict[int, list[Progress]]:
-        """Every roadmap each chat started, the one used last first, in one trip (two with notes)."""
+        """Every roadmap each chat started, the one used last first: marks, ticked checks (unless
+        not `with_ticks`: a nudge does not show them) and notes (if `with_notes`), a trip each."""
         async with self.database.reading() as connection:
-            return await read_chats_progress(connection, chat_ids, with_notes=with_notes)
+            return await read_chats_progress(connection, chat_ids, with_notes=with_notes, with_ticks=with_ticks)
 
     async def place_of(self, chat_id: int, catalog: Catalog, *, with_notes: bool = False) -> Place:
         """Where a chat is: its started roadmaps, the one in focus, its next step and current card."""

@@ -16,7 +16,7 @@ from sqlalchemy import event, select
 
 from progress import Changed, StepState
 from roadmaps import Level, Roadmap, Signals, Step
-from storage import Storage
+from storage import Languages, Storage
 from storage.batching import Batcher
 from storage.tables import chat_roadmaps, chats, reminders, step_states
 from tests.support import StorageFactory
@@ -90,6 +90,20 @@ async def test_taps_made_together_cost_one_read_and_one_write_transaction(storag
         progresses = await asyncio.gather(*(storage.progress.progress_of(c, ROADMAP.id) for c in chat_ids))
     assert seen == Counter({"SELECT": 1})
     assert [p.state_of(STEPS[0]) for p in progresses] == [StepState.DONE] * 16
+
+
+async def test_the_languages_of_chats_asked_together_cost_one_read_and_then_none(storage: Storage) -> None:
+    chat_ids = range(1, 65)  # sixty-four updates in flight, each of a chat not seen for a while
+    for chat_id in chat_ids[::2]:
+        await storage.languages.choose(chat_id, "ru", at(0))
+    languages = Languages(storage.database)  # another instance's: nothing cached yet
+    with counted(storage) as seen:
+        found = await asyncio.gather(*(languages.of(c) for c in chat_ids))
+    assert seen == Counter({"SELECT": 1})
+    assert [f.language for f in found] == ["ru" if c % 2 else None for c in chat_ids]
+    with counted(storage) as seen:
+        again = await asyncio.gather(*(languages.of(c) for c in chat_ids))
+    assert seen == Counter() and again == found, "the cache answers the next updates"
 
 
 async def test_a_call_that_cannot_be_written_fails_alone(storage: Storage) -> None:

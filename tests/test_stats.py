@@ -67,6 +67,8 @@ async def seed_history(storage: Storage, catalog: Catalog) -> None:
     outcomes = [
         NudgeOutcome(c, nudged, ReminderStatus.ACTIVE, None, sent_at=nudged, at=nudged) for c in range(101, 107)
     ]
+    # Chat 501 told its zone in week 1 (its row in `chats`, which every chat with a reminder has).
+    await storage.reminders.set_zone(501, "UTC", tuesday(1))
     outcomes += [NudgeOutcome(501, nudged, ReminderStatus.IDLE, None, sent_at=nudged, at=nudged, kind="pausing")]
     outcomes += [NudgeOutcome(OPERATOR, nudged, ReminderStatus.ACTIVE, None, sent_at=nudged, at=nudged)]
     await storage.nudges.record_nudge_outcomes(outcomes)
@@ -175,6 +177,29 @@ async def test_the_facts_go_after_their_retention_and_with_forget(
     await chat.tap("🧹")
     rows = await rows_about(storage, chat.chat_id)
     assert rows["facts"] == 0 and rows["chat_days"] == 0
+
+
+async def test_a_nudge_recorded_after_its_chat_was_forgotten_leaves_no_fact(
+    app: RoadmapBot, api: FakeBotAPI, storage: Storage, clock: Clock
+) -> None:
+    kept, gone = ChatSession(app, api, 4041), ChatSession(app, api, 4042)
+    for chat in (kept, gone):  # each has its reminder from its first mark
+        await chat.send(f"/start {SEED}")
+        await chat.tap("1. A typed language + git")
+        await chat.tap("✅ Mark done")
+        assert (await rows_about(storage, chat.chat_id))["reminders"] == 1
+    claimed = clock.now
+    await gone.send("/forget")  # between the claim of its nudge and the record of it
+    await gone.tap("🧹")
+    assert (await rows_about(storage, gone.chat_id))["facts"] == 0
+    outcomes = [
+        NudgeOutcome(chat.chat_id, claimed, ReminderStatus.ACTIVE, None, sent_at=claimed, at=claimed)
+        for chat in (kept, gone)
+    ]
+    before = (await rows_about(storage, kept.chat_id))["facts"]
+    await storage.nudges.record_nudge_outcomes(outcomes)
+    assert (await rows_about(storage, kept.chat_id))["facts"] == before + 1, "the nudge sent is a fact"
+    assert (await rows_about(storage, gone.chat_id))["facts"] == 0, "a forgotten chat leaves nothing behind"
 
 
 @pytest.mark.parametrize("make_storage", ["sqlite"], indirect=True)
