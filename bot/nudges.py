@@ -8,6 +8,8 @@ between claim and record therefore never sends a nudge twice; the chats of the b
 (at most BATCH) may miss that week's nudge and get the next one a week after the claim. The one
 case: a send that times out is retried five minutes later, as Telegram may not have it; if it
 did, that chat gets the nudge twice.
+
+After the weekly nudges, a pass sends the welcomes that are due (bot/welcomes.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from telegram import Bot
 from telegram.error import ChatMigrated, TelegramError
 
 from bot.metrics import NUDGES, NUDGES_DUE
+from bot.welcomes import welcome_pass
 from handlers import Failure, Screen, classify, render_nudge, send_unread
 from i18n.catalogs import SOURCE, speaking
 from progress import Momentum, NudgeOutcome, Progress, Reminder, ReminderStatus
@@ -155,7 +158,10 @@ class NudgeDispatcher:
         # A pass works with the catalog served when it starts, whatever a reload swaps in meanwhile.
         run = Pass(now, now + HOLD, PassReport(), self.live.latest)
         report, nudges = run.report, self.storage.nudges
-        while keep_going() and (claimed := await nudges.claim_due_reminders(now, self.batch, run.held)):
+        stopping = False
+        while not (stopping := not keep_going()) and (
+            claimed := await nudges.claim_due_reminders(now, self.batch, run.held)
+        ):
             before = report.counts.copy()
             reads = await read_batch(run.catalog, self.storage, [r.chat_id for r in claimed], now, claimed.languages)
             outcomes = await asyncio.gather(*(self._deliver_safely(r, reads[r.chat_id], run) for r in claimed))
@@ -164,6 +170,8 @@ class NudgeDispatcher:
             for outcome, count in (report.counts - before).items():
                 if outcome != MOVED:  # an extra note on a nudge counted as sent
                     NUDGES.labels(outcome).inc(count)
+        if not stopping:
+            await welcome_pass(run.catalog, self.storage, self._send, now, report.counts, keep_going)
         NUDGES_DUE.set(await nudges.count_due_reminders(now))
         log.log(logging.INFO if report.counts else logging.DEBUG, "nudge pass at %s: %s", now.isoformat(), report)
         return report

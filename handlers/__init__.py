@@ -13,7 +13,7 @@ from handlers.guide_views import (
     bot_short_description,
     command_menu,
 )
-from handlers.nudge_views import render_nudge
+from handlers.nudge_views import render_nudge, render_welcome_nudge
 from handlers.observe import HANDLED_BY, update_kind
 from handlers.replies import edit_message, send_announcement, send_unread
 from handlers.screens import Screen, SharedLinkPreview
@@ -50,6 +50,7 @@ __all__ = [
     "render_chart",
     "render_nudge",
     "render_stats",
+    "render_welcome_nudge",
     "send_announcement",
     "send_due_digests",
     "send_unread",

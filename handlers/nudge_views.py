@@ -16,7 +16,7 @@ from handlers.screens import Screen, button, keyboard, shared_keyboard
 from i18n.catalogs import _, language, ngettext
 from i18n.formats import count
 from progress import Momentum, StepState
-from progress.nudges import NudgePlan
+from progress.nudges import NudgePlan, WelcomePlan
 
 
 def render_nudge(plan: NudgePlan, momentum: Momentum, now: dt.datetime) -> Screen:
@@ -53,6 +53,26 @@ def render_nudge(plan: NudgePlan, momentum: Momentum, now: dt.datetime) -> Scree
     return Screen("\n".join(lines), nudge_keyboard(roadmap.id, step.id, language()))
 
 
+def render_welcome_nudge(plan: WelcomePlan) -> Screen:
+    """The one nudge of a chat that opened a step card and changed nothing since: that step, and
+    the promise that this is the only one."""
+    roadmap, step = plan.roadmap, plan.step
+    # Translators: a welcome nudge's first line, a few days after the person opened a roadmap and
+    # did nothing more; %(roadmap)s is the roadmap's title.
+    heading = _("👋 A few days ago you opened <b>%(roadmap)s</b>.") % {"roadmap": escape(roadmap.title)}
+    # Translators: the end of the welcome nudge; it is the only one until the person marks a step.
+    ending = _("Twenty minutes on this step is a fine start. I won't write again until you mark a step.")
+    lines = [heading, "", f"<b>{escape(step.title)}</b>", escape(step.summary), "", ending]
+    return Screen("\n".join(lines), welcome_keyboard(roadmap.id, step.id, language()))
+
+
+@functools.lru_cache(maxsize=1024)
+def welcome_keyboard(roadmap_id: str, step_id: str, language: str) -> InlineKeyboardMarkup:
+    """A welcome nudge's buttons, in `language` (the one being spoken): open the step, or mark it
+    done for one already known; nothing to put off or stop, as nothing else will come."""
+    return shared_keyboard([step_buttons(roadmap_id, step_id)])
+
+
 def momentum_line(done: int, *, since_a_nudge: bool) -> str:
     """How many steps were done since the last nudge (or, with none, in the last seven days)."""
     if done and since_a_nudge:
@@ -83,13 +103,17 @@ def nudge_keyboard(roadmap_id: str, step_id: str, language: str) -> InlineKeyboa
     """A nudge's buttons; the same for every chat whose next step this is and that speaks
     `language` (the language being spoken: the buttons' words are in it), so built (and turned
     into the Bot API's JSON) once."""
-    step_row = [
+    return shared_keyboard(nudge_rows(step_buttons(roadmap_id, step_id)))
+
+
+def step_buttons(roadmap_id: str, step_id: str) -> list[InlineKeyboardButton]:
+    """A nudge's row for its step: mark it done, or open its card."""
+    return [
         # Translators: a nudge's button that marks the step done; keep it short.
         button(_("✅ Mark done"), SetStepState(roadmap_id, step_id, StepState.DONE)),
         # Translators: a nudge's button that opens the step's card; keep it short.
         button(_("📖 Open"), ShowStep(roadmap_id, step_id)),
     ]
-    return shared_keyboard(nudge_rows(step_row))
 
 
 def nudge_buttons(step_row: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:

@@ -11,7 +11,6 @@ from telegram import InlineKeyboardButton, KeyboardButton, ReplyKeyboardMarkup, 
 
 from handlers.actions import (
     AskLocation,
-    Noop,
     PauseReminders,
     ResumeReminders,
     SetNamedZone,
@@ -168,10 +167,9 @@ def render_remind(reminder: Reminder, options: RemindOptions = RemindOptions()) 
         for day in range(7)
     ]
     one = {"hours": count(1)}
-    hours = [
+    hours = [  # the hour itself is in the text above: a button would only repeat it
         # Translators: a button that moves reminders an hour earlier; %(hours)s is 1. Keep it short.
         button(_("−%(hours)sh") % one, SetReminderHour((reminder.hour - 1) % 24)),
-        button(time_of_day(reminder.hour), Noop()),
         # Translators: a button that moves reminders an hour later; %(hours)s is 1. Keep it short.
         button(_("+%(hours)sh") % one, SetReminderHour((reminder.hour + 1) % 24)),
     ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from progress.model import Progress
 from progress.place import place_from
 from progress.reminders import NudgeOutcome, Reminder, ReminderStatus
+from progress.schedule import quiet, zone
 from roadmaps import Catalog, Roadmap, Step
 
 RETRY_DELAY = dt.timedelta(minutes=5)
@@ -56,3 +57,33 @@ def after_failure(reminder: Reminder, chat_id: int, now: dt.datetime, claimed_du
     if failures >= MAX_FAILURES:
         return NudgeOutcome(chat_id, claimed_due_at, ReminderStatus.ACTIVE, reminder.next_slot(now), at=now)
     return NudgeOutcome(chat_id, claimed_due_at, ReminderStatus.ACTIVE, now + RETRY_DELAY, failures=failures, at=now)
+
+
+# A chat that opened a step card and changed nothing hears from the bot once, this long after.
+WELCOME_AFTER = dt.timedelta(days=3)
+# The kind of nudge a welcome is, as its fact keeps it.
+WELCOME = "welcome"
+
+
+@dataclass(frozen=True, slots=True)
+class WelcomePlan:
+    """A welcome nudge: the roadmap a chat opened and the step it is invited to (the one it opened)."""
+
+    chat_id: int
+    roadmap: Roadmap
+    step: Step
+
+
+def plan_welcome(catalog: Catalog, chat_id: int, roadmap_id: str, step_id: str | None) -> WelcomePlan | None:
+    """The welcome of a chat whose card was last `step_id` of `roadmap_id`: that step (its first,
+    if the step is gone), or None when the roadmap is no longer offered."""
+    roadmap = catalog.get(roadmap_id)
+    if roadmap is None or not roadmap.steps:
+        return None
+    step = (roadmap.step(step_id) if step_id else None) or roadmap.steps[0]
+    return WelcomePlan(chat_id, roadmap, step)
+
+
+def welcome_awake(now: dt.datetime, timezone: str) -> bool:
+    """Whether a welcome may go to a chat in `timezone` now: not in its quiet hours."""
+    return not quiet(now.astimezone(zone(timezone)).hour)

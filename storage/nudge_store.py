@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -17,8 +18,10 @@ from sqlalchemy import (
     Update,
     bindparam,
     case,
+    exists,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -29,10 +32,22 @@ from roadmaps import Catalog
 from storage.database import Database
 from storage.momentum_reads import momentum_statement, read_momentum
 from storage.reminder_rows import reminder_of_row
-from storage.tables import UtcDateTime, chats, facts, reminders
+from storage.tables import WELCOME_PENDING, UtcDateTime, chat_roadmaps, chats, facts, reminders
 
 # The kinds of fact a nudge's outcome leaves.
 NUDGE_SENT, BLOCKED = "nudge", "blocked"
+
+
+@dataclass(frozen=True, slots=True)
+class Welcome:
+    """A chat whose welcome a pass took: the step card it opened last, its language, and whether it
+    started a roadmap (or has a reminder) since, when it needs none."""
+
+    chat_id: int
+    roadmap_id: str
+    step_id: str | None
+    language: str | None
+    started: bool
 
 
 class Claimed(list[Reminder]):
@@ -113,6 +128,41 @@ class NudgeStore:
             (reminder_of_row(row, unanswered=max(0, row.unanswered - 1)) for row in rows),
             {row.chat_id: row.language for row in rows},
         )
+
+    async def welcomes_pending(self, opened_before: dt.datetime, limit: int) -> list[tuple[int, str | None]]:
+        """Chats whose welcome is still to be dealt with, that came (opened a step card) before
+        `opened_before`, the oldest first: (chat, its time zone if it told one)."""
+        query = (
+            select(chats.c.id, chats.c.timezone)
+            .where(WELCOME_PENDING, chats.c.created_at <= opened_before)
+            .order_by(chats.c.created_at)
+            .limit(limit)
+        )
+        async with self.database.reading() as connection:
+            return [(chat_id, timezone) for chat_id, timezone in await connection.execute(query)]
+
+    async def claim_welcomes(self, chat_ids: Sequence[int], now: dt.datetime) -> list[Welcome]:
+        """Deal with these chats' welcomes now, each once (a chat another pass dealt with meanwhile
+        is left out): what each opened last, its language, and whether it started since."""
+        claim = (
+            update(chats)
+            .where(chats.c.id.in_(chat_ids), WELCOME_PENDING)
+            .values(welcomed_at=now)
+            .returning(chats.c.id, chats.c.current_roadmap_id, chats.c.current_step_id, chats.c.language, _STARTED)
+        )
+        async with self.database.writing() as connection:
+            rows = (await connection.execute(claim)).all()
+        return [
+            Welcome(row.id, row.current_roadmap_id, row.current_step_id, row.language, bool(row.started))
+            for row in rows
+        ]
+
+    async def record_welcomes(self, chat_ids: Sequence[int], at: dt.datetime, kind: str) -> None:
+        """The welcomes that went out `at`, as facts (a nudge of `kind`)."""
+        if chat_ids:
+            async with self.database.writing() as connection:
+                params = {"f_chats": list(chat_ids), "f_at": at, "f_kind": NUDGE_SENT, "f_source": kind}
+                await connection.execute(_RECORD_FACTS, params)
 
     async def record_nudge_outcomes(self, outcomes: Iterable[NudgeOutcome]) -> None:
         """Write what became of claimed nudges: the next due time and status, and who was sent one."""
@@ -206,6 +256,12 @@ def _fact_of(outcome: NudgeOutcome) -> tuple[dt.datetime, str, str | None] | Non
         return outcome.at, BLOCKED, None
     return None
 
+
+# Whether a chat has started a roadmap or has a reminder: its weekly nudges are under way.
+_STARTED = or_(
+    exists().where(chat_roadmaps.c.chat_id == chats.c.id, chat_roadmaps.c.started_at.is_not(None)),
+    exists().where(reminders.c.chat_id == chats.c.id),
+).label("started")
 
 # The language stored for a claimed reminder's chat, returned by the claim itself.
 _LANGUAGE = select(chats.c.language).where(chats.c.id == reminders.c.chat_id).scalar_subquery().label("language")

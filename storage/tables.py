@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     false,
+    text,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -59,6 +60,8 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
 
 
 ID = String(64)
+# The chats rows ix_chats_welcome_pending holds (a query must say the same to use it).
+WELCOME_PENDING = text("welcomed_at IS NULL AND current_roadmap_id IS NOT NULL")
 
 chats = Table(
     "chats",
@@ -76,6 +79,16 @@ chats = Table(
     Column("announcements", Boolean, nullable=False, server_default=true()),
     # The time zone the chat told (typed, a shared location, the page's): its first reminder starts in it.
     Column("timezone", String(64), nullable=True),
+    # When the nudge pass dealt with the chat's welcome: sent it (the chat opened a step card and
+    # changed nothing for WELCOME_AFTER), or found it needless (the chat had started); none: not yet.
+    Column("welcomed_at", UtcDateTime, nullable=True),
+    # The chats whose welcome is still to be dealt with, oldest first.
+    Index(
+        "ix_chats_welcome_pending",
+        "created_at",
+        sqlite_where=WELCOME_PENDING,
+        postgresql_where=WELCOME_PENDING,
+    ),
 )
 
 chat_roadmaps = Table(

@@ -94,8 +94,12 @@ def _statements(sql: _Sql) -> list[str]:
     mark_at = sql.at(f"{came} + k.k * 86400 + s.s * 86400 + (n.i % 24) * 3600")
     last = sql.at(f"{came} + k.k * 86400 + 9 * 86400")
     return [
-        "INSERT INTO chats (id, created_at, current_roadmap_id, current_step_id, language, language_chosen)"
-        f" SELECT n.i, {sql.at(came)}, r.roadmap_id, r.step_id, {_LANGUAGES}, n.i % 7 = 0"
+        # Welcomes dealt with three days after each chat came, as the nudge pass does, but for one
+        # chat in a thousand, still to be dealt with.
+        "INSERT INTO chats (id, created_at, current_roadmap_id, current_step_id, language, language_chosen,"
+        " welcomed_at)"
+        f" SELECT n.i, {sql.at(came)}, r.roadmap_id, r.step_id, {_LANGUAGES}, n.i % 7 = 0,"
+        f" CASE WHEN n.i % 1000 = 0 THEN NULL ELSE {sql.at(f'{came} + 3 * 86400')} END"
         f" FROM {sql.ids()} JOIN history_steps AS r ON r.roadmap_no = n.i % {_ROADMAPS} AND r.step_no = 1",
         "INSERT INTO chat_roadmaps (chat_id, roadmap_id, started_at, last_activity_at)"
         f" SELECT n.i, r.roadmap_id, {sql.at(f'{came} + k.k * 86400')}, {last} {on_roadmaps} ORDER BY 1, 2",

@@ -185,6 +185,25 @@ async def export_files(chat: ChatSession) -> tuple[str, bytes]:
     return markdown.content.decode(), data.content
 
 
+class SpeakingChat(ChatSession):
+    """A chat whose person's Telegram app is set to a language (`language_code`, as Telegram sends it)."""
+
+    def __init__(self, app: RoadmapBot, api: FakeBotAPI, chat_id: int, language_code: str, user_id: int | None = None):
+        super().__init__(app, api, chat_id, user_id)
+        self.language_code = language_code
+
+    async def process(self, update: dict[str, Any]) -> list[Any]:
+        for kind in ("message", "callback_query", "my_chat_member"):
+            if kind in update:
+                update[kind]["from"]["language_code"] = self.language_code
+        return await super().process(update)
+
+
+def read(text: str) -> str:
+    """A message as a test compares it: CLDR's no-break spaces (`10\xa0%`, `2027\u202fг.`) as spaces."""
+    return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
 async def pass_at(app: RoadmapBot, moment: dt.datetime) -> str:
     """One nudge pass of the bot's own dispatcher as if now were `moment`; its report."""
     return str(await app.nudges.run_pass(moment))

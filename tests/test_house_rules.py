@@ -95,6 +95,7 @@ OPERATOR_TEXT = {
     "bot/logs.py",
     "bot/metrics.py",
     "bot/nudges.py",
+    "bot/welcomes.py",
     "bot/runner.py",
     "bot/shell_announce.py",
     "bot/servers.py",

@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
@@ -21,32 +20,13 @@ from i18n.catalogs import LANGUAGES
 from roadmaps import load_catalog
 from storage import Storage
 from tests.fakebotapi import FakeBotAPI
-from tests.support import SEED_ID, VALID_STEP, AppFactory, ChatSession, answers, pass_at
+from tests.support import SEED_ID, VALID_STEP, AppFactory, SpeakingChat, answers, pass_at, read
 
 SEED = "backend-engineer-ai-era"
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # A week after the clock fixture's Friday, at the first reminder's first suggestion (19:00).
 FIRST_DUE = dt.datetime(2026, 12, 4, 19, 0, tzinfo=dt.UTC)
 WEEK = dt.timedelta(days=7)
-
-
-class SpeakingChat(ChatSession):
-    """A chat whose person's Telegram app is set to a language (`language_code`, as Telegram sends it)."""
-
-    def __init__(self, app: RoadmapBot, api: FakeBotAPI, chat_id: int, language_code: str, user_id: int | None = None):
-        super().__init__(app, api, chat_id, user_id)
-        self.language_code = language_code
-
-    async def process(self, update: dict[str, Any]) -> list[Any]:
-        for kind in ("message", "callback_query", "my_chat_member"):
-            if kind in update:
-                update[kind]["from"]["language_code"] = self.language_code
-        return await super().process(update)
-
-
-def read(text: str) -> str:
-    """A message as a test compares it: CLDR's no-break spaces (`10\xa0%`, `2027\u202fг.`) as spaces."""
-    return text.replace("\xa0", " ").replace("\u202f", " ")
 
 
 async def nudge_at(app: RoadmapBot, api: FakeBotAPI, chat_id: int, moment: dt.datetime) -> str:
