@@ -12,14 +12,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardMarkup, Update
 
 from bot.application import RoadmapBot, announce_commands, build_bot
 from bot.collector import tune_collector
 from bot.content import PUBLICATION_POLL, Reloader, serving
 from bot.nudges import PassReport, plan_due_nudges
 from bot.settings import Settings
-from handlers import RoadmapApplication, Screen
+from handlers import RoadmapApplication, Screen, ask_when
+from progress import Reminder
 from roadmaps import Catalog, LiveCatalog
 from storage import (
     DatabaseClocks,
@@ -156,7 +157,12 @@ def public_app(bot: RoadmapBot, settings: Settings) -> ASGIApp:
             settings.token,
             services.clock,
             rules,
-            PageHooks(services.presence.note, services.storage.languages.of, zone_seen(services.storage)),
+            PageHooks(
+                services.presence.note,
+                services.storage.languages.of,
+                zone_seen(services.storage),
+                first_question(bot.application.bot),
+            ),
         )
     return build_web_app(
         bot.application,
@@ -307,3 +313,17 @@ def zone_seen(storage: Storage) -> Callable[[int, str, dt.datetime], Awaitable[o
         return await storage.reminders.set_zone(chat_id, zone, now, unless_known=True)
 
     return keep
+
+
+def first_question(bot: Bot) -> Callable[[int, Reminder], object]:
+    """Ask a chat whose first mark was made on the page when to remind it, as a message of its own,
+    sent beside the page's answer (in the page's language), not before it."""
+    asking: set[asyncio.Task[None]] = set()
+
+    def ask(chat_id: int, reminder: Reminder) -> object:
+        task = asyncio.create_task(ask_when(bot, chat_id, reminder))
+        asking.add(task)
+        task.add_done_callback(asking.discard)
+        return task
+
+    return ask

@@ -34,11 +34,13 @@ CHAT_ID = 1
 BOT = {"id": 1, "is_bot": True, "first_name": "Roadmap bot", "username": "roadmap_bot"}
 PERSON = {"id": CHAT_ID, "is_bot": False, "first_name": "You"}
 HELP = (
-    "Type a number to press a button, anything else to send it (/help lists commands); "
+    "Type a number to press a button of the last message, #3 2 for button 2 of message #3, anything else "
+    "to send it (/help lists commands); "
     "@52.52,13.40 shares a location, < path/to/file.json sends a file, > text replies to the last message "
     "and >#3 text to message #3 (a step card: a note on it); Ctrl+D or /quit ends."
 )
 REPLY = re.compile(r">(?:#(\d+))?\s*(.*)", re.DOTALL)
+PRESS = re.compile(r"(?:#(\d+)\s+)?(\d+)")  # a button's number, of the last message or of message #N
 # What a typed line can be besides a button's number or a message: a location, a file, a reply.
 LOCATION = re.compile(r"@\s*(-?\d{1,3}(?:\.\d+)?)\s*[,\s]\s*(-?\d{1,3}(?:\.\d+)?)")
 
@@ -132,9 +134,10 @@ class TerminalBotAPI(InProcessRequest):
         self.out.write("\n".join(lines) + "\n")
         self.out.flush()
 
-    def buttons(self) -> list[list[tuple[int, dict[str, Any]]]]:
-        """The latest message's buttons, numbered from 1, row by row."""
-        markup = self.messages[self.last_id].get("reply_markup") if self.last_id else None
+    def buttons(self, message_id: int | None = None) -> list[list[tuple[int, dict[str, Any]]]]:
+        """A message's buttons (the latest message's unless said), numbered from 1, row by row."""
+        shown = message_id or self.last_id
+        markup = self.messages[shown].get("reply_markup") if shown in self.messages else None
         numbers = itertools.count(1)
         return [[(next(numbers), button) for button in row] for row in (markup or {}).get("inline_keyboard", [])]
 
@@ -193,8 +196,8 @@ def _update_for(line: str, transport: TerminalBotAPI, update_id: int) -> dict[st
     """What a typed line means: a button press, a location, a file, a reply, or a message."""
     if not line:
         return None
-    if line.isdigit():
-        return _press(line, transport, update_id)
+    if press := PRESS.fullmatch(line):
+        return _press(int(press[2]), transport, update_id, int(press[1]) if press[1] else transport.last_id)
     message: dict[str, Any] = {
         "message_id": 10_000 + update_id,
         "date": 0,
@@ -229,11 +232,14 @@ def scratch_database() -> tuple[str, Path]:
     return f"sqlite+aiosqlite:///{path}", path
 
 
-def _press(line: str, transport: TerminalBotAPI, update_id: int) -> dict[str, Any] | None:
-    """A button's number: its press, or why there is none."""
-    pressed = {number: button for row in transport.buttons() for number, button in row}.get(int(line))
+def _press(number: int, transport: TerminalBotAPI, update_id: int, message_id: int | None) -> dict[str, Any] | None:
+    """Button `number` of a message: its press, or why there is none."""
+    if message_id not in transport.messages:
+        transport.out.write(f"No message #{message_id}.\n" if message_id else "No message yet.\n")
+        return None
+    pressed = {n: button for row in transport.buttons(message_id) for n, button in row}.get(number)
     if pressed is None:
-        transport.out.write(f"No button {line} on the last message.\n")
+        transport.out.write(f"No button {number} on message #{message_id}.\n")
         return None
     if "url" in pressed:
         transport.out.write(f"That button opens {pressed['url']}\n")
@@ -245,7 +251,7 @@ def _press(line: str, transport: TerminalBotAPI, update_id: int) -> dict[str, An
             "from": PERSON,
             "chat_instance": "terminal",
             "data": pressed["callback_data"],
-            "message": transport.messages[transport.last_id],  # type: ignore[index]
+            "message": transport.messages[message_id],
         },
     }
 

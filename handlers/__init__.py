@@ -15,6 +15,7 @@ from handlers.guide_views import (
 )
 from handlers.nudge_views import render_nudge, render_welcome_nudge
 from handlers.observe import HANDLED_BY, update_kind
+from handlers.reminders import ask_when
 from handlers.replies import edit_message, send_announcement, send_unread
 from handlers.screens import Screen, SharedLinkPreview
 from handlers.stats import send_due_digests
@@ -36,6 +37,7 @@ __all__ = [
     "Screen",
     "Services",
     "SharedLinkPreview",
+    "ask_when",
     "bot_description",
     "bot_short_description",
     "busiest_roadmap",

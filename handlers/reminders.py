@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 
 from handlers.actions import (
     AskLocation,
@@ -29,7 +31,7 @@ from handlers.actions import (
 from handlers.announcement_views import with_announcements_off
 from handlers.callback_data import decode
 from handlers.context import BotContext, Services, chat_id_of
-from handlers.first_reminder_views import render_schedule_chosen
+from handlers.first_reminder_views import render_first_reminder_question, render_schedule_chosen
 from handlers.nudge_views import nudge_buttons, with_snooze_choices
 from handlers.reminder_views import (
     HALF_HOUR_ZONES,
@@ -48,11 +50,11 @@ from handlers.reminder_views import (
     render_unknown_timezone,
     resumed,
 )
-from handlers.replies import answer, answer_tap, edit_buttons, reply, show
+from handlers.replies import answer, answer_tap, edit_buttons, reply, send_unread, show
 from handlers.screens import Screen
 from handlers.zone_views import render_zone_choices, render_zone_guess, render_zone_kept
 from progress import Reminder, ReminderStatus
-from progress.schedule import evening_passed, snoozed_until, utc_offset_zone, zone_at
+from progress.schedule import DEFAULT_TIMEZONE, evening_passed, snoozed_until, utc_offset_zone, zone_at
 from progress.typed_zones import Choices, Guess, ZoneFound, typed_zone
 
 MAX_TYPED_ZONE = 100  # characters: longer is no place's name
@@ -72,6 +74,8 @@ BUTTONS = (
     ShowSnoozeChoices,
     SnoozeReminder,
 )
+
+log = logging.getLogger(__name__)
 
 
 async def remind(update: Update, context: BotContext) -> None:
@@ -252,3 +256,13 @@ async def present_reminder(chat_id: int, services: Services) -> Reminder | None:
 def in_private(update: Update) -> bool:
     """Whether the update comes from a private chat (where a location can be shared)."""
     return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+async def ask_when(bot: Bot, chat_id: int, reminder: Reminder) -> None:
+    """The first reminder's question as a message of its own, in the language being spoken: after a
+    first mark made on the page, which has no chat message to follow."""
+    question = render_first_reminder_question(reminder, zone_told=reminder.timezone != DEFAULT_TIMEZONE)
+    try:
+        await send_unread(bot, chat_id, question)
+    except TelegramError as error:  # the mark is kept; /remind still shows and changes the reminder
+        log.warning("could not ask chat %s when to remind it: %s", chat_id, error)

@@ -4,13 +4,14 @@ until it is answered the reminder is on at the first suggestion; a zone told bef
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from bot.application import RoadmapBot
-from bot.runner import zone_seen
+from bot.runner import first_question, zone_seen
 from progress import ReminderStatus
 from progress.schedule import QUIET_FROM, QUIET_UNTIL, first_slot, quiet
 from roadmaps import Catalog
@@ -184,3 +185,28 @@ async def test_the_pages_browser_zone_starts_the_first_reminder_unless_the_chat_
         }
         await client.put(url, json={"state": "working"}, headers=headers)
     assert (await reminder_of(storage, told.chat_id)).timezone == "Asia/Tokyo", "a zone the chat told wins"
+
+
+async def test_a_first_mark_on_the_page_asks_when_in_the_chat(
+    app: RoadmapBot, api: FakeBotAPI, catalog: Catalog, storage: Storage, clock: Clock
+) -> None:
+    hooks = PageHooks(reminder_on=first_question(app.application.bot))
+    page = served_app(catalog, storage, clock, hooks=hooks)
+    url = "/app/api/roadmaps/backend-engineer-ai-era/steps/typed-language-and-git/state"
+
+    def questions() -> list[str]:
+        sent = api.calls_of("sendMessage", USER["id"])
+        return [c.params["text"] for c in sent if "<b>When should I nudge you</b>" in c.params["text"]]
+
+    async with client_for(page) as client:
+        response = await client.put(url, json={"state": "done"}, headers=authorization(init_data(signed_at=clock())))
+        assert response.status_code == 200, response.text
+        [question] = await asyncio.to_thread(api.wait_for, questions)
+        assert question.startswith("⏰ <b>When should I nudge you</b> toward your next step each week? Until you ")
+        [message] = [c for c in api.calls_of("sendMessage", USER["id"]) if c.params["text"] == question]
+        labels = [b["text"] for row in message.params["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["• Fri 19:00", "Sat 10:00", "🕐 Pick a time…", "🔕 No reminders", "🌍 My time zone…"]
+        second = "/app/api/roadmaps/backend-engineer-ai-era/steps/http-rest-apis/state"
+        response = await client.put(second, json={"state": "done"}, headers=authorization(init_data(signed_at=clock())))
+        assert response.status_code == 200
+    assert len(questions()) == 1, "asked once: the reminder was on already at the second mark"

@@ -67,6 +67,16 @@ def test_try_reaches_a_step_card_and_marks_it_done(tmp_path: Path) -> None:
         terminal.type(terminal.button("✅ Mark done"))
         terminal.wait_for("➜ ✅ Marked done")
         terminal.wait_for(r"State: ✅ Done on .*\n10% · 1 of 10 steps done")
+        # The first reminder's question is the last message now: the card's buttons by its number.
+        card = terminal.wait_for(r"─ #(\d+)\r?\n🗺 Backend Engineer \(AI era\) · Step 1 of 10")[1]
+        terminal.wait_for("When should I nudge you")
+        step_2 = terminal.button("Step 2 ▶")
+        terminal.type(f"#{card} {step_2}")
+        terminal.wait_for("Step 2 of 10")
+        terminal.type(f"#{card} 99")
+        terminal.wait_for(f"No button 99 on message #{card}.")
+        terminal.type("#99 1")
+        terminal.wait_for("No message #99.")
         terminal.type("/progress")
         terminal.wait_for("10% · 1 of 10 steps done")
     finally:

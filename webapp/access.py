@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from progress import FROM_CHAT, Changed, Counted, Marking, Progress, Source, StepState
+from progress import FROM_CHAT, Changed, Counted, Marking, Progress, Reminder, Source, StepState
 from roadmaps import Catalog, Roadmap, Step
 from storage import ChatLanguage
 
@@ -18,6 +18,8 @@ Heard = Callable[[int, dt.datetime], None]
 LanguageOf = Callable[[int], Awaitable[ChatLanguage]]
 # The time zone the person's browser is in, told (by chat id, at that time): kept unless the chat told one.
 ZoneSeen = Callable[[int, str, dt.datetime], Awaitable[object]]
+# A mark on the page turned the chat's first reminder on (by chat id): the chat asks when, as after a first mark there.
+ReminderOn = Callable[[int, Reminder], object]
 
 
 class ProgressAccess(Protocol):
@@ -62,8 +64,15 @@ class PageHooks:
     """What the page asks of the rest of the bot about a person: `heard` is told of every call
     initData signs (the person was there, as a message says); `language_of` gives the language
     their chat chose (else the page speaks their Telegram app's); `zone_seen` keeps the browser's
-    time zone for a chat that never told one (its first reminder then starts in it)."""
+    time zone for a chat that never told one (its first reminder then starts in it); `reminder_on`
+    is told when a mark on the page turned the chat's first reminder on."""
 
     heard: Heard | None = None
     language_of: LanguageOf | None = None
     zone_seen: ZoneSeen | None = None
+    reminder_on: ReminderOn | None = None
+
+    def changed(self, chat_id: int, changed: Changed | None) -> None:
+        """A change made on the page: told to `reminder_on` when it turned the chat's first reminder on."""
+        if changed is not None and changed.new_reminder is not None and self.reminder_on is not None:
+            self.reminder_on(chat_id, changed.new_reminder)

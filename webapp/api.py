@@ -221,6 +221,7 @@ class PageApi:
         if self.hooks.zone_seen is not None and (zone := browser_zone(request)):
             await self.hooks.zone_seen(user.id, zone, self.clock())
         changed = await self.progress.set_step_state(user.id, found.id, step, state, self.clock(), by=FROM_PAGE)
+        self.hooks.changed(user.id, changed)
         return JSONResponse(await self.page_of(user.id, found, changed.after))
 
     async def count_here(self, request: Request, user: WebAppUser) -> Response:
@@ -231,6 +232,7 @@ class PageApi:
         counted = await self.progress.count_here(user.id, self.content, found, step, self.clock(), Source.PAGE)
         if counted.changed is None or counted.elsewhere is None:
             raise ApiError(409, nothing_to_count())
+        self.hooks.changed(user.id, counted.changed)
         payload = self.payload(found, counted.changed.after, counted.others)
         return JSONResponse({**payload, "counted": counted_here(counted.elsewhere)})
 
