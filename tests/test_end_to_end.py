@@ -202,6 +202,8 @@ def test_a_polling_bot_with_a_page_serves_it_and_a_mark_there_shows_in_the_chat(
             mark = "/app/api/roadmaps/backend-engineer-ai-era/steps/typed-language-and-git/state"
             signed = init_data({"id": CHAT, "first_name": "Ada"}, signed_at=dt.datetime.now(dt.UTC))
             assert put(port, mark, {"state": "done"}, authorization(signed))[0] == 200
+            # The first mark, made on the page, brings the first reminder's question into the chat.
+            api.wait_for(lambda: "When should I nudge you" in person.last.text)
             assert put(port, mark, {"state": "skipped"}, authorization(signed + "0"))[0] == 401
             assert "10% · 1 of 10 steps done" in person.send("/progress").text
             metrics = get(metrics_port, "/metrics")[1]

@@ -33,6 +33,7 @@ from bot.application import build_bot
 from bot.limits import TelegramLimits
 from bot.nudges import NudgeDispatcher
 from progress import StepState
+from progress.announcements import Audience, AudienceKind, RecipientState
 from progress.model import Marking, Source
 from roadmaps import Catalog, load_catalog
 from storage import Storage, create_engine, upgrade
@@ -48,6 +49,7 @@ pytestmark = pytest.mark.timeout(300)
 BIG_TABLES = frozenset({"chats", "chat_roadmaps", "step_states", "step_notes", "reminders", "facts", "chat_days"})
 # A moment of the reminders' week: about a hundred chats are due (one every six seconds).
 NOW = HISTORY_WEEK + dt.timedelta(minutes=10)
+NOON = NOW + dt.timedelta(hours=12)  # outside every chat's quiet hours, in UTC, for announcements
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -165,13 +167,36 @@ async def a_page_read(storage: Storage, catalog: Catalog) -> None:
     )
 
 
-# Each hot path by name. The announcement claim joins here when storage has one: a function that
-# queues an announcement to the big database's chats and claims a batch of it, as the scheduler does.
+async def an_announcement_batch(storage: Storage, catalog: Catalog) -> None:
+    """What the announcements' scheduler does for each batch of an announcement to every chat: the
+    shared budget taken, a lease claimed, its outcomes recorded, the figures counted. Queuing it (one
+    INSERT ... SELECT over the audience, once per announcement) is set up through another engine,
+    unrecorded: it reads the chats whole, as it must."""
+    setup = Storage(create_engine(storage.engine.url.render_as_string(hide_password=False)))
+    try:
+        draft = await setup.announcements.draft("A new roadmap is out.", Audience(AudienceKind.EVERYONE), NOON)
+        assert (await setup.announcements.queue(draft.id, NOON) or 0) >= CHATS
+    finally:
+        await setup.close()
+    announcements = storage.announcements
+    await announcements.sending(NOON)
+    await announcements.take_budget(draft.id, 100, 30.0, NOON)
+    claimed = await announcements.claim(draft.id, NOON, 100)
+    assert len(claimed) > 10, claimed  # the lease had recipients awake now
+    outcomes = [(r.chat_id, RecipientState.SENT, None) for r in claimed]
+    await announcements.record(draft.id, NOON, outcomes, NOON)
+    await announcements.tally(draft.id)
+    await announcements.finish_if_done(draft.id, NOON)
+    await announcements.cancel(draft.id, NOON)  # the next path's run starts from a quiet table
+
+
+# Each hot path by name.
 HOT_PATHS: dict[str, Callable[[Storage, Catalog], Awaitable[None]]] = {
     "a tap": a_tap,
     "taps together": taps_together,
     "a nudge pass": a_nudge_pass,
     "a page read": a_page_read,
+    "an announcement batch": an_announcement_batch,
 }
 
 

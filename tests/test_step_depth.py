@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -15,7 +16,8 @@ from i18n.shared_views import nothing_to_count
 from progress import Mark, Note, Progress, StepState
 from roadmaps import Catalog
 from storage import Storage, tables
-from tests.support import SEED, SEED_ID, ChatSession, Clock, answers, open_seed_step
+from tests.fakebotapi import FakeBotAPI
+from tests.support import SEED, SEED_ID, AppFactory, ChatSession, Clock, answers, open_seed_step
 
 NOTHING_TO_COUNT = nothing_to_count()  # in English, as the tests speak
 
@@ -36,10 +38,10 @@ async def marks_of(storage: Storage, chat_id: int, roadmap_id: str) -> dict[str,
     return {step_id: (state, changed_at.replace(tzinfo=dt.UTC)) for step_id, state, changed_at in rows}
 
 
-async def mark_devops_http_done(chat: ChatSession) -> None:
-    """In the DevOps roadmap, open the HTTP step and mark it done."""
+async def mark_devops_containers_done(chat: ChatSession) -> None:
+    """In the DevOps roadmap, open the containers step and mark it done (the seed's step 8 shares its topic)."""
     await chat.send(f"/start {DEVOPS_ID}")
-    await chat.tap("HTTP")
+    await chat.press(f"s:{DEVOPS_ID}:containers", chat.last.message_id)
     await chat.tap("✅ Mark done")
 
 
@@ -133,23 +135,23 @@ async def test_the_roadmap_view_shows_the_effort_left_and_it_shrinks_as_steps_ar
 async def test_a_topic_done_in_one_roadmap_shows_on_the_others_card_and_counts_there_after_one_tap(
     chat: ChatSession, storage: Storage, clock: Clock
 ) -> None:
-    await mark_devops_http_done(chat)
+    await mark_devops_containers_done(chat)
     done_there = clock()
     clock.advance(days=3)
 
-    await open_seed_step(chat, "2. HTTP")
+    await open_seed_step(chat, "8. Containers")
     assert f"✅ Done in {DEVOPS} on {done_there:%-d %b %Y}" in chat.last.text
     assert "State: ⬜ Not yet" in chat.last.text
     assert await marks_of(storage, chat.chat_id, SEED_ID) == {}, "never counted silently"
     await open_seed_step(chat, "1. ")
     await chat.tap("🟡 Working on it")  # the roadmap started: /progress lists it
     await chat.send("/progress")
-    assert "🔗 Done in another roadmap, not counted here yet: 2. HTTP & REST APIs" in chat.last.text
+    assert "🔗 Done in another roadmap, not counted here yet: 8. Containers & deployment" in chat.last.text
 
-    await open_seed_step(chat, "2. HTTP")
+    await open_seed_step(chat, "8. Containers")
     calls = await chat.tap("✅ Count it here")
     assert answers(calls) == [f"✅ Counted here: done in {DEVOPS} on {done_there:%-d %b %Y}"]
-    assert (await marks_of(storage, chat.chat_id, SEED_ID))["http-rest-apis"] == ("done", done_there)
+    assert (await marks_of(storage, chat.chat_id, SEED_ID))["containers-and-deployment"] == ("done", done_there)
     assert f"State: ✅ Done on {done_there:%-d %b %Y}" in chat.last.text
     assert "10% · 1 of 10 steps done" in chat.last.text
     assert "✅ Count it here" not in chat.last.button_texts
@@ -157,12 +159,25 @@ async def test_a_topic_done_in_one_roadmap_shows_on_the_others_card_and_counts_t
     assert "🔗" not in chat.last.text.split(SEED, 1)[1].split(DEVOPS, 1)[0]
 
 
+async def test_a_step_that_only_touches_another_roadmaps_step_does_not_count_from_it(
+    chat: ChatSession, storage: Storage
+) -> None:
+    await chat.send(f"/start {DEVOPS_ID}")
+    for step_id in ("git-workflows", "networking-dns-tls-http"):
+        await chat.press(f"d:{DEVOPS_ID}:{step_id}", chat.last.message_id)
+    for label in ("1. A typed language", "2. HTTP"):
+        await open_seed_step(chat, label)
+        assert "✅ Done in" not in chat.last.text
+        assert "✅ Count it here" not in chat.last.button_texts
+    assert await marks_of(storage, chat.chat_id, SEED_ID) == {}
+
+
 async def test_a_stale_count_button_changes_nothing_and_says_why(chat: ChatSession, storage: Storage) -> None:
-    await mark_devops_http_done(chat)
-    await open_seed_step(chat, "2. HTTP")
+    await mark_devops_containers_done(chat)
+    await open_seed_step(chat, "8. Containers")
     card = chat.last.message_id
     await chat.send(f"/start {DEVOPS_ID}")
-    await chat.tap("HTTP")
+    await chat.press(f"s:{DEVOPS_ID}:containers", chat.last.message_id)
     await chat.tap("↩️ Undo")
 
     calls = await chat.tap("✅ Count it here", message_id=card)
@@ -177,8 +192,14 @@ def visible(markup: str) -> str:
 
 
 async def test_a_topic_done_in_two_other_roadmaps_counts_from_the_earlier(
-    chat: ChatSession, storage: Storage, clock: Clock
+    make_app: AppFactory, api: FakeBotAPI, catalog: Catalog, storage: Storage, clock: Clock
 ) -> None:
+    # Three roadmaps teaching one topic: the AI Engineer's observability step joins the two others'.
+    llm = catalog.get("llm-engineer")
+    assert llm is not None
+    steps = tuple(replace(s, topic="observability") if s.id == "llm-observability" else s for s in llm.steps)
+    three = Catalog(tuple(replace(r, steps=steps) if r.id == llm.id else r for r in catalog.roadmaps))
+    chat = ChatSession(await make_app(three), api, 1001)
     await chat.send("/start llm-engineer")
     await chat.press("d:llm-engineer:llm-observability", chat.last.message_id)
     first = clock()

@@ -40,7 +40,9 @@ STATE_URL = f"/app/api/roadmaps/{SEED}/steps/{FIRST}/state"
 NO_ROADMAP, NO_STEP = "there is no such roadmap", "this roadmap has no such step"
 ONE_OF = 'send {"state": …} with one of: todo, working, done, skipped'
 TOO_BIG = "a mark is at most 1024 bytes"
-COUNT_URL = f"/app/api/roadmaps/{SEED}/steps/{FIRST}/count-here"
+# The seed's step 8, whose topic (containers) DevOps's step 6 teaches too.
+CONTAINERS = "containers-and-deployment"
+COUNT_URL = f"/app/api/roadmaps/{SEED}/steps/{CONTAINERS}/count-here"
 DEVOPS = "devops-platform-engineer"
 OTHER_BOT = "987654321:ANOTHER-bot-token-abcdefghijklmnopq"
 
@@ -236,7 +238,7 @@ async def test_a_topic_done_in_another_roadmap_shows_on_its_step_and_counts_here
 ) -> None:
     done_there = clock()
     response = await client.put(
-        f"/app/api/roadmaps/{DEVOPS}/steps/git-workflows/state", json={"state": "done"}, headers=auth
+        f"/app/api/roadmaps/{DEVOPS}/steps/containers/state", json={"state": "done"}, headers=auth
     )
     assert response.status_code == 200
     clock.advance(days=3)
@@ -245,45 +247,49 @@ async def test_a_topic_done_in_another_roadmap_shows_on_its_step_and_counts_here
     page = (await client.get(f"/app/api/roadmaps/{SEED}", headers=auth)).json()
     shown = {step["id"]: step["elsewhere"] for step in page["steps"] if step["elsewhere"]}
     assert shown == {
-        FIRST: {
+        CONTAINERS: {
             "roadmap_id": DEVOPS,
             "roadmap": "DevOps & Platform Engineer",
-            "step_number": 4,
-            "step": "Git workflows",
+            "step_number": 6,
+            "step": "Containers & images",
             "done_at": done_there.isoformat(),
-            "line": "✅ Done in DevOps & Platform Engineer on 27 Nov 2026 (step 4, Git workflows)",
+            "line": "✅ Done in DevOps & Platform Engineer on 27 Nov 2026 (step 6, Containers & images)",
         }
     }
-    assert page["steps"][0]["state"] == "todo", "shown, never counted on its own"
+    assert page["steps"][7]["state"] == "todo", "shown, never counted on its own"
 
     # A mark of another step answers with the topic still shown where it was.
     marked = await client.put(
-        f"/app/api/roadmaps/{SEED}/steps/observability/state", json={"state": "working"}, headers=auth
+        f"/app/api/roadmaps/{SEED}/steps/testing-and-ci/state", json={"state": "working"}, headers=auth
     )
-    assert marked.json()["steps"][0]["elsewhere"] == shown[FIRST]
-    # HTTP done in DevOps too: counting git leaves HTTP's shown in the answer.
+    assert marked.json()["steps"][7]["elsewhere"] == shown[CONTAINERS]
+    # Observability done in DevOps too: counting containers leaves observability's shown in the answer.
     response = await client.put(
-        f"/app/api/roadmaps/{DEVOPS}/steps/networking-dns-tls-http/state", json={"state": "done"}, headers=auth
+        f"/app/api/roadmaps/{DEVOPS}/steps/logs-and-traces/state", json={"state": "done"}, headers=auth
     )
     assert response.status_code == 200
 
     before = metric("roadmap_bot_webapp_requests_total", endpoint="count_here", status="200")
     counted = await client.post(COUNT_URL, headers=auth)
     assert counted.status_code == 200
-    first, second = counted.json()["steps"][:2]
-    assert (first["state"], first["changed_at"], first["elsewhere"]) == ("done", done_there.isoformat(), None)
-    assert second["elsewhere"]["step"] == "Networking: DNS, TCP, TLS, HTTP" and second["state"] == "todo"
+    observability, containers = counted.json()["steps"][6:8]
+    assert (containers["state"], containers["changed_at"], containers["elsewhere"]) == (
+        "done",
+        done_there.isoformat(),
+        None,
+    )
+    assert observability["elsewhere"]["step"] == "Logs & traces" and observability["state"] == "todo"
     assert counted.json()["progress"]["line"] == "10% · 1 of 10 steps done · 1 in progress"
     assert metric("roadmap_bot_webapp_requests_total", endpoint="count_here", status="200") == before + 1
     marks = {(r[1], r[2]): (r[3], r[4]) for r in (await rows(storage))["step_states"]}
-    assert marks[SEED, FIRST] == ("done", done_there), "done here on the day it was done there"
-    assert marks[DEVOPS, "git-workflows"] == ("done", done_there)
+    assert marks[SEED, CONTAINERS] == ("done", done_there), "done here on the day it was done there"
+    assert marks[DEVOPS, "containers"] == ("done", done_there)
 
     # Counted already, or undone there: nothing to count, and nothing changes.
     again = await client.post(COUNT_URL, headers=auth)
     assert again.status_code == 409 and again.json()["error"] == NOTHING_TO_COUNT
-    await client.put(f"/app/api/roadmaps/{SEED}/steps/{FIRST}/state", json={"state": "todo"}, headers=auth)
-    await client.put(f"/app/api/roadmaps/{DEVOPS}/steps/git-workflows/state", json={"state": "todo"}, headers=auth)
+    await client.put(f"/app/api/roadmaps/{SEED}/steps/{CONTAINERS}/state", json={"state": "todo"}, headers=auth)
+    await client.put(f"/app/api/roadmaps/{DEVOPS}/steps/containers/state", json={"state": "todo"}, headers=auth)
     before_rows = await rows(storage)
     undone = await client.post(COUNT_URL, headers=auth)
     assert undone.status_code == 409 and undone.json()["error"] == NOTHING_TO_COUNT
@@ -295,21 +301,21 @@ async def test_the_page_and_the_chat_count_the_same_topic_the_same_way(
 ) -> None:
     done_there = clock()
     await chat.send(f"/start {DEVOPS}")
-    await chat.tap("4. Git workflows")
+    await chat.press(f"s:{DEVOPS}:containers", chat.last.message_id)
     await chat.tap("✅ Mark done")
     clock.advance(days=2)
     auth = authorization(init_data(signed_at=clock()))
     await chat.send(f"/start {SEED}")
-    await chat.tap("1. A typed language + git")
+    await chat.press(f"s:{SEED}:{CONTAINERS}", chat.last.message_id)
     assert "✅ Done in DevOps &amp; Platform Engineer on 27 Nov 2026" in chat.last.html
     page = (await client.get(f"/app/api/roadmaps/{SEED}", headers=auth)).json()
-    assert page["steps"][0]["elsewhere"]["done_at"] == done_there.isoformat()
+    assert page["steps"][7]["elsewhere"]["done_at"] == done_there.isoformat()
 
     await client.post(COUNT_URL, headers=auth)
     await chat.send("/progress")
     assert "10% · 1 of 10 steps done" in chat.last.text
     await chat.send(f"/start {SEED}")
-    await chat.tap("1. A typed language + git")
+    await chat.press(f"s:{SEED}:{CONTAINERS}", chat.last.message_id)
     assert "Done in DevOps" not in chat.last.text and "✅ Count it here" not in chat.last.button_texts
 
 
@@ -367,9 +373,11 @@ async def test_without_valid_init_data_nothing_is_read_or_changed(
     await storage.progress.set_step_state(USER["id"], SEED, roadmap.steps[2], StepState.SKIPPED, clock())
     devops = catalog.get(DEVOPS)
     assert devops is not None
-    git = devops.step("git-workflows")
-    assert git is not None
-    await storage.progress.set_step_state(USER["id"], DEVOPS, git, StepState.DONE, clock())  # a count would write
+    containers = devops.step("containers")
+    assert containers is not None
+    await storage.progress.set_step_state(
+        USER["id"], DEVOPS, containers, StepState.DONE, clock()
+    )  # a count would write
     header, reason, words = forged(clock)[case]
     headers = {} if header is None else {"Authorization": header}
     before, failures = await rows(storage), _auth_failures()

@@ -299,16 +299,16 @@ def count_a_topic_done_elsewhere(phone: Phone, screenshot: Path) -> dict[str, An
 
 
 def open_the_step_whose_topic_is_done_elsewhere(phone: Phone) -> None:
-    """Open the seed roadmap and wait for HTTP & REST APIs to offer ✅ Count it here."""
+    """Open the seed roadmap and wait for Containers & deployment to offer ✅ Count it here."""
     phone.open(f"?roadmap={SEED_ID}")
-    wait_for(phone.driver, "return document.querySelector('#step-http-rest-apis .count-button')")
+    wait_for(phone.driver, "return document.querySelector('#step-containers-and-deployment .count-button')")
 
 
 def count_after_it_was_undone_there(phone: Phone) -> dict[str, Any]:
     """The page was opened before the other roadmap's step was undone in the chat: the count is
     refused in words, and the card shows the step as it is now."""
     driver = phone.driver
-    card = driver.find_element("css selector", "#step-http-rest-apis")
+    card = driver.find_element("css selector", "#step-containers-and-deployment")
     card.find_element("css selector", ".count-button").click()
     problem = wait_for(driver, "const p = document.getElementById('problem'); return !p.hidden && p.innerText")
     wait_for(driver, "return !arguments[0].querySelector('.elsewhere-slot').innerText", card)
@@ -338,15 +338,15 @@ async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
             small = await asyncio.to_thread(use_with_keyboard_on_a_small_phone, phone)
             devops = catalog.get(DEVOPS_ID)
             assert devops is not None
-            for step_id in ("logs-and-traces", "networking-dns-tls-http"):
+            for step_id in ("logs-and-traces", "containers"):
                 done = devops.step(step_id)
                 assert done is not None
                 await storage.progress.set_step_state(USER["id"], DEVOPS_ID, done, StepState.DONE, DONE_THERE)
             counted = await asyncio.to_thread(count_a_topic_done_elsewhere, phone, tmp_path / "elsewhere.png")
             await asyncio.to_thread(open_the_step_whose_topic_is_done_elsewhere, phone)
-            networking = devops.step("networking-dns-tls-http")
-            assert networking is not None
-            await storage.progress.set_step_state(USER["id"], DEVOPS_ID, networking, StepState.TODO, clock())
+            containers = devops.step("containers")
+            assert containers is not None
+            await storage.progress.set_step_state(USER["id"], DEVOPS_ID, containers, StepState.TODO, clock())
             stale = await asyncio.to_thread(count_after_it_was_undone_there, phone)
 
     before, after = seen["before"], seen["after"]
@@ -412,7 +412,7 @@ async def test_a_person_marks_a_step_done_on_the_page_and_the_chat_counts_it(
     assert small["console"] == []
     assert small["gone"] == "That roadmap is not here any more; here are the ones there are."
 
-    assert counted["cards"] == 2, "Observability and HTTP & REST APIs: done in DevOps, not counted here"
+    assert counted["cards"] == 2, "Observability and Containers & deployment: done in DevOps, not counted here"
     assert counted["shown"] == (
         "✅ Done in DevOps & Platform Engineer on 24 Nov 2026 (step 19, Logs & traces)\n✅ Count it here"
     )
