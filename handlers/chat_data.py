@@ -39,6 +39,7 @@ from handlers.chat_data_views import (
 from handlers.context import BotContext, Services, chat_id_of
 from handlers.export_format import MAX_IMPORT_BYTES, ImportPlan, ImportProblem, read_export
 from handlers.export_views import export_json, export_markdown, no_longer_offered
+from handlers.first_reminder_views import with_new_reminder
 from handlers.import_views import (
     imported,
     not_imported,
@@ -152,8 +153,8 @@ async def ask_before_importing(
 
 async def apply_import(chat_id: int, services: Services, plan: ImportPlan) -> Screen:
     """Put the plan's roadmaps back (no question was needed); the screen says what came in."""
-    await services.storage.chat_data.replace_progress(chat_id, plan.roadmaps, services.clock())
-    return render_imported(plan, services.catalog)
+    replaced = await services.storage.chat_data.replace_progress(chat_id, plan.roadmaps, services.clock())
+    return with_new_reminder(render_imported(plan, services.catalog), replaced.new_reminder)
 
 
 async def reset(update: Update, context: BotContext) -> None:
@@ -253,11 +254,11 @@ async def import_confirmed(chat_id: int, services: Services, about: str) -> tupl
     except ImportProblem as problem:  # the content changed since the file was checked
         await services.storage.chat_data.drop_import(chat_id, digest_of(payload))
         return render_import_now_invalid(problem), not_imported()
-    outcome = await services.storage.chat_data.replace_progress(
+    replaced = await services.storage.chat_data.replace_progress(
         chat_id, plan.roadmaps, services.clock(), confirming=about
     )
-    if outcome is Confirmed.OUT_OF_DATE:
+    if replaced.outcome is Confirmed.OUT_OF_DATE:
         return render_question_out_of_date(), question_out_of_date()
-    if outcome is Confirmed.NOTHING:
+    if replaced.outcome is Confirmed.NOTHING:
         return render_import_gone(), nothing_to_import()
-    return render_imported(plan, services.catalog), imported()
+    return with_new_reminder(render_imported(plan, services.catalog), replaced.new_reminder), imported()

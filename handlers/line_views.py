@@ -4,11 +4,12 @@ pace, a state's icon, and the page's button. Pure functions, in the language bei
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from telegram import InlineKeyboardButton, WebAppInfo
 
 from handlers.screens import Links
-from i18n.catalogs import _, ngettext
+from i18n.catalogs import _, language, ngettext
 from i18n.formats import count, day_of_month, day_of_month_and_year, number
 from i18n.shared_views import checks_count as checks_count  # the views import it from here
 from i18n.shared_views import effort_words as effort_words  # the views import it from here
@@ -40,6 +41,12 @@ def page_button(links: Links, roadmap: Roadmap) -> list[InlineKeyboardButton]:
 
 def signals_line(signals: Signals) -> str:
     """`Importance High · Market demand Medium · Automation risk Low`, as the seed page says it."""
+    return _signals_line(signals, language())
+
+
+@functools.lru_cache(maxsize=512)  # 27 combinations of levels in each language
+def _signals_line(signals: Signals, spoken: str) -> str:
+    """signals_line, in the language `spoken` (the one being spoken)."""
     # Translators: one signal and its level (`Importance <b>High</b>`); keep the <b> tags around the level.
     shown = _("%(signal)s <b>%(level)s</b>")
     return separated(*(shown % {"signal": name, "level": level} for name, level in labelled_signals(signals)))

@@ -5,9 +5,10 @@ in the language being spoken (i18n.catalogs), every number in its digits (i18n.f
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 
-from i18n.catalogs import N_, _, ngettext, pgettext
+from i18n.catalogs import N_, _, language, ngettext, pgettext
 from i18n.formats import count, day, number
 from i18n.formats import percent as percent_shown
 from progress import DoneElsewhere, Progress, StepState, percent
@@ -44,6 +45,12 @@ def nothing_to_count() -> str:
 def level_words() -> tuple[dict[Level, str], ...]:
     """Each signal's level words, in the seed page's order: a level agrees with its signal's name
     (Russian: "Важность высокая", "Риск автоматизации низкий")."""
+    return _level_words(language())
+
+
+@functools.lru_cache(maxsize=16)  # one set of words a language
+def _level_words(spoken: str) -> tuple[dict[Level, str], ...]:
+    """level_words, in the language `spoken` (the one being spoken: the words come from its catalog)."""
     # Translators: the level after "Importance" (`Importance High`); one short word agreeing with it.
     importance = {Level.LOW: pgettext("importance", "Low"), Level.MEDIUM: pgettext("importance", "Medium")}
     importance[Level.HIGH] = pgettext("importance", "High")
@@ -58,6 +65,12 @@ def level_words() -> tuple[dict[Level, str], ...]:
 
 def labelled_signals(signals: Signals) -> tuple[tuple[str, str], ...]:
     """Pairs of (signal name, level word) in the seed page's order."""
+    return _labelled_signals(signals, language())
+
+
+@functools.lru_cache(maxsize=512)  # 27 combinations of levels in each language
+def _labelled_signals(signals: Signals, spoken: str) -> tuple[tuple[str, str], ...]:
+    """labelled_signals, in the language `spoken` (the one being spoken)."""
     levels = (signals.importance, signals.market_demand, signals.automation_risk)
     words = level_words()
     return tuple((_(name), words[n][level]) for n, (name, level) in enumerate(zip(SIGNAL_NAMES, levels, strict=True)))
@@ -109,8 +122,14 @@ def separated(*parts: str) -> str:
 
 def tally_line(tally: Counter[StepState], total: int) -> str:
     """The progress line from a roadmap's tally of states and its number of steps."""
-    done = tally[StepState.DONE]
-    extras = [extra_count(state, tally[state]) for state in EXTRA_COUNTS if tally[state]]
+    return _tally_line(tuple(tally[state] for state in (StepState.DONE, *EXTRA_COUNTS)), total, language())
+
+
+@functools.lru_cache(maxsize=4096)  # the same few lines, card after card
+def _tally_line(counts: tuple[int, ...], total: int, spoken: str) -> str:
+    """tally_line from the counts of done steps and of EXTRA_COUNTS' states, in the language `spoken`."""
+    done, *others = counts
+    extras = [extra_count(state, number) for state, number in zip(EXTRA_COUNTS, others, strict=True) if number]
     return separated(percent_shown(percent(done, total)), done_of_total(done, total), *extras)
 
 

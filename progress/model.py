@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from roadmaps import Catalog, Effort, Roadmap, Step
 
+NONE_TICKED: frozenset[str] = frozenset()
+
 
 class StepState(enum.Enum):
     """Where a chat stands on a step; TODO is the absence of a stored mark."""
@@ -71,7 +73,11 @@ class Progress:
 
     def ticked(self, step: Step) -> frozenset[str]:
         """The ids of the step's checks ticked, whether stored under current or former ids."""
-        stored = frozenset().union(*(self.ticks.get(step_id, frozenset()) for step_id in step.ids))
+        if not self.ticks:  # most progress has none: a card asks for every step's
+            return NONE_TICKED
+        stored = frozenset().union(*(self.ticks.get(step_id, NONE_TICKED) for step_id in step.ids))
+        if not stored:
+            return NONE_TICKED
         return frozenset(check.id for check in step.done_when if not stored.isdisjoint(check.ids))
 
     def checks_ticked(self, roadmap: Roadmap) -> tuple[int, int]:
@@ -99,7 +105,12 @@ class Progress:
 
     def tally(self, roadmap: Roadmap) -> Counter[StepState]:
         """How many of the roadmap's current steps are in each state (removed steps do not count)."""
-        return Counter(map(self.state_of, roadmap.steps))
+        if roadmap.renamed:  # a step's marks may lie under several ids: the latest one counts
+            return Counter(map(self.state_of, roadmap.steps))
+        counted = Counter(mark.state for step_id, mark in self.marks.items() if roadmap.step(step_id) is not None)
+        if not_marked := len(roadmap.steps) - sum(counted.values()):
+            counted[StepState.TODO] += not_marked
+        return counted
 
     def done_count(self, roadmap: Roadmap) -> int:
         """How many of the roadmap's current steps are done (removed steps do not count)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -55,6 +56,7 @@ class Check:
         return check_key(self.id)
 
 
+@functools.lru_cache(maxsize=4096)  # a card asks for each check's key tap after tap
 def check_key(check_id: str) -> str:
     """A check id's two-character key (see Check.key)."""
     value = int(hashlib.sha256(check_id.encode()).hexdigest()[:8], 16) % (36 * 36)
@@ -114,6 +116,11 @@ class Roadmap:
             for step_id in reversed(step.ids):
                 index[step_id] = position
         object.__setattr__(self, "_index", MappingProxyType(index))
+
+    @property
+    def renamed(self) -> bool:
+        """Whether a step of it has former ids (progress may be stored under them)."""
+        return len(self._index) != len(self.steps)
 
     def step(self, step_id: str) -> Step | None:
         """The step with this id or a former id of it, if the roadmap still has one."""

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from progress import Confirmed, Mark, Progress, SavedRoadmap, Source, StepState, digest_of, fingerprint, storable_text
+from progress import (
+    Confirmed,
+    Mark,
+    Progress,
+    Reminder,
+    SavedRoadmap,
+    Source,
+    StepState,
+    digest_of,
+    fingerprint,
+    storable_text,
+)
 from storage.database import Database
 from storage.progress_reads import read_chats_progress, read_progress
 from storage.progress_writes import STEP_CHANGED, ProgressWrites
@@ -31,6 +43,14 @@ from storage.tables import (
     step_states,
 )
 from storage.tap_batches import count_changes
+
+
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    """How an import went, and the reminder it turned on (the chat's first), if it did."""
+
+    outcome: Confirmed
+    new_reminder: Reminder | None = None
 
 
 class ChatDataStore:
@@ -139,32 +159,35 @@ class ChatDataStore:
 
     async def replace_progress(
         self, chat_id: int, saved: Sequence[SavedRoadmap], now: dt.datetime, *, confirming: str | None = None
-    ) -> Confirmed:
-        """Put roadmaps back as an export file has them, replacing what the chat has on them.
+    ) -> Replaced:
+        """Put roadmaps back as an export file has them, replacing what the chat has on them; with
+        the reminder this turned on, when the chat had none (its first, as a first mark turns on).
 
         `confirming`: this is the held import, confirmed by a question that `about` named; it is
         taken only if the file and the progress are as the question saw them, and the file is
         dropped in the same transaction, so a failure leaves both as they were.
         """
 
-        async def put_back(connection: AsyncConnection) -> Confirmed:
+        async def put_back(connection: AsyncConnection) -> Replaced:
             await self._lock_chat(connection, chat_id)
             if confirming is not None:
                 if await self._held(connection, chat_id) is None:
-                    return Confirmed.NOTHING
+                    return Replaced(Confirmed.NOTHING)
                 if await self._about_import(connection, chat_id, [r.roadmap_id for r in saved]) != confirming:
-                    return Confirmed.OUT_OF_DATE
+                    return Replaced(Confirmed.OUT_OF_DATE)
                 await connection.execute(delete(pending_imports).where(pending_imports.c.chat_id == chat_id))
+            new_reminder = None
             for roadmap in saved:
-                await self._put_back(connection, chat_id, roadmap, now)
-            return Confirmed.DONE
+                new_reminder = await self._put_back(connection, chat_id, roadmap, now) or new_reminder
+            return Replaced(Confirmed.DONE, new_reminder)
 
         return await self.database.write_retrying(put_back)
 
     async def _put_back(
         self, connection: AsyncConnection, chat_id: int, roadmap: SavedRoadmap, now: dt.datetime
-    ) -> None:
-        """One roadmap of an export, replacing the chat's, in the caller's transaction."""
+    ) -> Reminder | None:
+        """One roadmap of an export, replacing the chat's, in the caller's transaction; the reminder
+        it turned on, if the chat had none."""
         this_roadmap = (chat_roadmaps.c.chat_id == chat_id) & (chat_roadmaps.c.roadmap_id == roadmap.roadmap_id)
         before = await read_progress(connection, chat_id, roadmap.roadmap_id)
         await self._record_changes(connection, chat_id, before, roadmap.marks, Source.IMPORT, now)
@@ -174,8 +197,9 @@ class ChatDataStore:
                 self.database.insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing()
             )
             await connection.execute(self._writes.keep_roadmap, {"c": chat_id, "r": roadmap.roadmap_id, "at": now})
+            new_reminder = None
         else:
-            await self._start(connection, chat_id, roadmap.roadmap_id, now)
+            new_reminder = await self._start(connection, chat_id, roadmap.roadmap_id, now)
         await connection.execute(
             update(chat_roadmaps)
             .where(this_roadmap)
@@ -200,15 +224,19 @@ class ChatDataStore:
             for check_id in sorted(checks)
         ]:
             await connection.execute(check_ticks.insert(), ticks)
+        return new_reminder
 
-    async def _start(self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime) -> None:
-        """Start a roadmap for a chat, as an import does (and the chat, and its reminder if it has none)."""
+    async def _start(
+        self, connection: AsyncConnection, chat_id: int, roadmap_id: str, now: dt.datetime
+    ) -> Reminder | None:
+        """Start a roadmap for a chat, as an import does (and the chat, and its reminder if it has
+        none: returned then)."""
         await connection.execute(
             self.database.insert(chats).values(id=chat_id, created_at=now).on_conflict_do_nothing()
         )
         started = {"c": chat_id, "r": roadmap_id, "started": now, "at": now}
         await connection.execute(self._writes.change_roadmap, started)
-        await turn_on_first_reminder(self.database, connection, chat_id, now)
+        return await turn_on_first_reminder(self.database, connection, chat_id, now)
 
     async def _record_changes(
         self,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.application import RoadmapBot
 from storage import Storage
 from tests.fakebotapi import FakeBotAPI
 from tests.support import (
     SEED,
     SEED_ID,
+    CardChat,
     ChatSession,
     Clock,
     answers,
@@ -247,3 +250,10 @@ async def test_a_forget_question_is_out_of_date_after_a_new_note_or_a_file_waiti
         calls = await chat.tap("🧹 Yes, forget it all", message_id=question)
         assert answers(calls) == ["This question is out of date"], change
         assert await every_row(storage) == before, f"nothing forgotten after {change}"
+
+
+@pytest.fixture
+def chat(app: RoadmapBot, api: FakeBotAPI) -> ChatSession:
+    """The chat of these tests reads what an import says (a chat's first progress brings the first
+    reminder's question after it)."""
+    return CardChat(app, api, chat_id=1001)

@@ -19,7 +19,7 @@ from storage import Storage
 from storage.tables import chats
 from tests.fakebotapi import FakeBotAPI
 from tests.miniapp import USER, authorization, client_for, init_data, served_app
-from tests.support import ChatSession, Clock, answers, open_seed_step, pass_at, reminder_of
+from tests.support import ChatSession, Clock, answers, export_files, open_seed_step, pass_at, reminder_of
 from webapp import PageHooks
 
 FRIDAY_0930 = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)  # the clock fixture's start
@@ -210,3 +210,23 @@ async def test_a_first_mark_on_the_page_asks_when_in_the_chat(
         response = await client.put(second, json={"state": "done"}, headers=authorization(init_data(signed_at=clock())))
         assert response.status_code == 200
     assert len(questions()) == 1, "asked once: the reminder was on already at the second mark"
+
+
+async def test_a_first_progress_brought_by_an_import_asks_when(
+    app: RoadmapBot, api: FakeBotAPI, storage: Storage
+) -> None:
+    before = ChatSession(app, api, 3003)  # the same person's earlier chat
+    await open_seed_step(before, "1. A typed language + git")
+    await before.tap("✅ Mark done")
+    _, data = await export_files(before)
+
+    chat = ChatSession(app, api, 3004)
+    await chat.process(api.document_update(chat.chat_id, "progress.json", data))
+    sent = [c.params["text"] for c in api.calls_of("sendMessage", chat.chat_id)]
+    assert len(sent) == 2 and "When should I nudge you" not in sent[0], "the import's answer first"
+    assert question_of(chat).startswith(QUESTION), "then the question"
+    reminder = await reminder_of(storage, chat.chat_id)
+    assert (reminder.status, reminder.hour) == (ReminderStatus.ACTIVE, 19)
+
+    await chat.process(api.document_update(chat.chat_id, "progress.json", data))  # the same file again
+    assert not question_of(chat).startswith(QUESTION), "asked once: the reminder was on already"

@@ -23,6 +23,7 @@ from tests.support import (
     SEED,
     SEED_ID,
     WEBHOOK_SECRET,
+    CardChat,
     ChatSession,
     Clock,
     answers,
@@ -529,3 +530,10 @@ async def test_a_webhook_body_with_a_field_of_the_wrong_type_gets_400(
     async with webhook_client(app) as client:
         response = await client.post("/hooks/telegram", json=body, headers={SECRET_HEADER: WEBHOOK_SECRET})
     assert response.status_code == 400 and api.calls[calls:] == []
+
+
+@pytest.fixture
+def chat(app: RoadmapBot, api: FakeBotAPI) -> ChatSession:
+    """The chat of these tests reads what an import says (a chat's first progress brings the first
+    reminder's question after it)."""
+    return CardChat(app, api, chat_id=1001)

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.application import RoadmapBot
 from roadmaps import BUILTIN_DIR, Catalog, load_catalog
 from storage import Storage
 from storage.tables import chat_roadmaps, step_states
 from tests.fakebotapi import FakeBotAPI
-from tests.support import SEED, SEED_ID, VALID_STEP, AppFactory, ChatSession, answers, every_row
+from tests.support import SEED, SEED_ID, VALID_STEP, AppFactory, CardChat, ChatSession, answers, every_row
 
 STEP_GONE = "That step is no longer in this roadmap. Here is the roadmap as it is now."
 # A step of the DevOps roadmap that teaches the same topic (git) as the seed's first step: the
@@ -24,6 +25,12 @@ OTHER_ROADMAP, OTHER_STEP = "devops-platform-engineer", "git-workflows"
 # Every button about one step: mark done, skip, undo, working on it, done and next, open, more,
 # count a topic done elsewhere, remove a note.
 STEP_BUTTONS = ["d", "k", "u", "w", "a", "s", "o", "t", "e"]
+
+
+@pytest.fixture
+def chat(app: RoadmapBot, api: FakeBotAPI) -> ChatSession:
+    """The chat of these tests reads what an import says (the first reminder's question follows it)."""
+    return CardChat(app, api, chat_id=1001)
 
 
 def export_file(*roadmaps: dict[str, Any]) -> bytes:
@@ -148,7 +155,7 @@ def long_roadmap(directory: Path, steps: int) -> Catalog:
 async def test_199_of_200_steps_done_is_99_percent_not_100(
     make_app: AppFactory, api: FakeBotAPI, storage: Storage, tmp_path: Path
 ) -> None:
-    chat = ChatSession(await make_app(long_roadmap(tmp_path, 200)), api, 7)
+    chat = CardChat(await make_app(long_roadmap(tmp_path, 200)), api, 7)
     await send_file(chat, export_file(saved("long", "Long", *(f"s{n}" for n in range(1, 200)))))
     assert chat.last.text.startswith("📥 Imported.\n• Long: 199 of 200 steps done"), chat.last.text
     assert len(await marks_in_database(storage, 7)) == 199
@@ -165,7 +172,7 @@ async def test_199_of_200_steps_done_is_99_percent_not_100(
 async def test_a_mark_on_a_renamed_step_is_stored_under_its_current_id(
     make_app: AppFactory, api: FakeBotAPI, catalog: Catalog, storage: Storage, tmp_path: Path
 ) -> None:
-    chat = ChatSession(await make_app(catalog), api, 7)
+    chat = CardChat(await make_app(catalog), api, 7)
     await chat.send(f"/start {SEED_ID}")
     await chat.tap("1. A typed language + git")
     await chat.tap("🟡 Working on it")
@@ -176,7 +183,7 @@ async def test_a_mark_on_a_renamed_step_is_stored_under_its_current_id(
     renamed = text.replace("id: typed-language-and-git", "id: typed-language\n    formerly: [typed-language-and-git]")
     renamed = renamed.replace("id: http-rest-apis", "id: http-apis\n    formerly: [http-rest-apis]")  # never marked
     (tmp_path / f"{SEED_ID}.yaml").write_text(renamed, encoding="utf-8")
-    chat = ChatSession(await make_app(load_catalog(tmp_path)), api, 7)
+    chat = CardChat(await make_app(load_catalog(tmp_path)), api, 7)
     await chat.send(f"/start {SEED_ID}")
     await chat.tap("1. A typed language + git")
     calls = await chat.tap("✅ Mark done")
@@ -186,6 +193,6 @@ async def test_a_mark_on_a_renamed_step_is_stored_under_its_current_id(
     # A later version drops the former id: the mark, stored under the current one, still counts.
     plain = text.replace("id: typed-language-and-git", "id: typed-language")
     (tmp_path / f"{SEED_ID}.yaml").write_text(plain, encoding="utf-8")
-    chat = ChatSession(await make_app(load_catalog(tmp_path)), api, 7)
+    chat = CardChat(await make_app(load_catalog(tmp_path)), api, 7)
     await chat.send("/progress")
     assert "10% · 1 of 10 steps done" in chat.last.text, chat.last.text

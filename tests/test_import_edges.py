@@ -9,6 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bot.application import RoadmapBot
 from roadmaps import load_catalog
 from storage import Storage
 from tests.fakebotapi import MAX_TEXT, FakeBotAPI
@@ -17,6 +20,7 @@ from tests.support import (
     SEED_ID,
     VALID_STEP,
     AppFactory,
+    CardChat,
     ChatSession,
     Clock,
     every_row,
@@ -121,7 +125,7 @@ async def test_the_longest_answers_an_import_gets_stay_within_telegram_s_limit(
     make_app: AppFactory, api: FakeBotAPI, storage: Storage, tmp_path: Path
 ) -> None:
     many_roadmaps(tmp_path, 100)
-    chat = ChatSession(await make_app(load_catalog(tmp_path)), api, 7)
+    chat = CardChat(await make_app(load_catalog(tmp_path)), api, 7)
     everything = export_file(*[saved(f"roadmap-{n:03d}", "first") for n in range(97)],
                              *[saved(f"gone-{n}-" + "x" * 50) for n in range(3)])  # fmt: skip
     await send_file(chat, everything)  # nothing to replace: imported at once
@@ -136,3 +140,10 @@ async def test_the_longest_answers_an_import_gets_stay_within_telegram_s_limit(
     assert question.startswith("📥 This file has:") and "and 87 more. Go ahead?" in question
     assert "Left out, as I no longer have them:" in imported and "and 87 more roadmaps" in imported
     assert len(await storage.progress.progress_of_chat(chat.chat_id)) == 97
+
+
+@pytest.fixture
+def chat(app: RoadmapBot, api: FakeBotAPI) -> ChatSession:
+    """The chat of these tests reads what an import says (a chat's first progress brings the first
+    reminder's question after it)."""
+    return CardChat(app, api, chat_id=1001)
