@@ -31,6 +31,7 @@ from tests.support import (
     SEED,
     SEED_ID,
     WEBHOOK_SECRET,
+    CardChat,
     ChatSession,
     Clock,
     answers,
@@ -254,6 +255,7 @@ async def test_a_file_of_101_roadmaps_is_refused_for_that_reason(chat: ChatSessi
 
 
 async def test_a_roadmap_of_exactly_500_steps_is_imported_and_501_refused(chat: ChatSession, storage: Storage) -> None:
+    chat = CardChat(chat.app, chat.api, chat.chat_id)  # reads the import's answer, above the first reminder's question
     await chat.process(
         chat.api.document_update(chat.chat_id, "progress.json", export_document([seed_entry(MAX_IMPORT_STEPS + 1)]))
     )
@@ -272,6 +274,7 @@ async def test_a_roadmap_of_exactly_500_steps_is_imported_and_501_refused(chat: 
 async def test_export_forget_import_keeps_the_dates_and_the_roadmap_in_focus(
     chat: ChatSession, clock: Clock, storage: Storage
 ) -> None:
+    chat = CardChat(chat.app, chat.api, chat.chat_id)  # reads the import's answer, above the first reminder's question
     await some_progress(chat, clock)  # the seed roadmap, then Frontend Engineer started later
     clock.advance(hours=1)
     await open_seed_step(chat, "4. Auth & security")  # back to the seed roadmap: it is in focus again
