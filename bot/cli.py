@@ -115,6 +115,16 @@ def served_catalog(settings: Settings) -> Catalog | None:
     return inspection.catalog
 
 
+def catalog_to_send(args: argparse.Namespace, settings: Settings) -> Catalog | int:
+    """The roadmaps a command that sends (`nudge`, `announce`) serves; or its exit status, said why:
+    2 without a token (unless `--dry-run`), 1 when the roadmaps do not validate."""
+    if not args.dry_run and not settings.token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    catalog = served_catalog(settings)
+    return 1 if catalog is None else catalog
+
+
 def add_announce(commands: Any) -> None:
     """`roadmap-bot announce FILE [--audience ...] [--roadmap ID] [--photo FILE_ID] [--dry-run]`."""
     announce = commands.add_parser("announce", help="send an announcement (HTML in FILE, - for stdin) to an audience")
@@ -200,12 +210,9 @@ def announce_from_file(args: argparse.Namespace, settings: Settings) -> int:
     """`roadmap-bot announce FILE`: queue an announcement, send it, print its progress."""
     from bot.shell_announce import ShellAnnouncement, announce_from_shell
 
-    if not args.dry_run and not settings.token:
-        print(NO_TOKEN, file=sys.stderr)
-        return 2
-    catalog = served_catalog(settings)
-    if catalog is None:
-        return 1
+    catalog = catalog_to_send(args, settings)
+    if isinstance(catalog, int):
+        return catalog
     text = (sys.stdin.read() if str(args.file) == "-" else args.file.read_text(encoding="utf-8")).strip()
     if not text:
         print("roadmap-bot announce: the file is empty: nothing to announce", file=sys.stderr)
@@ -218,12 +225,9 @@ def nudge_once(args: argparse.Namespace, settings: Settings) -> int:
     """`roadmap-bot nudge [--at T] [--dry-run]`: exactly the pass the bot's job runs, once."""
     from bot.runner import dry_run_nudges, run_nudge_pass
 
-    if not args.dry_run and not settings.token:
-        print(NO_TOKEN, file=sys.stderr)
-        return 2
-    catalog = served_catalog(settings)
-    if catalog is None:
-        return 1
+    catalog = catalog_to_send(args, settings)
+    if isinstance(catalog, int):
+        return catalog
     now = args.at or dt.datetime.now(dt.UTC)
     if args.dry_run:
         for line in asyncio.run(dry_run_nudges(settings, catalog, now)):

@@ -158,7 +158,6 @@ class NudgeDispatcher:
         # A pass works with the catalog served when it starts, whatever a reload swaps in meanwhile.
         run = Pass(now, now + HOLD, PassReport(), self.live.latest)
         report, nudges = run.report, self.storage.nudges
-        stopping = False
         while not (stopping := not keep_going()) and (
             claimed := await nudges.claim_due_reminders(now, self.batch, run.held)
         ):
