@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from telegram import Bot
 from telegram.error import ChatMigrated, TelegramError, TimedOut
 
-from bot.metrics import ANNOUNCED, ANNOUNCEMENTS_WAITING
+from bot.metrics import ANNOUNCED, ANNOUNCEMENT_LATE_TURNS, ANNOUNCEMENTS_WAITING
 from handlers import (
     Failure,
     Screen,
@@ -46,6 +46,7 @@ WORKERS = 2  # leases one instance has in hand at once
 IN_FLIGHT = LEASE * WORKERS  # the most recipients a crash can leave unknown, per instance
 STALE = dt.timedelta(seconds=30)  # a lease in flight this long lost its sender (a lease takes ~1 s)
 REPORT_EVERY = dt.timedelta(seconds=3)  # the operator's message is edited at most this often
+LATE = 0.5  # a turn reached later than this share of its length is taken again
 RETRY_IN = dt.timedelta(minutes=1)  # a send Telegram could not take now is tried again after this
 
 Outcome = tuple[int, RecipientState, int | None]  # chat, what became of it, the new id it went to
@@ -130,9 +131,7 @@ class AnnouncementDispatcher:
             else:
                 ready.append(recipient.chat_id)
         if ready:
-            start = await store.take_budget(announcement.id, len(ready), self.pacing.per_second, self.clock())
-            if (wait := (start - self.clock()).total_seconds()) > 0:
-                await self.pacing.sleep(wait)
+            await self._wait_for_turn(announcement.id, len(ready))
             languages = await self.storage.languages.of_chats(ready)
             sent = await asyncio.gather(
                 *(
@@ -150,6 +149,19 @@ class AnnouncementDispatcher:
         for _, state, _ in outcomes:
             self.counts[state] += 1
             ANNOUNCED.labels(state.value).inc()
+
+    async def _wait_for_turn(self, announcement_id: int, count: int) -> None:
+        """Wait for `count` sends' turn in the budget every instance shares. A turn this instance
+        came to late (a slow database or HTTP call) is taken again once: sent late, it would spill
+        into the turns booked after it, over the limit in that second."""
+        store, length = self.storage.announcements, count / self.pacing.per_second
+        for _ in range(2):
+            start = await store.take_budget(announcement_id, count, self.pacing.per_second, self.clock())
+            if (wait := (start - self.clock()).total_seconds()) > 0:
+                await self.pacing.sleep(wait)
+            if (self.clock() - start).total_seconds() <= length * LATE:
+                return
+            ANNOUNCEMENT_LATE_TURNS.inc()
 
     def _screen(
         self, announcement: Announcement, languages: dict[int, ChatLanguage], chat_id: int, screens: dict[str, Screen]

@@ -18,6 +18,10 @@ ANNOUNCED = Counter(
     "Announcement recipients with an outcome, by outcome (sent, blocked, failed, opted_out, left, unknown).",
     ["outcome"],
 )
+ANNOUNCEMENT_LATE_TURNS = Counter(
+    "roadmap_bot_announcement_late_turns_total",
+    "Turns in the sending budget the instances share that this one came to late, and took again.",
+)
 ANNOUNCEMENTS_WAITING = Gauge(
     "roadmap_bot_announcements_waiting", "Recipients of the announcement last sent from that are still to go."
 )

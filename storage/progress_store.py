@@ -169,7 +169,8 @@ class ProgressStore:
         shares its topic with another roadmap and is not done here (nothing else needs them)."""
         if not needs_other_roadmaps(catalog, progress, steps):
             return []
-        return [other for other in await self.progress_of_chat(chat_id) if other.roadmap_id != progress.roadmap_id]
+        others = await self._chat_reads(ReadChat(chat_id, with_ticks=False))  # steps done there: marks only
+        return [other for other in others if other.roadmap_id != progress.roadmap_id]
 
     async def set_note(self, chat_id: int, roadmap_id: str, step: Step, text: str | None, now: dt.datetime) -> Progress:
         """Keep a note on a step under its current id (None removes it); return the roadmap's progress."""

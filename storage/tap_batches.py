@@ -60,10 +60,12 @@ class SetStateCall:
 
 @dataclass(frozen=True, slots=True)
 class ReadChat:
-    """Every roadmap the chat has a row for, the one changed last first; notes only if asked for."""
+    """Every roadmap the chat has a row for, the one changed last first; notes only if asked for,
+    ticked checks unless not asked for (the steps done elsewhere need marks only)."""
 
     chat_id: int
     with_notes: bool = False
+    with_ticks: bool = True
 
 
 TapCall = ReadProgress | OpenStep | SetStateCall
@@ -118,14 +120,22 @@ def count_changes(facts: Sequence[Mapping[str, object]]) -> None:
 
 
 async def serve_chat_reads(database: Database, calls: Sequence[ReadChat]) -> list[list[Progress]]:
-    """Answer reads of whole chats in one read (two if any asks for notes)."""
-    chat_ids, with_notes = list(dict.fromkeys(call.chat_id for call in calls)), any(c.with_notes for c in calls)
+    """Answer reads of whole chats in one read (a trip more if any asks for ticks, another for notes);
+    each call gets no more than it asked for."""
+    chat_ids = list(dict.fromkeys(call.chat_id for call in calls))
+    with_notes, with_ticks = any(c.with_notes for c in calls), any(c.with_ticks for c in calls)
     async with database.reading() as connection:
-        read = await read_chats_progress(connection, chat_ids, with_notes=with_notes)
-    return [
-        read[call.chat_id] if call.with_notes or not with_notes else [replace(p, notes={}) for p in read[call.chat_id]]
-        for call in calls
-    ]
+        read = await read_chats_progress(connection, chat_ids, with_notes=with_notes, with_ticks=with_ticks)
+    return [_as_asked(read[call.chat_id], call, with_notes=with_notes, with_ticks=with_ticks) for call in calls]
+
+
+def _as_asked(progresses: list[Progress], call: ReadChat, *, with_notes: bool, with_ticks: bool) -> list[Progress]:
+    """A chat's progresses as read for a batch, without the notes or ticks its call did not ask for."""
+    if with_notes and not call.with_notes:
+        progresses = [replace(p, notes={}) for p in progresses]
+    if with_ticks and not call.with_ticks:
+        progresses = [replace(p, ticks={}) for p in progresses]
+    return progresses
 
 
 def _play(call: TapCall, progresses: dict[Pair, Progress], net: _NetChange, index: int) -> TapAnswer:

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, update
 
-from bot.announcements import IN_FLIGHT, STALE
+from bot.announcements import IN_FLIGHT, LATE, LEASE, STALE
 from storage import Storage, upgrade
 from storage.tables import chats
 from tests.databases import ProcessDatabase
@@ -221,9 +221,10 @@ def test_three_instances_on_one_postgresql_share_an_announcement_without_duplica
     duplicates = sum(n - 1 for n in received.values())
     left_out = set(chat_ids) - set(received)
     times = sorted(t for t, _ in api.delivered)
-    # A lease sent late (a slow database or HTTP call) spills into the next one's budget: at most
-    # the leases each instance has in hand, beyond the budget, in any one second.
-    window = 3 * IN_FLIGHT
+    # A lease's sends go out together at the start of its turn, so a second can hold one lease
+    # beyond the rate; a turn reached late is taken again, so a late lease spills at most LATE of
+    # its turn into the next.
+    window = LEASE + int(LEASE * LATE)
     worst = max((sum(1 for u in times[i:] if u < t + 1.0) for i, t in enumerate(times)), default=0)
     overall = len(times) / (times[-1] - times[0]) if len(times) > 1 else 0.0
     print(
@@ -232,4 +233,4 @@ def test_three_instances_on_one_postgresql_share_an_announcement_without_duplica
     )
     assert duplicates == 0 and not left_out
     assert overall <= rate * 1.05, "the instances together keep to the limit"
-    assert worst <= rate + window, "no second over the limit by more than the leases in hand"
+    assert worst <= rate + window, "no second over the limit by more than a lease and a half"

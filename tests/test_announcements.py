@@ -12,12 +12,13 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
+from bot.announcements import AnnouncementDispatcher, Pacing
 from bot.application import RoadmapBot, build_bot
 from progress.announcements import EVERYONE as EVERYONE_AUDIENCE
 from progress.announcements import RecipientState
 from roadmaps import Catalog
 from storage import Storage
-from storage.tables import announcement_recipients, reminders
+from storage.tables import announcement_recipients, announcements, reminders
 from tests.fakebotapi import FakeBotAPI, FakeRequest
 from tests.support import SEED, ChatSession, Clock, answers, settings_for_tests
 
@@ -152,6 +153,38 @@ async def test_a_recipient_at_night_gets_it_in_its_morning(
     clock.now = dt.datetime(2026, 12, 4, 23, 0, tzinfo=dt.UTC)  # 08:00 in Tokyo
     await operator_app.announcements.run_pass()
     assert announcements_to(api, 1001) == [NEWS]
+
+
+@pytest.mark.parametrize("late", [0.0, 0.4])
+async def test_a_turn_in_the_shared_budget_reached_late_is_taken_again(
+    operator_app: RoadmapBot, api: FakeBotAPI, storage: Storage, clock: Clock, catalog: Catalog, late: float
+) -> None:
+    """Five recipients at 10 a second take a turn of half a second, after another instance's turn of
+    a second; a process that wakes for it 0.4 s late (more than half the turn) would send into the
+    turns booked after it, so it takes a new turn and waits for that one."""
+    await learners(operator_app, api)
+    draft = await storage.announcements.draft(NEWS, EVERYONE_AUDIENCE, clock())
+    await storage.announcements.queue(draft.id, clock())
+    start = clock()
+    await storage.announcements.take_budget(draft.id, 10, 10.0, start)  # another instance's turn
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock.advance(seconds=seconds + (late if len(waits) == 1 else 0.0))
+
+    pacing = Pacing(10.0, sleep=sleep)
+    dispatcher = AnnouncementDispatcher(operator_app.application.bot, catalog, storage, clock, pacing)
+    assert (await dispatcher.run_pass())[RecipientState.SENT] == len(LEARNERS)
+    async with storage.engine.connect() as connection:
+        paced_until = (await connection.execute(select(announcements.c.paced_until))).scalar_one()
+    if late:
+        assert waits == [pytest.approx(1.0), pytest.approx(0.1)], "the new turn starts after the one missed"
+        assert paced_until == start + dt.timedelta(seconds=2.0)
+    else:
+        assert waits == [pytest.approx(1.0)]
+        assert paced_until == start + dt.timedelta(seconds=1.5)
+    assert all(announcements_to(api, chat_id) == [NEWS] for chat_id in LEARNERS)
 
 
 async def test_cancel_stops_what_has_not_gone(operator_app: RoadmapBot, api: FakeBotAPI, storage: Storage) -> None:

@@ -9,13 +9,14 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import event, select
 
 from progress import Changed, StepState
-from roadmaps import Level, Roadmap, Signals, Step
+from roadmaps import Catalog, Check, Level, Roadmap, Signals, Step
 from storage import Languages, Storage
 from storage.batching import Batcher
 from storage.tables import chat_roadmaps, chats, reminders, step_states
@@ -104,6 +105,31 @@ async def test_the_languages_of_chats_asked_together_cost_one_read_and_then_none
     with counted(storage) as seen:
         again = await asyncio.gather(*(languages.of(c) for c in chat_ids))
     assert seen == Counter() and again == found, "the cache answers the next updates"
+
+
+async def test_the_steps_done_elsewhere_read_no_ticks_and_a_read_beside_them_gets_its_own(storage: Storage) -> None:
+    """A card's "done elsewhere" needs the other roadmaps' marks only: its chat read leaves out the
+    ticked checks (one statement, not two), and a read of the same chat in the same batch still
+    gets the ticks it asked for."""
+    check = Check("built", "Built it.")
+    shared = replace(STEPS[0], topic="shared", done_when=(check,))
+    here = Roadmap("here", "Here", "The card shown.", SIGNALS, (shared, *STEPS[1:]))
+    there = Roadmap("there", "There", "Done before.", SIGNALS, (replace(shared, id="also"),))
+    catalog = Catalog((here, there))
+    await storage.progress.set_step_state(1, "there", there.steps[0], StepState.DONE, at(0))
+    await storage.progress.toggle_check(1, "there", there.steps[0], check, at(1))
+    progress = await storage.progress.progress_of(1, "here")
+    with counted(storage) as seen:
+        others = await storage.progress.other_roadmaps(1, catalog, progress, here.steps)
+    assert seen == Counter({"SELECT": 1})
+    found = [(o.roadmap_id, o.state_of(there.steps[0]), dict(o.ticks)) for o in others]
+    assert found == [("there", StepState.DONE, {})]
+    with counted(storage) as seen:
+        whole, others = await asyncio.gather(
+            storage.progress.progress_of_chat(1), storage.progress.other_roadmaps(1, catalog, progress, here.steps)
+        )
+    assert seen == Counter({"SELECT": 2}), "one batch: the marks, and the ticks the whole chat's read asked for"
+    assert [dict(p.ticks) for p in whole] == [{"also": frozenset({"built"})}] and dict(others[0].ticks) == {}
 
 
 async def test_a_call_that_cannot_be_written_fails_alone(storage: Storage) -> None:
