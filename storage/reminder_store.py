@@ -68,11 +68,6 @@ class ReminderStore:
                 return await self._locked(connection, chat_id)
             return await self._change(connection, chat_id, now, {"timezone": zone, "first": True})
 
-    async def zone_of(self, chat_id: int) -> str | None:
-        """The time zone the chat told, if it did."""
-        async with self.database.reading() as connection:
-            return (await connection.execute(select(chats.c.timezone).where(chats.c.id == chat_id))).scalar()
-
     async def _change(
         self, connection: AsyncConnection, chat_id: int, now: dt.datetime, change: ReminderChange
     ) -> Reminder | None:
