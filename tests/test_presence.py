@@ -4,8 +4,13 @@ written in one go; what a write changes, read back on both databases."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Iterator
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
@@ -16,6 +21,11 @@ from tests.support import load_due_reminders, reminder_of
 
 UTC = dt.UTC
 SEEN = dt.datetime(2099, 12, 4, 10, tzinfo=UTC)  # after the bulk-loaded reminders' Friday 09:00
+
+
+def taps_counted(action: str) -> float:
+    """Taps on nudges counted on /metrics so far, for one action."""
+    return REGISTRY.get_sample_value("roadmap_bot_nudge_taps_total", {"action": action}) or 0.0
 
 
 async def quiet(storage: Storage, chat_ids: list[int], **values: object) -> None:
@@ -72,7 +82,35 @@ async def test_a_write_that_fails_gives_back_what_it_took_and_newer_notes_win(
     assert presence.take() == {1: SEEN, 2: SEEN + dt.timedelta(hours=1)}
 
 
-async def test_a_chat_seen_is_counted_on_its_utc_day_once_and_its_stopped_reminder_wakes(storage: Storage) -> None:
+@pytest.fixture(params=["UTC", "Pacific/Kiritimati"])
+def server_zone(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The server's own time zone (TZ): the bot's days are UTC's whatever it is."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = request.param
+    time.tzset()
+    yield request.param
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
+
+
+async def test_a_write_for_a_chat_not_heard_from_writes_nothing_and_warns_of_nothing(
+    storage: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    await load_due_reminders(storage, 1)
+    presence = Presence(storage.chats)
+    with caplog.at_level(logging.WARNING):
+        await presence.write(1)
+    assert [r.getMessage() for r in caplog.records] == []
+    async with storage.engine.connect() as connection:
+        assert (await connection.execute(select(chat_days.c.chat_id))).all() == []
+
+
+async def test_a_chat_seen_is_counted_on_its_utc_day_once_and_its_stopped_reminder_wakes(
+    storage: Storage, server_zone: str
+) -> None:
     await load_due_reminders(storage, 3)
     await quiet(storage, [1, 2], status=ReminderStatus.IDLE.value, due_at=None, failures=4)
     await quiet(storage, [3], status=ReminderStatus.PAUSED.value, due_at=None)  # the chat's own pause stays
@@ -95,9 +133,29 @@ async def test_a_chat_seen_is_counted_on_its_utc_day_once_and_its_stopped_remind
     assert (paused.status, paused.due_at, paused.unanswered) == (ReminderStatus.PAUSED, None, 0)
 
 
+async def test_a_chat_heard_from_wakes_its_own_stopped_reminder_only_and_news_from_elsewhere_stands(
+    storage: Storage,
+) -> None:
+    """Chats 1 and 3 went quiet and are heard from; chat 2 was seen too, but another process marked
+    it blocked after that (its news stands, and the chats after it still wake); chat 4 went quiet
+    and is not heard from: it stays as it is."""
+    await load_due_reminders(storage, 4)
+    await quiet(storage, [1, 3, 4], status=ReminderStatus.IDLE.value, due_at=None)
+    blocked_later = SEEN + dt.timedelta(minutes=5)
+    await quiet(storage, [2], status=ReminderStatus.BLOCKED.value, due_at=None, stopped_at=blocked_later)
+    presence = Presence(storage.chats)
+    for chat_id in (1, 2, 3):
+        presence.note(chat_id, SEEN)
+    await presence.write()
+    statuses = [(await reminder_of(storage, c)).status for c in (1, 2, 3, 4)]
+    assert statuses == [ReminderStatus.ACTIVE, ReminderStatus.BLOCKED, ReminderStatus.ACTIVE, ReminderStatus.IDLE]
+    assert (await reminder_of(storage, 4)).due_at is None
+
+
 async def test_taps_on_nudges_are_kept_as_facts_at_the_next_write(storage: Storage) -> None:
     await load_due_reminders(storage, 2)
     presence = Presence(storage.chats)
+    counted = taps_counted("mark")
     presence.note_nudge_tap(1, SEEN, "mark")
     presence.note_nudge_tap(2, SEEN + dt.timedelta(minutes=1), "later")
     async with storage.engine.connect() as connection:
@@ -107,3 +165,4 @@ async def test_taps_on_nudges_are_kept_as_facts_at_the_next_write(storage: Stora
     async with storage.engine.connect() as connection:
         rows = (await connection.execute(select(facts.c.chat_id, facts.c.at, facts.c.kind, facts.c.source))).all()
     assert sorted(rows) == [(1, SEEN, "nudge_tap", "mark"), (2, SEEN + dt.timedelta(minutes=1), "nudge_tap", "later")]
+    assert taps_counted("mark") == counted + 1, "counted on /metrics by what the tap asked for"
