@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import time
 from collections.abc import Iterator
 
@@ -83,16 +82,12 @@ async def test_a_write_that_fails_gives_back_what_it_took_and_newer_notes_win(
 
 
 @pytest.fixture(params=["UTC", "Pacific/Kiritimati"])
-def server_zone(request: pytest.FixtureRequest) -> Iterator[str]:
+def server_zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The server's own time zone (TZ): the bot's days are UTC's whatever it is."""
-    before = os.environ.get("TZ")
-    os.environ["TZ"] = request.param
+    monkeypatch.setenv("TZ", request.param)
     time.tzset()
     yield request.param
-    if before is None:
-        del os.environ["TZ"]
-    else:
-        os.environ["TZ"] = before
+    monkeypatch.undo()
     time.tzset()
 
 
