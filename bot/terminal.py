@@ -24,7 +24,7 @@ from telegram import Update
 from telegram.request import RequestData
 
 from bot.application import build_bot
-from bot.inprocess import InProcessRequest
+from bot.inprocess import InProcessRequest, api_parameters
 from bot.settings import Settings
 from roadmaps import Catalog
 from storage import Storage, create_engine, upgrade
@@ -91,7 +91,7 @@ class TerminalBotAPI(InProcessRequest):
         endpoint = url.rsplit("/", 1)[-1]
         if "/file/bot" in url:  # the download of a file the person sent
             return 200, self.sent_files[endpoint].read_bytes()
-        params = dict(request_data.parameters) if request_data else {}
+        params = api_parameters(request_data)
         result: Any = True
         if endpoint == "getFile":
             result = self._file(str(params["file_id"]))

@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, EndPointNotFound, InvalidToken
 from telegram.warnings import PTBUserWarning
 
-from handlers.screens import Screen
+from handlers.screens import Screen, api_value
 from handlers.telegram_errors import Failure, classify
 
 log = logging.getLogger(__name__)
@@ -91,10 +91,10 @@ def _text_fields(bot: Bot, screen: Screen) -> dict[str, Any]:
     and link previews (do_api_request applies no defaults itself)."""
     fields: dict[str, Any] = {"text": screen.text, "parse_mode": ParseMode.HTML}
     if screen.keyboard is not None:
-        fields["reply_markup"] = screen.keyboard
+        fields["reply_markup"] = api_value(screen.keyboard)
     defaults = getattr(bot, "defaults", None)  # an ExtBot's; a plain Bot has none
     if defaults is not None and defaults.link_preview_options is not None:
-        fields["link_preview_options"] = defaults.link_preview_options.to_dict()
+        fields["link_preview_options"] = api_value(defaults.link_preview_options)
     return fields
 
 

@@ -81,11 +81,26 @@ class SentOften(TelegramObject):
             object.__setattr__(self, "_as_json", as_json)
         return dict(as_json)
 
+    def to_json(self) -> str:
+        """The object as the JSON text a Bot API call carries (a message's buttons, its link
+        preview options); written for the first message, then reused."""
+        as_text: str | None = getattr(self, "_as_text", None)
+        if as_text is None:
+            as_text = super().to_json()
+            object.__setattr__(self, "_as_text", as_text)
+        return as_text
+
+
+def api_value(value: TelegramObject) -> TelegramObject | str:
+    """A Telegram object as a Bot API call takes it: one many messages carry as its JSON text,
+    written once (the Bot API takes an object's field as JSON text); any other as it is."""
+    return value.to_json() if isinstance(value, SentOften) else value
+
 
 class SharedKeyboard(SentOften, InlineKeyboardMarkup):
     """An inline keyboard many messages carry: a nudge's, the same for every chat at one step."""
 
-    __slots__ = ("_as_json",)
+    __slots__ = ("_as_json", "_as_text")
 
 
 class SharedLinkPreview(LinkPreviewOptions, SentOften):
@@ -94,13 +109,13 @@ class SharedLinkPreview(LinkPreviewOptions, SentOften):
     No slots of its own, and LinkPreviewOptions first: python-telegram-bot merges options a call
     passes with the defaults field by field, over `__slots__` of the defaults' object
     (ExtBot._merge_lpo_defaults), so that must name LinkPreviewOptions' fields; the JSON kept
-    lives in the instance's `__dict__`, which the Bot API's JSON leaves out (a private name)."""
+    and its text live in the instance's `__dict__`, which the Bot API's JSON leaves out (private names)."""
 
 
 class SharedButton(SentOften, InlineKeyboardButton):
     """A button many messages carry: the same label and action on card after card."""
 
-    __slots__ = ("_as_json",)
+    __slots__ = ("_as_json", "_as_text")
 
 
 @functools.lru_cache(maxsize=8192)  # buttons are immutable, and a card shows the same ones tap after tap

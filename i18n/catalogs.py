@@ -13,8 +13,6 @@ from __future__ import annotations
 import functools
 import gettext
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -42,14 +40,20 @@ def speak(name: str) -> None:
     _speaking.set(name)
 
 
-@contextmanager
-def speaking(name: str) -> Iterator[None]:
-    """Speak `name` inside the block, and the language before it after."""
-    token = _speaking.set(name)
-    try:
-        yield
-    finally:
-        _speaking.reset(token)
+class speaking:  # a class used as a function: `with speaking(name):`
+    """Speak `name` inside the block, and the language before it after. A class, not a
+    generator: a nudge pass enters one for every chat it renders."""
+
+    __slots__ = ("_token", "name")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> None:
+        self._token = _speaking.set(self.name)
+
+    def __exit__(self, *exc: object) -> None:
+        _speaking.reset(self._token)
 
 
 def catalog_path(name: str) -> Path:

@@ -102,6 +102,7 @@ def extra_count(state: StepState, number: int) -> str:
 
 # Steps counted after the done ones in a progress line, in this order.
 EXTRA_COUNTS = (StepState.WORKING, StepState.SKIPPED)
+_COUNTED = (StepState.DONE, *EXTRA_COUNTS)  # the counts a progress line shows, done first
 
 
 def checks_count(ticked: int, total: int) -> str:
@@ -122,7 +123,7 @@ def separated(*parts: str) -> str:
 
 def tally_line(tally: Counter[StepState], total: int) -> str:
     """The progress line from a roadmap's tally of states and its number of steps."""
-    return _tally_line(tuple(tally[state] for state in (StepState.DONE, *EXTRA_COUNTS)), total, language())
+    return _tally_line(tuple(map(tally.__getitem__, _COUNTED)), total, language())
 
 
 @functools.lru_cache(maxsize=4096)  # the same few lines, card after card

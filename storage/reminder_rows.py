@@ -21,16 +21,20 @@ def bits_days(bits: int) -> frozenset[int]:
     return frozenset(day for day in range(7) if bits & (1 << day))
 
 
+# A stored status as the enum, looked up directly: a nudge pass reads one per claimed reminder.
+_STATUSES = {status.value: status for status in ReminderStatus}
+
+
 def reminder_of_row(row: Row[Any], *, unanswered: int | None = None) -> Reminder:
     """A reminders row as a Reminder (with another count of unanswered nudges, if given)."""
     return Reminder(
-        chat_id=row.chat_id,
-        status=ReminderStatus(row.status),
-        weekdays=bits_days(row.weekdays),
-        hour=row.hour,
-        timezone=row.timezone,
-        due_at=row.due_at,
-        unanswered=row.unanswered if unanswered is None else unanswered,
-        last_sent_at=row.last_sent_at,
-        failures=row.failures,
+        row.chat_id,
+        _STATUSES[row.status],
+        bits_days(row.weekdays),
+        row.hour,
+        row.timezone,
+        row.due_at,
+        row.unanswered if unanswered is None else unanswered,
+        row.last_sent_at,
+        row.failures,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
@@ -57,6 +58,18 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], dt.datetime | None] | None:
+        """On SQLite, the stored text read as a UTC time in one step (every row of a read has a
+        few): SQLite keeps the naive UTC time process_bind_param wrote. Elsewhere, the decorator's."""
+        read = self.impl_instance.result_processor(dialect, coltype) if dialect.name == "sqlite" else None
+        if read is None:
+            return super().result_processor(dialect, coltype)
+
+        def utc(value: Any) -> dt.datetime | None:
+            return None if value is None else read(value).replace(tzinfo=dt.UTC)
+
+        return utc
 
 
 ID = String(64)

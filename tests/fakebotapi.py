@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl
 from telegram.error import TimedOut
 from telegram.request import RequestData
 
-from bot.inprocess import InProcessRequest
+from bot.inprocess import JSON_FIELDS, InProcessRequest, api_parameters
 
 TOKEN = "123456789:TEST-secret-token-abcdefghijklmnop"
 BOT_ID = 123456789
@@ -45,16 +45,6 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 _BAD_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);)")
 _BAD_LT = re.compile(r"<(?!/?(?:" + "|".join(sorted(ALLOWED_TAGS, key=len, reverse=True)) + r")[\s>])")
-# Parameters PTB sends JSON-encoded when it posts a form.
-_JSON_PARAMS = {
-    "reply_markup",
-    "link_preview_options",
-    "allowed_updates",
-    "commands",
-    "scope",
-    "entities",
-    "menu_button",
-}
 _INT_PARAMS = {"chat_id", "message_id", "offset", "limit", "timeout", "user_id"}
 
 
@@ -730,7 +720,7 @@ class FakeRequest(InProcessRequest):
         method_name = url.rsplit("/", 1)[-1]
         if delay := self.api.take_delay(method_name):
             await asyncio.sleep(delay)
-        params = dict(request_data.parameters) if request_data else {}
+        params = api_parameters(request_data)
         if request_data is not None and request_data.contains_files:
             params["_files"] = {
                 name: (part[0], part[1] if isinstance(part[1], bytes) else part[1].read())
@@ -842,11 +832,11 @@ def _decode_params(headers: Any, body: bytes) -> dict[str, Any]:
             else:
                 params[name] = payload.decode()
         params["_files"] = files
-        for key in _JSON_PARAMS & params.keys():
+        for key in JSON_FIELDS & params.keys():
             params[key] = json.loads(params[key])
     else:
         params = dict(parse_qsl(body.decode(), keep_blank_values=True))
-        for key in _JSON_PARAMS & params.keys():
+        for key in JSON_FIELDS & params.keys():
             params[key] = json.loads(params[key])
     for key in _INT_PARAMS & params.keys():
         params[key] = int(params[key])

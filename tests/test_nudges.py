@@ -872,3 +872,34 @@ async def test_peeking_at_another_roadmap_changes_neither_the_nudge_nor_next_nor
     await pass_at(app, FIRST_DUE)
     [nudge] = nudges_to(api, chat.chat_id)
     assert f"in {SEED}" in nudge and "DevOps" not in nudge
+
+
+async def test_a_nudge_s_buttons_go_out_as_json_text_written_once_and_show_as_buttons(
+    app: RoadmapBot, api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two chats at the same step get the same buttons: the JSON text of them (and of the link
+    preview default) is written for the first nudge and sent again as it is for the second, and
+    Telegram reads it as the buttons."""
+    one, two = ChatSession(app, api, 1), ChatSession(app, api, 2)
+    await start_seed(one)
+    await start_seed(two)
+    sent: list[dict[str, Any]] = []
+    send = FakeRequest.do_request
+
+    async def recording(
+        request: FakeRequest, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if url.endswith("/sendMessage") and request_data is not None:
+            sent.append(dict(request_data.parameters))
+        return await send(request, url, method, request_data, **kwargs)
+
+    monkeypatch.setattr(FakeRequest, "do_request", recording)
+    assert await pass_at(app, FIRST_DUE) == "2 sent"
+    first, second = sent
+    for field in ("reply_markup", "link_preview_options"):
+        assert isinstance(first[field], str) and second[field] is first[field], f"{field} written once"
+    assert json.loads(first["link_preview_options"]) == {"is_disabled": True}
+    for chat_id in (1, 2):
+        labels = api.last_message(chat_id).button_texts
+        assert labels == [b["text"] for row in json.loads(first["reply_markup"])["inline_keyboard"] for b in row]
+        assert "✅ Mark done" in labels
