@@ -29,8 +29,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 # What the bot calls itself unless BOT_NAME says otherwise (a name, not translated).
 DEFAULT_BOT_NAME = "Roadmap bot"
-# The menu button's label when it opens the roadmap page (WEBAPP_URL set): one button for every
-# chat, in English; a chat's own language would need a menu button per chat.
+# The menu button's label when it opens the roadmap page (WEBAPP_URL set): the bot's one button
+# for every chat says it in English (Telegram keeps no label per app language); a private chat
+# that chose its language by /language gets a button of its own, in that language.
 # Translators: the label of the chat's menu button that opens the roadmaps' page; keep it short.
 PAGE_MENU_TEXT = N_("Roadmaps")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, MenuButtonDefault, MenuButtonWebApp, Update, WebAppInfo
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
@@ -20,10 +20,10 @@ from handlers.actions import ChooseLanguage, FollowAppLanguage
 from handlers.admins import sender_is_admin
 from handlers.callback_data import decode
 from handlers.context import BotContext, chat_id_of
-from handlers.guide_views import command_menu
+from handlers.guide_views import PAGE_MENU_TEXT, command_menu
 from handlers.language_views import render_admins_only, render_following_app, render_language_chosen, render_languages
 from handlers.replies import answer, answer_tap, show
-from i18n.catalogs import LANGUAGES, SOURCE, language, speak, speaking, supported
+from i18n.catalogs import LANGUAGES, SOURCE, _, language, speak, speaking, supported
 from storage import ChatLanguage, DatabaseError, Languages
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,8 @@ async def on_language_button(update: Update, context: BotContext) -> None:
         await languages.follow_app(chat_id, language(), now)
         note = render_following_app()
     await chat_menu(context, chat_id, chosen)
+    if private:
+        await page_menu_button(context, chat_id, chosen)
     await answer_tap(update, render_languages(language(), chosen is not None, private), note)
 
 
@@ -116,6 +118,23 @@ async def chat_menu(context: BotContext, chat_id: int, chosen: str | None) -> No
         await context.bot.set_my_commands(commands, scope=scope)
     except TelegramError as error:
         log.warning("could not set the command menu of chat %s: %s", chat_id, error)
+
+
+async def page_menu_button(context: BotContext, chat_id: int, chosen: str | None) -> None:
+    """A private chat's menu button to the roadmap page (WEBAPP_URL set), labelled in the language
+    it chose (None: the bot's button for every chat again, whose label is English)."""
+    url = context.services.webapp_url
+    if url is None:
+        return
+    try:
+        if chosen is None:
+            await context.bot.set_chat_menu_button(chat_id, MenuButtonDefault())
+            return
+        with speaking(chosen):
+            label = _(PAGE_MENU_TEXT)
+        await context.bot.set_chat_menu_button(chat_id, MenuButtonWebApp(label, WebAppInfo(url)))
+    except TelegramError as error:
+        log.warning("could not set the menu button of chat %s: %s", chat_id, error)
 
 
 async def first_language_of_group(update: Update, languages: Languages, now: dt.datetime) -> None:

@@ -170,6 +170,7 @@ class FakeBotAPI:
         self._last_sent: dict[int, int] = {}
         self.flooded = 0
         self.menu_button: dict[str, Any] | None = None  # what setChatMenuButton set, for every chat
+        self.chat_menu_buttons: dict[int, dict[str, Any]] = {}  # what it set for one chat
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -509,7 +510,12 @@ class FakeBotAPI:
         button = params.get("menu_button") or {"type": "default"}
         if button.get("type") == "web_app":
             _check_web_app(button.get("web_app") or {})
-        self.menu_button = button
+        if params.get("chat_id") is None:
+            self.menu_button = button
+        elif button.get("type") == "default":
+            self.chat_menu_buttons.pop(int(params["chat_id"]), None)
+        else:
+            self.chat_menu_buttons[int(params["chat_id"])] = button
         return True
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:

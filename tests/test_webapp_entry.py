@@ -91,3 +91,33 @@ async def test_without_a_page_nothing_changes(unpaged: RoadmapBot, api: FakeBotA
     assert page_buttons(chat.last) == []
     assert api.menu_button is None
     assert "setChatMenuButton" not in api.begun
+
+
+async def test_a_chat_that_chooses_its_language_gets_the_page_s_menu_button_in_it_and_back(
+    paged: RoadmapBot, unpaged: RoadmapBot, api: FakeBotAPI
+) -> None:
+    """The bot's one menu button says "Roadmaps" to every chat; a private chat that chooses its
+    language by /language gets its own, in that language, and the bot's again when it goes back
+    to its app's language. A group keeps the bot's (Telegram takes page buttons in private chats
+    only), and without WEBAPP_URL no chat gets one."""
+    chat = ChatSession(paged, api, 1001)
+    await chat.send("/language")
+    await chat.tap("Русский")
+    assert api.chat_menu_buttons[1001] == {"type": "web_app", "text": "Дорожные карты", "web_app": {"url": PAGE}}
+    await chat.send("/language")
+    await chat.tap("فارسی")
+    assert api.chat_menu_buttons[1001]["text"] == "نقشه‌های راه"
+    assert api.menu_button == {"type": "web_app", "text": PAGE_MENU_TEXT, "web_app": {"url": PAGE}}
+    await chat.send("/language")
+    await chat.tap("📱")
+    assert 1001 not in api.chat_menu_buttons, "back to the bot's button"
+
+    group = ChatSession(paged, api, chat_id=GROUP, user_id=7)
+    api.set_member(GROUP, 7)
+    await group.send("/language")
+    await group.tap("Русский")
+    assert GROUP not in api.chat_menu_buttons
+    other = ChatSession(unpaged, api, 1002)
+    await other.send("/language")
+    await other.tap("Русский")
+    assert 1002 not in api.chat_menu_buttons
