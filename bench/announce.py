@@ -10,20 +10,18 @@ import argparse
 import asyncio
 import datetime as dt
 import resource
-import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from bench.common import scratch_dir, summary
+from bench.common import bulk_load_sqlite, scratch_dir, summary
 from bot.application import build_bot, utc_now
 from progress.announcements import EVERYONE, RecipientState
 from roadmaps import load_catalog
 from storage import Storage, create_engine, upgrade
 from storage.tables import announcement_recipients, reminders
-from tests.databases import SEED
 from tests.fakebotapi import FakeBotAPI, FakeBotAPIServer
 from tests.support import settings_for_tests
 
@@ -38,25 +36,8 @@ def peak_mib() -> float:
 
 
 def load_chats(path: Path, count: int, nudges_due: dt.datetime) -> None:
-    """`count` chats (the first NUDGES with a reminder, due when the window starts), straight through sqlite3."""
-    connection = sqlite3.connect(path)
-    moment = nudges_due.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    try:
-        with connection:
-            connection.executemany(
-                "INSERT INTO chats (id, created_at) VALUES (?, ?)", ((i, moment) for i in range(1, count + 1))
-            )
-            connection.executemany(
-                "INSERT INTO chat_roadmaps (chat_id, roadmap_id, started_at, last_activity_at) VALUES (?, ?, ?, ?)",
-                ((i, SEED, moment, moment) for i in range(1, NUDGES + 1)),
-            )
-            connection.executemany(
-                "INSERT INTO reminders (chat_id, status, weekdays, hour, timezone, due_at, unanswered, failures)"
-                " VALUES (?, 'active', 127, 12, 'UTC', ?, 0, 0)",
-                ((i, moment) for i in range(1, NUDGES + 1)),
-            )
-    finally:
-        connection.close()
+    """`count` chats (the first NUDGES with a reminder every day at noon, due when the window starts)."""
+    bulk_load_sqlite(path, count, nudges_due, dt.timedelta(0), learners=NUDGES, created=nudges_due, slot=(127, 12))
 
 
 def noon_clock() -> tuple[dt.datetime, object]:

@@ -75,27 +75,39 @@ def postgres_reachable() -> bool:
     return reachable(POSTGRES_URL)
 
 
-def bulk_load_sqlite(path: Path, count: int, due: dt.datetime, spread: dt.timedelta) -> None:
-    """Write `count` chats that started the seed roadmap, with reminders due from `due` over `spread`.
+def bulk_load_sqlite(
+    path: Path,
+    count: int,
+    due: dt.datetime,
+    spread: dt.timedelta,
+    *,
+    learners: int | None = None,
+    created: dt.datetime = STARTED,
+    slot: tuple[int, int] = (16, 9),  # Fridays (bit 4) at 09:00
+) -> None:
+    """Write `count` chats that came at `created`, the first `learners` of them (all, if None)
+    having started the seed roadmap then, with reminders on `slot` (stored weekdays, hour) due from
+    `due` over `spread`.
 
     Straight through the sqlite3 module in one transaction: a million chats take seconds.
     """
     connection = sqlite3.connect(path)
-    started = STARTED.strftime("%Y-%m-%d %H:%M:%S.%f")
+    came = created.strftime("%Y-%m-%d %H:%M:%S.%f")
+    learning = range(1, (count if learners is None else learners) + 1)
     step = spread / count if count else spread
     try:
         with connection:
             connection.executemany(
-                "INSERT INTO chats (id, created_at) VALUES (?, ?)", ((i, started) for i in range(1, count + 1))
+                "INSERT INTO chats (id, created_at) VALUES (?, ?)", ((i, came) for i in range(1, count + 1))
             )
             connection.executemany(
                 "INSERT INTO chat_roadmaps (chat_id, roadmap_id, started_at, last_activity_at) VALUES (?, ?, ?, ?)",
-                ((i, SEED, started, started) for i in range(1, count + 1)),
+                ((i, SEED, came, came) for i in learning),
             )
             connection.executemany(
                 "INSERT INTO reminders (chat_id, status, weekdays, hour, timezone, due_at, unanswered, failures)"
-                " VALUES (?, 'active', 16, 9, 'UTC', ?, 0, 0)",  # Fridays (bit 4) at 09:00
-                ((i, (due + step * i).strftime("%Y-%m-%d %H:%M:%S.%f")) for i in range(1, count + 1)),
+                " VALUES (?, 'active', ?, ?, 'UTC', ?, 0, 0)",
+                ((i, *slot, (due + step * i).strftime("%Y-%m-%d %H:%M:%S.%f")) for i in learning),
             )
     finally:
         connection.close()
