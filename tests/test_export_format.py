@@ -4,6 +4,7 @@ holds. The chat's words for each reason are tested through the bot in tests/test
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -230,3 +231,130 @@ def test_a_time_without_an_offset_is_utc_whatever_the_server_s_zone(
         monkeypatch.undo()
         time.tzset()
     assert saved.marks[FIRST].changed_at == at(2026, 11, 3, 8)
+
+
+def test_an_id_of_one_character_is_an_id(catalog: Catalog) -> None:
+    """An id is 1 to 64 characters: a step or roadmap of a one-character id is one this bot does not
+    know, counted or named, not a file refused."""
+    plan = read(catalog, document(seed(done(), {"id": "x", "state": "todo"}), {"id": "y", "steps": []}))
+    assert (plan.unknown_steps, plan.unknown_roadmaps) == (1, ["y"])
+
+
+def test_steps_a_roadmap_no_longer_has_are_counted_across_roadmaps_and_the_steps_after_them_still_read(
+    catalog: Catalog,
+) -> None:
+    """A step this bot's roadmap no longer has is counted and skipped; every step after it is read
+    all the same, and the count adds up over the whole file."""
+    other = catalog.roadmaps[1]
+    plan = read(
+        catalog,
+        document(
+            seed({"id": "gone-1"}, done(), {"id": "gone-2"}, done(step="http-rest-apis")),
+            {"id": other.id, "started_at": "2026-11-01T08:00:00+00:00", "steps": [{"id": "gone-3"}]},
+        ),
+    )
+    assert plan.unknown_steps == 3
+    assert set(plan.roadmaps[0].marks) == {FIRST, "http-rest-apis"}
+
+
+def test_ticked_checks_are_read_by_their_current_ids_and_ids_the_step_no_longer_has_are_left_out(
+    catalog: Catalog,
+) -> None:
+    """A step's `checks` are the ids of the checks ticked: kept under the check's current id (a
+    former id counts), ids the step no longer has left out, at most four; a step without `checks`
+    has none ticked, one with an empty list has its ticks cleared."""
+    seed_roadmap = catalog.get(SEED)
+    assert seed_roadmap is not None
+    http = seed_roadmap.step("http-rest-apis")
+    assert http is not None
+    say, built, written = http.done_when
+    renamed = dataclasses.replace(say, id="say-http-methods", formerly=(say.id,))
+    steps = tuple(
+        dataclasses.replace(step, done_when=(renamed, built, written)) if step is http else step
+        for step in seed_roadmap.steps
+    )
+    changed = Catalog((dataclasses.replace(seed_roadmap, steps=steps),))
+    [saved] = read(
+        changed,
+        document(
+            seed(
+                done(checks=[]),
+                {"id": "http-rest-apis", "checks": ["say-methods", "written-openapi", "no-such-check", "gone"]},
+                {"id": "relational-databases-sql", "state": "working", "changed_at": "2026-11-03T08:00:00Z"},
+            )
+        ),
+    ).roadmaps
+    assert saved.ticks == {FIRST: frozenset(), "http-rest-apis": frozenset({"say-http-methods", "written-openapi"})}
+    [unchanged] = read(catalog, document(seed({"id": "http-rest-apis", "checks": ["built-endpoint"]}))).roadmaps
+    assert unchanged.ticks == {"http-rest-apis": frozenset({"built-endpoint"})}
+
+
+@pytest.mark.parametrize(
+    "checks",
+    [
+        "say-methods",
+        5,
+        None,
+        {"say-methods": True},
+        ["say-methods", "built-endpoint", "written-openapi", "a", "b"],
+        [""],
+        ["say-methods", 5],
+        ["x" * (MAX_ID + 1)],
+    ],
+)
+def test_checks_that_are_not_a_list_of_at_most_four_ids_are_refused_naming_the_step(
+    catalog: Catalog, checks: Any
+) -> None:
+    """`checks` must be a list of at most four ids (a step has at most four checks); anything else
+    refuses the file, naming the step."""
+    file = document(seed(done(), {"id": "http-rest-apis", "checks": checks}))
+    assert refusal(catalog, file) == ("bad_checks", {"where": "roadmaps[0].steps[1]"})
+
+
+def test_what_json_cannot_read_is_answered_with_the_reader_s_own_words_cut_short(catalog: Catalog) -> None:
+    """A file that is not UTF-8 or not JSON is refused with what the reader said, quoted and cut to
+    40 characters."""
+    assert refusal(catalog, b"\xff\xfe") == ("not_json", {"error": "\"'utf-8' codec can't decode byte 0xff i…"})
+    assert refusal(catalog, b"") == ("not_json", {"error": "'Expecting value: line 1 column 1 (char…"})
+
+
+def test_a_file_nested_past_what_the_json_reader_takes_is_too_deep_naming_the_limit(catalog: Catalog) -> None:
+    """Nesting the JSON reader itself gives up on (it runs out of recursion) is refused as too deep,
+    with the same limit named as for nesting just past an export's."""
+    assert refusal(catalog, b"[" * 100_000 + b"]" * 100_000) == ("too_deep", {"limit": MAX_IMPORT_DEPTH})
+
+
+def test_a_note_s_time_is_named_where_it_is_wrong(catalog: Catalog) -> None:
+    """A note needs its time: a missing or unreadable `note_changed_at` is refused, naming that field."""
+    for value, shown in (("soon", "'soon'"), (None, "None")):
+        note = {"id": FIRST, "note": "n"} | ({} if value is None else {"note_changed_at": value})
+        assert refusal(catalog, document(seed(note))) == (
+            "bad_time",
+            {"where": "roadmaps[0].steps[0].note_changed_at", "value": shown},
+        )
+
+
+def test_a_time_with_an_offset_is_kept_in_utc_whatever_the_server_s_zone(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every time of a plan is in UTC (offset zero), not in the server's zone, however the file
+    wrote it."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        file = document(
+            seed(
+                done("2026-11-02T10:00:00+02:00"),
+                {"id": "http-rest-apis", "note": "n", "note_changed_at": "2026-11-05T08:00:00+05:30"},
+                started_at="2026-11-01T08:00:00-03:00",
+                last_used_at="2026-11-20T08:00:00Z",
+            )
+        )
+        [saved] = read(catalog, file).roadmaps
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    times = [saved.started_at, saved.last_activity_at, saved.marks[FIRST].changed_at]
+    times.append(saved.notes["http-rest-apis"].changed_at)
+    assert [moment.utcoffset() if moment else None for moment in times] == [dt.timedelta(0)] * 4
+    assert times == [at(2026, 11, 1, 11), at(2026, 11, 20, 8), at(2026, 11, 2, 8), at(2026, 11, 5, 2, 30)]

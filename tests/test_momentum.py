@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from progress import Progress, StepState, pace_of, weekly_streak
+from sqlalchemy import insert, update
+
+from bot.application import RoadmapBot
+from progress import Marking, Momentum, Progress, StepState, pace_of, started_roadmaps, streak_shown, weekly_streak
 from progress.model import Mark
-from progress.momentum import done_since
-from roadmaps import Level, Roadmap, Signals, Step
+from progress.momentum import PACE_WINDOW, done_since
+from progress.nudges import LATELY
+from roadmaps import Catalog, Level, Roadmap, Signals, Step
+from storage import Storage
+from storage.momentum_reads import momentum_statement
+from storage.tables import reminders, step_states
+from tests.fakebotapi import FakeBotAPI
+from tests.support import ChatSession, Clock, open_seed_step, pass_at, reminder_of
 
 SIGNALS = Signals(Level.HIGH, Level.HIGH, Level.LOW)
 ROADMAP = Roadmap(
@@ -79,3 +88,131 @@ def test_steps_done_since_a_moment_are_those_after_it() -> None:
     progress = marks(s0=(StepState.DONE, 2), s1=(StepState.DONE, 1), s2=(StepState.SKIPPED, 0.5))
     assert done_since([progress], NOW - dt.timedelta(days=2)) == 1, "the one done at that moment is not after it"
     assert done_since([progress, marks(s5=(StepState.DONE, 0))], NOW - dt.timedelta(days=3)) == 3
+
+
+def test_a_streak_is_shown_from_its_second_week() -> None:
+    """One week "in a row" is no row yet: a streak is shown from two weeks on, everywhere."""
+    assert [streak_shown(weeks) for weeks in range(5)] == [False, False, True, True, True]
+
+
+# --- through the bot and the batch read of a nudge pass ---------------------------------------------
+
+NUDGE_START = "⏰ <b>Your next step</b>"
+
+
+def nudges_to(api: FakeBotAPI, chat_id: int) -> list[str]:
+    """The texts of the nudges a chat was sent."""
+    return [c.params["text"] for c in api.calls_of("sendMessage", chat_id) if c.params["text"].startswith(NUDGE_START)]
+
+
+async def mark_next_done(chat: ChatSession) -> None:
+    """/next, and its step marked done."""
+    await chat.send("/next")
+    await chat.tap("✅ Mark done")
+
+
+async def test_progress_shows_the_streak_from_its_second_week(chat: ChatSession, clock: Clock) -> None:
+    """/progress says nothing of a streak while only this week has a step done, and "🔥 2 weeks in
+    a row" once the week after has one too."""
+    await open_seed_step(chat, "1. A typed language + git")  # Friday 27 November
+    await chat.tap("✅ Mark done")
+    await chat.send("/progress")
+    assert "📈" in chat.last.text and "🔥" not in chat.last.text and "in a row" not in chat.last.text
+    clock.advance(days=7)
+    await mark_next_done(chat)
+    await chat.send("/progress")
+    assert "🔥 2 weeks in a row" in chat.last.text
+
+
+async def test_a_first_nudge_counts_the_steps_done_in_the_seven_days_before_it(
+    app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, clock: Clock, storage: Storage
+) -> None:
+    """Before its first nudge a chat has no last nudge to count from: the steps done in the seven
+    days before the nudge are its steps done lately; the first, done more than a week before, is not."""
+    await open_seed_step(chat, "1. A typed language + git")  # Friday 27 November, 09:30
+    await chat.tap("✅ Mark done")
+    due = (await reminder_of(storage, chat.chat_id)).due_at
+    assert due is not None and due - clock.now > dt.timedelta(days=7), "the first mark falls outside the seven days"
+    clock.advance(days=3)
+    await mark_next_done(chat)
+    await mark_next_done(chat)
+    assert await pass_at(app, due) == "1 sent"
+    [nudge] = nudges_to(api, chat.chat_id)
+    assert "✅ 2 steps done in the last seven days. Keep it going!" in nudge
+
+
+async def momentum_of_own(storage: Storage, catalog: Catalog, chat_id: int, now: dt.datetime) -> Momentum:
+    """A chat's momentum by its own marks and momentum's per-chat rules, as /progress works it out."""
+    progresses = await storage.progress.progress_of_chat(chat_id)
+    last_sent = (await reminder_of(storage, chat_id)).last_sent_at
+    paces = {r.id: pace for r, p in started_roadmaps(catalog, progresses) if (pace := pace_of(p, r, now)) is not None}
+    return Momentum(done_since(progresses, last_sent or now - LATELY), weekly_streak(progresses, now), paces)
+
+
+async def test_the_batch_read_draws_the_edges_where_a_chat_s_own_rules_draw_them(
+    storage: Storage, catalog: Catalog
+) -> None:
+    """A step done at the very moment of the chat's last nudge (or, before its first, exactly seven
+    days ago) is not done lately, and one done exactly four weeks ago is outside the pace's window:
+    in the batch read of a nudge pass as in the rules /progress uses."""
+    seed, now = catalog.roadmaps[0], NOW
+    nudged = now - dt.timedelta(days=3)
+
+    async def done(chat_id: int, index: int, moment: dt.datetime) -> None:
+        step = seed.steps[index]
+        await storage.progress.set_step_state(chat_id, seed.id, step, StepState.DONE, now, by=Marking(marked_at=moment))
+
+    for chat_id in (1, 2):
+        await done(chat_id, 0, now - PACE_WINDOW)  # exactly four weeks ago
+    await done(1, 1, nudged)  # at the moment of chat 1's last nudge
+    await done(1, 2, nudged + dt.timedelta(seconds=1))
+    await done(2, 1, now - LATELY)  # chat 2 was never nudged: exactly seven days ago
+    await done(2, 2, now - LATELY + dt.timedelta(seconds=1))
+    async with storage.engine.begin() as connection:
+        await connection.execute(update(reminders).where(reminders.c.chat_id == 1), {"last_sent_at": nudged})
+    batch = await storage.nudges.momentum_of_chats(catalog, [1, 2], now, now - LATELY)
+    for chat_id in (1, 2):
+        assert batch[chat_id] == await momentum_of_own(storage, catalog, chat_id, now), f"chat {chat_id}"
+        assert batch[chat_id].done_lately == 1, f"chat {chat_id}: the step done at the edge is not done lately"
+        # Two steps in the window of four weeks, which opens with the first step (not counted): half a step a week.
+        assert batch[chat_id].paces[seed.id].steps_per_week == 0.5, f"chat {chat_id}"
+
+
+async def test_the_momentum_of_a_batch_reads_the_marks_of_its_own_chats_only(
+    storage: Storage, catalog: Catalog
+) -> None:
+    """A nudge pass reads momentum a batch at a time: each batch's statement reads the marks of its
+    chats, not those of every chat there is."""
+    seed = catalog.roadmaps[0]
+    for chat_id in (1, 2, 3):
+        await storage.progress.set_step_state(chat_id, seed.id, seed.steps[0], StepState.DONE, NOW)
+    statement = momentum_statement(catalog, storage.database.dialect)
+    params = {"chats": [1, 3], "lately": NOW - LATELY, "window": NOW - PACE_WINDOW}
+    async with storage.engine.connect() as connection:
+        rows = (await connection.execute(statement, params)).all()
+    assert sorted(row.chat_id for row in rows) == [1, 3]
+    batch = await storage.nudges.momentum_of_chats(catalog, [1, 3], NOW, NOW - LATELY)
+    assert sorted(batch) == [1, 3] and all(m.done_lately == 1 for m in batch.values())
+
+
+async def test_a_step_the_roadmap_no_longer_has_counts_for_the_streak_not_for_the_pace(
+    storage: Storage, catalog: Catalog
+) -> None:
+    """A mark of a step since removed from its roadmap still says a step was done that week (the
+    streak), but the pace counts the roadmap's own steps only: its window opens with the first of
+    those, in the batch read of a nudge pass as in the rules /progress uses."""
+    seed, now = catalog.roadmaps[0], NOW  # Friday 27 November
+    for index, days in ((0, 3), (1, 2)):  # Tuesday and Wednesday of this week
+        moment = now - dt.timedelta(days=days)
+        await storage.progress.set_step_state(
+            1, seed.id, seed.steps[index], StepState.DONE, now, by=Marking(marked_at=moment)
+        )
+    removed = {"chat_id": 1, "roadmap_id": seed.id, "step_id": "a-step-since-removed", "state": "done"}
+    async with storage.engine.begin() as connection:  # Tuesday of last week
+        await connection.execute(insert(step_states), {**removed, "changed_at": now - dt.timedelta(days=10)})
+    batch = await storage.nudges.momentum_of_chats(catalog, [1], now, now - LATELY)
+    assert batch[1] == await momentum_of_own(storage, catalog, 1, now)
+    assert batch[1].streak == 2, "last week's step counts for the streak"
+    # Two steps since the first of the roadmap's own, three days ago: at least a week, so two a week.
+    assert batch[1].paces[seed.id].steps_per_week == 2.0
+    assert batch[1].done_lately == 2

@@ -10,25 +10,30 @@ import logging
 from typing import Any
 
 import pytest
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import OperationalError
 from telegram import Update
 from telegram.request import RequestData
 
 import bot.nudges
 from bot.application import RoadmapBot
-from bot.nudges import HOLD, NudgeDispatcher, plan_due_nudges
+from bot.nudges import BATCH, HOLD, NudgeDispatcher, plan_due_nudges
 from progress import ReminderStatus
 from progress.nudges import MAX_FAILURES, RETRY_DELAY
 from roadmaps import Catalog
 from storage import Storage
+from storage.tables import reminders
 from tests.fakebotapi import FakeBotAPI, FakeRequest
 from tests.support import (
+    DUE,
     SEED,
+    SEED_ID,
     AppFactory,
     ChatSession,
     Clock,
     StorageFactory,
     answers,
+    load_due_reminders,
     pass_at,
     reminder_of,
     start_roadmap,
@@ -903,3 +908,46 @@ async def test_a_nudge_s_buttons_go_out_as_json_text_written_once_and_show_as_bu
         labels = api.last_message(chat_id).button_texts
         assert labels == [b["text"] for row in json.loads(first["reply_markup"])["inline_keyboard"] for b in row]
         assert "✅ Mark done" in labels
+
+
+async def test_a_dry_run_plans_every_due_chat_once_in_chat_order_past_a_batch(
+    storage: Storage, catalog: Catalog
+) -> None:
+    """The dry run reads the due reminders a batch (BATCH, 100) at a time, each batch after the
+    last chat of the one before, and lists every due chat once, in chat order, whatever order
+    their due times are in (here the reverse)."""
+    count = BATCH + 50
+    await load_due_reminders(storage, count)
+    async with storage.engine.begin() as connection:  # the last chat due first, the first one last
+        await connection.execute(
+            update(reminders).where(reminders.c.chat_id == bindparam("chat")).values(due_at=bindparam("due")),
+            [{"chat": i, "due": DUE - dt.timedelta(seconds=i)} for i in range(count, 0, -1)],
+        )
+    planned = await plan_due_nudges(catalog, storage, DUE)
+    assert [reminder.chat_id for reminder, _ in planned] == list(range(1, count + 1))
+    assert all(nudge is not None and nudge.plan.roadmap.id == SEED_ID for _, nudge in planned)
+    assert await plan_due_nudges(catalog, storage, DUE - dt.timedelta(seconds=count + 1)) == []
+
+
+async def test_chats_whose_nudges_fail_together_are_each_counted_and_logged_until_given_up(
+    app: RoadmapBot, api: FakeBotAPI, storage: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each chat whose nudge fails counts in the pass's report, "to retry" and, the twelfth time
+    in a row, "given up"; the log names the chat, why, and when it is tried again (or that it
+    waits for the next slot)."""
+    chats = [ChatSession(app, api, chat_id) for chat_id in (1, 2)]
+    for chat in chats:
+        await start_seed(chat)
+    caplog.set_level(logging.INFO, logger="bot.nudges")
+    api.fail("sendMessage", "Bad Gateway", error_code=502, times=2 * MAX_FAILURES)
+    reports = [await pass_at(app, FIRST_DUE + n * RETRY_DELAY) for n in range(MAX_FAILURES)]
+    assert reports == ["2 to retry"] * (MAX_FAILURES - 1) + ["2 given up"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "bot.nudges" and "nudge to chat" in r.getMessage()]
+    why = "NetworkError('Bad Gateway')"
+    retried = [f"nudge to chat {c} failed ({why}): retrying in 0:05:00" for c in (1, 2)]
+    given_up = [f"nudge to chat {c} failed 12 times ({why}): waiting for the next slot" for c in (1, 2)]
+    assert sorted(logged) == sorted(retried * (MAX_FAILURES - 1) + given_up)
+    for chat in chats:
+        reminder = await reminder_of(storage, chat.chat_id)
+        assert (reminder.due_at, reminder.failures) == (FIRST_DUE + WEEK, 0), "the next weekly slot"
+    assert await pass_at(app, FIRST_DUE + WEEK) == "2 sent"
