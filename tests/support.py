@@ -261,3 +261,25 @@ def webhook_client(app: RoadmapBot, storage: Storage | None = None, **options: A
         app.application, storage or app.services.storage, WEBHOOK_URL, WEBHOOK_SECRET, WebParts(**options)
     )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=web), base_url="http://bot")
+
+
+def daytime_rows(chat_ids: list[int], now: dt.datetime) -> list[dict[str, Any]]:
+    """Reminder rows that put these chats in a zone where it is about noon `now` (Etc/GMT±N): an
+    announcement sent from another process, on the real clock, reaches them whatever the hour the
+    test runs at, as none is in its night. Their nudges are a month away."""
+    offset = (12 - now.hour + 12) % 24 - 12  # hours east of UTC, -12 … 11
+    zone = "UTC" if offset == 0 else f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"
+    due = now + dt.timedelta(days=30)
+    return [
+        {
+            "chat_id": i,
+            "status": "active",
+            "weekdays": 127,
+            "hour": 12,
+            "timezone": zone,
+            "due_at": due,
+            "unanswered": 0,
+            "failures": 0,
+        }
+        for i in chat_ids
+    ]

@@ -11,10 +11,11 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from storage import Storage, upgrade
-from storage.tables import chats
+from storage.tables import chats, reminders
 from tests.databases import ProcessDatabase
 from tests.fakebotapi import FakeBotAPI, FakeBotAPIServer
 from tests.process import roadmap_bot
+from tests.support import daytime_rows
 
 CHATS = 40
 NEWS = "<b>New roadmap</b>: Platform engineering"
@@ -29,6 +30,7 @@ def load_chats(database: ProcessDatabase, count: int) -> None:
         rows = [{"id": i, "created_at": now, "language": "ru" if i <= 2 else None} for i in range(1, count + 1)]
         async with storage.engine.begin() as connection:
             await connection.execute(insert(chats), rows)
+            await connection.execute(insert(reminders), daytime_rows([row["id"] for row in rows], now))
 
     database.run(load)
 
