@@ -11,7 +11,9 @@ import time
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from bot.application import RoadmapBot
 from handlers.export_format import (
     MAX_ID,
     MAX_IMPORT_BYTES,
@@ -23,6 +25,10 @@ from handlers.export_format import (
 from handlers.note_views import MAX_NOTE
 from progress import Mark, Note, StepState
 from roadmaps import Catalog
+from storage import Storage
+from storage.tables import step_states
+from tests.fakebotapi import FakeBotAPI
+from tests.support import CardChat
 
 SEED = "backend-engineer-ai-era"
 FIRST = "typed-language-and-git"
@@ -262,7 +268,7 @@ def test_ticked_checks_are_read_by_their_current_ids_and_ids_the_step_no_longer_
 ) -> None:
     """A step's `checks` are the ids of the checks ticked: kept under the check's current id (a
     former id counts), ids the step no longer has left out, at most four; a step without `checks`
-    has none ticked, one with an empty list has its ticks cleared."""
+    has no entry, one with an empty list has none ticked."""
     seed_roadmap = catalog.get(SEED)
     assert seed_roadmap is not None
     http = seed_roadmap.step("http-rest-apis")
@@ -358,3 +364,20 @@ def test_a_time_with_an_offset_is_kept_in_utc_whatever_the_server_s_zone(
     times.append(saved.notes["http-rest-apis"].changed_at)
     assert [moment.utcoffset() if moment else None for moment in times] == [dt.timedelta(0)] * 4
     assert times == [at(2026, 11, 1, 11), at(2026, 11, 20, 8), at(2026, 11, 2, 8), at(2026, 11, 5, 2, 30)]
+
+
+async def test_an_import_with_steps_removed_since_the_export_brings_back_every_step_after_them(
+    app: RoadmapBot, api: FakeBotAPI, storage: Storage
+) -> None:
+    """Through the bot: an export from before two steps were removed is imported whole but for
+    them; the answer counts both, and the steps after each are in the database."""
+    chat = CardChat(app, api, chat_id=1001)  # its `last` is the import's answer, not the reminder question below
+    steps = (done(), done(step="gone-1"), done(step="http-rest-apis"), done(step="gone-2"))
+    data = json.dumps(document(seed(*steps, title="Backend Engineer (AI era)"))).encode()
+    await chat.process(api.document_update(chat.chat_id, "roadmap-progress.json", data))
+    assert chat.last.text.startswith("📥 Imported.\n• Backend Engineer (AI era): 2 of 10 steps done"), chat.last.text
+    assert "Left out: 2 steps these roadmaps no longer have." in chat.last.text
+    query = select(step_states.c.step_id, step_states.c.state).where(step_states.c.chat_id == chat.chat_id)
+    async with storage.engine.connect() as connection:
+        rows = set(await connection.execute(query))
+    assert rows == {(FIRST, "done"), ("http-rest-apis", "done")}

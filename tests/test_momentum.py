@@ -25,6 +25,10 @@ ROADMAP = Roadmap(
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)  # a Friday
 
 
+def at(*parts: int) -> dt.datetime:
+    return dt.datetime(*parts, tzinfo=dt.UTC)
+
+
 def done_at(*days_ago: float, state: StepState = StepState.DONE) -> Progress:
     return Progress("demo", {f"s{n}": Mark(state, NOW - dt.timedelta(days=d)) for n, d in enumerate(days_ago)})
 
@@ -178,21 +182,43 @@ async def test_the_batch_read_draws_the_edges_where_a_chat_s_own_rules_draw_them
         assert batch[chat_id].paces[seed.id].steps_per_week == 0.5, f"chat {chat_id}"
 
 
-async def test_the_momentum_of_a_batch_reads_the_marks_of_its_own_chats_only(
+async def test_the_momentum_statement_gives_a_row_a_week_for_each_chat_and_roadmap_of_the_batch(
     storage: Storage, catalog: Catalog
 ) -> None:
-    """A nudge pass reads momentum a batch at a time: each batch's statement reads the marks of its
-    chats, not those of every chat there is."""
-    seed = catalog.roadmaps[0]
-    for chat_id in (1, 2, 3):
-        await storage.progress.set_step_state(chat_id, seed.id, seed.steps[0], StepState.DONE, NOW)
+    """The statement a nudge pass reads momentum with gives, for each chat of the batch (no other)
+    and roadmap, one row a week (its Monday, in UTC) of steps done or skipped: how many were done,
+    done since the last nudge, done in the pace's window, the first done, and how many of the
+    roadmap's own steps are done or skipped; a step since removed counts for the first two only."""
+    seed, now = catalog.roadmaps[0], NOW  # Friday 27 November 2026, 12:00 UTC
+    nudged = at(2026, 11, 24)  # chat 1's last nudge: Tuesday 00:00
+
+    async def mark(chat_id: int, index: int, state: StepState, moment: dt.datetime) -> None:
+        await storage.progress.set_step_state(
+            chat_id, seed.id, seed.steps[index], state, now, by=Marking(marked_at=moment)
+        )
+
+    await mark(1, 0, StepState.DONE, at(2026, 10, 20, 12))  # five weeks ago: outside the pace's window
+    await mark(1, 1, StepState.DONE, at(2026, 11, 22, 23, 59, 59))  # the last second of last week
+    await mark(1, 2, StepState.DONE, at(2026, 11, 23))  # the first second of this week, before the nudge
+    await mark(1, 3, StepState.SKIPPED, at(2026, 11, 24, 12))
+    await mark(1, 4, StepState.WORKING, at(2026, 11, 25, 12))  # neither done nor skipped: not read
+    removed = {"chat_id": 1, "roadmap_id": seed.id, "step_id": "a-step-since-removed", "state": "done"}
+    async with storage.engine.begin() as connection:
+        await connection.execute(insert(step_states), {**removed, "changed_at": at(2026, 11, 25, 12)})
+        await connection.execute(update(reminders).where(reminders.c.chat_id == 1), {"last_sent_at": nudged})
+    await mark(2, 0, StepState.DONE, at(2026, 11, 25, 12))  # a chat outside the batch
+    await mark(3, 0, StepState.WORKING, at(2026, 11, 25, 12))  # in the batch, nothing done or skipped
+
     statement = momentum_statement(catalog, storage.database.dialect)
-    params = {"chats": [1, 3], "lately": NOW - LATELY, "window": NOW - PACE_WINDOW}
+    params = {"chats": [1, 3], "lately": now - LATELY, "window": now - PACE_WINDOW}
     async with storage.engine.connect() as connection:
         rows = (await connection.execute(statement, params)).all()
-    assert sorted(row.chat_id for row in rows) == [1, 3]
-    batch = await storage.nudges.momentum_of_chats(catalog, [1, 3], NOW, NOW - LATELY)
-    assert sorted(batch) == [1, 3] and all(m.done_lately == 1 for m in batch.values())
+    read = sorted((r.chat_id, r.roadmap_id, r.week, r.done, r.lately, r.recent, r.first_done, r.finished) for r in rows)
+    assert read == [
+        (1, seed.id, dt.date(2026, 10, 19), 1, 0, 0, at(2026, 10, 20, 12), 1),
+        (1, seed.id, dt.date(2026, 11, 16), 1, 0, 1, at(2026, 11, 22, 23, 59, 59), 1),
+        (1, seed.id, dt.date(2026, 11, 23), 2, 1, 1, at(2026, 11, 23), 2),
+    ]
 
 
 async def test_a_step_the_roadmap_no_longer_has_counts_for_the_streak_not_for_the_pace(

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from telegram import Update
 from telegram.request import RequestData
@@ -951,3 +951,137 @@ async def test_chats_whose_nudges_fail_together_are_each_counted_and_logged_unti
         reminder = await reminder_of(storage, chat.chat_id)
         assert (reminder.due_at, reminder.failures) == (FIRST_DUE + WEEK, 0), "the next weekly slot"
     assert await pass_at(app, FIRST_DUE + WEEK) == "2 sent"
+
+
+def holding_back_the_first_nudge_to(
+    chat_id: int, monkeypatch: pytest.MonkeyPatch
+) -> tuple[asyncio.Event, asyncio.Event]:
+    """Hold the first message to `chat_id` from now on (its nudge) on its way until told: the events
+    say when it is held and let it go on."""
+    held, go_on = asyncio.Event(), asyncio.Event()
+    send = FakeRequest.do_request
+
+    async def holding(
+        request: FakeRequest, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        to = request_data.parameters.get("chat_id") if url.endswith("/sendMessage") and request_data else None
+        if str(to) == str(chat_id) and not held.is_set():
+            held.set()
+            await asyncio.wait_for(go_on.wait(), 30)
+        return await send(request, url, method, request_data, **kwargs)
+
+    monkeypatch.setattr(FakeRequest, "do_request", holding)
+    return held, go_on
+
+
+async def test_a_snooze_tapped_while_the_batch_is_still_sending_is_kept_and_the_nudge_is_dated(
+    app: RoadmapBot, api: FakeBotAPI, clock: Clock, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat that changes its schedule between the claim and the record (here: a snooze tapped on
+    its nudge while another chat's is still on its way) keeps the change; the claim is still over
+    and the nudge it got still dated."""
+    quick, slow = ChatSession(app, api, 1), ChatSession(app, api, 2)
+    await start_seed(quick)
+    await start_seed(slow)
+    held, go_on = holding_back_the_first_nudge_to(slow.chat_id, monkeypatch)
+    clock.now = FIRST_DUE
+    passing = asyncio.create_task(pass_at(app, FIRST_DUE))
+    await asyncio.wait_for(held.wait(), 30)
+    await quick.tap("⏰ Later…")
+    assert answers(await quick.tap("Tomorrow")) == ["⏰ I'll remind you again Sat 5 Dec, 09:00."]
+    assert not passing.done(), "the snooze came while the batch was still sending"
+    go_on.set()
+    assert await passing == "2 sent"
+    tomorrow = FIRST_DUE + dt.timedelta(days=1)
+    snoozed = await reminder_of(storage, quick.chat_id)
+    assert (snoozed.status, snoozed.due_at, snoozed.last_sent_at) == (ReminderStatus.ACTIVE, tomorrow, FIRST_DUE)
+    assert (await reminder_of(storage, slow.chat_id)).due_at == FIRST_DUE + WEEK
+    async with storage.engine.connect() as connection:
+        claims = (await connection.execute(select(reminders.c.chat_id, reminders.c.claimed_at))).all()
+    assert sorted(claims) == [(1, None), (2, None)], "both claims are over"
+    assert await pass_at(app, tomorrow - dt.timedelta(minutes=1)) == "nothing due"
+    assert await pass_at(app, tomorrow) == "1 sent"
+    assert len(nudges_to(api, quick.chat_id)) == 2 and len(nudges_to(api, slow.chat_id)) == 1
+
+
+async def test_an_answer_while_a_nudge_that_then_fails_is_on_its_way_leaves_nothing_unanswered(
+    app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nudge that did not go out is not counted as unanswered; nor is it counted against the chat
+    when the chat wrote while it was on its way (the claim counted it, the answer forgave it): the
+    retry and two more weekly nudges go out before reminders pause, as always."""
+    await start_seed(chat)
+    held, go_on = holding_back_the_first_nudge_to(chat.chat_id, monkeypatch)
+    passing = asyncio.create_task(pass_at(app, FIRST_DUE))
+    await asyncio.wait_for(held.wait(), 30)
+    await chat.send("/progress")  # an answer while the nudge is on its way
+    api.fail("sendMessage", "Bad Gateway", error_code=502)  # ...and the nudge fails
+    go_on.set()
+    assert await passing == "1 to retry"
+    reminder = await reminder_of(storage, chat.chat_id)
+    assert (reminder.unanswered, reminder.failures, reminder.due_at) == (0, 1, FIRST_DUE + RETRY_DELAY)
+    monkeypatch.undo()
+    reports = [
+        await pass_at(app, moment) for moment in (FIRST_DUE + RETRY_DELAY, FIRST_DUE + WEEK, FIRST_DUE + 2 * WEEK)
+    ]
+    assert reports == ["1 sent", "1 sent", "1 sent, then paused"]
+    assert "I'll pause these reminders after this one" in nudges_to(api, chat.chat_id)[-1]
+
+
+async def test_a_retry_is_due_five_minutes_after_the_failure_to_the_microsecond(
+    app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, storage: Storage
+) -> None:
+    """A failed nudge is due again RETRY_DELAY after the pass that failed it, at that very moment
+    and not a moment later, whatever the fraction of a second the pass ran at (a real clock's)."""
+    await start_seed(chat)
+    failed_at = FIRST_DUE + dt.timedelta(seconds=1, microseconds=234_567)
+    api.fail("sendMessage", "Bad Gateway", error_code=502)
+    assert await pass_at(app, failed_at) == "1 to retry"
+    assert (await reminder_of(storage, chat.chat_id)).due_at == failed_at + RETRY_DELAY
+    assert await pass_at(app, failed_at + RETRY_DELAY - dt.timedelta(microseconds=1)) == "nothing due"
+    assert await pass_at(app, failed_at + RETRY_DELAY) == "1 sent"
+    assert len(nudges_to(api, chat.chat_id)) == 1
+
+
+async def test_a_block_while_the_batch_is_still_sending_keeps_its_date_against_older_news(
+    app: RoadmapBot, api: FakeBotAPI, clock: Clock, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat that blocks the bot between the claim and the record (its nudge went, another chat's is
+    still on its way) stays blocked, dated when it blocked: news of it from before then, written
+    late by another instance, does not bring its reminders back."""
+    quick, slow = ChatSession(app, api, 1), ChatSession(app, api, 2)
+    await start_seed(quick)
+    await start_seed(slow)
+    held, go_on = holding_back_the_first_nudge_to(slow.chat_id, monkeypatch)
+    clock.now = FIRST_DUE
+    passing = asyncio.create_task(pass_at(app, FIRST_DUE))
+    await asyncio.wait_for(held.wait(), 30)
+    assert len(nudges_to(api, quick.chat_id)) == 1
+    clock.advance(seconds=1)
+    await quick.process(api.my_chat_member_update(quick.chat_id, "member", "kicked"))
+    assert not passing.done(), "the block came while the batch was still sending"
+    go_on.set()
+    assert await passing == "2 sent"
+    await storage.chats.note_presence({quick.chat_id: FIRST_DUE})  # seen before it blocked, written late
+    blocked = await reminder_of(storage, quick.chat_id)
+    assert (blocked.status, blocked.due_at, blocked.last_sent_at) == (ReminderStatus.BLOCKED, None, FIRST_DUE)
+    assert await pass_at(app, FIRST_DUE + WEEK) == "1 sent"
+    assert len(nudges_to(api, quick.chat_id)) == 1 and len(nudges_to(api, slow.chat_id)) == 2
+
+
+async def test_a_nudge_that_failed_leaves_the_last_one_sent_and_the_unanswered_count_as_they_were(
+    app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, storage: Storage
+) -> None:
+    """A nudge that did not go out changes nothing of the ones before it: the retry still counts
+    steps since the last nudge that went, and still comes after two unanswered ones, so it is
+    the one after which reminders pause."""
+    await start_seed(chat)
+    assert [await pass_at(app, FIRST_DUE + n * WEEK) for n in range(2)] == ["1 sent", "1 sent"]
+    api.fail("sendMessage", "Bad Gateway", error_code=502)
+    assert await pass_at(app, FIRST_DUE + 2 * WEEK) == "1 to retry"
+    reminder = await reminder_of(storage, chat.chat_id)
+    assert (reminder.last_sent_at, reminder.unanswered) == (FIRST_DUE + WEEK, 2)
+    assert await pass_at(app, FIRST_DUE + 2 * WEEK + RETRY_DELAY) == "1 sent, then paused"
+    retried = nudges_to(api, chat.chat_id)[-1]
+    assert "No steps done since my last reminder" in retried
+    assert "I'll pause these reminders after this one" in retried
