@@ -94,13 +94,11 @@ async def read_batch(
     catalog: Catalog, storage: Storage, chat_ids: list[int], now: dt.datetime, languages: dict[int, str | None]
 ) -> dict[int, ChatRead]:
     """What a batch of nudges shows, for every chat of it at once: progress (without ticked checks,
-    which a nudge does not show) and momentum, read side by side, each on its own connection (the
-    database works on one while this process reads the rows of the other); `languages`: as stored
+    which a nudge does not show) and momentum, one after the other (read side by side on two
+    connections they took longer than in turn: docs/performance.md); `languages`: as stored
     for each chat, which a claim reads with its reminders."""
-    progresses, momenta = await asyncio.gather(
-        storage.progress.progress_of_chats(chat_ids, with_ticks=False),
-        storage.nudges.momentum_of_chats(catalog, chat_ids, now, now - LATELY),
-    )
+    progresses = await storage.progress.progress_of_chats(chat_ids, with_ticks=False)
+    momenta = await storage.nudges.momentum_of_chats(catalog, chat_ids, now, now - LATELY)
     return {
         chat_id: ChatRead(progresses[chat_id], momenta[chat_id], languages.get(chat_id) or SOURCE)
         for chat_id in chat_ids

@@ -121,7 +121,10 @@ class Database:
         """This process's turn to write, waited for no longer than a pooled connection is: writers
         queued behind a write lock held elsewhere fail in turn instead of waiting in line."""
         try:
-            async with asyncio.timeout(self._patience):
+            if turn.locked():  # else it is taken at once, without a timer set and cancelled
+                async with asyncio.timeout(self._patience):
+                    await turn.acquire()
+            else:
                 await turn.acquire()
         except TimeoutError as error:
             raise DatabaseUnavailable("no turn to write came in time: the database is busy") from error

@@ -65,6 +65,7 @@ class NudgeStore:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._momentum: tuple[Catalog, Select[Any]] | None = None  # the last catalog's statement
+        self._claim = _claim(skip_locked=database.dialect == "postgresql")
 
     async def momentum_of_chats(
         self, catalog: Catalog, chat_ids: Sequence[int], now: dt.datetime, lately: dt.datetime
@@ -104,26 +105,8 @@ class NudgeStore:
         is taken back here: its nudge may not have gone out, so it is not counted.
         Returns the claimed reminders as they were before the claim, with their chats' languages.
         """
-        picked = (
-            select(reminders.c.chat_id)
-            .where(reminders.c.due_at <= now)
-            .order_by(reminders.c.due_at, reminders.c.chat_id)
-            .limit(limit)
-        )
-        if self.database.dialect == "postgresql":
-            picked = picked.with_for_update(skip_locked=True)
-        claim = (
-            update(reminders)
-            .where(reminders.c.chat_id.in_(picked.scalar_subquery()), reminders.c.due_at <= now)
-            .values(
-                due_at=hold_until,
-                claimed_at=now,
-                unanswered=reminders.c.unanswered + case((reminders.c.claimed_at.is_(None), 1), else_=0),
-            )
-            .returning(*reminders.c, _LANGUAGE)
-        )
         async with self.database.writing() as connection:
-            rows = (await connection.execute(claim)).all()
+            rows = (await connection.execute(self._claim, {"c_now": now, "c_hold": hold_until, "c_limit": limit})).all()
         return Claimed(
             (reminder_of_row(row, unanswered=max(0, row.unanswered - 1)) for row in rows),
             {row.chat_id: row.language for row in rows},
@@ -196,6 +179,32 @@ class NudgeStore:
 # unanswered. Every SET reads the row as it was before this UPDATE.
 _HELD = reminders.c.due_at == bindparam("b_claimed", type_=UtcDateTime)
 _STATUS, _SENT = bindparam("b_status", type_=String), bindparam("b_sent", type_=Boolean)
+
+
+def _claim(*, skip_locked: bool) -> Update:
+    """The claim of claim_due_reminders, built once (a pass runs it for every batch): up to
+    `c_limit` reminders due by `c_now`, earliest first, moved to `c_hold`; the rows picked locked
+    and those another claim holds skipped (`skip_locked`, PostgreSQL). Returns every column and
+    the chat's language."""
+    now = bindparam("c_now", type_=UtcDateTime)
+    picked = (
+        select(reminders.c.chat_id)
+        .where(reminders.c.due_at <= now)
+        .order_by(reminders.c.due_at, reminders.c.chat_id)
+        .limit(bindparam("c_limit", type_=Integer))
+    )
+    if skip_locked:
+        picked = picked.with_for_update(skip_locked=True)
+    return (
+        update(reminders)
+        .where(reminders.c.chat_id.in_(picked.scalar_subquery()), reminders.c.due_at <= now)
+        .values(
+            due_at=bindparam("c_hold", type_=UtcDateTime),
+            claimed_at=now,
+            unanswered=reminders.c.unanswered + case((reminders.c.claimed_at.is_(None), 1), else_=0),
+        )
+        .returning(*reminders.c, _LANGUAGE)
+    )
 
 
 def _record(chats: ColumnElement[bool]) -> Update:
