@@ -65,7 +65,11 @@ class NudgeStore:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._momentum: tuple[Catalog, Select[Any]] | None = None  # the last catalog's statement
+        # The statements a pass runs for every batch, built once a store: the claim; what became
+        # of one chat's nudge (executemany), and of several chats' alike in one go.
         self._claim = _claim(skip_locked=database.dialect == "postgresql")
+        self._record_one = _record(reminders.c.chat_id == bindparam("b_chat", type_=BigInteger))
+        self._record_alike = _record(reminders.c.chat_id.in_(bindparam("b_chat", expanding=True)))
 
     async def momentum_of_chats(
         self, catalog: Catalog, chat_ids: Sequence[int], now: dt.datetime, lately: dt.datetime
@@ -163,20 +167,17 @@ class NudgeStore:
         async with self.database.writing() as connection:
             for same, chat_ids in alike.items():
                 if len(chat_ids) > 1:
-                    await connection.execute(_RECORD_ALIKE, _outcome_row(chat_ids, same))
+                    await connection.execute(self._record_alike, _outcome_row(chat_ids, same))
             if one_each:
-                await connection.execute(_RECORD_OUTCOME, one_each)
+                await connection.execute(self._record_one, one_each)
             for (at, kind, source), chat_ids in happened.items():
                 await connection.execute(
                     _RECORD_FACTS, {"f_chats": chat_ids, "f_at": at, "f_kind": kind, "f_source": source}
                 )
 
 
-# What became of one claimed nudge, in one statement (run for a batch with executemany). The
-# schedule (status, due time, failures, when it stopped) changes only while the due time is still
-# the one the claim wrote: a chat that changed its settings meanwhile keeps its new ones. Whatever
-# the schedule, the claim is over, a nudge sent is dated, and one not sent is not counted as
-# unanswered. Every SET reads the row as it was before this UPDATE.
+# What the record (`_record`) asks in several of its SETs: whether the due time is still the one
+# the claim wrote; the status it writes; whether a nudge was sent.
 _HELD = reminders.c.due_at == bindparam("b_claimed", type_=UtcDateTime)
 _STATUS, _SENT = bindparam("b_status", type_=String), bindparam("b_sent", type_=Boolean)
 
@@ -235,13 +236,8 @@ def _record(chats: ColumnElement[bool]) -> Update:
     )
 
 
-# One chat a row (executemany), and several chats in one go.
-_RECORD_OUTCOME = _record(reminders.c.chat_id == bindparam("b_chat", type_=BigInteger))
-_RECORD_ALIKE = _record(reminders.c.chat_id.in_(bindparam("b_chat", expanding=True)))
-
-
 def _outcome_row(chat: int | list[int], same: tuple[Any, ...]) -> dict[str, Any]:
-    """The parameters of _RECORD_OUTCOME (one chat) or _RECORD_ALIKE (several) for outcomes alike
+    """The parameters of a record (`_record`) for one chat or several whose outcomes are alike
     in `same` (claimed due time, status, due time, failures, when, when sent)."""
     claimed_due_at, status, due_at, failures, at, sent_at = same
     return {

@@ -436,3 +436,21 @@ async def test_a_websocket_knocking_at_the_bot_s_server_is_closed_not_crashed(ap
 
         await web(scope, receive, send)
     assert sent == [(path, "websocket.close") for path in paths]
+
+
+@pytest.mark.parametrize("which", ["webhook", "metrics"])
+async def test_both_servers_go_through_uvicorn_s_lifespan_start_and_stop(app: RoadmapBot, which: str) -> None:
+    """uvicorn tells an app when the server starts and stops (ASGI's lifespan); the webhook's app
+    and the metrics port's each pass it through their headers layer and answer both."""
+    web = build_web_app(app.application, app.services.storage, URL, SECRET) if which == "webhook" else metrics_app()
+    told = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    answers: list[str] = []
+
+    async def receive() -> dict[str, Any]:
+        return next(told)
+
+    async def send(message: dict[str, Any]) -> None:
+        answers.append(message["type"])
+
+    await web({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
+    assert answers == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
