@@ -60,7 +60,7 @@ async def welcome(
     language = taken.language or SOURCE
     with speaking(language):
         translated = catalog.in_language(language)
-        plan = None if taken.started else plan_welcome(translated, taken.chat_id, taken.roadmap_id, taken.step_id)
+        plan = None if taken.started else plan_welcome(translated, taken.roadmap_id, taken.step_id)
         screen = None if plan is None else render_welcome_nudge(plan)
     if screen is None:  # it started (its weekly reminders are on), or its roadmap is gone: nothing to say
         return False

@@ -69,19 +69,18 @@ WELCOME = "welcome"
 class WelcomePlan:
     """A welcome nudge: the roadmap a chat opened and the step it is invited to (the one it opened)."""
 
-    chat_id: int
     roadmap: Roadmap
     step: Step
 
 
-def plan_welcome(catalog: Catalog, chat_id: int, roadmap_id: str, step_id: str | None) -> WelcomePlan | None:
+def plan_welcome(catalog: Catalog, roadmap_id: str, step_id: str | None) -> WelcomePlan | None:
     """The welcome of a chat whose card was last `step_id` of `roadmap_id`: that step (its first,
     if the step is gone), or None when the roadmap is no longer offered."""
     roadmap = catalog.get(roadmap_id)
     if roadmap is None or not roadmap.steps:
         return None
     step = (roadmap.step(step_id) if step_id else None) or roadmap.steps[0]
-    return WelcomePlan(chat_id, roadmap, step)
+    return WelcomePlan(roadmap, step)
 
 
 def welcome_awake(now: dt.datetime, timezone: str) -> bool:

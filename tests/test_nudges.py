@@ -18,7 +18,7 @@ from telegram.request import RequestData
 import bot.nudges
 from bot.application import RoadmapBot
 from bot.nudges import BATCH, HOLD, NudgeDispatcher, plan_due_nudges
-from progress import ReminderStatus
+from progress import Reminder, ReminderStatus
 from progress.nudges import MAX_FAILURES, RETRY_DELAY
 from roadmaps import Catalog
 from storage import Storage
@@ -911,7 +911,7 @@ async def test_a_nudge_s_buttons_go_out_as_json_text_written_once_and_show_as_bu
 
 
 async def test_a_dry_run_plans_every_due_chat_once_in_chat_order_past_a_batch(
-    storage: Storage, catalog: Catalog
+    storage: Storage, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The dry run reads the due reminders a batch (BATCH, 100) at a time, each batch after the
     last chat of the one before, and lists every due chat once, in chat order, whatever order
@@ -923,7 +923,16 @@ async def test_a_dry_run_plans_every_due_chat_once_in_chat_order_past_a_batch(
             update(reminders).where(reminders.c.chat_id == bindparam("chat")).values(due_at=bindparam("due")),
             [{"chat": i, "due": DUE - dt.timedelta(seconds=i)} for i in range(count, 0, -1)],
         )
+    read = storage.nudges.due_reminders
+    batches: list[int] = []
+
+    async def counted(*args: Any, **kwargs: Any) -> list[Reminder]:
+        batches.append(len(due := await read(*args, **kwargs)))
+        return due
+
+    monkeypatch.setattr(storage.nudges, "due_reminders", counted)
     planned = await plan_due_nudges(catalog, storage, DUE)
+    assert batches == [BATCH, 50, 0], "a batch at a time, then one that finds none left"
     assert [reminder.chat_id for reminder, _ in planned] == list(range(1, count + 1))
     assert all(nudge is not None and nudge.plan.roadmap.id == SEED_ID for _, nudge in planned)
     assert await plan_due_nudges(catalog, storage, DUE - dt.timedelta(seconds=count + 1)) == []

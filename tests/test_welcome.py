@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.application import RoadmapBot
+from progress.nudges import WelcomePlan, plan_welcome
+from roadmaps import Catalog
 from storage import Storage, create_engine, head_revision, upgrade
 from storage.tables import chats, facts
 from tests.fakebotapi import FakeBotAPI
@@ -125,3 +127,16 @@ async def test_the_chats_here_before_the_welcome_existed_are_not_welcomed(
         assert await storage.nudges.welcomes_pending(OPENED + dt.timedelta(days=30), 10) == []
     finally:
         await storage.close()
+
+
+def test_a_welcome_invites_to_the_step_opened_or_the_first_when_it_is_gone(catalog: Catalog) -> None:
+    """The rule: the step the chat opened last; the roadmap's first when
+    the card had no step or the step is gone; no welcome when the roadmap is no longer offered."""
+    seed = catalog.get(SEED)
+    assert seed is not None
+    third, first = seed.steps[2], seed.steps[0]
+    assert plan_welcome(catalog, SEED, third.id) == WelcomePlan(seed, third)
+    assert [plan_welcome(catalog, SEED, step_id) for step_id in (None, "", "a-step-since-removed")] == [
+        WelcomePlan(seed, first)
+    ] * 3
+    assert plan_welcome(catalog, "a-roadmap-since-removed", third.id) is None
