@@ -593,7 +593,10 @@ async def test_one_chat_failing_unexpectedly_loses_nothing_of_its_batch(
     api: FakeBotAPI,
     storage: Storage,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """The chat whose nudge failed in a way nothing expects is tried again, its error logged with
+    the chat named and the traceback; the other chat's nudge is recorded as sent."""
     group, other = ChatSession(app, api, -42, user_id=7), ChatSession(app, api, 5)
     await start_seed(group)
     await start_seed(other)
@@ -603,7 +606,11 @@ async def test_one_chat_failing_unexpectedly_loses_nothing_of_its_batch(
         raise OperationalError("UPDATE chats", {}, Exception("database is locked"))
 
     monkeypatch.setattr(storage.chats, "move_chat", locked)
+    caplog.set_level(logging.ERROR, logger="bot.nudges")
     assert await pass_at(app, FIRST_DUE) == "1 sent, 1 to retry"
+    [logged] = [r for r in caplog.records if r.name == "bot.nudges" and r.levelno == logging.ERROR]
+    assert logged.getMessage() == "nudge to chat -42 failed unexpectedly"
+    assert logged.exc_info is not None and "database is locked" in str(logged.exc_info[1])
     reminder = await storage.reminders.reminder_of(5)
     assert reminder is not None and reminder.last_sent_at == FIRST_DUE and reminder.due_at == FIRST_DUE + WEEK
     retried = await storage.reminders.reminder_of(-42)
