@@ -22,7 +22,7 @@ from progress import Reminder, ReminderStatus
 from progress.nudges import MAX_FAILURES, RETRY_DELAY
 from roadmaps import Catalog
 from storage import Storage
-from storage.tables import reminders
+from storage.tables import facts, reminders
 from tests.fakebotapi import FakeBotAPI, FakeRequest
 from tests.support import (
     DUE,
@@ -606,11 +606,13 @@ async def test_one_chat_failing_unexpectedly_loses_nothing_of_its_batch(
         raise OperationalError("UPDATE chats", {}, Exception("database is locked"))
 
     monkeypatch.setattr(storage.chats, "move_chat", locked)
-    caplog.set_level(logging.ERROR, logger="bot.nudges")
+    caplog.set_level(logging.INFO, logger="bot.nudges")
     assert await pass_at(app, FIRST_DUE) == "1 sent, 1 to retry"
     [logged] = [r for r in caplog.records if r.name == "bot.nudges" and r.levelno == logging.ERROR]
     assert logged.getMessage() == "nudge to chat -42 failed unexpectedly"
     assert logged.exc_info is not None and "database is locked" in str(logged.exc_info[1])
+    retrying = [r.getMessage() for r in caplog.records if r.name == "bot.nudges" and r.levelno == logging.INFO]
+    assert "nudge to chat -42 failed (an unexpected error): retrying in 0:05:00" in retrying
     reminder = await storage.reminders.reminder_of(5)
     assert reminder is not None and reminder.last_sent_at == FIRST_DUE and reminder.due_at == FIRST_DUE + WEEK
     retried = await storage.reminders.reminder_of(-42)
@@ -1101,3 +1103,24 @@ async def test_a_nudge_that_failed_leaves_the_last_one_sent_and_the_unanswered_c
     retried = nudges_to(api, chat.chat_id)[-1]
     assert "No steps done since my last reminder" in retried
     assert "I'll pause these reminders after this one" in retried
+
+
+async def test_each_nudge_that_went_leaves_a_fact_of_its_kind_and_the_last_before_a_pause_its_own(
+    app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, storage: Storage
+) -> None:
+    """The operator's numbers count nudges by kind: each nudge that went out leaves one fact, dated
+    when it went, "weekly", or "pausing" for the one after which reminders pause; one that failed
+    leaves none."""
+    await start_seed(chat)
+    api.fail("sendMessage", "Bad Gateway", error_code=502)
+    assert await pass_at(app, FIRST_DUE) == "1 to retry"
+    went = [FIRST_DUE + RETRY_DELAY, FIRST_DUE + WEEK, FIRST_DUE + 2 * WEEK]
+    assert [await pass_at(app, moment) for moment in went] == ["1 sent", "1 sent", "1 sent, then paused"]
+    query = (
+        select(facts.c.at, facts.c.source)
+        .where(facts.c.chat_id == chat.chat_id, facts.c.kind == "nudge")
+        .order_by(facts.c.at)
+    )
+    async with storage.engine.connect() as connection:
+        rows = [tuple(row) for row in await connection.execute(query)]
+    assert rows == [(went[0], "weekly"), (went[1], "weekly"), (went[2], "pausing")]
