@@ -45,7 +45,6 @@ MOVED = "moved to a supergroup"
 class Nudge:
     """What one chat gets now: its plan, as a message."""
 
-    chat_id: int
     plan: NudgePlan
     screen: Screen
 
@@ -87,7 +86,7 @@ def nudge_for(catalog: Catalog, reminder: Reminder, read: ChatRead, now: dt.date
     with speaking(read.language):
         translated = catalog.in_language(read.language)
         plan = plan_nudge(translated, reminder, read.progresses)
-        return None if plan is None else Nudge(reminder.chat_id, plan, render_nudge(plan, read.momentum, now))
+        return None if plan is None else Nudge(plan, render_nudge(plan, read.momentum, now))
 
 
 async def read_batch(

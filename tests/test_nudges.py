@@ -173,6 +173,10 @@ async def test_finished_roadmaps_are_never_nudged(
     assert nudges_to(api, chat.chat_id) == []
     reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7), "checked again next week"
+    query = select(reminders.c.status, reminders.c.unanswered, reminders.c.claimed_at)
+    async with storage.engine.connect() as connection:  # recorded, not left to the claim's hold (a week too)
+        row = (await connection.execute(query.where(reminders.c.chat_id == chat.chat_id))).one()
+    assert tuple(row) == ("active", 0, None), "still on, nothing unanswered, the claim over"
 
 
 async def test_remind_says_no_nudge_comes_while_every_started_roadmap_is_finished(
@@ -1110,17 +1114,17 @@ async def test_each_nudge_that_went_leaves_a_fact_of_its_kind_and_the_last_befor
 ) -> None:
     """The operator's numbers count nudges by kind: each nudge that went out leaves one fact, dated
     when it went, "weekly", or "pausing" for the one after which reminders pause; one that failed
-    leaves none."""
+    leaves none (nor one of a block)."""
     await start_seed(chat)
     api.fail("sendMessage", "Bad Gateway", error_code=502)
     assert await pass_at(app, FIRST_DUE) == "1 to retry"
     went = [FIRST_DUE + RETRY_DELAY, FIRST_DUE + WEEK, FIRST_DUE + 2 * WEEK]
     assert [await pass_at(app, moment) for moment in went] == ["1 sent", "1 sent", "1 sent, then paused"]
     query = (
-        select(facts.c.at, facts.c.source)
-        .where(facts.c.chat_id == chat.chat_id, facts.c.kind == "nudge")
+        select(facts.c.at, facts.c.kind, facts.c.source)
+        .where(facts.c.chat_id == chat.chat_id, facts.c.kind.in_(["nudge", "blocked"]))
         .order_by(facts.c.at)
     )
     async with storage.engine.connect() as connection:
         rows = [tuple(row) for row in await connection.execute(query)]
-    assert rows == [(went[0], "weekly"), (went[1], "weekly"), (went[2], "pausing")]
+    assert rows == [(went[0], "nudge", "weekly"), (went[1], "nudge", "weekly"), (went[2], "nudge", "pausing")]
