@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from sqlalchemy import insert, update
@@ -242,3 +243,20 @@ async def test_a_step_the_roadmap_no_longer_has_counts_for_the_streak_not_for_th
     # Two steps since the first of the roadmap's own, three days ago: at least a week, so two a week.
     assert batch[1].paces[seed.id].steps_per_week == 2.0
     assert batch[1].done_lately == 2
+
+
+async def test_the_batch_read_follows_a_reloaded_catalog_s_steps(storage: Storage, catalog: Catalog) -> None:
+    """A catalog reloaded with a step fewer is read by its own steps: the statement the store keeps
+    for the catalog it read with last is built again for another one."""
+    seed, now = catalog.roadmaps[0], NOW
+    for index, days in ((0, 3), (1, 2)):  # Tuesday and Wednesday of this week
+        moment = now - dt.timedelta(days=days)
+        await storage.progress.set_step_state(
+            1, seed.id, seed.steps[index], StepState.DONE, now, by=Marking(marked_at=moment)
+        )
+    before = await storage.nudges.momentum_of_chats(catalog, [1], now, now - LATELY)
+    reloaded = Catalog((dataclasses.replace(seed, steps=seed.steps[1:]),))  # its first step gone
+    after = await storage.nudges.momentum_of_chats(reloaded, [1], now, now - LATELY)
+    assert before[1] == await momentum_of_own(storage, catalog, 1, now)
+    assert after[1] == await momentum_of_own(storage, reloaded, 1, now)
+    assert before[1].paces[seed.id] != after[1].paces[seed.id], "the pace counts the reloaded roadmap's steps"
