@@ -466,10 +466,14 @@ async def test_a_chat_that_blocked_the_bot_gets_no_further_attempts_until_it_wri
     api: FakeBotAPI,
     clock: Clock,
     storage: Storage,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await start_seed(chat)
     api.fail("sendMessage", "Forbidden: bot was blocked by the user", error_code=403)
+    caplog.set_level(logging.INFO, logger="bot.nudges")
     assert await pass_at(app, FIRST_DUE) == "1 blocked"
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.nudges"]
+    assert f"chat {chat.chat_id} stopped the bot (Forbidden: bot was blocked by the user): reminders stop" in said
     attempts = len(api.calls_of("sendMessage", chat.chat_id))
     for weeks in range(1, 5):
         assert await pass_at(app, FIRST_DUE + dt.timedelta(weeks=weeks)) == "nothing due"

@@ -140,3 +140,16 @@ def test_a_welcome_invites_to_the_step_opened_or_the_first_when_it_is_gone(catal
         WelcomePlan(seed, first)
     ] * 3
     assert plan_welcome(catalog, "a-roadmap-since-removed", third.id) is None
+
+
+async def test_a_welcome_is_taken_once_and_only_for_the_chats_asked(
+    app: RoadmapBot, api: FakeBotAPI, storage: Storage
+) -> None:
+    """Taking welcomes takes the chats asked for (those awake) and no other, each once: another
+    pass, or another instance, that asks again finds it dealt with."""
+    for chat_id in (1, 2):
+        await open_seed_step(ChatSession(app, api, chat_id), "3. Relational databases")
+    now = OPENED + dt.timedelta(days=3, hours=1)
+    assert [welcome.chat_id for welcome in await storage.nudges.claim_welcomes([1], now)] == [1]
+    assert await storage.nudges.claim_welcomes([1], now) == []
+    assert [welcome.chat_id for welcome in await storage.nudges.claim_welcomes([1, 2], now)] == [2]
