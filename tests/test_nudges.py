@@ -683,25 +683,32 @@ async def test_timeouts_and_server_errors_keep_the_slot_and_retry_later(
 
 @pytest.mark.logs_errors
 async def test_a_token_telegram_refuses_is_logged_as_such(
-    app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, caplog: pytest.LogCaptureFixture
+    app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, storage: Storage, caplog: pytest.LogCaptureFixture
 ) -> None:
     await start_seed(chat)
     api.fail("sendMessage", "Unauthorized", error_code=401)
     assert await pass_at(app, FIRST_DUE) == "1 failed"
     [logged] = [r.getMessage() for r in caplog.records if r.name == "bot.nudges" and r.levelno == logging.ERROR]
     assert logged == f"nudge to chat {chat.chat_id} failed: Unauthorized", "the token, not an unknown method"
+    query = select(reminders.c.status, reminders.c.due_at, reminders.c.unanswered, reminders.c.claimed_at)
+    async with storage.engine.connect() as connection:  # recorded, not left to the claim's hold (a week too)
+        row = (await connection.execute(query.where(reminders.c.chat_id == chat.chat_id))).one()
+    assert tuple(row) == ("active", FIRST_DUE + WEEK, 0, None), "the next week's, nothing unanswered, the claim over"
 
 
 @pytest.mark.logs_errors
 async def test_any_other_refusal_is_logged_and_the_pass_goes_on(
     app: RoadmapBot,
     api: FakeBotAPI,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     first, second = ChatSession(app, api, 1), ChatSession(app, api, 2)
     await start_seed(first)
     await start_seed(second)
     api.fail("sendMessage", "Bad Request: something unexpected")
     assert await pass_at(app, FIRST_DUE) == "1 refused, 1 sent"
+    [logged] = [r.getMessage() for r in caplog.records if r.name == "bot.nudges" and r.levelno == logging.ERROR]
+    assert logged == "nudge to chat 1 refused: Something unexpected", "in python-telegram-bot's words"
 
 
 async def test_two_passes_at_once_send_each_nudge_once(

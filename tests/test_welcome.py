@@ -15,7 +15,7 @@ from roadmaps import Catalog
 from storage import Storage, create_engine, head_revision, upgrade
 from storage.tables import chats, facts
 from tests.fakebotapi import FakeBotAPI
-from tests.support import ChatSession, SpeakingChat, open_seed_step, pass_at, read
+from tests.support import ChatSession, Clock, SpeakingChat, open_seed_step, pass_at, read
 
 OPENED = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)  # the clock fixture's Friday, when the card opens
 SEED = "backend-engineer-ai-era"
@@ -153,3 +153,16 @@ async def test_a_welcome_is_taken_once_and_only_for_the_chats_asked(
     assert [welcome.chat_id for welcome in await storage.nudges.claim_welcomes([1], now)] == [1]
     assert await storage.nudges.claim_welcomes([1], now) == []
     assert [welcome.chat_id for welcome in await storage.nudges.claim_welcomes([1, 2], now)] == [2]
+
+
+async def test_pending_welcomes_are_read_oldest_first_a_batch_at_a_time(
+    app: RoadmapBot, api: FakeBotAPI, clock: Clock, storage: Storage
+) -> None:
+    """A pass reads the chats whose welcome is pending a batch at a time, those that came first
+    first (here the reverse of their ids)."""
+    for chat_id, hours in ((1, 2), (2, 1), (3, 0)):
+        clock.now = OPENED + dt.timedelta(hours=hours)
+        await open_seed_step(ChatSession(app, api, chat_id), "3. Relational databases")
+    later = OPENED + dt.timedelta(days=1)
+    assert [chat_id for chat_id, _ in await storage.nudges.welcomes_pending(later, 2)] == [3, 2]
+    assert [chat_id for chat_id, _ in await storage.nudges.welcomes_pending(later, 5)] == [3, 2, 1]
