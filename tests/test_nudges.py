@@ -700,6 +700,7 @@ async def test_a_token_telegram_refuses_is_logged_as_such(
 async def test_any_other_refusal_is_logged_and_the_pass_goes_on(
     app: RoadmapBot,
     api: FakeBotAPI,
+    storage: Storage,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     first, second = ChatSession(app, api, 1), ChatSession(app, api, 2)
@@ -707,6 +708,10 @@ async def test_any_other_refusal_is_logged_and_the_pass_goes_on(
     await start_seed(second)
     api.fail("sendMessage", "Bad Request: something unexpected")
     assert await pass_at(app, FIRST_DUE) == "1 refused, 1 sent"
+    query = select(reminders.c.chat_id, reminders.c.due_at, reminders.c.last_sent_at, reminders.c.claimed_at)
+    async with storage.engine.connect() as connection:  # both recorded: the claim's hold is a week too
+        rows = sorted(tuple(row) for row in await connection.execute(query))
+    assert rows == [(1, FIRST_DUE + WEEK, None, None), (2, FIRST_DUE + WEEK, FIRST_DUE, None)]
     [logged] = [r.getMessage() for r in caplog.records if r.name == "bot.nudges" and r.levelno == logging.ERROR]
     assert logged == "nudge to chat 1 refused: Something unexpected", "in python-telegram-bot's words"
 
@@ -1139,3 +1144,12 @@ async def test_each_nudge_that_went_leaves_a_fact_of_its_kind_and_the_last_befor
     async with storage.engine.connect() as connection:
         rows = [tuple(row) for row in await connection.execute(query)]
     assert rows == [(went[0], "nudge", "weekly"), (went[1], "nudge", "weekly"), (went[2], "nudge", "pausing")]
+
+
+async def test_the_backlog_counts_the_reminders_due_by_then_and_no_other(storage: Storage) -> None:
+    """The due count /metrics shows after a pass: reminders due at or before the moment, not those
+    due after it (ten reminders a minute apart, the tenth due at DUE)."""
+    await load_due_reminders(storage, 10)
+    minutes = [0, 5, 10]
+    counts = [await storage.nudges.count_due_reminders(DUE - dt.timedelta(minutes=m)) for m in minutes]
+    assert counts == [10, 5, 0], "the fifth is due exactly five minutes before DUE, and counted"

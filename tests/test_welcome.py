@@ -166,3 +166,5 @@ async def test_pending_welcomes_are_read_oldest_first_a_batch_at_a_time(
     later = OPENED + dt.timedelta(days=1)
     assert [chat_id for chat_id, _ in await storage.nudges.welcomes_pending(later, 2)] == [3, 2]
     assert [chat_id for chat_id, _ in await storage.nudges.welcomes_pending(later, 5)] == [3, 2, 1]
+    chat_1_came = OPENED + dt.timedelta(hours=2)  # those that came before it or at that moment
+    assert [chat_id for chat_id, _ in await storage.nudges.welcomes_pending(chat_1_came, 5)] == [3, 2, 1]
