@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from telegram import Update
@@ -1153,3 +1154,23 @@ async def test_the_backlog_counts_the_reminders_due_by_then_and_no_other(storage
     minutes = [0, 5, 10]
     counts = [await storage.nudges.count_due_reminders(DUE - dt.timedelta(minutes=m)) for m in minutes]
     assert counts == [10, 5, 0], "the fifth is due exactly five minutes before DUE, and counted"
+
+
+def nudges_counted(outcome: str) -> float:
+    """The nudges /metrics has counted with this outcome, read from the registry."""
+    return REGISTRY.get_sample_value("roadmap_bot_nudges_total", {"outcome": outcome}) or 0.0
+
+
+async def test_a_pass_of_several_batches_counts_each_nudge_once_on_metrics_and_records_alike_ones_at_once(
+    app: RoadmapBot, api: FakeBotAPI, catalog: Catalog, storage: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    """/metrics counts each nudge once by its outcome, batch after batch (here two chats a batch),
+    and a batch whose nudges ended alike is recorded in one go, with nothing to warn of."""
+    for chat_id in range(1, 6):
+        await start_seed(ChatSession(app, api, chat_id))
+    before = nudges_counted("sent")
+    caplog.set_level(logging.WARNING, logger="storage.isolation")
+    report = await NudgeDispatcher(app.application.bot, catalog, storage, batch=2).run_pass(FIRST_DUE)
+    assert str(report) == "5 sent"
+    assert nudges_counted("sent") - before == 5
+    assert [r.getMessage() for r in caplog.records if r.name == "storage.isolation"] == []
