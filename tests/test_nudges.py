@@ -1174,3 +1174,17 @@ async def test_a_pass_of_several_batches_counts_each_nudge_once_on_metrics_and_r
     assert str(report) == "5 sent"
     assert nudges_counted("sent") - before == 5
     assert [r.getMessage() for r in caplog.records if r.name == "storage.isolation"] == []
+
+
+async def test_two_groups_that_became_supergroups_in_one_pass_are_both_counted_as_moved(
+    app: RoadmapBot, api: FakeBotAPI, storage: Storage
+) -> None:
+    """Each group Telegram says has moved is moved and nudged at its new id, and the pass's report
+    counts every one of them."""
+    groups = [ChatSession(app, api, -41, user_id=7), ChatSession(app, api, -42, user_id=8)]
+    for group in groups:
+        await start_seed(group)
+    for new_id in (-1_000_000_000_041, -1_000_000_000_042):  # the first two sends fail, whichever goes first
+        api.fail("sendMessage", "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=new_id)
+    assert await pass_at(app, FIRST_DUE) == "2 moved to a supergroup, 2 sent"
+    assert [await storage.reminders.reminder_of(group.chat_id) for group in groups] == [None, None]

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.application import RoadmapBot
+from bot.nudges import NudgeDispatcher
 from progress.nudges import WelcomePlan, plan_welcome
 from roadmaps import Catalog
 from storage import Storage, create_engine, head_revision, upgrade
@@ -168,3 +169,16 @@ async def test_pending_welcomes_are_read_oldest_first_a_batch_at_a_time(
     assert [chat_id for chat_id, _ in await storage.nudges.welcomes_pending(later, 5)] == [3, 2, 1]
     chat_1_came = OPENED + dt.timedelta(hours=2)  # those that came before it or at that moment
     assert [chat_id for chat_id, _ in await storage.nudges.welcomes_pending(chat_1_came, 5)] == [3, 2, 1]
+
+
+async def test_a_stopping_bot_leaves_the_welcomes_for_the_next_pass(
+    app: RoadmapBot, chat: ChatSession, api: FakeBotAPI, catalog: Catalog, storage: Storage
+) -> None:
+    """A pass asked to stop after its nudges (the bot is shutting down) sends no welcome: the next
+    pass, here or in another process, does."""
+    await open_seed_step(chat, "3. Relational databases")
+    moment = OPENED + dt.timedelta(days=3, hours=1)
+    answers = iter([True])  # go on with the nudges (none due), then stop
+    report = await NudgeDispatcher(app.application.bot, catalog, storage).run_pass(moment, lambda: next(answers, False))
+    assert str(report) == "nothing due" and welcomes_to(api, chat.chat_id) == []
+    assert await pass_at(app, moment) == "1 welcomed"
