@@ -1188,3 +1188,16 @@ async def test_two_groups_that_became_supergroups_in_one_pass_are_both_counted_a
         api.fail("sendMessage", "Bad Request: group chat was upgraded to a supergroup chat", migrate_to_chat_id=new_id)
     assert await pass_at(app, FIRST_DUE) == "2 moved to a supergroup, 2 sent"
     assert [await storage.reminders.reminder_of(group.chat_id) for group in groups] == [None, None]
+
+
+async def test_a_claim_takes_the_earliest_due_first_whatever_the_chat_order(storage: Storage) -> None:
+    """When more reminders are due than a batch takes, the claim takes those due earliest (here
+    the reverse of the chats' order), so a pass cut short has served those waiting longest."""
+    await load_due_reminders(storage, 3)
+    async with storage.engine.begin() as connection:  # chat 3 due first, chat 1 last
+        await connection.execute(
+            update(reminders).where(reminders.c.chat_id == bindparam("chat")).values(due_at=bindparam("due")),
+            [{"chat": i, "due": DUE - dt.timedelta(minutes=i)} for i in (1, 2, 3)],
+        )
+    claimed = await storage.nudges.claim_due_reminders(DUE, 2, DUE + HOLD)
+    assert sorted(reminder.chat_id for reminder in claimed) == [2, 3], "in no particular order"
