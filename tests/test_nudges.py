@@ -1013,12 +1013,11 @@ def holding_back_the_first_nudge_to(
     return held, go_on
 
 
-async def test_a_snooze_tapped_while_the_batch_is_still_sending_is_kept_and_the_nudge_is_dated(
-    app: RoadmapBot, api: FakeBotAPI, clock: Clock, storage: Storage, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A chat that changes its schedule between the claim and the record (here: a snooze tapped on
-    its nudge while another chat's is still on its way) keeps the change; the claim is still over
-    and the nudge it got still dated."""
+async def a_pass_held_on_its_second_chat(
+    app: RoadmapBot, api: FakeBotAPI, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> tuple[ChatSession, ChatSession, asyncio.Task[str], asyncio.Event]:
+    """Two chats due at FIRST_DUE and the pass that nudges them, started and held while the second
+    one's nudge is on its way (the first one's has gone): the chats, the pass, and what lets it go on."""
     quick, slow = ChatSession(app, api, 1), ChatSession(app, api, 2)
     await start_seed(quick)
     await start_seed(slow)
@@ -1026,6 +1025,16 @@ async def test_a_snooze_tapped_while_the_batch_is_still_sending_is_kept_and_the_
     clock.now = FIRST_DUE
     passing = asyncio.create_task(pass_at(app, FIRST_DUE))
     await asyncio.wait_for(held.wait(), 30)
+    return quick, slow, passing, go_on
+
+
+async def test_a_snooze_tapped_while_the_batch_is_still_sending_is_kept_and_the_nudge_is_dated(
+    app: RoadmapBot, api: FakeBotAPI, clock: Clock, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat that changes its schedule between the claim and the record (here: a snooze tapped on
+    its nudge while another chat's is still on its way) keeps the change; the claim is still over
+    and the nudge it got still dated."""
+    quick, slow, passing, go_on = await a_pass_held_on_its_second_chat(app, api, clock, monkeypatch)
     await quick.tap("⏰ Later…")
     assert answers(await quick.tap("Tomorrow")) == ["⏰ I'll remind you again Sat 5 Dec, 09:00."]
     assert not passing.done(), "the snooze came while the batch was still sending"
@@ -1088,13 +1097,7 @@ async def test_a_block_while_the_batch_is_still_sending_keeps_its_date_against_o
     """A chat that blocks the bot between the claim and the record (its nudge went, another chat's is
     still on its way) stays blocked, dated when it blocked: news of it from before then, written
     late by another instance, does not bring its reminders back."""
-    quick, slow = ChatSession(app, api, 1), ChatSession(app, api, 2)
-    await start_seed(quick)
-    await start_seed(slow)
-    held, go_on = holding_back_the_first_nudge_to(slow.chat_id, monkeypatch)
-    clock.now = FIRST_DUE
-    passing = asyncio.create_task(pass_at(app, FIRST_DUE))
-    await asyncio.wait_for(held.wait(), 30)
+    quick, slow, passing, go_on = await a_pass_held_on_its_second_chat(app, api, clock, monkeypatch)
     assert len(nudges_to(api, quick.chat_id)) == 1
     clock.advance(seconds=1)
     await quick.process(api.my_chat_member_update(quick.chat_id, "member", "kicked"))
