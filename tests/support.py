@@ -283,3 +283,15 @@ def daytime_rows(chat_ids: list[int], now: dt.datetime) -> list[dict[str, Any]]:
         }
         for i in chat_ids
     ]
+
+
+def at(*parts: int) -> dt.datetime:
+    """A moment in UTC: at(2026, 12, 31, 23, 59)."""
+    return dt.datetime(*parts, tzinfo=dt.UTC)
+
+
+async def reminder_columns(storage: Storage, *columns: Any) -> list[tuple[Any, ...]]:
+    """These columns of every reminders row, sorted: what the tables hold, the claim's own columns
+    (which a Reminder does not carry) included."""
+    async with storage.engine.connect() as connection:
+        return sorted(tuple(row) for row in await connection.execute(select(*columns)))

@@ -25,16 +25,12 @@ from roadmaps import Catalog, Level, Roadmap, Signals, Step
 from storage import Storage
 from storage.stats_sql import Period
 from tests.fakebotapi import FakeBotAPI
-from tests.support import ChatSession, Clock, export_files, open_seed_step, pass_at, reminder_of
+from tests.support import ChatSession, Clock, at, export_files, open_seed_step, pass_at, reminder_of
 
 UTC = dt.UTC
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
 WEEK = dt.timedelta(days=7)
 NUDGE_START = "⏰ <b>Your next step</b>"
-
-
-def at(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=UTC)
 
 
 # --- the weekly slot rule --------------------------------------------------------------------------

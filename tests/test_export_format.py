@@ -28,16 +28,12 @@ from roadmaps import Catalog
 from storage import Storage
 from storage.tables import step_states
 from tests.fakebotapi import FakeBotAPI
-from tests.support import CardChat
+from tests.support import CardChat, at
 
 SEED = "backend-engineer-ai-era"
 FIRST = "typed-language-and-git"
 NOW = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)
 UTC = dt.UTC
-
-
-def at(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=UTC)
 
 
 def document(*roadmaps: dict[str, Any], **fields: Any) -> dict[str, Any]:

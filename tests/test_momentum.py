@@ -17,17 +17,13 @@ from storage import Storage
 from storage.momentum_reads import momentum_statement
 from storage.tables import reminders, step_states
 from tests.fakebotapi import FakeBotAPI
-from tests.support import ChatSession, Clock, open_seed_step, pass_at, reminder_of
+from tests.support import ChatSession, Clock, at, open_seed_step, pass_at, reminder_of
 
 SIGNALS = Signals(Level.HIGH, Level.HIGH, Level.LOW)
 ROADMAP = Roadmap(
     "demo", "Demo", "A demo.", SIGNALS, tuple(Step(f"s{n}", f"S{n}", "Text.", SIGNALS) for n in range(20))
 )
 NOW = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)  # a Friday
-
-
-def at(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=dt.UTC)
 
 
 def done_at(*days_ago: float, state: StepState = StepState.DONE) -> Progress:

@@ -36,6 +36,7 @@ from tests.support import (
     answers,
     load_due_reminders,
     pass_at,
+    reminder_columns,
     reminder_of,
     start_roadmap,
 )
@@ -174,10 +175,8 @@ async def test_finished_roadmaps_are_never_nudged(
     assert nudges_to(api, chat.chat_id) == []
     reminder = await storage.reminders.reminder_of(chat.chat_id)
     assert reminder is not None and reminder.due_at == FIRST_DUE + dt.timedelta(days=7), "checked again next week"
-    query = select(reminders.c.status, reminders.c.unanswered, reminders.c.claimed_at)
-    async with storage.engine.connect() as connection:  # recorded, not left to the claim's hold (a week too)
-        row = (await connection.execute(query.where(reminders.c.chat_id == chat.chat_id))).one()
-    assert tuple(row) == ("active", 0, None), "still on, nothing unanswered, the claim over"
+    recorded = await reminder_columns(storage, reminders.c.status, reminders.c.unanswered, reminders.c.claimed_at)
+    assert recorded == [("active", 0, None)], "still on, nothing unanswered, the claim over (its hold is a week too)"
 
 
 async def test_remind_says_no_nudge_comes_while_every_started_roadmap_is_finished(
@@ -691,10 +690,9 @@ async def test_a_token_telegram_refuses_is_logged_as_such(
     assert await pass_at(app, FIRST_DUE) == "1 failed"
     [logged] = [r.getMessage() for r in caplog.records if r.name == "bot.nudges" and r.levelno == logging.ERROR]
     assert logged == f"nudge to chat {chat.chat_id} failed: Unauthorized", "the token, not an unknown method"
-    query = select(reminders.c.status, reminders.c.due_at, reminders.c.unanswered, reminders.c.claimed_at)
-    async with storage.engine.connect() as connection:  # recorded, not left to the claim's hold (a week too)
-        row = (await connection.execute(query.where(reminders.c.chat_id == chat.chat_id))).one()
-    assert tuple(row) == ("active", FIRST_DUE + WEEK, 0, None), "the next week's, nothing unanswered, the claim over"
+    columns = (reminders.c.status, reminders.c.due_at, reminders.c.unanswered, reminders.c.claimed_at)
+    recorded = await reminder_columns(storage, *columns)  # not left to the claim's hold (a week too)
+    assert recorded == [("active", FIRST_DUE + WEEK, 0, None)], "the next week's, nothing unanswered, the claim over"
 
 
 @pytest.mark.logs_errors
@@ -709,9 +707,8 @@ async def test_any_other_refusal_is_logged_and_the_pass_goes_on(
     await start_seed(second)
     api.fail("sendMessage", "Bad Request: something unexpected")
     assert await pass_at(app, FIRST_DUE) == "1 refused, 1 sent"
-    query = select(reminders.c.chat_id, reminders.c.due_at, reminders.c.last_sent_at, reminders.c.claimed_at)
-    async with storage.engine.connect() as connection:  # both recorded: the claim's hold is a week too
-        rows = sorted(tuple(row) for row in await connection.execute(query))
+    columns = (reminders.c.chat_id, reminders.c.due_at, reminders.c.last_sent_at, reminders.c.claimed_at)
+    rows = await reminder_columns(storage, *columns)  # both recorded: the claim's hold is a week too
     assert rows == [(1, FIRST_DUE + WEEK, None, None), (2, FIRST_DUE + WEEK, FIRST_DUE, None)]
     [logged] = [r.getMessage() for r in caplog.records if r.name == "bot.nudges" and r.levelno == logging.ERROR]
     assert logged == "nudge to chat 1 refused: Something unexpected", "in python-telegram-bot's words"
@@ -1044,9 +1041,8 @@ async def test_a_snooze_tapped_while_the_batch_is_still_sending_is_kept_and_the_
     snoozed = await reminder_of(storage, quick.chat_id)
     assert (snoozed.status, snoozed.due_at, snoozed.last_sent_at) == (ReminderStatus.ACTIVE, tomorrow, FIRST_DUE)
     assert (await reminder_of(storage, slow.chat_id)).due_at == FIRST_DUE + WEEK
-    async with storage.engine.connect() as connection:
-        claims = (await connection.execute(select(reminders.c.chat_id, reminders.c.claimed_at))).all()
-    assert sorted(claims) == [(1, None), (2, None)], "both claims are over"
+    claims = await reminder_columns(storage, reminders.c.chat_id, reminders.c.claimed_at)
+    assert claims == [(1, None), (2, None)], "both claims are over"
     assert await pass_at(app, tomorrow - dt.timedelta(minutes=1)) == "nothing due"
     assert await pass_at(app, tomorrow) == "1 sent"
     assert len(nudges_to(api, quick.chat_id)) == 2 and len(nudges_to(api, slow.chat_id)) == 1

@@ -35,6 +35,7 @@ from tests.support import (
     ChatSession,
     Clock,
     answers,
+    at,
     export_files,
     handle,
     load_due_reminders,
@@ -49,10 +50,6 @@ UTC = dt.UTC
 MONDAY, TUESDAY, THURSDAY = 0, 1, 3
 NUDGE_START = "⏰ <b>Your next step</b>"
 PAUSING = "I'll pause these reminders after this one"
-
-
-def at(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=UTC)
 
 
 def nudges_to(api: FakeBotAPI, chat_id: int) -> list[str]:

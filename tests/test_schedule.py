@@ -23,14 +23,10 @@ from progress.schedule import (
     zone_label,
 )
 from storage import Storage
-from tests.support import ChatSession, Clock, answers, open_seed_step, reminder_of
+from tests.support import ChatSession, Clock, answers, at, open_seed_step, reminder_of
 
 UTC = dt.UTC
 SUNDAY, FRIDAY, TUESDAY, MONDAY, THURSDAY = 6, 4, 1, 0, 3
-
-
-def at(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
