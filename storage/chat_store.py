@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from progress.reminders import ReminderStatus
 from storage.chat_moves import move_chat
 from storage.database import Database
+from storage.id_lists import one_of
 from storage.reminder_rows import reminder_of_row
 from storage.tables import chat_days, facts, reminders
 
@@ -27,6 +28,21 @@ class ChatStore:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        # Presence's statements, built once a store (`chats`: the chats heard from): the nudges
+        # they ignored forgiven (and a claim a dead process left with them); their reminders
+        # stopped because they were quiet or had blocked the bot.
+        self._forgive = (
+            update(reminders)
+            .where(
+                one_of(reminders.c.chat_id, "chats"),
+                or_(reminders.c.unanswered > 0, reminders.c.claimed_at.is_not(None)),
+            )
+            .values(unanswered=0, claimed_at=None)
+        )
+        woken = (ReminderStatus.BLOCKED.value, ReminderStatus.IDLE.value)
+        self._stopped = select(reminders).where(
+            one_of(reminders.c.chat_id, "chats"), or_(*(reminders.c.status == status for status in woken))
+        )
 
     async def note_presence(self, seen: Mapping[int, dt.datetime]) -> None:
         """Chats were heard from (chat id: when): the nudges they ignored are forgiven, and
@@ -46,17 +62,8 @@ class ChatStore:
         """Presence for some chats, in the caller's transaction: the day each was seen kept too."""
         days = [{"chat_id": c, "day": seen[c].astimezone(dt.UTC).date(), "first_at": seen[c]} for c in chat_ids]
         await connection.execute(self.database.insert(chat_days).on_conflict_do_nothing(), days)
-        await connection.execute(  # a claim left by a dead process is forgiven with the rest
-            update(reminders)
-            .where(
-                reminders.c.chat_id.in_(chat_ids), or_(reminders.c.unanswered > 0, reminders.c.claimed_at.is_not(None))
-            )
-            .values(unanswered=0, claimed_at=None)
-        )
-        woken = (ReminderStatus.BLOCKED.value, ReminderStatus.IDLE.value)
-        stopped = await connection.execute(
-            select(reminders).where(reminders.c.chat_id.in_(chat_ids), reminders.c.status.in_(woken))
-        )
+        await connection.execute(self._forgive, {"chats": chat_ids})
+        stopped = await connection.execute(self._stopped, {"chats": chat_ids})
         for row in stopped.all():
             if row.stopped_at is not None and row.stopped_at > seen[row.chat_id]:
                 continue  # stopped after the chat was last seen (news from another process)

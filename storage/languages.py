@@ -11,10 +11,11 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import String, bindparam, select, update
 
 from storage.batching import Batcher
 from storage.database import Database
+from storage.id_lists import one_of
 from storage.tables import chats
 
 AGE = 60.0  # seconds a cached language is trusted
@@ -58,9 +59,8 @@ class Languages:
 
     async def of_chats(self, chat_ids: Iterable[int]) -> dict[int, ChatLanguage]:
         """Several chats' stored languages in one read (a nudge batch's); chats without a row are left out."""
-        query = select(chats.c.id, chats.c.language, chats.c.language_chosen).where(chats.c.id.in_(list(chat_ids)))
         async with self.database.reading() as connection:
-            rows = await connection.execute(query)
+            rows = await connection.execute(_OF_CHATS, {"chats": list(chat_ids)})
             return {chat_id: ChatLanguage(language, bool(chosen)) for chat_id, language, chosen in rows}
 
     async def choose(self, chat_id: int, language: str, now: dt.datetime) -> None:
@@ -97,19 +97,8 @@ class Languages:
         try:
             async with self.database.writing() as connection:
                 for language, chat_ids in sorted(by_language.items()):
-                    statement = (
-                        update(chats)
-                        # Only rows it changes: a person's app says the same language update after
-                        # update, and rewriting the row would lock it against the chat's taps for nothing.
-                        .where(
-                            chats.c.id.in_(chat_ids),
-                            chats.c.language_chosen.is_(False),
-                            chats.c.language.is_distinct_from(language),
-                        )
-                        .values(language=language)
-                        .returning(chats.c.id)
-                    )
-                    for (chat_id,) in await connection.execute(statement):
+                    params = {"chats": chat_ids, "language": language}
+                    for (chat_id,) in await connection.execute(_WRITE_SEEN, params):
                         self._keep(chat_id, ChatLanguage(language))
         except BaseException:
             for chat_id, language in seen.items():
@@ -128,3 +117,21 @@ class Languages:
                 del self._cached[oldest]
         self._cached.pop(chat_id, None)
         self._cached[chat_id] = (time.monotonic(), found)
+
+
+# Some chats' stored languages (`chats`: their ids).
+_OF_CHATS = select(chats.c.id, chats.c.language, chats.c.language_chosen).where(one_of(chats.c.id, "chats"))
+
+# The language some chats' apps speak (`language`), kept where no one chose one; only rows it
+# changes: a person's app says the same language update after update, and rewriting the row
+# would lock it against the chat's taps for nothing.
+_WRITE_SEEN = (
+    update(chats)
+    .where(
+        one_of(chats.c.id, "chats"),
+        chats.c.language_chosen.is_(False),
+        chats.c.language.is_distinct_from(bindparam("language", type_=String)),
+    )
+    .values(language=bindparam("language", type_=String))
+    .returning(chats.c.id)
+)

@@ -16,16 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, Select, bindparam, cast, func, select, tuple_, type_coerce
+from sqlalchemy import Date, Select, bindparam, cast, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from progress.model import StepState
 from progress.momentum import PACE_WINDOW, Momentum, Pace, pace_from, streak_of
 from roadmaps import Catalog
+from storage.id_lists import one_of
 from storage.tables import UtcDateTime, reminders, step_states
 
-_CHATS = bindparam("chats", expanding=True)
 _LATELY = bindparam("lately", type_=UtcDateTime)  # steps done lately: after this, before a first nudge
 _WINDOW = bindparam("window", type_=UtcDateTime)  # the pace's window opens here
 
@@ -42,8 +42,13 @@ def momentum_statement(catalog: Catalog, dialect: str) -> Select[Any]:
     """The statement for a catalog: which (roadmap, step id) pairs are current is part of it."""
     s = step_states.c
     done = s.state == StepState.DONE.value
-    ids = [(roadmap.id, step_id) for roadmap in catalog.roadmaps for step in roadmap.steps for step_id in step.ids]
-    current = tuple_(s.roadmap_id, s.step_id).in_(ids)
+    # The catalog's (roadmap, step id) pairs as "roadmap step" (ids are slugs: no space in them),
+    # one list bound once with the statement: an IN list of pairs would be rendered anew at
+    # every execution.
+    steps = [
+        f"{roadmap.id} {step_id}" for roadmap in catalog.roadmaps for step in roadmap.steps for step_id in step.ids
+    ]
+    current = one_of(s.roadmap_id + " " + s.step_id, "current", steps)
     since = func.coalesce(reminders.c.last_sent_at, _LATELY)
     week = _week(dialect)
     return (
@@ -58,7 +63,7 @@ def momentum_statement(catalog: Catalog, dialect: str) -> Select[Any]:
             func.count().filter(current).label("finished"),
         )
         .select_from(step_states.outerjoin(reminders, reminders.c.chat_id == s.chat_id))
-        .where(s.chat_id.in_(_CHATS), s.state.in_((StepState.DONE.value, StepState.SKIPPED.value)))
+        .where(one_of(s.chat_id, "chats"), or_(s.state == StepState.DONE.value, s.state == StepState.SKIPPED.value))
         .group_by(s.chat_id, s.roadmap_id, week)
     )
 

@@ -30,6 +30,7 @@ from progress.momentum import Momentum
 from progress.reminders import NudgeOutcome, Reminder, ReminderStatus
 from roadmaps import Catalog
 from storage.database import Database
+from storage.id_lists import one_of
 from storage.momentum_reads import momentum_statement, read_momentum
 from storage.reminder_rows import reminder_of_row
 from storage.tables import WELCOME_PENDING, UtcDateTime, chat_roadmaps, chats, facts, reminders
@@ -69,7 +70,7 @@ class NudgeStore:
         # of one chat's nudge (executemany), and of several chats' alike in one go.
         self._claim = _claim(skip_locked=database.dialect == "postgresql")
         self._record_one = _record(reminders.c.chat_id == bindparam("b_chat", type_=BigInteger))
-        self._record_alike = _record(reminders.c.chat_id.in_(bindparam("b_chat", expanding=True)))
+        self._record_alike = _record(one_of(reminders.c.chat_id, "b_chat"))
 
     async def momentum_of_chats(
         self, catalog: Catalog, chat_ids: Sequence[int], now: dt.datetime, lately: dt.datetime
@@ -281,5 +282,5 @@ _RECORD_FACTS = insert(facts).from_select(
         bindparam("f_at", type_=UtcDateTime),
         bindparam("f_kind", type_=String),
         bindparam("f_source", type_=String),
-    ).where(chats.c.id.in_(bindparam("f_chats", expanding=True))),
+    ).where(one_of(chats.c.id, "f_chats")),
 )

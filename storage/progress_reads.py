@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, bindparam, literal_column, select, tuple_, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, bindparam, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from progress.model import Mark, Note, Progress, StepState
+from storage.id_lists import one_of
 from storage.tables import chat_roadmaps, check_ticks, step_notes, step_states
 
 # The state a ticked check's row carries in the reads' union (its text is the check's id).
@@ -61,18 +62,16 @@ def _marks_and_notes(*, whose: bool, which: Callable[[Any, Any], ColumnElement[b
 READ_ONE_ROADMAP = _marks_and_notes(
     whose=False, which=lambda chat, roadmap: (chat == bindparam("c")) & (roadmap == bindparam("r"))
 )
-# The same for several (chat, roadmap) pairs at once, each row saying whose it is. The chats are
-# named on their own too: SQLite reads a pair IN (VALUES ...) by scanning the table, and finds the
-# chats' rows by the key's first column (PostgreSQL uses the key for either).
+# The same for several (chat, roadmap) pairs at once, each row saying whose it is: the rows of
+# the chats named and the roadmaps named, each list one parameter (storage/id_lists.py), which
+# finds a chat's rows by the key's first column on either database. A chat named for one roadmap
+# also gets its rows of another roadmap named, which `read_progresses` leaves out: a batch of taps
+# is mostly on one roadmap, and pairs as a list of (chat, roadmap) would be rendered anew every time.
 READ_ROADMAPS = _marks_and_notes(
-    whose=True,
-    which=lambda chat, roadmap: (
-        chat.in_(bindparam("chats", expanding=True)) & tuple_(chat, roadmap).in_(bindparam("pairs", expanding=True))
-    ),
+    whose=True, which=lambda chat, roadmap: one_of(chat, "chats") & one_of(roadmap, "roadmaps")
 )
 
 Pair = tuple[int, str]
-T = TypeVar("T")
 
 
 async def read_progress(connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
@@ -87,18 +86,11 @@ async def read_progresses(connection: AsyncConnection, pairs: Sequence[Pair]) ->
         (chat_id, roadmap_id), *_ = pairs
         return {pairs[0]: await read_progress(connection, chat_id, roadmap_id)}
     rows_of: dict[Pair, list[Any]] = {pair: [] for pair in pairs}
-    chats = padded(list(dict.fromkeys(chat_id for chat_id, _ in pairs)))
-    for chat_id, roadmap_id, *row in await connection.execute(READ_ROADMAPS, {"chats": chats, "pairs": padded(pairs)}):
-        rows_of[chat_id, roadmap_id].append(row)
+    chats, roadmaps = list(dict.fromkeys(c for c, _ in pairs)), list(dict.fromkeys(r for _, r in pairs))
+    for chat_id, roadmap_id, *row in await connection.execute(READ_ROADMAPS, {"chats": chats, "roadmaps": roadmaps}):
+        if (rows := rows_of.get((chat_id, roadmap_id))) is not None:  # a pair that was asked for
+            rows.append(row)
     return {(chat_id, roadmap_id): _progress(roadmap_id, rows) for (chat_id, roadmap_id), rows in rows_of.items()}
-
-
-def padded(values: Sequence[T]) -> list[T]:
-    """The values of an IN list, the last repeated up to the next power of two: a batch's reads
-    then come in a few spellings, not one per size, and the database parses and plans each once
-    (PostgreSQL keeps prepared statements by their text, SQLite its compiled ones)."""
-    size = 1 << max(0, len(values) - 1).bit_length()
-    return [*values, *values[-1:] * (size - len(values))]
 
 
 def _progress(roadmap_id: str, rows: Sequence[Any]) -> Progress:
@@ -129,13 +121,13 @@ _CHATS_MARKS = (
         step_states.c.changed_at,
     )
     .select_from(_WITH_MARKS)
-    .where(chat_roadmaps.c.chat_id.in_(bindparam("chats", expanding=True)))
+    .where(one_of(chat_roadmaps.c.chat_id, "chats"))
 )
 
 # The ticked checks of some chats.
 _CHATS_TICKS = select(
     check_ticks.c.chat_id, check_ticks.c.roadmap_id, check_ticks.c.step_id, check_ticks.c.check_id
-).where(check_ticks.c.chat_id.in_(bindparam("chats", expanding=True)))
+).where(one_of(check_ticks.c.chat_id, "chats"))
 
 
 async def read_chats_progress(
@@ -148,7 +140,7 @@ async def read_chats_progress(
     notes: dict[tuple[int, str], dict[str, Note]] = {}
     used: dict[tuple[int, str], dt.datetime] = {}
     started: set[tuple[int, str]] = set()
-    rows = await connection.execute(_CHATS_MARKS, {"chats": padded(chat_ids)})
+    rows = await connection.execute(_CHATS_MARKS, {"chats": chat_ids})
     for chat_id, roadmap_id, changed_last, started_at, step_id, state, changed_at in rows:
         roadmap_marks = marks[chat_id].setdefault(roadmap_id, {})
         used[chat_id, roadmap_id] = changed_last
@@ -158,7 +150,7 @@ async def read_chats_progress(
             roadmap_marks[step_id] = Mark(StepState(state), changed_at)
     ticks: dict[tuple[int, str], dict[str, set[str]]] = {}
     for chat_id, roadmap_id, step_id, check_id in (
-        await connection.execute(_CHATS_TICKS, {"chats": padded(chat_ids)}) if with_ticks else ()
+        await connection.execute(_CHATS_TICKS, {"chats": chat_ids}) if with_ticks else ()
     ):
         ticks.setdefault((chat_id, roadmap_id), {}).setdefault(step_id, set()).add(check_id)
     if with_notes:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from progress.reminders import Reminder, ReminderStatus
 from progress.schedule import DEFAULT_TIMEZONE, FIRST_GAP, first_slot
 from storage.database import Database
+from storage.id_lists import one_of
 from storage.reminder_rows import days_bits, reminder_of_row
 from storage.tables import chat_roadmaps, chats, facts, reminders
 
@@ -142,8 +143,7 @@ async def turn_on_first_reminders(
 ) -> dict[int, Reminder]:
     """turn_on_first_reminder for several chats (each with when it started) in one statement;
     the reminders turned on, by chat (none for a chat that already had one)."""
-    told = select(chats.c.id, chats.c.timezone).where(chats.c.id.in_(sorted(started)), chats.c.timezone.is_not(None))
-    zones = dict((await connection.execute(told)).all())
+    zones = dict((await connection.execute(_TOLD_ZONES, {"chats": sorted(started)})).all())
     wanted = {}
     for chat_id in sorted(started):
         timezone = zones.get(chat_id) or DEFAULT_TIMEZONE
@@ -164,3 +164,7 @@ async def turn_on_first_reminders(
     ]
     insert = database.insert(reminders).values(rows).on_conflict_do_nothing().returning(reminders.c.chat_id)
     return {chat_id: wanted[chat_id] for (chat_id,) in await connection.execute(insert)}
+
+
+# The time zones some chats told (`chats`: their ids), for those that told one.
+_TOLD_ZONES = select(chats.c.id, chats.c.timezone).where(one_of(chats.c.id, "chats"), chats.c.timezone.is_not(None))
