@@ -1,8 +1,8 @@
 """A list of ids as one bound parameter: `column IN (the list)` whose text never changes.
 
 An expanding IN (`bindparam(..., expanding=True)`) puts one placeholder a value into the SQL, so
-SQLAlchemy renders the statement's text anew at every execution: for the nudge pass's four batch
-statements that took longer than the nudges' own SQL (docs/performance.md). `one_of` sends the
+SQLAlchemy renders the statement's text anew at every execution: 4% of a nudge pass, for its four
+batch statements (docs/performance.md, "Lists of ids as one parameter"). `one_of` sends the
 list as one value instead: PostgreSQL takes it as an array (`= ANY($1)`), SQLite as a JSON array
 it unpacks with `json_each`; either finds each chat's rows by its index, as for an IN list.
 """
@@ -30,7 +30,7 @@ class IdList(TypeDecorator[Sequence[Any]]):
     impl = String
     cache_ok = True
 
-    def __init__(self, *, text: bool = False) -> None:
+    def __init__(self, *, text: bool) -> None:
         super().__init__()
         self.text = text
 
