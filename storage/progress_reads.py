@@ -124,6 +124,9 @@ _CHATS_MARKS = (
     .where(one_of(chat_roadmaps.c.chat_id, "chats"))
 )
 
+# The notes of some chats.
+_CHATS_NOTES = select(step_notes).where(one_of(step_notes.c.chat_id, "chats"))
+
 # The ticked checks of some chats.
 _CHATS_TICKS = select(
     check_ticks.c.chat_id, check_ticks.c.roadmap_id, check_ticks.c.step_id, check_ticks.c.check_id
@@ -154,7 +157,7 @@ async def read_chats_progress(
     ):
         ticks.setdefault((chat_id, roadmap_id), {}).setdefault(step_id, set()).add(check_id)
     if with_notes:
-        for row in await connection.execute(select(step_notes).where(step_notes.c.chat_id.in_(chat_ids))):
+        for row in await connection.execute(_CHATS_NOTES, {"chats": chat_ids}):
             notes.setdefault((row.chat_id, row.roadmap_id), {})[row.step_id] = Note(row.text, row.changed_at)
     return {
         chat_id: [
