@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -88,6 +89,31 @@ async def test_times_come_back_as_utc_aware_datetimes(storage: Storage) -> None:
     await storage.progress.set_step_state(1, "demo", roadmap.steps[0], StepState.DONE, T0.astimezone(berlin))
     mark = (await storage.progress.progress_of(1, "demo")).mark_of(roadmap.steps[0])
     assert mark is not None and mark.changed_at == T0 and mark.changed_at.tzinfo == dt.UTC
+
+
+async def test_a_time_is_kept_as_utc_to_the_microsecond_and_a_time_without_a_zone_is_refused(storage: Storage) -> None:
+    """SQLite keeps a time as the text SQLAlchemy's DATETIME writes (the naive UTC time), whatever
+    zone it came in; PostgreSQL as a timestamptz. A time without a zone is never guessed at."""
+    roadmap = demo_roadmap()
+    moment = dt.datetime(2026, 11, 27, 9, 0, 1, 234567, tzinfo=dt.UTC)
+    new_york = moment.astimezone(ZoneInfo("America/New_York"))
+    await storage.progress.set_step_state(1, "demo", roadmap.steps[0], StepState.DONE, moment)
+    await storage.progress.set_step_state(1, "demo", roadmap.steps[1], StepState.DONE, new_york)
+    await storage.progress.set_step_state(1, "demo", roadmap.steps[2], StepState.DONE, T0.replace(year=999))
+    with pytest.raises(Exception, match="naive datetime"):
+        await storage.progress.set_step_state(2, "demo", roadmap.steps[0], StepState.DONE, T0.replace(tzinfo=None))
+    progress = await storage.progress.progress_of(1, "demo")
+    assert [progress.marks[s.id].changed_at for s in roadmap.steps] == [moment, moment, T0.replace(year=999)]
+    if storage.engine.dialect.name == "sqlite":
+        query = text("SELECT step_id, changed_at FROM step_states ORDER BY step_id")
+        async with storage.engine.connect() as connection:
+            stored = (await connection.execute(query)).all()
+        assert [tuple(row) for row in stored] == [
+            ("one", "2026-11-27 09:00:01.234567"),
+            ("three", "0999-11-27 09:00:00.000000"),
+            ("two", "2026-11-27 09:00:01.234567"),
+        ]
+    assert await storage.progress.progress_of(2, "demo") == Progress("demo", {}), "the refused mark left nothing"
 
 
 async def test_roadmaps_of_a_chat_come_the_one_changed_last_first(storage: Storage) -> None:
