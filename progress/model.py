@@ -70,6 +70,9 @@ class Progress:
     notes: Mapping[str, Note] = field(default_factory=dict)
     # The "done when" checks ticked, by the step id and check id they were stored under.
     ticks: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # The ids of the chat's other roadmaps (started, or with notes) when they were read with this
+    # one; None when they were not. A card reads the others only if one could count here.
+    other_roadmap_ids: frozenset[str] | None = field(default=None, compare=False)
 
     def ticked(self, step: Step) -> frozenset[str]:
         """The ids of the step's checks ticked, whether stored under current or former ids."""

@@ -59,5 +59,16 @@ def countable_here(catalog: Catalog, progresses: Sequence[Progress], roadmap: Ro
 
 def needs_other_roadmaps(catalog: Catalog, progress: Progress, steps: Sequence[Step]) -> bool:
     """Whether another roadmap's progress could count for any of these steps: one shares its topic
-    with another roadmap and is not done here. Callers read the other roadmaps only then."""
-    return any(catalog.shares_topic(step) and progress.state_of(step) is not StepState.DONE for step in steps)
+    with another roadmap (one the chat has, when the progress knows them) and is not done here.
+    Callers read the other roadmaps only then."""
+    others = progress.other_roadmap_ids
+    return any(
+        _taught_elsewhere(catalog, step, others) and progress.state_of(step) is not StepState.DONE for step in steps
+    )
+
+
+def _taught_elsewhere(catalog: Catalog, step: Step, others: frozenset[str] | None) -> bool:
+    """Whether the step's topic is taught in another roadmap: any (`others` None), or one of `others`."""
+    if others is None:
+        return catalog.shares_topic(step)
+    return bool(others) and step.topic is not None and any(r.id in others for r, _ in catalog.teaching(step.topic))

@@ -15,6 +15,8 @@ from storage.tables import chat_roadmaps, check_ticks, step_notes, step_states
 
 # The state a ticked check's row carries in the reads' union (its text is the check's id).
 TICK = "tick"
+# The state a row of the chat's roadmaps carries in the union (its text is the roadmap's id).
+ROADMAP = "roadmap"
 
 # The chat's roadmap row joined with its marks: no row at all means not started. Notes come in
 # the same trip, as rows with a text and no state.
@@ -24,9 +26,12 @@ _WITH_MARKS = chat_roadmaps.outerjoin(
 )
 
 
-def _marks_and_notes(*, whose: bool, which: Callable[[Any, Any], ColumnElement[bool]]) -> CompoundSelect[Any]:
+def _marks_and_notes(
+    *, whose: bool, which: Callable[[Any, Any], ColumnElement[bool]], whose_chats: Callable[[Any], ColumnElement[bool]]
+) -> CompoundSelect[Any]:
     """Marks (with the roadmap's start), notes and ticked checks of the (chat, roadmap) pairs `which`
-    picks, led by the pair's own columns if `whose`."""
+    picks, and every roadmap of the chats `whose_chats` picks (so that a card knows whether there
+    are others), led by the pair's own columns if `whose`."""
     marks_key, notes_key, ticks_key = (
         (chat_roadmaps.c.chat_id, chat_roadmaps.c.roadmap_id),
         (step_notes.c.chat_id, step_notes.c.roadmap_id),
@@ -56,11 +61,23 @@ def _marks_and_notes(*, whose: bool, which: Callable[[Any, Any], ColumnElement[b
         check_ticks.c.check_id,
         literal_column("NULL"),
     )
-    return union_all(marks.where(which(*marks_key)), notes.where(which(*notes_key)), ticks.where(which(*ticks_key)))
+    roadmaps = select(
+        *(marks_key if whose else ()),
+        literal_column("NULL"),
+        literal_column("'roadmap'"),  # ROADMAP
+        literal_column("NULL"),
+        chat_roadmaps.c.roadmap_id,
+        literal_column("NULL"),
+    ).where(whose_chats(chat_roadmaps.c.chat_id))
+    return union_all(
+        marks.where(which(*marks_key)), notes.where(which(*notes_key)), ticks.where(which(*ticks_key)), roadmaps
+    )
 
 
 READ_ONE_ROADMAP = _marks_and_notes(
-    whose=False, which=lambda chat, roadmap: (chat == bindparam("c")) & (roadmap == bindparam("r"))
+    whose=False,
+    which=lambda chat, roadmap: (chat == bindparam("c")) & (roadmap == bindparam("r")),
+    whose_chats=lambda chat: chat == bindparam("c"),
 )
 # The same for several (chat, roadmap) pairs at once, each row saying whose it is: the rows of
 # the chats named and the roadmaps named, each list one parameter (storage/id_lists.py), which
@@ -68,10 +85,13 @@ READ_ONE_ROADMAP = _marks_and_notes(
 # also gets its rows of another roadmap named, which `read_progresses` leaves out: a batch of taps
 # is mostly on one roadmap, and pairs as a list of (chat, roadmap) would be rendered anew every time.
 READ_ROADMAPS = _marks_and_notes(
-    whose=True, which=lambda chat, roadmap: one_of(chat, "chats") & one_of(roadmap, "roadmaps")
+    whose=True,
+    which=lambda chat, roadmap: one_of(chat, "chats") & one_of(roadmap, "roadmaps"),
+    whose_chats=lambda chat: one_of(chat, "chats"),
 )
 
 Pair = tuple[int, str]
+NO_OTHERS: frozenset[str] = frozenset()
 
 
 async def read_progress(connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
@@ -86,19 +106,29 @@ async def read_progresses(connection: AsyncConnection, pairs: Sequence[Pair]) ->
         (chat_id, roadmap_id), *_ = pairs
         return {pairs[0]: await read_progress(connection, chat_id, roadmap_id)}
     rows_of: dict[Pair, list[Any]] = {pair: [] for pair in pairs}
+    roadmaps_of: dict[int, list[Any]] = {}  # each chat's rows of its roadmaps, for every pair of it
     chats, roadmaps = list(dict.fromkeys(c for c, _ in pairs)), list(dict.fromkeys(r for _, r in pairs))
     for chat_id, roadmap_id, *row in await connection.execute(READ_ROADMAPS, {"chats": chats, "roadmaps": roadmaps}):
-        if (rows := rows_of.get((chat_id, roadmap_id))) is not None:  # a pair that was asked for
+        if row[1] == ROADMAP:
+            roadmaps_of.setdefault(chat_id, []).append(row)
+        elif (rows := rows_of.get((chat_id, roadmap_id))) is not None:  # a pair that was asked for
             rows.append(row)
-    return {(chat_id, roadmap_id): _progress(roadmap_id, rows) for (chat_id, roadmap_id), rows in rows_of.items()}
+    return {
+        (chat_id, roadmap_id): _progress(roadmap_id, [*rows, *roadmaps_of.get(chat_id, ())])
+        for (chat_id, roadmap_id), rows in rows_of.items()
+    }
 
 
 def _progress(roadmap_id: str, rows: Sequence[Any]) -> Progress:
     """Rows of READ_ONE_ROADMAP made into a Progress."""
-    marks, notes, started, ticks = {}, {}, False, {}
+    marks, notes, started, ticks, others = {}, {}, False, {}, set()
     for step_id, state, at, text, started_at in rows:
         if state == TICK:
             ticks.setdefault(step_id, set()).add(text)
+            continue
+        if state == ROADMAP:
+            if text != roadmap_id:
+                others.add(text)
             continue
         if text is not None:
             notes[step_id] = Note(text, _utc(at))
@@ -106,7 +136,14 @@ def _progress(roadmap_id: str, rows: Sequence[Any]) -> Progress:
         started = started or started_at is not None
         if step_id is not None:
             marks[step_id] = Mark(StepState(state), _utc(at))
-    return Progress(roadmap_id, marks, started=started, notes=notes, ticks={s: frozenset(c) for s, c in ticks.items()})
+    return Progress(
+        roadmap_id,
+        marks,
+        started=started,
+        notes=notes,
+        ticks={s: frozenset(c) for s, c in ticks.items()},
+        other_roadmap_ids=frozenset(others) if others else NO_OTHERS,
+    )
 
 
 # Every started roadmap of some chats, with its marks (a row of NULLs for a roadmap without any).
@@ -167,6 +204,7 @@ async def read_chats_progress(
                 started=(chat_id, roadmap_id) in started,
                 notes=notes.get((chat_id, roadmap_id), {}),
                 ticks={s: frozenset(c) for s, c in ticks.get((chat_id, roadmap_id), {}).items()},
+                other_roadmap_ids=frozenset(by_roadmap).difference((roadmap_id,)) if len(by_roadmap) > 1 else NO_OTHERS,
             )
             for roadmap_id in sorted(by_roadmap, key=lambda r: (-used[chat_id, r].timestamp(), r))
         ]

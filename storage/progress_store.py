@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 
 from sqlalchemy import delete, select, update
@@ -195,7 +196,7 @@ class ProgressStore:
         notes = {step_id: note for step_id, note in before.notes.items() if step_id not in step.ids}
         if text is not None:
             notes[step.id] = Note(text, now)
-        return Progress(roadmap_id, before.marks, started=before.started, notes=notes, ticks=before.ticks)
+        return replace(before, notes=notes)
 
     async def progress_of(self, chat_id: int, roadmap_id: str) -> Progress:
         """The chat's progress on one roadmap, notes included; empty if it never started it."""

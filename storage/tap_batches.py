@@ -155,12 +155,29 @@ def _play(call: TapCall, progresses: dict[Pair, Progress], net: _NetChange, inde
     if not before.started:
         net.first_starts.setdefault(call.chat_id, call.now)
         net.reminded.setdefault(call.chat_id, index)
+        _known_beside(progresses, pair)
     net.facts.append(step_change(call, before.state_of(call.step)))
     marks = {step_id: mark for step_id, mark in before.marks.items() if step_id not in call.step.ids}
     if call.state is not StepState.TODO:
         marks[call.step.id] = Mark(call.state, call.marked_at)
-    progresses[pair] = Progress(call.roadmap_id, marks, started=True, notes=before.notes, ticks=before.ticks)
+    progresses[pair] = Progress(
+        call.roadmap_id,
+        marks,
+        started=True,
+        notes=before.notes,
+        ticks=before.ticks,
+        other_roadmap_ids=before.other_roadmap_ids,
+    )
     return Changed(before, progresses[pair])
+
+
+def _known_beside(progresses: dict[Pair, Progress], started: Pair) -> None:
+    """A roadmap the chat starts in a batch is among the other roadmaps of its other pairs there."""
+    chat_id, roadmap_id = started
+    for (chat, roadmap), progress in progresses.items():
+        others = progress.other_roadmap_ids
+        if chat == chat_id and roadmap != roadmap_id and others is not None and roadmap_id not in others:
+            progresses[chat, roadmap] = replace(progress, other_roadmap_ids=others | {roadmap_id})
 
 
 async def _write(

@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from progress import Changed, StepState
+from progress import Changed, Mark, Progress, StepState, needs_other_roadmaps
 from roadmaps import Catalog, Check, Level, Roadmap, Signals, Step
 from storage import Languages, Storage
 from storage.batching import Batcher
+from storage.progress_writes import ProgressWrites
 from storage.tables import chat_roadmaps, chats, reminders, step_states
+from storage.tap_batches import ReadProgress, SetStateCall, serve_taps
 from tests.support import StorageFactory
 
 T0 = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
@@ -130,6 +132,88 @@ async def test_the_steps_done_elsewhere_read_no_ticks_and_a_read_beside_them_get
         )
     assert seen == Counter({"SELECT": 2}), "one batch: the marks, and the ticks the whole chat's read asked for"
     assert [dict(p.ticks) for p in whole] == [{"also": frozenset({"built"})}] and dict(others[0].ticks) == {}
+
+
+def sharing_catalog() -> tuple[Catalog, Roadmap, Roadmap, Roadmap]:
+    """ "here" shares its first step's topic with "there"; "apart" shares no topic with it."""
+    shared = replace(STEPS[0], topic="shared")
+    here = Roadmap("here", "Here", "The card shown.", SIGNALS, (shared, *STEPS[1:]))
+    there = Roadmap("there", "There", "Done before.", SIGNALS, (replace(shared, id="also"),))
+    apart = Roadmap("apart", "Apart", "Another topic.", SIGNALS, (replace(STEPS[0], id="own", topic="own"),))
+    return Catalog((here, there, apart)), here, there, apart
+
+
+def test_the_other_roadmaps_are_worth_reading_for_a_shared_topic_not_done_here_that_one_of_them_teaches() -> None:
+    """The rule behind that read (progress.topics): unknown others are read whenever a step shares
+    its topic; known ones only when one of them teaches it; a step done here needs none."""
+    catalog, here, _, _ = sharing_catalog()
+    shared, alone = here.steps[0], here.steps[1]
+
+    def needs(others: frozenset[str] | None, steps: Sequence[Step], done: bool = False) -> bool:
+        marks = {shared.id: Mark(StepState.DONE, at(0))} if done else {}
+        return needs_other_roadmaps(catalog, Progress("here", marks, other_roadmap_ids=others), steps)
+
+    assert needs(None, [shared]) and needs(frozenset({"there"}), [alone, shared])
+    assert not needs(None, [alone]) and not needs(frozenset({"there"}), [alone])
+    assert not needs(frozenset(), [shared]) and not needs(frozenset({"apart"}), [shared])
+    assert not needs(None, [shared], done=True) and not needs(frozenset({"there"}), [shared], done=True)
+
+
+async def test_a_card_reads_the_other_roadmaps_only_when_the_chat_has_one_that_could_count(storage: Storage) -> None:
+    """The tap's read knows the chat's other roadmaps: with none, or none teaching a topic of the
+    steps shown, the card reads nothing more; with one that does, it reads them (and finds it)."""
+    catalog, here, there, apart = sharing_catalog()
+    await storage.progress.set_step_state(1, "here", here.steps[1], StepState.DONE, at(0))
+    progress = await storage.progress.progress_of(1, "here")
+    assert progress.other_roadmap_ids == frozenset()
+    with counted(storage) as seen:
+        assert await storage.progress.other_roadmaps(1, catalog, progress, here.steps) == []
+    assert seen == Counter(), "no other roadmap: no read"
+
+    await storage.progress.set_step_state(1, "apart", apart.steps[0], StepState.DONE, at(1))
+    progress = await storage.progress.open_step(1, "here", here.steps[0], at(2))
+    assert progress.other_roadmap_ids == {"apart"}
+    with counted(storage) as seen:
+        assert await storage.progress.other_roadmaps(1, catalog, progress, here.steps) == []
+    assert seen == Counter(), "no other roadmap teaches a topic of here: no read"
+
+    changed = await storage.progress.set_step_state(1, "there", there.steps[0], StepState.DONE, at(3))
+    assert changed.after.other_roadmap_ids == {"here", "apart"}
+    progress = (await storage.progress.set_step_state(1, "here", here.steps[2], StepState.DONE, at(4))).after
+    assert progress.other_roadmap_ids == {"there", "apart"}
+    with counted(storage) as seen:
+        others = await storage.progress.other_roadmaps(1, catalog, progress, here.steps)
+    assert seen == Counter({"SELECT": 1})
+    assert sorted((o.roadmap_id, o.state_of(there.steps[0])) for o in others) == [
+        ("apart", StepState.TODO),
+        ("there", StepState.DONE),
+    ]
+    whole = await storage.progress.progress_of_chat(1)
+    assert {p.roadmap_id: p.other_roadmap_ids for p in whole} == {
+        "here": {"there", "apart"},
+        "there": {"here", "apart"},
+        "apart": {"here", "there"},
+    }
+
+
+async def test_a_roadmap_started_in_a_batch_is_known_to_the_chats_later_reads_in_it(storage: Storage) -> None:
+    """Calls of one batch are played in order over one read: a roadmap the chat starts there is among
+    the other roadmaps of its later reads, and another chat's are left as they were."""
+    _, here, there, _ = sharing_catalog()
+    await storage.progress.set_step_state(2, "here", here.steps[1], StepState.DONE, at(0))
+    calls = [
+        ReadProgress(1, "here"),
+        SetStateCall(1, "there", there.steps[0], StepState.DONE, at(1), at(1)),
+        ReadProgress(1, "here"),
+        ReadProgress(2, "here"),
+    ]
+    answers = await serve_taps(storage.database, ProgressWrites.of(storage.database), calls)
+    before, changed, after, other_chat = answers
+    assert isinstance(before, Progress) and isinstance(after, Progress) and isinstance(other_chat, Progress)
+    assert isinstance(changed, Changed)
+    assert before.other_roadmap_ids == frozenset() and after.other_roadmap_ids == {"there"}
+    assert changed.after.other_roadmap_ids == frozenset(), "there's own read: nothing else started"
+    assert other_chat.other_roadmap_ids == frozenset()
 
 
 async def test_a_call_that_cannot_be_written_fails_alone(storage: Storage) -> None:
