@@ -1,10 +1,11 @@
 """compare: a git revision's benchmarks against the working tree's, in turns, in one run.
 
 `python -m bench compare REF [NAME...] [--quick] [--rounds N]` checks REF out into a temporary
-git worktree and runs `python -m bench NAME` there and here in turns (ref, ours, ref, ours...),
-each side in its own tree with that tree first on the import path, so each runs its own code.
-A busy machine slows the rounds next to each other alike; the median of each side's rounds
-speaks. For each benchmark it prints every round, then
+git worktree and runs `python -m bench NAME` there and here in turns, each side first in every
+other round (ref, ours; ours, ref; ref, ours...), each side in its own tree with that tree first
+on the import path, so each runs its own code. A busy machine slows the rounds next to each other
+alike, and a machine that speeds up or slows down as the run goes on favours neither side; the
+median of each side's rounds speaks. For each benchmark it prints every round, then
 
     bench compare <name>: ratio=<ours/ref> ours=<median> ref=<median> figure=<key> better=<higher|lower>
 
@@ -165,7 +166,7 @@ def _compare(ref: str, commit: str, names: list[str], rounds: int, quick: bool) 
         sides = (Side("ref", ref_tree), Side("ours", OURS))
         print(f"ref: {ref} = {_describe(commit)}, checked out at {ref_tree}")
         print(f"ours: the working tree {OURS} ({_describe('HEAD')}{_dirty()})")
-        print(f"{rounds} round(s) of ref then ours{', --quick' if quick else ''}; {_load()}", flush=True)
+        print(f"{rounds} round(s), ref first in odd ones{', --quick' if quick else ''}; {_load()}", flush=True)
         for side in sides:
             wrong = foreign_imports(side)
             if wrong:
@@ -186,9 +187,10 @@ def _compare(ref: str, commit: str, names: list[str], rounds: int, quick: bool) 
 
 
 def run_rounds(comparison: Comparison, sides: Sequence[Side], rounds: int, quick: bool) -> None:
-    """Ref, ours, ref, ours...; a failure on either side ends this benchmark's rounds."""
+    """Ref then ours in odd rounds, ours then ref in even ones; a failure on either side ends this
+    benchmark's rounds."""
     for number in range(1, rounds + 1):
-        for side in sides:
+        for side in sides if number % 2 else sides[::-1]:
             started = time.perf_counter()
             print(f"round {number}/{rounds} {side.label:4} {comparison.name}: ", end="", flush=True)
             try:

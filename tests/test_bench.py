@@ -105,6 +105,16 @@ def test_compare_runs_both_sides_and_ends_each_benchmark_with_its_rounds_and_rat
     assert not tree.exists() and str(tree) not in git("worktree", "list").stdout
 
 
+def test_compare_runs_each_side_first_in_every_other_round() -> None:
+    """A machine that drifts during the run favours neither side: ref goes first in odd rounds,
+    ours in even ones, and each round's ratio still pairs the two runs of that round."""
+    result = compare("HEAD", "startup", "--quick", "--rounds", "3")
+    assert result.returncode == 0, result.stdout + result.stderr
+    order = re.findall(r"^round (\d)/3 (ref|ours) +startup: ", result.stdout, re.MULTILINE)
+    assert order == [("1", "ref"), ("1", "ours"), ("2", "ours"), ("2", "ref"), ("3", "ref"), ("3", "ours")]
+    assert len(re.findall(r"^round \d: ref=\S+ ours=\S+ ratio=", result.stdout, re.MULTILINE)) == 3
+
+
 def test_a_revision_without_the_benchmark_is_reported_and_the_rest_goes_on() -> None:
     first = git("rev-list", "--max-parents=0", "HEAD").stdout.split()[-1]
     if git("cat-file", "-e", f"{first}:bench/nudges.py").returncode == 0:
