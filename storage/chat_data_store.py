@@ -276,7 +276,7 @@ class ChatDataStore:
 
     async def _about_chat(self, connection: AsyncConnection, chat_id: int) -> str:
         """The fingerprint of all of a chat's progress, notes and held file."""
-        progresses = (await read_chats_progress(connection, [chat_id], with_notes=True))[chat_id]
+        progresses = (await read_chats_progress(connection, [chat_id], with_notes=True, with_ticks=True))[chat_id]
         held = await self._held(connection, chat_id)
         return fingerprint(progresses, digest_of(held) if held is not None else "")
 

@@ -171,7 +171,7 @@ _CHATS_TICKS = select(
 
 
 async def read_chats_progress(
-    connection: AsyncConnection, chat_ids: Sequence[int], *, with_notes: bool, with_ticks: bool = True
+    connection: AsyncConnection, chat_ids: Sequence[int], *, with_notes: bool, with_ticks: bool
 ) -> dict[int, list[Progress]]:
     """Every roadmap each chat has a row for (started, or with notes only), the one changed last
     first: its marks, then its ticked checks unless not `with_ticks`, then its notes if `with_notes`,

@@ -236,7 +236,10 @@ class ProgressStore:
         """Where a chat is: its started roadmaps, the one in focus, its next step and current card."""
         query = select(chats.c.current_roadmap_id, chats.c.current_step_id).where(chats.c.id == chat_id)
         async with self.database.reading() as connection:
-            progresses = (await read_chats_progress(connection, [chat_id], with_notes=with_notes))[chat_id]
+            # Where a chat is needs no ticked checks: one statement fewer.
+            progresses = (await read_chats_progress(connection, [chat_id], with_notes=with_notes, with_ticks=False))[
+                chat_id
+            ]
             row = (await connection.execute(query)).first()
         current = (row[0], row[1]) if row is not None and row[0] and row[1] else None
         return place_from(catalog, progresses, current)

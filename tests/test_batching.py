@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select
 
-from progress import Changed, Mark, Progress, StepState, needs_other_roadmaps
+from progress import Changed, Mark, Note, Progress, StepState, needs_other_roadmaps
 from roadmaps import Catalog, Check, Level, Roadmap, Signals, Step
 from storage import Languages, Storage
 from storage.batching import Batcher
@@ -136,7 +136,7 @@ async def test_the_steps_done_elsewhere_read_no_ticks_and_a_read_beside_them_get
 
 def sharing_catalog() -> tuple[Catalog, Roadmap, Roadmap, Roadmap]:
     """ "here" shares its first step's topic with "there"; "apart" shares no topic with it."""
-    shared = replace(STEPS[0], topic="shared")
+    shared = replace(STEPS[0], topic="shared", done_when=(Check("built", "Built it."),))
     here = Roadmap("here", "Here", "The card shown.", SIGNALS, (shared, *STEPS[1:]))
     there = Roadmap("there", "There", "Done before.", SIGNALS, (replace(shared, id="also"),))
     apart = Roadmap("apart", "Apart", "Another topic.", SIGNALS, (replace(STEPS[0], id="own", topic="own"),))
@@ -176,6 +176,8 @@ async def test_a_card_reads_the_other_roadmaps_only_when_the_chat_has_one_that_c
     with counted(storage) as seen:
         assert await storage.progress.other_roadmaps(1, catalog, progress, here.steps) == []
     assert seen == Counter(), "no other roadmap teaches a topic of here: no read"
+    whole = await storage.progress.progress_of_chat(1)
+    assert {p.roadmap_id: p.other_roadmap_ids for p in whole} == {"here": {"apart"}, "apart": {"here"}}
 
     changed = await storage.progress.set_step_state(1, "there", there.steps[0], StepState.DONE, at(3))
     assert changed.after.other_roadmap_ids == {"here", "apart"}
@@ -196,24 +198,56 @@ async def test_a_card_reads_the_other_roadmaps_only_when_the_chat_has_one_that_c
     }
 
 
-async def test_a_roadmap_started_in_a_batch_is_known_to_the_chats_later_reads_in_it(storage: Storage) -> None:
-    """Calls of one batch are played in order over one read: a roadmap the chat starts there is among
-    the other roadmaps of its later reads, and another chat's are left as they were."""
-    _, here, there, _ = sharing_catalog()
-    await storage.progress.set_step_state(2, "here", here.steps[1], StepState.DONE, at(0))
+async def test_a_batch_reads_each_pair_whole_and_a_roadmap_started_in_it_is_known_to_the_chats_later_reads(
+    storage: Storage,
+) -> None:
+    """Calls of one batch are played in order over one read of every (chat, roadmap) they name: each
+    pair gets its own marks, notes (with their day), ticked checks and the chat's other roadmaps; a
+    roadmap the chat starts there is among the other roadmaps of its later reads; a change keeps
+    the roadmap's notes and ticks; a chat's first call in the batch gives its card's and its
+    roadmap's first day."""
+    _, here, there, apart = sharing_catalog()
+    check = here.steps[0].done_when[0]
+    await storage.progress.set_step_state(1, "here", here.steps[1], StepState.DONE, at(0))
+    await storage.progress.toggle_check(1, "here", here.steps[0], check, at(1))
+    await storage.progress.set_note(1, "here", here.steps[2], "a note", at(2))
+    await storage.progress.set_step_state(2, "here", here.steps[2], StepState.WORKING, at(3))
+    await storage.progress.set_step_state(2, "apart", apart.steps[0], StepState.DONE, at(4))
     calls = [
         ReadProgress(1, "here"),
-        SetStateCall(1, "there", there.steps[0], StepState.DONE, at(1), at(1)),
+        SetStateCall(1, "there", there.steps[0], StepState.DONE, at(5), at(5)),
         ReadProgress(1, "here"),
         ReadProgress(2, "here"),
+        ReadProgress(2, "apart"),
+        SetStateCall(1, "here", here.steps[3], StepState.WORKING, at(6), at(6)),
+        SetStateCall(3, "here", here.steps[0], StepState.WORKING, at(7), at(7)),
+        SetStateCall(3, "here", here.steps[1], StepState.DONE, at(8), at(8)),
+        SetStateCall(3, "here", here.steps[2], StepState.SKIPPED, at(9), at(9)),
     ]
-    answers = await serve_taps(storage.database, ProgressWrites.of(storage.database), calls)
-    before, changed, after, other_chat = answers
-    assert isinstance(before, Progress) and isinstance(after, Progress) and isinstance(other_chat, Progress)
-    assert isinstance(changed, Changed)
+    before, started, after, second, apart_read, changed, *_ = await serve_taps(
+        storage.database, ProgressWrites.of(storage.database), calls
+    )
+    assert isinstance(before, Progress) and isinstance(after, Progress)
+    assert isinstance(second, Progress) and isinstance(apart_read, Progress)
+    assert isinstance(started, Changed) and isinstance(changed, Changed)
+    assert before.marks == after.marks == {"step-2": Mark(StepState.DONE, at(0))}
+    assert dict(before.ticks) == {"step-1": frozenset({"built"})}
+    assert before.notes == {"step-3": Note("a note", at(2))}
     assert before.other_roadmap_ids == frozenset() and after.other_roadmap_ids == {"there"}
-    assert changed.after.other_roadmap_ids == frozenset(), "there's own read: nothing else started"
-    assert other_chat.other_roadmap_ids == frozenset()
+    assert not started.before.started and started.after.started
+    assert started.after.marks == {"also": Mark(StepState.DONE, at(5))} and started.after.other_roadmap_ids == {"here"}
+    assert second.marks == {"step-3": Mark(StepState.WORKING, at(3))} and second.other_roadmap_ids == {"apart"}
+    assert apart_read.marks == {"own": Mark(StepState.DONE, at(4))} and apart_read.other_roadmap_ids == {"here"}
+    assert changed.after.started and changed.after.other_roadmap_ids == {"there"}
+    assert dict(changed.after.ticks) == dict(before.ticks) and changed.after.notes == before.notes
+    assert await rows_of(storage, chats.c.id, chats.c.created_at) >= {(3, at(7))}
+    rows = await rows_of(storage, chat_roadmaps.c.chat_id, chat_roadmaps.c.started_at, chat_roadmaps.c.last_activity_at)
+    assert {row for row in rows if row[0] == 3} == {(3, at(7), at(9))}
+
+    two = await serve_taps(
+        storage.database, ProgressWrites.of(storage.database), [ReadProgress(2, "here"), ReadProgress(2, "apart")]
+    )
+    assert two == [second, apart_read] and [p.other_roadmap_ids for p in two] == [{"apart"}, {"here"}]
 
 
 async def test_a_call_that_cannot_be_written_fails_alone(storage: Storage) -> None:

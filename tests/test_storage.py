@@ -100,18 +100,22 @@ async def test_a_time_is_kept_as_utc_to_the_microsecond_and_a_time_without_a_zon
     await storage.progress.set_step_state(1, "demo", roadmap.steps[0], StepState.DONE, moment)
     await storage.progress.set_step_state(1, "demo", roadmap.steps[1], StepState.DONE, new_york)
     await storage.progress.set_step_state(1, "demo", roadmap.steps[2], StepState.DONE, T0.replace(year=999))
+    await storage.progress.set_step_state(
+        3, "demo", roadmap.steps[0], StepState.DONE, T0.astimezone(ZoneInfo("Asia/Tehran"))
+    )
     with pytest.raises(Exception, match="naive datetime"):
         await storage.progress.set_step_state(2, "demo", roadmap.steps[0], StepState.DONE, T0.replace(tzinfo=None))
     progress = await storage.progress.progress_of(1, "demo")
     assert [progress.marks[s.id].changed_at for s in roadmap.steps] == [moment, moment, T0.replace(year=999)]
     if storage.engine.dialect.name == "sqlite":
-        query = text("SELECT step_id, changed_at FROM step_states ORDER BY step_id")
+        query = text("SELECT chat_id, step_id, changed_at FROM step_states ORDER BY chat_id, step_id")
         async with storage.engine.connect() as connection:
             stored = (await connection.execute(query)).all()
         assert [tuple(row) for row in stored] == [
-            ("one", "2026-11-27 09:00:01.234567"),
-            ("three", "0999-11-27 09:00:00.000000"),
-            ("two", "2026-11-27 09:00:01.234567"),
+            (1, "one", "2026-11-27 09:00:01.234567"),
+            (1, "three", "0999-11-27 09:00:00.000000"),
+            (1, "two", "2026-11-27 09:00:01.234567"),
+            (3, "one", "2026-11-27 09:00:00.000000"),
         ]
     assert await storage.progress.progress_of(2, "demo") == Progress("demo", {}), "the refused mark left nothing"
 
