@@ -27,10 +27,10 @@ _WITH_MARKS = chat_roadmaps.outerjoin(
 
 
 def _marks_and_notes(
-    *, whose: bool, which: Callable[[Any, Any], ColumnElement[bool]], whose_chats: Callable[[Any], ColumnElement[bool]]
+    *, whose: bool, which: Callable[[Any, Any], ColumnElement[bool]], of_chats: Callable[[Any], ColumnElement[bool]]
 ) -> CompoundSelect[Any]:
     """Marks (with the roadmap's start), notes and ticked checks of the (chat, roadmap) pairs `which`
-    picks, and every roadmap of the chats `whose_chats` picks (so that a card knows whether there
+    picks, and every roadmap of the chats `of_chats` picks (so that a card knows whether there
     are others), led by the pair's own columns if `whose`."""
     marks_key, notes_key, ticks_key = (
         (chat_roadmaps.c.chat_id, chat_roadmaps.c.roadmap_id),
@@ -68,7 +68,7 @@ def _marks_and_notes(
         literal_column("NULL"),
         chat_roadmaps.c.roadmap_id,
         literal_column("NULL"),
-    ).where(whose_chats(chat_roadmaps.c.chat_id))
+    ).where(of_chats(chat_roadmaps.c.chat_id))
     return union_all(
         marks.where(which(*marks_key)), notes.where(which(*notes_key)), ticks.where(which(*ticks_key)), roadmaps
     )
@@ -77,7 +77,7 @@ def _marks_and_notes(
 READ_ONE_ROADMAP = _marks_and_notes(
     whose=False,
     which=lambda chat, roadmap: (chat == bindparam("c")) & (roadmap == bindparam("r")),
-    whose_chats=lambda chat: chat == bindparam("c"),
+    of_chats=lambda chat: chat == bindparam("c"),
 )
 # The same for several (chat, roadmap) pairs at once, each row saying whose it is: the rows of
 # the chats named and the roadmaps named, each list one parameter (storage/id_lists.py), which
@@ -87,11 +87,10 @@ READ_ONE_ROADMAP = _marks_and_notes(
 READ_ROADMAPS = _marks_and_notes(
     whose=True,
     which=lambda chat, roadmap: one_of(chat, "chats") & one_of(roadmap, "roadmaps"),
-    whose_chats=lambda chat: one_of(chat, "chats"),
+    of_chats=lambda chat: one_of(chat, "chats"),
 )
 
 Pair = tuple[int, str]
-NO_OTHERS: frozenset[str] = frozenset()
 
 
 async def read_progress(connection: AsyncConnection, chat_id: int, roadmap_id: str) -> Progress:
@@ -142,7 +141,7 @@ def _progress(roadmap_id: str, rows: Sequence[Any]) -> Progress:
         started=started,
         notes=notes,
         ticks={s: frozenset(c) for s, c in ticks.items()},
-        other_roadmap_ids=frozenset(others) if others else NO_OTHERS,
+        other_roadmap_ids=frozenset(others),
     )
 
 
@@ -204,7 +203,7 @@ async def read_chats_progress(
                 started=(chat_id, roadmap_id) in started,
                 notes=notes.get((chat_id, roadmap_id), {}),
                 ticks={s: frozenset(c) for s, c in ticks.get((chat_id, roadmap_id), {}).items()},
-                other_roadmap_ids=frozenset(by_roadmap).difference((roadmap_id,)) if len(by_roadmap) > 1 else NO_OTHERS,
+                other_roadmap_ids=frozenset(by_roadmap.keys() - {roadmap_id}),
             )
             for roadmap_id in sorted(by_roadmap, key=lambda r: (-used[chat_id, r].timestamp(), r))
         ]
