@@ -22,7 +22,7 @@ from handlers.line_views import (
     separated,
     signals_line,
 )
-from handlers.screens import NO_LINKS, Links, Screen, button, keyboard
+from handlers.screens import NO_LINKS, Links, Screen, button, keyboard, url_button
 from handlers.sharing_views import share_link
 from i18n.catalogs import _, ngettext
 from i18n.formats import count
@@ -40,9 +40,36 @@ def roadmap_gone() -> str:
     return _("That roadmap is no longer available. Here are the ones I have.")
 
 
-def pages_of(roadmap: Roadmap) -> list[tuple[Step, ...]]:
+def pages_of(roadmap: Roadmap) -> tuple[tuple[Step, ...], ...]:
     """The roadmap's steps, a page each: whole sections when every section fits on a page, packed
-    in order; else an even split (pages differ by one step at most, so no page of one)."""
+    in order; else an even split (pages differ by one step at most, so no page of one). Worked
+    out once a roadmap (a roadmap cannot change; a catalog read anew brings new ones)."""
+    return _paged(roadmap)[0]
+
+
+def page_of(roadmap: Roadmap, step: Step) -> int:
+    """The page of the roadmap view that lists a step."""
+    return _paged(roadmap)[1][step.id]
+
+
+# Each roadmap's pages and the page of each step id, by the roadmap's identity (hashing a
+# roadmap would hash every step); the roadmap is kept with them, so its id cannot be reused.
+_PAGED: dict[int, tuple[Roadmap, tuple[tuple[Step, ...], ...], Mapping[str, int]]] = {}
+_PAGED_MOST = 256  # far more roadmaps than a catalog holds: the old ones after reloads go
+
+
+def _paged(roadmap: Roadmap) -> tuple[tuple[tuple[Step, ...], ...], Mapping[str, int]]:
+    kept = _PAGED.get(id(roadmap))
+    if kept is None or kept[0] is not roadmap:
+        pages = _pages(roadmap)
+        where = {step.id: number for number, page in enumerate(pages) for step in page}
+        if len(_PAGED) >= _PAGED_MOST:
+            _PAGED.clear()
+        kept = _PAGED[id(roadmap)] = (roadmap, pages, where)
+    return kept[1], kept[2]
+
+
+def _pages(roadmap: Roadmap) -> tuple[tuple[Step, ...], ...]:
     sections: list[list[Step]] = []
     for step in roadmap.steps:
         if sections and step.section is not None and step.section == sections[-1][-1].section:
@@ -56,18 +83,13 @@ def pages_of(roadmap: Roadmap) -> list[tuple[Step, ...]]:
                 pages[-1] += section
             else:
                 pages.append(list(section))
-        return [tuple(page) for page in pages]
+        return tuple(tuple(page) for page in pages)
     count = -(-len(roadmap.steps) // STEPS_PER_PAGE)
     size, bigger = divmod(len(roadmap.steps), count)
     bounds = [0]
     for page in range(count):
         bounds.append(bounds[-1] + size + (1 if page < bigger else 0))
-    return [roadmap.steps[bounds[i] : bounds[i + 1]] for i in range(count)]
-
-
-def page_of(roadmap: Roadmap, step: Step) -> int:
-    """The page of the roadmap view that lists a step."""
-    return next(number for number, page in enumerate(pages_of(roadmap)) if step in page)
+    return tuple(roadmap.steps[bounds[i] : bounds[i + 1]] for i in range(count))
 
 
 def page_count(roadmap: Roadmap) -> int:
@@ -209,5 +231,5 @@ def last_row(roadmap: Roadmap, links: Links, *, first_page: bool) -> list[Inline
         row.append(button(_("ℹ️ Signals"), ShowLegend()))
     if links.bot_username:
         # Translators: a button that shares a link to this roadmap; keep it short.
-        row.append(InlineKeyboardButton(_("📤 Share"), url=share_link(links.bot_username, roadmap)))
+        row.append(url_button(_("📤 Share"), share_link(links.bot_username, roadmap.id, roadmap.title)))
     return row

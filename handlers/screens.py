@@ -124,6 +124,12 @@ def button(label: str, action: Action) -> SharedButton:
     return SharedButton(label, callback_data=encode(action))
 
 
+@functools.lru_cache(maxsize=1024)  # a roadmap's share link, the same on every view of it
+def url_button(label: str, url: str) -> SharedButton:
+    """An inline button that opens a link (its JSON worked out once, like the button)."""
+    return SharedButton(label, url=url)
+
+
 def shared_keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> SharedKeyboard:
     """A keyboard from rows (empty ones left out) that many messages will carry."""
     return SharedKeyboard(_filled(rows))

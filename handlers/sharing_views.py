@@ -3,6 +3,7 @@ card (the picture's too). Pure functions, in the language being spoken."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -41,10 +42,11 @@ class CardText:
     completed: bool = False  # every step done: the card looks like an achievement
 
 
-def share_link(bot_username: str, roadmap: Roadmap) -> str:
-    """Telegram's share dialog for a deep link that opens this roadmap in this bot."""
-    deep_link = f"https://t.me/{bot_username}?start={roadmap.id}"
-    return f"https://t.me/share/url?{urlencode({'url': deep_link, 'text': roadmap.title})}"
+@functools.lru_cache(maxsize=1024)  # the same link on every view of a roadmap
+def share_link(bot_username: str, roadmap_id: str, title: str) -> str:
+    """Telegram's share dialog for a deep link that opens a roadmap (its id and title) in this bot."""
+    deep_link = f"https://t.me/{bot_username}?start={roadmap_id}"
+    return f"https://t.me/share/url?{urlencode({'url': deep_link, 'text': title})}"
 
 
 def card_caption(roadmap: Roadmap, progress: Progress) -> str:

@@ -117,11 +117,18 @@ class Progress:
 
     def done_count(self, roadmap: Roadmap) -> int:
         """How many of the roadmap's current steps are done (removed steps do not count)."""
-        return sum(self.state_of(step) is StepState.DONE for step in roadmap.steps)
+        return self._count(roadmap, StepState.DONE)
 
     def skipped_count(self, roadmap: Roadmap) -> int:
         """How many of the roadmap's current steps were skipped."""
-        return sum(self.state_of(step) is StepState.SKIPPED for step in roadmap.steps)
+        return self._count(roadmap, StepState.SKIPPED)
+
+    def _count(self, roadmap: Roadmap, state: StepState) -> int:
+        """How many of the roadmap's current steps are in a state other than TODO: read off the
+        marks, fewer than the steps for most chats, unless a step's marks lie under several ids."""
+        if roadmap.renamed:
+            return sum(self.state_of(step) is state for step in roadmap.steps)
+        return sum(mark.state is state and roadmap.step(step_id) is not None for step_id, mark in self.marks.items())
 
     def next_step(self, roadmap: Roadmap) -> Step | None:
         """The step to take next: the first one in progress, else the first not started;
@@ -144,14 +151,20 @@ class Progress:
 
     def is_covered(self, roadmap: Roadmap) -> bool:
         """True when every step is done or skipped: nothing is left to do, but it may not be complete."""
+        if len(self.marks) < len(roadmap.steps):  # a step without a mark is still to do
+            return False
         return all(self.state_of(step) in (StepState.DONE, StepState.SKIPPED) for step in roadmap.steps)
 
     def is_completed(self, roadmap: Roadmap) -> bool:
         """True when every step is done."""
+        if len(self.marks) < len(roadmap.steps):  # a step without a mark is not done
+            return False
         return all(self.state_of(step) is StepState.DONE for step in roadmap.steps)
 
     def skipped_steps(self, roadmap: Roadmap) -> list[Step]:
         """The steps skipped, in order: what a covered roadmap can revisit."""
+        if all(mark.state is not StepState.SKIPPED for mark in self.marks.values()):
+            return []  # a skipped step's latest mark says so
         return [step for step in roadmap.steps if self.state_of(step) is StepState.SKIPPED]
 
     def effort_left(self, roadmap: Roadmap) -> Effort | None:
