@@ -27,7 +27,7 @@ from handlers.sharing_views import share_link
 from i18n.catalogs import _, ngettext
 from i18n.formats import count
 from i18n.shared_views import signals_legend
-from progress import DoneElsewhere, Progress, StepState
+from progress import OPEN_STATES, DoneElsewhere, Progress, StepState
 from roadmaps import Roadmap, Step
 
 STEPS_PER_PAGE = 8
@@ -194,7 +194,7 @@ def step_rows(
         state = progress.state_of(step)
         icon = "🔗" if step.id in elsewhere and state is StepState.TODO else STATE_ICON[state]
         label = f"{icon} {count(roadmap.number_of(step))}. {step.title}"
-        if (ticked := progress.ticked(step)) and state in (StepState.TODO, StepState.WORKING):
+        if (ticked := progress.ticked(step)) and state in OPEN_STATES:
             label = separated(label, f"☑️ {count(len(ticked))}/{count(len(step.done_when))}")  # "1 of 3 checks"
         rows.append([button(label, ShowStep(roadmap.id, step.id))])
     return rows

@@ -37,11 +37,9 @@ from handlers.screens import MAX_MESSAGE, NO_LINKS, Links, Screen, button, keybo
 from i18n.catalogs import N_, _
 from i18n.formats import count, day
 from i18n.shared_views import state_line
-from progress import DoneElsewhere, Progress, StepState
+from progress import OPEN_STATES, DoneElsewhere, Progress, StepState
 from roadmaps import Roadmap, Step
 
-# States with something left to do: their cards offer done-and-next.
-OPEN = (StepState.TODO, StepState.WORKING)
 # A "done when" check's box, ticked or not.
 TICK_BOX = {False: "☐", True: "☑"}
 # The buttons that change a step, by the state it is in (their labels translated where shown); no
@@ -142,7 +140,7 @@ def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOpt
         lines.append(done_elsewhere_line(options.elsewhere))
     if not options.celebrate:  # the cheer says it is done, and the first screen has room for one
         state = state_line(mark.state if mark else StepState.TODO, mark.changed_at if mark else None)
-        if (ticked := len(progress.ticked(step))) and progress.state_of(step) in OPEN:
+        if (ticked := len(progress.ticked(step))) and progress.state_of(step) in OPEN_STATES:
             state = separated(state, checks_count(ticked, len(step.done_when)))
         lines.append(state)
     lines.append(standing_line(roadmap, progress, options.celebrate))
@@ -174,7 +172,7 @@ def more_lines(step: Step, progress: Progress) -> list[str]:
             f"{TICK_BOX[check.id in ticked]} {count(number)}. {escape(check.text)}"
             for number, check in enumerate(step.done_when, 1)
         ]
-        if len(ticked) == len(step.done_when) and progress.state_of(step) in OPEN:
+        if len(ticked) == len(step.done_when) and progress.state_of(step) in OPEN_STATES:
             # Translators: on a step card when every "done when" check is ticked; "✅ Mark done" is the button.
             lines.append("<b>" + _("✅ Every check is ticked: time to tap ✅ Mark done?") + "</b>")
     if step.practice:
@@ -205,7 +203,7 @@ def step_keyboard(
     # Translators: a button: count this step done here, as it was done in another roadmap; keep it short.
     shared = [button(_("✅ Count it here"), CountSharedTopic(roadmap.id, step.id))] if options.elsewhere else []
     # Translators: a button: mark this step done and open the next one; keep it short.
-    one_tap = [button(_("✅ Done · next ▶"), DoneAndNext(roadmap.id, step.id))] if state in OPEN else []
+    one_tap = [button(_("✅ Done · next ▶"), DoneAndNext(roadmap.id, step.id))] if state in OPEN_STATES else []
     if one_tap and progress.next_step_after(roadmap, step) is not None:
         # Translators: a button: skip this step and open the next one; keep it short.
         one_tap.append(button(_("⏭ Skip · next ▶"), DoneAndNext(roadmap.id, step.id, StepState.SKIPPED)))

@@ -5,6 +5,7 @@ Telegram, no I/O, no words."""
 from progress.changes import Changed
 from progress.model import (
     FROM_CHAT,
+    OPEN_STATES,
     Confirmed,
     Mark,
     Marking,
@@ -27,6 +28,7 @@ from progress.topics import Counted, DoneElsewhere, countable_here, done_elsewhe
 
 __all__ = [
     "FROM_CHAT",
+    "OPEN_STATES",
     "Changed",
     "Confirmed",
     "Counted",

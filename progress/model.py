@@ -24,6 +24,11 @@ class StepState(enum.Enum):
     SKIPPED = "skipped"
 
 
+# Still to do, the first state first: the next step is the first one working, else the first to do.
+OPEN_STATES = (StepState.WORKING, StepState.TODO)
+PAST_STATES = (StepState.DONE, StepState.SKIPPED)  # nothing left to do
+
+
 class Source(enum.Enum):
     """Where a step's change came from: the chat, the page, or an imported file."""
 
@@ -86,7 +91,7 @@ class Progress:
     def checks_ticked(self, roadmap: Roadmap) -> tuple[int, int]:
         """How many "done when" checks of the roadmap's open steps are ticked, of how many (a
         step done or skipped is past its checks)."""
-        open_steps = [s for s in roadmap.steps if self.state_of(s) in (StepState.TODO, StepState.WORKING)]
+        open_steps = [s for s, state in zip(roadmap.steps, self.states(roadmap), strict=True) if state in OPEN_STATES]
         return sum(len(self.ticked(s)) for s in open_steps), sum(len(s.done_when) for s in open_steps)
 
     def mark_of(self, step: Step) -> Mark | None:
@@ -105,6 +110,13 @@ class Progress:
         """The step's state; TODO when it has no mark."""
         mark = self.mark_of(step) if step.formerly else self.marks.get(step.id)
         return StepState.TODO if mark is None else mark.state
+
+    def states(self, roadmap: Roadmap) -> list[StepState]:
+        """Each of the roadmap's steps' state, in order (state_of for every step, in one go)."""
+        if roadmap.renamed:
+            return [self.state_of(step) for step in roadmap.steps]
+        marks, todo = self.marks, StepState.TODO
+        return [todo if (mark := marks.get(step.id)) is None else mark.state for step in roadmap.steps]
 
     def tally(self, roadmap: Roadmap) -> Counter[StepState]:
         """How many of the roadmap's current steps are in each state (removed steps do not count)."""
@@ -127,53 +139,52 @@ class Progress:
         """How many of the roadmap's current steps are in a state other than TODO: read off the
         marks, fewer than the steps for most chats, unless a step's marks lie under several ids."""
         if roadmap.renamed:
-            return sum(self.state_of(step) is state for step in roadmap.steps)
+            return self.states(roadmap).count(state)
         return sum(mark.state is state and roadmap.step(step_id) is not None for step_id, mark in self.marks.items())
 
     def next_step(self, roadmap: Roadmap) -> Step | None:
         """The step to take next: the first one in progress, else the first not started;
         None when the roadmap is covered (every step done or skipped)."""
-        first_open = None
-        for step in roadmap.steps:
-            state = self.state_of(step)
-            if state is StepState.WORKING:
-                return step
-            if state is StepState.TODO and first_open is None:
-                first_open = step
-        return first_open
+        states = self.states(roadmap)
+        for state in OPEN_STATES:
+            if state in states:
+                return roadmap.steps[states.index(state)]
+        return None
 
     def next_step_after(self, roadmap: Roadmap, step: Step) -> Step | None:
         """The first unfinished step after this one in order, else the first before it; None when
         every other step is done or skipped."""
-        position = roadmap.number_of(step) - 1
-        around = [*roadmap.steps[position + 1 :], *roadmap.steps[:position]]
-        return next((s for s in around if self.state_of(s) in (StepState.WORKING, StepState.TODO)), None)
+        position, states = roadmap.number_of(step) - 1, self.states(roadmap)
+        around = [*range(position + 1, len(states)), *range(position)]
+        return next((roadmap.steps[n] for n in around if states[n] in OPEN_STATES), None)
 
     def is_covered(self, roadmap: Roadmap) -> bool:
         """True when every step is done or skipped: nothing is left to do, but it may not be complete."""
         if len(self.marks) < len(roadmap.steps):  # a step without a mark is still to do
             return False
-        return all(self.state_of(step) in (StepState.DONE, StepState.SKIPPED) for step in roadmap.steps)
+        return all(state in PAST_STATES for state in self.states(roadmap))
 
     def is_completed(self, roadmap: Roadmap) -> bool:
         """True when every step is done."""
         if len(self.marks) < len(roadmap.steps):  # a step without a mark is not done
             return False
-        return all(self.state_of(step) is StepState.DONE for step in roadmap.steps)
+        return all(state is StepState.DONE for state in self.states(roadmap))
 
     def skipped_steps(self, roadmap: Roadmap) -> list[Step]:
         """The steps skipped, in order: what a covered roadmap can revisit."""
         if all(mark.state is not StepState.SKIPPED for mark in self.marks.values()):
             return []  # a skipped step's latest mark says so
-        return [step for step in roadmap.steps if self.state_of(step) is StepState.SKIPPED]
+        return [
+            step for step, state in zip(roadmap.steps, self.states(roadmap), strict=True) if state is StepState.SKIPPED
+        ]
 
     def effort_left(self, roadmap: Roadmap) -> Effort | None:
         """The hours the steps still to do (not started or in progress) take, summed over those
         with an estimate; None when none of them has one."""
         efforts = [
             step.effort_hours
-            for step in roadmap.steps
-            if step.effort_hours is not None and self.state_of(step) in (StepState.TODO, StepState.WORKING)
+            for step, state in zip(roadmap.steps, self.states(roadmap), strict=True)
+            if step.effort_hours is not None and state in OPEN_STATES
         ]
         if not efforts:
             return None

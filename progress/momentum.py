@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from progress.model import Progress, StepState
+from progress.model import OPEN_STATES, Progress, StepState
 from progress.schedule import WEEK
 from roadmaps import Roadmap
 
@@ -87,7 +87,7 @@ def pace_of(progress: Progress, roadmap: Roadmap, now: dt.datetime) -> Pace | No
     marks = [progress.mark_of(step) for step in roadmap.steps]
     done = [mark.changed_at for mark in marks if mark is not None and mark.state is StepState.DONE]
     recent = sum(moment > now - PACE_WINDOW for moment in done)
-    left = sum(mark is None or mark.state in (StepState.TODO, StepState.WORKING) for mark in marks)
+    left = sum(mark is None or mark.state in OPEN_STATES for mark in marks)
     return pace_from(recent, min(done, default=None), left, now)
 
 

@@ -9,7 +9,7 @@ from html import unescape
 from i18n.catalogs import _, is_right_to_left, language, ngettext
 from i18n.formats import count, day
 from i18n.shared_views import checks_count, effort_words, separated, state_line, step_count
-from progress import DoneElsewhere, Mark, StepState
+from progress import OPEN_STATES, DoneElsewhere, Mark, StepState
 from roadmaps import Effort
 
 
@@ -70,7 +70,7 @@ def step_words(mark: Mark | None, effort: Effort | None, ticked: int = 0, checks
     while it is open), its effort."""
     state = mark.state if mark else StepState.TODO
     line = state_line(state, mark.changed_at if mark else None)
-    if ticked and state in (StepState.TODO, StepState.WORKING):
+    if ticked and state in OPEN_STATES:
         line = separated(line, checks_count(ticked, checks))
     return {
         "state_line": plain(line),
