@@ -10,9 +10,9 @@ import random
 from telegram import Update
 
 from bot.application import RoadmapBot
-from handlers.step_views import OPEN, STATE_BUTTONS
+from handlers.step_views import STATE_BUTTONS
 from handlers.toast_views import state_changed
-from progress import StepState
+from progress import OPEN_STATES, StepState
 from roadmaps import Catalog
 from storage import Storage
 from tests.fakebotapi import FakeBotAPI
@@ -74,7 +74,7 @@ async def test_fifty_taps_at_once_end_as_their_order_says_on_the_card_and_in_the
         final_step, _ = chat_taps[-1]
         card = api.messages[chat_id, views[chat_id]]
         assert final_step.title in card.text
-        state_row = card.buttons[1] if progress.state_of(final_step) in OPEN else card.buttons[0]
+        state_row = card.buttons[1] if progress.state_of(final_step) in OPEN_STATES else card.buttons[0]
         assert state_row == [
             {"text": label, "callback_data": f"{letter}:{SEED}:{final_step.id}"}
             for label, target in STATE_BUTTONS[progress.state_of(final_step)]
