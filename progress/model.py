@@ -88,12 +88,6 @@ class Progress:
             return NONE_TICKED
         return frozenset(check.id for check in step.done_when if not stored.isdisjoint(check.ids))
 
-    def checks_ticked(self, roadmap: Roadmap) -> tuple[int, int]:
-        """How many "done when" checks of the roadmap's open steps are ticked, of how many (a
-        step done or skipped is past its checks)."""
-        open_steps = [s for s, state in zip(roadmap.steps, self.states(roadmap), strict=True) if state in OPEN_STATES]
-        return sum(len(self.ticked(s)) for s in open_steps), sum(len(s.done_when) for s in open_steps)
-
     def mark_of(self, step: Step) -> Mark | None:
         """The step's latest mark, whether stored under its current id or a former one."""
         if not step.formerly:

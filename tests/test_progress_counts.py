@@ -85,9 +85,13 @@ def test_a_roadmap_whose_every_step_is_marked_done_is_completed_and_covered() ->
     assert not only_skipped.is_covered(roadmap) and only_skipped.next_step(roadmap) == steps[0]
 
 
-def paged_roadmap(size: int, title: str = "Demo") -> Roadmap:
-    steps = tuple(Step(f"s{n}", f"Step {n}", "Text.", SIGNALS) for n in range(size))
-    return Roadmap("demo", title, "A demo.", SIGNALS, steps)
+def paged_roadmap(size: int, sections: tuple[int, ...] = ()) -> Roadmap:
+    """`size` steps; with `sections`, each step in one, the sections that many steps long."""
+    names = [f"Part {number}" for number, length in enumerate(sections) for _ in range(length)]
+    steps = tuple(
+        Step(f"s{n}", f"Step {n}", "Text.", SIGNALS, section=names[n] if names else None) for n in range(size)
+    )
+    return Roadmap("demo", "Demo", "A demo.", SIGNALS, steps)
 
 
 def test_each_step_is_on_the_page_that_lists_it_and_pages_are_each_roadmaps_own() -> None:
@@ -98,6 +102,16 @@ def test_each_step_is_on_the_page_that_lists_it_and_pages_are_each_roadmaps_own(
         assert [step for page in pages for step in page] == list(roadmap.steps)
         for step in roadmap.steps:
             assert step in pages[page_of(roadmap, step)]
+        assert pages_of(roadmap) is pages, "worked out once a roadmap"
     # A roadmap read anew under the same id, now longer: its pages, not the old one's.
     longer = paged_roadmap(STEPS_PER_PAGE * 3 + 1)
     assert page_count(longer) == 4 and page_of(longer, longer.steps[-1]) == 3
+
+
+def test_whole_sections_that_fit_a_page_are_its_pages_and_an_even_split_differs_by_one_step_at_most() -> None:
+    # A section exactly a page long is still a page of its own; the next one starts a page.
+    by_section = paged_roadmap(STEPS_PER_PAGE + 3, sections=(STEPS_PER_PAGE, 3))
+    assert [len(page) for page in pages_of(by_section)] == [STEPS_PER_PAGE, 3]
+    for size in (STEPS_PER_PAGE * 2 + 1, STEPS_PER_PAGE * 3 + 1):  # 17 steps: 6, 6, 5; 25: 7, 6, 6, 6
+        sizes = [len(page) for page in pages_of(paged_roadmap(size))]
+        assert sum(sizes) == size and max(sizes) - min(sizes) <= 1 and sizes == sorted(sizes, reverse=True)
