@@ -19,12 +19,22 @@ T0 = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 
 @st.composite
 def roadmaps_and_progress(draw: st.DrawFn) -> tuple[Roadmap, Progress]:
-    """A roadmap of 1 to 12 steps, some renamed (progress may lie under a former id), and marks in
-    every state under current, former and removed ids, at times that may tie."""
+    """A roadmap of 1 to 12 steps, some renamed (progress may lie under a former id), some with an
+    estimate of hours, and marks in every state under current, former and removed ids, at times
+    that may tie."""
     size = draw(st.integers(1, 12))
     renamed = draw(st.lists(st.booleans(), min_size=size, max_size=size))
+    hours = draw(st.lists(st.none() | st.integers(1, 80), min_size=size, max_size=size))
     steps = tuple(
-        Step(f"s{n}", f"Step {n}", "Text.", SIGNALS, formerly=(f"old{n}",) if renamed[n] else ()) for n in range(size)
+        Step(
+            f"s{n}",
+            f"Step {n}",
+            "Text.",
+            SIGNALS,
+            formerly=(f"old{n}",) if renamed[n] else (),
+            effort_hours=None if hours[n] is None else Effort(hours[n], 2 * hours[n]),
+        )
+        for n in range(size)
     )
     roadmap = Roadmap("demo", "Demo", "A demo.", SIGNALS, steps)
     ids = [step_id for step in steps for step_id in step.ids] + ["removed", "gone"]
