@@ -115,7 +115,7 @@ class Progress:
     def tally(self, roadmap: Roadmap) -> Counter[StepState]:
         """How many of the roadmap's current steps are in each state (removed steps do not count)."""
         if roadmap.renamed:  # a step's marks may lie under several ids: the latest one counts
-            return Counter(map(self.state_of, roadmap.steps))
+            return Counter(self.states(roadmap))
         counted = Counter(mark.state for step_id, mark in self.marks.items() if roadmap.step(step_id) is not None)
         if not_marked := len(roadmap.steps) - sum(counted.values()):
             counted[StepState.TODO] += not_marked

@@ -160,14 +160,7 @@ def _play(call: TapCall, progresses: dict[Pair, Progress], net: _NetChange, inde
     marks = {step_id: mark for step_id, mark in before.marks.items() if step_id not in call.step.ids}
     if call.state is not StepState.TODO:
         marks[call.step.id] = Mark(call.state, call.marked_at)
-    progresses[pair] = Progress(
-        call.roadmap_id,
-        marks,
-        started=True,
-        notes=before.notes,
-        ticks=before.ticks,
-        other_roadmap_ids=before.other_roadmap_ids,
-    )
+    progresses[pair] = replace(before, marks=marks, started=True)
     return Changed(before, progresses[pair])
 
 
