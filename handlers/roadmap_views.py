@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 from types import MappingProxyType
+from typing import NamedTuple
 
-from telegram import InlineKeyboardButton
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.actions import CountAllShared, SendCard, ShowCatalog, ShowLegend, ShowRoadmap, ShowStep
 from handlers.line_views import (
@@ -22,9 +23,10 @@ from handlers.line_views import (
     separated,
     signals_line,
 )
+from handlers.once import per_roadmap
 from handlers.screens import NO_LINKS, Links, Screen, button, keyboard, url_button
 from handlers.sharing_views import share_link
-from i18n.catalogs import _, ngettext
+from i18n.catalogs import _, language, ngettext
 from i18n.formats import count
 from i18n.shared_views import signals_legend
 from progress import OPEN_STATES, DoneElsewhere, Progress, StepState
@@ -117,11 +119,41 @@ def render_roadmap(
     lines += standing(roadmap, progress)
     if len(pages) > 1 or any(step.section for step in pages[page]):
         lines += ["", f"<i>{page_heading(roadmap, pages[page])}</i>"]
-    rows = [*step_rows(roadmap, progress, pages[page], elsewhere), paging_row(roadmap, page, len(pages))]
-    if elsewhere:
-        rows.append([button(count_all_here(len(elsewhere)), CountAllShared(roadmap.id))])
-    rows += [way_on(roadmap, progress), page_button(links, roadmap), last_row(roadmap, links, first_page=page == 0)]
-    return Screen("\n".join(lines), keyboard(rows))
+    facts = ViewButtonFacts(
+        page=page,
+        looks=tuple(step_looks(progress, step, elsewhere) for step in pages[page]),
+        all_here=len(elsewhere),
+        way=way_on(roadmap, progress, next_step),
+        links=links,
+    )
+    return Screen("\n".join(lines), roadmap_buttons(roadmap, language(), facts))
+
+
+class ViewButtonFacts(NamedTuple):
+    """What a roadmap view's buttons depend on besides the roadmap and the language: the `page`; the
+    `looks` of each step on it (step_looks); how many steps count `all_here` (done elsewhere); the
+    `way` on (way_on); and where links may lead."""
+
+    page: int
+    looks: tuple[tuple[str, int], ...]
+    all_here: int
+    way: tuple[str, ...]
+    links: Links
+
+
+@per_roadmap
+def roadmap_buttons(roadmap: Roadmap, language: str, facts: ViewButtonFacts) -> InlineKeyboardMarkup:
+    """A roadmap view's buttons in a language (see ViewButtonFacts), the same for every view they fit."""
+    pages = pages_of(roadmap)
+    rows = [*step_rows(roadmap, pages[facts.page], facts.looks), paging_row(roadmap, facts.page, len(pages))]
+    if facts.all_here:
+        rows.append([button(count_all_here(facts.all_here), CountAllShared(roadmap.id))])
+    rows += [
+        way_button(roadmap, facts.way),
+        page_button(facts.links, roadmap),
+        last_row(roadmap, facts.links, first_page=facts.page == 0),
+    ]
+    return keyboard(rows)
 
 
 def page_heading(roadmap: Roadmap, shown: tuple[Step, ...]) -> str:
@@ -184,18 +216,24 @@ def counted_all(steps: int) -> str:
     ) % {"count": count(steps)}
 
 
+def step_looks(progress: Progress, step: Step, elsewhere: Mapping[str, DoneElsewhere]) -> tuple[str, int]:
+    """How a step's button looks: its state's icon (🔗 for a step not started here whose topic was
+    done in another roadmap), and its ticked checks while it is open (0: none shown)."""
+    state = progress.state_of(step)
+    icon = "🔗" if step.id in elsewhere and state is StepState.TODO else STATE_ICON[state]
+    return icon, len(progress.ticked(step)) if state in OPEN_STATES else 0
+
+
 def step_rows(
-    roadmap: Roadmap, progress: Progress, shown: tuple[Step, ...], elsewhere: Mapping[str, DoneElsewhere] = NOWHERE
+    roadmap: Roadmap, shown: tuple[Step, ...], looks: tuple[tuple[str, int], ...]
 ) -> list[list[InlineKeyboardButton]]:
-    """A button per step (the page's heading names its sections: every button opens something);
-    🔗 for a step not started here whose topic was done in another roadmap."""
+    """A button per step (the page's heading names its sections: every button opens something),
+    as step_looks says it looks."""
     rows: list[list[InlineKeyboardButton]] = []
-    for step in shown:
-        state = progress.state_of(step)
-        icon = "🔗" if step.id in elsewhere and state is StepState.TODO else STATE_ICON[state]
+    for step, (icon, ticked) in zip(shown, looks, strict=True):
         label = f"{icon} {count(roadmap.number_of(step))}. {step.title}"
-        if (ticked := progress.ticked(step)) and state in OPEN_STATES:
-            label = separated(label, f"☑️ {count(len(ticked))}/{count(len(step.done_when))}")  # "1 of 3 checks"
+        if ticked:
+            label = separated(label, f"☑️ {count(ticked)}/{count(len(step.done_when))}")  # "1 of 3 checks"
         rows.append([button(label, ShowStep(roadmap.id, step.id))])
     return rows
 
@@ -211,15 +249,31 @@ def paging_row(roadmap: Roadmap, page: int, pages: int) -> list[InlineKeyboardBu
     ]
 
 
-def way_on(roadmap: Roadmap, progress: Progress) -> list[InlineKeyboardButton]:
-    """The next step; or, for a covered roadmap, its skipped steps; or, completed, its card."""
-    if (next_step := progress.next_step(roadmap)) is not None:
-        # Translators: a button to the roadmap's next step; %(step)s is its title.
-        return [button(_("👉 Next step: %(step)s") % {"step": next_step.title}, ShowStep(roadmap.id, next_step.id))]
+def way_on(roadmap: Roadmap, progress: Progress, next_step: Step | None) -> tuple[str, ...]:
+    """Where the view's way on leads: ("next", the next step's id); for a covered roadmap
+    ("revisit", how many skipped steps, the first one's id); completed or covered without skips
+    ("card",) if started; else nowhere."""
+    if next_step is not None:
+        return ("next", next_step.id)
     if skipped := progress.skipped_steps(roadmap):
-        return [button(revisit_skipped(len(skipped)), ShowStep(roadmap.id, skipped[0].id))]
-    # Translators: a button that sends a picture of the roadmap's progress; keep it short.
-    return [button(_("📊 My card"), SendCard(roadmap.id))] if progress.started else []
+        return ("revisit", str(len(skipped)), skipped[0].id)
+    return ("card",) if progress.started else ()
+
+
+def way_button(roadmap: Roadmap, way: tuple[str, ...]) -> list[InlineKeyboardButton]:
+    """The next step; or, for a covered roadmap, its skipped steps; or, completed, its card."""
+    match way:
+        case ("next", step_id):
+            step = roadmap.step(step_id)
+            assert step is not None
+            # Translators: a button to the roadmap's next step; %(step)s is its title.
+            return [button(_("👉 Next step: %(step)s") % {"step": step.title}, ShowStep(roadmap.id, step_id))]
+        case ("revisit", skipped, first):
+            return [button(revisit_skipped(int(skipped)), ShowStep(roadmap.id, first))]
+        case ("card",):
+            # Translators: a button that sends a picture of the roadmap's progress; keep it short.
+            return [button(_("📊 My card"), SendCard(roadmap.id))]
+    return []
 
 
 def last_row(roadmap: Roadmap, links: Links, *, first_page: bool) -> list[InlineKeyboardButton]:

@@ -56,8 +56,34 @@ NO_LINKS = Links()
 
 
 def keyboard(rows: Iterable[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
-    """A keyboard from rows, leaving out empty ones."""
-    return InlineKeyboardMarkup(_filled(rows))
+    """A keyboard from rows, leaving out empty ones. One made only of shared buttons (`button`,
+    `url_button`: the same objects card after card) is itself shared: the same rows of the same
+    buttons give the same keyboard object, its JSON written once."""
+    filled = _filled(rows)
+    if all(type(b) is SharedButton for row in filled for b in row):
+        return _shared_by_ids(tuple(tuple(map(id, row)) for row in filled), filled)
+    return InlineKeyboardMarkup(filled)
+
+
+# Keyboards of shared buttons, by their buttons' identities. An entry holds its buttons, so no
+# other object can take one of their ids while it is kept.
+_SHARED_KEYBOARDS: dict[tuple[tuple[int, ...], ...], SharedKeyboard] = {}
+SHARED_KEYBOARDS_KEPT = 4096
+
+
+def forget_shared_keyboards() -> None:
+    """Drop the shared keyboards made so far (for the tests)."""
+    _SHARED_KEYBOARDS.clear()
+
+
+def _shared_by_ids(ids: tuple[tuple[int, ...], ...], rows: list[list[InlineKeyboardButton]]) -> SharedKeyboard:
+    """The shared keyboard of these rows, made the first time they come together."""
+    found = _SHARED_KEYBOARDS.get(ids)
+    if found is None:
+        if len(_SHARED_KEYBOARDS) >= SHARED_KEYBOARDS_KEPT:
+            del _SHARED_KEYBOARDS[next(iter(_SHARED_KEYBOARDS))]  # the oldest made
+        found = _SHARED_KEYBOARDS[ids] = SharedKeyboard(rows)
+    return found
 
 
 def _filled(rows: Iterable[Sequence[InlineKeyboardButton]]) -> list[list[InlineKeyboardButton]]:

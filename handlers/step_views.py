@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, replace
 from html import escape
+from typing import NamedTuple
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -32,9 +33,10 @@ from handlers.line_views import (
     separated,
     signals_line,
 )
+from handlers.once import per_roadmap
 from handlers.roadmap_views import page_of
 from handlers.screens import MAX_MESSAGE, NO_LINKS, Links, Screen, button, keyboard
-from i18n.catalogs import N_, _
+from i18n.catalogs import N_, _, language
 from i18n.formats import count, day
 from i18n.shared_views import state_line
 from progress import OPEN_STATES, DoneElsewhere, Progress, StepState
@@ -107,7 +109,7 @@ def render_step(roadmap: Roadmap, step: Step, progress: Progress, options: CardO
         text += "\n\n<i>" + _("📝 Reply to this card to keep a note on this step.") + "</i>"
     keys = step_keyboard(roadmap, step, progress, options)
     if page := page_button(options.links, roadmap):
-        keys = InlineKeyboardMarkup([*keys.inline_keyboard, page])
+        keys = keyboard([*keys.inline_keyboard, page])
     return Screen(text, keys)
 
 
@@ -119,20 +121,7 @@ def has_more(step: Step) -> bool:
 def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOptions = PLAIN) -> str:
     """The card's text up to its progress line: heading, what the step is, signals and effort, and
     (with `more`) why it matters, when it is done, the practice task and resources; then its state."""
-    # Translators: a step card's heading: the step's number in its roadmap, of the roadmap's steps.
-    number = _("Step %(number)s of %(total)s") % {
-        "number": count(roadmap.number_of(step)),
-        "total": count(len(roadmap.steps)),
-    }
-    section = [escape(step.section)] if step.section and options.more else []
-    heading = "🗺 " + separated(escape(roadmap.title), f"<b>{number}</b>", *section)
-    lines = [heading, f"<b>{escape(step.title)}</b>", escape(step.summary)]
-    if options.more and step.why:
-        # Translators: why a step matters; %(why)s is the roadmap's own sentence.
-        lines.append("<i>" + _("Why it matters: %(why)s") % {"why": escape(step.why)} + "</i>")
-    lines.append(signals_line(step.signals))
-    if step.effort_hours:
-        lines.append(f"⏱ {effort_words(step.effort_hours)}")
+    lines = list(step_top(roadmap, step.id, options.more, language()))
     if options.more:
         lines += more_lines(step, progress)
     mark = progress.mark_of(step)
@@ -145,6 +134,29 @@ def step_text(roadmap: Roadmap, step: Step, progress: Progress, options: CardOpt
         lines.append(state)
     lines.append(standing_line(roadmap, progress, options.celebrate))
     return "\n".join(lines)
+
+
+@per_roadmap
+def step_top(roadmap: Roadmap, step_id: str, more: bool, language: str) -> tuple[str, ...]:
+    """The card's lines that only its step says (heading, what the step is, signals, effort and,
+    with `more`, why it matters), in a language: the same on every card of the step."""
+    step = roadmap.step(step_id)
+    assert step is not None, "a card's step is one of its roadmap's"
+    # Translators: a step card's heading: the step's number in its roadmap, of the roadmap's steps.
+    number = _("Step %(number)s of %(total)s") % {
+        "number": count(roadmap.number_of(step)),
+        "total": count(len(roadmap.steps)),
+    }
+    section = [escape(step.section)] if step.section and more else []
+    heading = "🗺 " + separated(escape(roadmap.title), f"<b>{number}</b>", *section)
+    lines = [heading, f"<b>{escape(step.title)}</b>", escape(step.summary)]
+    if more and step.why:
+        # Translators: why a step matters; %(why)s is the roadmap's own sentence.
+        lines.append("<i>" + _("Why it matters: %(why)s") % {"why": escape(step.why)} + "</i>")
+    lines.append(signals_line(step.signals))
+    if step.effort_hours:
+        lines.append(f"⏱ {effort_words(step.effort_hours)}")
+    return tuple(lines)
 
 
 def standing_line(roadmap: Roadmap, progress: Progress, celebrate: bool) -> str:
@@ -193,48 +205,94 @@ def done_elsewhere_line(elsewhere: DoneElsewhere) -> str:
     return words % {"roadmap": escape(elsewhere.roadmap.title), "day": day(elsewhere.mark.changed_at)}
 
 
+class ButtonFacts(NamedTuple):
+    """What a card's buttons depend on besides its step and language: the step's `state`; whether a
+    step comes after it (`onward`); its `ticked` checks (shown with `more`); whether it has a note
+    (`noted`); more of the card or less; a topic done `elsewhere`; and the `way` on after completing
+    the roadmap ("celebrate", with the next roadmap's id and title if there is one) or for a covered
+    one ("revisit", how many skipped steps, the first one's id)."""
+
+    state: StepState
+    onward: bool
+    ticked: frozenset[str]
+    noted: bool
+    more: bool
+    elsewhere: bool
+    way: tuple[object, ...]
+
+
 def step_keyboard(
     roadmap: Roadmap, step: Step, progress: Progress, options: CardOptions = PLAIN
 ) -> InlineKeyboardMarkup:
     """The card's buttons: count a topic done elsewhere, done and on to the next step in one tap,
     change the state, walk to the neighbours, a way on when the roadmap is completed or covered,
-    remove the note, more or less of the card, go back."""
+    remove the note, more or less of the card, go back. What they depend on is worked out here;
+    the buttons themselves once for each such case (step_buttons)."""
     state = progress.state_of(step)
+    way: tuple[object, ...] = ()
+    if options.celebrate:
+        onward = options.next_roadmap
+        way = ("celebrate", *((onward.id, onward.title) if onward else ()))
+    elif progress.is_covered(roadmap) and (skipped := [s for s in progress.skipped_steps(roadmap) if s != step]):
+        way = ("revisit", len(skipped), skipped[0].id)
+    facts = ButtonFacts(
+        state=state,
+        onward=state in OPEN_STATES and progress.next_step_after(roadmap, step) is not None,
+        ticked=progress.ticked(step) if options.more else frozenset(),
+        noted=progress.note_of(step) is not None,
+        more=options.more,
+        elsewhere=options.elsewhere is not None,
+        way=way,
+    )
+    return step_buttons(roadmap, step.id, language(), facts)
+
+
+@per_roadmap
+def step_buttons(roadmap: Roadmap, step_id: str, language: str, facts: ButtonFacts) -> InlineKeyboardMarkup:
+    """A card's buttons in a language (see ButtonFacts), the same for every card they fit."""
+    step = roadmap.step(step_id)
+    assert step is not None, "a card's step is one of its roadmap's"
+    ids = (roadmap.id, step.id)
     # Translators: a button: count this step done here, as it was done in another roadmap; keep it short.
-    shared = [button(_("✅ Count it here"), CountSharedTopic(roadmap.id, step.id))] if options.elsewhere else []
+    shared = [button(_("✅ Count it here"), CountSharedTopic(*ids))] if facts.elsewhere else []
     # Translators: a button: mark this step done and open the next one; keep it short.
-    one_tap = [button(_("✅ Done · next ▶"), DoneAndNext(roadmap.id, step.id))] if state in OPEN_STATES else []
-    if one_tap and progress.next_step_after(roadmap, step) is not None:
+    one_tap = [button(_("✅ Done · next ▶"), DoneAndNext(*ids))] if facts.state in OPEN_STATES else []
+    if facts.onward:
         # Translators: a button: skip this step and open the next one; keep it short.
-        one_tap.append(button(_("⏭ Skip · next ▶"), DoneAndNext(roadmap.id, step.id, StepState.SKIPPED)))
+        one_tap.append(button(_("⏭ Skip · next ▶"), DoneAndNext(*ids, StepState.SKIPPED)))
     change_row = [
-        button(_(label), UndoMark(roadmap.id, step.id) if target is None else SetStepState(roadmap.id, step.id, target))
-        for label, target in STATE_BUTTONS[state]
+        button(_(label), UndoMark(*ids) if target is None else SetStepState(*ids, target))
+        for label, target in STATE_BUTTONS[facts.state]
     ]
-    neighbour_row = neighbour_buttons(roadmap, step)
-    ticked = progress.ticked(step)
     check_row = [
-        button(f"{TICK_BOX[check.id in ticked]} {count(number)}", ToggleCheck(roadmap.id, step.id, check.key))
+        button(f"{TICK_BOX[check.id in facts.ticked]} {count(number)}", ToggleCheck(*ids, check.key))
         for number, check in enumerate(step.done_when, 1)
+        if facts.more
     ]
-    if not options.more:
-        check_row = []
     # Translators: a button that removes the step's note; keep it short.
-    note_row = [button(_("🗑 Remove note"), RemoveNote(roadmap.id, step.id))] if progress.note_of(step) else []
+    note_row = [button(_("🗑 Remove note"), RemoveNote(*ids))] if facts.noted else []
+    ways = ways_on(roadmap, facts.way)
+    back_row = back_buttons(roadmap, step, facts.more, facts.noted)
+    return keyboard(
+        [check_row, shared, one_tap, change_row, neighbour_buttons(roadmap, step), *ways, note_row, back_row]
+    )
+
+
+def back_buttons(roadmap: Roadmap, step: Step, more: bool, noted: bool) -> list[InlineKeyboardButton]:
+    """The card's last row: more of it or less (where it has more), and back to the roadmap."""
     # Translators: a button back to the roadmap's view; keep it short.
     back_row = [button(_("🗺 Back to roadmap"), ShowRoadmap(roadmap.id, page_of(roadmap, step)))]
     if has_more(step):
-        if options.more:
+        if more:
             # Translators: a button that shows less of a step card (hides its practice task); keep it short.
             toggle = button(_("Less ▴"), ShowStep(roadmap.id, step.id))
         else:
             # Translators: a button that shows more of a step card (its practice task); keep it short.
-            more = _("🛠 More ▾")
+            more_words = _("🛠 More ▾")
             # A card's note waits behind More (its first screen fits a phone): the 📝 says one is there.
-            toggle = button(f"{more} 📝" if progress.note_of(step) else more, ShowStepMore(roadmap.id, step.id))
+            toggle = button(f"{more_words} 📝" if noted else more_words, ShowStepMore(roadmap.id, step.id))
         back_row.insert(0, toggle)
-    ways = ways_on(roadmap, step, progress, options.celebrate, options.next_roadmap)
-    return keyboard([check_row, shared, one_tap, change_row, neighbour_row, *ways, note_row, back_row])
+    return back_row
 
 
 def neighbour_buttons(roadmap: Roadmap, step: Step) -> list[InlineKeyboardButton]:
@@ -251,19 +309,18 @@ def neighbour_buttons(roadmap: Roadmap, step: Step) -> list[InlineKeyboardButton
     return row
 
 
-def ways_on(
-    roadmap: Roadmap, step: Step, progress: Progress, celebrate: bool, next_roadmap: Roadmap | None
-) -> list[list[InlineKeyboardButton]]:
+def ways_on(roadmap: Roadmap, way: tuple[object, ...]) -> list[list[InlineKeyboardButton]]:
     """After completing a roadmap: its card and the next roadmap; a covered one: its skipped steps
-    other than this card's (the first of them)."""
-    if celebrate:
-        onward = ShowRoadmap(next_roadmap.id) if next_roadmap else ShowCatalog()
-        # Translators: a button to the next roadmap to start; %(roadmap)s is its title; keep it short.
-        label = _("📚 Next: %(roadmap)s") % {"roadmap": next_roadmap.title} if next_roadmap else _("📚 All roadmaps")
-        return [[button(_("📊 My card"), SendCard(roadmap.id)), button(label, onward)]]
-    skipped = [other for other in progress.skipped_steps(roadmap) if other != step]
-    if progress.is_covered(roadmap) and skipped:
-        return [[button(revisit_skipped(len(skipped)), ShowStep(roadmap.id, skipped[0].id))]]
+    other than this card's (the first of them); see step_buttons for `way`."""
+    match way:
+        case ("celebrate", str(next_id), str(next_title)):
+            # Translators: a button to the next roadmap to start; %(roadmap)s is its title; keep it short.
+            onward = button(_("📚 Next: %(roadmap)s") % {"roadmap": next_title}, ShowRoadmap(next_id))
+            return [[button(_("📊 My card"), SendCard(roadmap.id)), onward]]
+        case ("celebrate",):
+            return [[button(_("📊 My card"), SendCard(roadmap.id)), button(_("📚 All roadmaps"), ShowCatalog())]]
+        case ("revisit", int(skipped), str(first)):
+            return [[button(revisit_skipped(skipped), ShowStep(roadmap.id, first))]]
     return []
 
 
