@@ -125,11 +125,19 @@ async def reply(update: Update, text: str) -> None:
 async def answer_and_show(update: Update, query: CallbackQuery, note: str | None, screen: Screen) -> None:
     """Answer a tap and show its screen at once. Both finish before this returns, and only then
     is a failure of either raised: an edit still retrying after the answer failed would otherwise
-    land after the chat's next update and leave the card disagreeing with the database."""
-    results = await asyncio.gather(answer(query, note), show(update, screen), return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
+    land after the chat's next update and leave the card disagreeing with the database. The answer
+    goes in a task of its own and the screen in this one (a task fewer than gathering both)."""
+    answering = asyncio.ensure_future(answer(query, note))
+    try:
+        await show(update, screen)
+    except asyncio.CancelledError:
+        answering.cancel()
+        raise
+    except Exception:
+        await asyncio.wait([answering])
+        answering.result()  # the answer's failure first, as when both fail; else the screen's
+        raise
+    await answering
 
 
 async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:

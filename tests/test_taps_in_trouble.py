@@ -73,6 +73,19 @@ async def test_a_failed_answer_does_not_leave_an_edit_behind_to_land_after_the_n
     api.open_queries.clear()  # the first tap's answer failed: Telegram stops that spinner itself
 
 
+async def test_a_failed_edit_still_waits_for_the_tap_s_answer_before_the_tap_is_done(
+    chat: ChatSession, api: FakeBotAPI
+) -> None:
+    await open_seed_step(chat, "1. A typed language + git")
+    api.fail("editMessageText", "Forbidden: bot was blocked by the user", error_code=403)
+    api.delay("answerCallbackQuery", 0.3)
+    tapped = await chat.tap("✅ Mark done")  # the edit fails at once; the answer takes a while
+    [answered] = [c for c in tapped if c.method == "answerCallbackQuery"]
+    [failed] = [c for c in tapped if c.method == "editMessageText"]
+    assert answered.ok and not failed.ok, "the slow answer landed before the tap's handling ended"
+    assert api.begun.count("answerCallbackQuery") == len(api.calls_of("answerCallbackQuery")), "none left running"
+
+
 async def test_a_button_for_a_roadmap_or_step_that_does_not_exist_shows_the_current_view(
     chat: ChatSession, storage: Storage
 ) -> None:
