@@ -17,8 +17,9 @@ from roadmaps import Roadmap
 Made = TypeVar("Made")
 Facts = ParamSpec("Facts")
 
-# Entries kept by each cache before it starts again: far more than a catalog's roadmaps, their
-# steps and the states and languages a card can be in; the old ones after reloads go.
+# Entries kept by each cache, the oldest dropped first: a catalog's roadmaps, their steps and the
+# states, languages and options a card is seen in most (a few KiB each); the old ones after
+# reloads go.
 MOST = 4096
 _KEPT: list[dict[tuple[Hashable, ...], tuple[Roadmap, Any]]] = []
 
@@ -37,7 +38,7 @@ def per_roadmap(
         found = kept.get(key)
         if found is None or found[0] is not roadmap:
             if len(kept) >= MOST:
-                kept.clear()
+                del kept[next(iter(kept))]  # the oldest made: no cliff where everything is made anew
             found = kept[key] = (roadmap, make(roadmap, *facts))
         return found[1]
 

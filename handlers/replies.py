@@ -123,21 +123,32 @@ async def reply(update: Update, text: str) -> None:
 
 
 async def answer_and_show(update: Update, query: CallbackQuery, note: str | None, screen: Screen) -> None:
-    """Answer a tap and show its screen at once. Both finish before this returns, and only then
-    is a failure of either raised: an edit still retrying after the answer failed would otherwise
-    land after the chat's next update and leave the card disagreeing with the database. The answer
-    goes in a task of its own and the screen in this one (a task fewer than gathering both)."""
-    answering = asyncio.ensure_future(answer(query, note))
+    """Answer a tap and show its screen at once (the answer first, as Telegram's spinner waits on
+    it). Both finish before this returns, and only then is a failure of either raised, the
+    answer's first: an edit still retrying after the answer failed would otherwise land after the
+    chat's next update and leave the card disagreeing with the database. The screen goes in a task
+    of its own and the answer in this one: a task fewer than gathering both."""
+    showing = asyncio.ensure_future(show(update, screen))
     try:
-        await show(update, screen)
+        await answer(query, note)
+    except BaseException as error:
+        if isinstance(error, asyncio.CancelledError):
+            showing.cancel()
+        await _settled(showing)
+        raise
+    await showing
+
+
+async def _settled(task: asyncio.Task[None]) -> None:
+    """Wait for a task to end, however it ends (its failure read, not raised); if this wait is
+    cancelled, so is the task."""
+    try:
+        await asyncio.wait([task])
     except asyncio.CancelledError:
-        answering.cancel()
+        task.cancel()
         raise
-    except Exception:
-        await asyncio.wait([answering])
-        answering.result()  # the answer's failure first, as when both fail; else the screen's
-        raise
-    await answering
+    if not task.cancelled():
+        task.exception()  # read, so that asyncio does not report it as never retrieved
 
 
 async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:

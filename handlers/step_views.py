@@ -318,7 +318,9 @@ def ways_on(roadmap: Roadmap, way: tuple[object, ...]) -> list[list[InlineKeyboa
             onward = button(_("📚 Next: %(roadmap)s") % {"roadmap": next_title}, ShowRoadmap(next_id))
             return [[button(_("📊 My card"), SendCard(roadmap.id)), onward]]
         case ("celebrate",):
-            return [[button(_("📊 My card"), SendCard(roadmap.id)), button(_("📚 All roadmaps"), ShowCatalog())]]
+            # Translators: a button to the list of roadmaps, after completing the last one not started; keep it short.
+            every = button(_("📚 All roadmaps"), ShowCatalog())
+            return [[button(_("📊 My card"), SendCard(roadmap.id)), every]]
         case ("revisit", int(skipped), str(first)):
             return [[button(revisit_skipped(skipped), ShowStep(roadmap.id, first))]]
     return []

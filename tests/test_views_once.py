@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers import screens
+from handlers import once, screens
 from handlers.actions import ShowCatalog, ShowStep
 from handlers.once import forget_all
 from handlers.roadmap_views import render_roadmap
@@ -166,3 +166,18 @@ def test_shared_keyboards_kept_stay_within_their_bound(monkeypatch: pytest.Monke
     assert len(screens._SHARED_KEYBOARDS) == 3
     assert [b.text for b in made[-1].inline_keyboard[0]] == ["B9"]
     assert keyboard([[button("B9", ShowStep("demo", "s9"))]]) is made[-1], "the newest are kept"
+
+
+def test_parts_kept_per_roadmap_stay_within_their_bound_the_oldest_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(once, "MOST", 3)
+    made: list[str] = []
+
+    @once.per_roadmap
+    def heading(roadmap: Roadmap, step_id: str) -> str:
+        made.append(step_id)
+        return f"{roadmap.title}: {step_id}"
+
+    for step_id in ("s0", "s1", "s2", "s3", "s3", "s1", "s0"):
+        assert heading(ROADMAP, step_id) == f"Demo: {step_id}"
+    assert made == ["s0", "s1", "s2", "s3", "s0"], "s0 was the oldest when s3 came, and was made anew"
+    assert heading(demo_roadmap(), "s1") == "Demo: s1" and made[-1] == "s1", "another roadmap object: made anew"
