@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers import once, screens
-from handlers.actions import ShowCatalog, ShowStep
+from handlers.actions import SendCard, ShowCatalog, ShowRoadmap, ShowStep
+from handlers.callback_data import decode
 from handlers.once import forget_all
 from handlers.roadmap_views import render_roadmap
 from handlers.screens import (
@@ -181,3 +182,14 @@ def test_parts_kept_per_roadmap_stay_within_their_bound_the_oldest_dropped(monke
         assert heading(ROADMAP, step_id) == f"Demo: {step_id}"
     assert made == ["s0", "s1", "s2", "s3", "s0"], "s0 was the oldest when s3 came, and was made anew"
     assert heading(demo_roadmap(), "s1") == "Demo: s1" and made[-1] == "s1", "another roadmap object: made anew"
+
+
+def test_the_card_that_completes_a_roadmap_offers_its_card_and_the_next_roadmap_or_all() -> None:
+    done = Progress("demo", {step.id: Mark(StepState.DONE, T0) for step in ROADMAP.steps}, started=True)
+    for next_roadmap, onward in (
+        (NEXT, ("📚 Next: After", ShowRoadmap("after"))),
+        (None, ("📚 All roadmaps", ShowCatalog())),
+    ):
+        card = render_step(ROADMAP, ROADMAP.steps[-1], done, CardOptions(celebrate=True, next_roadmap=next_roadmap))
+        rows = [[(b.text, decode(b.callback_data)) for b in row] for row in card.keyboard.inline_keyboard]  # type: ignore[union-attr]
+        assert [("📊 My card", SendCard("demo")), onward] in rows
