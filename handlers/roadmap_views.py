@@ -54,21 +54,11 @@ def page_of(roadmap: Roadmap, step: Step) -> int:
     return _paged(roadmap)[1][step.id]
 
 
-# Each roadmap's pages and the page of each step id, by the roadmap's identity (hashing a
-# roadmap would hash every step); the roadmap is kept with them, so its id cannot be reused.
-_PAGED: dict[int, tuple[Roadmap, tuple[tuple[Step, ...], ...], Mapping[str, int]]] = {}
-_PAGED_MOST = 256  # far more roadmaps than a catalog holds: the old ones after reloads go
-
-
+@per_roadmap  # by the roadmap's identity (hashing a roadmap would hash every step)
 def _paged(roadmap: Roadmap) -> tuple[tuple[tuple[Step, ...], ...], Mapping[str, int]]:
-    kept = _PAGED.get(id(roadmap))
-    if kept is None or kept[0] is not roadmap:
-        pages = _pages(roadmap)
-        where = {step.id: number for number, page in enumerate(pages) for step in page}
-        if len(_PAGED) >= _PAGED_MOST:
-            _PAGED.clear()
-        kept = _PAGED[id(roadmap)] = (roadmap, pages, where)
-    return kept[1], kept[2]
+    """Each roadmap's pages and the page of each step id."""
+    pages = _pages(roadmap)
+    return pages, {step.id: number for number, page in enumerate(pages) for step in page}
 
 
 def _pages(roadmap: Roadmap) -> tuple[tuple[Step, ...], ...]:
