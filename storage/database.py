@@ -90,12 +90,21 @@ class Database:
             yield connection
 
     async def write_retrying(self, work: Callable[[AsyncConnection], Awaitable[Result]]) -> Result:
-        """`work` in a write transaction; one that loses a race (a deadlock, a serialization
-        failure) is rolled back and run again, up to ATTEMPTS times, before the error goes up."""
+        """`work` in a write transaction, run again whole if it loses a race (see `retrying`)."""
+
+        async def in_transaction() -> Result:
+            async with self.writing() as connection:
+                return await work(connection)
+
+        return await self.retrying(in_transaction)
+
+    async def retrying(self, work: Callable[[], Awaitable[Result]]) -> Result:
+        """`work`, whose writes are transactions or single statements: one that loses a race (a
+        deadlock, a serialization failure) was rolled back, and the work runs again, up to ATTEMPTS
+        times, before the error goes up."""
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                async with self.writing() as connection:
-                    return await work(connection)
+                return await work()
             except DBAPIError as error:
                 if attempt == ATTEMPTS or not must_try_again(error):
                     raise

@@ -91,26 +91,63 @@ async def serve_taps(database: Database, writes: ProgressWrites, calls: Sequence
             read = await read_progresses(connection, pairs)
         return [read[call.chat_id, call.roadmap_id] for call in calls]
 
-    written: list[dict[str, object]] = []
+    batch = _Batch(database, writes, calls, pairs)
+    if writes.in_one is not None:
+        answers = await database.retrying(batch.read_then_write)
+    else:
+        answers = await database.write_retrying(batch.play_and_write)
+    count_changes(batch.written)
+    return answers
 
-    async def play_and_write(connection: AsyncConnection) -> list[TapAnswer]:
+
+@dataclass
+class _Batch:
+    """A batch of calls that writes: played over one read of its pairs, its net change written."""
+
+    database: Database
+    writes: ProgressWrites
+    calls: Sequence[TapCall]
+    pairs: list[Pair]
+    written: list[dict[str, object]] = field(default_factory=list)  # the facts of the changes written
+
+    async def play_and_write(self, connection: AsyncConnection) -> list[TapAnswer]:
         """The calls played over one read, and their net change written, in one transaction (run
         again whole if it loses a race with another instance's, or with a confirmation)."""
-        read = await read_progresses(connection, pairs)
+        answers, net, rows = self._played(await read_progresses(connection, self.pairs))
+        await self._write_in_transaction(connection, answers, net, rows)
+        return answers
+
+    async def read_then_write(self) -> list[TapAnswer]:
+        """PostgreSQL's way: the read on its own (in READ COMMITTED, a transaction's read sees what
+        one outside it would), then the change in one statement outside a transaction, or, if it
+        needs more (first reminders, a mark written anew), in a transaction."""
+        async with self.database.reading() as connection:
+            answers, net, rows = self._played(await read_progresses(connection, self.pairs))
+            if not (net.first_starts or rows.marked_again):
+                await _write_in_one(connection, self.writes, rows)
+                self.written = net.facts
+                return answers
+        async with self.database.writing() as connection:
+            await self._write_in_transaction(connection, answers, net, rows)
+        return answers
+
+    def _played(self, read: dict[Pair, Progress]) -> tuple[list[TapAnswer], _NetChange, _Rows]:
+        """The calls played over what was read: their answers, and the change to write."""
         progresses, net = dict(read), _NetChange()
-        answers = [_play(call, progresses, net, i) for i, call in enumerate(calls)]
-        await _write(connection, database, writes, read, progresses, net)
-        written[:] = net.facts
+        answers = [_play(call, progresses, net, i) for i, call in enumerate(self.calls)]
+        return answers, net, _rows(read, progresses, net)
+
+    async def _write_in_transaction(
+        self, connection: AsyncConnection, answers: list[TapAnswer], net: _NetChange, rows: _Rows
+    ) -> None:
+        """The change written in the connection's transaction: the rows, and the first reminders."""
+        await _write(connection, self.writes, rows)
+        self.written = net.facts
         if net.first_starts:
-            new = await turn_on_first_reminders(database, connection, net.first_starts)
+            new = await turn_on_first_reminders(self.database, connection, net.first_starts)
             for chat_id, reminder in new.items():
                 first = net.reminded[chat_id]
                 answers[first] = Changed(answers[first].before, answers[first].after, reminder)  # type: ignore[union-attr]
-        return answers
-
-    answers = await database.write_retrying(play_and_write)
-    count_changes(written)
-    return answers
 
 
 def count_changes(facts: Sequence[Mapping[str, object]]) -> None:
@@ -173,21 +210,24 @@ def _known_beside(progresses: dict[Pair, Progress], started: Pair) -> None:
             progresses[chat, roadmap] = replace(progress, other_roadmap_ids=others | {roadmap_id})
 
 
-async def _write(
-    connection: AsyncConnection,
-    database: Database,
-    writes: ProgressWrites,
-    read: dict[Pair, Progress],
-    played: dict[Pair, Progress],
-    net: _NetChange,
-) -> None:
-    """The net change, a statement per kind of row, rows in key order (so that two instances
-    writing the same rows take their locks in the same order)."""
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """A batch's net change as the rows each write statement takes, in key order (so that two
+    instances writing the same rows take their locks in the same order)."""
+
+    cards: list[dict[str, object]]
+    changed: list[dict[str, object]]
+    gone: list[dict[str, object]]
+    marked: list[dict[str, object]]
+    facts: list[dict[str, object]]
+    marked_again: bool  # a mark removed and written anew (marked again after an undo: a new day)
+
+
+def _rows(read: dict[Pair, Progress], played: dict[Pair, Progress], net: _NetChange) -> _Rows:
+    """The rows of the net change: the calls played over what was read."""
     cards = [{"c": c, "r": r, "s": s, "at": at} for c, (r, s, at) in sorted(net.cards.items())]
-    await _execute(connection, writes.make_current, cards)
     changed = [{"c": c, "r": r, "started": first, "at": last} for (c, r), (first, last) in sorted(net.roadmaps.items())]
-    await _execute(connection, writes.change_roadmap, changed)
-    gone, marked = [], []
+    gone, marked, again = [], [], False
     for pair in sorted(net.roadmaps):
         was, now = read[pair].marks, played[pair].marks
         for step_id in sorted(was.keys() | now.keys()):
@@ -196,11 +236,40 @@ async def _write(
             key = {"c": pair[0], "r": pair[1], "s": step_id}
             if step_id in was and (step_id not in now or now[step_id].state is was[step_id].state):
                 gone.append(key)  # removed, or marked again after an undo in this batch: a new day
+                again = again or step_id in now
             if step_id in now:
                 marked.append(key | {"state": now[step_id].state.value, "at": now[step_id].changed_at})
-    await _execute(connection, writes.forget_mark, gone)
-    await _execute(connection, writes.upsert_mark, marked)
-    await _execute(connection, writes.record_fact, net.facts)
+    return _Rows(cards, changed, gone, marked, net.facts, again)
+
+
+async def _write(connection: AsyncConnection, writes: ProgressWrites, rows: _Rows) -> None:
+    """The net change, a statement per kind of row."""
+    await _execute(connection, writes.make_current, rows.cards)
+    await _execute(connection, writes.change_roadmap, rows.changed)
+    await _execute(connection, writes.forget_mark, rows.gone)
+    await _execute(connection, writes.upsert_mark, rows.marked)
+    await _execute(connection, writes.record_fact, rows.facts)
+
+
+async def _write_in_one(connection: AsyncConnection, writes: ProgressWrites, rows: _Rows) -> None:
+    """The net change in one statement (PostgreSQL's IN_ONE): each field a column of values."""
+    if not (rows.cards or rows.changed or rows.gone or rows.marked or rows.facts):
+        return
+    await connection.execute(
+        writes.in_one,
+        {
+            **_columns("card", rows.cards, "c", "r", "s", "at"),
+            **_columns("roadmap", rows.changed, "c", "r", "started", "at"),
+            **_columns("gone", rows.gone, "c", "r", "s"),
+            **_columns("mark", rows.marked, "c", "r", "s", "state", "at"),
+            **_columns("fact", rows.facts, "c", "at", "kind", "r", "s", "old", "new", "source"),
+        },
+    )
+
+
+def _columns(kind: str, rows: list[dict[str, object]], *fields: str) -> dict[str, list[object]]:
+    """Rows as a column of values per field, each named `kind_field`."""
+    return {f"{kind}_{field}": [row[field] for row in rows] for field in fields}
 
 
 def step_change(call: SetStateCall, before: StepState) -> dict[str, object]:

@@ -87,7 +87,11 @@ async def test_taps_made_together_cost_one_read_and_one_write_transaction(storag
         await asyncio.gather(
             *(storage.progress.set_step_state(c, ROADMAP.id, STEPS[1], StepState.DONE, at(c)) for c in chat_ids)
         )
-    assert seen["SELECT"] == 1 and seen["COMMIT"] == 1
+    if storage.database.dialect == "postgresql":  # the writes in one statement, without a transaction
+        assert seen == Counter({"SELECT": 1, "WITH": 1})
+    else:
+        assert seen["SELECT"] == 1 and seen["COMMIT"] == 1
+    assert await marks(storage) == {(c, s.id): ("done", at(c)) for c in chat_ids for s in STEPS[:2]}
 
     with counted(storage) as seen:
         progresses = await asyncio.gather(*(storage.progress.progress_of(c, ROADMAP.id) for c in chat_ids))
