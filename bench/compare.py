@@ -1,6 +1,6 @@
 """compare: a git revision's benchmarks against the working tree's, in turns, in one run.
 
-`python -m bench compare REF [NAME...] [--quick] [--rounds N]` checks REF out into a temporary
+`python -m bench compare REF [NAME...] [--quick] [--rounds N] [--figure KEY]` checks REF out into a temporary
 git worktree and runs `python -m bench NAME` there and here in turns, each side first in every
 other round (ref, ours; ours, ref; ref, ours...), each side in its own tree with that tree first
 on the import path, so each runs its own code. A busy machine slows the rounds next to each other
@@ -125,6 +125,14 @@ class BenchmarkFailed(Exception):
     """A run that did not end with a usable summary line."""
 
 
+def _headline(name: str, figure: str | None) -> Headline:
+    """What a benchmark is compared by: its headline, or another figure of its summary line."""
+    headline = HEADLINES[name]
+    if figure is None:
+        return headline
+    return Headline(figure, headline.higher_is_better, f"{figure} of {name}'s summary line")
+
+
 def _figure(value: float) -> str:
     return f"{value:.4g}"
 
@@ -140,6 +148,11 @@ def main(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="the benchmarks' tiny runs (one round by default)")
     parser.add_argument("--rounds", type=int, help="runs of each side (default: 3, or 1 with --quick)")
+    parser.add_argument(
+        "--figure",
+        metavar="KEY",
+        help="another key of the summary line to compare, better the same way as the headline (taps: pg_ratio)",
+    )
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in HEADLINES]
     if unknown:
@@ -154,13 +167,13 @@ def main(argv: Sequence[str]) -> int:
         return 2
     try:
         with _terminated_as_exit():
-            return _compare(args.ref, commit, names, rounds, args.quick)
+            return _compare(args.ref, commit, names, rounds, args.quick, args.figure)
     except KeyboardInterrupt:
         print("\nbench compare: interrupted; the ref worktree is removed", file=sys.stderr)
         return 130
 
 
-def _compare(ref: str, commit: str, names: list[str], rounds: int, quick: bool) -> int:
+def _compare(ref: str, commit: str, names: list[str], rounds: int, quick: bool, figure: str | None = None) -> int:
     """Check REF out, run the rounds, print the report; the exit status."""
     with checked_out(commit) as ref_tree:
         sides = (Side("ref", ref_tree), Side("ours", OURS))
@@ -173,7 +186,7 @@ def _compare(ref: str, commit: str, names: list[str], rounds: int, quick: bool) 
                 print(f"bench compare: {side.label} would not run its own code: {wrong}", file=sys.stderr)
                 return 1
             compileall.compile_dir(side.tree, quiet=1, rx=re.compile(r"[/\\][.]"))  # no first-run penalty
-        comparisons = [Comparison(name, HEADLINES[name]) for name in names]
+        comparisons = [Comparison(name, _headline(name, figure)) for name in names]
         for comparison in comparisons:
             if not (ref_tree / "bench" / f"{comparison.name}.py").is_file():
                 comparison.problem = "ref has no such benchmark"

@@ -13,14 +13,17 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from progress import Changed, Mark, Note, Progress, StepState, needs_other_roadmaps
 from roadmaps import Catalog, Check, Level, Roadmap, Signals, Step
 from storage import Languages, Storage
 from storage.batching import Batcher
+from storage.database import ATTEMPTS
 from storage.progress_writes import ProgressWrites
-from storage.tables import chat_roadmaps, chats, reminders, step_states
+from storage.tables import chat_roadmaps, chats, facts, reminders, step_states
 from storage.tap_batches import ReadProgress, SetStateCall, serve_taps
 from tests.support import StorageFactory
 
@@ -82,6 +85,9 @@ async def test_taps_made_together_cost_one_read_and_one_write_transaction(storag
     assert await marks(storage) == {(c, "step-1"): ("done", at(c)) for c in chat_ids}
     assert await rows_of(storage, reminders.c.chat_id) == {(c,) for c in chat_ids}
     assert all(isinstance(c, Changed) and c.new_reminder is not None for c in changes)
+    assert await rows_of(storage, facts.c.chat_id, facts.c.step_id, facts.c.new_state) == {
+        (c, "step-1", "done") for c in chat_ids
+    }
 
     with counted(storage) as seen:  # the same chats again: no first start, one read
         await asyncio.gather(
@@ -366,3 +372,63 @@ async def test_a_chats_call_made_while_its_batch_is_served_waits_for_the_next() 
     release.set()
     assert await asyncio.gather(first, again, other) == [1, 2, 3]
     assert batches[2:] == [[("chat 1", 2)]]
+
+
+def opposite_locks(runs: Counter[int]) -> tuple[Any, Any]:
+    """Two works that update chats 1 and 2 in opposite orders, each taking its second row only
+    once both hold their first: run at once, PostgreSQL ends one of them with a deadlock."""
+    holding = {1: asyncio.Event(), 2: asyncio.Event()}
+
+    def locking(first: int, then: int) -> Any:
+        async def work(connection: AsyncConnection) -> None:
+            runs[first] += 1
+            for chat_id in (first, then):
+                await connection.execute(
+                    update(chats).where(chats.c.id == chat_id).values(current_step_id=f"by {first}")
+                )
+                holding[chat_id].set()
+                await holding[then].wait()
+
+        return work
+
+    return locking(1, 2), locking(2, 1)
+
+
+async def test_a_write_that_loses_a_deadlock_runs_again_whole_and_a_bad_row_does_not(storage: Storage) -> None:
+    """Two transactions lock two chats' rows in opposite orders: PostgreSQL ends one with a
+    deadlock, and `write_retrying` runs it again, so both land. A write that fails for its row runs
+    once; one that keeps losing races gives up after ATTEMPTS runs, raising the database's error."""
+    if storage.database.dialect != "postgresql":
+        pytest.skip("SQLite's writers take turns: no two transactions hold locks at once")
+    database = storage.database
+    for chat_id in (1, 2):
+        await storage.progress.open_step(chat_id, ROADMAP.id, STEPS[0], at(0))
+    runs: Counter[int] = Counter()
+    await asyncio.gather(*(database.write_retrying(work) for work in opposite_locks(runs)))
+    assert sorted(runs.values()) == [1, 2]  # the deadlock's loser ran again, after the winner
+    last = 1 if runs[1] == 2 else 2
+    assert await rows_of(storage, chats.c.id, chats.c.current_step_id) == {(1, f"by {last}"), (2, f"by {last}")}
+
+    async def duplicate(connection: AsyncConnection) -> None:
+        runs[0] += 1
+        await connection.execute(chats.insert().values(id=1, created_at=at(0)))
+
+    with pytest.raises(IntegrityError):
+        await database.write_retrying(duplicate)
+    assert runs[0] == 1
+
+    async def in_a_transaction(work: Any) -> None:
+        async with database.writing() as connection:
+            await work(connection)
+
+    # The same deadlock without retrying: its error, which a work that keeps losing raises.
+    outcomes = await asyncio.gather(*(in_a_transaction(w) for w in opposite_locks(runs)), return_exceptions=True)
+    [lost] = [outcome for outcome in outcomes if isinstance(outcome, DBAPIError)]
+
+    async def losing() -> None:
+        runs[-1] += 1
+        raise lost
+
+    with pytest.raises(DBAPIError) as raised:
+        await database.retrying(losing)
+    assert raised.value is lost and runs[-1] == ATTEMPTS

@@ -115,6 +115,14 @@ def test_compare_runs_each_side_first_in_every_other_round() -> None:
     assert len(re.findall(r"^round \d: ref=\S+ ours=\S+ ratio=", result.stdout, re.MULTILINE)) == 3
 
 
+def test_compare_takes_another_figure_of_the_summary_line_when_asked() -> None:
+    result = compare("HEAD", "startup", "--quick", "--figure", "import_s")
+    assert result.returncode == 0, result.stdout + result.stderr
+    [summary] = [line for line in result.stdout.splitlines() if line.startswith("bench compare startup:")]
+    assert " figure=import_s " in summary and float(COMPARED.fullmatch(summary)["ours"]) > 0, summary  # type: ignore[index]
+    assert re.search(r"^round 1/1 ours +startup: import_s=", result.stdout, re.MULTILINE), result.stdout
+
+
 def test_a_revision_without_the_benchmark_is_reported_and_the_rest_goes_on() -> None:
     first = git("rev-list", "--max-parents=0", "HEAD").stdout.split()[-1]
     if git("cat-file", "-e", f"{first}:bench/nudges.py").returncode == 0:
