@@ -25,10 +25,12 @@ TRY_AGAIN = frozenset({"40001", "40P01"})
 ATTEMPTS = 5
 
 
-def must_try_again(error: BaseException) -> bool:
-    """Whether a database error says the transaction lost a race and may simply run again."""
+def race_lost(error: BaseException) -> str | None:
+    """The SQLSTATE of a database error that says the transaction lost a race and may simply run
+    again (TRY_AGAIN); None for any other error."""
     orig = getattr(error, "orig", None)
-    return any(getattr(cause, "sqlstate", None) in TRY_AGAIN for cause in (orig, getattr(orig, "__cause__", None)))
+    codes = (getattr(cause, "sqlstate", None) for cause in (orig, getattr(orig, "__cause__", None)))
+    return next((code for code in codes if code in TRY_AGAIN), None)
 
 
 class DatabaseUnavailable(SQLAlchemyError):
@@ -106,11 +108,10 @@ class Database:
             try:
                 return await work()
             except DBAPIError as error:
-                if attempt == ATTEMPTS or not must_try_again(error):
+                code = race_lost(error)
+                if attempt == ATTEMPTS or code is None:
                     raise
-                log.info(
-                    "a write lost a race (%s); trying again (%d of %d)", type(error.orig).__name__, attempt, ATTEMPTS
-                )
+                log.info("a write lost a race (SQLSTATE %s); trying again (%d of %d)", code, attempt, ATTEMPTS)
                 await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 

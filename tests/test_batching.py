@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -394,7 +395,9 @@ def opposite_locks(runs: Counter[int]) -> tuple[Any, Any]:
     return locking(1, 2), locking(2, 1)
 
 
-async def test_a_write_that_loses_a_deadlock_runs_again_whole_and_a_bad_row_does_not(storage: Storage) -> None:
+async def test_a_write_that_loses_a_deadlock_runs_again_whole_and_a_bad_row_does_not(
+    storage: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
     """Two transactions lock two chats' rows in opposite orders: PostgreSQL ends one with a
     deadlock, and `write_retrying` runs it again, so both land. A write that fails for its row runs
     once; one that keeps losing races gives up after ATTEMPTS runs, raising the database's error."""
@@ -404,8 +407,11 @@ async def test_a_write_that_loses_a_deadlock_runs_again_whole_and_a_bad_row_does
     for chat_id in (1, 2):
         await storage.progress.open_step(chat_id, ROADMAP.id, STEPS[0], at(0))
     runs: Counter[int] = Counter()
-    await asyncio.gather(*(database.write_retrying(work) for work in opposite_locks(runs)))
+    with caplog.at_level(logging.INFO, logger="storage.database"):
+        await asyncio.gather(*(database.write_retrying(work) for work in opposite_locks(runs)))
     assert sorted(runs.values()) == [1, 2]  # the deadlock's loser ran again, after the winner
+    said = [record.getMessage() for record in caplog.records if record.name == "storage.database"]
+    assert said == [f"a write lost a race (SQLSTATE 40P01); trying again (1 of {ATTEMPTS})"]
     last = 1 if runs[1] == 2 else 2
     assert await rows_of(storage, chats.c.id, chats.c.current_step_id) == {(1, f"by {last}"), (2, f"by {last}")}
 
