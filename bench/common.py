@@ -151,6 +151,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def context_switches(pid: int) -> tuple[int, int]:
+    """A process's context switches so far, (voluntary, involuntary), from /proc ((0, 0) once it is
+    gone): a wait for I/O or a timer, and the scheduler taking the CPU back for another process."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return 0, 0
+    counts = dict(line.split(":\t") for line in lines if line.endswith(tuple("0123456789")) and "ctxt" in line)
+    return int(counts["voluntary_ctxt_switches"]), int(counts["nonvoluntary_ctxt_switches"])
+
+
 def with_application_name(url: str, name: str) -> str:
     """A URL of tests.databases.search_path_url (its dsn carries the search path) whose connections
     also carry an application_name, by which pg_stat_activity tells their backends."""

@@ -1,26 +1,34 @@
 """scaleout: one `roadmap-bot run` in webhook mode, then two, on one PostgreSQL database, with taps
 sent as signed webhook updates over loopback.
 
-The database holds 20,000 chats' histories (tests/histories.py). A load generator in this process
-keeps 32 updates in flight per instance, each chat's taps one after another (open a step, mark it
-done, undo, the roadmap's page 2), every request to the next instance in turn; the webhook answers
+The database holds 20,000 chats' histories (tests/histories.py), their reminders due after the run.
+A load generator in this process keeps 32 updates in flight per instance, each chat's taps one after
+another (open a step, mark it done, undo, the roadmap's page 2), every request to the next instance
+in turn, each of its 32 workers on connections of its own as Telegram's are; the webhook answers
 once the update is handled (answered and the card edited, on bench/thinapi.py's fake Bot API, a
 process of its own, not counted).
-For each phase: taps a second, and the CPU seconds the bot processes and their PostgreSQL backends
-spent (/proc; the backends are told by their application_name), so `efficiency` is two instances'
-taps per CPU-second over one's: 1 means the second instance costs nothing extra per tap, whatever
-the machine's cores allow in throughput. pg_stat_activity is sampled every 50 ms for the bots'
-backends waiting on a lock.
+Both instances start, then rounds alternate the two phases: one instance tapped (the other idle, its
+CPU not counted), then both. For each phase: taps a second, and the CPU seconds the tapped bot
+processes and the bots' PostgreSQL backends spent (/proc; the backends are told by their
+application_name), so a round's efficiency is two instances' taps per CPU-second over one's: 1 means
+the second instance costs nothing extra per tap, whatever the machine's cores allow in throughput.
+`efficiency` is the median of the rounds': the phases alternate so that the machine's speed, which
+drifts within minutes on a shared 2-core machine, moves both sides of a round alike. The bots'
+context switches a tap, waiting (for I/O) and taken (by the scheduler, for another process), show
+how much the phase made them share the machine's cores.
+pg_stat_activity is sampled every 50 ms for the bots' backends waiting on a lock.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import itertools
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -35,7 +43,9 @@ from sqlalchemy import text
 from bench.common import (
     POSTGRES_URL,
     backend_pids,
+    context_switches,
     cpu_seconds,
+    median,
     postgres_reachable,
     scratch_dir,
     summary,
@@ -46,13 +56,14 @@ from roadmaps import load_catalog
 from storage import Storage, create_engine, upgrade
 from tests.databases import schema_for_processes
 from tests.fakebotapi import TOKEN
-from tests.histories import FULL, LANGUAGES, load_postgresql
+from tests.histories import FULL, HISTORY_WEEK, LANGUAGES, load_postgresql
 from tests.process import ROADMAP_BOT, environment
 from tests.serving import free_ports
 
 APPLICATION = f"roadmap-scaleout-{os.getpid()}"  # this run's backends, not another's
 SECRET = "scaleout-secret_0123456789"
 IN_FLIGHT = 32  # updates in flight per instance
+ROUNDS = 3
 
 
 @dataclass
@@ -71,6 +82,8 @@ class Phase:
     seconds: float = 0.0
     bot_cpu: float = 0.0
     pg_cpu: float = 0.0
+    generator_cpu: float = 0.0  # this process's (the load generator's and the sampler's): not counted
+    switches: tuple[int, int] = (0, 0)  # the tapped bots' context switches, voluntary and involuntary
     samples: int = 0
     lock_waits: int = 0  # samples in which a backend of the bots waited on a lock
     waits: dict[str, int] = field(default_factory=dict)  # every wait event seen, by kind, summed over samples
@@ -185,48 +198,66 @@ async def post(client: httpx.AsyncClient, url: str, body: str, headers: dict[str
     return await client.post(url, content=body, headers=headers)
 
 
-async def send_taps(instances: list[Instance], chats: list[int]) -> int:
+async def send_taps(instances: list[Instance], chats: list[int], started: asyncio.Event | None = None) -> int:
     """Every chat's taps, one after another per chat, IN_FLIGHT per instance at once, each request
-    to the next instance in turn; the number of taps answered 200."""
+    to the next instance in turn; the number of taps answered 200. `started` is set once the
+    clients are made and the first request goes out.
+
+    Each worker has a client of its own, with a connection to each instance: one client shared by
+    all would keep every connection in one httpcore pool, which walks all of its connections for
+    each request (twice over for the idle ones), so the generator's CPU per tap would grow with the
+    connections, more than triple in the second phase, and take the bots' share of the machine."""
     turn, done = 0, 0
     queue: asyncio.Queue[int] = asyncio.Queue()
     for chat_id in chats:
         queue.put_nowait(chat_id)
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
-    limits = httpx.Limits(max_connections=IN_FLIGHT * len(instances) * 2, max_keepalive_connections=None)
+    limits = httpx.Limits(max_connections=len(instances), max_keepalive_connections=len(instances))
+    tls = ssl.create_default_context()  # unused over http://, but each client would load its own
 
     async def worker(client: httpx.AsyncClient) -> None:
         nonlocal turn, done
-        while not queue.empty():
-            chat_id = queue.get_nowait()
-            for data in TAPS:
-                instance, turn = instances[turn % len(instances)], turn + 1
-                answer = await post(client, instance.url, tap(chat_id, data), headers)
-                assert answer.status_code == 200, answer.text
-                done += 1
+        async with client:
+            while not queue.empty():
+                chat_id = queue.get_nowait()
+                for data in TAPS:
+                    instance, turn = instances[turn % len(instances)], turn + 1
+                    answer = await post(client, instance.url, tap(chat_id, data), headers)
+                    assert answer.status_code == 200, answer.text
+                    done += 1
 
-    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
-        await asyncio.gather(*(worker(client) for _ in range(IN_FLIGHT * len(instances))))
+    clients = [httpx.AsyncClient(limits=limits, timeout=60, verify=tls) for _ in range(IN_FLIGHT * len(instances))]
+    if started is not None:
+        started.set()
+    await asyncio.gather(*(worker(client) for client in clients))
     return done
 
 
 async def measure(url: str, instances: list[Instance], chats: list[int]) -> Phase:
-    """One phase: warm up, then the chats' taps, timed, with the CPU they cost and the waits seen."""
-    await send_taps(instances, chats[: len(chats) // 10])  # the pools and caches filled
+    """One phase: the chats' taps, timed, with the CPU they cost and the waits seen."""
     storage = Storage(create_engine(url))
-    phase, stop = Phase(), asyncio.Event()
+    phase, stop, started = Phase(), asyncio.Event(), asyncio.Event()
     try:
         async with storage.engine.connect() as connection:
             pids = await backends(connection)
+        sending = asyncio.create_task(send_taps(instances, chats, started))
+        await started.wait()
         bots_before = sum(cpu_seconds(i.process.pid) for i in instances)
+        switches_before = [context_switches(i.process.pid) for i in instances]
         pg_before = {pid: cpu_seconds(pid) for pid in pids}
+        generator_before, began = time.process_time(), time.perf_counter()
         sampler = asyncio.create_task(sample_waits(storage, phase, stop))
-        started = time.perf_counter()
-        phase.taps = await send_taps(instances, chats[len(chats) // 10 :])
-        phase.seconds = time.perf_counter() - started
+        phase.taps = await sending
+        phase.seconds = time.perf_counter() - began
+        phase.generator_cpu = time.process_time() - generator_before
         stop.set()
         await sampler
         phase.bot_cpu = sum(cpu_seconds(i.process.pid) for i in instances) - bots_before
+        switched = [context_switches(i.process.pid) for i in instances]
+        phase.switches = (
+            sum(after[0] - before[0] for after, before in zip(switched, switches_before, strict=True)),
+            sum(after[1] - before[1] for after, before in zip(switched, switches_before, strict=True)),
+        )
         async with storage.engine.connect() as connection:
             pids = await backends(connection)
         phase.pg_cpu = sum(cpu_seconds(pid) - pg_before.get(pid, 0.0) for pid in pids)
@@ -240,20 +271,31 @@ def report(name: str, phase: Phase) -> None:
     print(
         f"{name}: {phase.taps} taps in {phase.seconds:.1f} s = {phase.taps / phase.seconds:.0f} taps/s; CPU: bots "
         f"{phase.bot_cpu:.1f} s, PostgreSQL backends {phase.pg_cpu:.1f} s = {phase.per_cpu_second:.0f} taps per "
-        f"CPU-second; lock waits in {phase.lock_waits} of {phase.samples} samples; load average "
+        f"CPU-second (the load generator {phase.generator_cpu:.1f} s, not counted); the bots' context switches a "
+        f"tap {phase.switches[0] / phase.taps:.1f} waiting, {phase.switches[1] / phase.taps:.2f} taken; lock waits in "
+        f"{phase.lock_waits} of {phase.samples} samples; load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; the bots' backends seen waiting (samples):\n  {waits}",
         flush=True,
     )
 
 
 async def prepare(url: str, chats: int) -> None:
-    """The schema migrated and the chats' histories loaded."""
+    """The schema migrated and the chats' histories loaded, their reminders moved by whole weeks to
+    fall after the run. Left in tests/histories.py's week, those due by today's clock would be sent
+    during the phases: the bots' CPU would go to nudges (bench nudges measures those), twice as
+    fast with two instances, and the figures would depend on the day the benchmark runs."""
     storage = Storage(create_engine(url))
     try:
         await upgrade(storage.engine)
+        await load_postgresql(url, load_catalog(), 1, chats, FULL)
+        after_run = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        weeks = dt.timedelta(weeks=max(0, (after_run - HISTORY_WEEK) // dt.timedelta(weeks=1) + 1))
+        async with storage.engine.begin() as connection:
+            await connection.execute(text("UPDATE reminders SET due_at = due_at + :weeks"), {"weeks": weeks})
+            due = await connection.scalar(text("SELECT count(*) FROM reminders WHERE due_at < :t"), {"t": after_run})
+        assert due == 0, f"{due} reminders would be due during the run"
     finally:
         await storage.close()
-    await load_postgresql(url, load_catalog(), 1, chats, FULL)
 
 
 def main(argv: list[str] | None = None) -> str:
@@ -262,30 +304,37 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--quick", action="store_true", help="a tiny run, to check the benchmark still works")
     parser.add_argument("--chats", type=int, default=20_000, help="chats in the database")
     parser.add_argument("--tapping", type=int, default=400, help="chats that tap, 4 taps each, per phase")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of the two phases, one after the other")
     args = parser.parse_args(argv)
     if not postgres_reachable():
         print("postgresql: not reachable, skipped")
         return summary("scaleout", efficiency=float("nan"), one_taps_per_s=0, two_taps_per_s=0)
-    chats, tapping = (500, 20) if args.quick else (args.chats, args.tapping)
+    chats, tapping, rounds = (500, 20, 1) if args.quick else (args.chats, args.tapping, args.rounds)
     directory = scratch_dir()
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     with schema_for_processes(POSTGRES_URL, "scaleout") as schema_url, thin_api(directory) as api_url:
         url = with_application_name(schema_url, APPLICATION)
         asyncio.run(prepare(url, chats))
-        step = max(1, chats // (2 * tapping))
-        first, second = list(range(1, chats + 1, step))[:tapping], list(range(2, chats + 1, step))[:tapping]
-        with running(api_url, url, directory) as one:
-            alone = asyncio.run(measure(url, [one], first))
-            report("one instance", alone)
-            with running(api_url, url, directory) as two:
-                both = asyncio.run(measure(url, [one, two], second))
-                report("two instances", both)
-    efficiency = both.per_cpu_second / alone.per_cpu_second
-    print(f"efficiency (taps per CPU-second, two over one): {efficiency:.2f}")
+        # Chats spread over the database, a slice for each phase and one to warm the instances with.
+        spread = list(range(1, chats + 1, max(1, chats // ((2 * rounds + 1) * tapping))))
+        slices = iter(spread[i * tapping : (i + 1) * tapping] for i in range(2 * rounds + 1))
+        ratios, phases = [], []
+        with running(api_url, url, directory) as one, running(api_url, url, directory) as two:
+            asyncio.run(send_taps([one, two], next(slices)))  # the pools and caches filled
+            for n in range(1, rounds + 1):
+                alone = asyncio.run(measure(url, [one], next(slices)))
+                report(f"round {n}, one instance", alone)
+                both = asyncio.run(measure(url, [one, two], next(slices)))
+                report(f"round {n}, two instances", both)
+                ratios.append(both.per_cpu_second / alone.per_cpu_second)
+                phases.append((alone, both))
+                print(f"round {n}: efficiency (taps per CPU-second, two over one) {ratios[-1]:.3f}", flush=True)
+    efficiency = median(ratios)
+    print(f"efficiency, the median of {rounds} rounds: {efficiency:.3f} ({', '.join(f'{r:.3f}' for r in ratios)})")
     return summary(
         "scaleout",
         efficiency=efficiency,
-        one_taps_per_s=round(alone.taps / alone.seconds),
-        two_taps_per_s=round(both.taps / both.seconds),
-        lock_waits=alone.lock_waits + both.lock_waits,
+        one_taps_per_s=round(median([a.taps / a.seconds for a, _ in phases])),
+        two_taps_per_s=round(median([b.taps / b.seconds for _, b in phases])),
+        lock_waits=sum(a.lock_waits + b.lock_waits for a, b in phases),
     )
