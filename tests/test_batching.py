@@ -78,8 +78,9 @@ async def test_taps_made_together_cost_one_read_and_one_write_transaction(storag
         changes = await asyncio.gather(
             *(storage.progress.set_step_state(c, ROADMAP.id, STEPS[0], StepState.DONE, at(c)) for c in chat_ids)
         )
-    # The read, and (in the write, for chats starting their first roadmap) the zones they told.
-    assert seen["SELECT"] == 2
+    # The read, and (in the write, for chats starting a roadmap) the reminders they have and the
+    # zones the others told.
+    assert seen["SELECT"] == 3
     assert seen["COMMIT"] == 1
     # chats, their roadmaps, the marks, the changes' facts, the first reminders: one statement each, for all 16
     assert seen["INSERT"] <= 5 and seen["UPDATE"] == 0
@@ -438,3 +439,38 @@ async def test_a_write_that_loses_a_deadlock_runs_again_whole_and_a_bad_row_does
     with pytest.raises(DBAPIError) as raised:
         await database.retrying(losing)
     assert raised.value is lost and runs[-1] == ATTEMPTS
+
+
+async def test_a_roadmap_started_by_a_chat_with_a_reminder_does_not_wait_for_a_write_holding_that_reminder(
+    storage: Storage,
+) -> None:
+    """A chat starting its second roadmap already has its reminder: the tap's batch leaves it as it
+    is, without waiting for a transaction that holds its row (here, as presence forgives a chat's
+    ignored nudges), while a chat starting its first roadmap in the same batch gets one."""
+    if storage.database.dialect != "postgresql":
+        pytest.skip("SQLite's writers take turns: no transaction holds a row while another writes")
+    await storage.progress.set_step_state(1, ROADMAP.id, STEPS[0], StepState.DONE, at(0))
+    before = await rows_of(storage, *reminders.c)
+    assert [row[0] for row in before] == [1]
+    async with storage.engine.connect() as holder:
+        await holder.execute(update(reminders).where(reminders.c.chat_id == 1).values(unanswered=0))
+        try:  # the row stays held until the holder ends: a batch that waits for it never answers
+            answers = await asyncio.wait_for(
+                serve_taps(
+                    storage.database,
+                    ProgressWrites.of(storage.database),
+                    [
+                        SetStateCall(1, "second", STEPS[0], StepState.DONE, at(1), at(1)),
+                        SetStateCall(2, "second", STEPS[0], StepState.DONE, at(1), at(1)),
+                    ],
+                ),
+                timeout=20,
+            )
+        finally:
+            await holder.rollback()
+    assert [isinstance(a, Changed) and a.new_reminder is not None for a in answers] == [False, True]
+    after = await rows_of(storage, *reminders.c)
+    assert {row for row in after if row[0] == 1} == before  # chat 1's reminder as it was
+    assert {row[0] for row in after} == {1, 2}
+    states = await rows_of(storage, step_states.c.chat_id, step_states.c.roadmap_id, step_states.c.state)
+    assert {(1, "second", "done"), (2, "second", "done")} <= states
