@@ -158,7 +158,7 @@ def context_switches(pid: int) -> tuple[int, int]:
         lines = Path(f"/proc/{pid}/status").read_text().splitlines()
     except OSError:
         return 0, 0
-    counts = dict(line.split(":\t") for line in lines if line.endswith(tuple("0123456789")) and "ctxt" in line)
+    counts = dict(line.split(":\t") for line in lines if "ctxt_switches" in line)
     return int(counts["voluntary_ctxt_switches"]), int(counts["nonvoluntary_ctxt_switches"])
 
 

@@ -310,6 +310,8 @@ def main(argv: list[str] | None = None) -> str:
         print("postgresql: not reachable, skipped")
         return summary("scaleout", efficiency=float("nan"), one_taps_per_s=0, two_taps_per_s=0)
     chats, tapping, rounds = (500, 20, 1) if args.quick else (args.chats, args.tapping, args.rounds)
+    if rounds < 1 or tapping < 1 or (2 * rounds + 1) * tapping > chats:
+        parser.error(f"each phase and the warm-up tap chats of their own: {(2 * rounds + 1) * tapping} over {chats}")
     directory = scratch_dir()
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     with schema_for_processes(POSTGRES_URL, "scaleout") as schema_url, thin_api(directory) as api_url:
