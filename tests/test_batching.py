@@ -441,17 +441,30 @@ async def test_a_write_that_loses_a_deadlock_runs_again_whole_and_a_bad_row_does
     assert raised.value is lost and runs[-1] == ATTEMPTS
 
 
-async def test_a_roadmap_started_by_a_chat_with_a_reminder_does_not_wait_for_a_write_holding_that_reminder(
+async def test_a_roadmap_started_by_a_chat_with_a_reminder_leaves_it_out_of_the_insert_and_its_row_unwaited(
     storage: Storage,
 ) -> None:
-    """A chat starting its second roadmap already has its reminder: the tap's batch leaves it as it
-    is, without waiting for a transaction that holds its row (here, as presence forgives a chat's
-    ignored nudges), while a chat starting its first roadmap in the same batch gets one."""
-    if storage.database.dialect != "postgresql":
-        pytest.skip("SQLite's writers take turns: no transaction holds a row while another writes")
+    """A chat starting its second roadmap already has its reminder: the tap's batch sends no insert
+    for it, and (on PostgreSQL, where transactions hold rows) does not wait for a transaction that
+    holds its row (here, as presence forgives a chat's ignored nudges), while a chat starting its
+    first roadmap in the same batch gets one."""
     await storage.progress.set_step_state(1, ROADMAP.id, STEPS[0], StepState.DONE, at(0))
     before = await rows_of(storage, *reminders.c)
     assert [row[0] for row in before] == [1]
+    sent: list[str] = []
+    engine = storage.engine.sync_engine
+
+    def statement(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
+        sent.append(" ".join(sql.split()[:3]).upper())
+
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        await storage.progress.set_step_state(1, "second", STEPS[0], StepState.DONE, at(1))
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    assert sent and "INSERT INTO REMINDERS" not in sent
+    if storage.database.dialect != "postgresql":
+        return
     async with storage.engine.connect() as holder:
         await holder.execute(update(reminders).where(reminders.c.chat_id == 1).values(unanswered=0))
         try:  # the row stays held until the holder ends: a batch that waits for it never answers
@@ -460,8 +473,8 @@ async def test_a_roadmap_started_by_a_chat_with_a_reminder_does_not_wait_for_a_w
                     storage.database,
                     ProgressWrites.of(storage.database),
                     [
-                        SetStateCall(1, "second", STEPS[0], StepState.DONE, at(1), at(1)),
-                        SetStateCall(2, "second", STEPS[0], StepState.DONE, at(1), at(1)),
+                        SetStateCall(1, "third", STEPS[0], StepState.DONE, at(2), at(2)),
+                        SetStateCall(2, "third", STEPS[0], StepState.DONE, at(2), at(2)),
                     ],
                 ),
                 timeout=20,
@@ -473,4 +486,4 @@ async def test_a_roadmap_started_by_a_chat_with_a_reminder_does_not_wait_for_a_w
     assert {row for row in after if row[0] == 1} == before  # chat 1's reminder as it was
     assert {row[0] for row in after} == {1, 2}
     states = await rows_of(storage, step_states.c.chat_id, step_states.c.roadmap_id, step_states.c.state)
-    assert {(1, "second", "done"), (2, "second", "done")} <= states
+    assert {(1, "second", "done"), (1, "third", "done"), (2, "third", "done")} <= states
