@@ -152,14 +152,18 @@ def cpu_seconds(pid: int) -> float:
 
 
 def context_switches(pid: int) -> tuple[int, int]:
-    """A process's context switches so far, (voluntary, involuntary), from /proc ((0, 0) once it is
-    gone): a wait for I/O or a timer, and the scheduler taking the CPU back for another process."""
-    try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    except OSError:
-        return 0, 0
-    counts = dict(line.split(":\t") for line in lines if "ctxt_switches" in line)
-    return int(counts["voluntary_ctxt_switches"]), int(counts["nonvoluntary_ctxt_switches"])
+    """A process's context switches so far, all its threads', (voluntary, involuntary), from /proc
+    ((0, 0) once it is gone): a wait for I/O or a timer, and the scheduler taking the CPU back for
+    another process."""
+    voluntary = involuntary = 0
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        try:
+            counts = dict(line.split(":\t") for line in status.read_text().splitlines() if "ctxt_switches" in line)
+        except OSError:
+            continue  # a thread that ended meanwhile
+        voluntary += int(counts["voluntary_ctxt_switches"])
+        involuntary += int(counts["nonvoluntary_ctxt_switches"])
+    return voluntary, involuntary
 
 
 def with_application_name(url: str, name: str) -> str:

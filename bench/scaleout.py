@@ -60,7 +60,9 @@ from tests.histories import FULL, HISTORY_WEEK, LANGUAGES, load_postgresql
 from tests.process import ROADMAP_BOT, environment
 from tests.serving import free_ports
 
-APPLICATION = f"roadmap-scaleout-{os.getpid()}"  # this run's backends, not another's
+# The application_name of this run's connections, not another's: the instances' are APPLICATION-1
+# and APPLICATION-2; the benchmark's own (the sampler's, the counting's) are named apart, not counted.
+APPLICATION = f"roadmap-scaleout-{os.getpid()}"
 SECRET = "scaleout-secret_0123456789"
 IN_FLIGHT = 32  # updates in flight per instance
 ROUNDS = 3
@@ -72,6 +74,7 @@ class Instance:
 
     process: subprocess.Popen[bytes]
     url: str
+    name: str  # its connections' application_name
 
 
 @dataclass
@@ -111,13 +114,14 @@ def thin_api(directory: Path) -> Iterator[str]:
 
 
 @contextmanager
-def running(api_url: str, url: str, directory: Path) -> Iterator[Instance]:
-    """`roadmap-bot run` in webhook mode on a port of its own, once it answers /healthz."""
+def running(api_url: str, schema_url: str, name: str, directory: Path) -> Iterator[Instance]:
+    """`roadmap-bot run` in webhook mode on a port of its own, its connections named `name`, once it
+    answers /healthz."""
     (port,) = free_ports(1)
     env = environment(
         TELEGRAM_BOT_TOKEN=TOKEN,
         TELEGRAM_API_URL=api_url,
-        DATABASE_URL=url,
+        DATABASE_URL=with_application_name(schema_url, name),
         WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
         WEBHOOK_SECRET=SECRET,
         PORT=str(port),
@@ -136,7 +140,7 @@ def running(api_url: str, url: str, directory: Path) -> Iterator[Instance]:
                 pass
             assert time.monotonic() < deadline, "the bot did not answer /healthz within 120 s"
             time.sleep(0.2)
-        yield Instance(process, f"http://127.0.0.1:{port}/telegram")
+        yield Instance(process, f"http://127.0.0.1:{port}/telegram", name)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -146,24 +150,24 @@ def running(api_url: str, url: str, directory: Path) -> Iterator[Instance]:
             process.wait()
 
 
-async def backends(connection: object) -> list[int]:
-    """The pids of the bots' PostgreSQL backends."""
-    return await backend_pids(connection, APPLICATION)
+async def backends(connection: object, instances: list[Instance]) -> list[int]:
+    """The pids of the instances' PostgreSQL backends."""
+    return [pid for instance in instances for pid in await backend_pids(connection, instance.name)]
 
 
 async def sample_waits(storage: Storage, phase: Phase, stop: asyncio.Event) -> None:
-    """Every 50 ms until `stop`: which wait events the bots' backends are in, and for a lock, the
-    statement that waits and the one its blocker last ran."""
+    """Every 50 ms until `stop`: which wait events the bots' backends (both instances', tapped or
+    not) are in, and for a lock, the statement that waits and the one its blocker last ran."""
     query = text(
         "SELECT a.wait_event_type, a.wait_event, left(a.query, 70),"
         " (SELECT left(b.query, 70) FROM pg_stat_activity AS b WHERE b.pid = (pg_blocking_pids(a.pid))[1])"
         " FROM pg_stat_activity AS a"
-        " WHERE a.application_name = :name AND a.state = 'active' AND a.wait_event_type IS NOT NULL"
+        " WHERE a.application_name LIKE :names AND a.state = 'active' AND a.wait_event_type IS NOT NULL"
     )
     async with storage.engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
         while not stop.is_set():
-            rows = (await connection.execute(query, {"name": APPLICATION})).all()
+            rows = (await connection.execute(query, {"names": f"{APPLICATION}-_"})).all()
             phase.samples += 1
             phase.lock_waits += any(kind == "Lock" for kind, *_ in rows)
             for kind, event, waiting, blocker in rows:
@@ -233,15 +237,18 @@ async def send_taps(instances: list[Instance], chats: list[int], started: asynci
     return done
 
 
-async def measure(url: str, instances: list[Instance], chats: list[int]) -> Phase:
-    """One phase: the chats' taps, timed, with the CPU they cost and the waits seen."""
-    storage = Storage(create_engine(url))
+async def measure(schema_url: str, instances: list[Instance], chats: list[int]) -> Phase:
+    """One phase: the chats' taps, timed, with the CPU that the tapped instances and their
+    PostgreSQL backends spent on them and the waits seen."""
+    storage = Storage(create_engine(with_application_name(schema_url, f"{APPLICATION}-bench")))
     phase, stop, started = Phase(), asyncio.Event(), asyncio.Event()
     try:
         async with storage.engine.connect() as connection:
-            pids = await backends(connection)
+            pids = await backends(connection, instances)
         sending = asyncio.create_task(send_taps(instances, chats, started))
-        await started.wait()
+        await asyncio.wait([sending, asyncio.ensure_future(started.wait())], return_when=asyncio.FIRST_COMPLETED)
+        if sending.done():
+            sending.result()  # it failed before its first request: its error
         bots_before = sum(cpu_seconds(i.process.pid) for i in instances)
         switches_before = [context_switches(i.process.pid) for i in instances]
         pg_before = {pid: cpu_seconds(pid) for pid in pids}
@@ -259,7 +266,7 @@ async def measure(url: str, instances: list[Instance], chats: list[int]) -> Phas
             sum(after[1] - before[1] for after, before in zip(switched, switches_before, strict=True)),
         )
         async with storage.engine.connect() as connection:
-            pids = await backends(connection)
+            pids = await backends(connection, instances)
         phase.pg_cpu = sum(cpu_seconds(pid) - pg_before.get(pid, 0.0) for pid in pids)
     finally:
         await storage.close()
@@ -315,18 +322,20 @@ def main(argv: list[str] | None = None) -> str:
     directory = scratch_dir()
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     with schema_for_processes(POSTGRES_URL, "scaleout") as schema_url, thin_api(directory) as api_url:
-        url = with_application_name(schema_url, APPLICATION)
-        asyncio.run(prepare(url, chats))
+        asyncio.run(prepare(with_application_name(schema_url, f"{APPLICATION}-bench"), chats))
         # Chats spread over the database, a slice for each phase and one to warm the instances with.
         spread = list(range(1, chats + 1, max(1, chats // ((2 * rounds + 1) * tapping))))
         slices = iter(spread[i * tapping : (i + 1) * tapping] for i in range(2 * rounds + 1))
         ratios, phases = [], []
-        with running(api_url, url, directory) as one, running(api_url, url, directory) as two:
+        with (
+            running(api_url, schema_url, f"{APPLICATION}-1", directory) as one,
+            running(api_url, schema_url, f"{APPLICATION}-2", directory) as two,
+        ):
             asyncio.run(send_taps([one, two], next(slices)))  # the pools and caches filled
             for n in range(1, rounds + 1):
-                alone = asyncio.run(measure(url, [one], next(slices)))
+                alone = asyncio.run(measure(schema_url, [one], next(slices)))
                 report(f"round {n}, one instance", alone)
-                both = asyncio.run(measure(url, [one, two], next(slices)))
+                both = asyncio.run(measure(schema_url, [one, two], next(slices)))
                 report(f"round {n}, two instances", both)
                 ratios.append(both.per_cpu_second / alone.per_cpu_second)
                 phases.append((alone, both))
