@@ -7,15 +7,24 @@ another (open a step, mark it done, undo, the roadmap's page 2), every request t
 in turn, each of its 32 workers on connections of its own as Telegram's are; the webhook answers
 once the update is handled (answered and the card edited, on bench/thinapi.py's fake Bot API, a
 process of its own, not counted).
-Both instances start, then rounds alternate the two phases: one instance tapped (the other idle, its
-CPU not counted), then both. For each phase: taps a second, and the CPU seconds the tapped bot
-processes and the bots' PostgreSQL backends spent (/proc; the backends are told by their
-application_name), so a round's efficiency is two instances' taps per CPU-second over one's: 1 means
-the second instance costs nothing extra per tap, whatever the machine's cores allow in throughput.
-`efficiency` is the median of the rounds': the phases alternate so that the machine's speed, which
-drifts within minutes on a shared 2-core machine, moves both sides of a round alike. The bots'
-context switches a tap, waiting (for I/O) and taken (by the scheduler, for another process), show
-how much the phase made them share the machine's cores.
+Both instances start, then each round has four phases: one instance tapped (the other idle, its CPU
+not counted), then both, first flat out (each worker's next tap as soon as its last is answered),
+then paced (taps sent at a fixed rate, the same for both phases: by default PACED_SHARE of what one
+instance did flat out in the first round). For each phase: taps a second, and the CPU seconds the
+tapped bot processes and the bots' PostgreSQL backends spent (/proc; the backends are told by their
+application_name), so a round's efficiency is two instances' taps per CPU-second over one's: 1
+means the second instance costs nothing extra per tap, whatever the machine's cores allow in
+throughput.
+`efficiency` is the median of the paced rounds': the same taps a second through one instance and
+through two, so both serve the same load and the comparison is of what a tap costs. Flat out, two
+bots, PostgreSQL, the load generator and the fake Bot API want more than a small machine's cores,
+so the scheduler takes the bots off their cores several times a tap and the CPU a tap costs grows
+with that sharing, which is the machine's more than the bot's: the flat-out rounds give each
+setup's taps a second (`one_taps_per_s`, `two_taps_per_s`), and their efficiency is printed beside.
+The phases alternate so that the machine's speed, which drifts within minutes on a shared 2-core
+machine, moves both sides of a round alike. The bots' context switches a tap, waiting (for I/O) and
+taken (by the scheduler, for another process), show how much the phase made them share the
+machine's cores.
 pg_stat_activity is sampled every 50 ms for the bots' backends waiting on a lock.
 """
 
@@ -66,6 +75,10 @@ APPLICATION = f"roadmap-scaleout-{os.getpid()}"
 SECRET = "scaleout-secret_0123456789"
 IN_FLIGHT = 32  # updates in flight per instance
 ROUNDS = 3
+# The paced phases' rate, as a share of one instance's flat out: one bot busy most of the time but
+# not all of it, so neither phase has more work than the machine's cores.
+PACED_SHARE = 0.6
+MISSED = 0.95  # a paced phase below this share of its rate was flat out after all
 
 
 @dataclass
@@ -202,10 +215,14 @@ async def post(client: httpx.AsyncClient, url: str, body: str, headers: dict[str
     return await client.post(url, content=body, headers=headers)
 
 
-async def send_taps(instances: list[Instance], chats: list[int], started: asyncio.Event | None = None) -> int:
+async def send_taps(
+    instances: list[Instance], chats: list[int], started: asyncio.Event | None = None, rate: float = 0.0
+) -> int:
     """Every chat's taps, one after another per chat, IN_FLIGHT per instance at once, each request
-    to the next instance in turn; the number of taps answered 200. `started` is set once the
-    clients are made and the first request goes out.
+    to the next instance in turn; the number of taps answered 200. With a `rate`, taps go out at
+    that many a second (as people's taps reach Telegram, whatever the bot's speed), at most
+    IN_FLIGHT per instance waiting for an answer; without, each as soon as a worker is free.
+    `started` is set once the clients are made and the first request goes out.
 
     Each worker has a client of its own, with a connection to each instance: one client shared by
     all would keep every connection in one httpcore pool, which walks all of its connections for
@@ -218,6 +235,12 @@ async def send_taps(instances: list[Instance], chats: list[int], started: asynci
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
     limits = httpx.Limits(max_connections=len(instances), max_keepalive_connections=len(instances))
     tls = ssl.create_default_context()  # unused over http://, but each client would load its own
+    loop, slots, begin = asyncio.get_running_loop(), itertools.count(), 0.0
+
+    async def paced() -> None:
+        """At `rate`, the next tap's turn: the n-th tap goes out n / rate seconds after the first."""
+        if rate:
+            await asyncio.sleep(begin + next(slots) / rate - loop.time())
 
     async def worker(client: httpx.AsyncClient) -> None:
         nonlocal turn, done
@@ -225,19 +248,21 @@ async def send_taps(instances: list[Instance], chats: list[int], started: asynci
             while not queue.empty():
                 chat_id = queue.get_nowait()
                 for data in TAPS:
+                    await paced()
                     instance, turn = instances[turn % len(instances)], turn + 1
                     answer = await post(client, instance.url, tap(chat_id, data), headers)
                     assert answer.status_code == 200, answer.text
                     done += 1
 
     clients = [httpx.AsyncClient(limits=limits, timeout=60, verify=tls) for _ in range(IN_FLIGHT * len(instances))]
+    begin = loop.time()
     if started is not None:
         started.set()
     await asyncio.gather(*(worker(client) for client in clients))
     return done
 
 
-async def measure(schema_url: str, instances: list[Instance], chats: list[int]) -> Phase:
+async def measure(schema_url: str, instances: list[Instance], chats: list[int], rate: float = 0.0) -> Phase:
     """One phase: the chats' taps, timed, with the CPU that the tapped instances and their
     PostgreSQL backends spent on them and the waits seen."""
     storage = Storage(create_engine(with_application_name(schema_url, f"{APPLICATION}-bench")))
@@ -245,7 +270,7 @@ async def measure(schema_url: str, instances: list[Instance], chats: list[int]) 
     try:
         async with storage.engine.connect() as connection:
             pids = await backends(connection, instances)
-        sending = asyncio.create_task(send_taps(instances, chats, started))
+        sending = asyncio.create_task(send_taps(instances, chats, started, rate))
         await asyncio.wait([sending, asyncio.ensure_future(started.wait())], return_when=asyncio.FIRST_COMPLETED)
         if sending.done():
             sending.result()  # it failed before its first request: its error
@@ -311,22 +336,28 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--quick", action="store_true", help="a tiny run, to check the benchmark still works")
     parser.add_argument("--chats", type=int, default=20_000, help="chats in the database")
     parser.add_argument("--tapping", type=int, default=400, help="chats that tap, 4 taps each, per phase")
-    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of the two phases, one after the other")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help=f"taps a second in the paced phases (default: {PACED_SHARE} of one instance's in the first round)",
+    )
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of the four phases, one after the other")
     args = parser.parse_args(argv)
     if not postgres_reachable():
         print("postgresql: not reachable, skipped")
         return summary("scaleout", efficiency=float("nan"), one_taps_per_s=0, two_taps_per_s=0)
     chats, tapping, rounds = (500, 20, 1) if args.quick else (args.chats, args.tapping, args.rounds)
-    if rounds < 1 or tapping < 1 or (2 * rounds + 1) * tapping > chats:
-        parser.error(f"each phase and the warm-up tap chats of their own: {(2 * rounds + 1) * tapping} over {chats}")
+    if rounds < 1 or tapping < 1 or (4 * rounds + 1) * tapping > chats or args.rate < 0:
+        parser.error(f"each phase and the warm-up tap chats of their own: {(4 * rounds + 1) * tapping} over {chats}")
     directory = scratch_dir()
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     with schema_for_processes(POSTGRES_URL, "scaleout") as schema_url, thin_api(directory) as api_url:
         asyncio.run(prepare(with_application_name(schema_url, f"{APPLICATION}-bench"), chats))
         # Chats spread over the database, a slice for each phase and one to warm the instances with.
-        spread = list(range(1, chats + 1, max(1, chats // ((2 * rounds + 1) * tapping))))
-        slices = iter(spread[i * tapping : (i + 1) * tapping] for i in range(2 * rounds + 1))
-        ratios, phases = [], []
+        spread = list(range(1, chats + 1, max(1, chats // ((4 * rounds + 1) * tapping))))
+        slices = iter(spread[i * tapping : (i + 1) * tapping] for i in range(4 * rounds + 1))
+        flat_out, paced, rate = [], [], args.rate
         with (
             running(api_url, schema_url, f"{APPLICATION}-1", directory) as one,
             running(api_url, schema_url, f"{APPLICATION}-2", directory) as two,
@@ -334,18 +365,44 @@ def main(argv: list[str] | None = None) -> str:
             asyncio.run(send_taps([one, two], next(slices)))  # the pools and caches filled
             for n in range(1, rounds + 1):
                 alone = asyncio.run(measure(schema_url, [one], next(slices)))
-                report(f"round {n}, one instance", alone)
+                report(f"round {n}, flat out, one instance", alone)
                 both = asyncio.run(measure(schema_url, [one, two], next(slices)))
-                report(f"round {n}, two instances", both)
-                ratios.append(both.per_cpu_second / alone.per_cpu_second)
-                phases.append((alone, both))
-                print(f"round {n}: efficiency (taps per CPU-second, two over one) {ratios[-1]:.3f}", flush=True)
-    efficiency = median(ratios)
-    print(f"efficiency, the median of {rounds} rounds: {efficiency:.3f} ({', '.join(f'{r:.3f}' for r in ratios)})")
+                report(f"round {n}, flat out, two instances", both)
+                flat_out.append((alone, both))
+                rate = rate or max(1, round(PACED_SHARE * alone.taps / alone.seconds))
+                alone_paced = asyncio.run(measure(schema_url, [one], next(slices), rate))
+                report(f"round {n}, {rate:.0f} taps/s, one instance", alone_paced)
+                both_paced = asyncio.run(measure(schema_url, [one, two], next(slices), rate))
+                report(f"round {n}, {rate:.0f} taps/s, two instances", both_paced)
+                paced.append((alone_paced, both_paced))
+                print(
+                    f"round {n}: efficiency (taps per CPU-second, two over one) {efficiency(paced[-1]):.3f} at "
+                    f"{rate:.0f} taps/s, {efficiency(flat_out[-1]):.3f} flat out",
+                    flush=True,
+                )
+    shown = ", ".join(f"{efficiency(pair):.3f}" for pair in paced)
+    print(f"efficiency at {rate:.0f} taps/s, the median of {rounds} rounds: {median_efficiency(paced):.3f} ({shown})")
+    shown = ", ".join(f"{efficiency(pair):.3f}" for pair in flat_out)
+    print(f"efficiency flat out, the median of {rounds} rounds: {median_efficiency(flat_out):.3f} ({shown})")
+    missed = [p for pair in paced for p in pair if p.taps / p.seconds < MISSED * rate]
+    if missed:
+        print(f"{len(missed)} paced phases fell below {MISSED} of {rate:.0f} taps/s: their bots were flat out")
     return summary(
         "scaleout",
-        efficiency=efficiency,
-        one_taps_per_s=round(median([a.taps / a.seconds for a, _ in phases])),
-        two_taps_per_s=round(median([b.taps / b.seconds for _, b in phases])),
-        lock_waits=sum(a.lock_waits + b.lock_waits for a, b in phases),
+        efficiency=median_efficiency(paced),
+        one_taps_per_s=round(median([a.taps / a.seconds for a, _ in flat_out])),
+        two_taps_per_s=round(median([b.taps / b.seconds for _, b in flat_out])),
+        paced_taps_per_s=round(rate),
+        flat_out_efficiency=median_efficiency(flat_out),
+        lock_waits=sum(p.lock_waits for pair in flat_out + paced for p in pair),
     )
+
+
+def efficiency(pair: tuple[Phase, Phase]) -> float:
+    """A round's: two instances' taps per CPU-second over one's."""
+    alone, both = pair
+    return both.per_cpu_second / alone.per_cpu_second
+
+
+def median_efficiency(pairs: list[tuple[Phase, Phase]]) -> float:
+    return median([efficiency(pair) for pair in pairs])
