@@ -4,6 +4,8 @@ runs the bot; nothing is read back through the handlers."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -116,10 +118,21 @@ def build_bot(
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     services = services_of(settings, live(catalog), storage, clock)
 
-    async def announce(application: RoadmapApplication) -> None:
+    listening: list[asyncio.Task[None]] = []
+
+    async def started(application: RoadmapApplication) -> None:
+        # Other instances' language changes heard while the bot runs (on PostgreSQL).
+        listening.append(asyncio.create_task(storage.languages.listen(), name="language changes"))
         await announce_commands(application, settings.bot_name, services.content.branding)
         if settings.webapp_url:
             await announce_page(application, settings.webapp_url)
+
+    async def stopped(application: RoadmapApplication) -> None:
+        for task in listening:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await write_last_presence(services)
 
     builder = (
         ApplicationBuilder()
@@ -130,8 +143,8 @@ def build_bot(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=SharedLinkPreview(is_disabled=True)))
         .rate_limiter(limits or TelegramLimits(settings.telegram_messages_per_second))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        .post_init(announce)
-        .post_stop(lambda application: write_last_presence(services))
+        .post_init(started)
+        .post_stop(stopped)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

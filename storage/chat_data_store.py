@@ -26,6 +26,7 @@ from progress import (
     storable_text,
 )
 from storage.database import Database
+from storage.languages import announce_changes
 from storage.progress_reads import read_chats_progress, read_progress
 from storage.progress_writes import STEP_CHANGED, ProgressWrites
 from storage.reminder_store import turn_on_first_reminder
@@ -117,6 +118,7 @@ class ChatDataStore:
             if about is not None and await self._about_chat(connection, chat_id) != about:
                 return Confirmed.OUT_OF_DATE
             gone = await connection.execute(delete(chats).where(chats.c.id == chat_id))
+            await announce_changes(connection, [chat_id])  # its language too: no instance keeps it
             await connection.execute(delete(facts).where(facts.c.chat_id == chat_id))
             await connection.execute(delete(chat_days).where(chat_days.c.chat_id == chat_id))
             await connection.execute(delete(stats_digests).where(stats_digests.c.chat_id == chat_id))

@@ -2,24 +2,41 @@
 read through a small cache: an update asks it before its handler runs, and most updates come from
 chats asked about a moment ago. The chats not in the cache that updates ask about together are
 read together, in one statement (storage.batching), so sixty-four new chats cost one read, not
-sixty-four. A language chosen on another instance is seen here within AGE."""
+sixty-four.
+
+On PostgreSQL every change of a chat's language (chosen, followed from the app, or forgotten)
+is announced in its own transaction (NOTIFY on CHANNEL, the chat ids as the payload), and a
+running bot listens (`listen`): each instance drops a changed chat from its cache at once, so a
+person whose next update reaches another instance is answered in the language they just chose.
+Without a listener (SQLite, one process; or while the listening connection is down, when the
+cache is emptied) a cached language is trusted for AGE."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import String, bindparam, select, update
+from sqlalchemy import String, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.batching import Batcher
 from storage.database import Database
 from storage.id_lists import one_of
 from storage.tables import chats
 
+log = logging.getLogger(__name__)
+
 AGE = 60.0  # seconds a cached language is trusted
 MOST = 100_000  # chats cached at once; the oldest go first
+CHANNEL = "roadmap_languages"  # PostgreSQL's NOTIFY channel of changed chats' ids
+RELISTEN = 5.0  # seconds before listening again after the connection was lost
+# Chat ids a NOTIFY carries: its payload must stay under 8,000 bytes.
+IDS_A_NOTICE = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +59,10 @@ class Languages:
         self._cached: dict[int, tuple[float, ChatLanguage]] = {}
         self._seen: dict[int, str] = {}
         self._read = Batcher(self._read_batch, key=lambda chat_id: chat_id)
+        self.listening = asyncio.Event()  # set while changes from other instances are heard
+        # Set, and replaced by a new one, whenever the cache drops chats for a change heard or
+        # empties when listening starts or stops: for whoever waits on such a change.
+        self.news = asyncio.Event()
 
     async def of(self, chat_id: int) -> ChatLanguage:
         """A chat's stored language, from the cache while it is fresh."""
@@ -76,6 +97,7 @@ class Languages:
         )
         async with self.database.writing() as connection:
             await connection.execute(upsert)
+            await announce_changes(connection, [chat_id])
         self._seen.pop(chat_id, None)
         self._keep(chat_id, ChatLanguage(language, chosen=chosen))
 
@@ -96,10 +118,13 @@ class Languages:
             by_language.setdefault(language, []).append(chat_id)
         try:
             async with self.database.writing() as connection:
+                changed: list[int] = []
                 for language, chat_ids in sorted(by_language.items()):
                     params = {"chats": chat_ids, "language": language}
                     for (chat_id,) in await connection.execute(_WRITE_SEEN, params):
                         self._keep(chat_id, ChatLanguage(language))
+                        changed.append(chat_id)
+                await announce_changes(connection, changed)
         except BaseException:
             for chat_id, language in seen.items():
                 self._seen.setdefault(chat_id, language)
@@ -110,6 +135,48 @@ class Languages:
         self._cached.pop(chat_id, None)
         self._seen.pop(chat_id, None)
 
+    async def listen(self) -> None:
+        """On PostgreSQL, until cancelled: hear every instance's changes (this one's too) and drop
+        those chats from the cache. The listening connection is one of the pool's, held; when it
+        is lost the cache is emptied (changes may go unheard until it is back), and it is opened
+        again after RELISTEN seconds. On SQLite, nothing to do."""
+        if self.database.dialect != "postgresql":
+            return
+        while True:
+            try:
+                await self._listen_once()
+            except Exception as error:  # the database unreachable, or the connection lost
+                log.warning("not hearing other instances' language changes: %s", type(error).__name__)
+            finally:
+                self.listening.clear()
+                self._cached.clear()
+                self._tell()
+            await asyncio.sleep(RELISTEN)
+
+    async def _listen_once(self) -> None:
+        """One listening connection's life: LISTEN, then hear changes until the connection is lost."""
+        async with self.database.engine.connect() as connection:
+            listener: Any = (await connection.get_raw_connection()).driver_connection  # asyncpg's
+            lost = asyncio.Event()
+            listener.add_termination_listener(lambda *_: lost.set())
+            await listener.add_listener(CHANNEL, self._heard)
+            self._cached.clear()  # what changed before, unheard
+            self.listening.set()
+            self._tell()
+            await lost.wait()
+            await connection.invalidate()  # not back to the pool, where a reset would fail on it
+            raise ConnectionError("the listening connection was closed")
+
+    def _heard(self, *notice: Any) -> None:
+        """asyncpg's callback (connection, pid, channel, payload): the chats a change names."""
+        for chat_id in str(notice[-1]).split(","):
+            self._cached.pop(int(chat_id), None)
+        self._tell()
+
+    def _tell(self) -> None:
+        self.news.set()
+        self.news = asyncio.Event()
+
     def _keep(self, chat_id: int, found: ChatLanguage) -> None:
         """Cache a chat's language, making room by dropping the oldest entries."""
         if len(self._cached) >= MOST:
@@ -117,6 +184,16 @@ class Languages:
                 del self._cached[oldest]
         self._cached.pop(chat_id, None)
         self._cached[chat_id] = (time.monotonic(), found)
+
+
+async def announce_changes(connection: AsyncConnection, chat_ids: Sequence[int]) -> None:
+    """On PostgreSQL, tell every instance's listener that these chats' languages changed, when the
+    transaction commits (NOTIFY is transactional: a rolled-back change is not announced)."""
+    if connection.dialect.name != "postgresql":
+        return
+    for start in range(0, len(chat_ids), IDS_A_NOTICE):
+        payload = ",".join(str(chat_id) for chat_id in chat_ids[start : start + IDS_A_NOTICE])
+        await connection.execute(select(func.pg_notify(CHANNEL, payload)))
 
 
 # Some chats' stored languages (`chats`: their ids).

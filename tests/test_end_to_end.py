@@ -215,3 +215,31 @@ def test_a_polling_bot_with_a_page_serves_it_and_a_mark_there_shows_in_the_chat(
     text = log.read_text()
     assert "serving the roadmap page" in text and "stopped" in text
     assert "Traceback" not in text and " ERROR " not in text
+
+
+def test_a_language_chosen_through_one_instance_is_spoken_by_the_other_from_the_next_update(
+    tmp_path: Path, process_database: ProcessDatabase
+) -> None:
+    """Two `roadmap-bot run` behind one webhook address, as behind a load balancer: the person's
+    updates reach either, each in turn chosen here."""
+    if process_database.dialect != "postgresql":
+        pytest.skip("several instances share a PostgreSQL database")
+    api, database = FakeBotAPI(), process_database
+    one, two = free_ports(2)
+
+    def through(port: int) -> None:
+        api.webhook = {"url": f"http://127.0.0.1:{port}/telegram", "secret_token": SECRET}
+
+    with (
+        FakeBotAPIServer(api) as server,
+        running_bot(server, database, tmp_path / "one.log", "webhook", one),
+        running_bot(server, database, tmp_path / "two.log", "webhook", two),
+    ):
+        person = HttpChat(api, CHAT)
+        through(two)
+        assert "Welcome" in person.send("/start").text  # the second instance has the chat's English now
+        through(one)
+        assert "Which language should I speak here?" in person.send("/language").text
+        person.tap("Русский")
+        through(two)
+        assert person.send("/start").text.startswith("👋 Добро пожаловать!")

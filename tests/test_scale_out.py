@@ -1,15 +1,23 @@
-"""Many processes at once: each due nudge is claimed and sent exactly once."""
+"""Many processes at once: each due nudge is claimed and sent exactly once; a chat's language
+changed on one instance is the language every other instance speaks from its next update."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
+import pytest
+from sqlalchemy import text
 from telegram import Bot
 from telegram.request import RequestData
 
 from bot.nudges import NudgeDispatcher
 from roadmaps import Catalog
+from storage import Storage, languages
+from storage.languages import UNKNOWN, ChatLanguage
 from tests.fakebotapi import TOKEN, FakeBotAPI, FakeRequest
 from tests.support import DUE, StorageFactory, load_due_reminders
 
@@ -61,3 +69,113 @@ async def test_three_dispatchers_at_once_send_each_of_2000_due_nudges_exactly_on
     assert await make_storage().nudges.due_reminders(DUE, 10) == []
     for bot in bots:
         await bot.shutdown()
+
+
+NOW = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
+HEARD_WITHIN = 5.0  # seconds; a cached language is otherwise trusted for languages.AGE (60)
+
+
+@asynccontextmanager
+async def listening(storage: Storage) -> AsyncIterator[asyncio.Task[None]]:
+    """The instance's languages listening, as a running bot's are, until the block ends."""
+    task = asyncio.create_task(storage.languages.listen())
+    try:
+        await asyncio.wait_for(storage.languages.listening.wait(), HEARD_WITHIN)
+        yield task
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def until(storage: Storage, condition: Callable[[], Awaitable[bool]]) -> None:
+    """Wait for `condition` to hold, checked again at each change the instance's languages hear,
+    up to HEARD_WITHIN seconds (then fail)."""
+    async with asyncio.timeout(HEARD_WITHIN):
+        while True:
+            news = storage.languages.news  # taken first: news while the condition is checked is not missed
+            if await condition():
+                return
+            await news.wait()
+
+
+async def heard(storage: Storage, chat_id: int, expected: ChatLanguage) -> None:
+    """Wait until the instance answers `expected` for the chat (from its cache, or read again)."""
+
+    async def answers() -> bool:
+        return await storage.languages.of(chat_id) == expected
+
+    await until(storage, answers)
+
+
+async def is_(wanted: bool, event: asyncio.Event) -> bool:
+    return event.is_set() == wanted
+
+
+def postgresql_only(storage: Storage) -> None:
+    if storage.database.dialect != "postgresql":
+        pytest.skip("instances hear each other through PostgreSQL's LISTEN; SQLite is one process")
+
+
+async def test_a_language_chosen_on_one_instance_is_spoken_by_another_at_its_next_update(
+    make_storage: StorageFactory,
+) -> None:
+    one, two = make_storage(), make_storage()
+    postgresql_only(one)
+    await one.languages.choose(7, "en", NOW)
+    await one.languages.choose(8, "en", NOW)
+    async with listening(two):
+        assert await two.languages.of(7) == ChatLanguage("en", chosen=True)  # now in two's cache
+        assert await two.languages.of(8) == ChatLanguage("en", chosen=True)
+
+        await one.languages.choose(7, "ru", NOW)
+        await heard(two, 7, ChatLanguage("ru", chosen=True))
+        assert await two.languages.of(8) == ChatLanguage("en", chosen=True), "an unchanged chat stays as it was"
+
+        await one.languages.follow_app(7, "fa", NOW)  # back to the app's language
+        await heard(two, 7, ChatLanguage("fa", chosen=False))
+
+        one.languages.seen(8, "ru")  # chat 8 chose: its app's language changes nothing
+        one.languages.seen(7, "de")
+        await one.languages.write_seen()
+        await heard(two, 7, ChatLanguage("de", chosen=False))
+        assert await two.languages.of(8) == ChatLanguage("en", chosen=True)
+
+        assert await one.chat_data.forget_chat(7) is not None
+        await heard(two, 7, UNKNOWN)
+
+
+async def test_an_instance_that_loses_its_listening_connection_forgets_its_cache_and_listens_again(
+    make_storage: StorageFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, two = make_storage(), make_storage()
+    postgresql_only(one)
+    monkeypatch.setattr(languages, "RELISTEN", 0.05)
+    await one.languages.choose(7, "en", NOW)
+    async with listening(two):
+        assert await two.languages.of(7) == ChatLanguage("en", chosen=True)
+        async with one.engine.connect() as connection:
+            ended = await connection.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND query = :listen"
+                ),
+                {"listen": f'LISTEN "{languages.CHANNEL}"'},
+            )
+        assert ended == 1
+        await until(two, lambda: is_(False, two.languages.listening))
+        # Down, it heard nothing: what it had cached may be out of date, so it is gone.
+        async with one.engine.begin() as connection:
+            await connection.execute(text("UPDATE chats SET language = 'ru' WHERE id = 7"))  # unannounced
+        assert await two.languages.of(7) == ChatLanguage("ru", chosen=True)
+
+        await until(two, lambda: is_(True, two.languages.listening))
+        await one.languages.choose(7, "fa", NOW)
+        await heard(two, 7, ChatLanguage("fa", chosen=True))
+
+
+async def test_without_postgresql_there_is_nothing_to_listen_to(make_storage: StorageFactory) -> None:
+    storage = make_storage()
+    if storage.database.dialect != "sqlite":
+        pytest.skip("SQLite's case")
+    await asyncio.wait_for(storage.languages.listen(), HEARD_WITHIN)  # returns at once
+    assert not storage.languages.listening.is_set()

@@ -24,8 +24,8 @@ GROUP = -100
 async def started_bot(
     api: FakeBotAPI, storage: Storage, clock: Clock, catalog: Catalog, page: str | None
 ) -> AsyncIterator[RoadmapBot]:
-    """The bot with WEBAPP_URL set to `page` (or not), started as `roadmap-bot run` starts it
-    (post_init included)."""
+    """The bot with WEBAPP_URL set to `page` (or not), started and stopped as `roadmap-bot run`
+    starts and stops it (post_init and post_stop included)."""
     settings = settings_for_tests(webapp_url=page)
     bot = build_bot(settings, catalog, storage, request=FakeRequest(api), clock=clock)
     await bot.application.initialize()
@@ -34,6 +34,8 @@ async def started_bot(
     try:
         yield bot
     finally:
+        assert bot.application.post_stop is not None
+        await bot.application.post_stop(bot.application)
         await bot.application.shutdown()
 
 
