@@ -165,7 +165,7 @@ class Languages:
             self._tell()
             await lost.wait()
             await connection.invalidate()  # not back to the pool, where a reset would fail on it
-            raise ConnectionError("the listening connection was closed")
+            raise ConnectionError  # the listening connection was closed: listen again
 
     def _heard(self, *notice: Any) -> None:
         """asyncpg's callback (connection, pid, channel, payload): the chats a change names."""

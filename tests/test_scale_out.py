@@ -145,7 +145,7 @@ async def test_a_language_chosen_on_one_instance_is_spoken_by_another_at_its_nex
 
 
 async def test_an_instance_that_loses_its_listening_connection_forgets_its_cache_and_listens_again(
-    make_storage: StorageFactory, monkeypatch: pytest.MonkeyPatch
+    make_storage: StorageFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     one, two = make_storage(), make_storage()
     postgresql_only(one)
@@ -163,6 +163,7 @@ async def test_an_instance_that_loses_its_listening_connection_forgets_its_cache
             )
         assert ended == 1
         await until(two, lambda: is_(False, two.languages.listening))
+        assert "not hearing other instances' language changes: ConnectionError" in caplog.messages
         # Down, it heard nothing: what it had cached may be out of date, so it is gone.
         async with one.engine.begin() as connection:
             await connection.execute(text("UPDATE chats SET language = 'ru' WHERE id = 7"))  # unannounced
