@@ -60,6 +60,7 @@ class Languages:
         self._seen: dict[int, str] = {}
         self._read = Batcher(self._read_batch, key=lambda chat_id: chat_id)
         self.listening = asyncio.Event()  # set while changes from other instances are heard
+        self.listener_pid: int | None = None  # the listening connection's PostgreSQL backend
         # Set, and replaced by a new one, whenever the cache drops chats for a change heard or
         # empties when listening starts or stops: for whoever waits on such a change.
         self.news = asyncio.Event()
@@ -69,8 +70,10 @@ class Languages:
         cached = self._cached.get(chat_id)
         if cached is not None and time.monotonic() - cached[0] < AGE:
             return cached[1]
+        news = self.news
         found = await self._read(chat_id)
-        self._keep(chat_id, found)
+        if self.news is news:  # else a change heard meanwhile may be newer than the read: not kept
+            self._keep(chat_id, found)
         return found
 
     async def _read_batch(self, chat_ids: Sequence[int]) -> list[ChatLanguage]:
@@ -149,6 +152,7 @@ class Languages:
                 log.warning("not hearing other instances' language changes: %s", type(error).__name__)
             finally:
                 self.listening.clear()
+                self.listener_pid = None
                 self._cached.clear()
                 self._tell()
             await asyncio.sleep(RELISTEN)
@@ -160,6 +164,7 @@ class Languages:
             lost = asyncio.Event()
             listener.add_termination_listener(lambda *_: lost.set())
             await listener.add_listener(CHANNEL, self._heard)
+            self.listener_pid = listener.get_server_pid()
             self._cached.clear()  # what changed before, unheard
             self.listening.set()
             self._tell()

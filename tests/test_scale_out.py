@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 
 import pytest
@@ -144,6 +144,33 @@ async def test_a_language_chosen_on_one_instance_is_spoken_by_another_at_its_nex
         await heard(two, 7, UNKNOWN)
 
 
+async def test_a_language_read_before_a_change_and_answered_after_it_was_heard_is_not_kept(
+    make_storage: StorageFactory,
+) -> None:
+    one, two = make_storage(), make_storage()
+    postgresql_only(one)
+    await one.languages.choose(7, "en", NOW)
+    read, release = asyncio.Event(), asyncio.Event()
+    reads = two.languages.of_chats
+
+    async def held(chat_ids: Iterable[int]) -> dict[int, ChatLanguage]:
+        found = await reads(chat_ids)
+        read.set()
+        await release.wait()
+        return found
+
+    async with listening(two):
+        two.languages.of_chats = held  # type: ignore[method-assign]
+        reading = asyncio.create_task(two.languages.of(7))
+        await read.wait()
+        news = two.languages.news
+        await one.languages.choose(7, "ru", NOW)
+        await asyncio.wait_for(news.wait(), HEARD_WITHIN)  # heard while two's read was on its way
+        release.set()
+        assert await reading == ChatLanguage("en", chosen=True), "read before the change"
+        assert await two.languages.of(7) == ChatLanguage("ru", chosen=True), "not kept: read again"
+
+
 async def test_an_instance_that_loses_its_listening_connection_forgets_its_cache_and_listens_again(
     make_storage: StorageFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -154,14 +181,14 @@ async def test_an_instance_that_loses_its_listening_connection_forgets_its_cache
     async with listening(two):
         assert await two.languages.of(7) == ChatLanguage("en", chosen=True)
         async with one.engine.connect() as connection:
-            ended = await connection.scalar(
-                text(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND query = :listen"
-                ),
-                {"listen": f'LISTEN "{languages.CHANNEL}"'},
+            listens = await connection.scalar(
+                text("SELECT query FROM pg_stat_activity WHERE pid = :pid"), {"pid": two.languages.listener_pid}
             )
-        assert ended == 1
+            assert listens == f'LISTEN "{languages.CHANNEL}"'
+            ended = await connection.scalar(
+                text("SELECT pg_terminate_backend(:pid)"), {"pid": two.languages.listener_pid}
+            )  # as the server ends a connection (a restart, a failover): only this instance's
+        assert ended is True
         await until(two, lambda: is_(False, two.languages.listening))
         assert "not hearing other instances' language changes: ConnectionError" in caplog.messages
         # Down, it heard nothing: what it had cached may be out of date, so it is gone.
