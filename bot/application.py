@@ -121,11 +121,12 @@ def build_bot(
     listening: list[asyncio.Task[None]] = []
 
     async def started(application: RoadmapApplication) -> None:
-        # Other instances' language changes heard while the bot runs (on PostgreSQL).
-        listening.append(asyncio.create_task(storage.languages.listen(), name="language changes"))
         await announce_commands(application, settings.bot_name, services.content.branding)
         if settings.webapp_url:
             await announce_page(application, settings.webapp_url)
+        # Other instances' language changes heard while the bot runs (on PostgreSQL); last, so
+        # that a start that fails before it leaves no task behind.
+        listening.append(asyncio.create_task(storage.languages.listen(), name="language changes"))
 
     async def stopped(application: RoadmapApplication) -> None:
         for task in listening:

@@ -14,6 +14,7 @@ cache is emptied) a cached language is trusted for AGE."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -35,8 +36,12 @@ AGE = 60.0  # seconds a cached language is trusted
 MOST = 100_000  # chats cached at once; the oldest go first
 CHANNEL = "roadmap_languages"  # PostgreSQL's NOTIFY channel of changed chats' ids
 RELISTEN = 5.0  # seconds before listening again after the connection was lost
-# Chat ids a NOTIFY carries: its payload must stay under 8,000 bytes.
-IDS_A_NOTICE = 400
+# Seconds between checks that the listening connection still answers (a link that went silent
+# closes nothing, so asyncpg would not tell), and the seconds its answer may take.
+ALIVE_EVERY = 20.0
+ALIVE_WITHIN = 5.0
+# Chat ids a NOTIFY carries: its payload must stay under 8,000 bytes (20 digits and a sign or comma each).
+IDS_A_NOTICE = 8000 // 21
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +107,7 @@ class Languages:
             await connection.execute(upsert)
             await announce_changes(connection, [chat_id])
         self._seen.pop(chat_id, None)
-        self._keep(chat_id, ChatLanguage(language, chosen=chosen))
+        self._settled(chat_id, ChatLanguage(language, chosen=chosen))
 
     async def follow_app(self, chat_id: int, language: str, now: dt.datetime) -> None:
         """A private chat goes back to its app's language (`language`, what the app says now)."""
@@ -119,19 +124,20 @@ class Languages:
         by_language: dict[str, list[int]] = {}
         for chat_id, language in seen.items():
             by_language.setdefault(language, []).append(chat_id)
+        changed: dict[int, str] = {}
         try:
             async with self.database.writing() as connection:
-                changed: list[int] = []
                 for language, chat_ids in sorted(by_language.items()):
                     params = {"chats": chat_ids, "language": language}
                     for (chat_id,) in await connection.execute(_WRITE_SEEN, params):
-                        self._keep(chat_id, ChatLanguage(language))
-                        changed.append(chat_id)
-                await announce_changes(connection, changed)
+                        changed[chat_id] = language
+                await announce_changes(connection, list(changed))
         except BaseException:
             for chat_id, language in seen.items():
                 self._seen.setdefault(chat_id, language)
             raise
+        for chat_id, language in changed.items():  # committed
+            self._settled(chat_id, ChatLanguage(language))
 
     def forget(self, chat_id: int) -> None:
         """Drop what is known of a chat (it was forgotten)."""
@@ -158,29 +164,52 @@ class Languages:
             await asyncio.sleep(RELISTEN)
 
     async def _listen_once(self) -> None:
-        """One listening connection's life: LISTEN, then hear changes until the connection is lost."""
+        """One listening connection's life: LISTEN, then hear changes until the connection is
+        closed or stops answering. It never goes back to the pool: it is closed on the way out,
+        however that comes (cancelled too), so no other user of the pool gets a listening one."""
         async with self.database.engine.connect() as connection:
             listener: Any = (await connection.get_raw_connection()).driver_connection  # asyncpg's
-            lost = asyncio.Event()
-            listener.add_termination_listener(lambda *_: lost.set())
-            await listener.add_listener(CHANNEL, self._heard)
-            self.listener_pid = listener.get_server_pid()
-            self._cached.clear()  # what changed before, unheard
-            self.listening.set()
-            self._tell()
-            await lost.wait()
-            await connection.invalidate()  # not back to the pool, where a reset would fail on it
-            raise ConnectionError  # the listening connection was closed: listen again
+            try:
+                lost = asyncio.Event()
+                listener.add_termination_listener(lambda *_: lost.set())
+                await listener.add_listener(CHANNEL, self._heard)
+                self.listener_pid = listener.get_server_pid()
+                self._cached.clear()  # what changed before, unheard
+                self.listening.set()
+                self._tell()
+                while not lost.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(lost.wait(), ALIVE_EVERY)
+                        break
+                    await listener.execute("SELECT 1", timeout=ALIVE_WITHIN)  # raises if it does not answer
+                raise ConnectionError  # the listening connection was closed: listen again
+            finally:
+                listener.terminate()  # at once: no goodbye to wait on from a server that may not answer
+                await connection.invalidate()
 
     def _heard(self, *notice: Any) -> None:
-        """asyncpg's callback (connection, pid, channel, payload): the chats a change names."""
-        for chat_id in str(notice[-1]).split(","):
-            self._cached.pop(int(chat_id), None)
+        """asyncpg's callback (connection, pid, channel, payload): the chats a change names; a
+        payload that names none (another program's on the channel) empties the cache."""
+        try:
+            chat_ids = [int(chat_id) for chat_id in str(notice[-1]).split(",")]
+        except ValueError:
+            self._cached.clear()
+        else:
+            for chat_id in chat_ids:
+                self._cached.pop(chat_id, None)
         self._tell()
 
     def _tell(self) -> None:
         self.news.set()
         self.news = asyncio.Event()
+
+    def _settled(self, chat_id: int, language: ChatLanguage) -> None:
+        """A change this instance made, committed: cached, unless listening, when another instance's
+        later change may already have been heard; the change's own notice comes back anyway."""
+        if self.listening.is_set():
+            self._cached.pop(chat_id, None)
+        else:
+            self._keep(chat_id, language)
 
     def _keep(self, chat_id: int, found: ChatLanguage) -> None:
         """Cache a chat's language, making room by dropping the oldest entries."""

@@ -243,3 +243,5 @@ def test_a_language_chosen_through_one_instance_is_spoken_by_the_other_from_the_
         person.tap("Русский")
         through(two)
         assert person.send("/start").text.startswith("👋 Добро пожаловать!")
+    for log in (tmp_path / "one.log", tmp_path / "two.log"):  # stopped too: the listeners with them
+        assert "Traceback" not in log.read_text() and " ERROR " not in log.read_text()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import signal
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -192,13 +194,78 @@ async def test_an_instance_that_loses_its_listening_connection_forgets_its_cache
         await until(two, lambda: is_(False, two.languages.listening))
         assert "not hearing other instances' language changes: ConnectionError" in caplog.messages
         # Down, it heard nothing: what it had cached may be out of date, so it is gone.
-        async with one.engine.begin() as connection:
-            await connection.execute(text("UPDATE chats SET language = 'ru' WHERE id = 7"))  # unannounced
+        await unannounced(one, 7, "ru")
         assert await two.languages.of(7) == ChatLanguage("ru", chosen=True)
 
         await until(two, lambda: is_(True, two.languages.listening))
         await one.languages.choose(7, "fa", NOW)
         await heard(two, 7, ChatLanguage("fa", chosen=True))
+
+
+async def unannounced(storage: Storage, chat_id: int, language: str) -> None:
+    """Change a chat's language behind the instances' backs (no NOTIFY), as only a person at psql would."""
+    async with storage.engine.begin() as connection:
+        await connection.execute(text("UPDATE chats SET language = :l WHERE id = :c"), {"l": language, "c": chat_id})
+
+
+async def test_a_listening_connection_that_stops_answering_is_replaced(
+    make_storage: StorageFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A link gone silent (a stopped server, a dropped route) closes nothing; the listener asks the
+    connection to answer now and then, and listens anew on another when it does not."""
+    one, two = make_storage(), make_storage()
+    postgresql_only(one)
+    if os.geteuid() != 0:
+        pytest.skip("stopping a PostgreSQL backend takes root (CI runs as root)")
+    monkeypatch.setattr(languages, "ALIVE_EVERY", 0.1)
+    monkeypatch.setattr(languages, "ALIVE_WITHIN", 0.3)
+    monkeypatch.setattr(languages, "RELISTEN", 0.05)
+    await one.languages.choose(7, "en", NOW)
+    async with listening(two):
+        assert await two.languages.of(7) == ChatLanguage("en", chosen=True)
+        silent = two.languages.listener_pid
+        assert silent is not None
+        os.kill(silent, signal.SIGSTOP)
+        try:
+            await until(two, lambda: is_(False, two.languages.listening))
+            assert "not hearing other instances' language changes: TimeoutError" in caplog.messages
+            await unannounced(one, 7, "ru")  # unheard by anyone: the cache was emptied
+            assert await two.languages.of(7) == ChatLanguage("ru", chosen=True)
+            await until(two, lambda: is_(True, two.languages.listening))
+            assert two.languages.listener_pid not in (None, silent)
+            await one.languages.choose(7, "fa", NOW)
+            await heard(two, 7, ChatLanguage("fa", chosen=True))
+        finally:
+            os.kill(silent, signal.SIGCONT)
+
+
+async def test_a_listener_that_stops_leaves_no_listening_connection_in_the_pool(
+    make_storage: StorageFactory,
+) -> None:
+    storage = make_storage()
+    postgresql_only(storage)
+    async with listening(storage):
+        pass
+    for _ in range(6):  # whichever of the pool's connections comes back
+        async with storage.engine.connect() as connection:
+            assert (await connection.execute(text("SELECT pg_listening_channels()"))).all() == []
+
+
+async def test_a_notice_that_names_no_chat_empties_the_cache(
+    make_storage: StorageFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    one, two = make_storage(), make_storage()
+    postgresql_only(one)
+    await one.languages.choose(7, "en", NOW)
+    async with listening(two):
+        assert await two.languages.of(7) == ChatLanguage("en", chosen=True)
+        await unannounced(one, 7, "ru")
+        news = two.languages.news
+        async with one.engine.begin() as connection:  # another program on the channel
+            await connection.execute(text("SELECT pg_notify(:channel, 'hello')"), {"channel": languages.CHANNEL})
+        await asyncio.wait_for(news.wait(), HEARD_WITHIN)
+        assert await two.languages.of(7) == ChatLanguage("ru", chosen=True)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 async def test_without_postgresql_there_is_nothing_to_listen_to(make_storage: StorageFactory) -> None:
