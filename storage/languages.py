@@ -5,7 +5,7 @@ read together, in one statement (storage.batching), so sixty-four new chats cost
 sixty-four.
 
 On PostgreSQL every change of a chat's language (chosen, followed from the app, or forgotten)
-is announced in its own transaction (NOTIFY on CHANNEL, the chat ids as the payload), and a
+is announced in its own transaction (NOTIFY on CHANNEL_HERE, the schema's, the chat ids as the payload), and a
 running bot listens (`listen`): each instance drops a changed chat from its cache at once, so a
 person whose next update reaches another instance is answered in the language they just chose.
 Without a listener (SQLite, one process; or while the listening connection is down, when the
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 AGE = 60.0  # seconds a cached language is trusted
 MOST = 100_000  # chats cached at once; the oldest go first
-CHANNEL = "roadmap_languages"  # PostgreSQL's NOTIFY channel of changed chats' ids
+CHANNEL = "roadmap_languages"  # PostgreSQL's NOTIFY channel of changed chats' ids, one per schema
 RELISTEN = 5.0  # seconds before listening again after the connection was lost
 # Seconds between checks that the listening connection still answers (a link that went silent
 # closes nothing, so asyncpg would not tell), and the seconds its answer may take.
@@ -172,7 +172,9 @@ class Languages:
             try:
                 lost = asyncio.Event()
                 listener.add_termination_listener(lambda *_: lost.set())
-                await listener.add_listener(CHANNEL, self._heard)
+                channel = await connection.scalar(select(CHANNEL_HERE))
+                await connection.commit()  # the read's transaction: the connection then sits idle
+                await listener.add_listener(channel, self._heard)
                 self.listener_pid = listener.get_server_pid()
                 self._cached.clear()  # what changed before, unheard
                 self.listening.set()
@@ -220,6 +222,12 @@ class Languages:
         self._cached[chat_id] = (time.monotonic(), found)
 
 
+# The channel of the connection's schema (its search_path's first), worked out by the server alike
+# for the NOTIFY and the LISTEN: bots on other schemas of the same database are other bots, and
+# are not told. A channel's name is at most 63 bytes.
+CHANNEL_HERE = func.left(func.concat(CHANNEL + ":", func.current_schema()), 63)
+
+
 async def announce_changes(connection: AsyncConnection, chat_ids: Sequence[int]) -> None:
     """On PostgreSQL, tell every instance's listener that these chats' languages changed, when the
     transaction commits (NOTIFY is transactional: a rolled-back change is not announced)."""
@@ -227,7 +235,7 @@ async def announce_changes(connection: AsyncConnection, chat_ids: Sequence[int])
         return
     for start in range(0, len(chat_ids), IDS_A_NOTICE):
         payload = ",".join(str(chat_id) for chat_id in chat_ids[start : start + IDS_A_NOTICE])
-        await connection.execute(select(func.pg_notify(CHANNEL, payload)))
+        await connection.execute(select(func.pg_notify(CHANNEL_HERE, payload)))
 
 
 # Some chats' stored languages (`chats`: their ids).

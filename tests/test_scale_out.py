@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from telegram import Bot
 from telegram.request import RequestData
 
@@ -125,22 +125,26 @@ async def test_a_language_chosen_on_one_instance_is_spoken_by_another_at_its_nex
     postgresql_only(one)
     await one.languages.choose(7, "en", NOW)
     await one.languages.choose(8, "en", NOW)
+    await one.languages.follow_app(9, "en", NOW)
     async with listening(two):
-        assert await two.languages.of(7) == ChatLanguage("en", chosen=True)  # now in two's cache
-        assert await two.languages.of(8) == ChatLanguage("en", chosen=True)
+        for chat_id in (7, 8, 9):  # now in two's cache
+            assert (await two.languages.of(chat_id)).language == "en"
+        await unannounced(one, 8, "uk")  # behind two's back: two says "en" while 8 stays cached
 
         await one.languages.choose(7, "ru", NOW)
         await heard(two, 7, ChatLanguage("ru", chosen=True))
-        assert await two.languages.of(8) == ChatLanguage("en", chosen=True), "an unchanged chat stays as it was"
+        assert await two.languages.of(8) == ChatLanguage("en", chosen=True), "only the chat named is dropped"
 
         await one.languages.follow_app(7, "fa", NOW)  # back to the app's language
         await heard(two, 7, ChatLanguage("fa", chosen=False))
 
         one.languages.seen(8, "ru")  # chat 8 chose: its app's language changes nothing
         one.languages.seen(7, "de")
-        await one.languages.write_seen()
+        one.languages.seen(9, "fa")
+        await one.languages.write_seen()  # one notice for both chats it changed
         await heard(two, 7, ChatLanguage("de", chosen=False))
-        assert await two.languages.of(8) == ChatLanguage("en", chosen=True)
+        await heard(two, 9, ChatLanguage("fa", chosen=False))
+        assert await two.languages.of(8) == ChatLanguage("en", chosen=True), "only the chats named are dropped"
 
         assert await one.chat_data.forget_chat(7) is not None
         await heard(two, 7, UNKNOWN)
@@ -186,7 +190,7 @@ async def test_an_instance_that_loses_its_listening_connection_forgets_its_cache
             listens = await connection.scalar(
                 text("SELECT query FROM pg_stat_activity WHERE pid = :pid"), {"pid": two.languages.listener_pid}
             )
-            assert listens == f'LISTEN "{languages.CHANNEL}"'
+            assert listens.startswith(f'LISTEN "{languages.CHANNEL}:')
             ended = await connection.scalar(
                 text("SELECT pg_terminate_backend(:pid)"), {"pid": two.languages.listener_pid}
             )  # as the server ends a connection (a restart, a failover): only this instance's
@@ -262,7 +266,7 @@ async def test_a_notice_that_names_no_chat_empties_the_cache(
         await unannounced(one, 7, "ru")
         news = two.languages.news
         async with one.engine.begin() as connection:  # another program on the channel
-            await connection.execute(text("SELECT pg_notify(:channel, 'hello')"), {"channel": languages.CHANNEL})
+            await connection.execute(select(func.pg_notify(languages.CHANNEL_HERE, "hello")))
         await asyncio.wait_for(news.wait(), HEARD_WITHIN)
         assert await two.languages.of(7) == ChatLanguage("ru", chosen=True)
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
