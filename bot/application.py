@@ -118,22 +118,7 @@ def build_bot(
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     services = services_of(settings, live(catalog), storage, clock)
 
-    listening: list[asyncio.Task[None]] = []
-
-    async def started(application: RoadmapApplication) -> None:
-        await announce_commands(application, settings.bot_name, services.content.branding)
-        if settings.webapp_url:
-            await announce_page(application, settings.webapp_url)
-        # Other instances' language changes heard while the bot runs (on PostgreSQL); last, so
-        # that a start that fails before it leaves no task behind.
-        listening.append(asyncio.create_task(storage.languages.listen(), name="language changes"))
-
-    async def stopped(application: RoadmapApplication) -> None:
-        for task in listening:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await write_last_presence(services)
+    life = Life(settings, services)
 
     builder = (
         ApplicationBuilder()
@@ -144,8 +129,8 @@ def build_bot(
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=SharedLinkPreview(is_disabled=True)))
         .rate_limiter(limits or TelegramLimits(settings.telegram_messages_per_second))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        .post_init(started)
-        .post_stop(stopped)
+        .post_init(life.started)
+        .post_stop(life.stopped)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -160,6 +145,30 @@ def build_bot(
     bot = RoadmapBot(application, services, nudges, announcements, retention)
     schedule_jobs(bot)
     return bot
+
+
+class Life:
+    """What the application does once started and once stopped (PTB's post_init and post_stop)."""
+
+    def __init__(self, settings: Settings, services: Services) -> None:
+        self.settings, self.services = settings, services
+        self.listening: list[asyncio.Task[None]] = []
+
+    async def started(self, application: RoadmapApplication) -> None:
+        """The command menu and the page announced; then, last (a start that fails before leaves no
+        task behind), other instances' language changes heard while the bot runs (on PostgreSQL)."""
+        await announce_commands(application, self.settings.bot_name, self.services.content.branding)
+        if self.settings.webapp_url:
+            await announce_page(application, self.settings.webapp_url)
+        self.listening.append(asyncio.create_task(self.services.storage.languages.listen()))
+
+    async def stopped(self, application: RoadmapApplication) -> None:
+        """No more listening; the last presence written."""
+        for task in self.listening:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await write_last_presence(self.services)
 
 
 def services_of(
