@@ -118,11 +118,18 @@ def postgresql_only(storage: Storage) -> None:
         pytest.skip("instances hear each other through PostgreSQL's LISTEN; SQLite is one process")
 
 
-async def test_a_language_chosen_on_one_instance_is_spoken_by_another_at_its_next_update(
-    make_storage: StorageFactory,
-) -> None:
+@pytest.fixture
+def instances(make_storage: StorageFactory) -> tuple[Storage, Storage]:
+    """Two instances' storages on one PostgreSQL schema: the first changes, the second listens."""
     one, two = make_storage(), make_storage()
     postgresql_only(one)
+    return one, two
+
+
+async def test_a_language_chosen_on_one_instance_is_spoken_by_another_at_its_next_update(
+    instances: tuple[Storage, Storage],
+) -> None:
+    one, two = instances
     await one.languages.choose(7, "en", NOW)
     await one.languages.choose(8, "en", NOW)
     await one.languages.follow_app(9, "en", NOW)
@@ -151,10 +158,9 @@ async def test_a_language_chosen_on_one_instance_is_spoken_by_another_at_its_nex
 
 
 async def test_a_language_read_before_a_change_and_answered_after_it_was_heard_is_not_kept(
-    make_storage: StorageFactory,
+    instances: tuple[Storage, Storage],
 ) -> None:
-    one, two = make_storage(), make_storage()
-    postgresql_only(one)
+    one, two = instances
     await one.languages.choose(7, "en", NOW)
     read, release = asyncio.Event(), asyncio.Event()
     reads = two.languages.of_chats
@@ -178,10 +184,9 @@ async def test_a_language_read_before_a_change_and_answered_after_it_was_heard_i
 
 
 async def test_an_instance_that_loses_its_listening_connection_forgets_its_cache_and_listens_again(
-    make_storage: StorageFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    instances: tuple[Storage, Storage], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    one, two = make_storage(), make_storage()
-    postgresql_only(one)
+    one, two = instances
     monkeypatch.setattr(languages, "RELISTEN", 0.05)
     await one.languages.choose(7, "en", NOW)
     async with listening(two):
@@ -213,12 +218,11 @@ async def unannounced(storage: Storage, chat_id: int, language: str) -> None:
 
 
 async def test_a_listening_connection_that_stops_answering_is_replaced(
-    make_storage: StorageFactory, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    instances: tuple[Storage, Storage], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A link gone silent (a stopped server, a dropped route) closes nothing; the listener asks the
     connection to answer now and then, and listens anew on another when it does not."""
-    one, two = make_storage(), make_storage()
-    postgresql_only(one)
+    one, two = instances
     if os.geteuid() != 0:
         pytest.skip("stopping a PostgreSQL backend takes root (CI runs as root)")
     monkeypatch.setattr(languages, "ALIVE_EVERY", 0.1)
@@ -256,10 +260,9 @@ async def test_a_listener_that_stops_leaves_no_listening_connection_in_the_pool(
 
 
 async def test_a_notice_that_names_no_chat_empties_the_cache(
-    make_storage: StorageFactory, caplog: pytest.LogCaptureFixture
+    instances: tuple[Storage, Storage], caplog: pytest.LogCaptureFixture
 ) -> None:
-    one, two = make_storage(), make_storage()
-    postgresql_only(one)
+    one, two = instances
     await one.languages.choose(7, "en", NOW)
     async with listening(two):
         assert await two.languages.of(7) == ChatLanguage("en", chosen=True)
