@@ -22,12 +22,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, select, update
+from sqlalchemy import BigInteger, String, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.batching import Batcher
 from storage.database import Database
 from storage.id_lists import one_of
+from storage.row_locks import in_id_order, lock_chats
 from storage.tables import chats
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,8 @@ class Languages:
         changed: dict[int, str] = {}
         try:
             async with self.database.writing() as connection:
+                # The rows to change first, in id order: a statement a language would lock them in its own.
+                await lock_chats(connection, _LOCK_CHANGING, {"chats": list(seen), "languages": list(seen.values())})
                 for language, chat_ids in sorted(by_language.items()):
                     params = {"chats": chat_ids, "language": language}
                     for (chat_id,) in await connection.execute(_WRITE_SEEN, params):
@@ -237,6 +241,19 @@ async def announce_changes(connection: AsyncConnection, chat_ids: Sequence[int])
         payload = ",".join(str(chat_id) for chat_id in chat_ids[start : start + IDS_A_NOTICE])
         await connection.execute(select(func.pg_notify(CHANNEL_HERE, payload)))
 
+
+# The rows _WRITE_SEEN will change, of the chats seen (`chats`) with their apps' languages
+# (`languages`, in the same order), locked in id order (PostgreSQL only).
+_SEEN = (
+    func.unnest(bindparam("chats", type_=ARRAY(BigInteger)), bindparam("languages", type_=ARRAY(String)))
+    .table_valued("id", "language")
+    .render_derived(name="seen")
+)
+_LOCK_CHANGING = in_id_order(
+    select(chats.c.id)
+    .join_from(chats, _SEEN, chats.c.id == _SEEN.c.id)
+    .where(chats.c.language_chosen.is_(False), chats.c.language.is_distinct_from(_SEEN.c.language))
+)
 
 # Some chats' stored languages (`chats`: their ids).
 _OF_CHATS = select(chats.c.id, chats.c.language, chats.c.language_chosen).where(one_of(chats.c.id, "chats"))

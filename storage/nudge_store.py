@@ -33,6 +33,7 @@ from storage.database import Database
 from storage.id_lists import one_of
 from storage.momentum_reads import momentum_statement, read_momentum
 from storage.reminder_rows import reminder_of_row
+from storage.row_locks import in_id_order, lock_chats
 from storage.tables import WELCOME_PENDING, UtcDateTime, chat_roadmaps, chats, facts, reminders
 
 # The kinds of fact a nudge's outcome leaves.
@@ -139,6 +140,7 @@ class NudgeStore:
             .returning(chats.c.id, chats.c.current_roadmap_id, chats.c.current_step_id, chats.c.language, _STARTED)
         )
         async with self.database.writing() as connection:
+            await lock_chats(connection, _LOCK_WELCOMES, {"chats": list(chat_ids)})  # the UPDATE: in its own order
             rows = (await connection.execute(claim)).all()
         return [
             Welcome(row.id, row.current_roadmap_id, row.current_step_id, row.language, bool(row.started))
@@ -284,3 +286,6 @@ _RECORD_FACTS = insert(facts).from_select(
         bindparam("f_source", type_=String),
     ).where(one_of(chats.c.id, "f_chats")),
 )
+
+# The chats of a welcomes' claim (`chats`) still waiting for theirs, locked in id order (PostgreSQL).
+_LOCK_WELCOMES = in_id_order(select(chats.c.id).where(one_of(chats.c.id, "chats"), WELCOME_PENDING))

@@ -113,7 +113,8 @@ NEW_CHAT = CHATS + 7  # a chat the database has never seen
 
 async def a_tap(storage: Storage, catalog: Catalog) -> None:
     """What a tap asks of storage: the chat's language, the card opened, a step marked (by a chat
-    with a history and by a new one: its first reminder), what the card reads, presence."""
+    with a history and by a new one: its first reminder), what the card reads, presence and the
+    app's language."""
     roadmap = catalog.roadmaps[CHAT % len(catalog.roadmaps)]
     step = roadmap.steps[3]
     await storage.languages.of(CHAT)
@@ -125,6 +126,8 @@ async def a_tap(storage: Storage, catalog: Catalog) -> None:
     await storage.progress.progress_of_chat(CHAT)
     await storage.progress.place_of(CHAT, catalog)
     await storage.chats.note_presence({CHAT: NOW, NEW_CHAT: NOW})
+    storage.languages.seen(CHAT, "es")  # the app's language, written with presence
+    await storage.languages.write_seen()
     await storage.chats.record_nudge_taps([(CHAT, NOW, "done")])
 
 

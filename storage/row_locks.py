@@ -1,0 +1,28 @@
+"""Rows of many chats locked in one order, the chats' ids ascending, as every multi-row write takes
+them (a tap batch writes its rows in key order): two transactions that lock some of the same rows
+in different orders can deadlock, and PostgreSQL finds a deadlock only after `deadlock_timeout`
+(a second by default), then fails one of them. SQLite writes one transaction at a time: nothing to
+do there."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.tables import chats
+
+
+def in_id_order(query: Select[Any]) -> Select[Any]:
+    """`query`'s rows of `chats`, locked in id order when it runs. FOR NO KEY UPDATE, as an UPDATE
+    that leaves ids alone locks them: a foreign key's check on a chat need not wait on it."""
+    return query.order_by(chats.c.id).with_for_update(key_share=True, of=chats)
+
+
+async def lock_chats(connection: AsyncConnection, query: Select[Any], params: Mapping[str, Any]) -> None:
+    """Lock the rows an `in_id_order` query names, in the connection's transaction, before a
+    statement that changes them in an order of its own (PostgreSQL; SQLite: nothing to lock)."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(query, dict(params))
