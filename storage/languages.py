@@ -121,16 +121,22 @@ class Languages:
 
     async def write_seen(self) -> None:
         """Write down the languages seen since the last write, one statement a language; a chat with
-        no row yet is seen again on its next update."""
+        no row yet is seen again on its next update. Nothing to write: no trip to the database."""
         seen, self._seen = self._seen, {}
-        by_language: dict[str, list[int]] = {}
-        for chat_id, language in seen.items():
-            by_language.setdefault(language, []).append(chat_id)
+        if not seen:
+            return
         changed: dict[int, str] = {}
         try:
             async with self.database.writing() as connection:
-                # The rows to change first, in id order: a statement a language would lock them in its own.
-                await lock_chats(connection, _LOCK_CHANGING, {"chats": list(seen), "languages": list(seen.values())})
+                # The rows to change first, in id order (a statement a language would lock them in
+                # its own), and only those: a chat whose row came to need a change since is seen
+                # again on its next update.
+                asked = {"chats": list(seen), "languages": list(seen.values())}
+                locked = await lock_chats(connection, _LOCK_CHANGING, asked)
+                by_language: dict[str, list[int]] = {}
+                for chat_id, language in seen.items():
+                    if locked is None or chat_id in locked:
+                        by_language.setdefault(language, []).append(chat_id)
                 for language, chat_ids in sorted(by_language.items()):
                     params = {"chats": chat_ids, "language": language}
                     for (chat_id,) in await connection.execute(_WRITE_SEEN, params):

@@ -121,6 +121,26 @@ async def test_the_languages_of_chats_asked_together_cost_one_read_and_then_none
     assert seen == Counter() and again == found, "the cache answers the next updates"
 
 
+async def test_app_languages_cost_a_lock_and_a_statement_a_language_and_nothing_when_none_were_seen(
+    storage: Storage,
+) -> None:
+    for chat_id in (1, 2, 3):
+        await storage.languages.follow_app(chat_id, "en", at(0))
+    with counted(storage) as seen:
+        await storage.languages.write_seen()  # the presence flush, every two seconds
+    assert seen == Counter(), "nothing seen, nothing sent"
+    storage.languages.seen(1, "ru")
+    storage.languages.seen(2, "es")
+    storage.languages.seen(3, "en")  # already so: on PostgreSQL its row is neither locked nor asked to change
+    with counted(storage) as seen:
+        await storage.languages.write_seen()
+    if storage.database.dialect == "postgresql":  # the lock, the two that change, the NOTIFY
+        assert seen == Counter({"SELECT": 2, "UPDATE": 2, "COMMIT": 1})
+    else:  # one writer at a time: nothing to lock, and a statement a language
+        assert seen == Counter({"BEGIN": 1, "UPDATE": 3, "COMMIT": 1})
+    assert {c: (await storage.languages.of_chats([c]))[c].language for c in (1, 2, 3)} == {1: "ru", 2: "es", 3: "en"}
+
+
 async def test_the_steps_done_elsewhere_read_no_ticks_and_a_read_beside_them_gets_its_own(storage: Storage) -> None:
     """A card's "done elsewhere" needs the other roadmaps' marks only: its chat read leaves out the
     ticked checks (one statement, not two), and a read of the same chat in the same batch still

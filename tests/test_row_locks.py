@@ -42,13 +42,11 @@ async def tap_holding_chat_1(storage: Storage) -> AsyncIterator[AsyncConnection]
 
 
 async def waiting_on_a_lock(storage: Storage, holder: AsyncConnection) -> None:
-    """Until another backend of this database waits on a row lock (the write meets chat 1). Each
-    look in its own transaction: PostgreSQL keeps one snapshot of pg_stat_activity a transaction."""
+    """Until a backend waits on a lock the holder's transaction holds (the write meets chat 1).
+    Each look in its own transaction: PostgreSQL keeps one snapshot of pg_stat_activity a
+    transaction."""
     holder_pid = await holder.scalar(text("SELECT pg_backend_pid()"))
-    query = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> :holder"
-        " AND datname = current_database() AND query ILIKE '%chats%'"
-    )
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE CAST(:holder AS INTEGER) = ANY(pg_blocking_pids(pid))")
     async with asyncio.timeout(WAIT):
         while True:
             async with storage.database.reading() as watcher:
@@ -72,9 +70,9 @@ async def beside_a_tap(storage: Storage, write: Callable[[], Awaitable[object]])
 
 async def test_app_languages_written_beside_a_tap_batch_lock_in_its_order(storage: Storage) -> None:
     await made_chats(storage, 2, 1)
-    # One statement a language, "en" first: chat 2, then chat 1.
-    storage.languages.seen(1, "ru")
+    # One statement a language, "en" first: chat 2, then chat 1; and chat 2 seen first.
     storage.languages.seen(2, "en")
+    storage.languages.seen(1, "ru")
     await beside_a_tap(storage, storage.languages.write_seen)
     async with storage.database.reading() as connection:
         rows = (await connection.execute(select(chats.c.id, chats.c.language, chats.c.current_step_id))).all()
