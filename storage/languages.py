@@ -5,9 +5,10 @@ read together, in one statement (storage.batching), so sixty-four new chats cost
 sixty-four.
 
 On PostgreSQL every change of a chat's language (chosen, followed from the app, or forgotten)
-is announced in its own transaction (NOTIFY on CHANNEL_HERE, the schema's, the chat ids as the payload), and a
-running bot listens (`listen`): each instance drops a changed chat from its cache at once, so a
-person whose next update reaches another instance is answered in the language they just chose.
+is announced in its own transaction (NOTIFY on CHANNEL_HERE, the schema's, the chat ids as the
+payload), and a running bot listens (`listen`): each instance drops a changed chat from its cache
+at once, so a person whose next update reaches another instance is answered in the language they
+just chose.
 Without a listener (SQLite, one process; or while the listening connection is down, when the
 cache is emptied) a cached language is trusted for AGE."""
 
