@@ -1,10 +1,11 @@
 """taps: button taps of many chats through the whole bot, against the framework's floor.
 
-Both sides run python-telegram-bot's Application on the same in-process fake transport with
-64 updates in flight, in a process whose garbage collector is tuned as the bot's own
-(bot.collector). The floor's handler only answers the query and edits the message (with a step
-card rendered once, so both sides send messages of the same size); ours decodes the button,
-writes and reads the database, renders the view and does the same two calls.
+Both sides run python-telegram-bot's Application on the same in-process fake transport with as
+many updates in flight as the bot takes on that database (bot.application.CONCURRENT_UPDATES),
+in a process whose garbage collector is tuned as the bot's own (bot.collector). The floor's
+handler only answers the query and edits the message (with a step card rendered once, so both
+sides send messages of the same size); ours decodes the button, writes and reads the database,
+renders the view and does the same two calls.
 
 Then a lone user: the same taps one at a time (1 in flight), with storage's calls served in
 batches (as always) and each alone, the path without batches; their ratio shows what batching
@@ -24,7 +25,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
 from bench.common import SEED, fresh_storage, median, percentile, postgres_reachable, scratch_dir, summary
-from bot.application import CONCURRENT_UPDATES, build_bot
+from bot.application import build_bot, updates_at_once
 from bot.collector import tune_collector
 from handlers.step_views import render_step
 from progress import Progress, StepState
@@ -94,8 +95,8 @@ async def ours(backend: str, chats: int, *, lone: bool = False, batched: bool = 
     return seconds, latencies, len(api.open_queries)
 
 
-async def floor(chats: int) -> tuple[float, list[float], int]:
-    """The same taps through a bare Application whose handler only answers and edits."""
+async def floor(chats: int, in_flight: int) -> tuple[float, list[float], int]:
+    """The same taps through a bare Application whose handler only answers and edits, `in_flight` at once."""
     roadmap = load_catalog().get(SEED)
     assert roadmap is not None
     # Two cards, alternated, so that every edit changes the message, as ours do.
@@ -114,7 +115,7 @@ async def floor(chats: int) -> tuple[float, list[float], int]:
         .token(TOKEN)
         .request(FakeRequest(api))
         .get_updates_request(FakeRequest(api))
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(in_flight)
         .build()
     )
     app.add_handler(CallbackQueryHandler(answer_and_edit))
@@ -141,7 +142,7 @@ def report(backend: str, chats: int, rounds: int, run: Callable[[], Awaitable[An
         "unanswered": sum(floor_open + ours_open for (_, _, floor_open), (_, _, ours_open) in results),
     }
     print(
-        f"{backend}: {taps} taps of {chats} chats, {CONCURRENT_UPDATES} in flight, {rounds} rounds "
+        f"{backend}: {taps} taps of {chats} chats, {updates_at_once(backend)} in flight, {rounds} rounds "
         f"(ratios {', '.join(f'{r:.2f}' for r in ratios)}); median round: "
         f"ours {figures['taps_per_s']:.0f}/s, floor {figures['floor_taps_per_s']:.0f}/s, "
         f"ratio {figures['ratio']:.2f}; latency p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms "
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> str:
     tune_collector()
 
     async def both(backend: str) -> tuple[tuple[float, list[float], int], tuple[float, list[float], int]]:
-        return await floor(chats), await ours(backend, chats)
+        return await floor(chats, updates_at_once(backend)), await ours(backend, chats)
 
     figures = report("sqlite", chats, rounds, lambda: both("sqlite"))
     line = {

@@ -40,29 +40,37 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
         """Wait for the chat's earlier updates first, and only then for one of the slots: an update
-        waiting its chat's turn must not hold a slot that another chat's update could use. An
-        update naming a chat or a person Telegram could not have is turned away at the door."""
+        waiting its chat's turn must not hold a slot that another chat's update could use. Nothing
+        here but the queueing: a burst of updates (a backlog after a restart) all pass through it in
+        one turn of the event loop, before the first of them can finish."""
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await super().process_update(update, coroutine)
+            return
+        chat_id = chat.id
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = Lock()
+            self._in_flight[chat_id] = 1
+        else:
+            self._in_flight[chat_id] += 1
+        try:
+            async with lock:
+                await super().process_update(update, coroutine)
+        finally:
+            if self._in_flight[chat_id] == 1:
+                del self._in_flight[chat_id], self._locks[chat_id]
+            else:
+                self._in_flight[chat_id] -= 1
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Run the update (its chat's turn has come and a slot is free), counted and timed. An
+        update naming a chat or a person Telegram could not have is turned away unrun."""
         if not within_telegrams_ids(update):
             log.warning("turned away update %s: its chat or user id is outside Telegram's range", update_id_of(update))
             if inspect.iscoroutine(coroutine):
                 coroutine.close()  # never awaited: say so, or Python warns it was never awaited
             return
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await super().process_update(update, coroutine)
-            return
-        lock = self._locks.setdefault(chat.id, Lock())
-        self._in_flight[chat.id] = self._in_flight.get(chat.id, 0) + 1
-        try:
-            async with lock:
-                await super().process_update(update, coroutine)
-        finally:
-            self._in_flight[chat.id] -= 1
-            if not self._in_flight[chat.id]:
-                del self._in_flight[chat.id], self._locks[chat.id]
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the update (its chat's turn has come and a slot is free), counted and timed."""
         with observed(update):
             await coroutine
 

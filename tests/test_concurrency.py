@@ -9,7 +9,7 @@ import random
 
 from telegram import Update
 
-from bot.application import RoadmapBot
+from bot.application import RoadmapBot, updates_at_once
 from handlers.step_views import STATE_BUTTONS
 from handlers.toast_views import state_changed
 from progress import OPEN_STATES, StepState
@@ -48,7 +48,7 @@ async def test_fifty_taps_at_once_end_as_their_order_says_on_the_card_and_in_the
     ]
 
     application = app.application
-    await application.start()  # the update processor takes the queue: up to 64 updates at once
+    await application.start()  # the update processor takes the queue: many updates at once
     try:
         for update in updates:
             await application.update_queue.put(Update.de_json(update, application.bot))
@@ -81,3 +81,13 @@ async def test_fifty_taps_at_once_end_as_their_order_says_on_the_card_and_in_the
             for letter in [next(k for k, v in {**LETTERS, "ud": None}.items() if v is target)]  # ud: Undo
         ]
         assert f"{progress.done_count(roadmap)} of {len(roadmap.steps)} steps done" in card.text
+
+
+async def test_the_updates_handled_at_once_are_as_many_as_the_database_calls_for(
+    app: RoadmapBot, storage: Storage
+) -> None:
+    """PostgreSQL, in another process, gets more updates at once than SQLite, in this one: while a
+    batch is at PostgreSQL the others keep this process busy (bot/application.py)."""
+    dialect = storage.database.dialect
+    assert app.application.update_processor.max_concurrent_updates == updates_at_once(dialect)
+    assert updates_at_once(dialect) == {"postgresql": 128, "sqlite": 64}[dialect]
