@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from telegram import BotCommand, MenuButtonWebApp, WebAppInfo
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import ApplicationBuilder, Defaults
+from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest
 
 from bot.announcements import AnnouncementDispatcher, Pacing
@@ -30,7 +29,6 @@ from handlers import (
     OperatorAlerts,
     RoadmapApplication,
     Services,
-    SharedLinkPreview,
     bot_description,
     bot_short_description,
     command_menu,
@@ -124,7 +122,8 @@ def build_bot(
     clock: Callable[[], dt.datetime] = utc_now,
     limits: TelegramLimits | None = None,
 ) -> RoadmapBot:
-    """The bot: HTML by default, Telegram's rate limits applied, every handler registered, its jobs scheduled."""
+    """The bot: Telegram's rate limits applied, every handler registered, its jobs scheduled (every
+    message says it is HTML itself: handlers/replies.py)."""
     if not settings.token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     services = services_of(settings, live(catalog), storage, clock)
@@ -137,7 +136,6 @@ def build_bot(
         .base_url(f"{settings.telegram_api_url}/bot")
         .base_file_url(f"{settings.telegram_api_url}/file/bot")
         .context_types(CONTEXT_TYPES)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=SharedLinkPreview(is_disabled=True)))
         .rate_limiter(limits or TelegramLimits(settings.telegram_messages_per_second))
         .concurrent_updates(PerChatUpdateProcessor(updates_at_once(storage.database.dialect)))
         .post_init(life.started)

@@ -16,6 +16,7 @@ from telegram.error import TelegramError
 
 from bot.metrics import CATALOG
 from bot.settings import Settings
+from handlers import AS_HTML
 from roadmaps import Catalog, Inspection, LiveCatalog, Problem, inspect_files, inspect_folders
 from storage import DatabaseError, Storage
 
@@ -154,7 +155,7 @@ class Reloader:
         if self.bot is None or self.settings.error_chat_id is None:
             return
         try:
-            await self.bot.send_message(self.settings.error_chat_id, text)
+            await self.bot.send_message(self.settings.error_chat_id, text, **AS_HTML)
         except TelegramError as error:
             log.warning("could not tell the operator's chat that the roadmaps were not reloaded: %r", error)
 

@@ -16,8 +16,8 @@ from handlers.guide_views import (
 from handlers.nudge_views import render_nudge, render_welcome_nudge
 from handlers.observe import HANDLED_BY, update_kind
 from handlers.reminders import ask_when
-from handlers.replies import edit_message, send_announcement, send_unread
-from handlers.screens import Screen, SharedLinkPreview
+from handlers.replies import AS_HTML, edit_message, send_announcement, send_unread
+from handlers.screens import Screen
 from handlers.stats import send_due_digests
 from handlers.stats_chart import render_chart
 from handlers.stats_views import busiest_roadmap, chart_words, render_stats, state_name
@@ -25,6 +25,7 @@ from handlers.telegram_errors import Failure, classify
 from handlers.wiring import register
 
 __all__ = [
+    "AS_HTML",
     "COMMANDS",
     "CONTEXT_TYPES",
     "DEFAULT_BOT_NAME",
@@ -36,7 +37,6 @@ __all__ = [
     "RoadmapApplication",
     "Screen",
     "Services",
-    "SharedLinkPreview",
     "ask_when",
     "bot_description",
     "bot_short_description",

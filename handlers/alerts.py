@@ -13,6 +13,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from handlers.observe import FailedUpdate
+from handlers.replies import AS_HTML
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,6 @@ class OperatorAlerts:
             return
         self._last, held_back, self._held_back = now, self._held_back, 0
         try:
-            await bot.send_message(self.chat_id, render_alert(failure, held_back))
+            await bot.send_message(self.chat_id, render_alert(failure, held_back), **AS_HTML)
         except TelegramError as error:
             log.warning("could not tell the operator's chat about an error: %r", error)

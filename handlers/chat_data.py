@@ -55,7 +55,7 @@ from handlers.import_views import (
     render_no_known_roadmap,
     render_not_an_export_name,
 )
-from handlers.replies import answer_tap, reply, show
+from handlers.replies import CAPTION_AS_HTML, answer_tap, reply, show
 from handlers.screens import Screen
 from progress import Confirmed, digest_of, kept_roadmaps, started_roadmaps
 from roadmaps import Roadmap
@@ -78,9 +78,13 @@ async def export(update: Update, context: BotContext) -> None:
         return
     now, started = services.clock(), await services.storage.chat_data.started_at(chat.id)
     markdown = export_markdown(services.catalog, progresses, started, now, services.bot_name)
-    await chat.send_document(markdown, filename=export_file_name(now, "md"), caption=markdown_caption())
+    await chat.send_document(
+        markdown, filename=export_file_name(now, "md"), caption=markdown_caption(), **CAPTION_AS_HTML
+    )
     json_file = export_json(services.catalog, progresses, started, now)
-    await chat.send_document(json_file, filename=export_file_name(now, "json"), caption=json_caption())
+    await chat.send_document(
+        json_file, filename=export_file_name(now, "json"), caption=json_caption(), **CAPTION_AS_HTML
+    )
 
 
 async def import_command(update: Update, context: BotContext) -> None:

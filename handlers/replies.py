@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, EndPointNotFound, InvalidToken
 from telegram.warnings import PTBUserWarning
 
-from handlers.screens import Screen, api_value
+from handlers.screens import Screen, SharedLinkPreview, api_value
 from handlers.telegram_errors import Failure, classify
 
 log = logging.getLogger(__name__)
@@ -26,13 +26,21 @@ warnings.filterwarnings(
     "ignore", r"Please use 'Bot\.(editMessage(Text|ReplyMarkup)|sendMessage|sendPhoto)'", PTBUserWarning
 )
 
+# Every message is HTML without link previews (a step's resources would unfold under its card);
+# every caption is HTML. Each call says so itself: python-telegram-bot's Defaults would say it for
+# all, but it walks every field of every call to merge them in, a twentieth of a tap's CPU
+# (docs/performance.md).
+NO_LINK_PREVIEW = SharedLinkPreview(is_disabled=True)
+AS_HTML: dict[str, Any] = {"parse_mode": ParseMode.HTML, "link_preview_options": NO_LINK_PREVIEW}
+CAPTION_AS_HTML: dict[str, Any] = {"parse_mode": ParseMode.HTML}
+
 
 async def show(update: Update, screen: Screen) -> None:
     """Edit the message a tapped button sits on, or send the screen as a new message; then send
     the message that comes after it, if it has one."""
     await _show(update, screen)
     if screen.then is not None and update.effective_chat is not None:
-        await update.effective_chat.send_message(screen.then.text, reply_markup=screen.then.keyboard)
+        await update.effective_chat.send_message(screen.then.text, reply_markup=screen.then.keyboard, **AS_HTML)
 
 
 async def _show(update: Update, screen: Screen) -> None:
@@ -51,7 +59,7 @@ async def _show(update: Update, screen: Screen) -> None:
             log.info("cannot edit message %s, sending a new one: %s", query.message.message_id, error.message)
     chat = update.effective_chat
     if chat is not None:
-        await chat.send_message(screen.text, reply_markup=screen.keyboard)
+        await chat.send_message(screen.text, reply_markup=screen.keyboard, **AS_HTML)
 
 
 async def edit(message: Message, screen: Screen) -> None:
@@ -66,12 +74,12 @@ async def edit(message: Message, screen: Screen) -> None:
 
 async def _edit_text(message: Message, screen: Screen) -> None:
     """Put the screen's text and buttons in place of the message's (no buttons: none left)."""
-    await _edit(message, "editMessageText", **_text_fields(message.get_bot(), screen))
+    await _edit(message, "editMessageText", **_text_fields(screen))
 
 
 async def send_unread(bot: Bot, chat_id: int, screen: Screen) -> None:
     """Send the screen as a new message, Telegram's answer left unread (the nudge reads nothing of it)."""
-    await _unread(bot, "sendMessage", {"chat_id": chat_id, **_text_fields(bot, screen)})
+    await _unread(bot, "sendMessage", {"chat_id": chat_id, **_text_fields(screen)})
 
 
 async def _unread(bot: Bot, method: str, fields: dict[str, Any]) -> None:
@@ -86,15 +94,12 @@ async def _unread(bot: Bot, method: str, fields: dict[str, Any]) -> None:
         raise
 
 
-def _text_fields(bot: Bot, screen: Screen) -> dict[str, Any]:
-    """A message's text and buttons as the Bot API takes them, with the bot's defaults for HTML
-    and link previews (do_api_request applies no defaults itself)."""
+def _text_fields(screen: Screen) -> dict[str, Any]:
+    """A message's text and buttons as the Bot API takes them, HTML without link previews (AS_HTML)."""
     fields: dict[str, Any] = {"text": screen.text, "parse_mode": ParseMode.HTML}
     if screen.keyboard is not None:
         fields["reply_markup"] = api_value(screen.keyboard)
-    defaults = getattr(bot, "defaults", None)  # an ExtBot's; a plain Bot has none
-    if defaults is not None and defaults.link_preview_options is not None:
-        fields["link_preview_options"] = api_value(defaults.link_preview_options)
+    fields["link_preview_options"] = api_value(NO_LINK_PREVIEW)
     return fields
 
 
@@ -119,7 +124,7 @@ async def reply(update: Update, text: str) -> None:
     """Answer a message with one line of text."""
     chat = update.effective_chat
     if chat is not None:
-        await chat.send_message(text)
+        await chat.send_message(text, **AS_HTML)
 
 
 async def answer_and_show(update: Update, query: CallbackQuery, note: str | None, screen: Screen) -> None:
@@ -175,7 +180,7 @@ async def answer_tap(update: Update, screen: Screen | None, note: str | None) ->
 async def send_announcement(bot: Bot, chat_id: int, screen: Screen, photo: str | None, *, paid: bool = False) -> None:
     """Send an announcement: its text, or its picture with the text as caption; `paid` lets Telegram
     take it over the free broadcast rate, for Stars (allow_paid_broadcast)."""
-    fields = {"chat_id": chat_id, **_text_fields(bot, screen)}
+    fields = {"chat_id": chat_id, **_text_fields(screen)}
     if paid:
         fields["allow_paid_broadcast"] = True
     if photo is None:
@@ -189,9 +194,7 @@ async def send_announcement(bot: Bot, chat_id: int, screen: Screen, photo: str |
 async def edit_message(bot: Bot, chat_id: int, message_id: int, screen: Screen) -> None:
     """Change one of our messages, known by chat and id, in place; an unchanged or uneditable one is left as it is."""
     try:
-        await _unread(
-            bot, "editMessageText", {"chat_id": chat_id, "message_id": message_id, **_text_fields(bot, screen)}
-        )
+        await _unread(bot, "editMessageText", {"chat_id": chat_id, "message_id": message_id, **_text_fields(screen)})
     except BadRequest as error:
         if classify(error) not in (Failure.NOT_MODIFIED, Failure.CANNOT_EDIT):
             raise

@@ -8,7 +8,7 @@ from telegram import Update
 from handlers.actions import SendCard
 from handlers.callback_data import decode
 from handlers.context import BotContext, Services, chat_id_of
-from handlers.replies import answer, show
+from handlers.replies import CAPTION_AS_HTML, answer, show
 from handlers.sharing_views import (
     card_caption,
     card_footer,
@@ -74,4 +74,6 @@ async def send_card(
     accent = services.content.branding.accent_rgb
     png = render_progress_card(card_text(roadmap, progress, streak, footer), is_right_to_left(language()), accent)
     assert update.effective_chat is not None
-    await update.effective_chat.send_photo(png, caption=card_caption(roadmap, progress), filename="progress.png")
+    await update.effective_chat.send_photo(
+        png, caption=card_caption(roadmap, progress), filename="progress.png", **CAPTION_AS_HTML
+    )

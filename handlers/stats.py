@@ -12,7 +12,7 @@ from telegram import Bot, Update
 from handlers import guide
 from handlers.actions import ToggleDigest
 from handlers.context import BotContext, Services
-from handlers.replies import answer_tap, show
+from handlers.replies import AS_HTML, answer_tap, show
 from handlers.stats_chart import render_chart
 from handlers.stats_views import (
     busiest_roadmap,
@@ -78,6 +78,6 @@ async def send_due_digests(bot: Bot, services: Services) -> int:
     chart = await chart_of(counts, services)
     for chat_id in due:
         screen = render_stats_screen(counts, services.catalog, True)
-        await bot.send_message(chat_id, screen.text, reply_markup=screen.keyboard)
+        await bot.send_message(chat_id, screen.text, reply_markup=screen.keyboard, **AS_HTML)
         await bot.send_photo(chat_id, chart, filename="stats.png")
     return len(due)

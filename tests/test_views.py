@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from telegram import LinkPreviewOptions
 
 from bot.application import RoadmapBot
 from handlers.catalog_views import render_catalog, render_progress
@@ -105,17 +104,24 @@ async def test_content_is_escaped_everywhere_it_is_shown(
     assert NASTY in chat.last.text
 
 
-async def test_a_message_with_its_own_link_preview_options_keeps_the_bots_defaults_for_the_rest(
+async def test_every_message_is_html_without_link_previews_and_every_caption_is_html(
     app: RoadmapBot, api: FakeBotAPI
 ) -> None:
-    """The bot's default link preview options (turned to JSON once, handlers/screens.py) still
-    merge with options a call passes itself, as python-telegram-bot's defaults promise."""
-    await app.application.bot.send_message(
-        1001, "https://example.org", link_preview_options=LinkPreviewOptions(url="https://example.org/a")
-    )
-    await app.application.bot.send_message(1001, "plain")
-    sent = [call.params.get("link_preview_options") for call in api.calls_of("sendMessage", 1001)]
-    assert [json.loads(options) if isinstance(options, str) else options for options in sent] == [
-        {"is_disabled": True, "url": "https://example.org/a"},
-        {"is_disabled": True},
-    ]
+    """The bot has no python-telegram-bot Defaults: each call says it is HTML (handlers/replies.py).
+    A screen sent, a tap's edit, a one-line reply, a picture's caption and a file's caption all do."""
+    chat = ChatSession(app, api, 1001)
+    await chat.send("/start backend-engineer-ai-era")
+    await chat.tap("1.")
+    await chat.tap("✅ Mark done")
+    await chat.send("/help")
+    await chat.send("/card")
+    await chat.send("/export")
+    await chat.send("/import")  # how to import: a reply of one line
+    texts = [c.params for m in ("sendMessage", "editMessageText") for c in api.calls_of(m, 1001)]
+    captions = [c.params for m in ("sendPhoto", "sendDocument") for c in api.calls_of(m, 1001)]
+    assert len(texts) >= 4 and len(captions) == 3, (len(texts), len(captions))
+    for params in texts:
+        options = params.get("link_preview_options")
+        assert params.get("parse_mode") == "HTML", params.get("text")
+        assert (json.loads(options) if isinstance(options, str) else options) == {"is_disabled": True}
+    assert [params.get("parse_mode") for params in captions] == ["HTML"] * 3
