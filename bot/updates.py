@@ -43,33 +43,36 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         waiting its chat's turn must not hold a slot that another chat's update could use. Nothing
         here but the queueing: a burst of updates (a backlog after a restart) all pass through it in
         one turn of the event loop, before the first of them can finish."""
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await super().process_update(update, coroutine)
-            return
-        chat_id = chat.id
-        lock = self._locks.get(chat_id)
-        if lock is None:
-            lock = self._locks[chat_id] = Lock()
-            self._in_flight[chat_id] = 1
-        else:
-            self._in_flight[chat_id] += 1
         try:
-            async with lock:
+            chat = update.effective_chat if isinstance(update, Update) else None
+            if chat is None:
                 await super().process_update(update, coroutine)
-        finally:
-            if self._in_flight[chat_id] == 1:
-                del self._in_flight[chat_id], self._locks[chat_id]
+                return
+            chat_id = chat.id
+            lock = self._locks.get(chat_id)
+            if lock is None:
+                lock = self._locks[chat_id] = Lock()
+                self._in_flight[chat_id] = 1
             else:
-                self._in_flight[chat_id] -= 1
+                self._in_flight[chat_id] += 1
+            try:
+                async with lock:
+                    await super().process_update(update, coroutine)
+            finally:
+                if self._in_flight[chat_id] == 1:
+                    del self._in_flight[chat_id], self._locks[chat_id]
+                else:
+                    self._in_flight[chat_id] -= 1
+        except BaseException:
+            _close_unstarted(coroutine)  # cancelled while it waited its turn (the bot stopping)
+            raise
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update (its chat's turn has come and a slot is free), counted and timed. An
         update naming a chat or a person Telegram could not have is turned away unrun."""
         if not within_telegrams_ids(update):
             log.warning("turned away update %s: its chat or user id is outside Telegram's range", update_id_of(update))
-            if inspect.iscoroutine(coroutine):
-                coroutine.close()  # never awaited: say so, or Python warns it was never awaited
+            _close_unstarted(coroutine)
             return
         with observed(update):
             await coroutine
@@ -79,6 +82,12 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to release."""
+
+
+def _close_unstarted(coroutine: Awaitable[Any]) -> None:
+    """Close an update's coroutine that will never run, or Python warns that it was never awaited."""
+    if inspect.iscoroutine(coroutine) and inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+        coroutine.close()
 
 
 # Telegram's ids fit in 52 bits (its documentation: "at most 52 significant bits"); supergroups

@@ -130,12 +130,9 @@ class SharedKeyboard(SentOften, InlineKeyboardMarkup):
 
 
 class SharedLinkPreview(LinkPreviewOptions, SentOften):
-    """Link preview options every message carries (the bot's defaults).
-
-    No slots of its own, and LinkPreviewOptions first: python-telegram-bot merges options a call
-    passes with the defaults field by field, over `__slots__` of the defaults' object
-    (ExtBot._merge_lpo_defaults), so that must name LinkPreviewOptions' fields; the JSON kept
-    and its text live in the instance's `__dict__`, which the Bot API's JSON leaves out (private names)."""
+    """Link preview options every message carries (handlers/replies.py:NO_LINK_PREVIEW), made into
+    JSON once. No slots of its own: the JSON kept and its text live in the instance's `__dict__`,
+    which the Bot API's JSON leaves out (private names)."""
 
 
 class SharedButton(SentOften, InlineKeyboardButton):
