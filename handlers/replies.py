@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -31,8 +33,8 @@ warnings.filterwarnings(
 # all, but it walks every field of every call to merge them in, a twentieth of a tap's CPU
 # (docs/performance.md).
 NO_LINK_PREVIEW = SharedLinkPreview(is_disabled=True)
-AS_HTML: dict[str, Any] = {"parse_mode": ParseMode.HTML, "link_preview_options": NO_LINK_PREVIEW}
-CAPTION_AS_HTML: dict[str, Any] = {"parse_mode": ParseMode.HTML}
+AS_HTML: Mapping[str, Any] = MappingProxyType({"parse_mode": ParseMode.HTML, "link_preview_options": NO_LINK_PREVIEW})
+CAPTION_AS_HTML: Mapping[str, Any] = MappingProxyType({"parse_mode": ParseMode.HTML})
 
 
 async def show(update: Update, screen: Screen) -> None:
