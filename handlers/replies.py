@@ -35,6 +35,8 @@ warnings.filterwarnings(
 NO_LINK_PREVIEW = SharedLinkPreview(is_disabled=True)
 AS_HTML: Mapping[str, Any] = MappingProxyType({"parse_mode": ParseMode.HTML, "link_preview_options": NO_LINK_PREVIEW})
 CAPTION_AS_HTML: Mapping[str, Any] = MappingProxyType({"parse_mode": ParseMode.HTML})
+# AS_HTML as do_api_request's fields take it: the options as their JSON text.
+_HTML_FIELDS: Mapping[str, Any] = MappingProxyType({**AS_HTML, "link_preview_options": api_value(NO_LINK_PREVIEW)})
 
 
 async def show(update: Update, screen: Screen) -> None:
@@ -98,10 +100,9 @@ async def _unread(bot: Bot, method: str, fields: dict[str, Any]) -> None:
 
 def _text_fields(screen: Screen) -> dict[str, Any]:
     """A message's text and buttons as the Bot API takes them, HTML without link previews (AS_HTML)."""
-    fields: dict[str, Any] = {"text": screen.text, "parse_mode": ParseMode.HTML}
+    fields: dict[str, Any] = {"text": screen.text, **_HTML_FIELDS}
     if screen.keyboard is not None:
         fields["reply_markup"] = api_value(screen.keyboard)
-    fields["link_preview_options"] = api_value(NO_LINK_PREVIEW)
     return fields
 
 
